@@ -1,0 +1,15 @@
+//! accord: a declarative permissions reconciler for research-data services.
+//!
+//! The pipeline is `policy` (what users write) → `state` (resolved, compiled desired
+//! state and the live state read by `providers`) → `plan` (diff, order, rails, render)
+//! → `apply`. See ARCHITECTURE.md for the map.
+
+pub mod apply;
+pub mod cli;
+#[cfg(feature = "emulator")]
+pub mod emulator;
+pub mod plan;
+pub mod policy;
+pub mod providers;
+pub mod state;
+pub mod wire;

@@ -1,0 +1,5 @@
+//! The `accord` binary: parse the command line, run, render errors, set the exit code.
+
+fn main() -> std::process::ExitCode {
+    accord::cli::main()
+}

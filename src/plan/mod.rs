@@ -1,0 +1,1 @@
+//! Diff, ordering, safety rails, rendering and saved plan files.

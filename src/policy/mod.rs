@@ -1,0 +1,1 @@
+//! What users write: workspace loading, typed policy with spans, validation, diagnostics.

@@ -1,0 +1,1 @@
+//! One module per service, plus the shared HTTP client.

@@ -1,0 +1,206 @@
+//! Canonical addresses: a kind plus typed key segments, printed unambiguously and parsed back.
+//!
+//! Segments are canonical keys (principals as `identity:<uuid>`, managed groups by policy
+//! name, paths ending in `/`), never aliases, so one object has exactly one address.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::kind::Kind;
+
+/// The canonical address of one managed object, e.g.
+/// `transfer.acl["e56c36e4-…"]["/disthome/alice/"]["identity:8f3e…"]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Address {
+    /// The kind of the object.
+    pub kind: Kind,
+    /// Its key segments, as many as the kind's arity.
+    pub keys: Vec<String>,
+}
+
+/// Why a string is not an address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddressParseError {
+    /// The text before the first `[` is not a kind name.
+    #[error("unknown kind `{0}`")]
+    UnknownKind(String),
+    /// A segment is not a quoted string inside brackets.
+    #[error("malformed key segment at byte {0}")]
+    Malformed(usize),
+    /// The number of segments does not match the kind.
+    #[error("`{kind}` takes {expected} key(s), found {found}")]
+    Arity {
+        kind: Kind,
+        expected: usize,
+        found: usize,
+    },
+}
+
+impl Address {
+    /// Builds an address; panics in debug builds if the arity is wrong.
+    pub fn new(kind: Kind, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        let keys: Vec<String> = keys.into_iter().map(Into::into).collect();
+        debug_assert_eq!(keys.len(), kind.arity(), "{kind} address arity");
+        Address { kind, keys }
+    }
+
+    /// The address of the container holding this object, if it has one
+    /// (a member's group, a rule's collection).
+    pub fn container(&self) -> Option<Address> {
+        match self.kind {
+            Kind::GlobusMember => Some(Address::new(Kind::GlobusGroup, [self.keys[0].clone()])),
+            Kind::BossMember => Some(Address::new(Kind::BossGroup, [self.keys[0].clone()])),
+            _ => None,
+        }
+    }
+
+    /// Whether `pattern` (an `--only` argument) selects this address: an exact address,
+    /// a prefix of its segments, or a bare kind name.
+    pub fn matches(&self, pattern: &Address) -> bool {
+        pattern.kind == self.kind && self.keys.starts_with(&pattern.keys)
+    }
+
+    /// Parses a possibly partial address (fewer segments than the arity), for `--only`.
+    pub fn parse_prefix(s: &str) -> Result<Address, AddressParseError> {
+        let (kind_name, mut rest) = match s.find('[') {
+            Some(i) => (&s[..i], &s[i..]),
+            None => (s, ""),
+        };
+        let kind = Kind::from_name(kind_name)
+            .ok_or_else(|| AddressParseError::UnknownKind(kind_name.into()))?;
+        let mut keys = Vec::new();
+        let mut offset = kind_name.len();
+        while !rest.is_empty() {
+            let inner = rest
+                .strip_prefix('[')
+                .ok_or(AddressParseError::Malformed(offset))?;
+            let mut de = serde_json::Deserializer::from_str(inner).into_iter::<String>();
+            let key = match de.next() {
+                Some(Ok(k)) => k,
+                _ => return Err(AddressParseError::Malformed(offset + 1)),
+            };
+            let used = de.byte_offset();
+            let after = inner[used..]
+                .strip_prefix(']')
+                .ok_or(AddressParseError::Malformed(offset + 1 + used))?;
+            keys.push(key);
+            offset += rest.len() - after.len();
+            rest = after;
+        }
+        if keys.len() > kind.arity() {
+            return Err(AddressParseError::Arity {
+                kind,
+                expected: kind.arity(),
+                found: keys.len(),
+            });
+        }
+        Ok(Address { kind, keys })
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind.name())?;
+        for k in &self.keys {
+            write!(f, "[{}]", serde_json::Value::String(k.clone()))?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Address {
+    type Err = AddressParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let a = Address::parse_prefix(s)?;
+        if a.keys.len() != a.kind.arity() {
+            return Err(AddressParseError::Arity {
+                kind: a.kind,
+                expected: a.kind.arity(),
+                found: a.keys.len(),
+            });
+        }
+        Ok(a)
+    }
+}
+
+impl Serialize for Address {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl schemars::JsonSchema for Address {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Address".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A canonical address: kind[\"key\"]…",
+            "pattern": "^[a-z]+\\.[a-z]+(\\[\".*\"\\])+$"
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn prints_and_parses_back() {
+        let a = Address::new(
+            Kind::TransferAcl,
+            ["e56c36e4", "/disthome/alice/", "identity:8f3e"],
+        );
+        let s = a.to_string();
+        assert_eq!(
+            s,
+            r#"transfer.acl["e56c36e4"]["/disthome/alice/"]["identity:8f3e"]"#
+        );
+        assert_eq!(s.parse::<Address>().unwrap(), a);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(matches!(
+            "foo.bar".parse::<Address>(),
+            Err(AddressParseError::UnknownKind(_))
+        ));
+        assert!(matches!(
+            "globus.group".parse::<Address>(),
+            Err(AddressParseError::Arity { .. })
+        ));
+        assert!(matches!(
+            r#"globus.group["a""#.parse::<Address>(),
+            Err(AddressParseError::Malformed(_))
+        ));
+        assert!(Address::parse_prefix("globus.member[\"lab\"]").is_ok());
+    }
+
+    #[test]
+    fn prefix_matches() {
+        let a = Address::new(Kind::GlobusMember, ["lab", "identity:1"]);
+        assert!(a.matches(&Address::parse_prefix("globus.member[\"lab\"]").unwrap()));
+        assert!(!a.matches(&Address::parse_prefix("globus.member[\"lib\"]").unwrap()));
+        assert!(a.matches(&Address::parse_prefix("globus.member").unwrap()));
+    }
+
+    proptest! {
+        #[test]
+        fn any_keys_round_trip(k1 in ".*", k2 in ".*", k3 in ".*") {
+            let a = Address::new(Kind::TransferAcl, [k1, k2, k3]);
+            prop_assert_eq!(a.to_string().parse::<Address>().unwrap(), a);
+        }
+    }
+}

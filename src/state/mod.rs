@@ -1,0 +1,12 @@
+//! The service-agnostic model: kinds and their field schemas, addresses, principals,
+//! objects, desired and live state, principal resolution and compilation of a policy.
+
+pub mod address;
+pub mod kind;
+pub mod object;
+pub mod principal;
+
+pub use address::{Address, AddressParseError};
+pub use kind::{FieldMode, FieldSpec, Kind};
+pub use object::{Container, ContainerMode, Object, Provenance, State};
+pub use principal::Principal;

@@ -1,0 +1,1 @@
+//! The JSON documents of each service, decoded leniently (unknown fields kept).
