@@ -1,0 +1,317 @@
+//! The merged, validated policy: what the loader hands to compilation.
+//!
+//! Every entity keeps its `Origin` (file, line, column, byte span) so that later
+//! stages (resolution, compilation, rails) can point at the policy line at fault.
+//! This model is span-carrying but YAML-free: the serde-saphyr AST stays inside the loader.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::state::{ContainerMode, Provenance};
+
+/// Where an entity is written: file (relative to the workspace root), 1-based line and column,
+/// and the byte span inside the file for miette snippets.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    /// Index into `Workspace::files`.
+    pub file: usize,
+    /// The file's path relative to the workspace root.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// Byte offset of the entity in the file.
+    pub offset: usize,
+    /// Length in bytes of the highlighted text (at least 1).
+    pub len: usize,
+}
+
+impl Origin {
+    /// The provenance recorded on desired objects.
+    pub fn provenance(&self) -> Provenance {
+        Provenance {
+            file: self.path.clone(),
+            line: self.line,
+            column: self.column,
+        }
+    }
+}
+
+/// A value together with where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where it is written.
+    pub origin: Origin,
+}
+
+/// A principal exactly as the policy writes it, classified but not yet resolved.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PrincipalRef {
+    /// A key of `identities:`.
+    Alias(String),
+    /// A Globus username (`alice@uchicago.edu`), resolved through Auth.
+    Username(String),
+    /// An identity UUID, bare or as `urn:globus:auth:identity:<uuid>`.
+    IdentityId(Uuid),
+    /// `group:NAME`, a group declared in this workspace.
+    GroupName(String),
+    /// `group:<uuid>` or `urn:globus:groups:id:<uuid>`, a group accord does not manage.
+    GroupId(Uuid),
+    /// `all_authenticated_users`.
+    AllAuthenticatedUsers,
+    /// `anonymous` (Transfer only).
+    Anonymous,
+    /// `public` (Search only).
+    Public,
+}
+
+/// A Globus group role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupRole {
+    /// `member`.
+    Member,
+    /// `manager`.
+    Manager,
+    /// `admin`.
+    Admin,
+}
+
+impl GroupRole {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupRole::Member => "member",
+            GroupRole::Manager => "manager",
+            GroupRole::Admin => "admin",
+        }
+    }
+}
+
+/// Transfer permissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Permissions {
+    /// Read only (`r`).
+    Read,
+    /// Read-write (`rw`).
+    ReadWrite,
+}
+
+impl Permissions {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permissions::Read => "r",
+            Permissions::ReadWrite => "rw",
+        }
+    }
+}
+
+/// The whole merged policy of a workspace.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// `identities:` alias → username or identity id (as written).
+    pub identities: BTreeMap<String, Located<PrincipalRef>>,
+    /// `groups:` by policy name.
+    pub groups: BTreeMap<String, GroupPolicy>,
+    /// `endpoints:` by collection UUID.
+    pub endpoints: BTreeMap<Uuid, EndpointPolicy>,
+    /// `collections:` by policy name (GCS guest collections; planned by a later provider).
+    pub collections: BTreeMap<String, Located<()>>,
+    /// `search.indexes` by index id (planned by a later provider).
+    pub search_indexes: BTreeMap<String, Located<()>>,
+    /// `boss:` sections present (planned by a later provider).
+    pub boss: Option<Origin>,
+}
+
+/// Ownership settings shared by every container.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ownership {
+    /// `mode:` when given.
+    pub mode: Option<Located<ContainerMode>>,
+    /// `prevent_destroy:` when given.
+    pub prevent_destroy: Option<bool>,
+    /// `ignore_changes:` field names accord must not fight over.
+    pub ignore_changes: Vec<Located<String>>,
+}
+
+/// One entry of `groups:`.
+#[derive(Debug, Clone)]
+pub struct GroupPolicy {
+    /// The policy name (the key); also the group's name on the service.
+    pub name: String,
+    /// Where the group's key is written.
+    pub origin: Origin,
+    /// `id:` pin.
+    pub id: Option<Located<Uuid>>,
+    /// `absent: true`: a tombstone.
+    pub absent: bool,
+    /// `description:`.
+    pub description: Option<Located<String>>,
+    /// `policies:` (only the keys written).
+    pub policies: Option<Located<GroupPolicies>>,
+    /// `members:`.
+    pub members: Vec<MemberGrant>,
+    /// `previously:` former names, for renames.
+    pub previously: Vec<Located<String>>,
+    /// Ownership settings.
+    pub ownership: Ownership,
+}
+
+/// `policies:` of a group; `None` means "not managed".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupPolicies {
+    /// `group_visibility`: `authenticated` or `private`.
+    pub group_visibility: Option<String>,
+    /// `group_members_visibility`: `members` or `managers`.
+    pub group_members_visibility: Option<String>,
+    /// `join_requests`.
+    pub join_requests: Option<bool>,
+    /// `signup_fields`.
+    pub signup_fields: Option<Vec<String>>,
+    /// `authentication_assurance_timeout` in seconds.
+    pub authentication_assurance_timeout: Option<i64>,
+    /// `is_high_assurance`.
+    pub is_high_assurance: Option<bool>,
+}
+
+/// One member line of a group.
+#[derive(Debug, Clone)]
+pub struct MemberGrant {
+    /// Who.
+    pub principal: Located<PrincipalRef>,
+    /// With which role.
+    pub role: GroupRole,
+    /// Until when (an expired grant counts as absent).
+    pub expires: Option<DateTime<Utc>>,
+    /// Where the entry is written.
+    pub origin: Origin,
+}
+
+/// One entry of `endpoints:`: a collection accord does not create.
+#[derive(Debug, Clone)]
+pub struct EndpointPolicy {
+    /// The collection UUID.
+    pub id: Uuid,
+    /// Where the key is first written (files may merge).
+    pub origin: Origin,
+    /// `manage_paths:` (each ends in `/`); empty means every path.
+    pub manage_paths: Vec<Located<String>>,
+    /// `directories:` (each ends in `/`).
+    pub directories: Vec<Located<String>>,
+    /// `acl:` rules, from every file that names this endpoint.
+    pub acl: Vec<AclRule>,
+    /// Ownership settings.
+    pub ownership: Ownership,
+}
+
+/// One ACL rule.
+#[derive(Debug, Clone)]
+pub struct AclRule {
+    /// Who.
+    pub principal: Located<PrincipalRef>,
+    /// The path, absolute and ending in `/`.
+    pub path: Located<String>,
+    /// `r` or `rw`.
+    pub permissions: Permissions,
+    /// Until when.
+    pub expires: Option<DateTime<Utc>>,
+    /// `notify_email`, sent on create only.
+    pub notify_email: Option<String>,
+    /// Where the rule is written.
+    pub origin: Origin,
+}
+
+/// `accord.yaml`.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceConfig {
+    /// `policies:` globs.
+    pub policies: Vec<String>,
+    /// `targets:` by name.
+    pub targets: BTreeMap<String, TargetConfig>,
+    /// `default_target:`.
+    pub default_target: Option<String>,
+    /// `safety:`.
+    pub safety: Safety,
+}
+
+/// One named target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetConfig {
+    /// An in-process emulator started from a seed file (relative to the workspace).
+    Embedded {
+        /// The seed file.
+        seed: PathBuf,
+    },
+    /// The real services (base URLs overridable only from the environment / command line).
+    Globus,
+}
+
+/// `safety:`; defaults per DESIGN.md's Rails.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Safety {
+    /// Refuse a plan removing more than this many objects (default 20).
+    pub max_deletes: u32,
+    /// Refuse a plan removing more than this share of a container's live objects (default 0.25)…
+    pub max_delete_share: f64,
+    /// …for containers holding at least this many (default 10).
+    pub share_min_objects: u32,
+    /// Principals whose access accord never removes.
+    pub protect: Vec<Located<PrincipalRef>>,
+    /// Committed overrides.
+    pub allow: Vec<Override>,
+}
+
+impl Default for Safety {
+    fn default() -> Self {
+        Safety {
+            max_deletes: 20,
+            max_delete_share: 0.25,
+            share_min_objects: 10,
+            protect: Vec::new(),
+            allow: Vec::new(),
+        }
+    }
+}
+
+/// One `safety.allow` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// The rail it lifts: `max_deletes` or `max_delete_share`.
+    pub rail: String,
+    /// The new limit (a count for `max_deletes`, a share for `max_delete_share`).
+    pub up_to: f64,
+    /// Why (required).
+    pub reason: String,
+    /// Until when it applies (required).
+    pub until: DateTime<Utc>,
+    /// Where it is written.
+    pub origin: Origin,
+}
+
+/// A loaded workspace: its root, config, source files and merged policy.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The workspace folder.
+    pub root: PathBuf,
+    /// `accord.yaml`.
+    pub config: WorkspaceConfig,
+    /// Every file read (accord.yaml first), for diagnostics and the workspace digest.
+    pub files: Vec<SourceFile>,
+    /// The merged policy.
+    pub policy: Policy,
+}
+
+/// One source file's text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the workspace root.
+    pub path: PathBuf,
+    /// Its full text.
+    pub text: String,
+}
