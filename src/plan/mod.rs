@@ -1,1 +1,5 @@
 //! Diff, ordering, safety rails, rendering and saved plan files.
+
+pub mod change;
+
+pub use change::{Action, Change, Direction, FieldChange};

@@ -1,0 +1,94 @@
+//! Changes: what the diff finds, one per address.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::state::{Address, Object, Provenance};
+
+/// What a change does to its object.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Create the object.
+    Create,
+    /// Update some fields in place.
+    Update,
+    /// Delete then create (a force-replace field changed): access is briefly absent.
+    Replace,
+    /// Delete the object.
+    Delete,
+}
+
+/// One changed field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FieldChange {
+    /// Field name.
+    pub name: String,
+    /// Live value (`null` when absent).
+    pub before: Value,
+    /// Desired value (`null` when absent).
+    pub after: Value,
+}
+
+/// Whether a change gives access, takes it away, or neither.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Gives or widens access: ordered before every revocation.
+    Grant,
+    /// Takes away or narrows access: ordered after every grant; counts as a removal for the rails.
+    Revoke,
+    /// Neither (a description, a new group, a directory).
+    Neutral,
+}
+
+/// One planned change to one object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// The object's canonical address.
+    pub address: Address,
+    /// What happens.
+    pub action: Action,
+    /// Changed fields (updates and replaces).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// The live object (absent for creates).
+    pub before: Option<Object>,
+    /// The desired object (absent for deletes).
+    pub after: Option<Object>,
+    /// Grant, revoke or neutral.
+    pub direction: Direction,
+    /// Why, for people: the policy line, or why a removal happens.
+    pub reason: String,
+    /// The policy line asking for it (creates and updates), or the container's (deletes).
+    pub provenance: Option<Provenance>,
+    /// Display names for the principals in the address (alias or username).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+}
