@@ -1,5 +1,9 @@
 //! Diff, ordering, safety rails, rendering and saved plan files.
 
 pub mod change;
+pub mod model;
 
 pub use change::{Action, Change, Direction, FieldChange};
+pub use model::{
+    AccessSummary, Blocked, FORMAT_VERSION, Kept, Pending, Plan, Step, TargetInfo, Violation,
+};
