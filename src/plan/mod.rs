@@ -7,3 +7,12 @@ pub use change::{Action, Change, Direction, FieldChange};
 pub use model::{
     AccessSummary, Blocked, FORMAT_VERSION, Kept, Pending, Plan, Step, TargetInfo, Violation,
 };
+pub mod build;
+pub mod diff;
+pub mod order;
+pub mod rails;
+
+pub use build::{PlanInputs, access_summary, build};
+pub use diff::{Diff, DiffContext, diff};
+pub use order::{Cycle, order};
+pub use rails::{Limits, is_removal};
