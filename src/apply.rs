@@ -189,3 +189,150 @@ pub async fn apply(
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    use async_trait::async_trait;
+
+    use crate::plan::{Action, Change, Step};
+    use crate::providers::{CredentialKind, LiveRead, Provider, ProviderError, Scope};
+    use crate::state::Kind;
+
+    /// Records the order of calls; fails the change whose path is `/fail/`.
+    #[derive(Default)]
+    struct Recorder {
+        calls: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Provider for Recorder {
+        fn name(&self) -> &'static str {
+            "fake"
+        }
+        fn kinds(&self) -> &'static [Kind] {
+            &[Kind::TransferAcl]
+        }
+        fn credential(&self) -> CredentialKind {
+            CredentialKind::GlobusClient
+        }
+        async fn read(&self, _: &Scope) -> Result<LiveRead, ProviderError> {
+            Ok(LiveRead::default())
+        }
+        async fn apply(&self, changes: &[Change], _: &IdMap) -> Vec<Outcome> {
+            tokio::task::yield_now().await;
+            changes
+                .iter()
+                .map(|c| {
+                    self.calls.lock().unwrap().push(c.address.keys[1].clone());
+                    if c.address.keys[1] == "/fail/" {
+                        Outcome::Failed {
+                            error: "boom".into(),
+                        }
+                    } else {
+                        Outcome::Applied {
+                            server_id: Some("id".into()),
+                        }
+                    }
+                })
+                .collect()
+        }
+    }
+
+    fn plan(paths: &[(&str, Direction)], deps: &[(usize, usize)]) -> Plan {
+        let changes: Vec<Change> = paths
+            .iter()
+            .map(|(p, d)| Change {
+                address: Address::new(Kind::TransferAcl, ["ep", p, "anonymous"]),
+                action: if *d == Direction::Revoke {
+                    Action::Delete
+                } else {
+                    Action::Create
+                },
+                fields: vec![],
+                before: None,
+                after: None,
+                direction: *d,
+                reason: String::new(),
+                provenance: None,
+                labels: Default::default(),
+            })
+            .collect();
+        let mut steps: Vec<Step> = (0..changes.len())
+            .map(|i| Step {
+                changes: vec![i],
+                batch: None,
+                depends_on: vec![],
+            })
+            .collect();
+        for &(from, to) in deps {
+            steps[to].depends_on.push(from);
+        }
+        Plan {
+            format_version: 1,
+            target: crate::plan::TargetInfo {
+                name: "t".into(),
+                kind: "embedded".into(),
+                description: "t".into(),
+            },
+            workspace_digest: String::new(),
+            now: chrono::Utc::now(),
+            changes,
+            steps,
+            kept: vec![],
+            blocked: vec![],
+            pending: vec![],
+            violations: vec![],
+            access: Default::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn grants_run_before_revocations() {
+        let rec = Arc::new(Recorder::default());
+        let reg = Registry::new().with(rec.clone());
+        let p = plan(
+            &[
+                ("/r1/", Direction::Revoke),
+                ("/g1/", Direction::Grant),
+                ("/g2/", Direction::Grant),
+            ],
+            &[],
+        );
+        let report = apply(&p, &reg, &IdMap::default(), 8, &()).await;
+        assert!(!report.failed());
+        let calls = rec.calls.lock().unwrap().clone();
+        assert_eq!(calls.last().unwrap(), "/r1/", "{calls:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failure_stops_new_work_and_skips_the_rest() {
+        let rec = Arc::new(Recorder::default());
+        let reg = Registry::new().with(rec.clone());
+        let p = plan(
+            &[
+                ("/fail/", Direction::Grant),
+                ("/after/", Direction::Grant),
+                ("/r/", Direction::Revoke),
+            ],
+            &[(0, 1)],
+        );
+        let report = apply(&p, &reg, &IdMap::default(), 1, &()).await;
+        assert!(matches!(report.results[0].1, ChangeStatus::Failed { .. }));
+        assert_eq!(report.results[1].1, ChangeStatus::Skipped);
+        assert_eq!(report.results[2].1, ChangeStatus::Skipped);
+        assert_eq!(rec.calls.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn created_ids_are_recorded() {
+        let rec = Arc::new(Recorder::default());
+        let reg = Registry::new().with(rec);
+        let p = plan(&[("/a/", Direction::Grant)], &[]);
+        let ids = IdMap::default();
+        apply(&p, &reg, &ids, 2, &()).await;
+        assert_eq!(ids.get(&p.changes[0].address).as_deref(), Some("id"));
+    }
+}

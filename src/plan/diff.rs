@@ -292,10 +292,10 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
         });
     }
     for (address, live_obj) in &live.state.objects {
-        if desired.state.objects.contains_key(address) {
-            if let Some(c) = container_of(containers, address) {
-                *d.container_sizes.entry(c.address.clone()).or_default() += 1;
-            }
+        if desired.state.objects.contains_key(address)
+            && let Some(c) = container_of(containers, address)
+        {
+            *d.container_sizes.entry(c.address.clone()).or_default() += 1;
         }
         if let Some(prov) = desired.tombstones.get(address) {
             d.changes.push(Change {
@@ -455,4 +455,171 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
     d.expired
         .retain(|a| d.changes.iter().any(|c| &c.address == a));
     d.kept.extend(kept);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Provenance;
+
+    fn member(group: &str, id: u128, role: &str) -> Object {
+        let key = format!("identity:{}", uuid::Uuid::from_u128(id));
+        Object::new(Address::new(Kind::GlobusMember, [group.to_string(), key])).with("role", role)
+    }
+
+    fn group_container(name: &str) -> Container {
+        Container {
+            address: Address::new(Kind::GlobusGroup, [name]),
+            mode: ContainerMode::Authoritative,
+            manage_paths: vec![],
+            provenance: Some(Provenance {
+                file: "g.yaml".into(),
+                line: 1,
+                column: 1,
+            }),
+        }
+    }
+
+    fn setup(desired: Vec<Object>, live: Vec<Object>) -> (Desired, LiveRead) {
+        let mut d = Desired::default();
+        d.state.containers.push(group_container("lab"));
+        for o in desired {
+            d.state.insert(o);
+        }
+        let mut l = LiveRead::default();
+        for o in live {
+            l.state.insert(o.with("status", "active"));
+        }
+        (d, l)
+    }
+
+    #[test]
+    fn creates_updates_and_deletes() {
+        let (d, l) = setup(
+            vec![member("lab", 1, "admin"), member("lab", 2, "member")],
+            vec![member("lab", 1, "manager"), member("lab", 3, "member")],
+        );
+        let out = diff(&d, &l, &DiffContext::default());
+        let actions: Vec<_> = out
+            .changes
+            .iter()
+            .map(|c| (c.action, c.direction))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                (Action::Update, Direction::Grant),
+                (Action::Create, Direction::Grant),
+                (Action::Delete, Direction::Revoke)
+            ]
+        );
+        assert_eq!(out.changes[0].fields[0].before, "manager");
+        assert!(out.changes[2].reason.contains("authoritative"));
+    }
+
+    #[test]
+    fn demotion_is_a_revocation() {
+        let (d, l) = setup(
+            vec![member("lab", 1, "member"), member("lab", 2, "admin")],
+            vec![member("lab", 1, "admin"), member("lab", 2, "admin")],
+        );
+        let out = diff(&d, &l, &DiffContext::default());
+        assert_eq!(out.changes.len(), 1);
+        assert_eq!(out.changes[0].direction, Direction::Revoke);
+    }
+
+    #[test]
+    fn last_admin_is_kept() {
+        let (d, l) = setup(
+            vec![member("lab", 2, "member")],
+            vec![member("lab", 1, "admin")],
+        );
+        let out = diff(&d, &l, &DiffContext::default());
+        assert_eq!(out.kept.len(), 1, "{:?}", out.changes);
+        assert!(out.kept[0].reason.contains("last admin"));
+        assert!(out.changes.iter().all(|c| c.action == Action::Create));
+    }
+
+    #[test]
+    fn caller_and_protected_are_kept() {
+        let (d, l) = setup(
+            vec![member("lab", 9, "admin")],
+            vec![
+                member("lab", 9, "admin"),
+                member("lab", 1, "admin"),
+                member("lab", 2, "member"),
+            ],
+        );
+        let caller = Principal::Identity(uuid::Uuid::from_u128(1));
+        let protect = [Principal::Identity(uuid::Uuid::from_u128(2))]
+            .into_iter()
+            .collect();
+        let out = diff(
+            &d,
+            &l,
+            &DiffContext {
+                caller: Some(caller),
+                protect,
+            },
+        );
+        // The caller's undeclared membership is system-managed; the protected one is kept.
+        assert!(out.changes.is_empty(), "{:?}", out.changes);
+        assert_eq!(out.kept.len(), 1);
+        assert_eq!(out.kept[0].reason, "listed in safety.protect");
+    }
+
+    #[test]
+    fn pending_is_present_and_left_is_blocked() {
+        let (d, mut l) = setup(
+            vec![member("lab", 1, "member"), member("lab", 2, "member")],
+            vec![],
+        );
+        l.state
+            .insert(member("lab", 1, "member").with("status", "invited"));
+        l.state
+            .insert(member("lab", 2, "member").with("status", "left"));
+        let out = diff(&d, &l, &DiffContext::default());
+        assert!(out.changes.is_empty());
+        assert_eq!(out.pending.len(), 1);
+        assert_eq!(out.blocked.len(), 1);
+    }
+
+    #[test]
+    fn additive_never_removes_and_manage_paths_scope() {
+        let mut d = Desired::default();
+        d.state.containers.push(Container {
+            address: Address {
+                kind: Kind::TransferAcl,
+                keys: vec!["ep".into()],
+            },
+            mode: ContainerMode::Authoritative,
+            manage_paths: vec!["/disthome/".into()],
+            provenance: None,
+        });
+        let mut l = LiveRead::default();
+        let rule = |p: &str| {
+            Object::new(Address::new(Kind::TransferAcl, ["ep", p, "anonymous"]))
+                .with("permissions", "r")
+        };
+        l.state.insert(rule("/disthome/x/"));
+        l.state.insert(rule("/other/"));
+        let out = diff(&d, &l, &DiffContext::default());
+        assert_eq!(out.changes.len(), 1);
+        assert_eq!(out.changes[0].address.keys[1], "/disthome/x/");
+        d.state.containers[0].mode = ContainerMode::Additive;
+        assert!(diff(&d, &l, &DiffContext::default()).changes.is_empty());
+    }
+
+    #[test]
+    fn ignore_changes_and_computed_fields_are_not_diffed() {
+        let mut d = Desired::default();
+        let g = Address::new(Kind::GlobusGroup, ["lab"]);
+        d.state
+            .insert(Object::new(g.clone()).with("description", "new"));
+        d.ignore_changes
+            .insert(g.clone(), ["description".to_string()].into_iter().collect());
+        let mut l = LiveRead::default();
+        l.state.insert(Object::new(g).with("description", "old"));
+        assert!(diff(&d, &l, &DiffContext::default()).changes.is_empty());
+    }
 }

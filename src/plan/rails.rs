@@ -118,3 +118,119 @@ pub fn check(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Origin, Override};
+    use crate::state::Kind;
+
+    fn delete(i: usize) -> Change {
+        Change {
+            address: Address::new(
+                Kind::TransferAcl,
+                ["ep".to_string(), format!("/{i}/"), "anonymous".into()],
+            ),
+            action: Action::Delete,
+            fields: vec![],
+            before: None,
+            after: None,
+            direction: Direction::Revoke,
+            reason: String::new(),
+            provenance: None,
+            labels: Default::default(),
+        }
+    }
+
+    fn origin() -> Origin {
+        Origin {
+            file: 0,
+            path: "accord.yaml".into(),
+            line: 1,
+            column: 1,
+            offset: 0,
+            len: 1,
+        }
+    }
+
+    #[test]
+    fn max_deletes_and_overrides() {
+        let now = "2026-11-01T00:00:00Z".parse().unwrap();
+        let changes: Vec<Change> = (0..21).map(delete).collect();
+        let sizes = BTreeMap::new();
+        let mut safety = Safety::default();
+        let limits = Limits::new(&safety, now, None);
+        assert_eq!(
+            check(&changes, &sizes, &BTreeSet::new(), &limits)[0].rail,
+            "max_deletes"
+        );
+        assert!(
+            check(
+                &changes,
+                &sizes,
+                &BTreeSet::new(),
+                &Limits::new(&safety, now, Some(21))
+            )
+            .is_empty()
+        );
+        let ov = |until: &str| Override {
+            rail: "max_deletes".into(),
+            up_to: 40.0,
+            reason: "retire".into(),
+            until: until.parse().unwrap(),
+            origin: origin(),
+        };
+        safety.allow.push(ov("2026-12-15T00:00:00Z"));
+        assert!(
+            check(
+                &changes,
+                &sizes,
+                &BTreeSet::new(),
+                &Limits::new(&safety, now, None)
+            )
+            .is_empty()
+        );
+        safety.allow[0] = ov("2026-10-01T00:00:00Z");
+        assert!(
+            !check(
+                &changes,
+                &sizes,
+                &BTreeSet::new(),
+                &Limits::new(&safety, now, None)
+            )
+            .is_empty(),
+            "expired override"
+        );
+    }
+
+    #[test]
+    fn share_rail_counts_per_container() {
+        let now = "2026-11-01T00:00:00Z".parse().unwrap();
+        let container = Address {
+            kind: Kind::TransferAcl,
+            keys: vec!["ep".into()],
+        };
+        let sizes: BTreeMap<_, _> = [(container.clone(), 10)].into_iter().collect();
+        let limits = Limits::new(&Safety::default(), now, None);
+        let two: Vec<Change> = (0..2).map(delete).collect();
+        assert!(check(&two, &sizes, &BTreeSet::new(), &limits).is_empty());
+        let three: Vec<Change> = (0..3).map(delete).collect();
+        let v = check(&three, &sizes, &BTreeSet::new(), &limits);
+        assert_eq!(v[0].rail, "max_delete_share");
+        assert_eq!(v[0].address.as_ref(), Some(&container));
+    }
+
+    #[test]
+    fn prevent_destroy_refuses() {
+        let now = "2026-11-01T00:00:00Z".parse().unwrap();
+        let c = delete(1);
+        let pd: BTreeSet<_> = [c.address.clone()].into_iter().collect();
+        let v = check(
+            &[c],
+            &BTreeMap::new(),
+            &pd,
+            &Limits::new(&Safety::default(), now, None),
+        );
+        assert_eq!(v[0].rail, "prevent_destroy");
+    }
+}
