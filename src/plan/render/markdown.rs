@@ -72,7 +72,7 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
         }
         out.push_str(".\n\n");
         for v in &plan.violations {
-            let _ = write!(out, "- **{}**: {}", escape(&v.rail), escape(&v.message));
+            let _ = write!(out, "- **{}**: {}", code(&v.rail), escape(&v.message));
             if let Some(a) = &v.address {
                 let _ = write!(out, " ({})", code(&a.to_string()));
             }

@@ -226,15 +226,16 @@ fn is_removal(change: &Change) -> bool {
 
 /// Whether a violation's container or object covers this address. A violation without an
 /// address (a plan-wide rail such as `max_deletes`) covers every address. Containers are
-/// matched by key prefix across kinds, because a container (a group, a collection) is
-/// usually a different kind from the objects it holds.
+/// matched by a proper key prefix across kinds, because a container (a group, a collection)
+/// is usually a different kind from the objects it holds; a proper prefix keeps a sibling
+/// of the same arity (a collection's credential) from matching the collection.
 fn covers(violation_address: Option<&Address>, address: &Address) -> bool {
     match violation_address {
         None => true,
         Some(v) => {
             v == address
                 || address.container().as_ref() == Some(v)
-                || address.keys.starts_with(&v.keys)
+                || (v.keys.len() < address.keys.len() && address.keys.starts_with(&v.keys))
         }
     }
 }
@@ -316,7 +317,17 @@ fn details(change: &Change, verbose: bool) -> Vec<String> {
         }
         Action::Create => {
             if let Some(after) = &change.after {
-                for (name, value) in &after.attrs {
+                // Schema order (the order people think of a kind's fields in), then any
+                // field the schema does not declare, by name.
+                let position = |name: &str| {
+                    kind.fields()
+                        .iter()
+                        .position(|f| f.name == name)
+                        .unwrap_or(usize::MAX)
+                };
+                let mut attrs: Vec<_> = after.attrs.iter().collect();
+                attrs.sort_by_key(|(name, _)| (position(name), name.as_str()));
+                for (name, value) in attrs {
                     if value.is_null() {
                         continue;
                     }
@@ -459,6 +470,20 @@ mod tests {
         assert_eq!(change_label(&c), "globus.member lab / identity:8f3e2b1c…");
         c.labels.insert(key, "alice".into());
         assert_eq!(change_label(&c), "globus.member lab / alice (8f3e2b1c…)");
+    }
+
+    #[test]
+    fn violations_cover_their_container_only() {
+        let group = Address::new(Kind::GlobusGroup, ["lab"]);
+        let member = Address::new(Kind::GlobusMember, ["lab", "identity:x"]);
+        let other = Address::new(Kind::GlobusMember, ["lib", "identity:x"]);
+        let coll = Address::new(Kind::GcsCollection, ["ep", "share"]);
+        let cred = Address::new(Kind::GcsCredential, ["ep", "share"]);
+        assert!(covers(None, &member));
+        assert!(covers(Some(&group), &member));
+        assert!(!covers(Some(&group), &other));
+        assert!(covers(Some(&coll), &coll));
+        assert!(!covers(Some(&coll), &cred));
     }
 
     #[test]
