@@ -77,22 +77,21 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
             .iter()
             .map(|l| (format!("  {} {}", l.sign, l.label), l.note.clone()))
             .collect();
-        for (line, (left, note, pad)) in lines.iter().zip(aligned(&rows)) {
+        for (line, (_, note, pad)) in lines.iter().zip(aligned(&rows)) {
             // The margin `!` marks a change a refusing rail is about; the plan stays whole.
-            let left = if line.refused {
-                format!("{}{}", paint("!", BOLD_RED, color), &left[1..])
+            let margin = if line.refused {
+                paint("!", BOLD_RED, color)
             } else {
-                left
+                " ".to_string()
             };
-            let sign_end = left.len() - line.label.len();
-            let (head, label) = left.split_at(sign_end);
-            let head = head.replacen(
-                line.sign,
-                &paint(line.sign, action_color(line.action), color),
-                1,
+            let tint = action_color(line.action);
+            let _ = writeln!(
+                out,
+                "{margin} {} {}{:pad$}{note}",
+                paint(line.sign, tint, color),
+                paint(&line.label, tint, color),
+                ""
             );
-            let label = paint(label, action_color(line.action), color);
-            let _ = writeln!(out, "{head}{label}{:pad$}{note}", "");
             for d in &line.details {
                 let _ = writeln!(out, "      {d}");
             }
