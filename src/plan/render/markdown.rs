@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, redact};
+use super::{Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, entry_label, redact};
 use crate::plan::model::Plan;
 
 /// Escapes text for use outside code spans (list items, table cells).
@@ -113,13 +113,23 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
     if !plan.kept.is_empty() {
         out.push_str("\n#### Kept (protected)\n\n");
         for k in &plan.kept {
-            let _ = writeln!(out, "- {}: {}", code(&k.label), escape(&k.reason));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                code(&entry_label(&k.address, &k.label)),
+                escape(&k.reason)
+            );
         }
     }
     if !plan.blocked.is_empty() {
         out.push_str("\n#### Blocked grants\n\n");
         for b in &plan.blocked {
-            let _ = write!(out, "- {}: {}", code(&b.label), escape(&b.reason));
+            let _ = write!(
+                out,
+                "- {}: {}",
+                code(&entry_label(&b.address, &b.label)),
+                escape(&b.reason)
+            );
             if let Some(p) = &b.provenance {
                 let _ = write!(out, " ({})", code(&p.to_string()));
             }
@@ -129,7 +139,12 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
     if !plan.pending.is_empty() {
         out.push_str("\n#### Pending memberships\n\n");
         for p in &plan.pending {
-            let _ = writeln!(out, "- {}: {}", code(&p.label), escape(&p.status));
+            let _ = writeln!(
+                out,
+                "- {}: {}",
+                code(&entry_label(&p.address, &p.label)),
+                escape(&p.status)
+            );
         }
     }
 

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::change::{Action, Change, Direction};
 use super::model::{AccessSummary, Plan};
-use crate::state::{Address, FieldMode, Kind, Object, Provenance};
+use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
 
 pub use json::{json, json_string, plan_schema};
 pub use markdown::markdown;
@@ -177,21 +177,45 @@ fn principal_with_id(key: &str, labels: &BTreeMap<String, String>) -> String {
 
 /// The object a change acts on, for people: `globus.member lab-readers / alice (8f3e2b1c…)`.
 pub fn change_label(change: &Change) -> String {
-    let a = &change.address;
-    let labels = &change.labels;
+    // The permissions are part of what a rule *is* for a reader, so they go in its label;
+    // the desired value wins for updates, the live one for deletes.
+    let perms = change
+        .after
+        .as_ref()
+        .or(change.before.as_ref())
+        .and_then(|o| o.str_attr("permissions"));
+    object_label(&change.address, &change.labels, perms)
+}
+
+/// The label of a kept, blocked or pending entry. The plan gives a display name (`alice`)
+/// or a ready-made label; a display name is placed in the object's label, so the reader
+/// sees which group or rule the entry is about, not only who.
+pub fn entry_label(address: &Address, label: &str) -> String {
+    if label.starts_with(&format!("{} ", address.kind.name())) {
+        return label.to_string();
+    }
+    let mut labels = BTreeMap::new();
+    // The principal is the last key that parses as one (a member's identity, a rule's
+    // grantee); a label that merely repeats that key adds nothing.
+    if let Some(key) = address
+        .keys
+        .iter()
+        .rev()
+        .find(|k| k.parse::<Principal>().is_ok())
+        .filter(|k| !label.is_empty() && k.as_str() != label && address.to_string() != label)
+    {
+        labels.insert(key.clone(), label.to_string());
+    }
+    object_label(address, &labels, None)
+}
+
+fn object_label(a: &Address, labels: &BTreeMap<String, String>, perms: Option<&str>) -> String {
     let key = |i: usize| display_key(&a.keys[i], labels);
     let body = match a.kind {
         Kind::GlobusMember if a.keys.len() == 2 => {
             format!("{} / {}", key(0), principal_with_id(&a.keys[1], labels))
         }
         Kind::TransferAcl if a.keys.len() == 3 => {
-            // The permissions are part of what the rule *is* for a reader, so they go in
-            // the label; the desired value wins for updates, the live one for deletes.
-            let perms = change
-                .after
-                .as_ref()
-                .or(change.before.as_ref())
-                .and_then(|o| o.str_attr("permissions"));
             let mut s = format!("{} {} {}", key(0), a.keys[1], key(2));
             if let Some(p) = perms {
                 s.push_str(&format!(" ({p})"));
@@ -484,6 +508,28 @@ mod tests {
         assert!(!covers(Some(&group), &other));
         assert!(covers(Some(&coll), &coll));
         assert!(!covers(Some(&coll), &cred));
+    }
+
+    #[test]
+    fn entry_labels_place_the_display_name() {
+        let key = format!("identity:{ALICE}");
+        let a = Address::new(Kind::GlobusMember, ["lab", key.as_str()]);
+        assert_eq!(
+            entry_label(&a, "alice"),
+            "globus.member lab / alice (8f3e2b1c…)"
+        );
+        assert_eq!(
+            entry_label(&a, &key),
+            "globus.member lab / identity:8f3e2b1c…"
+        );
+        assert_eq!(
+            entry_label(&a, &a.to_string()),
+            "globus.member lab / identity:8f3e2b1c…"
+        );
+        assert_eq!(
+            entry_label(&a, "globus.member x / y"),
+            "globus.member x / y"
+        );
     }
 
     #[test]

@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{ChangeLine, Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, redact};
+use super::{
+    ChangeLine, Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, entry_label,
+    redact,
+};
 use crate::plan::change::Action;
 use crate::plan::model::Plan;
 
@@ -103,7 +106,12 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
         let rows: Vec<_> = plan
             .kept
             .iter()
-            .map(|k| (format!("  {}", k.label), k.reason.clone()))
+            .map(|k| {
+                (
+                    format!("  {}", entry_label(&k.address, &k.label)),
+                    k.reason.clone(),
+                )
+            })
             .collect();
         write_rows(&mut out, &rows);
     }
@@ -117,7 +125,7 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
                     Some(p) => format!("{} ({p})", b.reason),
                     None => b.reason.clone(),
                 };
-                (format!("  {}", b.label), note)
+                (format!("  {}", entry_label(&b.address, &b.label)), note)
             })
             .collect();
         write_rows(&mut out, &rows);
@@ -127,7 +135,12 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
         let rows: Vec<_> = plan
             .pending
             .iter()
-            .map(|p| (format!("  {}", p.label), p.status.clone()))
+            .map(|p| {
+                (
+                    format!("  {}", entry_label(&p.address, &p.label)),
+                    p.status.clone(),
+                )
+            })
             .collect();
         write_rows(&mut out, &rows);
     }
