@@ -2,6 +2,8 @@
 
 pub mod change;
 pub mod model;
+pub mod planfile;
+pub mod render;
 
 pub use change::{Action, Change, Direction, FieldChange};
 pub use model::{
