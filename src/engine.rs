@@ -73,21 +73,7 @@ pub struct Planned {
 
 /// Digest of the workspace files, recorded in plans.
 pub fn workspace_digest(ws: &Workspace) -> String {
-    use sha2::{Digest, Sha256};
-    let mut files: Vec<_> = ws
-        .files
-        .iter()
-        .map(|f| (f.path.clone(), f.text.as_str()))
-        .collect();
-    files.sort();
-    let mut h = Sha256::new();
-    for (p, t) in files {
-        h.update(p.to_string_lossy().as_bytes());
-        h.update([0]);
-        h.update(t.as_bytes());
-        h.update([0]);
-    }
-    format!("sha256:{}", hex::encode(h.finalize()))
+    plan::planfile::workspace_digest(ws.files.iter().map(|f| (f.path.clone(), f.text.clone())))
 }
 
 /// Resolves and compiles the workspace: every policy problem is reported together.
