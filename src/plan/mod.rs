@@ -11,6 +11,7 @@ pub use model::{
 };
 pub mod build;
 pub mod diff;
+pub mod drift;
 pub mod order;
 pub mod rails;
 
