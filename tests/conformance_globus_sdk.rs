@@ -19,7 +19,10 @@ async fn globus_sdk_groups_and_transfer() {
     );
     let env = [
         ("GLOBUS_SDK_SERVICE_URL_AUTH", em.service_url(Service::Auth)),
-        ("GLOBUS_SDK_SERVICE_URL_GROUPS", em.service_url(Service::Groups)),
+        (
+            "GLOBUS_SDK_SERVICE_URL_GROUPS",
+            em.service_url(Service::Groups),
+        ),
         (
             "GLOBUS_SDK_SERVICE_URL_TRANSFER",
             em.service_url(Service::Transfer),

@@ -96,16 +96,25 @@ async fn groups_create_any_caller_subgroup_needs_parent_admin() {
     let em = start().await;
     let outsider = Api::login(&em, OUTSIDER).await;
     let ok = outsider
-        .post("/groups/v2/groups", json!({"name": "mine", "parent_id": null}))
+        .post(
+            "/groups/v2/groups",
+            json!({"name": "mine", "parent_id": null}),
+        )
         .await;
     assert_eq!(ok.status, 201);
     let denied = outsider
-        .post("/groups/v2/groups", json!({"name": "sub", "parent_id": GROUP}))
+        .post(
+            "/groups/v2/groups",
+            json!({"name": "sub", "parent_id": GROUP}),
+        )
         .await;
     assert_eq!(denied.status, 403);
     let admin = Api::login(&em, ADMIN).await;
     let sub = admin
-        .post("/groups/v2/groups", json!({"name": "sub", "parent_id": GROUP}))
+        .post(
+            "/groups/v2/groups",
+            json!({"name": "sub", "parent_id": GROUP}),
+        )
         .await;
     assert_eq!(sub.status, 201);
 }
@@ -115,7 +124,13 @@ async fn groups_get_needs_membership_or_authenticated_visibility() {
     let em = start().await;
     let member = Api::login(&em, MEMBER).await;
     let outsider = Api::login(&em, OUTSIDER).await;
-    assert_eq!(member.get(&format!("/groups/v2/groups/{GROUP}")).await.status, 200);
+    assert_eq!(
+        member
+            .get(&format!("/groups/v2/groups/{GROUP}"))
+            .await
+            .status,
+        200
+    );
     let denied = outsider.get(&format!("/groups/v2/groups/{GROUP}")).await;
     assert_eq!(denied.status, 403);
     assert_eq!(denied.body["code"], "FORBIDDEN");
@@ -234,7 +249,10 @@ async fn groups_batch_remove_needs_manager_and_not_self() {
     let own = manager
         .post(&path, json!({"remove": [{"identity_id": MANAGER}]}))
         .await;
-    assert_eq!(own.body["errors"]["remove"][0]["code"], "CANNOT_REMOVE_SELF");
+    assert_eq!(
+        own.body["errors"]["remove"][0]["code"],
+        "CANNOT_REMOVE_SELF"
+    );
     let admin_target = manager
         .post(&path, json!({"remove": [{"identity_id": ADMIN}]}))
         .await;
@@ -252,7 +270,10 @@ async fn groups_batch_self_actions_need_own_identity() {
     let other = member
         .post(&path, json!({"leave": [{"identity_id": MANAGER}]}))
         .await;
-    assert_eq!(other.body["errors"]["leave"][0]["code"], "PERMISSION_DENIED");
+    assert_eq!(
+        other.body["errors"]["leave"][0]["code"],
+        "PERMISSION_DENIED"
+    );
     let own = member
         .post(&path, json!({"leave": [{"identity_id": MEMBER}]}))
         .await;
@@ -267,11 +288,17 @@ async fn groups_preferences_only_own() {
     assert_eq!(got.status, 200);
     assert_eq!(got.body[MEMBER]["allow_add"], true);
     let ok = member
-        .put("/groups/v2/preferences", json!({MEMBER: {"allow_add": false}}))
+        .put(
+            "/groups/v2/preferences",
+            json!({MEMBER: {"allow_add": false}}),
+        )
         .await;
     assert_eq!(ok.status, 200);
     let denied = member
-        .put("/groups/v2/preferences", json!({ADMIN: {"allow_add": false}}))
+        .put(
+            "/groups/v2/preferences",
+            json!({ADMIN: {"allow_add": false}}),
+        )
         .await;
     assert_eq!(denied.status, 403);
 }
@@ -354,7 +381,10 @@ async fn transfer_update_needs_admin_or_access_manager() {
 async fn transfer_delete_allows_restricted_administrator() {
     let em = start().await;
     let path = format!("/transfer/v0.10/endpoint/{ENDPOINT}/access/{ALICE_RULE}");
-    assert_eq!(Api::login(&em, OUTSIDER).await.delete(&path).await.status, 403);
+    assert_eq!(
+        Api::login(&em, OUTSIDER).await.delete(&path).await.status,
+        403
+    );
     let ok = Api::login(&em, RESTRICTED).await.delete(&path).await;
     assert_eq!(ok.status, 200);
     assert_eq!(ok.body["code"], "Deleted");
@@ -365,7 +395,10 @@ async fn transfer_mkdir_needs_role_or_rw_rule() {
     let em = start().await;
     let path = format!("/transfer/v0.10/operation/endpoint/{ENDPOINT}/mkdir");
     let body = |p: &str| json!({"DATA_TYPE": "mkdir", "path": p});
-    let ok = Api::login(&em, ADMIN).await.post(&path, body("/new/")).await;
+    let ok = Api::login(&em, ADMIN)
+        .await
+        .post(&path, body("/new/"))
+        .await;
     assert_eq!(ok.status, 202);
     assert_eq!(ok.body["code"], "DirectoryCreated");
     let writer = Api::login(&em, WRITER).await;
