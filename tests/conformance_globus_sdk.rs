@@ -1,6 +1,6 @@
 //! Drives the emulator with the official globus-sdk 4.9.0 (Python). Fails, never skips,
-//! when python3 or that exact globus-sdk is missing: CI installs it
-//! (`pip install globus-sdk==4.9.0`).
+//! when python3 or that exact globus-sdk is missing. `scripts/test` (the README's test
+//! command) installs it into a virtualenv and points `ACCORD_PYTHON` at that interpreter.
 
 #[path = "emulator_support.rs"]
 mod support;
@@ -34,7 +34,7 @@ async fn globus_sdk_groups_and_transfer() {
     ];
     // The SDK is blocking; run it off the runtime's worker so the server keeps serving.
     let output = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
+        Command::new(std::env::var("ACCORD_PYTHON").unwrap_or_else(|_| "python3".into()))
             .arg(&script)
             .envs(env)
             .env("GLOBUS_SDK_HTTP_TIMEOUT", "30")
