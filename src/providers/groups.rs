@@ -342,6 +342,16 @@ impl GroupsProvider {
     }
 }
 
+/// Live group UUID → policy name for the groups of a Groups read, for [`Scope::group_names`].
+pub fn group_names(live: &LiveRead) -> BTreeMap<String, String> {
+    live.state
+        .objects
+        .values()
+        .filter(|o| o.address.kind == Kind::GlobusGroup)
+        .filter_map(|o| Some((o.server_id.clone()?, o.address.keys.first()?.clone())))
+        .collect()
+}
+
 /// The ids of the groups in `groups` named exactly `name`, deduplicated.
 fn ids_named(groups: &[Group], name: &str) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = groups
