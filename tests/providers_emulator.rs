@@ -5,10 +5,13 @@ use std::sync::Arc;
 
 use accord::emulator::{Emulator, FaultRule, RunningEmulator, Seed, spawn};
 use accord::plan::{Action, Change, Direction, FieldChange};
+use accord::providers::auth::GlobusAuth;
 use accord::providers::groups::{GroupsProvider, group_names};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::providers::transfer::TransferProvider;
-use accord::providers::{IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope};
+use accord::providers::{
+    IdMap, IdentityResolver, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope,
+};
 use accord::state::{Address, Container, ContainerMode, Kind, Object};
 use serde_json::{Value, json};
 
@@ -66,6 +69,7 @@ struct Env {
     emu: RunningEmulator,
     groups: GroupsProvider,
     transfer: TransferProvider,
+    auth: GlobusAuth,
 }
 
 async fn env() -> Env {
@@ -86,6 +90,7 @@ async fn env() -> Env {
     );
     Env {
         groups: GroupsProvider::new(http.clone()),
+        auth: GlobusAuth::new(http.clone()),
         transfer: TransferProvider::new(http),
         emu,
     }
@@ -814,4 +819,30 @@ async fn injected_503s_and_429s_are_retried() {
         .unwrap();
     assert!(!live.state.objects.is_empty());
     assert!(started.elapsed() >= std::time::Duration::from_millis(950));
+}
+
+#[tokio::test]
+async fn identities_resolve_and_whoami_is_the_client() {
+    let e = env().await;
+    let found = e
+        .auth
+        .by_usernames(&[
+            "alice@uni.edu".into(),
+            "nobody@uni.edu".into(),
+            "Bob@uni.edu".into(),
+        ])
+        .await
+        .unwrap();
+    let mut names: Vec<_> = found.iter().map(|i| i.username.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["alice@uni.edu", "bob@uni.edu"]);
+    let alice = found
+        .iter()
+        .find(|i| i.username == "alice@uni.edu")
+        .unwrap();
+    assert_eq!(alice.id.to_string(), identity(&e.emu, "alice@uni.edu"));
+    let by_id = e.auth.by_ids(&[alice.id]).await.unwrap();
+    assert_eq!(by_id, vec![alice.clone()]);
+    let me = e.auth.whoami().await.unwrap();
+    assert_eq!(me.id.to_string(), CLIENT);
 }
