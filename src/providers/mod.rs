@@ -12,6 +12,18 @@ use async_trait::async_trait;
 use crate::plan::Change;
 use crate::state::{Address, Container, Kind, Object, Principal, State};
 
+pub mod auth;
+pub mod groups;
+pub mod http;
+pub mod transfer;
+
+pub use auth::GlobusAuth;
+pub use groups::GroupsProvider;
+pub use http::{
+    CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, Secret, Service, ServiceUrls,
+};
+pub use transfer::TransferProvider;
+
 /// The kind of credential a provider needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CredentialKind {
@@ -39,6 +51,9 @@ pub struct Scope {
     pub containers: Vec<Container>,
     /// Top-level objects to find (including tombstoned ones).
     pub lookups: Vec<Lookup>,
+    /// Live group UUID → policy name of the groups this workspace manages, so a Transfer rule
+    /// for a managed group is keyed `group:<policy-name>` (filled from the Groups read).
+    pub group_names: BTreeMap<String, String>,
 }
 
 /// The result of reading a scope.

@@ -1,0 +1,112 @@
+//! Globus Auth: identity lookups (never provisioning) and the running identity.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::http::{AuthMode, HttpClient, HttpRequest, Service};
+use super::{IdentityInfo, IdentityResolver, ProviderError};
+use crate::wire::auth::{IdentitiesResponse, Identity, IntrospectResponse};
+
+/// Names or ids per identities call (the SDK's batch size).
+pub const LOOKUP_BATCH: usize = 100;
+
+/// Resolves principals through Globus Auth.
+#[derive(Debug, Clone)]
+pub struct GlobusAuth {
+    http: Arc<HttpClient>,
+}
+
+impl GlobusAuth {
+    /// A resolver sending through the shared client.
+    pub fn new(http: Arc<HttpClient>) -> Self {
+        GlobusAuth { http }
+    }
+
+    /// `GET /v2/api/identities` with `key=<comma list>` in batches; order is not preserved.
+    async fn lookup(
+        &self,
+        key: &str,
+        values: Vec<String>,
+    ) -> Result<Vec<IdentityInfo>, ProviderError> {
+        let mut out = Vec::new();
+        for chunk in values.chunks(LOOKUP_BATCH) {
+            let mut req =
+                HttpRequest::get(Service::Auth, "/v2/api/identities").query(key, chunk.join(","));
+            if key == "usernames" {
+                req = req.query("provision", "false");
+            }
+            let resp: IdentitiesResponse = self.http.send(&req).await?.json()?;
+            out.extend(resp.identities.into_iter().map(info));
+        }
+        Ok(out)
+    }
+}
+
+fn info(i: Identity) -> IdentityInfo {
+    IdentityInfo {
+        id: i.id,
+        username: i.username,
+        status: i.status,
+    }
+}
+
+#[async_trait]
+impl IdentityResolver for GlobusAuth {
+    async fn by_usernames(&self, usernames: &[String]) -> Result<Vec<IdentityInfo>, ProviderError> {
+        let wanted: BTreeSet<String> = usernames
+            .iter()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .collect();
+        let lower: BTreeSet<String> = wanted.iter().map(|u| u.to_lowercase()).collect();
+        let found = self
+            .lookup("usernames", wanted.into_iter().collect())
+            .await?;
+        // Usernames match case-insensitively; keep only what was asked for.
+        Ok(found
+            .into_iter()
+            .filter(|i| lower.contains(&i.username.to_lowercase()))
+            .collect())
+    }
+
+    async fn by_ids(&self, ids: &[uuid::Uuid]) -> Result<Vec<IdentityInfo>, ProviderError> {
+        let wanted: BTreeSet<uuid::Uuid> = ids.iter().copied().collect();
+        let found = self
+            .lookup("ids", wanted.iter().map(uuid::Uuid::to_string).collect())
+            .await?;
+        Ok(found
+            .into_iter()
+            .filter(|i| wanted.contains(&i.id))
+            .collect())
+    }
+
+    async fn whoami(&self) -> Result<IdentityInfo, ProviderError> {
+        let token = self.http.token(Service::Auth).await?;
+        let req = HttpRequest::post(Service::Auth, "/v2/oauth2/token/introspect")
+            .form(&[("token", token.expose())])
+            .auth(AuthMode::ClientBasic);
+        let resp: IntrospectResponse = self.http.send(&req).await?.json()?;
+        if !resp.active {
+            return Err(ProviderError::Credentials(
+                "Auth reports accord's own token as inactive".into(),
+            ));
+        }
+        let client_id = self.http.client_id().to_string();
+        let sub = resp.sub.clone().unwrap_or_else(|| client_id.clone());
+        let id = sub.parse::<uuid::Uuid>().map_err(|_| {
+            ProviderError::Credentials(format!(
+                "token introspection gave a non-UUID subject `{sub}`"
+            ))
+        })?;
+        let username = resp
+            .username
+            .unwrap_or_else(|| format!("{client_id}@clients.auth.globus.org"));
+        Ok(IdentityInfo {
+            id,
+            username,
+            status: "used".into(),
+        })
+    }
+}

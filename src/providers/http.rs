@@ -1,0 +1,1286 @@
+//! The shared HTTP client: base URLs, trusted hosts, client-credentials tokens, retries,
+//! rate limits and redaction.
+//!
+//! Every call is tagged [`CallKind::Idempotent`] (retried with exponential backoff on
+//! connection errors, 429, 500, 502, 503 and 504, honouring `Retry-After`) or
+//! [`CallKind::Create`] (never resent: a failure that may have reached the service comes back
+//! as [`HttpError::MaybeApplied`], so the provider re-reads by natural key first). Transfer
+//! error codes containing `ExternalError` or `EndpointError` are never retried.
+//!
+//! A credential is only ever sent to the real service hosts, to loopback, or to hosts named in
+//! `ACCORD_ALLOW_HOSTS`; any other host is refused before anything is sent. Tokens and secrets
+//! never appear in errors, logs or `Debug` output.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use super::ProviderError;
+use crate::wire::auth::TokenResponse;
+
+/// Environment variable holding the Globus client id.
+pub const ENV_CLIENT_ID: &str = "ACCORD_GLOBUS_CLIENT_ID";
+/// Environment variable holding the Globus client secret.
+pub const ENV_CLIENT_SECRET: &str = "ACCORD_GLOBUS_CLIENT_SECRET";
+/// Environment variable listing extra trusted hosts (comma separated).
+pub const ENV_ALLOW_HOSTS: &str = "ACCORD_ALLOW_HOSTS";
+/// Environment variable scaling every retry backoff (a float; tests make it tiny).
+pub const ENV_BACKOFF_SCALE: &str = "ACCORD_TEST_BACKOFF_SCALE";
+
+/// The hosts of the real services: always trusted.
+pub const PRODUCTION_HOSTS: &[&str] = &[
+    "auth.globus.org",
+    "groups.api.globus.org",
+    "transfer.api.globus.org",
+    "search.api.globus.org",
+    "api.theboss.io",
+];
+
+/// A service the client talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    /// Globus Auth.
+    Auth,
+    /// Globus Groups.
+    Groups,
+    /// Globus Transfer.
+    Transfer,
+    /// Globus Search.
+    Search,
+    /// The Boss.
+    Boss,
+}
+
+impl Service {
+    /// The short name used in errors and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Auth => "auth",
+            Service::Groups => "groups",
+            Service::Transfer => "transfer",
+            Service::Search => "search",
+            Service::Boss => "boss",
+        }
+    }
+
+    /// The Globus resource server whose token this service takes (`None` for the Boss).
+    pub fn resource_server(self) -> Option<&'static str> {
+        match self {
+            Service::Auth => Some("auth.globus.org"),
+            Service::Groups => Some("groups.api.globus.org"),
+            Service::Transfer => Some("transfer.api.globus.org"),
+            Service::Search => Some("search.api.globus.org"),
+            Service::Boss => None,
+        }
+    }
+
+    /// The scopes requested for this service's token (`None` for the Boss).
+    pub fn scopes(self) -> Option<&'static str> {
+        match self {
+            Service::Auth => {
+                Some("openid profile email urn:globus:auth:scope:auth.globus.org:view_identity_set")
+            }
+            Service::Groups => Some("urn:globus:auth:scope:groups.api.globus.org:all"),
+            Service::Transfer => Some("urn:globus:auth:scope:transfer.api.globus.org:all"),
+            Service::Search => Some("urn:globus:auth:scope:search.api.globus.org:all"),
+            Service::Boss => None,
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The base URL of every service (no trailing slash; request paths start with `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUrls {
+    /// Globus Auth.
+    pub auth: String,
+    /// Globus Groups.
+    pub groups: String,
+    /// Globus Transfer (paths start with `/v0.10`).
+    pub transfer: String,
+    /// Globus Search.
+    pub search: String,
+    /// The Boss.
+    pub boss: String,
+}
+
+impl Default for ServiceUrls {
+    /// The real production services.
+    fn default() -> Self {
+        ServiceUrls::production()
+    }
+}
+
+impl ServiceUrls {
+    /// The real production services.
+    pub fn production() -> Self {
+        ServiceUrls {
+            auth: "https://auth.globus.org".into(),
+            groups: "https://groups.api.globus.org".into(),
+            transfer: "https://transfer.api.globus.org".into(),
+            search: "https://search.api.globus.org".into(),
+            boss: "https://api.theboss.io".into(),
+        }
+    }
+
+    /// An emulator at `base` (e.g. `http://127.0.0.1:8080`), each service under its prefix.
+    pub fn emulator(base: &str) -> Self {
+        let base = base.trim_end_matches('/');
+        ServiceUrls {
+            auth: format!("{base}/auth"),
+            groups: format!("{base}/groups"),
+            transfer: format!("{base}/transfer"),
+            search: format!("{base}/search"),
+            boss: format!("{base}/boss"),
+        }
+    }
+
+    /// The base URL of one service.
+    pub fn base(&self, service: Service) -> &str {
+        match service {
+            Service::Auth => &self.auth,
+            Service::Groups => &self.groups,
+            Service::Transfer => &self.transfer,
+            Service::Search => &self.search,
+            Service::Boss => &self.boss,
+        }
+    }
+}
+
+/// A secret string: never printed by `Debug` or `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_string())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Globus Auth client credentials (a confidential client).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GlobusCredentials {
+    /// The client id (also the client's identity id).
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: Secret,
+}
+
+impl GlobusCredentials {
+    /// Explicit credentials (an embedded target uses the client its seed names).
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        GlobusCredentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+        }
+    }
+
+    /// Reads `ACCORD_GLOBUS_CLIENT_ID` and `ACCORD_GLOBUS_CLIENT_SECRET`.
+    pub fn from_env() -> Result<Self, ProviderError> {
+        Self::from_env_or(None)
+    }
+
+    /// Reads the environment variables; where one is unset, uses `fallback` (a seed's client).
+    pub fn from_env_or(fallback: Option<&GlobusCredentials>) -> Result<Self, ProviderError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        match (var(ENV_CLIENT_ID), var(ENV_CLIENT_SECRET), fallback) {
+            (Some(id), Some(secret), _) => Ok(GlobusCredentials::new(id, secret)),
+            (None, None, Some(fb)) => Ok(fb.clone()),
+            (Some(id), None, Some(fb)) => Ok(GlobusCredentials::new(id, fb.client_secret.clone())),
+            (None, Some(secret), Some(fb)) => {
+                Ok(GlobusCredentials::new(fb.client_id.clone(), secret))
+            }
+            (id, _, None) => Err(ProviderError::Credentials(format!(
+                "set {} and {} (Globus client credentials); {} is missing",
+                ENV_CLIENT_ID,
+                ENV_CLIENT_SECRET,
+                if id.is_none() {
+                    ENV_CLIENT_ID
+                } else {
+                    ENV_CLIENT_SECRET
+                }
+            ))),
+        }
+    }
+}
+
+/// How a call may be retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// Safe to resend (GET, PUT, DELETE, the Groups batch call): retried with backoff.
+    Idempotent,
+    /// Creates something: never resent; a possibly-applied failure is [`HttpError::MaybeApplied`].
+    Create,
+}
+
+/// How a request authenticates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// A client-credentials bearer token for the request's service (the default).
+    Bearer,
+    /// HTTP Basic with the client id and secret (Auth's OAuth endpoints).
+    ClientBasic,
+    /// A full `Authorization` header value given by the caller (e.g. the Boss's `Token …`).
+    Header(Secret),
+    /// No credential.
+    None,
+}
+
+/// Tuning of the client: retries, timeouts, rate limits, extra trusted hosts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpOptions {
+    /// Multiplies every backoff delay (not `Retry-After`); tests make it tiny.
+    pub backoff_scale: f64,
+    /// Retries after the first attempt of an idempotent call.
+    pub max_retries: usize,
+    /// The first backoff delay, before scaling.
+    pub min_backoff: Duration,
+    /// The largest backoff delay, before scaling.
+    pub max_backoff: Duration,
+    /// The largest `Retry-After` honoured (longer ones are capped).
+    pub max_retry_after: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Hosts trusted with credentials besides the real services and loopback.
+    pub allow_hosts: Vec<String>,
+    /// Requests in flight per service.
+    pub max_concurrency: usize,
+    /// Requests per second to Transfer (its documented limit is 20).
+    pub transfer_rate_per_sec: u32,
+    /// Requests per second to every other service.
+    pub default_rate_per_sec: u32,
+}
+
+impl Default for HttpOptions {
+    /// Defaults, with `ACCORD_TEST_BACKOFF_SCALE` and `ACCORD_ALLOW_HOSTS` read from the environment.
+    fn default() -> Self {
+        let backoff_scale = std::env::var(ENV_BACKOFF_SCALE)
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .unwrap_or(1.0);
+        let allow_hosts = std::env::var(ENV_ALLOW_HOSTS)
+            .map(|v| parse_host_list(&v))
+            .unwrap_or_default();
+        HttpOptions {
+            backoff_scale,
+            max_retries: 5,
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
+            timeout: Duration::from_secs(60),
+            allow_hosts,
+            max_concurrency: 16,
+            transfer_rate_per_sec: 20,
+            default_rate_per_sec: 50,
+        }
+    }
+}
+
+/// Splits a comma-separated host list, lower-cased, ignoring blanks.
+fn parse_host_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+/// An HTTP failure. Carries status, service code and message; never a token or secret.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpError {
+    /// The URL's host is not trusted with credentials: nothing was sent.
+    #[error(
+        "refusing to send credentials to untrusted host `{host}` ({url}); trusted: the real services, loopback, and {ENV_ALLOW_HOSTS}"
+    )]
+    Untrusted {
+        /// The refused host.
+        host: String,
+        /// The refused URL.
+        url: String,
+    },
+    /// The service answered with an error status.
+    #[error("{method} {path}: HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
+    Status {
+        /// The service called.
+        service: Service,
+        /// The HTTP method.
+        method: String,
+        /// The request path (below the service base).
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// The service's error code (`Exists`, `ALREADY_ACTIVE`, …), when it gave one.
+        code: Option<String>,
+        /// The service's message.
+        message: String,
+        /// The `Retry-After` the service asked for.
+        retry_after: Option<Duration>,
+    },
+    /// The request could not be completed (connection refused, reset, timed out).
+    #[error("{method} {path}: {message}")]
+    Transport {
+        /// The service called.
+        service: Service,
+        /// The HTTP method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// What happened.
+        message: String,
+    },
+    /// A create failed in a way that may have reached the service: re-read before resending.
+    #[error("{cause} (the create may have been applied)")]
+    MaybeApplied {
+        /// The failure.
+        cause: Box<HttpError>,
+    },
+    /// A credential could not be obtained or was refused.
+    #[error("credentials for {service}: {message}")]
+    Credentials {
+        /// The service whose token failed.
+        service: Service,
+        /// What Auth said.
+        message: String,
+    },
+    /// A success body did not decode.
+    #[error("{method} {path}: unexpected response body: {message}")]
+    Decode {
+        /// The service called.
+        service: Service,
+        /// The HTTP method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The decode error.
+        message: String,
+    },
+    /// The configuration is unusable (a malformed base URL).
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl HttpError {
+    /// The HTTP status of a service error (looking through `MaybeApplied`).
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            HttpError::MaybeApplied { cause } => cause.status(),
+            _ => None,
+        }
+    }
+
+    /// The service error code, if any (looking through `MaybeApplied`).
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            HttpError::Status { code, .. } => code.as_deref(),
+            HttpError::MaybeApplied { cause } => cause.code(),
+            _ => None,
+        }
+    }
+
+    /// The service the failure came from, when known.
+    pub fn service(&self) -> Option<Service> {
+        match self {
+            HttpError::Status { service, .. }
+            | HttpError::Transport { service, .. }
+            | HttpError::Credentials { service, .. }
+            | HttpError::Decode { service, .. } => Some(*service),
+            HttpError::MaybeApplied { cause } => cause.service(),
+            HttpError::Untrusted { .. } | HttpError::Config(_) => None,
+        }
+    }
+
+    /// Whether this is a create that may have been applied.
+    pub fn is_maybe_applied(&self) -> bool {
+        matches!(self, HttpError::MaybeApplied { .. })
+    }
+
+    /// The `Retry-After` the service asked for (looking through `MaybeApplied`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            HttpError::Status { retry_after, .. } => *retry_after,
+            HttpError::MaybeApplied { cause } => cause.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether an idempotent call failing this way is retried.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            HttpError::Transport { .. } => true,
+            HttpError::Status { status, code, .. } => {
+                matches!(status, 429 | 500 | 502 | 503 | 504)
+                    && !code.as_deref().is_some_and(is_never_retried_code)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Transfer codes the SDK and accord never retry.
+pub fn is_never_retried_code(code: &str) -> bool {
+    code.contains("ExternalError") || code.contains("EndpointError")
+}
+
+impl From<HttpError> for ProviderError {
+    fn from(e: HttpError) -> Self {
+        match &e {
+            HttpError::Credentials { .. } => ProviderError::Credentials(e.to_string()),
+            HttpError::Status {
+                status: 401 | 403,
+                service,
+                ..
+            } if *service == Service::Auth => ProviderError::Credentials(e.to_string()),
+            _ => ProviderError::Service {
+                service: e.service().map(Service::name).unwrap_or("http"),
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// One request: service, method, path below the service base, and what to send.
+/// Its `Debug` output leaves out form values (they may hold a token).
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The service.
+    pub service: Service,
+    /// The HTTP method.
+    pub method: Method,
+    /// The path below the service base, starting with `/`.
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// A JSON body.
+    pub json: Option<Value>,
+    /// A form body (Auth's OAuth endpoints).
+    pub form: Option<Vec<(String, String)>>,
+    /// How it may be retried.
+    pub kind: CallKind,
+    /// How it authenticates.
+    pub auth: AuthMode,
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let form_keys: Option<Vec<&str>> = self
+            .form
+            .as_ref()
+            .map(|f| f.iter().map(|(k, _)| k.as_str()).collect());
+        f.debug_struct("HttpRequest")
+            .field("service", &self.service)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("json", &self.json)
+            .field("form_keys", &form_keys)
+            .field("kind", &self.kind)
+            .field("auth", &self.auth)
+            .finish()
+    }
+}
+
+impl HttpRequest {
+    /// A request with no body, idempotent and bearer-authenticated.
+    pub fn new(service: Service, method: Method, path: impl Into<String>) -> Self {
+        HttpRequest {
+            service,
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            json: None,
+            form: None,
+            kind: CallKind::Idempotent,
+            auth: AuthMode::Bearer,
+        }
+    }
+
+    /// A `GET`.
+    pub fn get(service: Service, path: impl Into<String>) -> Self {
+        Self::new(service, Method::GET, path)
+    }
+
+    /// A `POST`.
+    pub fn post(service: Service, path: impl Into<String>) -> Self {
+        Self::new(service, Method::POST, path)
+    }
+
+    /// A `PUT`.
+    pub fn put(service: Service, path: impl Into<String>) -> Self {
+        Self::new(service, Method::PUT, path)
+    }
+
+    /// A `DELETE`.
+    pub fn delete(service: Service, path: impl Into<String>) -> Self {
+        Self::new(service, Method::DELETE, path)
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.query.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// Sets a JSON body from any serializable value.
+    pub fn json(mut self, body: &impl serde::Serialize) -> Self {
+        self.json = Some(serde_json::to_value(body).unwrap_or(Value::Null));
+        self
+    }
+
+    /// Sets a form body.
+    pub fn form(mut self, fields: &[(&str, &str)]) -> Self {
+        self.form = Some(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Sets the call kind.
+    pub fn kind(mut self, kind: CallKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// Marks the call as a create (never resent).
+    pub fn create(self) -> Self {
+        self.kind(CallKind::Create)
+    }
+
+    /// Sets how the request authenticates.
+    pub fn auth(mut self, auth: AuthMode) -> Self {
+        self.auth = auth;
+        self
+    }
+}
+
+/// A successful response: status and JSON body (`null` when empty).
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The service.
+    pub service: Service,
+    /// The HTTP method.
+    pub method: String,
+    /// The request path.
+    pub path: String,
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The decoded body.
+    pub body: Value,
+}
+
+impl HttpResponse {
+    /// Decodes the body into a wire type.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, HttpError> {
+        T::deserialize(&self.body).map_err(|e| HttpError::Decode {
+            service: self.service,
+            method: self.method.clone(),
+            path: self.path.clone(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// A cached access token.
+struct CachedToken {
+    token: Secret,
+    expires_at: Instant,
+}
+
+/// A per-service pacing limiter (GCRA: a steady rate with a one-second burst).
+struct Pacer {
+    interval: Duration,
+    burst: Duration,
+    tat: tokio::sync::Mutex<Instant>,
+}
+
+impl Pacer {
+    fn new(rate_per_sec: u32) -> Self {
+        let rate = rate_per_sec.max(1);
+        Pacer {
+            interval: Duration::from_secs(1) / rate,
+            burst: Duration::from_secs(1),
+            tat: tokio::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits until one more request fits the rate.
+    async fn until_ready(&self) {
+        let mut tat = self.tat.lock().await;
+        let now = Instant::now();
+        let start = (*tat).max(now);
+        let earliest = start.checked_sub(self.burst).unwrap_or(now);
+        if earliest > now {
+            tokio::time::sleep_until(earliest.into()).await;
+        }
+        *tat = start + self.interval;
+    }
+}
+
+/// Per-service limits: requests in flight and request rate.
+struct Limits {
+    in_flight: Semaphore,
+    pacer: Pacer,
+}
+
+/// The shared HTTP client of every Globus provider.
+pub struct HttpClient {
+    client: reqwest::Client,
+    urls: ServiceUrls,
+    creds: GlobusCredentials,
+    options: HttpOptions,
+    trusted: RwLock<BTreeSet<String>>,
+    tokens: Mutex<HashMap<String, CachedToken>>,
+    token_fetch: tokio::sync::Mutex<()>,
+    limits: HashMap<Service, Limits>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("urls", &self.urls)
+            .field("client_id", &self.creds.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A client for these services, credentials and options; checks every base URL parses.
+    pub fn new(
+        urls: ServiceUrls,
+        creds: GlobusCredentials,
+        options: HttpOptions,
+    ) -> Result<Self, HttpError> {
+        for s in [
+            Service::Auth,
+            Service::Groups,
+            Service::Transfer,
+            Service::Search,
+            Service::Boss,
+        ] {
+            Url::parse(urls.base(s))
+                .map_err(|e| HttpError::Config(format!("{} base URL: {e}", s.name())))?;
+        }
+        let client = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .user_agent(concat!("accord/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| HttpError::Config(format!("HTTP client: {e}")))?;
+        let limits = [
+            Service::Auth,
+            Service::Groups,
+            Service::Transfer,
+            Service::Search,
+            Service::Boss,
+        ]
+        .into_iter()
+        .map(|s| {
+            let rate = if s == Service::Transfer {
+                options.transfer_rate_per_sec
+            } else {
+                options.default_rate_per_sec
+            };
+            (
+                s,
+                Limits {
+                    in_flight: Semaphore::new(options.max_concurrency.max(1)),
+                    pacer: Pacer::new(rate),
+                },
+            )
+        })
+        .collect();
+        let trusted = options.allow_hosts.iter().cloned().collect();
+        Ok(HttpClient {
+            client,
+            urls,
+            creds,
+            options,
+            trusted: RwLock::new(trusted),
+            tokens: Mutex::new(HashMap::new()),
+            token_fetch: tokio::sync::Mutex::new(()),
+            limits,
+        })
+    }
+
+    /// The same, shared.
+    pub fn shared(
+        urls: ServiceUrls,
+        creds: GlobusCredentials,
+        options: HttpOptions,
+    ) -> Result<Arc<Self>, HttpError> {
+        Self::new(urls, creds, options).map(Arc::new)
+    }
+
+    /// The base URLs in use.
+    pub fn urls(&self) -> &ServiceUrls {
+        &self.urls
+    }
+
+    /// The client id accord runs as (also its identity id).
+    pub fn client_id(&self) -> &str {
+        &self.creds.client_id
+    }
+
+    /// The options in use.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// Trusts one more host for this run (a GCS manager host read from Transfer).
+    pub fn trust_host(&self, host: &str) {
+        self.trusted
+            .write()
+            .expect("trusted hosts poisoned")
+            .insert(host.to_ascii_lowercase());
+    }
+
+    /// Whether a URL's host may receive credentials; non-loopback hosts must use https.
+    pub fn check_trusted(&self, url: &Url) -> Result<(), HttpError> {
+        let refuse = || HttpError::Untrusted {
+            host: url.host_str().unwrap_or("").to_string(),
+            url: redact_url(url),
+        };
+        let host = match url.host() {
+            Some(h) => h,
+            None => return Err(refuse()),
+        };
+        let loopback = match host {
+            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+            url::Host::Ipv4(ip) => IpAddr::V4(ip).is_loopback(),
+            url::Host::Ipv6(ip) => IpAddr::V6(ip).is_loopback(),
+        };
+        if loopback {
+            return Ok(());
+        }
+        let name = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let known = PRODUCTION_HOSTS.contains(&name.as_str())
+            || self
+                .trusted
+                .read()
+                .expect("trusted hosts poisoned")
+                .contains(&name);
+        if known && url.scheme() == "https" {
+            Ok(())
+        } else {
+            Err(refuse())
+        }
+    }
+
+    /// Sends a request: trusted-host check, token, rate limit, retries per its kind.
+    pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        let url = self.url_for(req)?;
+        self.check_trusted(&url)?;
+        match req.kind {
+            CallKind::Idempotent => {
+                let backoff = self.backoff();
+                (|| self.attempt(req, &url))
+                    .retry(backoff)
+                    .when(HttpError::is_retryable)
+                    .adjust(|e, d| {
+                        // `None` means the retries are spent: keep it so.
+                        d.map(|d| e.retry_after().map_or(d, |ra| ra.max(d)))
+                    })
+                    .notify(|e, d| {
+                        tracing::debug!(
+                            service = req.service.name(),
+                            method = %req.method,
+                            path = %req.path,
+                            wait_ms = d.as_millis() as u64,
+                            "retrying after: {e}"
+                        );
+                    })
+                    .await
+            }
+            CallKind::Create => self.attempt(req, &url).await.map_err(|e| {
+                if e.is_retryable() {
+                    HttpError::MaybeApplied { cause: Box::new(e) }
+                } else {
+                    e
+                }
+            }),
+        }
+    }
+
+    /// Sends a `GET` and decodes its body.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        service: Service,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, HttpError> {
+        let mut req = HttpRequest::get(service, path);
+        for (k, v) in query {
+            req = req.query(k, *v);
+        }
+        self.send(&req).await?.json()
+    }
+
+    /// The cached client-credentials token for a service, fetching it when missing or stale.
+    pub async fn token(&self, service: Service) -> Result<Secret, HttpError> {
+        let rs = service
+            .resource_server()
+            .ok_or_else(|| HttpError::Credentials {
+                service,
+                message: "this service takes no Globus token".into(),
+            })?;
+        if let Some(t) = self.cached_token(rs) {
+            return Ok(t);
+        }
+        let _guard = self.token_fetch.lock().await;
+        if let Some(t) = self.cached_token(rs) {
+            return Ok(t);
+        }
+        self.fetch_token(service, rs).await
+    }
+
+    /// Forgets a service's cached token (after a 401).
+    fn invalidate_token(&self, service: Service) {
+        if let Some(rs) = service.resource_server() {
+            self.tokens.lock().expect("token cache poisoned").remove(rs);
+        }
+    }
+
+    fn cached_token(&self, rs: &str) -> Option<Secret> {
+        let tokens = self.tokens.lock().expect("token cache poisoned");
+        tokens
+            .get(rs)
+            .filter(|t| t.expires_at > Instant::now() + Duration::from_secs(60))
+            .map(|t| t.token.clone())
+    }
+
+    async fn fetch_token(&self, service: Service, rs: &str) -> Result<Secret, HttpError> {
+        let scopes = service.scopes().unwrap_or_default();
+        let req = HttpRequest::post(Service::Auth, "/v2/oauth2/token")
+            .form(&[("grant_type", "client_credentials"), ("scope", scopes)])
+            .auth(AuthMode::ClientBasic);
+        // Boxed: `send` fetches tokens, so the future type would otherwise be recursive.
+        let resp = Box::pin(self.send(&req)).await.map_err(|e| match e {
+            HttpError::Status {
+                status: 400 | 401 | 403,
+                code,
+                message,
+                ..
+            } => HttpError::Credentials {
+                service,
+                message: format!(
+                    "Auth refused the client credentials{}: {message}",
+                    code.map(|c| format!(" ({c})")).unwrap_or_default()
+                ),
+            },
+            other => other,
+        })?;
+        let body: TokenResponse = resp.json()?;
+        let now = Instant::now();
+        let mut found = None;
+        let mut tokens = self.tokens.lock().expect("token cache poisoned");
+        let mut store = |server: &str, token: &str, expires_in: i64| {
+            let secret = Secret::new(token);
+            if server == rs {
+                found = Some(secret.clone());
+            }
+            let life = Duration::from_secs(expires_in.max(0) as u64);
+            tokens.insert(
+                server.to_string(),
+                CachedToken {
+                    token: secret,
+                    expires_at: now + life,
+                },
+            );
+        };
+        store(&body.resource_server, &body.access_token, body.expires_in);
+        for t in &body.other_tokens {
+            store(&t.resource_server, &t.access_token, t.expires_in);
+        }
+        found.ok_or_else(|| HttpError::Credentials {
+            service,
+            message: format!("Auth issued no token for resource server {rs}"),
+        })
+    }
+
+    fn url_for(&self, req: &HttpRequest) -> Result<Url, HttpError> {
+        let base = self.urls.base(req.service).trim_end_matches('/');
+        let path = if req.path.starts_with('/') {
+            req.path.clone()
+        } else {
+            format!("/{}", req.path)
+        };
+        Url::parse(&format!("{base}{path}"))
+            .map_err(|e| HttpError::Config(format!("{} URL for {path}: {e}", req.service)))
+    }
+
+    /// Backoff delays between attempts of a create that a provider re-reads and resends.
+    pub fn create_backoff(&self) -> impl Iterator<Item = Duration> + Send + use<> {
+        self.backoff().build()
+    }
+
+    /// Waits before the next attempt of a create: the backoff delay or the service's
+    /// `Retry-After`, whichever is longer; `false` when the attempts are spent.
+    pub async fn pause_before_retry(
+        &self,
+        backoff: &mut (impl Iterator<Item = Duration> + Send),
+        error: &HttpError,
+    ) -> bool {
+        match backoff.next() {
+            Some(d) => {
+                let wait = error.retry_after().map_or(d, |ra| ra.max(d));
+                tokio::time::sleep(wait).await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        let scale = self.options.backoff_scale;
+        ExponentialBuilder::default()
+            .with_min_delay(self.options.min_backoff.mul_f64(scale))
+            .with_max_delay(self.options.max_backoff.mul_f64(scale))
+            .with_max_times(self.options.max_retries)
+            .with_jitter()
+    }
+
+    /// One attempt (plus one resend after a 401, with a fresh token).
+    async fn attempt(&self, req: &HttpRequest, url: &Url) -> Result<HttpResponse, HttpError> {
+        let mut refreshed = false;
+        loop {
+            let auth = match &req.auth {
+                AuthMode::Bearer => Some(format!("Bearer {}", self.token(req.service).await?.0)),
+                AuthMode::ClientBasic => None,
+                AuthMode::Header(h) => Some(h.0.clone()),
+                AuthMode::None => None,
+            };
+            let limits = &self.limits[&req.service];
+            let _permit = limits
+                .in_flight
+                .acquire()
+                .await
+                .map_err(|_| HttpError::Config("client closed".into()))?;
+            limits.pacer.until_ready().await;
+
+            let mut rb = self
+                .client
+                .request(req.method.clone(), url.clone())
+                .header(reqwest::header::ACCEPT, "application/json");
+            if !req.query.is_empty() {
+                rb = rb.query(&req.query);
+            }
+            if let Some(body) = &req.json {
+                rb = rb.json(body);
+            }
+            if let Some(form) = &req.form {
+                rb = rb.form(form);
+            }
+            match (&req.auth, auth) {
+                (AuthMode::ClientBasic, _) => {
+                    rb = rb.basic_auth(
+                        &self.creds.client_id,
+                        Some(self.creds.client_secret.expose()),
+                    );
+                }
+                (_, Some(value)) => {
+                    let mut hv = reqwest::header::HeaderValue::from_str(&value).map_err(|_| {
+                        HttpError::Credentials {
+                            service: req.service,
+                            message: "credential is not a valid header value".into(),
+                        }
+                    })?;
+                    hv.set_sensitive(true);
+                    rb = rb.header(reqwest::header::AUTHORIZATION, hv);
+                }
+                _ => {}
+            }
+
+            let started = Instant::now();
+            let result = rb.send().await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let resp = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!(
+                        service = req.service.name(),
+                        method = %req.method,
+                        path = %req.path,
+                        elapsed_ms,
+                        "request failed"
+                    );
+                    return Err(HttpError::Transport {
+                        service: req.service,
+                        method: req.method.to_string(),
+                        path: req.path.clone(),
+                        message: transport_message(&e),
+                    });
+                }
+            };
+            let status = resp.status().as_u16();
+            tracing::debug!(
+                service = req.service.name(),
+                method = %req.method,
+                path = %req.path,
+                status,
+                elapsed_ms,
+                "http"
+            );
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after)
+                .map(|d| d.min(self.options.max_retry_after));
+            let bytes = resp.bytes().await.map_err(|e| HttpError::Transport {
+                service: req.service,
+                method: req.method.to_string(),
+                path: req.path.clone(),
+                message: transport_message(&e),
+            })?;
+            if status == 401 && req.auth == AuthMode::Bearer && !refreshed {
+                refreshed = true;
+                self.invalidate_token(req.service);
+                continue;
+            }
+            let body: Value = if bytes.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_slice(&bytes)
+                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            };
+            if (200..300).contains(&status) {
+                if let Value::String(_) = body
+                    && !bytes.is_empty()
+                {
+                    return Err(HttpError::Decode {
+                        service: req.service,
+                        method: req.method.to_string(),
+                        path: req.path.clone(),
+                        message: "the body is not JSON".into(),
+                    });
+                }
+                return Ok(HttpResponse {
+                    service: req.service,
+                    method: req.method.to_string(),
+                    path: req.path.clone(),
+                    status,
+                    body,
+                });
+            }
+            let (code, message) = error_code_and_message(&body);
+            return Err(HttpError::Status {
+                service: req.service,
+                method: req.method.to_string(),
+                path: req.path.clone(),
+                status,
+                code,
+                message,
+                retry_after,
+            });
+        }
+    }
+}
+
+/// A transport error's message without its URL's query or credentials.
+fn transport_message(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "reading the response failed"
+    } else {
+        "request failed"
+    };
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let mut detail = String::new();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if detail.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind}: {detail}")
+    }
+}
+
+/// A URL for messages: scheme, host, port and path only.
+fn redact_url(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP-date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The service error code and message of an error body, in any of the Globus shapes.
+fn error_code_and_message(body: &Value) -> (Option<String>, String) {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let first = body
+        .get("errors")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first());
+    let code = s(body.get("code"))
+        .or_else(|| first.and_then(|f| s(f.get("code"))))
+        .or_else(|| s(body.get("error")))
+        .filter(|c| !c.is_empty());
+    let message = s(body.get("message"))
+        .or_else(|| s(body.get("detail")))
+        .or_else(|| first.and_then(|f| s(f.get("detail")).or_else(|| s(f.get("title")))))
+        .or_else(|| s(body.get("error_description")))
+        .or_else(|| {
+            body.get("detail")
+                .filter(|d| !d.is_null())
+                .map(|d| d.to_string())
+        })
+        .or_else(|| body.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut message: String = message.chars().take(500).collect();
+    if message.is_empty() {
+        message = "no message".into();
+    }
+    (code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_prints() {
+        let c = GlobusCredentials::new("id", "s3cr3t");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+        assert_eq!(c.client_secret.to_string(), "[redacted]");
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        let later = SystemTime::now() + Duration::from_secs(30);
+        let d = parse_retry_after(&httpdate::fmt_http_date(later)).unwrap();
+        assert!(d <= Duration::from_secs(30) && d >= Duration::from_secs(28));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn error_shapes() {
+        let t = serde_json::json!({"code":"Exists","message":"already"});
+        assert_eq!(
+            error_code_and_message(&t),
+            (Some("Exists".into()), "already".into())
+        );
+        let a = serde_json::json!({"errors":[{"code":"UNAUTHORIZED","detail":"Call must be authenticated"}],"error":"unauthorized"});
+        assert_eq!(
+            error_code_and_message(&a),
+            (
+                Some("UNAUTHORIZED".into()),
+                "Call must be authenticated".into()
+            )
+        );
+        let g = serde_json::json!({"detail":[{"loc":["body"],"msg":"bad"}]});
+        assert!(error_code_and_message(&g).1.contains("bad"));
+        let o = serde_json::json!({"error":"invalid_client"});
+        assert_eq!(
+            error_code_and_message(&o).0.as_deref(),
+            Some("invalid_client")
+        );
+    }
+
+    #[test]
+    fn never_retried_codes() {
+        let e = HttpError::Status {
+            service: Service::Transfer,
+            method: "POST".into(),
+            path: "/x".into(),
+            status: 502,
+            code: Some("ExternalError.MkdirFailed.Exists".into()),
+            message: "exists".into(),
+            retry_after: None,
+        };
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn trusted_hosts() {
+        let c = HttpClient::new(
+            ServiceUrls::production(),
+            GlobusCredentials::new("id", "s"),
+            HttpOptions {
+                allow_hosts: vec!["gcs.example.org".into()],
+                ..HttpOptions::default()
+            },
+        )
+        .unwrap();
+        let ok = |u: &str| c.check_trusted(&Url::parse(u).unwrap()).is_ok();
+        assert!(ok("https://transfer.api.globus.org/v0.10/x"));
+        assert!(ok("http://127.0.0.1:9999/groups"));
+        assert!(ok("http://[::1]:9999/groups"));
+        assert!(ok("http://localhost:1/x"));
+        assert!(ok("https://gcs.example.org/api"));
+        assert!(!ok("http://gcs.example.org/api"));
+        assert!(!ok("https://evil.example.com/v2/groups"));
+        assert!(!ok("http://transfer.api.globus.org/v0.10/x"));
+        c.trust_host("abc.data.globus.org");
+        assert!(ok("https://abc.data.globus.org/api"));
+    }
+}
