@@ -319,6 +319,7 @@ impl Diagnostics {
         for d in &self.0 {
             // Writing into a String cannot fail.
             let _ = handler.render_report(&mut out, d);
+            out.push('\n');
         }
         let n = self.0.len();
         out.push_str(&format!(
@@ -447,7 +448,7 @@ fn yaml_code(message: &str) -> &'static str {
         codes::DUPLICATE_KEY
     } else if message.contains("missing field") {
         codes::MISSING_FIELD
-    } else if message.contains("invalid type") || message.contains("expected") {
+    } else if message.starts_with("invalid ") || message.contains("expected") {
         codes::WRONG_TYPE
     } else {
         codes::SYNTAX

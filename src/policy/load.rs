@@ -19,6 +19,18 @@ pub const WORKSPACE_FILE: &str = "accord.yaml";
 /// Policy globs when `accord.yaml` gives none.
 pub const DEFAULT_POLICY_GLOBS: [&str; 2] = ["**/*.yaml", "**/*.yml"];
 
+/// Checks that can only be trusted when every file parsed, because what they look for
+/// may be declared in any file.
+const WHOLE_WORKSPACE_CODES: [&str; 7] = [
+    codes::UNKNOWN_ALIAS,
+    codes::UNDECLARED_GROUP,
+    codes::BOSS_UNDECLARED_GROUP,
+    codes::BOSS_COORD_FRAME,
+    codes::BOSS_PERMISSION,
+    codes::MISSING,
+    codes::OUTSIDE_MANAGE_PATHS,
+];
+
 /// Loads, merges and checks the workspace in `dir`: every error of every file at once.
 pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
     let config_path = dir.join(WORKSPACE_FILE);
@@ -129,19 +141,18 @@ pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
 
     let mut checker = Checker::new(&files);
     let mut config = checker.config(0, &wf, glob_strings);
-    // With a file unparsed, its aliases and groups are unknown, and every reference to them
-    // would be reported as a false "unknown": report the syntax errors alone first.
-    let policy = if syntax_errors {
-        Default::default()
-    } else {
-        let refs: Vec<(usize, &PolicyFile)> = parsed.iter().map(|(i, p)| (*i, p)).collect();
-        let policy = checker.policy(&refs);
-        if let Some(s) = &wf.safety {
-            config.safety = checker.safety(0, &s.value);
-        }
-        policy
-    };
-    diags.0.extend(checker.diags);
+    let refs: Vec<(usize, &PolicyFile)> = parsed.iter().map(|(i, p)| (*i, p)).collect();
+    let policy = checker.policy(&refs);
+    if let Some(s) = &wf.safety {
+        config.safety = checker.safety(0, &s.value);
+    }
+    let mut found = checker.diags;
+    if syntax_errors {
+        // An unparsed file may declare the aliases, groups, sets, frames or settings these
+        // checks look for: reporting them now would be false alarms.
+        found.retain(|d| !WHOLE_WORKSPACE_CODES.contains(&d.code.as_str()));
+    }
+    diags.0.extend(found);
     if diags.is_empty() {
         Ok(Workspace {
             root: dir.to_path_buf(),

@@ -28,15 +28,15 @@ pub enum PrincipalContext {
 }
 
 impl PrincipalContext {
-    /// How diagnostics name the place.
+    /// How diagnostics name the place, after "not allowed".
     pub fn describe(self) -> &'static str {
         match self {
-            PrincipalContext::GroupMember => "a group member",
-            PrincipalContext::TransferAcl => "a Transfer ACL rule",
-            PrincipalContext::CollectionRole => "a collection role",
-            PrincipalContext::SearchRole => "a Search index role",
-            PrincipalContext::SearchDocument => "a Search document",
-            PrincipalContext::Protect => "safety.protect",
+            PrincipalContext::GroupMember => "as a group member",
+            PrincipalContext::TransferAcl => "in a Transfer ACL rule",
+            PrincipalContext::CollectionRole => "in a collection role",
+            PrincipalContext::SearchRole => "in a Search index role",
+            PrincipalContext::SearchDocument => "in a Search document",
+            PrincipalContext::Protect => "in safety.protect",
         }
     }
 
@@ -201,19 +201,31 @@ pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars where swapping two neighbours counts once (optimal string
+/// alignment): `alcie` is one typo away from `alice`, as a person would count it.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
     }
-    prev[b.len()]
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// A key under which two spellings surely denote the same principal, as far as can be
@@ -399,6 +411,8 @@ mod tests {
     #[test]
     fn distance() {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("alcie", "alice"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(
             closest("readr", ["reader", "writer"].into_iter()),
             Some("reader")

@@ -328,18 +328,17 @@ impl<'a> Checker<'a> {
             return true;
         }
         let o = self.at(file, s);
-        let list = allowed
-            .iter()
-            .map(|a| format!("`{a}`"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = join_or(allowed.iter().map(|a| format!("`{a}`")));
         let help = match closest(&s.value, allowed.iter().copied()) {
-            Some(c) => format!("did you mean `{c}`? {what} is one of {list}"),
-            None => format!("{what} is one of {list}"),
+            Some(c) => format!("did you mean `{c}`? {what} is {list}"),
+            None => format!("{what} is {list}"),
         };
         let d = self
             .diag(code, &o, format!("invalid {what} `{}`", s.value))
-            .with_label(format!("not a valid {what}"))
+            .with_label(format!(
+                "expected {}",
+                join_or(allowed.iter().map(|a| a.to_string()))
+            ))
             .with_help(help);
         self.emit(d);
         false
@@ -483,19 +482,19 @@ impl<'a> Checker<'a> {
             PrincipalError::NotAllowedHere => {
                 let (msg, help) = match classify_literal(v) {
                     Some(Ok(PrincipalRef::Anonymous)) => (
-                        format!("`anonymous` is not allowed in {}", ctx.describe()),
+                        format!("`anonymous` is not allowed {}", ctx.describe()),
                         "`anonymous` exists only in Transfer ACL rules".to_string(),
                     ),
                     Some(Ok(PrincipalRef::Public)) => (
-                        format!("`public` is not allowed in {}", ctx.describe()),
+                        format!("`public` is not allowed {}", ctx.describe()),
                         "`public` exists only in Search documents (`visible_to`, principal sets); Transfer ACL rules use `anonymous`".to_string(),
                     ),
                     Some(Ok(PrincipalRef::AllAuthenticatedUsers)) => (
-                        format!("`all_authenticated_users` is not allowed in {}", ctx.describe()),
+                        format!("`all_authenticated_users` is not allowed {}", ctx.describe()),
                         "`all_authenticated_users` exists only in Transfer ACL rules and Search documents".to_string(),
                     ),
                     _ => (
-                        format!("a group cannot be {}", ctx.describe()),
+                        format!("`{v}` is a group, which is not allowed {}", ctx.describe()),
                         "Globus groups hold identities only: list the group's members instead".to_string(),
                     ),
                 };
@@ -946,6 +945,27 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// `a`, `a or b`, `a, b or c`.
+fn join_or(items: impl Iterator<Item = String>) -> String {
+    join_words(items.collect(), "or")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn join_and(items: impl Iterator<Item = String>) -> String {
+    join_words(items.collect(), "and")
+}
+
+fn join_words(mut items: Vec<String>, word: &str) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items.remove(0),
+        _ => {
+            let last = items.pop().expect("at least two");
+            format!("{} {word} {last}", items.join(", "))
+        }
+    }
+}
+
 /// Turns an internal leaf key (`groups.lab.members`) into words for messages.
 fn describe_key(key: &str) -> String {
     let mut parts = key.splitn(2, '.');
@@ -1288,11 +1308,7 @@ impl Checker<'_> {
                     .filter(|f| !acc.required.contains_key(f))
                     .collect();
                     if !missing.is_empty() {
-                        let list = missing
-                            .iter()
-                            .map(|m| format!("`{m}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ");
+                        let list = join_and(missing.iter().map(|m| format!("`{m}`")));
                         let d = self
                             .diag(codes::MISSING, &acc.origin, format!("collection `{name}` lacks {list}"))
                             .with_label("incomplete collection")
@@ -2017,6 +2033,19 @@ impl Checker<'_> {
                         self.emit(d);
                     }
                     perms
+                } else if name == "maintain_group" {
+                    let d = self
+                        .diag(
+                            codes::BOSS_PERMISSION,
+                            &o,
+                            "`maintain_group` is a permission on Boss groups, not on resources",
+                        )
+                        .with_label("not a resource permission")
+                        .with_help(
+                            "list the group's maintainers under `boss.groups.<name>.maintainers`",
+                        );
+                    self.emit(d);
+                    continue;
                 } else {
                     let candidates = BOSS_PERMISSIONS
                         .iter()
@@ -2085,14 +2114,15 @@ impl Checker<'_> {
             let mut members: Vec<&str> = scc.iter().map(|n| graph[*n]).collect();
             members.sort_unstable();
             let (first_at, _) = &decls.sets[members[0]];
-            let chain = members
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let msg = if members.len() == 1 {
+                format!("permission set `{}` includes itself", members[0])
+            } else {
+                let all = join_and(members.iter().map(|m| format!("`{m}`")));
+                format!("permission sets {all} include each other in a cycle")
+            };
             let mut d = self
-                .diag(codes::BOSS_SET_CYCLE, first_at, format!("permission sets form a cycle: {chain}"))
-                .with_label("part of a cycle")
+                .diag(codes::BOSS_SET_CYCLE, first_at, msg)
+                .with_label("part of the cycle")
                 .with_help("a permission set may include other sets, but not itself, directly or through others");
             for m in &members[1..] {
                 let (at, _) = &decls.sets[*m];
@@ -2182,7 +2212,7 @@ impl Checker<'_> {
                 .collect();
             if !missing.is_empty() {
                 let d = self
-                    .diag(codes::MISSING, &o, format!("Boss {kind} `{path}` lacks {}", missing.join(" and ")))
+                    .diag(codes::MISSING, &o, format!("Boss {kind} `{path}` lacks {}", join_and(missing.into_iter())))
                     .with_label(format!("incomplete {kind}"))
                     .with_help(if kind == "experiment" {
                         "an experiment needs `coord_frame`, a frame declared under `boss.coordinate_frames`"
@@ -2449,7 +2479,7 @@ impl Checker<'_> {
             }
             if !missing.is_empty() {
                 let d = self
-                    .diag(codes::BAD_SAFETY, &origin, format!("safety.allow entry lacks {}", missing.join(", ")))
+                    .diag(codes::BAD_SAFETY, &origin, format!("safety.allow entry lacks {}", join_and(missing.into_iter().map(str::to_string))))
                     .with_label("incomplete override")
                     .with_help("an override is reviewed and expires: write `{ rail: max_deletes, up_to: 40, reason: \"…\", until: 2026-12-15 }`");
                 self.emit(d);
