@@ -60,7 +60,7 @@ pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
         path: PathBuf::from(WORKSPACE_FILE),
         text: config_text,
     }];
-    let wf: WorkspaceFile = parse(&files, 0).map_err(Diagnostics::from)?;
+    let wf: WorkspaceFile = parse(&files, 0).map_err(|d| Diagnostics::from(*d))?;
 
     let mut diags = Diagnostics::default();
     let (globs, explicit) = match &wf.policies {
@@ -133,7 +133,7 @@ pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
         match parse::<PolicyFile>(&files, idx) {
             Ok(pf) => parsed.push((idx, pf)),
             Err(d) => {
-                diags.push(d);
+                diags.push(*d);
                 syntax_errors = true;
             }
         }
@@ -171,7 +171,7 @@ pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
 fn parse<T: DeserializeOwned + Default>(
     files: &[SourceFile],
     idx: usize,
-) -> Result<T, PolicyDiagnostic> {
+) -> Result<T, Box<PolicyDiagnostic>> {
     let text = &files[idx].text;
     let blank = text
         .lines()
@@ -179,7 +179,8 @@ fn parse<T: DeserializeOwned + Default>(
     if blank {
         return Ok(T::default());
     }
-    serde_saphyr::from_str::<T>(text).map_err(|e| PolicyDiagnostic::from_yaml(files, idx, &e))
+    serde_saphyr::from_str::<T>(text)
+        .map_err(|e| Box::new(PolicyDiagnostic::from_yaml(files, idx, &e)))
 }
 
 /// Policy files under `dir` matching `set`, sorted, as paths relative to `dir`, and the
