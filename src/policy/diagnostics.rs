@@ -203,8 +203,9 @@ impl PolicyDiagnostic {
     /// Converts a serde-saphyr error (syntax, type, shape) in file `file` into a diagnostic.
     pub fn from_yaml(files: &[SourceFile], file: usize, err: &serde_saphyr::Error) -> Self {
         let inner = err.without_snippet();
-        let message = UserMessageFormatter.format_message(inner).into_owned();
-        let code = yaml_code(&message);
+        let raw = UserMessageFormatter.format_message(inner).into_owned();
+        let code = yaml_code(&raw);
+        let (message, help) = explain_yaml(raw);
         let f = &files[file];
         let origin = match err.location() {
             Some(loc) => origin_of(files, file, &loc),
@@ -217,7 +218,7 @@ impl PolicyDiagnostic {
                 len: 1,
             },
         };
-        PolicyDiagnostic::new(code, files, &origin, message)
+        PolicyDiagnostic::new(code, files, &origin, message).with_help_opt(help)
     }
 
     /// Every `path:line:col` place this diagnostic cites after the primary one.
@@ -438,6 +439,32 @@ fn clamp_len(src: &NamedSource<String>, origin: &Origin) -> usize {
 /// Paths always print with `/`, whatever the platform, so snapshots are portable.
 pub fn display_path(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
+}
+
+/// Rewords the parser's terser messages for people writing policy, and adds a hint.
+fn explain_yaml(message: String) -> (String, Option<String>) {
+    let schema_hint =
+        "`accord schema` writes the JSON Schema, which lists every field and its type";
+    match message.as_str() {
+        "expected mapping start" => (
+            "expected a mapping (`key: value` entries) here".into(),
+            Some(schema_hint.into()),
+        ),
+        "expected sequence start" => ("expected a list here".into(), Some(schema_hint.into())),
+        "invalid boolean" => (
+            "expected a boolean (`true` or `false`)".into(),
+            Some(schema_hint.into()),
+        ),
+        m if m.contains("tab") => (
+            message.clone(),
+            Some("indent with spaces: YAML does not allow tabs in indentation".into()),
+        ),
+        m if m.starts_with("unknown field") => (
+            message.clone(),
+            Some("check the spelling; fields are case-sensitive".into()),
+        ),
+        _ => (message, None),
+    }
 }
 
 /// Picks a code for a serde-saphyr message.
