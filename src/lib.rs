@@ -8,6 +8,7 @@ pub mod apply;
 pub mod cli;
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod engine;
 pub mod plan;
 pub mod policy;
 pub mod providers;

@@ -1,1 +1,487 @@
 //! An axum server emulating every managed service, for embedded targets, `accord emulate` and tests.
+//!
+//! One router serves each service under its prefix (`/auth`, `/groups`, `/transfer`) with the
+//! real service's paths, bodies, status codes and error shapes, plus control routes under
+//! `/_emulator`. State lives in memory, starts from a [`Seed`], and can be dumped
+//! ([`Emulator::snapshot`]) and restored ([`Emulator::from_snapshot`]). See `docs/emulator.md`.
+
+mod auth;
+mod control;
+pub mod errors;
+pub mod faults;
+mod groups;
+pub mod seed;
+pub mod store;
+mod transfer;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::serve::ListenerExt;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub use errors::Service;
+pub use faults::{FaultRule, FaultTarget};
+pub use seed::{Seed, SeedError};
+
+use errors::ApiError;
+use faults::{FaultAction, Faults};
+use store::State as Store;
+
+/// One request the emulator received (control routes excluded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// HTTP method, e.g. `GET`.
+    pub method: String,
+    /// Full path without the query, service prefix included (`/transfer/v0.10/...`).
+    pub path: String,
+    /// Status answered; 0 when the connection was dropped by a fault.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// Whether the request could change state (anything but GET, HEAD and OPTIONS).
+    pub fn is_write(&self) -> bool {
+        !matches!(self.method.as_str(), "GET" | "HEAD" | "OPTIONS")
+    }
+}
+
+/// Why a snapshot could not be restored.
+#[derive(Debug, thiserror::Error)]
+#[error("emulator snapshot: {0}")]
+pub struct SnapshotError(#[from] serde_json::Error);
+
+/// An issued access token.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenRec {
+    client_id: Uuid,
+    scope: String,
+    resource_server: String,
+    issued_at: i64,
+    expires_at: i64,
+}
+
+/// The identity a bearer token stands for, put in request extensions by the auth layer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caller {
+    identity: Uuid,
+}
+
+/// Everything mutable, under one lock: handlers never hold it across an await.
+pub(crate) struct World {
+    state: Store,
+    tokens: HashMap<String, TokenRec>,
+    clock: Option<DateTime<Utc>>,
+    faults: Faults,
+    log: Vec<RecordedRequest>,
+    rate_windows: HashMap<Service, (Instant, u32)>,
+}
+
+impl World {
+    /// The emulator clock: set by `/_emulator/clock` or `set_now`, else the wall clock.
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// The state with expired ACL rules removed, as a read at `now` would see it.
+    fn state_now(&mut self) -> &mut Store {
+        let now = self.now();
+        self.state.prune_expired(now);
+        &mut self.state
+    }
+}
+
+struct Inner {
+    seed: Seed,
+    world: Mutex<World>,
+}
+
+/// The emulator: cheap to clone (an `Arc` inside), `Send + Sync`.
+#[derive(Clone)]
+pub struct Emulator {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emulator").finish_non_exhaustive()
+    }
+}
+
+impl Emulator {
+    /// An emulator whose state is the seed's. References the seed cannot resolve are
+    /// skipped; use [`Emulator::try_new`] (or [`Seed::validate`]) to reject them.
+    pub fn new(seed: Seed) -> Emulator {
+        let state = Store::from_seed(&seed, Utc::now());
+        Emulator::with_state(seed, state)
+    }
+
+    /// Like [`Emulator::new`], but fails on a seed that does not validate.
+    pub fn try_new(seed: Seed) -> Result<Emulator, SeedError> {
+        seed.validate()?;
+        Ok(Emulator::new(seed))
+    }
+
+    /// An emulator restored from a [`Emulator::snapshot`]; `seed` is what a reset returns to.
+    pub fn from_snapshot(
+        seed: Seed,
+        snapshot: serde_json::Value,
+    ) -> Result<Emulator, SnapshotError> {
+        let state: Store = serde_json::from_value(snapshot)?;
+        Ok(Emulator::with_state(seed, state))
+    }
+
+    fn with_state(seed: Seed, state: Store) -> Emulator {
+        Emulator {
+            inner: Arc::new(Inner {
+                seed,
+                world: Mutex::new(World {
+                    state,
+                    tokens: HashMap::new(),
+                    clock: None,
+                    faults: Faults::default(),
+                    log: Vec::new(),
+                    rate_windows: HashMap::new(),
+                }),
+            }),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, World> {
+        // A panic elsewhere must not wedge every later request; the state stays usable.
+        self.inner.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The full state as JSON (what `GET /_emulator/state` answers), expired rules removed.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let mut w = self.lock();
+        serde_json::to_value(w.state_now()).unwrap_or_default()
+    }
+
+    /// Sets the emulator clock (expiry of ACL rules, timestamps of new objects).
+    pub fn set_now(&self, now: DateTime<Utc>) {
+        let mut w = self.lock();
+        w.clock = Some(now);
+        w.state.prune_expired(now);
+    }
+
+    /// Goes back to the wall clock.
+    pub fn clear_now(&self) {
+        self.lock().clock = None;
+    }
+
+    /// The emulator clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.lock().now()
+    }
+
+    /// Puts the state back to the seed's (tokens, clock and faults are kept).
+    pub fn reset(&self) {
+        let mut w = self.lock();
+        let now = w.now();
+        w.state = Store::from_seed(&self.inner.seed, now);
+    }
+
+    /// The seed a reset returns to.
+    pub fn seed(&self) -> &Seed {
+        &self.inner.seed
+    }
+
+    /// Every request received so far (control routes excluded), oldest first.
+    pub fn request_log(&self) -> Vec<RecordedRequest> {
+        self.lock().log.clone()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_request_log(&self) {
+        self.lock().log.clear();
+    }
+
+    /// Adds fault rules (what `POST /_emulator/faults` does).
+    pub fn add_faults(&self, rules: Vec<FaultRule>) -> Result<(), String> {
+        for r in &rules {
+            r.validate()?;
+        }
+        self.lock().faults.add(rules);
+        Ok(())
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.lock().faults.clear();
+    }
+
+    /// Issues a token to a seeded client as the token endpoint would, without HTTP
+    /// (for embedded targets and tests). `scopes` is space-separated.
+    pub fn issue_tokens(
+        &self,
+        client_id: Uuid,
+        scopes: &str,
+    ) -> Option<crate::wire::auth::TokenResponse> {
+        let mut w = self.lock();
+        w.state.clients.get(&client_id)?;
+        auth::issue(&mut w, client_id, scopes).ok()
+    }
+
+    /// The axum router serving every service and the control routes.
+    pub fn router(&self) -> Router {
+        let groups = groups::routes().layer(middleware::from_fn_with_state(
+            self.clone(),
+            require_groups_token,
+        ));
+        let transfer = transfer::routes().layer(middleware::from_fn_with_state(
+            self.clone(),
+            require_transfer_token,
+        ));
+        Router::new()
+            .nest("/auth", auth::routes())
+            .nest("/groups", groups)
+            .nest("/transfer", transfer)
+            .merge(control::routes())
+            .fallback(fallback)
+            .layer(middleware::from_fn_with_state(self.clone(), front))
+            .with_state(self.clone())
+    }
+}
+
+/// A running emulator bound to a loopback port.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base_url: String,
+    /// The emulator being served (shares state with the server).
+    pub emulator: Emulator,
+    /// The bound address.
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl RunningEmulator {
+    /// The URL of one service's root, with a trailing slash, as the SDK variables want it.
+    pub fn service_url(&self, service: Service) -> String {
+        let name = match service {
+            Service::Auth => "auth",
+            Service::Groups => "groups",
+            Service::Transfer => "transfer",
+        };
+        format!("{}/{name}/", self.base_url)
+    }
+
+    /// Stops accepting connections; requests in flight finish.
+    pub fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Serves `emulator` on `127.0.0.1:0` in a background task.
+pub async fn spawn(emulator: Emulator) -> std::io::Result<RunningEmulator> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let router = emulator.router();
+    tokio::spawn(async move {
+        let served = axum::serve(listener.tap_io(set_nodelay), router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("emulator server stopped: {e}");
+        }
+    });
+    Ok(RunningEmulator {
+        base_url: format!("http://{addr}"),
+        emulator,
+        addr,
+        shutdown: Some(tx),
+    })
+}
+
+/// Serves `emulator` on `addr` until Ctrl-C (for `accord emulate`).
+pub async fn serve(emulator: Emulator, addr: SocketAddr) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("emulator listening on http://{}", listener.local_addr()?);
+    axum::serve(listener.tap_io(set_nodelay), emulator.router())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+/// Nagle's algorithm meets delayed ACKs on loopback keep-alive connections and stalls
+/// every response by ~40 ms, so it is switched off on each accepted socket.
+fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::trace!("TCP_NODELAY: {e}");
+    }
+}
+
+/// The outer layer: faults, seed rate limits and the request log, for service routes only.
+async fn front(State(em): State<Emulator>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if path.starts_with("/_emulator") {
+        return next.run(req).await;
+    }
+    let method = req.method().to_string();
+    let service = Service::of_path(&path);
+    let (latency, action) = match service {
+        Some((svc, rest)) => {
+            let mut w = em.lock();
+            let (latency, mut action) = w.faults.decide(svc, &method, rest);
+            if action == FaultAction::Pass && over_rate_limit(&mut w, &em.inner.seed, svc) {
+                action = FaultAction::Error {
+                    status: 429,
+                    retry_after: Some(1),
+                };
+            }
+            (latency, action)
+        }
+        None => (0, FaultAction::Pass),
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let resp = match (action, service) {
+        (
+            FaultAction::Error {
+                status,
+                retry_after,
+            },
+            Some((svc, rest)),
+        ) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let mut err = ApiError::injected(svc, status, rest);
+            err.retry_after = retry_after;
+            err.into_response()
+        }
+        (FaultAction::Drop, _) => dropped_connection(),
+        _ => next.run(req).await,
+    };
+    let status = if action == FaultAction::Drop {
+        0
+    } else {
+        resp.status().as_u16()
+    };
+    em.lock().log.push(RecordedRequest {
+        method,
+        path,
+        status,
+    });
+    resp
+}
+
+fn over_rate_limit(w: &mut World, seed: &Seed, svc: Service) -> bool {
+    let limit = match svc {
+        Service::Auth => seed.rate_limits.auth,
+        Service::Groups => seed.rate_limits.groups,
+        Service::Transfer => seed.rate_limits.transfer,
+    };
+    let Some(limit) = limit else { return false };
+    let now = Instant::now();
+    let window = w.rate_windows.entry(svc).or_insert((now, 0));
+    if now.duration_since(window.0) >= Duration::from_secs(1) {
+        *window = (now, 0);
+    }
+    window.1 += 1;
+    window.1 > limit
+}
+
+/// A response whose body fails at once: hyper then closes the connection without
+/// completing the response, which is what a dropped connection looks like to a client.
+fn dropped_connection() -> Response {
+    let body = Body::from_stream(futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::other("connection dropped by fault"))
+    }));
+    Response::builder()
+        .status(StatusCode::OK)
+        .body(body)
+        .unwrap_or_default()
+}
+
+async fn fallback(req: Request) -> Response {
+    let path = req.uri().path();
+    let svc = Service::of_path(path);
+    match svc {
+        Some((svc, rest)) => {
+            let code = match svc {
+                Service::Transfer => "ClientError.NotFound",
+                _ => "NOT_FOUND",
+            };
+            ApiError::new(
+                svc,
+                StatusCode::NOT_FOUND,
+                code,
+                format!("No route for {rest}"),
+            )
+            .at(rest)
+            .into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(
+                serde_json::json!({"code": "NotFound", "message": format!("No route for {path}")}),
+            ),
+        )
+            .into_response(),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// Checks the bearer token is one this emulator issued for `resource_server`.
+fn authenticate(em: &Emulator, headers: &HeaderMap, resource_server: &str) -> Option<Caller> {
+    let token = bearer(headers)?;
+    let w = em.lock();
+    let rec = w.tokens.get(token)?;
+    (rec.resource_server == resource_server).then_some(Caller {
+        identity: rec.client_id,
+    })
+}
+
+async fn require_token(
+    em: Emulator,
+    service: Service,
+    resource_server: &str,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match authenticate(&em, req.headers(), resource_server) {
+        Some(caller) => {
+            req.extensions_mut().insert(caller);
+            next.run(req).await
+        }
+        None => ApiError::unauthorized(service, req.uri().path()).into_response(),
+    }
+}
+
+async fn require_groups_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
+    require_token(em, Service::Groups, auth::GROUPS_RS, req, next).await
+}
+
+async fn require_transfer_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
+    require_token(em, Service::Transfer, auth::TRANSFER_RS, req, next).await
+}

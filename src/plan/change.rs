@@ -69,7 +69,7 @@ pub enum Direction {
 }
 
 /// One planned change to one object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
     /// The object's canonical address.
     pub address: Address,

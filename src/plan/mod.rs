@@ -1,5 +1,21 @@
 //! Diff, ordering, safety rails, rendering and saved plan files.
 
 pub mod change;
+pub mod model;
+pub mod planfile;
+pub mod render;
 
 pub use change::{Action, Change, Direction, FieldChange};
+pub use model::{
+    AccessSummary, Blocked, FORMAT_VERSION, Kept, Pending, Plan, Step, TargetInfo, Violation,
+};
+pub mod build;
+pub mod diff;
+pub mod drift;
+pub mod order;
+pub mod rails;
+
+pub use build::{PlanInputs, access_summary, build};
+pub use diff::{Diff, DiffContext, diff};
+pub use order::{Cycle, order};
+pub use rails::{Limits, is_removal};

@@ -153,3 +153,5 @@ pub trait IdentityResolver: Send + Sync {
     /// The identity accord runs as (token introspection), for protecting its own access.
     async fn whoami(&self) -> Result<IdentityInfo, ProviderError>;
 }
+
+pub mod registry;

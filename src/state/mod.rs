@@ -2,11 +2,17 @@
 //! objects, desired and live state, principal resolution and compilation of a policy.
 
 pub mod address;
+pub mod compile;
 pub mod kind;
 pub mod object;
 pub mod principal;
+pub mod problem;
+pub mod resolve;
 
 pub use address::{Address, AddressParseError};
+pub use compile::{Desired, compile, timestamp};
 pub use kind::{FieldMode, FieldSpec, Kind};
 pub use object::{Container, ContainerMode, Object, Provenance, State};
 pub use principal::Principal;
+pub use problem::{Problem, Problems};
+pub use resolve::{Resolved, resolve};

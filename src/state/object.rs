@@ -28,7 +28,7 @@ impl std::fmt::Display for Provenance {
 }
 
 /// One managed object, desired or live.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Object {
     /// Its canonical address.
     pub address: Address,

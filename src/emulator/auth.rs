@@ -1,0 +1,346 @@
+//! Globus Auth: client-credentials tokens, introspection and identity lookups.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::Engine;
+use uuid::Uuid;
+
+use super::errors::{ApiError, Service, oauth_error};
+use super::store::IdentityRec;
+use super::{Emulator, TokenRec, World, bearer};
+use crate::wire::auth::{IdentitiesResponse, Identity, IntrospectResponse, Token, TokenResponse};
+
+/// Resource server of Globus Auth itself (`openid profile email`).
+pub const AUTH_RS: &str = "auth.globus.org";
+/// Resource server of Groups.
+pub const GROUPS_RS: &str = "groups.api.globus.org";
+/// Resource server of Transfer.
+pub const TRANSFER_RS: &str = "transfer.api.globus.org";
+
+/// Token lifetime reported in `expires_in` (two days, like the real service).
+const TOKEN_LIFETIME: i64 = 172_800;
+
+pub(super) fn routes() -> Router<Emulator> {
+    Router::new()
+        .route("/v2/oauth2/token", post(token))
+        .route("/v2/oauth2/token/introspect", post(introspect))
+        .route("/v2/api/identities", get(identities))
+        .route("/v2/api/identities/{id}", get(identity))
+}
+
+/// The client a request's HTTP Basic credentials authenticate, if any.
+fn basic_client(w: &World, headers: &HeaderMap) -> Option<Uuid> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = v.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let id: Uuid = id.parse().ok()?;
+    let client = w.state.clients.get(&id)?;
+    (client.secret == secret).then_some(id)
+}
+
+/// Splits a scope string on spaces outside dependent-scope brackets (`a[b c] d`).
+fn split_scopes(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0usize;
+    for ch in s.chars() {
+        match ch {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if ch.is_whitespace() && depth == 0 {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+        } else {
+            cur.push(ch);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The resource server a scope string belongs to.
+fn resource_server(scope: &str) -> Option<String> {
+    let base = scope.split('[').next().unwrap_or(scope);
+    if matches!(base, "openid" | "profile" | "email") {
+        return Some(AUTH_RS.into());
+    }
+    if let Some(rest) = base.strip_prefix("urn:globus:auth:scope:") {
+        let (rs, name) = rest.rsplit_once(':')?;
+        return (!rs.is_empty() && !name.is_empty()).then(|| rs.to_string());
+    }
+    if let Some(rest) = base.strip_prefix("https://auth.globus.org/scopes/") {
+        let (rs, name) = rest.split_once('/')?;
+        return (!rs.is_empty() && !name.is_empty()).then(|| rs.to_string());
+    }
+    None
+}
+
+/// Issues one token per resource server named by `scopes`, the first one top-level.
+pub(super) fn issue(
+    w: &mut World,
+    client_id: Uuid,
+    scopes: &str,
+) -> Result<TokenResponse, &'static str> {
+    let mut by_rs: Vec<(String, Vec<String>)> = Vec::new();
+    for s in split_scopes(scopes) {
+        let rs = resource_server(&s).ok_or("invalid_scope")?;
+        match by_rs.iter_mut().find(|(r, _)| *r == rs) {
+            Some((_, list)) => list.push(s),
+            None => by_rs.push((rs, vec![s])),
+        }
+    }
+    if by_rs.is_empty() {
+        return Err("invalid_scope");
+    }
+    let now = w.now().timestamp();
+    let mut tokens: Vec<Token> = by_rs
+        .into_iter()
+        .map(|(rs, scopes)| {
+            let access_token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+            let scope = scopes.join(" ");
+            w.tokens.insert(
+                access_token.clone(),
+                TokenRec {
+                    client_id,
+                    scope: scope.clone(),
+                    resource_server: rs.clone(),
+                    issued_at: now,
+                    expires_at: now + TOKEN_LIFETIME,
+                },
+            );
+            Token {
+                access_token,
+                scope,
+                expires_in: TOKEN_LIFETIME,
+                token_type: Some("Bearer".into()),
+                resource_server: rs,
+                refresh_token: None,
+                state: None,
+                extra: Default::default(),
+            }
+        })
+        .collect();
+    let top = tokens.remove(0);
+    Ok(TokenResponse {
+        access_token: top.access_token,
+        scope: top.scope,
+        expires_in: top.expires_in,
+        token_type: top.token_type,
+        resource_server: top.resource_server,
+        refresh_token: None,
+        id_token: None,
+        state: None,
+        other_tokens: tokens,
+        extra: Default::default(),
+    })
+}
+
+async fn token(
+    State(em): State<Emulator>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let mut w = em.lock();
+    let Some(client_id) = basic_client(&w, &headers) else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        );
+    };
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Only grant_type=client_credentials is emulated",
+        );
+    }
+    match issue(
+        &mut w,
+        client_id,
+        form.get("scope").map_or("", String::as_str),
+    ) {
+        Ok(resp) => Json(resp).into_response(),
+        Err(e) => oauth_error(StatusCode::BAD_REQUEST, e, "Unknown or empty scope"),
+    }
+}
+
+async fn introspect(
+    State(em): State<Emulator>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let w = em.lock();
+    if basic_client(&w, &headers).is_none() {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "Client authentication failed",
+        );
+    }
+    let Some(tok) = form.get("token") else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing token parameter",
+        );
+    };
+    let Some(rec) = w.tokens.get(tok) else {
+        return Json(IntrospectResponse::default()).into_response();
+    };
+    let ident = w.state.identities.get(&rec.client_id);
+    let with_set = form
+        .get("include")
+        .is_some_and(|i| i.split(',').any(|x| x.trim() == "identity_set"));
+    Json(IntrospectResponse {
+        active: true,
+        token_type: Some("Bearer".into()),
+        scope: Some(rec.scope.clone()),
+        client_id: Some(rec.client_id.to_string()),
+        username: ident.map(|i| i.username.clone()),
+        name: ident.and_then(|i| i.name.clone()),
+        email: ident.and_then(|i| i.email.clone()),
+        exp: Some(rec.expires_at),
+        iat: Some(rec.issued_at),
+        nbf: Some(rec.issued_at),
+        sub: Some(rec.client_id.to_string()),
+        aud: Some(vec![rec.resource_server.clone(), rec.client_id.to_string()]),
+        iss: Some("https://auth.globus.org".into()),
+        identity_set: with_set.then(|| vec![rec.client_id.to_string()]),
+        extra: Default::default(),
+    })
+    .into_response()
+}
+
+/// Identity routes accept any token this emulator issued, or a client's Basic credentials.
+fn authorized(w: &World, headers: &HeaderMap) -> bool {
+    bearer(headers).is_some_and(|t| w.tokens.contains_key(t)) || basic_client(w, headers).is_some()
+}
+
+fn to_wire(i: &IdentityRec) -> Identity {
+    Identity {
+        id: i.id,
+        username: i.username.clone(),
+        status: i.status.clone(),
+        identity_provider: Some(i.identity_provider.to_string()),
+        name: i.name.clone(),
+        email: i.email.clone(),
+        organization: i.organization.clone(),
+        identity_type: Some("login".into()),
+        extra: Default::default(),
+    }
+}
+
+fn bad_params(detail: &str) -> Response {
+    ApiError::new(
+        Service::Auth,
+        StatusCode::BAD_REQUEST,
+        "INVALID_PARAMETERS",
+        detail,
+    )
+    .into_response()
+}
+
+fn list_param(q: &HashMap<String, String>, key: &str) -> Option<Vec<String>> {
+    q.get(key).map(|v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    })
+}
+
+async fn identities(
+    State(em): State<Emulator>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut w = em.lock();
+    if !authorized(&w, &headers) {
+        return ApiError::unauthorized(Service::Auth, "").into_response();
+    }
+    let usernames = list_param(&q, "usernames");
+    let ids = list_param(&q, "ids");
+    let provision = q.get("provision").is_some_and(|v| v == "true");
+    let found: Vec<Identity> = match (usernames, ids) {
+        (Some(_), Some(_)) => return bad_params("Specify either usernames or ids, not both"),
+        (None, None) => return bad_params("One of usernames or ids is required"),
+        (Some(names), None) => {
+            let mut out = Vec::new();
+            for n in names {
+                let id = match w.state.identity_by_username(&n) {
+                    Some(i) => Some(i.id),
+                    None if provision => Some(w.state.provision(&n)),
+                    None => None,
+                };
+                if let Some(i) = id.and_then(|id| w.state.identities.get(&id)) {
+                    out.push(to_wire(i));
+                }
+            }
+            out
+        }
+        (None, Some(ids)) => {
+            if provision {
+                return bad_params("provision may only be used with usernames");
+            }
+            let mut out = Vec::new();
+            for raw in ids {
+                let Ok(id) = raw.parse::<Uuid>() else {
+                    return bad_params(&format!("Invalid identity id: {raw}"));
+                };
+                if let Some(i) = w.state.identities.get(&id) {
+                    out.push(to_wire(i));
+                }
+            }
+            out
+        }
+    };
+    Json(IdentitiesResponse {
+        identities: found,
+        extra: Default::default(),
+    })
+    .into_response()
+}
+
+async fn identity(
+    State(em): State<Emulator>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let w = em.lock();
+    if !authorized(&w, &headers) {
+        return ApiError::unauthorized(Service::Auth, "").into_response();
+    }
+    let found = id
+        .parse::<Uuid>()
+        .ok()
+        .and_then(|id| w.state.identities.get(&id));
+    match found {
+        Some(i) => Json(serde_json::json!({ "identity": to_wire(i) })).into_response(),
+        None => ApiError::new(
+            Service::Auth,
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("No identity {id}"),
+        )
+        .into_response(),
+    }
+}

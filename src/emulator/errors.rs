@@ -1,0 +1,202 @@
+//! Error answers in each service's real body shape.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::store::short_id;
+use crate::wire::auth::{AuthError, AuthErrorItem};
+use crate::wire::groups::GroupsError;
+use crate::wire::transfer::TransferError;
+
+/// The emulated services, as named in fault rules and rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Globus Auth (`/auth`).
+    Auth,
+    /// Globus Groups (`/groups`).
+    Groups,
+    /// Globus Transfer (`/transfer`).
+    Transfer,
+}
+
+impl Service {
+    /// The service a full request path belongs to, with the service-relative rest.
+    pub fn of_path(path: &str) -> Option<(Service, &str)> {
+        for (prefix, svc) in [
+            ("/auth", Service::Auth),
+            ("/groups", Service::Groups),
+            ("/transfer", Service::Transfer),
+        ] {
+            if let Some(rest) = path.strip_prefix(prefix)
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                return Some((svc, rest));
+            }
+        }
+        None
+    }
+}
+
+static REQUEST_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// A short request id, like Transfer's `BHI2BHt8N`.
+pub fn request_id() -> String {
+    short_id(&format!(
+        "request:{}",
+        REQUEST_SEQ.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// An error of one service, rendered in that service's body shape.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// Which service's shape to use.
+    pub service: Service,
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The `code` field (Transfer's CamelCase, Groups' and Auth's UPPER_CASE).
+    pub code: String,
+    /// The message (`message` for Transfer, `detail` for Groups and Auth).
+    pub message: String,
+    /// Transfer's `resource` (the service-relative path).
+    pub resource: String,
+    /// `Retry-After` seconds, for 429s.
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error for `service` with `status`, `code` and `message`.
+    pub fn new(
+        service: Service,
+        status: StatusCode,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            service,
+            status,
+            code: code.into(),
+            message: message.into(),
+            resource: String::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Sets Transfer's `resource`.
+    pub fn at(mut self, resource: impl Into<String>) -> Self {
+        self.resource = resource.into();
+        self
+    }
+
+    /// Adds a `Retry-After` header.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// The generic error a fault or rate limit injects for `status` on `service`.
+    pub fn injected(service: Service, status: StatusCode, resource: &str) -> Self {
+        let (code, message) = match (service, status.as_u16()) {
+            (Service::Transfer, 429) => ("RateLimited", "Too many requests; slow down"),
+            (Service::Transfer, 500) => ("InternalError", "An internal error occurred"),
+            (Service::Transfer, 502) => ("BadGateway", "Bad gateway"),
+            (Service::Transfer, 503) => ("ServiceUnavailable", "Service unavailable"),
+            (Service::Transfer, 504) => ("GatewayTimeout", "Gateway timeout"),
+            (Service::Transfer, _) => ("Error", "Injected error"),
+            (_, 429) => ("TOO_MANY_REQUESTS", "Too many requests; slow down"),
+            (_, 500) => ("INTERNAL_SERVER_ERROR", "An internal error occurred"),
+            (_, 502) => ("BAD_GATEWAY", "Bad gateway"),
+            (_, 503) => ("SERVICE_UNAVAILABLE", "Service unavailable"),
+            (_, 504) => ("GATEWAY_TIMEOUT", "Gateway timeout"),
+            _ => ("ERROR", "Injected error"),
+        };
+        ApiError::new(service, status, code, message).at(resource)
+    }
+
+    /// The 401 a route answers without a valid bearer token.
+    pub fn unauthorized(service: Service, resource: &str) -> Self {
+        match service {
+            Service::Transfer => ApiError::new(
+                service,
+                StatusCode::UNAUTHORIZED,
+                "AuthenticationFailed",
+                "Token is not active",
+            ),
+            Service::Groups => ApiError::new(
+                service,
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Token is invalid, expired, or not for this service",
+            ),
+            Service::Auth => ApiError::new(
+                service,
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                "Call must be authenticated",
+            ),
+        }
+        .at(resource)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = match self.service {
+            Service::Transfer => serde_json::to_value(TransferError {
+                code: self.code,
+                message: self.message,
+                request_id: request_id(),
+                resource: self.resource,
+                ..TransferError::default()
+            }),
+            Service::Groups => serde_json::to_value(GroupsError {
+                code: Some(self.code),
+                detail: json!(self.message),
+                ..GroupsError::default()
+            }),
+            Service::Auth => {
+                let title = self
+                    .status
+                    .canonical_reason()
+                    .unwrap_or("Error")
+                    .to_string();
+                serde_json::to_value(AuthError {
+                    errors: vec![AuthErrorItem {
+                        status: self.status.as_u16().to_string(),
+                        id: uuid::Uuid::new_v4().to_string(),
+                        code: self.code.clone(),
+                        title: title.clone(),
+                        detail: self.message,
+                        ..AuthErrorItem::default()
+                    }],
+                    error: Some(self.code.to_lowercase()),
+                    error_description: Some(title),
+                    ..AuthError::default()
+                })
+            }
+        }
+        .unwrap_or_default();
+        let mut resp = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+/// An RFC 6749 error of the OAuth endpoints (`{"error": "invalid_client"}`).
+pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let body = AuthError {
+        error: Some(error.into()),
+        error_description: Some(description.into()),
+        ..AuthError::default()
+    };
+    (status, Json(body)).into_response()
+}

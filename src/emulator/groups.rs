@@ -1,0 +1,821 @@
+//! Globus Groups v2: groups, policies, batch membership actions and preferences.
+// Early returns carry the finished HTTP answer; boxing it would only add noise on a cold path.
+#![allow(clippy::result_large_err)]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::errors::{ApiError, Service};
+use super::store::{GroupRec, MemberRec, State as Store, apply_policies, fmt_time};
+use super::{Caller, Emulator};
+use crate::wire::Extra;
+use crate::wire::groups::{
+    BatchError, BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate,
+    GroupPolicies, GroupPoliciesWrite, GroupUpdate, IdentityPreferences, Membership,
+    MembershipStatus, Preferences, Role,
+};
+
+pub(super) fn routes() -> Router<Emulator> {
+    Router::new()
+        .route("/v2/groups", axum::routing::post(create_group))
+        .route("/v2/groups/my_groups", get(my_groups))
+        .route(
+            "/v2/groups/{id}",
+            get(get_group)
+                .put(update_group)
+                .delete(delete_group)
+                .post(batch),
+        )
+        .route(
+            "/v2/groups/{id}/policies",
+            get(get_policies).put(put_policies),
+        )
+        .route("/v2/preferences", get(get_preferences).put(put_preferences))
+}
+
+fn err(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
+    ApiError::new(Service::Groups, status, code, detail).into_response()
+}
+
+fn forbidden(detail: &str) -> Response {
+    err(StatusCode::FORBIDDEN, "FORBIDDEN", detail)
+}
+
+fn not_found(id: &str) -> Response {
+    err(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        format!("Group {id} not found"),
+    )
+}
+
+/// A FastAPI-style 422, the shape Groups answers for a body that does not validate.
+fn unprocessable(msg: impl Into<String>) -> Response {
+    let msg = msg.into();
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({"detail": [{"loc": ["body"], "msg": msg, "type": "value_error"}]})),
+    )
+        .into_response()
+}
+
+/// Parses a JSON body; failures answer FastAPI's 422 shape.
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(bytes).map_err(|e| unprocessable(e.to_string()))
+}
+
+fn group_id(raw: &str) -> Result<Uuid, Response> {
+    raw.parse().map_err(|_| not_found(raw))
+}
+
+fn is_status(m: Option<&MemberRec>, s: MembershipStatus) -> bool {
+    m.is_some_and(|m| m.status == s)
+}
+
+/// The caller's active role in a group, if any.
+fn active_role(g: &GroupRec, who: Uuid) -> Option<Role> {
+    g.members
+        .get(&who)
+        .filter(|m| m.status == MembershipStatus::Active)
+        .map(|m| m.role.clone())
+}
+
+fn is_manager(g: &GroupRec, who: Uuid) -> bool {
+    matches!(active_role(g, who), Some(Role::Admin | Role::Manager))
+}
+
+fn is_admin(g: &GroupRec, who: Uuid) -> bool {
+    active_role(g, who) == Some(Role::Admin)
+}
+
+/// Who may see a group: its active, invited or pending members, or anyone signed in
+/// when the group's visibility is `authenticated`.
+fn can_view(g: &GroupRec, who: Uuid) -> bool {
+    g.policies.group_visibility == "authenticated"
+        || g.members.get(&who).is_some_and(|m| {
+            matches!(
+                m.status,
+                MembershipStatus::Active | MembershipStatus::Invited | MembershipStatus::Pending
+            )
+        })
+}
+
+/// Who may list every membership: managers and admins, or active members when the
+/// group's members visibility is `members`.
+fn can_see_members(g: &GroupRec, who: Uuid) -> bool {
+    is_manager(g, who)
+        || (g.policies.group_members_visibility == "members" && active_role(g, who).is_some())
+}
+
+fn membership(st: &Store, g: Uuid, who: Uuid, m: &MemberRec) -> Membership {
+    Membership {
+        group_id: g,
+        identity_id: who,
+        username: st.identities.get(&who).map(|i| i.username.clone()),
+        role: m.role.clone(),
+        status: m.status.clone(),
+        source_group_id: None,
+        status_reason: m.status_reason.clone(),
+        invite_email_address: None,
+        updated: Some(m.updated.clone()),
+        invite_time: None,
+        membership_fields: None,
+        extra: Extra::new(),
+    }
+}
+
+/// Renders a group, with the parts `include` asks for.
+fn render(st: &Store, g: &GroupRec, who: Uuid, include: &BTreeSet<String>) -> Group {
+    let mine = || {
+        g.members
+            .get(&who)
+            .map(|m| vec![membership(st, g.id, who, m)])
+            .unwrap_or_default()
+    };
+    Group {
+        id: g.id,
+        name: g.name.clone(),
+        description: g.description.clone(),
+        terms_and_conditions: g.terms_and_conditions.clone(),
+        parent_id: g.parent_id,
+        group_type: "regular".into(),
+        enforce_session: false,
+        session_limit: Some(28800),
+        session_timeouts: Default::default(),
+        my_memberships: include.contains("my_memberships").then(mine),
+        memberships: include.contains("memberships").then(|| {
+            if can_see_members(g, who) {
+                g.members
+                    .iter()
+                    .map(|(id, m)| membership(st, g.id, *id, m))
+                    .collect()
+            } else {
+                mine()
+            }
+        }),
+        policies: include.contains("policies").then(|| g.policies.clone()),
+        allowed_actions: include
+            .contains("allowed_actions")
+            .then(|| allowed_actions(g, who)),
+        child_ids: include.contains("child_ids").then(|| {
+            st.groups
+                .values()
+                .filter(|c| c.parent_id == Some(g.id))
+                .map(|c| c.id)
+                .collect()
+        }),
+        subscription_id: None,
+        subscription_info: None,
+        subscription_admin_verified_id: None,
+        extra: Extra::new(),
+    }
+}
+
+/// The `allowed_actions` document: for each action, the caller's identities it is allowed
+/// for (the caller has a single identity here).
+fn allowed_actions(g: &GroupRec, who: Uuid) -> serde_json::Value {
+    let me = json!([who]);
+    let none = json!([]);
+    let pick = |ok: bool| if ok { me.clone() } else { none.clone() };
+    let status = g.members.get(&who).map(|m| m.status.clone());
+    json!({
+        "add": pick(is_manager(g, who)),
+        "invite": pick(is_manager(g, who)),
+        "remove": pick(is_manager(g, who)),
+        "approve": pick(is_manager(g, who)),
+        "reject": pick(is_manager(g, who)),
+        "change_role": pick(is_admin(g, who)),
+        "accept": pick(status == Some(MembershipStatus::Invited)),
+        "decline": pick(status == Some(MembershipStatus::Invited)),
+        "leave": pick(status == Some(MembershipStatus::Active)),
+        "join": pick(status != Some(MembershipStatus::Active) && g.policies.group_visibility == "authenticated" && !g.policies.join_requests),
+        "request_join": pick(status != Some(MembershipStatus::Active) && g.policies.join_requests),
+    })
+}
+
+fn includes(q: &HashMap<String, String>) -> BTreeSet<String> {
+    q.get("include")
+        .map(|s| {
+            s.split(',')
+                .map(|x| x.trim().to_string())
+                .filter(|x| !x.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn my_groups(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let statuses: BTreeSet<String> = q
+        .get("statuses")
+        .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
+        .unwrap_or_else(|| BTreeSet::from(["active".to_string()]));
+    let w = em.lock();
+    let st = &w.state;
+    let include = BTreeSet::from(["my_memberships".to_string()]);
+    let list: Vec<Group> = st
+        .groups
+        .values()
+        .filter(|g| {
+            g.members
+                .get(&caller.identity)
+                .is_some_and(|m| statuses.contains(m.status.as_str()))
+        })
+        .map(|g| render(st, g, caller.identity, &include))
+        .collect();
+    Json(list).into_response()
+}
+
+async fn create_group(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    bytes: Bytes,
+) -> Response {
+    let req: GroupCreate = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if req.name.trim().is_empty() {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "Group name must not be empty",
+        );
+    }
+    let mut w = em.lock();
+    let now = fmt_time(w.now());
+    if let Some(parent) = req.parent_id {
+        match w.state.groups.get(&parent) {
+            None => return not_found(&parent.to_string()),
+            Some(p) if !is_admin(p, caller.identity) => {
+                return forbidden("Only an admin of the parent group may create a subgroup");
+            }
+            Some(_) => {}
+        }
+    }
+    let mut policies = GroupPolicies::default();
+    if let Some(p) = &req.policies {
+        apply_policies(&mut policies, p);
+    }
+    let id = w.state.next_id("group");
+    let g = GroupRec {
+        id,
+        name: req.name,
+        description: req.description,
+        terms_and_conditions: req.terms_and_conditions,
+        parent_id: req.parent_id,
+        policies,
+        members: BTreeMap::from([(
+            caller.identity,
+            MemberRec {
+                role: Role::Admin,
+                status: MembershipStatus::Active,
+                status_reason: None,
+                updated: now,
+            },
+        )]),
+    };
+    let include = BTreeSet::from(["my_memberships".to_string(), "policies".to_string()]);
+    let doc = render(&w.state, &g, caller.identity, &include);
+    w.state.groups.insert(id, g);
+    (StatusCode::CREATED, Json(doc)).into_response()
+}
+
+async fn get_group(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let id = match group_id(&raw) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let w = em.lock();
+    let Some(g) = w.state.groups.get(&id) else {
+        return not_found(&raw);
+    };
+    if !can_view(g, caller.identity) {
+        return forbidden("You do not have permission to view this group");
+    }
+    Json(render(&w.state, g, caller.identity, &includes(&q))).into_response()
+}
+
+async fn update_group(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let id = match group_id(&raw) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let req: GroupUpdate = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let mut w = em.lock();
+    let Some(g) = w.state.groups.get_mut(&id) else {
+        return not_found(&raw);
+    };
+    if !is_admin(g, caller.identity) {
+        return forbidden("Only group admins may update the group");
+    }
+    if let Some(n) = req.name {
+        if n.trim().is_empty() {
+            return err(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "Group name must not be empty",
+            );
+        }
+        g.name = n;
+    }
+    if let Some(d) = req.description {
+        g.description = Some(d);
+    }
+    if let Some(t) = req.terms_and_conditions {
+        g.terms_and_conditions = Some(t);
+    }
+    let g = g.clone();
+    Json(render(&w.state, &g, caller.identity, &BTreeSet::new())).into_response()
+}
+
+async fn delete_group(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+) -> Response {
+    let id = match group_id(&raw) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let mut w = em.lock();
+    let Some(g) = w.state.groups.get(&id) else {
+        return not_found(&raw);
+    };
+    if !is_admin(g, caller.identity) {
+        return forbidden("Only group admins may delete the group");
+    }
+    let doc = render(&w.state, g, caller.identity, &BTreeSet::new());
+    w.state.groups.remove(&id);
+    Json(doc).into_response()
+}
+
+async fn get_policies(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+) -> Response {
+    let id = match group_id(&raw) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let w = em.lock();
+    let Some(g) = w.state.groups.get(&id) else {
+        return not_found(&raw);
+    };
+    if !can_view(g, caller.identity) {
+        return forbidden("You do not have permission to view this group");
+    }
+    Json(g.policies.clone()).into_response()
+}
+
+async fn put_policies(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let id = match group_id(&raw) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let req: GroupPoliciesWrite = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    for (field, value, allowed) in [
+        (
+            "group_visibility",
+            &req.group_visibility,
+            &["authenticated", "private"][..],
+        ),
+        (
+            "group_members_visibility",
+            &req.group_members_visibility,
+            &["members", "managers"][..],
+        ),
+    ] {
+        if let Some(v) = value
+            && !allowed.contains(&v.as_str())
+        {
+            return unprocessable(format!("invalid {field}: {v}"));
+        }
+    }
+    let mut w = em.lock();
+    let Some(g) = w.state.groups.get_mut(&id) else {
+        return not_found(&raw);
+    };
+    if !is_admin(g, caller.identity) {
+        return forbidden("Only group admins may set policies");
+    }
+    apply_policies(&mut g.policies, &req);
+    Json(g.policies.clone()).into_response()
+}
+
+/// The order in which batch actions are applied (and keyed in the response).
+const ACTIONS: [&str; 11] = [
+    "add",
+    "invite",
+    "change_role",
+    "remove",
+    "approve",
+    "reject",
+    "accept",
+    "decline",
+    "leave",
+    "join",
+    "request_join",
+];
+
+fn action_items<'a>(b: &'a BatchMembershipAction, action: &str) -> &'a [BatchMember] {
+    match action {
+        "add" => &b.add,
+        "invite" => &b.invite,
+        "change_role" => &b.change_role,
+        "remove" => &b.remove,
+        "approve" => &b.approve,
+        "reject" => &b.reject,
+        "accept" => &b.accept,
+        "decline" => &b.decline,
+        "leave" => &b.leave,
+        "join" => &b.join,
+        _ => &b.request_join,
+    }
+}
+
+fn set_action(r: &mut BatchMembershipResponse, action: &str, list: Vec<Membership>) {
+    let slot = match action {
+        "add" => &mut r.add,
+        "invite" => &mut r.invite,
+        "change_role" => &mut r.change_role,
+        "remove" => &mut r.remove,
+        "approve" => &mut r.approve,
+        "reject" => &mut r.reject,
+        "accept" => &mut r.accept,
+        "decline" => &mut r.decline,
+        "leave" => &mut r.leave,
+        "join" => &mut r.join,
+        _ => &mut r.request_join,
+    };
+    *slot = Some(list);
+}
+
+/// A per-identity failure: (code, detail).
+type ItemError = (&'static str, String);
+
+fn active_admins(g: &GroupRec) -> usize {
+    g.members
+        .values()
+        .filter(|m| m.status == MembershipStatus::Active && m.role == Role::Admin)
+        .count()
+}
+
+fn is_last_admin(g: &GroupRec, who: Uuid) -> bool {
+    is_admin(g, who) && active_admins(g) == 1
+}
+
+/// Applies one item of one action to the group; returns the resulting membership.
+fn apply_item(
+    st: &Store,
+    g: &mut GroupRec,
+    caller: Uuid,
+    action: &str,
+    item: &BatchMember,
+    now: &str,
+) -> Result<MemberRec, ItemError> {
+    let who = item.identity_id;
+    let Some(ident) = st.identities.get(&who) else {
+        return Err((
+            "IDENTITY_NOT_FOUND",
+            format!("Identity {who} does not exist."),
+        ));
+    };
+    let current = g.members.get(&who).cloned();
+    let new_status = |status: MembershipStatus, role: Role| MemberRec {
+        role,
+        status,
+        status_reason: item.status_reason.clone(),
+        updated: now.to_string(),
+    };
+    let elevated = |r: &Role| matches!(r, Role::Admin | Role::Manager);
+    let self_only = || {
+        if who == caller {
+            Ok(())
+        } else {
+            Err((
+                "PERMISSION_DENIED",
+                "This action may only be taken on your own identity.".to_string(),
+            ))
+        }
+    };
+    let no_membership = || {
+        (
+            "NO_MEMBERSHIP",
+            "Identity has no membership in group.".to_string(),
+        )
+    };
+    let rec = match action {
+        "add" | "invite" => {
+            let role = item.role.clone().unwrap_or(Role::Member);
+            if elevated(&role) && !is_admin(g, caller) {
+                return Err((
+                    "PERMISSION_DENIED",
+                    "Only admins may add admins or managers.".into(),
+                ));
+            }
+            if is_status(current.as_ref(), MembershipStatus::Active) {
+                return Err((
+                    "ALREADY_ACTIVE",
+                    "The identity is already an active member of the group.".into(),
+                ));
+            }
+            if action == "add"
+                && (is_status(current.as_ref(), MembershipStatus::Left) || !ident.allow_add)
+            {
+                return Err((
+                    "ADD_FORBIDDEN",
+                    "The identity has left the group or does not allow being added; invite it instead."
+                        .into(),
+                ));
+            }
+            let status = if action == "add" {
+                MembershipStatus::Active
+            } else {
+                MembershipStatus::Invited
+            };
+            new_status(status, role)
+        }
+        "change_role" => {
+            let Some(role) = item.role.clone() else {
+                return Err(("INVALID_ROLE", "change_role needs a role.".into()));
+            };
+            let Some(cur) = current.filter(|m| {
+                matches!(
+                    m.status,
+                    MembershipStatus::Active
+                        | MembershipStatus::Invited
+                        | MembershipStatus::Pending
+                )
+            }) else {
+                return Err(no_membership());
+            };
+            if role != Role::Admin && is_last_admin(g, who) {
+                return Err((
+                    "LAST_ADMIN",
+                    "The last admin of a group cannot be demoted.".into(),
+                ));
+            }
+            MemberRec {
+                role,
+                updated: now.to_string(),
+                ..cur
+            }
+        }
+        "remove" => {
+            let Some(cur) = current.filter(|m| {
+                matches!(
+                    m.status,
+                    MembershipStatus::Active
+                        | MembershipStatus::Invited
+                        | MembershipStatus::Pending
+                )
+            }) else {
+                return Err(no_membership());
+            };
+            if who == caller {
+                return Err((
+                    "CANNOT_REMOVE_SELF",
+                    "You cannot remove yourself; use leave.".into(),
+                ));
+            }
+            if elevated(&cur.role) && !is_admin(g, caller) {
+                return Err((
+                    "PERMISSION_DENIED",
+                    "Only admins may remove admins or managers.".into(),
+                ));
+            }
+            if is_last_admin(g, who) {
+                return Err((
+                    "LAST_ADMIN",
+                    "The last admin of a group cannot be removed.".into(),
+                ));
+            }
+            new_status(MembershipStatus::Removed, cur.role)
+        }
+        "approve" | "reject" => {
+            let Some(cur) = current else {
+                return Err(no_membership());
+            };
+            if cur.status != MembershipStatus::Pending {
+                return Err(("INVALID_STATUS", "The membership is not pending.".into()));
+            }
+            let status = if action == "approve" {
+                MembershipStatus::Active
+            } else {
+                MembershipStatus::Rejected
+            };
+            new_status(status, cur.role)
+        }
+        "accept" | "decline" => {
+            self_only()?;
+            let Some(cur) = current else {
+                return Err(no_membership());
+            };
+            if cur.status != MembershipStatus::Invited {
+                return Err(("INVALID_STATUS", "There is no pending invitation.".into()));
+            }
+            let status = if action == "accept" {
+                MembershipStatus::Active
+            } else {
+                MembershipStatus::Declined
+            };
+            new_status(status, cur.role)
+        }
+        "leave" => {
+            self_only()?;
+            let Some(cur) = current.filter(|m| m.status == MembershipStatus::Active) else {
+                return Err(no_membership());
+            };
+            if is_last_admin(g, who) {
+                return Err((
+                    "LAST_ADMIN",
+                    "The last admin of a group cannot leave.".into(),
+                ));
+            }
+            new_status(MembershipStatus::Left, cur.role)
+        }
+        "join" => {
+            self_only()?;
+            if is_status(current.as_ref(), MembershipStatus::Active) {
+                return Err((
+                    "ALREADY_ACTIVE",
+                    "The identity is already an active member of the group.".into(),
+                ));
+            }
+            if g.policies.group_visibility != "authenticated" || g.policies.join_requests {
+                return Err((
+                    "PERMISSION_DENIED",
+                    "This group cannot be joined directly.".into(),
+                ));
+            }
+            new_status(MembershipStatus::Active, Role::Member)
+        }
+        _ => {
+            self_only()?;
+            if is_status(current.as_ref(), MembershipStatus::Active) {
+                return Err((
+                    "ALREADY_ACTIVE",
+                    "The identity is already an active member of the group.".into(),
+                ));
+            }
+            if !g.policies.join_requests {
+                return Err((
+                    "PERMISSION_DENIED",
+                    "This group does not accept join requests.".into(),
+                ));
+            }
+            new_status(MembershipStatus::Pending, Role::Member)
+        }
+    };
+    g.members.insert(who, rec.clone());
+    Ok(rec)
+}
+
+async fn batch(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let id = match group_id(&raw) {
+        Ok(id) => id,
+        Err(e) => return e,
+    };
+    let req: BatchMembershipAction = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let mut seen = BTreeSet::new();
+    for action in ACTIONS {
+        for item in action_items(&req, action) {
+            if !seen.insert(item.identity_id) {
+                return err(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    format!(
+                        "Identity {} appears more than once in the request",
+                        item.identity_id
+                    ),
+                );
+            }
+        }
+    }
+    let mut w = em.lock();
+    let now = fmt_time(w.now());
+    let Some(mut g) = w.state.groups.get(&id).cloned() else {
+        return not_found(&raw);
+    };
+    let manages = ["add", "invite", "remove", "approve", "reject"]
+        .iter()
+        .any(|a| !action_items(&req, a).is_empty());
+    if manages && !is_manager(&g, caller.identity) {
+        return forbidden("Only group admins and managers may manage memberships");
+    }
+    if !req.change_role.is_empty() && !is_admin(&g, caller.identity) {
+        return forbidden("Only group admins may change roles");
+    }
+    let mut resp = BatchMembershipResponse::default();
+    for action in ACTIONS {
+        let items = action_items(&req, action);
+        if items.is_empty() {
+            continue;
+        }
+        let mut done = Vec::new();
+        let mut errors = Vec::new();
+        for item in items {
+            match apply_item(&w.state, &mut g, caller.identity, action, item, &now) {
+                Ok(rec) => done.push(membership(&w.state, id, item.identity_id, &rec)),
+                Err((code, detail)) => errors.push(BatchError {
+                    identity_id: item.identity_id,
+                    code: code.into(),
+                    detail,
+                    extra: Extra::new(),
+                }),
+            }
+        }
+        set_action(&mut resp, action, done);
+        if !errors.is_empty() {
+            resp.errors.insert(action.to_string(), errors);
+        }
+    }
+    w.state.groups.insert(id, g);
+    Json(resp).into_response()
+}
+
+async fn get_preferences(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let w = em.lock();
+    let allow_add = w
+        .state
+        .identities
+        .get(&caller.identity)
+        .is_none_or(|i| i.allow_add);
+    let prefs: Preferences = BTreeMap::from([(
+        caller.identity,
+        IdentityPreferences {
+            allow_add,
+            extra: Extra::new(),
+        },
+    )]);
+    Json(prefs).into_response()
+}
+
+async fn put_preferences(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    bytes: Bytes,
+) -> Response {
+    let req: Preferences = match body(&bytes) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if req.keys().any(|k| *k != caller.identity) {
+        return forbidden("You may only set preferences of your own identities");
+    }
+    let mut w = em.lock();
+    let mut out = Preferences::new();
+    for (id, p) in req {
+        if let Some(i) = w.state.identities.get_mut(&id) {
+            i.allow_add = p.allow_add;
+        }
+        out.insert(id, p);
+    }
+    Json(out).into_response()
+}

@@ -1,0 +1,421 @@
+//! The seed file: the emulator's starting state, written by people in YAML (or JSON).
+//!
+//! Ids may be left out where a name identifies the object; they are then derived from a
+//! hash of the name, so the same seed always yields the same state.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::wire::groups::{GroupPoliciesWrite, MembershipStatus, Role};
+use crate::wire::transfer::PrincipalType;
+
+/// Why a seed could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The YAML did not parse or did not fit the seed format.
+    #[error("seed YAML: {0}")]
+    Yaml(String),
+    /// The JSON did not parse or did not fit the seed format.
+    #[error("seed JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The seed parsed but refers to something it does not define, or repeats an id.
+    #[error("seed: {0}")]
+    Invalid(String),
+}
+
+/// The emulator's starting state: clients, identities, groups, endpoints and rate limits.
+///
+/// Unknown top-level keys are ignored so that sections for services emulated elsewhere
+/// (Search, GCS, the Boss) may share the file; every nested entry is strict.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Seed {
+    /// Confidential clients that may get tokens; each is also an identity.
+    #[serde(default)]
+    pub clients: Vec<SeedClient>,
+    /// Globus Auth identities.
+    #[serde(default)]
+    pub identities: Vec<SeedIdentity>,
+    /// Globus groups with their members.
+    #[serde(default)]
+    pub groups: Vec<SeedGroup>,
+    /// Transfer endpoints and collections with their roles and ACL rules.
+    #[serde(default)]
+    pub endpoints: Vec<SeedEndpoint>,
+    /// Optional per-service request rate limits.
+    #[serde(default)]
+    pub rate_limits: RateLimits,
+}
+
+/// A confidential client (client credentials grant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedClient {
+    /// The client id, which is also its identity id.
+    pub client_id: Uuid,
+    /// The client secret checked by the token endpoint.
+    pub client_secret: String,
+    /// Defaults to `<client_id>@clients.auth.globus.org`.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Display name of the client identity.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Whether Groups managers may add this client to groups (default true).
+    #[serde(default = "yes")]
+    pub allow_add: bool,
+}
+
+impl SeedClient {
+    /// The client's identity username.
+    pub fn username(&self) -> String {
+        self.username
+            .clone()
+            .unwrap_or_else(|| format!("{}@clients.auth.globus.org", self.client_id))
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A Globus Auth identity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedIdentity {
+    /// Identity UUID; derived from the username when omitted.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// Username, e.g. `alice@uchicago.edu` (unique, case-insensitive).
+    pub username: String,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Organization.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// `used` (default), `unused`, `private` or `closed`.
+    #[serde(default = "used")]
+    pub status: String,
+    /// Whether Groups managers may add this identity without an invitation (default true).
+    #[serde(default = "yes")]
+    pub allow_add: bool,
+}
+
+impl SeedIdentity {
+    /// The identity id, explicit or derived from the username.
+    pub fn id(&self) -> Uuid {
+        self.id
+            .unwrap_or_else(|| derived_id("identity", &self.username.to_lowercase()))
+    }
+}
+
+fn used() -> String {
+    "used".into()
+}
+
+/// A Globus group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedGroup {
+    /// Group UUID; derived from the name when omitted.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Policies; unset ones take the service defaults.
+    #[serde(default)]
+    pub policies: Option<GroupPoliciesWrite>,
+    /// Memberships.
+    #[serde(default)]
+    pub members: Vec<SeedMember>,
+}
+
+impl SeedGroup {
+    /// The group id, explicit or derived from the name.
+    pub fn id(&self) -> Uuid {
+        self.id.unwrap_or_else(|| derived_id("group", &self.name))
+    }
+}
+
+/// One membership of a seeded group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedMember {
+    /// An identity id or username (clients included).
+    pub identity: String,
+    /// `member` (default), `manager` or `admin`.
+    #[serde(default = "member")]
+    pub role: Role,
+    /// `active` (default), `invited`, `pending`, `left`, ...
+    #[serde(default = "active")]
+    pub status: MembershipStatus,
+}
+
+fn member() -> Role {
+    Role::Member
+}
+
+fn active() -> MembershipStatus {
+    MembershipStatus::Active
+}
+
+/// A Transfer endpoint or collection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedEndpoint {
+    /// Endpoint UUID; derived from the display name when omitted.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// Display name.
+    pub display_name: String,
+    /// Defaults to `GCSv5_mapped_collection`.
+    #[serde(default = "mapped_collection")]
+    pub entity_type: String,
+    /// Owner identity (id or username); reported as `owner_id`/`owner_string`.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Organization.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// The GCS Manager URL reported by `GET /endpoint/{id}`.
+    #[serde(default)]
+    pub gcs_manager_url: Option<String>,
+    /// For collections: the GCS endpoint hosting it.
+    #[serde(default)]
+    pub host_endpoint_id: Option<Uuid>,
+    /// For guest collections: their mapped collection.
+    #[serde(default)]
+    pub mapped_collection_id: Option<Uuid>,
+    /// Whether the endpoint is listed publicly.
+    #[serde(default)]
+    pub public: bool,
+    /// Directories that exist already (`/` always does).
+    #[serde(default)]
+    pub directories: Vec<String>,
+    /// Role holders: identity ids or usernames, or `group:<id or seeded name>`.
+    #[serde(default)]
+    pub roles: SeedRoles,
+    /// Explicit ACL rules.
+    #[serde(default)]
+    pub acl: Vec<SeedAclRule>,
+}
+
+impl SeedEndpoint {
+    /// The endpoint id, explicit or derived from the display name.
+    pub fn id(&self) -> Uuid {
+        self.id
+            .unwrap_or_else(|| derived_id("endpoint", &self.display_name))
+    }
+}
+
+fn mapped_collection() -> String {
+    "GCSv5_mapped_collection".into()
+}
+
+/// The Transfer roles of a seeded endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedRoles {
+    /// Full control, ACLs included.
+    #[serde(default)]
+    pub administrator: Vec<String>,
+    /// Manages ACLs.
+    #[serde(default)]
+    pub access_manager: Vec<String>,
+    /// Views and deletes ACLs.
+    #[serde(default)]
+    pub restricted_administrator: Vec<String>,
+}
+
+/// One explicit ACL rule of a seeded endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAclRule {
+    /// Rule id; derived from the endpoint, principal and path when omitted.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `identity`, `group`, `all_authenticated_users` or `anonymous`.
+    pub principal_type: PrincipalType,
+    /// Identity id or username, group id or seeded name, or empty for the special types.
+    #[serde(default)]
+    pub principal: String,
+    /// Path, beginning and ending with `/`.
+    pub path: String,
+    /// `r` or `rw`.
+    pub permissions: String,
+    /// RFC 3339 expiry, if any.
+    #[serde(default)]
+    pub expiration_date: Option<String>,
+}
+
+/// Requests per second allowed per service before a 429 (absent: unlimited).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Limit for `/auth`.
+    #[serde(default)]
+    pub auth: Option<u32>,
+    /// Limit for `/groups`.
+    #[serde(default)]
+    pub groups: Option<u32>,
+    /// Limit for `/transfer`.
+    #[serde(default)]
+    pub transfer: Option<u32>,
+}
+
+impl Seed {
+    /// Parses and validates a YAML seed.
+    pub fn from_yaml_str(text: &str) -> Result<Seed, SeedError> {
+        let seed: Seed =
+            serde_saphyr::from_str(text).map_err(|e| SeedError::Yaml(e.to_string()))?;
+        seed.validate()?;
+        Ok(seed)
+    }
+
+    /// Parses and validates a JSON seed.
+    pub fn from_json_str(text: &str) -> Result<Seed, SeedError> {
+        let seed: Seed = serde_json::from_str(text)?;
+        seed.validate()?;
+        Ok(seed)
+    }
+
+    /// Checks that ids are unique and that every reference names something seeded.
+    pub fn validate(&self) -> Result<(), SeedError> {
+        let mut problems = Vec::new();
+        let mut ids = BTreeMap::new();
+        let mut usernames = BTreeMap::new();
+        for c in &self.clients {
+            if ids.insert(c.client_id, "client").is_some() {
+                problems.push(format!("duplicate identity id {}", c.client_id));
+            }
+            usernames.insert(c.username().to_lowercase(), c.client_id);
+        }
+        for i in &self.identities {
+            if ids.insert(i.id(), "identity").is_some() {
+                problems.push(format!("duplicate identity id {}", i.id()));
+            }
+            if usernames
+                .insert(i.username.to_lowercase(), i.id())
+                .is_some()
+            {
+                problems.push(format!("duplicate username {}", i.username));
+            }
+        }
+        let identity_ok = |r: &str| match r.parse::<Uuid>() {
+            Ok(id) => ids.contains_key(&id),
+            Err(_) => usernames.contains_key(&r.to_lowercase()),
+        };
+        let mut group_ids = BTreeMap::new();
+        let mut group_names: BTreeMap<&str, usize> = BTreeMap::new();
+        for g in &self.groups {
+            if group_ids.insert(g.id(), ()).is_some() {
+                problems.push(format!("duplicate group id {} ({})", g.id(), g.name));
+            }
+            *group_names.entry(g.name.as_str()).or_default() += 1;
+        }
+        let group_ok = |r: &str| match r.parse::<Uuid>() {
+            // An unseeded group UUID is fine: Transfer accepts any group id.
+            Ok(_) => true,
+            Err(_) => group_names.get(r) == Some(&1),
+        };
+        for g in &self.groups {
+            for m in &g.members {
+                if !identity_ok(&m.identity) {
+                    problems.push(format!(
+                        "group {}: unknown member identity {}",
+                        g.name, m.identity
+                    ));
+                }
+            }
+        }
+        let mut endpoint_ids = BTreeMap::new();
+        for e in &self.endpoints {
+            if endpoint_ids.insert(e.id(), ()).is_some() {
+                problems.push(format!("duplicate endpoint id {}", e.id()));
+            }
+            if let Some(owner) = &e.owner
+                && !identity_ok(owner)
+            {
+                problems.push(format!(
+                    "endpoint {}: unknown owner {owner}",
+                    e.display_name
+                ));
+            }
+            let all_roles = e
+                .roles
+                .administrator
+                .iter()
+                .chain(&e.roles.access_manager)
+                .chain(&e.roles.restricted_administrator);
+            for r in all_roles {
+                let ok = match r.strip_prefix("group:") {
+                    Some(g) => group_ok(g),
+                    None => identity_ok(r),
+                };
+                if !ok {
+                    problems.push(format!(
+                        "endpoint {}: unknown role holder {r}",
+                        e.display_name
+                    ));
+                }
+            }
+            for rule in &e.acl {
+                let ok = match rule.principal_type {
+                    PrincipalType::Identity => identity_ok(&rule.principal),
+                    PrincipalType::Group => group_ok(&rule.principal),
+                    PrincipalType::AllAuthenticatedUsers | PrincipalType::Anonymous => {
+                        rule.principal.is_empty()
+                    }
+                    PrincipalType::Other(_) => false,
+                };
+                if !ok {
+                    problems.push(format!(
+                        "endpoint {}: bad ACL principal {}:{}",
+                        e.display_name,
+                        rule.principal_type.as_str(),
+                        rule.principal
+                    ));
+                }
+                if !super::transfer::valid_path(&rule.path) {
+                    problems.push(format!(
+                        "endpoint {}: ACL path {} must begin and end with /",
+                        e.display_name, rule.path
+                    ));
+                }
+                if let Some(exp) = &rule.expiration_date
+                    && chrono::DateTime::parse_from_rfc3339(exp).is_err()
+                {
+                    problems.push(format!(
+                        "endpoint {}: bad expiration_date {exp}",
+                        e.display_name
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(SeedError::Invalid(problems.join("; ")))
+        }
+    }
+}
+
+/// A stable UUID derived from a kind and a name, so seeds without ids stay reproducible.
+pub fn derived_id(kind: &str, name: &str) -> Uuid {
+    let digest = Sha256::digest(format!("accord-emulator:{kind}:{name}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}

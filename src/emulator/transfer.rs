@@ -1,0 +1,586 @@
+//! Globus Transfer v0.10: endpoint documents, ACL rules and mkdir.
+// Early returns carry the finished HTTP answer; boxing it would only add noise on a cold path.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeSet;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::errors::{ApiError, Service, request_id};
+use super::store::{AclRec, EndpointRec, State as Store, dir_key, fmt_time, parse_time};
+use super::{Caller, Emulator};
+use crate::wire::Extra;
+use crate::wire::transfer::{
+    AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, Endpoint,
+    MkdirRequest, MkdirResult, PrincipalType, TransferResult,
+};
+
+/// Most rules one endpoint holds (the guest-collection limit in Globus' docs).
+const MAX_RULES: usize = 1000;
+
+pub(super) fn routes() -> Router<Emulator> {
+    Router::new()
+        .route("/v0.10/endpoint/{id}", get(get_endpoint))
+        .route("/v0.10/endpoint/{id}/access_list", get(access_list))
+        .route("/v0.10/endpoint/{id}/access", post(create_rule))
+        .route(
+            "/v0.10/endpoint/{id}/access/{rule_id}",
+            get(get_rule).put(update_rule).delete(delete_rule),
+        )
+        .route("/v0.10/operation/endpoint/{id}/mkdir", post(mkdir))
+}
+
+/// Whether an ACL path is acceptable: absolute, ending in `/`, no `.` or `..` segments.
+pub(crate) fn valid_path(p: &str) -> bool {
+    p.starts_with('/')
+        && p.ends_with('/')
+        && p.len() <= 2000
+        && !p.split('/').any(|seg| seg == "." || seg == "..")
+}
+
+fn err(status: StatusCode, code: &str, message: impl Into<String>, uri: &Uri) -> Response {
+    ApiError::new(Service::Transfer, status, code, message)
+        .at(uri.path())
+        .into_response()
+}
+
+fn bad_request(message: impl Into<String>, uri: &Uri) -> Response {
+    err(StatusCode::BAD_REQUEST, "BadRequest", message, uri)
+}
+
+/// What a route needs of the caller's effective roles.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Any signed-in caller.
+    Nothing,
+    /// administrator, access_manager or restricted_administrator (list, get, delete).
+    ViewAcl,
+    /// administrator or access_manager (create, update).
+    ManageAcl,
+}
+
+/// The endpoint of a route with the caller's roles, or the error to answer.
+fn endpoint<'a>(
+    st: &'a Store,
+    raw: &str,
+    caller: Caller,
+    need: Need,
+    uri: &Uri,
+) -> Result<(&'a EndpointRec, BTreeSet<String>), Response> {
+    let ep = raw
+        .parse::<Uuid>()
+        .ok()
+        .and_then(|id| st.endpoints.get(&id))
+        .ok_or_else(|| {
+            err(
+                StatusCode::NOT_FOUND,
+                "EndpointNotFound",
+                format!("No such endpoint '{raw}'"),
+                uri,
+            )
+        })?;
+    let roles = st.effective_roles(ep, caller.identity);
+    let has = |r: &str| roles.contains(r);
+    let ok = match need {
+        Need::Nothing => true,
+        Need::ViewAcl => {
+            has("administrator") || has("access_manager") || has("restricted_administrator")
+        }
+        Need::ManageAcl => has("administrator") || has("access_manager"),
+    };
+    if !ok {
+        return Err(err(
+            StatusCode::FORBIDDEN,
+            "PermissionDenied",
+            format!(
+                "User does not have an administrator or access_manager role on endpoint '{raw}'"
+            ),
+            uri,
+        ));
+    }
+    Ok((ep, roles))
+}
+
+fn rule_doc(r: &AclRec) -> AccessRule {
+    AccessRule {
+        data_type: "access".into(),
+        id: Some(r.id.clone()),
+        role_id: None,
+        role_type: None,
+        principal_type: r.principal_type.clone(),
+        principal: r.principal.clone(),
+        path: r.path.clone(),
+        permissions: r.permissions.clone(),
+        create_time: Some(r.create_time.clone()),
+        expiration_date: r.expiration_date.clone(),
+        extra: Extra::new(),
+    }
+}
+
+/// The implicit `rw` rules on `/` that administrator and access_manager roles imply.
+fn role_rules(ep: &EndpointRec) -> impl Iterator<Item = AccessRule> + '_ {
+    ep.roles
+        .iter()
+        .filter(|r| r.role == "administrator" || r.role == "access_manager")
+        .map(|r| AccessRule {
+            data_type: "access".into(),
+            id: None,
+            role_id: Some(r.id.clone()),
+            role_type: Some(r.role.clone()),
+            principal_type: r.principal_type.clone(),
+            principal: r.principal.to_string(),
+            path: "/".into(),
+            permissions: "rw".into(),
+            create_time: None,
+            expiration_date: None,
+            extra: Extra::new(),
+        })
+}
+
+/// Parses a JSON body, insisting on `DATA_TYPE` as Transfer does.
+fn body<T: DeserializeOwned>(bytes: &Bytes, data_type: &str, uri: &Uri) -> Result<T, Response> {
+    let v: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| bad_request(format!("Invalid JSON: {e}"), uri))?;
+    match v.get("DATA_TYPE").and_then(|d| d.as_str()) {
+        Some(d) if d == data_type => {}
+        _ => {
+            return Err(bad_request(format!("DATA_TYPE must be '{data_type}'"), uri));
+        }
+    }
+    serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid document: {e}"), uri))
+}
+
+fn check_permissions(p: &str, uri: &Uri) -> Result<(), Response> {
+    if p == "r" || p == "rw" {
+        Ok(())
+    } else {
+        Err(bad_request(
+            format!("Invalid permissions '{p}': must be 'r' or 'rw'"),
+            uri,
+        ))
+    }
+}
+
+/// Normalises an expiry to `+00:00`, rejecting bad or past times.
+fn check_expiry(
+    e: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    uri: &Uri,
+) -> Result<String, Response> {
+    let t =
+        parse_time(e).ok_or_else(|| bad_request(format!("Invalid expiration_date '{e}'"), uri))?;
+    if t <= now {
+        return Err(bad_request("expiration_date must be in the future", uri));
+    }
+    Ok(fmt_time(t))
+}
+
+async fn get_endpoint(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    uri: Uri,
+) -> Response {
+    let w = em.lock();
+    let st = &w.state;
+    let (ep, roles) = match endpoint(st, &raw, caller, Need::Nothing, &uri) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let owner = ep.owner_id.and_then(|o| st.identities.get(&o));
+    let editable = roles.contains("administrator") || roles.contains("access_manager");
+    Json(Endpoint {
+        data_type: "endpoint".into(),
+        id: ep.id.to_string(),
+        display_name: Some(ep.display_name.clone()),
+        entity_type: Some(ep.entity_type.clone()),
+        owner_id: ep.owner_id.map(|o| o.to_string()),
+        owner_string: owner.map(|o| o.username.clone()),
+        host_endpoint_id: ep.host_endpoint_id.map(|h| h.to_string()),
+        mapped_collection_id: ep.mapped_collection_id.map(|m| m.to_string()),
+        gcs_manager_url: ep.gcs_manager_url.clone(),
+        gcs_version: Some("5.4.80".into()),
+        canonical_name: Some(format!(
+            "{}#{}",
+            ep.owner_id.map(|o| o.to_string()).unwrap_or_default(),
+            ep.id
+        )),
+        description: ep.description.clone(),
+        organization: ep.organization.clone(),
+        high_assurance: Some(false),
+        public: Some(ep.public),
+        shareable: Some(ep.entity_type == "GCSv5_mapped_collection"),
+        non_functional: Some(ep.entity_type == "GCSv5_endpoint"),
+        is_globus_connect: Some(false),
+        subscription_id: None,
+        my_effective_roles: Some(roles.iter().cloned().collect()),
+        acl_available: Some(ep.entity_type != "GCSv5_endpoint"),
+        acl_editable: Some(editable),
+        data: Some(Vec::new()),
+        extra: Extra::new(),
+    })
+    .into_response()
+}
+
+async fn access_list(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    uri: Uri,
+) -> Response {
+    let mut w = em.lock();
+    let st = w.state_now();
+    let (ep, _) = match endpoint(st, &raw, caller, Need::ViewAcl, &uri) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let data: Vec<AccessRule> = role_rules(ep).chain(ep.acl.iter().map(rule_doc)).collect();
+    Json(AccessList {
+        data_type: "access_list".into(),
+        endpoint: Some(ep.id.to_string()),
+        length: Some(data.len() as u64),
+        data,
+        offset: None,
+        limit: None,
+        total: None,
+        extra: Extra::new(),
+    })
+    .into_response()
+}
+
+async fn create_rule(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    uri: Uri,
+    bytes: Bytes,
+) -> Response {
+    let mut w = em.lock();
+    let now = w.now();
+    let st = w.state_now();
+    let ep_id = match endpoint(st, &raw, caller, Need::ManageAcl, &uri) {
+        Ok((ep, _)) => ep.id,
+        Err(e) => return e,
+    };
+    let req: AccessRuleCreate = match body(&bytes, "access", &uri) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if let Err(e) = check_permissions(&req.permissions, &uri) {
+        return e;
+    }
+    let principal_ok = match req.principal_type {
+        PrincipalType::Identity | PrincipalType::Group => req.principal.parse::<Uuid>().is_ok(),
+        PrincipalType::AllAuthenticatedUsers | PrincipalType::Anonymous => req.principal.is_empty(),
+        PrincipalType::Other(_) => false,
+    };
+    if !principal_ok {
+        return bad_request(
+            format!(
+                "Invalid principal '{}' for principal_type '{}'",
+                req.principal,
+                req.principal_type.as_str()
+            ),
+            &uri,
+        );
+    }
+    if !valid_path(&req.path) {
+        return err(
+            StatusCode::BAD_REQUEST,
+            "InvalidPath",
+            format!(
+                "Invalid path '{}': it must be absolute and begin and end with '/'",
+                req.path
+            ),
+            &uri,
+        );
+    }
+    let expiration_date = match req.expiration_date.as_deref() {
+        Some(e) => match check_expiry(e, now, &uri) {
+            Ok(t) => Some(t),
+            Err(resp) => return resp,
+        },
+        None => None,
+    };
+    // Principal UUIDs are compared case-insensitively by normalising to the hyphenated form.
+    let principal = req
+        .principal
+        .parse::<Uuid>()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let Some(ep) = st.endpoints.get(&ep_id) else {
+        return err(
+            StatusCode::NOT_FOUND,
+            "EndpointNotFound",
+            "No such endpoint",
+            &uri,
+        );
+    };
+    if ep.acl.iter().any(|r| {
+        r.principal_type == req.principal_type && r.principal == principal && r.path == req.path
+    }) {
+        return err(
+            StatusCode::CONFLICT,
+            "Exists",
+            "This folder is already shared with this identity. If you would like to change the read/write access level, please delete this permission and then add a new permission with the desired access level.",
+            &uri,
+        );
+    }
+    if ep.acl.len() >= MAX_RULES {
+        return err(
+            StatusCode::CONFLICT,
+            "LimitExceeded",
+            format!("An endpoint may hold at most {MAX_RULES} access rules"),
+            &uri,
+        );
+    }
+    let id = st.next_id("acl").to_string();
+    if let Some(ep) = st.endpoints.get_mut(&ep_id) {
+        ep.acl.push(AclRec {
+            id: id.clone(),
+            principal_type: req.principal_type,
+            principal,
+            path: req.path,
+            permissions: req.permissions,
+            create_time: fmt_time(now),
+            expiration_date,
+        });
+    }
+    (
+        StatusCode::CREATED,
+        Json(AccessCreateResult {
+            data_type: "access_create_result".into(),
+            code: "Created".into(),
+            access_id: id,
+            message: "Access rule created successfully.".into(),
+            request_id: request_id(),
+            resource: format!("/endpoint/{ep_id}/access"),
+            extra: Extra::new(),
+        }),
+    )
+        .into_response()
+}
+
+fn rule_not_found(rule_id: &str, uri: &Uri) -> Response {
+    err(
+        StatusCode::NOT_FOUND,
+        "AccessRuleNotFound",
+        format!("Access rule '{rule_id}' not found"),
+        uri,
+    )
+}
+
+async fn get_rule(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path((raw, rule_id)): Path<(String, String)>,
+    uri: Uri,
+) -> Response {
+    let mut w = em.lock();
+    let st = w.state_now();
+    let (ep, _) = match endpoint(st, &raw, caller, Need::ViewAcl, &uri) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    match ep.acl.iter().find(|r| r.id == rule_id) {
+        Some(r) => Json(rule_doc(r)).into_response(),
+        None => rule_not_found(&rule_id, &uri),
+    }
+}
+
+async fn update_rule(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path((raw, rule_id)): Path<(String, String)>,
+    uri: Uri,
+    bytes: Bytes,
+) -> Response {
+    let mut w = em.lock();
+    let now = w.now();
+    let st = w.state_now();
+    let ep_id = match endpoint(st, &raw, caller, Need::ManageAcl, &uri) {
+        Ok((ep, _)) => ep.id,
+        Err(e) => return e,
+    };
+    let req: AccessRuleUpdate = match body(&bytes, "access", &uri) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let Some(rule) = st
+        .endpoints
+        .get_mut(&ep_id)
+        .and_then(|ep| ep.acl.iter_mut().find(|r| r.id == rule_id))
+    else {
+        return rule_not_found(&rule_id, &uri);
+    };
+    if req.id.as_deref().is_some_and(|id| id != rule_id) {
+        return bad_request("The id in the document does not match the URL", &uri);
+    }
+    // Only permissions and expiration_date may change; the rest may be echoed unchanged.
+    let unchanged = |key: &str, current: &str| {
+        req.extra
+            .get(key)
+            .is_none_or(|v| v.is_null() || v.as_str() == Some(current))
+    };
+    if !unchanged("path", &rule.path)
+        || !unchanged("principal", &rule.principal)
+        || !unchanged("principal_type", rule.principal_type.as_str())
+    {
+        return bad_request(
+            "Only permissions and expiration_date of an access rule may be updated",
+            &uri,
+        );
+    }
+    if let Some(p) = &req.permissions
+        && let Err(e) = check_permissions(p, &uri)
+    {
+        return e;
+    }
+    let expiry = match &req.expiration_date {
+        Some(Some(e)) => match check_expiry(e, now, &uri) {
+            Ok(t) => Some(Some(t)),
+            Err(resp) => return resp,
+        },
+        other => other.clone(),
+    };
+    if let Some(p) = req.permissions {
+        rule.permissions = p;
+    }
+    if let Some(e) = expiry {
+        rule.expiration_date = e;
+    }
+    Json(TransferResult {
+        data_type: "result".into(),
+        code: "Updated".into(),
+        message: format!("Access rule '{rule_id}' updated successfully"),
+        request_id: request_id(),
+        resource: format!("/endpoint/{ep_id}/access/{rule_id}"),
+        extra: Extra::new(),
+    })
+    .into_response()
+}
+
+async fn delete_rule(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path((raw, rule_id)): Path<(String, String)>,
+    uri: Uri,
+) -> Response {
+    let mut w = em.lock();
+    let st = w.state_now();
+    let ep_id = match endpoint(st, &raw, caller, Need::ViewAcl, &uri) {
+        Ok((ep, _)) => ep.id,
+        Err(e) => return e,
+    };
+    let Some(ep) = st.endpoints.get_mut(&ep_id) else {
+        return rule_not_found(&rule_id, &uri);
+    };
+    let before = ep.acl.len();
+    ep.acl.retain(|r| r.id != rule_id);
+    if ep.acl.len() == before {
+        return rule_not_found(&rule_id, &uri);
+    }
+    Json(TransferResult {
+        data_type: "result".into(),
+        code: "Deleted".into(),
+        message: format!("Access rule '{rule_id}' deleted successfully"),
+        request_id: request_id(),
+        resource: format!("/endpoint/{ep_id}/access/{rule_id}"),
+        extra: Extra::new(),
+    })
+    .into_response()
+}
+
+/// Whether the caller holds an `rw` rule covering `dir` (directly, through a group, or
+/// as any signed-in user).
+fn can_write(st: &Store, ep: &EndpointRec, who: Uuid, dir: &str) -> bool {
+    let groups = st.active_groups(who);
+    ep.acl.iter().any(|r| {
+        r.permissions == "rw"
+            && dir.starts_with(&r.path)
+            && match r.principal_type {
+                PrincipalType::Identity => r.principal == who.to_string(),
+                PrincipalType::Group => r
+                    .principal
+                    .parse::<Uuid>()
+                    .is_ok_and(|g| groups.contains(&g)),
+                PrincipalType::AllAuthenticatedUsers => true,
+                _ => false,
+            }
+    })
+}
+
+async fn mkdir(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    uri: Uri,
+    bytes: Bytes,
+) -> Response {
+    let mut w = em.lock();
+    let st = w.state_now();
+    let (ep_id, roles) = match endpoint(st, &raw, caller, Need::Nothing, &uri) {
+        Ok((ep, roles)) => (ep.id, roles),
+        Err(e) => return e,
+    };
+    let req: MkdirRequest = match body(&bytes, "mkdir", &uri) {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    if !req.path.starts_with('/') || req.path.split('/').any(|s| s == "." || s == "..") {
+        return bad_request(format!("Invalid path '{}'", req.path), &uri);
+    }
+    let dir = dir_key(&req.path);
+    let Some(ep) = st.endpoints.get(&ep_id) else {
+        return rule_not_found("", &uri);
+    };
+    let privileged = roles.contains("administrator") || roles.contains("access_manager");
+    if !privileged && !can_write(st, ep, caller.identity, &dir) {
+        return err(
+            StatusCode::FORBIDDEN,
+            "EndpointPermissionDenied",
+            format!("No write permission on '{}'", req.path),
+            &uri,
+        );
+    }
+    if ep.directories.contains(&dir) {
+        return err(
+            StatusCode::BAD_GATEWAY,
+            "ExternalError.MkdirFailed.Exists",
+            format!(
+                "Path already exists, Error Path '{}' already exists",
+                req.path
+            ),
+            &uri,
+        );
+    }
+    if let Some(ep) = st.endpoints.get_mut(&ep_id) {
+        // Parents are created implicitly (see docs/emulator.md: the real service's
+        // behaviour for a missing parent is not confirmed).
+        let mut prefix = String::from("/");
+        for seg in dir.split('/').filter(|s| !s.is_empty()) {
+            prefix.push_str(seg);
+            prefix.push('/');
+            ep.directories.insert(prefix.clone());
+        }
+    }
+    (
+        StatusCode::ACCEPTED,
+        Json(MkdirResult {
+            data_type: "mkdir_result".into(),
+            code: "DirectoryCreated".into(),
+            message: "The directory was created successfully".into(),
+            request_id: request_id(),
+            resource: uri.path().to_string(),
+            extra: Extra::new(),
+        }),
+    )
+        .into_response()
+}

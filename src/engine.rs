@@ -1,0 +1,229 @@
+//! Run orchestration: load → resolve → compile → read → diff → plan, and apply.
+//!
+//! The CLI calls these; they know no HTTP (providers do) and no rendering (plan::render does).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::apply::{ApplyReport, Progress, apply};
+use crate::plan::{self, Change, Cycle, DiffContext, Limits, Plan, PlanInputs, TargetInfo};
+use crate::policy::Workspace;
+use crate::providers::registry::Registry;
+use crate::providers::{IdMap, IdentityResolver, LiveRead, ProviderError, Scope};
+use crate::state::{self, Address, Desired, Kind, Principal, Problems};
+
+/// The services one run talks to.
+#[derive(Clone)]
+pub struct Session {
+    /// Providers by kind.
+    pub registry: Registry,
+    /// Identity lookups.
+    pub auth: Arc<dyn IdentityResolver>,
+    /// What the plan says it runs against.
+    pub target: TargetInfo,
+}
+
+/// Options of `plan`, `drift` and `apply`.
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// The clock.
+    pub now: Option<DateTime<Utc>>,
+    /// `--only`: keep changes at or under these addresses.
+    pub only: Vec<Address>,
+    /// `--only-expired`: keep only revocations of expired grants.
+    pub only_expired: bool,
+    /// `--allow-deletes N` for this run.
+    pub allow_deletes: Option<u32>,
+}
+
+/// Why a run stopped before or while planning.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The policy is at fault (unknown principals, duplicates, unsupported sections).
+    #[error(transparent)]
+    Problems(#[from] Problems),
+    /// A service failed or refused.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    /// The changes depend on each other in a cycle.
+    #[error(transparent)]
+    Cycle(#[from] Cycle),
+}
+
+impl From<state::resolve::ResolveError> for EngineError {
+    fn from(e: state::resolve::ResolveError) -> Self {
+        match e {
+            state::resolve::ResolveError::Problems(p) => EngineError::Problems(p),
+            state::resolve::ResolveError::Service(s) => EngineError::Provider(s),
+        }
+    }
+}
+
+/// A plan together with what it was made from, for apply.
+pub struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// Server ids read live, to seed apply's id map.
+    pub ids: IdMap,
+    /// The live read (for drift and import).
+    pub live: LiveRead,
+}
+
+/// Digest of the workspace files, recorded in plans.
+pub fn workspace_digest(ws: &Workspace) -> String {
+    plan::planfile::workspace_digest(ws.files.iter().map(|f| (f.path.clone(), f.text.clone())))
+}
+
+/// Resolves and compiles the workspace: every policy problem is reported together.
+/// Also returns the canonical `safety.protect` principals.
+pub async fn desired(
+    ws: &Workspace,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<(Desired, BTreeSet<Principal>), EngineError> {
+    let safety = &ws.config.safety;
+    let resolved = state::resolve(&ws.policy, &safety.protect, session.auth.as_ref()).await?;
+    let protect = safety
+        .protect
+        .iter()
+        .filter_map(|p| resolved.get(&p.value).cloned())
+        .collect();
+    Ok((state::compile(&ws.policy, &resolved, now)?, protect))
+}
+
+/// Reads the live state of what the desired state names.
+pub async fn read_live(
+    desired: &Desired,
+    session: &Session,
+) -> Result<(LiveRead, IdMap), EngineError> {
+    let scope = Scope {
+        containers: desired.state.containers.clone(),
+        lookups: desired.lookups.clone(),
+        ..Scope::default()
+    };
+    let mut live = session.registry.read(&scope).await?;
+    // Name the identities seen live that the policy does not label (undeclared members, rules).
+    let unnamed: BTreeSet<uuid::Uuid> = live
+        .state
+        .objects
+        .keys()
+        .filter_map(plan::diff::principal_of)
+        .filter_map(|p| match p {
+            Principal::Identity(id)
+                if !desired.labels.contains_key(&p) && !live.names.contains_key(&p) =>
+            {
+                Some(id)
+            }
+            _ => None,
+        })
+        .collect();
+    if !unnamed.is_empty() {
+        let ids: Vec<_> = unnamed.into_iter().collect();
+        for i in session.auth.by_ids(&ids).await? {
+            live.names.insert(Principal::Identity(i.id), i.username);
+        }
+    }
+    let ids = IdMap::default();
+    for (address, o) in &live.state.objects {
+        if let Some(id) = &o.server_id {
+            ids.insert(address.clone(), id.clone());
+        }
+    }
+    Ok((live, ids))
+}
+
+/// Makes a plan.
+pub async fn plan(
+    ws: &Workspace,
+    session: &Session,
+    opts: &PlanOptions,
+) -> Result<Planned, EngineError> {
+    let now = opts.now.unwrap_or_else(Utc::now);
+    let (desired, protect) = desired(ws, session, now).await?;
+    let (live, ids) = read_live(&desired, session).await?;
+    let me = session.auth.whoami().await?;
+    let ctx = DiffContext {
+        caller: Some(Principal::Identity(me.id)),
+        protect,
+    };
+    let mut diff = plan::diff(&desired, &live, &ctx);
+    filter(&mut diff.changes, &diff.expired, opts);
+    let limits = Limits::new(&ws.config.safety, now, opts.allow_deletes);
+    let registry = session.registry.clone();
+    let batch_key = move |c: &Change| registry.batch_key(c);
+    let plan = plan::build(
+        diff,
+        PlanInputs {
+            target: session.target.clone(),
+            workspace_digest: workspace_digest(ws),
+            now,
+            limits,
+            prevent_destroy: &desired.prevent_destroy,
+            batch_key: &batch_key,
+        },
+    )?;
+    Ok(Planned { plan, ids, live })
+}
+
+/// Applies `--only` and `--only-expired`.
+fn filter(changes: &mut Vec<Change>, expired: &BTreeSet<Address>, opts: &PlanOptions) {
+    if !opts.only.is_empty() {
+        changes.retain(|c| opts.only.iter().any(|o| c.address.matches(o)));
+    }
+    if opts.only_expired {
+        changes.retain(|c| expired.contains(&c.address));
+    }
+}
+
+/// Applies a plan; `ids` comes from the plan's live read (or a fresh read for a saved plan).
+pub async fn apply_plan(
+    plan: &Plan,
+    session: &Session,
+    ids: &IdMap,
+    parallelism: usize,
+    progress: &dyn Progress,
+) -> ApplyReport {
+    apply(plan, &session.registry, ids, parallelism, progress).await
+}
+
+/// Server ids for a saved plan's apply: re-read what its changes touch.
+pub async fn ids_for(
+    plan: &Plan,
+    session: &Session,
+    lookups: Vec<crate::providers::Lookup>,
+) -> Result<IdMap, EngineError> {
+    let mut containers = BTreeMap::new();
+    for c in &plan.changes {
+        let container = match c.address.kind {
+            Kind::TransferAcl => Address {
+                kind: Kind::TransferAcl,
+                keys: vec![c.address.keys[0].clone()],
+            },
+            _ => continue,
+        };
+        containers.insert(container.clone(), container);
+    }
+    let scope = Scope {
+        containers: containers
+            .into_values()
+            .map(|address| crate::state::Container {
+                address,
+                mode: crate::state::ContainerMode::Keyed,
+                manage_paths: Vec::new(),
+                provenance: None,
+            })
+            .collect(),
+        lookups,
+        ..Scope::default()
+    };
+    let live = session.registry.read(&scope).await?;
+    let ids = IdMap::default();
+    for (a, o) in &live.state.objects {
+        if let Some(id) = &o.server_id {
+            ids.insert(a.clone(), id.clone());
+        }
+    }
+    Ok(ids)
+}

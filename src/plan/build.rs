@@ -1,0 +1,130 @@
+//! Assembling a plan: diff → order → rails → access summary.
+
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+
+use super::change::{Action, Change, Direction};
+use super::diff::Diff;
+use super::model::{AccessSummary, FORMAT_VERSION, Plan, TargetInfo};
+use super::order::{Cycle, order};
+use super::rails::{Limits, check};
+use crate::state::{Address, Kind, Principal};
+
+/// Everything a plan is made from besides the diff.
+pub struct PlanInputs<'a> {
+    /// Where it runs.
+    pub target: TargetInfo,
+    /// Digest of the workspace files.
+    pub workspace_digest: String,
+    /// The clock.
+    pub now: DateTime<Utc>,
+    /// Rails in force.
+    pub limits: Limits,
+    /// Objects whose deletion is refused.
+    pub prevent_destroy: &'a BTreeSet<Address>,
+    /// The providers' batch keys.
+    pub batch_key: &'a dyn Fn(&Change) -> Option<String>,
+}
+
+/// Builds the plan from a diff.
+pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
+    let violations = check(
+        &diff.changes,
+        &diff.container_sizes,
+        inputs.prevent_destroy,
+        &inputs.limits,
+    );
+    let (changes, steps) = order(diff.changes, inputs.batch_key)?;
+    let access = access_summary(&changes);
+    Ok(Plan {
+        format_version: FORMAT_VERSION,
+        target: inputs.target,
+        workspace_digest: inputs.workspace_digest,
+        now: inputs.now,
+        changes,
+        steps,
+        kept: diff.kept,
+        blocked: diff.blocked,
+        pending: diff.pending,
+        violations,
+        access,
+    })
+}
+
+fn who(c: &Change) -> String {
+    let key = c.address.keys.last().cloned().unwrap_or_default();
+    c.labels
+        .get(&key)
+        .cloned()
+        .unwrap_or_else(|| short_key(&key))
+}
+
+fn short_key(key: &str) -> String {
+    match key.split_once(':') {
+        Some((kind, id)) if id.len() > 8 && uuid::Uuid::parse_str(id).is_ok() => {
+            format!("{kind}:{}…", &id[..8])
+        }
+        _ => key.to_string(),
+    }
+}
+
+/// One phrase per access change: `alice r /disthome/alice/`, `bob: admin of lab-admins`.
+fn describe(c: &Change) -> String {
+    let obj = c.after.as_ref().or(c.before.as_ref());
+    match c.address.kind {
+        Kind::GlobusMember => {
+            let role = obj.and_then(|o| o.str_attr("role")).unwrap_or("member");
+            format!("{}: {role} of {}", who(c), c.address.keys[0])
+        }
+        Kind::TransferAcl => {
+            let perm = obj.and_then(|o| o.str_attr("permissions")).unwrap_or("r");
+            format!("{} {perm} {}", who(c), c.address.keys[1])
+        }
+        _ => format!("{}", c.address),
+    }
+}
+
+/// Counts direct grants and revocations, and flags escalations.
+pub fn access_summary(changes: &[Change]) -> AccessSummary {
+    let mut s = AccessSummary::default();
+    for c in changes.iter().filter(|c| c.address.kind.grants_access()) {
+        match (c.action, c.direction) {
+            (Action::Delete, _) | (_, Direction::Revoke) => s.revocations.push(describe(c)),
+            (Action::Create, _) | (_, Direction::Grant) => {
+                let d = describe(c);
+                if escalates(c) {
+                    s.escalations.push(d.clone());
+                }
+                s.grants.push(d);
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+/// A new `rw`, a new admin or manager role, or any grant to everyone.
+fn escalates(c: &Change) -> bool {
+    let after = c.after.as_ref();
+    let before = c.before.as_ref();
+    let rose_to = |field: &str, values: &[&str]| {
+        after
+            .and_then(|o| o.str_attr(field))
+            .is_some_and(|v| values.contains(&v))
+            && !before
+                .and_then(|o| o.str_attr(field))
+                .is_some_and(|v| values.contains(&v))
+    };
+    let public = c
+        .address
+        .keys
+        .last()
+        .and_then(|k| k.parse::<Principal>().ok())
+        .is_some_and(|p| p.is_public());
+    match c.address.kind {
+        Kind::GlobusMember => rose_to("role", &["admin", "manager"]),
+        Kind::TransferAcl => public || rose_to("permissions", &["rw"]),
+        Kind::GcsRole | Kind::SearchRole => true,
+        _ => public,
+    }
+}

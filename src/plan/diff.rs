@@ -1,0 +1,625 @@
+//! The diff: desired state against live state, per container and per the kind's field schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::change::{Action, Change, Direction, FieldChange};
+use super::model::{Blocked, Kept, Pending};
+use crate::providers::LiveRead;
+use crate::state::{
+    Address, Container, ContainerMode, Desired, FieldMode, Kind, Object, Principal,
+};
+
+/// What the diff needs besides the two states.
+#[derive(Debug, Clone, Default)]
+pub struct DiffContext {
+    /// The identity accord runs as: its own access is protected.
+    pub caller: Option<Principal>,
+    /// `safety.protect` principals.
+    pub protect: BTreeSet<Principal>,
+}
+
+/// The diff's result, before ordering and rails.
+#[derive(Debug, Clone, Default)]
+pub struct Diff {
+    /// Changes, unordered.
+    pub changes: Vec<Change>,
+    /// Protected access left in place.
+    pub kept: Vec<Kept>,
+    /// Grants the service will not carry out.
+    pub blocked: Vec<Blocked>,
+    /// Pending memberships.
+    pub pending: Vec<Pending>,
+    /// Addresses of changes that revoke an expired grant (`apply --only-expired`).
+    pub expired: BTreeSet<Address>,
+    /// Live object counts per container, for the share rail.
+    pub container_sizes: BTreeMap<Address, usize>,
+}
+
+/// Membership statuses that count as present; `invited` and `pending` are present but pending.
+const PRESENT: &[&str] = &["active", "invited", "pending"];
+/// Membership statuses the service refuses to add back (the identity left).
+const REFUSES_ADD: &[&str] = &["left"];
+
+fn status(o: &Object) -> Option<&str> {
+    o.str_attr("status")
+}
+
+fn present(o: &Object) -> bool {
+    status(o).is_none_or(|s| PRESENT.contains(&s))
+}
+
+/// The principal an object is about, if its address names one.
+pub fn principal_of(address: &Address) -> Option<Principal> {
+    match address.kind {
+        Kind::GlobusMember | Kind::TransferAcl | Kind::GcsRole | Kind::SearchRole => {
+            address.keys.last().and_then(|k| k.parse().ok())
+        }
+        _ => None,
+    }
+}
+
+/// Which container an object belongs to, among the desired containers.
+fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'a Container> {
+    containers.iter().find(|c| {
+        c.address.kind == address.kind && address.keys.starts_with(&c.address.keys)
+            || (c.address.kind == Kind::GlobusGroup
+                && address.kind == Kind::GlobusMember
+                && address.keys.first() == c.address.keys.first())
+    })
+}
+
+/// Whether `path` lies under one of `manage_paths` (all paths when empty).
+fn managed_path(container: &Container, address: &Address) -> bool {
+    if container.manage_paths.is_empty() || address.kind != Kind::TransferAcl {
+        return true;
+    }
+    let path = &address.keys[1];
+    container
+        .manage_paths
+        .iter()
+        .any(|m| path.starts_with(m.as_str()))
+}
+
+/// Compares the fields the desired object manages; returns the changed ones.
+fn changed_fields(
+    desired: &Object,
+    live: &Object,
+    ignore: Option<&BTreeSet<String>>,
+) -> Vec<FieldChange> {
+    let kind = desired.address.kind;
+    let mut out = Vec::new();
+    for (name, want) in &desired.attrs {
+        let mode = kind
+            .field(name)
+            .map(|f| f.mode)
+            .unwrap_or(FieldMode::Managed);
+        if matches!(
+            mode,
+            FieldMode::Computed | FieldMode::WriteOnly | FieldMode::Sensitive
+        ) {
+            continue;
+        }
+        if ignore.is_some_and(|i| i.contains(name)) {
+            continue;
+        }
+        let have = live.attrs.get(name).cloned().unwrap_or(Value::Null);
+        if &have != want {
+            out.push(FieldChange {
+                name: name.clone(),
+                before: have,
+                after: want.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Whether an update widens or narrows access, by the kind's access-ordered fields.
+fn update_direction(kind: Kind, fields: &[FieldChange]) -> Direction {
+    let mut dir = Direction::Neutral;
+    for f in fields {
+        let Some(spec) = kind.field(&f.name) else {
+            continue;
+        };
+        if spec.access_order.is_empty() {
+            continue;
+        }
+        let rank = |v: &Value| {
+            v.as_str()
+                .and_then(|s| spec.access_order.iter().position(|o| *o == s))
+        };
+        match (rank(&f.before), rank(&f.after)) {
+            (Some(b), Some(a)) if a < b => return Direction::Revoke,
+            (Some(b), Some(a)) if a > b => dir = Direction::Grant,
+            _ => {}
+        }
+    }
+    dir
+}
+
+fn labels_for(address: &Address, desired: &Desired, live: &LiveRead) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(p) = principal_of(address) {
+        let label = desired
+            .labels
+            .get(&p)
+            .or_else(|| live.names.get(&p))
+            .cloned();
+        if let Some(l) = label {
+            out.insert(p.to_string(), l);
+        }
+    }
+    out
+}
+
+/// Diffs the desired state against the live one.
+pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
+    let mut d = Diff::default();
+    let containers = &desired.state.containers;
+
+    for (address, want) in &desired.state.objects {
+        let labels = labels_for(address, desired, live);
+        match live.state.get(address) {
+            Some(have)
+                if address.kind == Kind::GlobusMember
+                    && REFUSES_ADD.contains(&status(have).unwrap_or("")) =>
+            {
+                d.blocked.push(Blocked {
+                    address: address.clone(),
+                    label: labels
+                        .values()
+                        .next()
+                        .cloned()
+                        .unwrap_or_else(|| address.keys[1].clone()),
+                    reason: format!(
+                        "the identity {} the group; the service will not add it back",
+                        status(have).unwrap_or("")
+                    ),
+                    provenance: want.provenance.clone(),
+                });
+            }
+            Some(have) if present(have) => {
+                if let Some(s) = status(have).filter(|s| *s != "active") {
+                    d.pending.push(Pending {
+                        address: address.clone(),
+                        label: labels
+                            .values()
+                            .next()
+                            .cloned()
+                            .unwrap_or_else(|| address.to_string()),
+                        status: s.to_string(),
+                    });
+                }
+                let fields = changed_fields(want, have, desired.ignore_changes.get(address));
+                if fields.is_empty() {
+                    continue;
+                }
+                let replace = fields.iter().any(|f| {
+                    address
+                        .kind
+                        .field(&f.name)
+                        .is_some_and(|s| s.mode == FieldMode::ForceReplace)
+                });
+                let direction = if replace {
+                    if address.kind.grants_access() {
+                        Direction::Revoke
+                    } else {
+                        Direction::Neutral
+                    }
+                } else {
+                    update_direction(address.kind, &fields)
+                };
+                d.changes.push(Change {
+                    address: address.clone(),
+                    action: if replace {
+                        Action::Replace
+                    } else {
+                        Action::Update
+                    },
+                    fields,
+                    before: Some(have.clone()),
+                    after: Some(want.clone()),
+                    direction,
+                    reason: "policy differs from live".into(),
+                    provenance: want.provenance.clone(),
+                    labels,
+                });
+            }
+            _ => {
+                let direction = if address.kind.grants_access() {
+                    Direction::Grant
+                } else {
+                    Direction::Neutral
+                };
+                d.changes.push(Change {
+                    address: address.clone(),
+                    action: Action::Create,
+                    fields: Vec::new(),
+                    before: None,
+                    after: Some(want.clone()),
+                    direction,
+                    reason: "in policy, not live".into(),
+                    provenance: want.provenance.clone(),
+                    labels,
+                });
+            }
+        }
+    }
+
+    // Undeclared live objects inside managed containers.
+    for (address, have) in &live.state.objects {
+        if desired.state.objects.contains_key(address) || address.kind == Kind::GlobusGroup {
+            continue;
+        }
+        let Some(container) = container_of(containers, address) else {
+            continue;
+        };
+        *d.container_sizes
+            .entry(container.address.clone())
+            .or_default() += 1;
+        if !present(have) || !managed_path(container, address) {
+            continue;
+        }
+        let reason = match desired.expired.get(address) {
+            Some((at, prov)) => {
+                d.expired.insert(address.clone());
+                format!("expired {} ({prov})", crate::state::timestamp(at))
+            }
+            None => match container.mode {
+                ContainerMode::Authoritative => authoritative_reason(container, address),
+                ContainerMode::Keyed | ContainerMode::Additive => continue,
+            },
+        };
+        if container.mode == ContainerMode::Additive && !d.expired.contains(address) {
+            continue;
+        }
+        d.changes.push(Change {
+            address: address.clone(),
+            action: Action::Delete,
+            fields: Vec::new(),
+            before: Some(have.clone()),
+            after: None,
+            direction: if address.kind.grants_access() {
+                Direction::Revoke
+            } else {
+                Direction::Neutral
+            },
+            reason,
+            provenance: container.provenance.clone(),
+            labels: labels_for(address, desired, live),
+        });
+    }
+    for (address, live_obj) in &live.state.objects {
+        if desired.state.objects.contains_key(address)
+            && let Some(c) = container_of(containers, address)
+        {
+            *d.container_sizes.entry(c.address.clone()).or_default() += 1;
+        }
+        if let Some(prov) = desired.tombstones.get(address) {
+            d.changes.push(Change {
+                address: address.clone(),
+                action: Action::Delete,
+                fields: Vec::new(),
+                before: Some(live_obj.clone()),
+                after: None,
+                direction: Direction::Revoke,
+                reason: format!("tombstone (absent: true) at {prov}"),
+                provenance: Some(prov.clone()),
+                labels: BTreeMap::new(),
+            });
+        }
+    }
+
+    protect(&mut d, desired, live, ctx);
+    d
+}
+
+fn authoritative_reason(container: &Container, address: &Address) -> String {
+    let short = |s: &str| {
+        if s.len() > 8 {
+            format!("{}…", &s[..8])
+        } else {
+            s.to_string()
+        }
+    };
+    match address.kind {
+        Kind::TransferAcl => {
+            let scope = if container.manage_paths.is_empty() {
+                format!("the ACL of {}", short(&container.address.keys[0]))
+            } else {
+                format!(
+                    "{} on {}",
+                    container.manage_paths.join(", "),
+                    short(&container.address.keys[0])
+                )
+            };
+            format!("not in policy; {scope} is authoritative")
+        }
+        Kind::GlobusMember => format!(
+            "not in policy; members of {} are authoritative",
+            address.keys[0]
+        ),
+        _ => format!("not in policy; {} is authoritative", container.address),
+    }
+}
+
+/// Takes protected revocations out of the plan and lists them as kept.
+fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) {
+    let mut kept = Vec::new();
+    let label = |c: &Change| {
+        let who = c.labels.values().next().cloned().unwrap_or_default();
+        match c.address.kind {
+            Kind::GlobusMember => format!("{who} in {}", c.address.keys[0]),
+            Kind::TransferAcl => format!("{who} on {} {}", c.address.keys[0], c.address.keys[1]),
+            _ => c.address.to_string(),
+        }
+    };
+    // The running identity's own membership, when undeclared, is the one the service made on
+    // create: system-managed, not planned and not shown.
+    d.changes.retain(|c| {
+        let own = ctx.caller.is_some() && principal_of(&c.address) == ctx.caller;
+        !(own
+            && c.address.kind == Kind::GlobusMember
+            && c.action == Action::Delete
+            && !desired.expired.contains_key(&c.address))
+    });
+    d.changes.retain(|c| {
+        if c.direction != Direction::Revoke || !c.address.kind.grants_access() {
+            return true;
+        }
+        let who = principal_of(&c.address);
+        let reason = if who.is_some() && who == ctx.caller {
+            Some("the running identity's own access")
+        } else if who.as_ref().is_some_and(|p| ctx.protect.contains(p)) {
+            Some("listed in safety.protect")
+        } else {
+            None
+        };
+        match reason {
+            Some(r) => {
+                kept.push(Kept {
+                    address: c.address.clone(),
+                    label: label(c),
+                    reason: r.into(),
+                });
+                false
+            }
+            None => true,
+        }
+    });
+    // A group keeps at least one admin.
+    let groups: BTreeSet<String> = live
+        .state
+        .objects
+        .keys()
+        .filter(|a| a.kind == Kind::GlobusMember)
+        .map(|a| a.keys[0].clone())
+        .collect();
+    for group in groups {
+        if desired
+            .tombstones
+            .contains_key(&Address::new(Kind::GlobusGroup, [group.clone()]))
+        {
+            continue;
+        }
+        let is_admin = |o: &Object| {
+            o.str_attr("role") == Some("admin")
+                && o.str_attr("status").is_none_or(|s| s == "active")
+        };
+        let live_admins: Vec<&Object> = live
+            .state
+            .objects
+            .values()
+            .filter(|o| {
+                o.address.kind == Kind::GlobusMember && o.address.keys[0] == group && is_admin(o)
+            })
+            .collect();
+        if live_admins.is_empty() {
+            continue;
+        }
+        let losing: Vec<usize> = d
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.address.kind == Kind::GlobusMember
+                    && c.address.keys[0] == group
+                    && c.before.as_ref().is_some_and(is_admin)
+                    && (c.action == Action::Delete
+                        || c.after
+                            .as_ref()
+                            .is_some_and(|a| a.str_attr("role") != Some("admin")))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let gaining = d.changes.iter().any(|c| {
+            c.address.kind == Kind::GlobusMember
+                && c.address.keys[0] == group
+                && c.after
+                    .as_ref()
+                    .is_some_and(|a| a.str_attr("role") == Some("admin"))
+                && !c.before.as_ref().is_some_and(is_admin)
+        });
+        if !gaining && losing.len() == live_admins.len() {
+            let i = losing[0];
+            let c = d.changes.remove(i);
+            kept.push(Kept {
+                address: c.address.clone(),
+                label: label(&c),
+                reason: format!("the last admin of {group}"),
+            });
+        }
+    }
+    d.expired
+        .retain(|a| d.changes.iter().any(|c| &c.address == a));
+    d.kept.extend(kept);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Provenance;
+
+    fn member(group: &str, id: u128, role: &str) -> Object {
+        let key = format!("identity:{}", uuid::Uuid::from_u128(id));
+        Object::new(Address::new(Kind::GlobusMember, [group.to_string(), key])).with("role", role)
+    }
+
+    fn group_container(name: &str) -> Container {
+        Container {
+            address: Address::new(Kind::GlobusGroup, [name]),
+            mode: ContainerMode::Authoritative,
+            manage_paths: vec![],
+            provenance: Some(Provenance {
+                file: "g.yaml".into(),
+                line: 1,
+                column: 1,
+            }),
+        }
+    }
+
+    fn setup(desired: Vec<Object>, live: Vec<Object>) -> (Desired, LiveRead) {
+        let mut d = Desired::default();
+        d.state.containers.push(group_container("lab"));
+        for o in desired {
+            d.state.insert(o);
+        }
+        let mut l = LiveRead::default();
+        for o in live {
+            l.state.insert(o.with("status", "active"));
+        }
+        (d, l)
+    }
+
+    #[test]
+    fn creates_updates_and_deletes() {
+        let (d, l) = setup(
+            vec![member("lab", 1, "admin"), member("lab", 2, "member")],
+            vec![member("lab", 1, "manager"), member("lab", 3, "member")],
+        );
+        let out = diff(&d, &l, &DiffContext::default());
+        let actions: Vec<_> = out
+            .changes
+            .iter()
+            .map(|c| (c.action, c.direction))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                (Action::Update, Direction::Grant),
+                (Action::Create, Direction::Grant),
+                (Action::Delete, Direction::Revoke)
+            ]
+        );
+        assert_eq!(out.changes[0].fields[0].before, "manager");
+        assert!(out.changes[2].reason.contains("authoritative"));
+    }
+
+    #[test]
+    fn demotion_is_a_revocation() {
+        let (d, l) = setup(
+            vec![member("lab", 1, "member"), member("lab", 2, "admin")],
+            vec![member("lab", 1, "admin"), member("lab", 2, "admin")],
+        );
+        let out = diff(&d, &l, &DiffContext::default());
+        assert_eq!(out.changes.len(), 1);
+        assert_eq!(out.changes[0].direction, Direction::Revoke);
+    }
+
+    #[test]
+    fn last_admin_is_kept() {
+        let (d, l) = setup(
+            vec![member("lab", 2, "member")],
+            vec![member("lab", 1, "admin")],
+        );
+        let out = diff(&d, &l, &DiffContext::default());
+        assert_eq!(out.kept.len(), 1, "{:?}", out.changes);
+        assert!(out.kept[0].reason.contains("last admin"));
+        assert!(out.changes.iter().all(|c| c.action == Action::Create));
+    }
+
+    #[test]
+    fn caller_and_protected_are_kept() {
+        let (d, l) = setup(
+            vec![member("lab", 9, "admin")],
+            vec![
+                member("lab", 9, "admin"),
+                member("lab", 1, "admin"),
+                member("lab", 2, "member"),
+            ],
+        );
+        let caller = Principal::Identity(uuid::Uuid::from_u128(1));
+        let protect = [Principal::Identity(uuid::Uuid::from_u128(2))]
+            .into_iter()
+            .collect();
+        let out = diff(
+            &d,
+            &l,
+            &DiffContext {
+                caller: Some(caller),
+                protect,
+            },
+        );
+        // The caller's undeclared membership is system-managed; the protected one is kept.
+        assert!(out.changes.is_empty(), "{:?}", out.changes);
+        assert_eq!(out.kept.len(), 1);
+        assert_eq!(out.kept[0].reason, "listed in safety.protect");
+    }
+
+    #[test]
+    fn pending_is_present_and_left_is_blocked() {
+        let (d, mut l) = setup(
+            vec![member("lab", 1, "member"), member("lab", 2, "member")],
+            vec![],
+        );
+        l.state
+            .insert(member("lab", 1, "member").with("status", "invited"));
+        l.state
+            .insert(member("lab", 2, "member").with("status", "left"));
+        let out = diff(&d, &l, &DiffContext::default());
+        assert!(out.changes.is_empty());
+        assert_eq!(out.pending.len(), 1);
+        assert_eq!(out.blocked.len(), 1);
+    }
+
+    #[test]
+    fn additive_never_removes_and_manage_paths_scope() {
+        let mut d = Desired::default();
+        d.state.containers.push(Container {
+            address: Address {
+                kind: Kind::TransferAcl,
+                keys: vec!["ep".into()],
+            },
+            mode: ContainerMode::Authoritative,
+            manage_paths: vec!["/disthome/".into()],
+            provenance: None,
+        });
+        let mut l = LiveRead::default();
+        let rule = |p: &str| {
+            Object::new(Address::new(Kind::TransferAcl, ["ep", p, "anonymous"]))
+                .with("permissions", "r")
+        };
+        l.state.insert(rule("/disthome/x/"));
+        l.state.insert(rule("/other/"));
+        let out = diff(&d, &l, &DiffContext::default());
+        assert_eq!(out.changes.len(), 1);
+        assert_eq!(out.changes[0].address.keys[1], "/disthome/x/");
+        d.state.containers[0].mode = ContainerMode::Additive;
+        assert!(diff(&d, &l, &DiffContext::default()).changes.is_empty());
+    }
+
+    #[test]
+    fn ignore_changes_and_computed_fields_are_not_diffed() {
+        let mut d = Desired::default();
+        let g = Address::new(Kind::GlobusGroup, ["lab"]);
+        d.state
+            .insert(Object::new(g.clone()).with("description", "new"));
+        d.ignore_changes
+            .insert(g.clone(), ["description".to_string()].into_iter().collect());
+        let mut l = LiveRead::default();
+        l.state.insert(Object::new(g).with("description", "old"));
+        assert!(diff(&d, &l, &DiffContext::default()).changes.is_empty());
+    }
+}

@@ -1,0 +1,151 @@
+//! Drift reports: where the live services differ from the policy, read-only.
+//!
+//! Drift is a plan nobody applies, described from the live side: what is missing, what
+//! differs, what is live but undeclared inside an authoritative container, and which grants
+//! have expired but are still live.
+
+use serde::Serialize;
+
+use super::change::{Action, Change, FieldChange};
+use super::model::Plan;
+use super::render::{RenderOptions, change_label, redact};
+use crate::state::{Address, Provenance};
+
+/// How one object drifted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftKind {
+    /// In the policy, not live.
+    Missing,
+    /// Live, with fields that differ from the policy.
+    Differs,
+    /// Live inside an authoritative container, not in the policy.
+    Undeclared,
+    /// Its `expires` has passed, but it is still live.
+    ExpiredButLive,
+}
+
+/// One drifted object.
+#[derive(Debug, Clone, Serialize)]
+pub struct DriftItem {
+    /// What kind of drift.
+    pub drift: DriftKind,
+    /// The object's canonical address.
+    pub address: Address,
+    /// For people.
+    pub label: String,
+    /// Differing fields (live → policy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// The policy line (missing, differs) or container (undeclared).
+    pub provenance: Option<Provenance>,
+    /// Why it counts as drift.
+    pub reason: String,
+}
+
+/// A drift report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Drift {
+    /// The plan format version, shared with plans.
+    pub format_version: u32,
+    /// Target name.
+    pub target: String,
+    /// The clock used.
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// Drifted objects.
+    pub items: Vec<DriftItem>,
+}
+
+fn kind_of(c: &Change) -> DriftKind {
+    match c.action {
+        Action::Create => DriftKind::Missing,
+        Action::Update | Action::Replace => DriftKind::Differs,
+        Action::Delete if c.reason.starts_with("expired") => DriftKind::ExpiredButLive,
+        Action::Delete => DriftKind::Undeclared,
+    }
+}
+
+/// Builds the drift report of a plan.
+pub fn drift(plan: &Plan) -> Drift {
+    let plan = redact(plan);
+    let items = plan
+        .changes
+        .iter()
+        .map(|c| DriftItem {
+            drift: kind_of(c),
+            address: c.address.clone(),
+            label: change_label(c),
+            fields: c.fields.clone(),
+            provenance: c.provenance.clone(),
+            reason: c.reason.clone(),
+        })
+        .collect();
+    Drift { format_version: plan.format_version, target: plan.target.name.clone(), now: plan.now, items }
+}
+
+fn heading(kind: DriftKind) -> &'static str {
+    match kind {
+        DriftKind::Missing => "in policy, missing live",
+        DriftKind::Differs => "differs from policy",
+        DriftKind::Undeclared => "live, not in policy",
+        DriftKind::ExpiredButLive => "expired but still live",
+    }
+}
+
+const ORDER: [DriftKind; 4] = [DriftKind::ExpiredButLive, DriftKind::Undeclared, DriftKind::Differs, DriftKind::Missing];
+
+impl Drift {
+    /// Text for people.
+    pub fn text(&self, _opts: &RenderOptions) -> String {
+        let mut out = format!("drift on {} at {}\n", self.target, crate::state::timestamp(&self.now));
+        if self.items.is_empty() {
+            out.push_str("\nNo drift. The live state matches the policy.\n");
+            return out;
+        }
+        for kind in ORDER {
+            let items: Vec<_> = self.items.iter().filter(|i| i.drift == kind).collect();
+            if items.is_empty() {
+                continue;
+            }
+            out.push_str(&format!("\n{} ({}):\n", heading(kind), items.len()));
+            for i in items {
+                let at = match (&i.provenance, kind) {
+                    (Some(p), DriftKind::Missing | DriftKind::Differs) => format!("  {p}"),
+                    _ => format!("  {}", i.reason),
+                };
+                out.push_str(&format!("  {}{at}\n", i.label));
+                for f in &i.fields {
+                    out.push_str(&format!("      {}: live {} → policy {}\n", f.name, f.before, f.after));
+                }
+            }
+        }
+        out.push_str(&format!("\nDrift: {} object(s). `accord apply` would reconcile them.\n", self.items.len()));
+        out
+    }
+
+    /// Markdown for an issue or PR comment.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("### accord drift on `{}`\n\n", self.target);
+        if self.items.is_empty() {
+            out.push_str("No drift. The live state matches the policy.\n");
+            return out;
+        }
+        out.push_str("| drift | object | where / why |\n|---|---|---|\n");
+        for kind in ORDER {
+            for i in self.items.iter().filter(|i| i.drift == kind) {
+                let at = match (&i.provenance, kind) {
+                    (Some(p), DriftKind::Missing | DriftKind::Differs) => format!("`{p}`"),
+                    _ => i.reason.replace('|', "\\|"),
+                };
+                out.push_str(&format!("| {} | `{}` | {at} |\n", heading(kind), i.label.replace('|', "\\|")));
+            }
+        }
+        out.push_str(&format!("\n**{} object(s) drifted.**\n", self.items.len()));
+        out
+    }
+
+    /// JSON for programs.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("drift serialises")
+    }
+}

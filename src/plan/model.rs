@@ -1,0 +1,134 @@
+//! The plan: ordered changes grouped into steps, plus what was kept, blocked or refused.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::change::Change;
+use crate::state::{Address, Provenance};
+
+/// Bumped whenever the saved-plan or JSON layout changes incompatibly.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Which services a plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct TargetInfo {
+    /// The target's name in `accord.yaml`, or the emulator URL.
+    pub name: String,
+    /// `embedded`, `emulator` or `globus`.
+    pub kind: String,
+    /// Text shown on the plan's first line.
+    pub description: String,
+}
+
+/// One node of the apply graph: one call (a single change or a batch).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Step {
+    /// Indices into `Plan::changes`, sent together.
+    pub changes: Vec<usize>,
+    /// The batch key when several changes share one call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<String>,
+    /// Indices into `Plan::steps` that must finish first.
+    pub depends_on: Vec<usize>,
+}
+
+/// Access left in place because it is protected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Kept {
+    /// The live object kept.
+    pub address: Address,
+    /// For people: who and what.
+    pub label: String,
+    /// Why it is protected (the running identity, `protect:`, the last admin).
+    pub reason: String,
+}
+
+/// A grant the service will not carry out (the identity left the group, or disallows adds).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Blocked {
+    /// The desired object.
+    pub address: Address,
+    /// For people: who and what.
+    pub label: String,
+    /// Why.
+    pub reason: String,
+    /// The policy line.
+    pub provenance: Option<Provenance>,
+}
+
+/// A membership present but pending (invited or pending approval): not re-added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Pending {
+    /// The membership.
+    pub address: Address,
+    /// For people: who and where.
+    pub label: String,
+    /// `invited` or `pending`.
+    pub status: String,
+}
+
+/// A safety rail the plan breaks: the plan is refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Violation {
+    /// `max_deletes`, `max_delete_share` or `prevent_destroy`.
+    pub rail: String,
+    /// For people.
+    pub message: String,
+    /// The container concerned (share rail, prevent_destroy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
+
+/// Counts of direct access changes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AccessSummary {
+    /// Grants (creates and widenings of access-bearing objects).
+    pub grants: Vec<String>,
+    /// Escalations among the grants (admin/manager roles, `rw`, grants to everyone).
+    pub escalations: Vec<String>,
+    /// Revocations (deletes and narrowings).
+    pub revocations: Vec<String>,
+}
+
+/// A complete plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Plan {
+    /// [`FORMAT_VERSION`] when written.
+    pub format_version: u32,
+    /// What it was made against.
+    pub target: TargetInfo,
+    /// Digest of every workspace file it was made from.
+    pub workspace_digest: String,
+    /// The clock used for expiry.
+    pub now: DateTime<Utc>,
+    /// Changes, in a valid apply order.
+    pub changes: Vec<Change>,
+    /// The apply graph.
+    pub steps: Vec<Step>,
+    /// Protected access left in place.
+    #[serde(default)]
+    pub kept: Vec<Kept>,
+    /// Grants the service will not carry out.
+    #[serde(default)]
+    pub blocked: Vec<Blocked>,
+    /// Memberships pending on the service.
+    #[serde(default)]
+    pub pending: Vec<Pending>,
+    /// Rails broken: a plan with violations is refused.
+    #[serde(default)]
+    pub violations: Vec<Violation>,
+    /// Direct access changes.
+    pub access: AccessSummary,
+}
+
+impl Plan {
+    /// Whether the plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Whether a rail refuses this plan.
+    pub fn is_refused(&self) -> bool {
+        !self.violations.is_empty()
+    }
+}

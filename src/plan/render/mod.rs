@@ -1,0 +1,589 @@
+//! Rendering plans for people (text, markdown) and programs (JSON), and the plan JSON Schema.
+//!
+//! Every renderer starts from [`redact`]ed data so that a sensitive field can never leak
+//! through one output format that was forgotten. Text and markdown share the line model
+//! built here ([`ChangeLine`]) so that both always describe a change the same way.
+
+mod json;
+mod markdown;
+mod text;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::change::{Action, Change, Direction};
+use super::model::{AccessSummary, Plan};
+use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
+
+pub use json::{json, json_string, plan_schema};
+pub use markdown::markdown;
+pub use text::text;
+
+/// What every sensitive attribute value is replaced with in plans, renderings and plan files.
+pub const REDACTED: &str = "(sensitive)";
+
+/// How many items of an access list are shown before "… and N more" (unless verbose).
+const ACCESS_ITEMS_SHOWN: usize = 5;
+
+/// Options shared by the human renderers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// Emit ANSI colours (off for `--no-color`, `NO_COLOR` and non-terminals).
+    pub color: bool,
+    /// Show every attribute of created objects and each change's canonical address.
+    pub verbose: bool,
+}
+
+/// The Terraform-style counts of a plan: a replace counts as one add and one remove.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Creates and replaces.
+    pub add: usize,
+    /// Updates in place.
+    pub change: usize,
+    /// Deletes and replaces.
+    pub remove: usize,
+}
+
+impl Counts {
+    /// Counts the changes of a plan.
+    pub fn of(plan: &Plan) -> Counts {
+        let mut c = Counts::default();
+        for ch in &plan.changes {
+            match ch.action {
+                Action::Create => c.add += 1,
+                Action::Update => c.change += 1,
+                Action::Replace => {
+                    c.add += 1;
+                    c.remove += 1;
+                }
+                Action::Delete => c.remove += 1,
+            }
+        }
+        c
+    }
+
+    /// `Plan: X to add, Y to change, Z to remove.`
+    pub fn summary(&self) -> String {
+        format!(
+            "Plan: {} to add, {} to change, {} to remove.",
+            self.add, self.change, self.remove
+        )
+    }
+}
+
+/// A copy of the plan with the value of every `Sensitive` field replaced by [`REDACTED`],
+/// in objects and field changes alike. Every renderer and the plan-file writer use it.
+///
+/// It also makes every policy path valid UTF-8 (lossily), so that serialising the result
+/// cannot fail: JSON has no way to carry a non-UTF-8 path.
+pub fn redact(plan: &Plan) -> Plan {
+    let mut plan = plan.clone();
+    for change in &mut plan.changes {
+        let kind = change.address.kind;
+        lossy_path(&mut change.provenance);
+        for object in [&mut change.before, &mut change.after]
+            .into_iter()
+            .flatten()
+        {
+            redact_object(object);
+            lossy_path(&mut object.provenance);
+        }
+        for field in &mut change.fields {
+            if is_sensitive(kind, &field.name) {
+                redact_value(&mut field.before);
+                redact_value(&mut field.after);
+            }
+        }
+    }
+    for blocked in &mut plan.blocked {
+        lossy_path(&mut blocked.provenance);
+    }
+    plan
+}
+
+fn lossy_path(provenance: &mut Option<Provenance>) {
+    if let Some(p) = provenance
+        && p.file.to_str().is_none()
+    {
+        p.file = p.file.to_string_lossy().into_owned().into();
+    }
+}
+
+fn is_sensitive(kind: Kind, field: &str) -> bool {
+    kind.field(field)
+        .is_some_and(|f| f.mode == FieldMode::Sensitive)
+}
+
+fn redact_object(object: &mut Object) {
+    let kind = object.address.kind;
+    for (name, value) in &mut object.attrs {
+        if is_sensitive(kind, name) {
+            redact_value(value);
+        }
+    }
+}
+
+/// Absent stays absent (`null`), so a plan still shows whether a secret is being set or removed.
+fn redact_value(value: &mut Value) {
+    if !value.is_null() {
+        *value = Value::String(REDACTED.to_string());
+    }
+}
+
+/// `8f3e2b1c…` for a UUID; anything else unchanged.
+fn short_uuid(s: &str) -> Option<String> {
+    Uuid::parse_str(s).ok().filter(|_| s.len() == 36)?;
+    Some(format!("{}…", &s[..8]))
+}
+
+/// A key for people: a UUID (bare or after a `identity:`/`group:` prefix) shortened to 8 chars.
+fn abbreviate_key(key: &str) -> String {
+    if let Some(short) = short_uuid(key) {
+        return short;
+    }
+    if let Some((prefix, rest)) = key.split_once(':')
+        && let Some(short) = short_uuid(rest)
+    {
+        return format!("{prefix}:{short}");
+    }
+    key.to_string()
+}
+
+/// The display name of an address key: its label when the plan has one, else the abbreviated key.
+fn display_key(key: &str, labels: &BTreeMap<String, String>) -> String {
+    labels
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| abbreviate_key(key))
+}
+
+/// A principal with its id beside its name (`alice (8f3e2b1c…)`), for memberships where
+/// two people of one name must stay distinguishable.
+fn principal_with_id(key: &str, labels: &BTreeMap<String, String>) -> String {
+    match labels.get(key) {
+        Some(label) => {
+            let id = key.split_once(':').map_or(key, |(_, id)| id);
+            match short_uuid(id) {
+                Some(short) => format!("{label} ({short})"),
+                None => label.clone(),
+            }
+        }
+        None => abbreviate_key(key),
+    }
+}
+
+/// The object a change acts on, for people: `globus.member lab-readers / alice (8f3e2b1c…)`.
+pub fn change_label(change: &Change) -> String {
+    // The permissions are part of what a rule *is* for a reader, so they go in its label;
+    // the desired value wins for updates, the live one for deletes.
+    let perms = change
+        .after
+        .as_ref()
+        .or(change.before.as_ref())
+        .and_then(|o| o.str_attr("permissions"));
+    object_label(&change.address, &change.labels, perms)
+}
+
+/// The label of a kept, blocked or pending entry. The plan gives a display name (`alice`)
+/// or a ready-made label; a display name is placed in the object's label, so the reader
+/// sees which group or rule the entry is about, not only who.
+pub fn entry_label(address: &Address, label: &str) -> String {
+    if label.starts_with(&format!("{} ", address.kind.name())) {
+        return label.to_string();
+    }
+    let mut labels = BTreeMap::new();
+    // The principal is the last key that parses as one (a member's identity, a rule's
+    // grantee); a label that merely repeats that key adds nothing.
+    if let Some(key) = address
+        .keys
+        .iter()
+        .rev()
+        .find(|k| k.parse::<Principal>().is_ok())
+        .filter(|k| !label.is_empty() && k.as_str() != label && address.to_string() != label)
+    {
+        labels.insert(key.clone(), label.to_string());
+    }
+    object_label(address, &labels, None)
+}
+
+fn object_label(a: &Address, labels: &BTreeMap<String, String>, perms: Option<&str>) -> String {
+    let key = |i: usize| display_key(&a.keys[i], labels);
+    let body = match a.kind {
+        Kind::GlobusMember if a.keys.len() == 2 => {
+            format!("{} / {}", key(0), principal_with_id(&a.keys[1], labels))
+        }
+        Kind::TransferAcl if a.keys.len() == 3 => {
+            let mut s = format!("{} {} {}", key(0), a.keys[1], key(2));
+            if let Some(p) = perms {
+                s.push_str(&format!(" ({p})"));
+            }
+            s
+        }
+        _ => a
+            .keys
+            .iter()
+            .map(|k| display_key(k, labels))
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    format!("{} {}", a.kind.name(), body)
+}
+
+/// The sign of an action, as in Terraform.
+fn sign(action: Action) -> &'static str {
+    match action {
+        Action::Create => "+",
+        Action::Update => "~",
+        Action::Replace => "-/+",
+        Action::Delete => "-",
+    }
+}
+
+/// Whether a change takes something away, as the rails count it.
+fn is_removal(change: &Change) -> bool {
+    matches!(change.action, Action::Delete | Action::Replace)
+        || change.direction == Direction::Revoke
+}
+
+/// Whether a violation's container or object covers this address. A violation without an
+/// address (a plan-wide rail such as `max_deletes`) covers every address. Containers are
+/// matched by a proper key prefix across kinds, because a container (a group, a collection)
+/// is usually a different kind from the objects it holds; a proper prefix keeps a sibling
+/// of the same arity (a collection's credential) from matching the collection.
+fn covers(violation_address: Option<&Address>, address: &Address) -> bool {
+    match violation_address {
+        None => true,
+        Some(v) => {
+            v == address
+                || address.container().as_ref() == Some(v)
+                || (v.keys.len() < address.keys.len() && address.keys.starts_with(&v.keys))
+        }
+    }
+}
+
+/// The rails (by index into `plan.violations`) that concern one change.
+fn concerned_by(plan: &Plan, change: &Change) -> Vec<usize> {
+    if !is_removal(change) {
+        return Vec::new();
+    }
+    plan.violations
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| covers(v.address.as_ref(), &change.address))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// One change, laid out for people; shared by the text and markdown renderers.
+#[derive(Debug, Clone)]
+struct ChangeLine {
+    action: Action,
+    /// `+`, `~`, `-/+` or `-`.
+    sign: &'static str,
+    /// The object, for people.
+    label: String,
+    /// The policy `file:line` (creates, updates, replaces) or the reason (deletes).
+    note: String,
+    /// Indented detail lines: changed or notable fields, the replace warning, the address.
+    details: Vec<String>,
+    /// Whether a safety rail that refuses the plan concerns this change.
+    refused: bool,
+}
+
+fn change_lines(plan: &Plan, verbose: bool) -> Vec<ChangeLine> {
+    plan.changes
+        .iter()
+        .map(|c| ChangeLine {
+            action: c.action,
+            sign: sign(c.action),
+            label: change_label(c),
+            note: note(c),
+            details: details(c, verbose),
+            refused: !concerned_by(plan, c).is_empty(),
+        })
+        .collect()
+}
+
+fn note(change: &Change) -> String {
+    let provenance = change.provenance.as_ref().map(ToString::to_string);
+    match change.action {
+        Action::Delete if !change.reason.is_empty() => change.reason.clone(),
+        Action::Delete => "not in policy".to_string(),
+        _ => provenance.unwrap_or_else(|| change.reason.clone()),
+    }
+}
+
+fn details(change: &Change, verbose: bool) -> Vec<String> {
+    let kind = change.address.kind;
+    let mut out = Vec::new();
+    match change.action {
+        Action::Update | Action::Replace => {
+            for f in &change.fields {
+                let mut line = format!(
+                    "{}: {} → {}",
+                    f.name,
+                    format_value(kind, &f.name, &f.before),
+                    format_value(kind, &f.name, &f.after)
+                );
+                if change.action == Action::Replace
+                    && kind.field(&f.name).map(|s| s.mode) == Some(FieldMode::ForceReplace)
+                {
+                    line.push_str(" (forces replacement)");
+                }
+                out.push(line);
+            }
+            if change.action == Action::Replace {
+                out.push("replaced: deleted, then created again; access is briefly absent".into());
+            }
+        }
+        Action::Create => {
+            if let Some(after) = &change.after {
+                // Schema order (the order people think of a kind's fields in), then any
+                // field the schema does not declare, by name.
+                let position = |name: &str| {
+                    kind.fields()
+                        .iter()
+                        .position(|f| f.name == name)
+                        .unwrap_or(usize::MAX)
+                };
+                let mut attrs: Vec<_> = after.attrs.iter().collect();
+                attrs.sort_by_key(|(name, _)| (position(name), name.as_str()));
+                for (name, value) in attrs {
+                    if value.is_null() {
+                        continue;
+                    }
+                    if verbose || is_notable(kind, name, value) {
+                        out.push(format!("{name}: {}", format_value(kind, name, value)));
+                    }
+                }
+            }
+        }
+        Action::Delete => {}
+    }
+    if verbose {
+        out.push(format!("address: {}", change.address));
+    }
+    out
+}
+
+/// The fields worth a line on a create without `--verbose`: an expiry, and access above the
+/// lowest level (a new admin must stand out). Permissions of a rule are already in its label.
+fn is_notable(kind: Kind, name: &str, value: &Value) -> bool {
+    if name == "expires" {
+        return true;
+    }
+    if kind == Kind::TransferAcl && name == "permissions" {
+        return false;
+    }
+    match (kind.field(name), value.as_str()) {
+        (Some(spec), Some(v)) => spec.access_order.first().is_some_and(|lowest| *lowest != v),
+        _ => false,
+    }
+}
+
+/// A value for people: levels, timestamps, ids and paths bare; free text quoted; absent as `(none)`.
+fn format_value(kind: Kind, name: &str, value: &Value) -> String {
+    match value {
+        Value::Null => "(none)".to_string(),
+        Value::String(s) => {
+            let bare = s == REDACTED
+                || kind
+                    .field(name)
+                    .is_some_and(|f| f.access_order.contains(&s.as_str()))
+                || chrono::DateTime::parse_from_rfc3339(s).is_ok()
+                || Uuid::parse_str(s).is_ok()
+                || (s.starts_with('/') && !s.contains(char::is_whitespace));
+            if bare {
+                s.clone()
+            } else {
+                Value::String(s.clone()).to_string()
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
+/// `+N grants, K escalations (…), −M revocations (…)`, or `None` when access is untouched.
+fn access_summary(access: &AccessSummary, verbose: bool) -> Option<String> {
+    if access.grants.is_empty() && access.escalations.is_empty() && access.revocations.is_empty() {
+        return None;
+    }
+    let part = |prefix: &str, n: usize, noun: &str, items: &[String], list: bool| {
+        let mut s = format!("{prefix}{n} {noun}{}", if n == 1 { "" } else { "s" });
+        if list && !items.is_empty() {
+            s.push_str(&format!(" ({})", list_items(items, verbose)));
+        }
+        s
+    };
+    Some(format!(
+        "{}, {}, {}",
+        part("+", access.grants.len(), "grant", &access.grants, false),
+        part(
+            "",
+            access.escalations.len(),
+            "escalation",
+            &access.escalations,
+            true
+        ),
+        part(
+            "−",
+            access.revocations.len(),
+            "revocation",
+            &access.revocations,
+            true
+        ),
+    ))
+}
+
+fn list_items(items: &[String], verbose: bool) -> String {
+    if verbose || items.len() <= ACCESS_ITEMS_SHOWN {
+        return items.join(", ");
+    }
+    format!(
+        "{}, … and {} more",
+        items[..ACCESS_ITEMS_SHOWN].join(", "),
+        items.len() - ACCESS_ITEMS_SHOWN
+    )
+}
+
+/// The text shown when a plan changes nothing.
+const NO_CHANGES: &str = "No changes. The live state matches the policy.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::FieldChange;
+
+    const ALICE: &str = "8f3e2b1c-4d5a-4e6f-9a0b-1c2d3e4f5a6b";
+
+    fn change(address: Address, action: Action) -> Change {
+        Change {
+            address,
+            action,
+            fields: Vec::new(),
+            before: None,
+            after: None,
+            direction: Direction::Neutral,
+            reason: String::new(),
+            provenance: None,
+            labels: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn abbreviates_uuids_only() {
+        assert_eq!(abbreviate_key(ALICE), "8f3e2b1c…");
+        assert_eq!(
+            abbreviate_key(&format!("identity:{ALICE}")),
+            "identity:8f3e2b1c…"
+        );
+        assert_eq!(abbreviate_key("group:lab-readers"), "group:lab-readers");
+        assert_eq!(abbreviate_key("/disthome/"), "/disthome/");
+    }
+
+    #[test]
+    fn member_label_shows_alias_and_short_id() {
+        let key = format!("identity:{ALICE}");
+        let mut c = change(
+            Address::new(Kind::GlobusMember, ["lab", key.as_str()]),
+            Action::Create,
+        );
+        assert_eq!(change_label(&c), "globus.member lab / identity:8f3e2b1c…");
+        c.labels.insert(key, "alice".into());
+        assert_eq!(change_label(&c), "globus.member lab / alice (8f3e2b1c…)");
+    }
+
+    #[test]
+    fn violations_cover_their_container_only() {
+        let group = Address::new(Kind::GlobusGroup, ["lab"]);
+        let member = Address::new(Kind::GlobusMember, ["lab", "identity:x"]);
+        let other = Address::new(Kind::GlobusMember, ["lib", "identity:x"]);
+        let coll = Address::new(Kind::GcsCollection, ["ep", "share"]);
+        let cred = Address::new(Kind::GcsCredential, ["ep", "share"]);
+        assert!(covers(None, &member));
+        assert!(covers(Some(&group), &member));
+        assert!(!covers(Some(&group), &other));
+        assert!(covers(Some(&coll), &coll));
+        assert!(!covers(Some(&coll), &cred));
+    }
+
+    #[test]
+    fn entry_labels_place_the_display_name() {
+        let key = format!("identity:{ALICE}");
+        let a = Address::new(Kind::GlobusMember, ["lab", key.as_str()]);
+        assert_eq!(
+            entry_label(&a, "alice"),
+            "globus.member lab / alice (8f3e2b1c…)"
+        );
+        assert_eq!(
+            entry_label(&a, &key),
+            "globus.member lab / identity:8f3e2b1c…"
+        );
+        assert_eq!(
+            entry_label(&a, &a.to_string()),
+            "globus.member lab / identity:8f3e2b1c…"
+        );
+        assert_eq!(
+            entry_label(&a, "globus.member x / y"),
+            "globus.member x / y"
+        );
+    }
+
+    #[test]
+    fn values_are_quoted_only_when_free_text() {
+        let k = Kind::GlobusMember;
+        assert_eq!(format_value(k, "role", &Value::from("admin")), "admin");
+        assert_eq!(format_value(k, "expires", &Value::Null), "(none)");
+        assert_eq!(
+            format_value(Kind::GlobusGroup, "description", &Value::from("Lab share")),
+            "\"Lab share\""
+        );
+    }
+
+    #[test]
+    fn redacts_sensitive_fields_everywhere() {
+        let addr = Address::new(Kind::GcsCredential, ["ep", "alice"]);
+        let mut c = change(addr.clone(), Action::Update);
+        c.after = Some(
+            Object::new(addr.clone())
+                .with("policies", "secret")
+                .with("username", "a"),
+        );
+        c.fields.push(FieldChange {
+            name: "policies".into(),
+            before: Value::Null,
+            after: Value::from("secret"),
+        });
+        c.provenance = Some(Provenance {
+            file: "p.yaml".into(),
+            line: 1,
+            column: 1,
+        });
+        let plan = Plan {
+            format_version: 1,
+            target: crate::plan::TargetInfo {
+                name: "t".into(),
+                kind: "embedded".into(),
+                description: "t".into(),
+            },
+            workspace_digest: String::new(),
+            now: chrono::DateTime::UNIX_EPOCH,
+            changes: vec![c],
+            steps: Vec::new(),
+            kept: Vec::new(),
+            blocked: Vec::new(),
+            pending: Vec::new(),
+            violations: Vec::new(),
+            access: AccessSummary::default(),
+        };
+        let r = redact(&plan);
+        let after = r.changes[0].after.as_ref().unwrap();
+        assert_eq!(after.attrs["policies"], REDACTED);
+        assert_eq!(after.attrs["username"], "a");
+        assert_eq!(r.changes[0].fields[0].before, Value::Null);
+        assert_eq!(r.changes[0].fields[0].after, REDACTED);
+    }
+}

@@ -1,0 +1,221 @@
+//! Resolution: every principal the policy names becomes a canonical [`Principal`], once,
+//! in one place. Unknown usernames and identities are all reported together, each citing
+//! every place it is used.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use uuid::Uuid;
+
+use super::principal::Principal;
+use super::problem::{Problem, Problems};
+use crate::policy::{Located, Origin, Policy, PrincipalRef};
+use crate::providers::{IdentityResolver, ProviderError};
+
+/// The outcome of resolution: a canonical principal for every reference, and a label for people.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    principals: BTreeMap<PrincipalRef, Principal>,
+    /// Display names: the alias when the policy has one, else the username.
+    pub labels: BTreeMap<Principal, String>,
+}
+
+impl Resolved {
+    /// The canonical principal of a reference that resolution has seen.
+    pub fn get(&self, r: &PrincipalRef) -> Option<&Principal> {
+        self.principals.get(r)
+    }
+
+    /// Builds a resolution by hand (tests, and callers that already know the answers).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (PrincipalRef, Principal)>) -> Self {
+        Resolved {
+            principals: pairs.into_iter().collect(),
+            labels: BTreeMap::new(),
+        }
+    }
+
+    /// A label for people: alias or username, else the canonical key.
+    pub fn label(&self, p: &Principal) -> String {
+        self.labels.get(p).cloned().unwrap_or_else(|| p.to_string())
+    }
+}
+
+/// Why resolution failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// Policy problems (unknown usernames, identities, groups).
+    #[error(transparent)]
+    Problems(#[from] Problems),
+    /// The lookup service failed.
+    #[error(transparent)]
+    Service(#[from] ProviderError),
+}
+
+/// Every principal reference in the policy, with every place it is used.
+pub fn principal_uses(policy: &Policy) -> BTreeMap<PrincipalRef, Vec<Origin>> {
+    let mut uses: BTreeMap<PrincipalRef, Vec<Origin>> = BTreeMap::new();
+    let mut add = |p: &Located<PrincipalRef>| {
+        uses.entry(p.value.clone())
+            .or_default()
+            .push(p.origin.clone())
+    };
+    for g in policy.groups.values() {
+        g.members.iter().for_each(|m| add(&m.principal));
+    }
+    for e in policy.endpoints.values() {
+        e.acl.iter().for_each(|r| add(&r.principal));
+    }
+    uses
+}
+
+/// Resolves every principal the policy (and `extra`, e.g. `safety.protect`) names.
+pub async fn resolve(
+    policy: &Policy,
+    extra: &[Located<PrincipalRef>],
+    auth: &dyn IdentityResolver,
+) -> Result<Resolved, ResolveError> {
+    let mut uses = principal_uses(policy);
+    for p in extra {
+        uses.entry(p.value.clone())
+            .or_default()
+            .push(p.origin.clone());
+    }
+    // Aliases stand for a username or an identity id: look those up, remember the alias name.
+    let alias_target = |name: &str| policy.identities.get(name).map(|l| l.value.clone());
+    let mut usernames = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    let mut want = |r: &PrincipalRef| match r {
+        PrincipalRef::Username(u) => {
+            usernames.insert(u.to_lowercase());
+        }
+        PrincipalRef::IdentityId(id) => {
+            ids.insert(*id);
+        }
+        _ => {}
+    };
+    for r in uses.keys() {
+        match r {
+            PrincipalRef::Alias(a) => {
+                if let Some(t) = alias_target(a) {
+                    want(&t)
+                }
+            }
+            other => want(other),
+        }
+    }
+    let usernames: Vec<String> = usernames.into_iter().collect();
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    let by_name: BTreeMap<String, (Uuid, String)> = if usernames.is_empty() {
+        BTreeMap::new()
+    } else {
+        auth.by_usernames(&usernames)
+            .await?
+            .into_iter()
+            .map(|i| (i.username.to_lowercase(), (i.id, i.username)))
+            .collect()
+    };
+    let by_id: BTreeMap<Uuid, String> = if ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        auth.by_ids(&ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i.username))
+            .collect()
+    };
+
+    let managed_pins: BTreeMap<Uuid, String> = policy
+        .groups
+        .values()
+        .filter_map(|g| g.id.as_ref().map(|id| (id.value, g.name.clone())))
+        .collect();
+
+    let mut resolved = Resolved::default();
+    let mut problems = Vec::new();
+    for (r, origins) in &uses {
+        let (target, alias) = match r {
+            PrincipalRef::Alias(a) => match alias_target(a) {
+                Some(t) => (t, Some(a.clone())),
+                None => {
+                    problems.push(cite(
+                        origins,
+                        format!("unknown alias `{a}`"),
+                        "declare it under `identities:`",
+                    ));
+                    continue;
+                }
+            },
+            other => (other.clone(), None),
+        };
+        let principal = match &target {
+            PrincipalRef::Username(u) => match by_name.get(&u.to_lowercase()) {
+                Some((id, name)) => {
+                    resolved
+                        .labels
+                        .entry(Principal::Identity(*id))
+                        .or_insert_with(|| name.clone());
+                    Principal::Identity(*id)
+                }
+                None => {
+                    problems.push(cite(
+                        origins,
+                        format!("unknown Globus username `{u}`"),
+                        "accord looks identities up and never provisions them; check the spelling",
+                    ));
+                    continue;
+                }
+            },
+            PrincipalRef::IdentityId(id) => match by_id.get(id) {
+                Some(name) => {
+                    resolved
+                        .labels
+                        .entry(Principal::Identity(*id))
+                        .or_insert_with(|| name.clone());
+                    Principal::Identity(*id)
+                }
+                None => {
+                    problems.push(cite(
+                        origins,
+                        format!("unknown Globus identity `{id}`"),
+                        "no such identity on Globus Auth",
+                    ));
+                    continue;
+                }
+            },
+            PrincipalRef::GroupName(n) => Principal::ManagedGroup(n.clone()),
+            PrincipalRef::GroupId(id) => match managed_pins.get(id) {
+                Some(name) => Principal::ManagedGroup(name.clone()),
+                None => Principal::Group(*id),
+            },
+            PrincipalRef::AllAuthenticatedUsers => Principal::AllAuthenticatedUsers,
+            PrincipalRef::Anonymous => Principal::Anonymous,
+            PrincipalRef::Public => Principal::Public,
+            PrincipalRef::Alias(_) => {
+                problems.push(cite(
+                    origins,
+                    format!("alias `{r:?}` must name a username or an identity id"),
+                    "aliases cannot point at aliases",
+                ));
+                continue;
+            }
+        };
+        if let Some(alias) = alias {
+            // An alias is the friendliest label; it wins over a username.
+            resolved.labels.insert(principal.clone(), alias);
+        }
+        resolved.principals.insert(r.clone(), principal);
+    }
+    if problems.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(Problems(problems).into())
+    }
+}
+
+/// One problem at the first use, citing every other use.
+fn cite(origins: &[Origin], message: String, help: &str) -> Problem {
+    let mut p = Problem::at(&origins[0], message).help(help);
+    for o in &origins[1..] {
+        p = p.also(o, "also used here");
+    }
+    p
+}
