@@ -238,6 +238,9 @@ pub struct WorkspaceConfig {
     pub default_target: Option<String>,
     /// `safety:`.
     pub safety: Safety,
+    /// `targets.<name>.boss.url` for real targets that name one. A token is sent there only
+    /// when the host is also allowed from the command line or environment.
+    pub boss_urls: BTreeMap<String, String>,
 }
 
 /// One named target.

@@ -1,0 +1,258 @@
+//! Loading workspaces: DESIGN.md's example, merging across files, file discovery, and the
+//! JSON Schemas agreeing with the loader.
+
+use std::fs;
+use std::path::Path;
+
+use accord::policy::{
+    GroupRole, Permissions, PrincipalRef, TargetConfig, error_at, load_workspace,
+    policy_file_schema, workspace_file_schema,
+};
+use accord::state::ContainerMode;
+
+const DESIGN: &str = "tests/fixtures/design-example";
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+#[test]
+fn design_example_lowers_to_the_expected_model() {
+    let ws = load_workspace(Path::new(DESIGN)).unwrap_or_else(|d| panic!("{d}"));
+    let p = &ws.policy;
+    assert_eq!(ws.files[0].path, Path::new("accord.yaml"));
+    assert_eq!(ws.files.len(), 2, "accord.yaml and policy.yaml");
+
+    assert_eq!(
+        p.identities["alice"].value,
+        PrincipalRef::Username("alice@uchicago.edu".into())
+    );
+    assert_eq!(
+        p.identities["bob"].value,
+        PrincipalRef::IdentityId("2d7a4c6e-0a8e-4d8f-9d1e-5f6a7b8c9d0e".parse().unwrap())
+    );
+
+    let names: Vec<&str> = p.groups.keys().map(String::as_str).collect();
+    assert_eq!(names, ["lab-admins", "lab-readers", "old-project"]);
+    let admins = &p.groups["lab-admins"];
+    assert_eq!(admins.members.len(), 1);
+    assert_eq!(
+        admins.members[0].principal.value,
+        PrincipalRef::Alias("bob".into())
+    );
+    assert_eq!(admins.members[0].role, GroupRole::Admin);
+
+    let readers = &p.groups["lab-readers"];
+    assert_eq!(
+        readers.id.as_ref().unwrap().value.to_string(),
+        "8b7d57bc-1666-11ec-88b2-f50515619d57"
+    );
+    assert_eq!(
+        readers.description.as_ref().unwrap().value,
+        "Read access to the lab share"
+    );
+    let pol = &readers.policies.as_ref().unwrap().value;
+    assert_eq!(pol.group_visibility.as_deref(), Some("private"));
+    assert_eq!(pol.group_members_visibility.as_deref(), Some("managers"));
+    assert_eq!(pol.join_requests, None, "only the keys written are managed");
+    let members: Vec<(String, GroupRole, Option<String>, u32)> = readers
+        .members
+        .iter()
+        .map(|m| {
+            (
+                format!("{:?}", m.principal.value),
+                m.role,
+                m.expires.map(|e| e.to_rfc3339()),
+                m.origin.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("Alias(\"alice\")".to_string(), GroupRole::Member, None, 15),
+            (
+                "Alias(\"bob\")".to_string(),
+                GroupRole::Admin,
+                Some("2027-06-30T00:00:00+00:00".to_string()),
+                16
+            ),
+        ]
+    );
+    assert!(p.groups["old-project"].absent);
+    assert!(p.groups["old-project"].members.is_empty());
+
+    let ep = &p.endpoints[&"e56c36e4-1063-11e6-a747-22000bf2d559".parse().unwrap()];
+    assert_eq!(ep.manage_paths.len(), 1);
+    assert_eq!(ep.manage_paths[0].value, "/disthome/");
+    assert_eq!(ep.directories[0].value, "/disthome/alice/");
+    assert_eq!(ep.acl.len(), 1);
+    let rule = &ep.acl[0];
+    assert_eq!(rule.principal.value, PrincipalRef::Alias("alice".into()));
+    assert_eq!(rule.path.value, "/disthome/alice/");
+    assert_eq!(rule.permissions, Permissions::Read);
+    assert_eq!(
+        rule.expires.unwrap().to_rfc3339(),
+        "2026-12-31T00:00:00+00:00"
+    );
+    assert_eq!(rule.origin.path, Path::new("policy.yaml"));
+    assert_eq!((rule.origin.line, rule.origin.column), (34, 9));
+    assert_eq!(
+        (rule.principal.origin.line, rule.principal.origin.column),
+        (34, 22)
+    );
+    assert_eq!(rule.origin.provenance().line, 34);
+    assert_eq!(ep.ownership.mode, None);
+
+    assert_eq!(p.collections.keys().collect::<Vec<_>>(), ["lab-share"]);
+    assert_eq!(
+        p.search_indexes.keys().collect::<Vec<_>>(),
+        ["4de2f3a1-5b7c-4d8e-9f0a-1b2c3d4e5f60"]
+    );
+    assert!(p.boss.is_some());
+
+    let cfg = &ws.config;
+    assert_eq!(cfg.policies, ["**/*.yaml"]);
+    assert_eq!(
+        cfg.targets["demo"],
+        TargetConfig::Embedded {
+            seed: "live.yaml".into()
+        }
+    );
+    assert_eq!(cfg.targets["prod"], TargetConfig::Globus);
+    assert_eq!(cfg.boss_urls["prod"], "https://api.theboss.io");
+    assert_eq!(cfg.default_target.as_deref(), Some("demo"));
+    assert_eq!(cfg.safety.max_deletes, 20);
+    assert_eq!(cfg.safety.max_delete_share, 0.25);
+    assert_eq!(cfg.safety.protect.len(), 1);
+    assert_eq!(cfg.safety.allow.len(), 1);
+    assert_eq!(cfg.safety.allow[0].reason, "retire the 2025 cohort");
+    assert_eq!(
+        cfg.safety.allow[0].until.to_rfc3339(),
+        "2026-12-16T00:00:00+00:00"
+    );
+}
+
+#[test]
+fn containers_merge_across_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "accord.yaml", "policies: [\"**/*.yaml\"]\n");
+    write(
+        d,
+        "team-a/policy.yaml",
+        "identities: { alice: alice@uni.edu }\n\
+         groups:\n  lab:\n    description: Lab\n    members: { alice: member }\n\
+         endpoints:\n  E56C36E4-1063-11E6-A747-22000BF2D559:\n    manage_paths: [/home/]\n    \
+         acl:\n      - { principal: alice, path: /home/alice/, permissions: r }\n",
+    );
+    write(
+        d,
+        "team-b/policy.yaml",
+        "groups:\n  lab:\n    mode: additive\n    members: { bob@uni.edu: admin }\n\
+         endpoints:\n  e56c36e4-1063-11e6-a747-22000bf2d559:\n    \
+         acl:\n      - { principal: alice, path: /home/shared/, permissions: rw }\n      \
+         - { principal: group:lab, path: /home/alice/, permissions: r }\n",
+    );
+    let ws = load_workspace(d).unwrap_or_else(|e| panic!("{e}"));
+    let lab = &ws.policy.groups["lab"];
+    assert_eq!(lab.members.len(), 2);
+    assert_eq!(lab.members[1].origin.path, Path::new("team-b/policy.yaml"));
+    assert_eq!(
+        lab.ownership.mode.as_ref().unwrap().value,
+        ContainerMode::Additive
+    );
+    assert_eq!(
+        ws.policy.endpoints.len(),
+        1,
+        "UUID keys merge whatever their case"
+    );
+    let ep = ws.policy.endpoints.values().next().unwrap();
+    assert_eq!(ep.acl.len(), 3);
+    assert_eq!(ep.origin.path, Path::new("team-a/policy.yaml"));
+}
+
+#[test]
+fn dot_folders_seeds_and_accord_yaml_are_not_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "accord.yaml",
+        "targets:\n  demo: { embedded: true, seed: ./seeds/live.yaml }\n",
+    );
+    write(d, "seeds/live.yaml", "auth: { clients: [] }\n");
+    write(d, ".accord/state.yaml", "not: [policy\n");
+    write(d, ".github/workflows/plan.yml", "on: push\n");
+    write(d, "empty.yaml", "# nothing yet\n");
+    write(
+        d,
+        "groups.yml",
+        "groups:\n  lab: { members: { a@b.org: member } }\n",
+    );
+    let ws = load_workspace(d).unwrap_or_else(|e| panic!("{e}"));
+    let paths: Vec<_> = ws
+        .files
+        .iter()
+        .map(|f| f.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(paths, ["accord.yaml", "empty.yaml", "groups.yml"]);
+    assert_eq!(ws.config.policies, ["**/*.yaml", "**/*.yml"]);
+}
+
+#[test]
+fn error_at_points_at_a_policy_origin() {
+    let ws = load_workspace(Path::new(DESIGN)).unwrap();
+    let alice = &ws.policy.identities["alice"];
+    let d = error_at(
+        &ws.files,
+        &alice.origin,
+        "unknown username `alice@uchicago.edu`",
+        Some("check the spelling".into()),
+    );
+    assert!(
+        d.to_string()
+            .starts_with("policy.yaml:3:10: unknown username"),
+        "{d}"
+    );
+    let mut out = String::new();
+    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .render_report(&mut out, &d)
+        .unwrap();
+    assert!(out.contains("alice: alice@uchicago.edu"), "{out}");
+    assert!(out.contains("check the spelling"), "{out}");
+}
+
+/// Reads a YAML file into JSON, as an editor using the schema would see it.
+fn yaml_json(path: &str) -> serde_json::Value {
+    let text = fs::read_to_string(path).unwrap();
+    serde_saphyr::from_str(&text).unwrap()
+}
+
+#[test]
+fn design_example_matches_the_json_schemas() {
+    for (schema, file) in [
+        (policy_file_schema(), "policy.yaml"),
+        (workspace_file_schema(), "accord.yaml"),
+    ] {
+        let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+        let doc = yaml_json(&format!("{DESIGN}/{file}"));
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{file}: {errors:#?}");
+    }
+}
+
+#[test]
+fn schemas_reject_unknown_fields_and_bad_values() {
+    let validator = jsonschema::validator_for(&policy_file_schema()).unwrap();
+    let bad = serde_json::json!({ "groups": { "g": { "memberz": {} } } });
+    assert!(!validator.is_valid(&bad));
+    let bad = serde_json::json!({ "groups": { "g": { "members": { "alice": "owner" } } } });
+    assert!(!validator.is_valid(&bad));
+    let good = serde_json::json!({ "groups": { "g": { "members": { "alice": { "role": "admin", "expires": "2027-06-30T00:00:00Z" } } } } });
+    assert!(validator.is_valid(&good));
+    let described = policy_file_schema().to_string();
+    assert!(described.contains("Short names for Globus principals"));
+}
