@@ -1,6 +1,740 @@
-//! clap commands: wiring only.
+//! clap commands: wiring only. Each command maps flags onto one engine call and renders
+//! the result; errors are rendered once, here, with spans where a policy file is at fault.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::apply::{ApplyReport, ChangeStatus};
+use crate::engine::{self, EngineError, PlanOptions};
+use crate::plan::render::{self, RenderOptions};
+use crate::plan::{Plan, planfile};
+use crate::policy::diagnostics::{Diagnostics, error_at};
+use crate::policy::{self, Workspace};
+use crate::state::Address;
+use crate::target::{self, Connected};
+use miette::{GraphicalReportHandler, GraphicalTheme};
+
+/// accord: declarative permissions for research data, planned and applied like code.
+#[derive(Debug, Parser)]
+#[command(name = "accord", version, about, long_about = None)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+    /// A named target from accord.yaml, or the URL of a running `accord emulate` (loopback only).
+    #[arg(long, global = true, value_name = "NAME|URL")]
+    pub target: Option<String>,
+    /// How many calls run at once during apply.
+    #[arg(long, global = true, default_value_t = 8, value_name = "N")]
+    pub parallelism: usize,
+    /// The clock, for expiry (RFC 3339, e.g. 2026-12-01T00:00:00Z).
+    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_now)]
+    pub now: Option<DateTime<Utc>>,
+    /// More output: -v lists system-managed objects and logs calls; -vv logs more.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No colours (also NO_COLOR).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+/// Output formats of plan, show and drift.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    /// For people at a terminal.
+    #[default]
+    Text,
+    /// For pull-request comments.
+    Markdown,
+    /// For programs; validated by schemas/plan.schema.json.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and check a workspace; no network.
+    Validate {
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+    },
+    /// Show what apply would change.
+    Plan {
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+        /// Save the plan to this file (apply it later with `accord apply FILE`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        /// Exit 2 when there are changes (0 when none).
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Keep only changes at or under these addresses.
+        #[arg(long, value_name = "ADDRESS", num_args = 1..)]
+        only: Vec<String>,
+        /// Allow up to N removals for this run.
+        #[arg(long, value_name = "N")]
+        allow_deletes: Option<u32>,
+        /// Plan only the revocation of expired grants.
+        #[arg(long)]
+        only_expired: bool,
+    },
+    /// Apply the policy (or a saved plan file) to the live services.
+    Apply {
+        /// The workspace folder, or a saved plan file.
+        path: Option<PathBuf>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        auto_approve: bool,
+        /// Keep only changes at or under these addresses.
+        #[arg(long, value_name = "ADDRESS", num_args = 1..)]
+        only: Vec<String>,
+        /// Revoke only grants whose `expires` has passed (what a scheduled job runs).
+        #[arg(long)]
+        only_expired: bool,
+        /// Allow up to N removals for this run.
+        #[arg(long, value_name = "N")]
+        allow_deletes: Option<u32>,
+    },
+    /// Render a saved plan file.
+    Show {
+        /// The plan file.
+        planfile: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Report where the live services differ from the policy (read-only; exit 2 on drift).
+    Drift {
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Write the JSON Schemas (policy files, accord.yaml, plan JSON).
+    Schema {
+        /// Write into this folder instead of printing.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Start an embedded target's state again from its seed.
+    Reset {
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+    },
+    /// Serve the emulator of every managed service.
+    Emulate {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8470", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// Seed file (YAML); without one the emulator starts empty but for a default client.
+        #[arg(long, value_name = "FILE")]
+        seed: Option<PathBuf>,
+    },
+}
+
+fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp with a timezone ({e})"))
+}
+
+/// The exit codes of DESIGN.md: 0 nothing to do, 2 changes or drift, 1 any error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Success; for plan and drift, nothing to change.
+    Ok,
+    /// Changes (plan with --detailed-exitcode) or drift found.
+    Changes,
+    /// Any error, usage errors included.
+    Error,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(match e {
+            Exit::Ok => 0,
+            Exit::Changes => 2,
+            Exit::Error => 1,
+        })
+    }
+}
 
 /// Runs the command line and returns the process exit code.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits 2 on usage errors; 2 means "changes" here, so usage errors exit 1.
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    Exit::Ok
+                }
+                _ => Exit::Error,
+            }
+            .into();
+        }
+    };
+    init_logging(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Exit::Error.into();
+        }
+    };
+    runtime.block_on(run(cli)).into()
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "accord=info",
+        _ => "accord=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ACCORD_LOG")
+        .unwrap_or_else(|_| default.into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Exit {
+    let color =
+        !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let ctx = Ctx {
+        cli: &cli,
+        render: RenderOptions {
+            color,
+            verbose: cli.verbose > 0,
+        },
+    };
+    match &cli.command {
+        Command::Validate { dir } => ctx.validate(dir.as_deref()),
+        Command::Plan {
+            dir,
+            out,
+            format,
+            detailed_exitcode,
+            only,
+            allow_deletes,
+            only_expired,
+        } => {
+            let opts = match ctx.plan_options(only, *only_expired, *allow_deletes) {
+                Ok(o) => o,
+                Err(e) => return e,
+            };
+            ctx.plan(
+                dir.as_deref(),
+                out.as_deref(),
+                *format,
+                *detailed_exitcode,
+                &opts,
+            )
+            .await
+        }
+        Command::Apply {
+            path,
+            auto_approve,
+            only,
+            only_expired,
+            allow_deletes,
+        } => {
+            let opts = match ctx.plan_options(only, *only_expired, *allow_deletes) {
+                Ok(o) => o,
+                Err(e) => return e,
+            };
+            ctx.apply(path.as_deref(), *auto_approve, &opts).await
+        }
+        Command::Show { planfile, format } => ctx.show(planfile, *format),
+        Command::Drift { dir, format } => ctx.drift(dir.as_deref(), *format).await,
+        Command::Schema { out } => ctx.schema(out.as_deref()),
+        Command::Reset { dir } => ctx.reset(dir.as_deref()),
+        Command::Emulate { listen, seed } => ctx.emulate(*listen, seed.as_deref()).await,
+    }
+}
+
+struct Ctx<'a> {
+    cli: &'a Cli,
+    render: RenderOptions,
+}
+
+/// Prints an error for people on stderr.
+fn fail(message: impl std::fmt::Display) -> Exit {
+    eprintln!("error: {message}");
+    Exit::Error
+}
+
+impl Ctx<'_> {
+    fn plan_options(
+        &self,
+        only: &[String],
+        only_expired: bool,
+        allow_deletes: Option<u32>,
+    ) -> Result<PlanOptions, Exit> {
+        let mut parsed = Vec::new();
+        for o in only {
+            match Address::parse_prefix(o) {
+                Ok(a) => parsed.push(a),
+                Err(e) => return Err(fail(format!("--only {o}: {e}"))),
+            }
+        }
+        Ok(PlanOptions {
+            now: self.cli.now,
+            only: parsed,
+            only_expired,
+            allow_deletes,
+        })
+    }
+
+    fn load(&self, dir: Option<&Path>) -> Result<Workspace, Exit> {
+        let dir = dir.unwrap_or(Path::new("."));
+        policy::load_workspace(dir).map_err(|d| {
+            self.diagnostics(&d);
+            Exit::Error
+        })
+    }
+
+    /// Renders policy diagnostics on stderr, with snippets (colour only on a terminal).
+    fn diagnostics(&self, d: &Diagnostics) {
+        let color = !self.cli.no_color
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::io::stderr().is_terminal();
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme);
+        eprint!("{}", d.render(&handler));
+    }
+
+    fn validate(&self, dir: Option<&Path>) -> Exit {
+        match self.load(dir) {
+            Ok(ws) => {
+                let p = &ws.policy;
+                println!(
+                    "{}: valid ({} file(s); {} group(s), {} endpoint(s), {} collection(s), {} search index(es){})",
+                    ws.root.display(),
+                    ws.files.len(),
+                    p.groups.len(),
+                    p.endpoints.len(),
+                    p.collections.len(),
+                    p.search_indexes.len(),
+                    if p.boss.is_some() {
+                        ", a boss section"
+                    } else {
+                        ""
+                    }
+                );
+                Exit::Ok
+            }
+            Err(e) => e,
+        }
+    }
+
+    /// Connects to the target named by `--target` or the workspace.
+    async fn connect(&self, ws: Option<&Workspace>) -> Result<Connected, Exit> {
+        target::connect(ws, self.cli.target.as_deref(), self.cli.now)
+            .await
+            .map_err(fail)
+    }
+
+    /// Renders an engine error: policy problems with spans, others plainly.
+    fn engine_error(&self, ws: &Workspace, e: EngineError) -> Exit {
+        match e {
+            EngineError::Problems(p) => {
+                let diags = Diagnostics(
+                    p.0.iter()
+                        .map(|p| {
+                            let d =
+                                error_at(&ws.files, &p.origin, p.message.clone(), p.help.clone());
+                            p.related
+                                .iter()
+                                .fold(d, |d, (o, label)| d.also_at(&ws.files, o, label))
+                        })
+                        .collect(),
+                );
+                self.diagnostics(&diags);
+                Exit::Error
+            }
+            other => fail(other),
+        }
+    }
+
+    fn print(&self, plan: &Plan, format: Format) {
+        let out = match format {
+            Format::Text => render::text(plan, &self.render),
+            Format::Markdown => render::markdown(plan, &self.render),
+            Format::Json => render::json_string(plan),
+        };
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        if !out.ends_with('\n') {
+            let _ = stdout.write_all(b"\n");
+        }
+    }
+
+    async fn make_plan(
+        &self,
+        ws: &Workspace,
+        conn: &Connected,
+        opts: &PlanOptions,
+    ) -> Result<engine::Planned, Exit> {
+        let spinner = progress_spinner("reading live state");
+        let planned = engine::plan(ws, &conn.session, opts).await;
+        spinner.finish_and_clear();
+        planned.map_err(|e| self.engine_error(ws, e))
+    }
+
+    async fn plan(
+        &self,
+        dir: Option<&Path>,
+        out: Option<&Path>,
+        format: Format,
+        detailed: bool,
+        opts: &PlanOptions,
+    ) -> Exit {
+        let ws = match self.load(dir) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let conn = match self.connect(Some(&ws)).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        let result = self.make_plan(&ws, &conn, opts).await;
+        let saved = conn.finish().await;
+        let planned = match result {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        if let Err(e) = saved {
+            return fail(e);
+        }
+        self.print(&planned.plan, format);
+        if planned.plan.is_refused() {
+            return Exit::Error;
+        }
+        if let Some(out) = out {
+            if let Err(e) = planfile::write(out, &planned.plan) {
+                return fail(format!("cannot write {}: {e}", out.display()));
+            }
+            eprintln!(
+                "Saved the plan to {}. Apply it with: accord apply {}",
+                out.display(),
+                out.display()
+            );
+        }
+        if detailed && !planned.plan.is_empty() {
+            Exit::Changes
+        } else {
+            Exit::Ok
+        }
+    }
+
+    fn show(&self, path: &Path, format: Format) -> Exit {
+        match planfile::read(path) {
+            Ok(plan) => {
+                self.print(&plan, format);
+                Exit::Ok
+            }
+            Err(e) => fail(e),
+        }
+    }
+
+    async fn drift(&self, dir: Option<&Path>, format: Format) -> Exit {
+        let ws = match self.load(dir) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let conn = match self.connect(Some(&ws)).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        // Drift is a plan nobody applies: the same diff, read-only, exit 2 when non-empty.
+        let result = self
+            .make_plan(
+                &ws,
+                &conn,
+                &PlanOptions {
+                    now: self.cli.now,
+                    ..PlanOptions::default()
+                },
+            )
+            .await;
+        let saved = conn.finish().await;
+        let planned = match result {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        if let Err(e) = saved {
+            return fail(e);
+        }
+        let drift = crate::plan::drift::drift(&planned.plan);
+        match format {
+            Format::Text => print!("{}", drift.text(&self.render)),
+            Format::Markdown => print!("{}", drift.markdown()),
+            Format::Json => println!("{}", drift.json()),
+        }
+        if planned.plan.is_empty() {
+            Exit::Ok
+        } else {
+            Exit::Changes
+        }
+    }
+
+    async fn apply(&self, path: Option<&Path>, auto_approve: bool, opts: &PlanOptions) -> Exit {
+        let path = path.unwrap_or(Path::new("."));
+        if path.is_file() {
+            return self.apply_saved(path).await;
+        }
+        let ws = match self.load(Some(path)) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let conn = match self.connect(Some(&ws)).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        let exit = self.plan_and_apply(&ws, &conn, auto_approve, opts).await;
+        match conn.finish().await {
+            Ok(()) => exit,
+            Err(e) => fail(e),
+        }
+    }
+
+    async fn plan_and_apply(
+        &self,
+        ws: &Workspace,
+        conn: &Connected,
+        auto_approve: bool,
+        opts: &PlanOptions,
+    ) -> Exit {
+        let planned = match self.make_plan(ws, conn, opts).await {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        self.print(&planned.plan, Format::Text);
+        if planned.plan.is_refused() {
+            return Exit::Error;
+        }
+        if planned.plan.is_empty() {
+            return Exit::Ok;
+        }
+        if !auto_approve {
+            match confirm() {
+                Ok(true) => {}
+                Ok(false) => return fail("apply cancelled"),
+                Err(e) => return fail(e),
+            }
+        }
+        let report = self.run_apply(&planned.plan, conn, &planned.ids).await;
+        self.report(&planned.plan, &report)
+    }
+
+    async fn apply_saved(&self, path: &Path) -> Exit {
+        let plan = match planfile::read(path) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        let dir = path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        });
+        // A saved plan is checked against the workspace it was made from: the current folder,
+        // else the plan file's folder.
+        let ws = match self.load(Some(Path::new("."))).or_else(|_| self.load(dir)) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let conn = match self.connect(Some(&ws)).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        if let Err(e) = planfile::check_current(
+            &plan,
+            &conn.session.target.name,
+            &engine::workspace_digest(&ws),
+        ) {
+            let _ = conn.finish().await;
+            return fail(e);
+        }
+        let exit = match engine::desired(&ws, &conn.session, plan.now).await {
+            Ok((desired, _)) => {
+                match engine::ids_for(&plan, &conn.session, desired.lookups).await {
+                    Ok(ids) => {
+                        let report = self.run_apply(&plan, &conn, &ids).await;
+                        self.report(&plan, &report)
+                    }
+                    Err(e) => self.engine_error(&ws, e),
+                }
+            }
+            Err(e) => self.engine_error(&ws, e),
+        };
+        match conn.finish().await {
+            Ok(()) => exit,
+            Err(e) => fail(e),
+        }
+    }
+
+    async fn run_apply(
+        &self,
+        plan: &Plan,
+        conn: &Connected,
+        ids: &crate::providers::IdMap,
+    ) -> ApplyReport {
+        let bar = Bar::new(plan.changes.len());
+        engine::apply_plan(plan, &conn.session, ids, self.cli.parallelism, &bar).await
+    }
+
+    fn report(&self, plan: &Plan, report: &ApplyReport) -> Exit {
+        let mut out = String::new();
+        for (i, (address, status)) in report.results.iter().enumerate() {
+            let label = render::change_label(&plan.changes[i]);
+            let line = match status {
+                ChangeStatus::Applied => format!("  applied  {label}"),
+                ChangeStatus::Failed { error } => format!("  FAILED   {label}: {error}"),
+                ChangeStatus::Blocked { reason } => format!("  blocked  {label}: {reason}"),
+                ChangeStatus::Skipped => format!("  skipped  {label}"),
+            };
+            if self.cli.verbose > 0 {
+                out.push_str(&format!("{line}    {address}\n"));
+            } else {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        let applied = report.count(|s| matches!(s, ChangeStatus::Applied));
+        let failed = report.count(|s| matches!(s, ChangeStatus::Failed { .. }));
+        let blocked = report.count(|s| matches!(s, ChangeStatus::Blocked { .. }));
+        let skipped = report.count(|s| matches!(s, ChangeStatus::Skipped));
+        out.push_str(&format!(
+            "\nApply: {applied} applied, {failed} failed, {blocked} blocked, {skipped} skipped.\n"
+        ));
+        if failed > 0 {
+            out.push_str("A failure stopped new work. Run apply again: it re-reads the live state and converges.\n");
+        }
+        print!("\n{out}");
+        if failed > 0 { Exit::Error } else { Exit::Ok }
+    }
+
+    fn schema(&self, out: Option<&Path>) -> Exit {
+        let schemas = [
+            ("policy.schema.json", policy::schema::policy_file_schema()),
+            (
+                "accord.schema.json",
+                policy::schema::workspace_file_schema(),
+            ),
+            ("plan.schema.json", render::plan_schema()),
+        ];
+        match out {
+            Some(dir) => {
+                if let Err(e) = std::fs::create_dir_all(dir) {
+                    return fail(format!("cannot create {}: {e}", dir.display()));
+                }
+                for (name, schema) in schemas {
+                    let path = dir.join(name);
+                    let text =
+                        serde_json::to_string_pretty(&schema).expect("schemas serialise") + "\n";
+                    if let Err(e) = std::fs::write(&path, text) {
+                        return fail(format!("cannot write {}: {e}", path.display()));
+                    }
+                    println!("wrote {}", path.display());
+                }
+            }
+            None => {
+                let all: serde_json::Map<String, serde_json::Value> = schemas
+                    .into_iter()
+                    .map(|(n, s)| (n.to_string(), s))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&all).expect("schemas serialise")
+                );
+            }
+        }
+        Exit::Ok
+    }
+
+    fn reset(&self, dir: Option<&Path>) -> Exit {
+        let ws = match self.load(dir) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        match target::reset(&ws, self.cli.target.as_deref()) {
+            Ok(msg) => {
+                println!("{msg}");
+                Exit::Ok
+            }
+            Err(e) => fail(e),
+        }
+    }
+
+    async fn emulate(&self, listen: std::net::SocketAddr, seed: Option<&Path>) -> Exit {
+        match target::emulate(listen, seed, self.cli.now).await {
+            Ok(()) => Exit::Ok,
+            Err(e) => fail(e),
+        }
+    }
+}
+
+/// Asks on a TTY; refuses without one.
+fn confirm() -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err("apply needs confirmation: run it on a terminal, pass --auto-approve, or apply a saved plan file".into());
+    }
+    eprint!("Apply these changes? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(line.trim() == "yes")
+}
+
+fn progress_spinner(message: &'static str) -> indicatif::ProgressBar {
+    // indicatif hides itself when stderr is not a terminal.
+    let pb = indicatif::ProgressBar::new_spinner().with_message(message);
+    pb.enable_steady_tick(std::time::Duration::from_millis(100));
+    pb
+}
+
+/// The apply progress bar (stderr, only on a TTY).
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new(total: usize) -> Bar {
+        let pb = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} changes") {
+            pb.set_style(style);
+        }
+        Bar(pb)
+    }
+}
+
+impl crate::apply::Progress for Bar {
+    fn step_done(&self, done: usize, _total: usize) {
+        self.0.set_position(done as u64);
+        if self.0.position() >= self.0.length().unwrap_or(0) {
+            self.0.finish_and_clear();
+        }
+    }
 }

@@ -98,12 +98,29 @@ pub async fn read_live(
     desired: &Desired,
     session: &Session,
 ) -> Result<(LiveRead, IdMap), EngineError> {
-    let scope = Scope {
-        containers: desired.state.containers.clone(),
+    // Groups first: the other providers need each managed group's live id to key the rules
+    // that name it by policy name.
+    let (groups, others): (Vec<_>, Vec<_>) = desired
+        .state
+        .containers
+        .iter()
+        .cloned()
+        .partition(|c| c.address.kind == Kind::GlobusGroup);
+    let first = Scope {
+        containers: groups,
         lookups: desired.lookups.clone(),
         ..Scope::default()
     };
-    let mut live = session.registry.read(&scope).await?;
+    let mut live = session.registry.read(&first).await?;
+    let second = Scope {
+        containers: others,
+        lookups: Vec::new(),
+        group_names: crate::providers::groups::group_names(&live),
+    };
+    let rest = session.registry.read(&second).await?;
+    live.state.objects.extend(rest.state.objects);
+    live.names.extend(rest.names);
+    live.system_managed.extend(rest.system_managed);
     // Name the identities seen live that the policy does not label (undeclared members, rules).
     let unnamed: BTreeSet<uuid::Uuid> = live
         .state

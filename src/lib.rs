@@ -13,4 +13,5 @@ pub mod plan;
 pub mod policy;
 pub mod providers;
 pub mod state;
+pub mod target;
 pub mod wire;

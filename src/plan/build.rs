@@ -107,13 +107,17 @@ pub fn access_summary(changes: &[Change]) -> AccessSummary {
 fn escalates(c: &Change) -> bool {
     let after = c.after.as_ref();
     let before = c.before.as_ref();
+    // Rising to one of `values` (ordered low → high) from below it, or from nothing.
     let rose_to = |field: &str, values: &[&str]| {
-        after
-            .and_then(|o| o.str_attr(field))
-            .is_some_and(|v| values.contains(&v))
-            && !before
-                .and_then(|o| o.str_attr(field))
-                .is_some_and(|v| values.contains(&v))
+        let rank = |o: Option<&crate::state::Object>| {
+            o.and_then(|o| o.str_attr(field))
+                .and_then(|v| values.iter().position(|x| *x == v))
+        };
+        match (rank(before), rank(after)) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(b), Some(a)) => a > b,
+        }
     };
     let public = c
         .address
@@ -122,7 +126,7 @@ fn escalates(c: &Change) -> bool {
         .and_then(|k| k.parse::<Principal>().ok())
         .is_some_and(|p| p.is_public());
     match c.address.kind {
-        Kind::GlobusMember => rose_to("role", &["admin", "manager"]),
+        Kind::GlobusMember => rose_to("role", &["manager", "admin"]),
         Kind::TransferAcl => public || rose_to("permissions", &["rw"]),
         Kind::GcsRole | Kind::SearchRole => true,
         _ => public,

@@ -80,7 +80,12 @@ pub fn drift(plan: &Plan) -> Drift {
             reason: c.reason.clone(),
         })
         .collect();
-    Drift { format_version: plan.format_version, target: plan.target.name.clone(), now: plan.now, items }
+    Drift {
+        format_version: plan.format_version,
+        target: plan.target.name.clone(),
+        now: plan.now,
+        items,
+    }
 }
 
 fn heading(kind: DriftKind) -> &'static str {
@@ -92,12 +97,21 @@ fn heading(kind: DriftKind) -> &'static str {
     }
 }
 
-const ORDER: [DriftKind; 4] = [DriftKind::ExpiredButLive, DriftKind::Undeclared, DriftKind::Differs, DriftKind::Missing];
+const ORDER: [DriftKind; 4] = [
+    DriftKind::ExpiredButLive,
+    DriftKind::Undeclared,
+    DriftKind::Differs,
+    DriftKind::Missing,
+];
 
 impl Drift {
     /// Text for people.
     pub fn text(&self, _opts: &RenderOptions) -> String {
-        let mut out = format!("drift on {} at {}\n", self.target, crate::state::timestamp(&self.now));
+        let mut out = format!(
+            "drift on {} at {}\n",
+            self.target,
+            crate::state::timestamp(&self.now)
+        );
         if self.items.is_empty() {
             out.push_str("\nNo drift. The live state matches the policy.\n");
             return out;
@@ -115,11 +129,17 @@ impl Drift {
                 };
                 out.push_str(&format!("  {}{at}\n", i.label));
                 for f in &i.fields {
-                    out.push_str(&format!("      {}: live {} → policy {}\n", f.name, f.before, f.after));
+                    out.push_str(&format!(
+                        "      {}: live {} → policy {}\n",
+                        f.name, f.before, f.after
+                    ));
                 }
             }
         }
-        out.push_str(&format!("\nDrift: {} object(s). `accord apply` would reconcile them.\n", self.items.len()));
+        out.push_str(&format!(
+            "\nDrift: {} object(s). `accord apply` would reconcile them.\n",
+            self.items.len()
+        ));
         out
     }
 
@@ -137,7 +157,11 @@ impl Drift {
                     (Some(p), DriftKind::Missing | DriftKind::Differs) => format!("`{p}`"),
                     _ => i.reason.replace('|', "\\|"),
                 };
-                out.push_str(&format!("| {} | `{}` | {at} |\n", heading(kind), i.label.replace('|', "\\|")));
+                out.push_str(&format!(
+                    "| {} | `{}` | {at} |\n",
+                    heading(kind),
+                    i.label.replace('|', "\\|")
+                ));
             }
         }
         out.push_str(&format!("\n**{} object(s) drifted.**\n", self.items.len()));

@@ -1,0 +1,367 @@
+//! Targets: which services a run talks to, and with which credentials.
+//!
+//! - an **embedded** target starts the emulator in-process from the workspace's seed and keeps
+//!   its state under `.accord/<target>/state.json` (atomic writes, tagged with the seed's
+//!   digest: a changed seed starts it again, with a notice);
+//! - a **URL** target is a running `accord emulate` on loopback (nothing else is accepted,
+//!   so a command line cannot send credentials to an arbitrary host);
+//! - a **globus** target is the real services, with credentials from the environment only.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::emulator::{self, Emulator, RunningEmulator, Seed};
+use crate::engine::Session;
+use crate::plan::TargetInfo;
+use crate::policy::{TargetConfig, Workspace};
+use crate::providers::auth::GlobusAuth;
+use crate::providers::groups::GroupsProvider;
+use crate::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
+use crate::providers::registry::Registry;
+use crate::providers::transfer::TransferProvider;
+
+/// Why a target could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// No target given and none configured.
+    #[error("no target: pass --target NAME|URL or set default_target in accord.yaml")]
+    NoTarget,
+    /// `--target NAME` names no target of accord.yaml.
+    #[error("unknown target `{name}`; accord.yaml defines: {known}")]
+    Unknown {
+        /// The name given.
+        name: String,
+        /// The names defined.
+        known: String,
+    },
+    /// `--target URL` is not loopback.
+    #[error(
+        "--target {0}: only a loopback emulator URL is accepted (http://127.0.0.1:PORT); real services are named targets"
+    )]
+    NotLoopback(String),
+    /// The seed file is unreadable or invalid.
+    #[error("seed {path}: {message}")]
+    Seed {
+        /// The seed file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Reading or writing `.accord/`.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Credentials or client construction failed.
+    #[error("{0}")]
+    Client(String),
+}
+
+/// A connected target; call [`Connected::finish`] to persist an embedded target's state.
+pub struct Connected {
+    /// The services.
+    pub session: Session,
+    embedded: Option<Embedded>,
+}
+
+struct Embedded {
+    running: RunningEmulator,
+    state_file: PathBuf,
+    seed_digest: String,
+}
+
+/// What `.accord/<target>/state.json` holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedState {
+    seed_digest: String,
+    state: serde_json::Value,
+}
+
+impl Connected {
+    /// Saves an embedded target's state (atomically) and stops its emulator.
+    pub async fn finish(self) -> Result<(), TargetError> {
+        if let Some(e) = self.embedded {
+            let saved = SavedState {
+                seed_digest: e.seed_digest,
+                state: e.running.emulator.snapshot(),
+            };
+            let text = serde_json::to_string(&saved).expect("state serialises");
+            write_atomic(&e.state_file, &text)?;
+            e.running.shutdown();
+        }
+        Ok(())
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> TargetError + '_ {
+    move |source| TargetError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes a file via a temporary file and a rename, so a crash never leaves half a file.
+fn write_atomic(path: &Path, text: &str) -> Result<(), TargetError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+fn sha256(text: &str) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())))
+}
+
+/// Loads a seed file.
+pub fn load_seed(path: &Path) -> Result<(Seed, String), TargetError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let seed = Seed::from_yaml_str(&text).map_err(|e| TargetError::Seed {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    Ok((seed, sha256(&text)))
+}
+
+fn state_file(ws: &Workspace, name: &str) -> PathBuf {
+    ws.root.join(".accord").join(name).join("state.json")
+}
+
+/// The target a run uses: `--target`, else the workspace's default.
+fn choose<'a>(ws: Option<&'a Workspace>, flag: Option<&'a str>) -> Result<Choice<'a>, TargetError> {
+    if let Some(f) = flag
+        && (f.starts_with("http://") || f.starts_with("https://"))
+    {
+        return Ok(Choice::Url(f));
+    }
+    let ws = ws.ok_or(TargetError::NoTarget)?;
+    let name = flag
+        .or(ws.config.default_target.as_deref())
+        .ok_or(TargetError::NoTarget)?;
+    let config = ws
+        .config
+        .targets
+        .get(name)
+        .ok_or_else(|| TargetError::Unknown {
+            name: name.to_string(),
+            known: ws
+                .config
+                .targets
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+    Ok(Choice::Named(name, config))
+}
+
+enum Choice<'a> {
+    Url(&'a str),
+    Named(&'a str, &'a TargetConfig),
+}
+
+/// Builds the Globus providers on one shared HTTP client.
+fn session(
+    urls: ServiceUrls,
+    creds: GlobusCredentials,
+    target: TargetInfo,
+) -> Result<Session, TargetError> {
+    let http = HttpClient::shared(urls, creds, HttpOptions::default())
+        .map_err(|e| TargetError::Client(e.to_string()))?;
+    let registry = Registry::new()
+        .with(Arc::new(GroupsProvider::new(http.clone())))
+        .with(Arc::new(TransferProvider::new(http.clone())));
+    Ok(Session {
+        registry,
+        auth: Arc::new(GlobusAuth::new(http)),
+        target,
+    })
+}
+
+fn seed_credentials(seed: &Seed) -> Option<GlobusCredentials> {
+    seed.clients
+        .first()
+        .map(|c| GlobusCredentials::new(c.client_id.to_string(), c.client_secret.clone()))
+}
+
+/// Connects to the chosen target.
+pub async fn connect(
+    ws: Option<&Workspace>,
+    flag: Option<&str>,
+    now: Option<DateTime<Utc>>,
+) -> Result<Connected, TargetError> {
+    match choose(ws, flag)? {
+        Choice::Url(url) => {
+            let parsed = url::Url::parse(url).map_err(|_| TargetError::NotLoopback(url.into()))?;
+            let loopback = match parsed.host() {
+                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+                Some(url::Host::Domain(d)) => d == "localhost",
+                None => false,
+            };
+            if !loopback {
+                return Err(TargetError::NotLoopback(url.into()));
+            }
+            // A loopback emulator runs as the client its seed names; the variables override.
+            let fallback = emulator_client(url).await;
+            let creds = GlobusCredentials::from_env_or(fallback.as_ref())
+                .map_err(|e| TargetError::Client(e.to_string()))?;
+            let target = TargetInfo {
+                name: url.to_string(),
+                kind: "emulator".into(),
+                description: format!("{url} (accord emulate, no real service is touched)"),
+            };
+            Ok(Connected {
+                session: session(ServiceUrls::emulator(url), creds, target)?,
+                embedded: None,
+            })
+        }
+        Choice::Named(name, TargetConfig::Globus) => {
+            let creds =
+                GlobusCredentials::from_env().map_err(|e| TargetError::Client(e.to_string()))?;
+            let target = TargetInfo {
+                name: name.into(),
+                kind: "globus".into(),
+                description: format!("{name} (Globus)"),
+            };
+            Ok(Connected {
+                session: session(ServiceUrls::production(), creds, target)?,
+                embedded: None,
+            })
+        }
+        Choice::Named(name, TargetConfig::Embedded { seed }) => {
+            let ws = ws.expect("named targets come from a workspace");
+            let seed_path = ws.root.join(seed);
+            let (seed, digest) = load_seed(&seed_path)?;
+            let file = state_file(ws, name);
+            let emulator = match std::fs::read_to_string(&file) {
+                Ok(text) => match serde_json::from_str::<SavedState>(&text) {
+                    Ok(saved) if saved.seed_digest == digest => {
+                        Emulator::from_snapshot(seed.clone(), saved.state).map_err(|e| {
+                            TargetError::Seed {
+                                path: file.clone(),
+                                message: e.to_string(),
+                            }
+                        })?
+                    }
+                    _ => {
+                        eprintln!(
+                            "notice: {} changed since the embedded target `{name}` last ran; its state starts again from the seed",
+                            seed_path.display()
+                        );
+                        Emulator::new(seed.clone())
+                    }
+                },
+                Err(_) => Emulator::new(seed.clone()),
+            };
+            if let Some(now) = now {
+                emulator.set_now(now);
+            }
+            let running = emulator::spawn(emulator).await.map_err(io(&file))?;
+            let creds = GlobusCredentials::from_env_or(seed_credentials(&seed).as_ref())
+                .map_err(|e| TargetError::Client(e.to_string()))?;
+            let target = TargetInfo {
+                name: name.into(),
+                kind: "embedded".into(),
+                description: format!("{name} (embedded emulator, no real service is touched)"),
+            };
+            let session = session(ServiceUrls::emulator(&running.base_url), creds, target)?;
+            Ok(Connected {
+                session,
+                embedded: Some(Embedded {
+                    running,
+                    state_file: file,
+                    seed_digest: digest,
+                }),
+            })
+        }
+    }
+}
+
+/// The first client of a running emulator's seed, read from its control route.
+async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
+    let url = format!("{}/_emulator/state", base.trim_end_matches('/'));
+    let state: serde_json::Value = reqwest::get(url).await.ok()?.json().await.ok()?;
+    let client = state.get("clients")?.as_object()?.values().next()?;
+    let id = client.get("id")?.as_str()?;
+    let secret = client.get("secret")?.as_str()?;
+    Some(GlobusCredentials::new(id, secret.to_string()))
+}
+
+/// `accord reset`: forgets an embedded target's state, so the next run starts from the seed.
+pub fn reset(ws: &Workspace, flag: Option<&str>) -> Result<String, TargetError> {
+    match choose(Some(ws), flag)? {
+        Choice::Named(name, TargetConfig::Embedded { seed }) => {
+            let file = state_file(ws, name);
+            match std::fs::remove_file(&file) {
+                Ok(()) => Ok(format!(
+                    "reset the embedded target `{name}`: it starts again from {}",
+                    seed.display()
+                )),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(format!(
+                    "the embedded target `{name}` already starts from {}",
+                    seed.display()
+                )),
+                Err(e) => Err(TargetError::Io {
+                    path: file,
+                    source: e,
+                }),
+            }
+        }
+        Choice::Named(name, _) => Err(TargetError::Client(format!(
+            "`{name}` is not an embedded target; only those can be reset"
+        ))),
+        Choice::Url(url) => Err(TargetError::Client(format!(
+            "reset a running emulator with POST {url}/_emulator/reset"
+        ))),
+    }
+}
+
+/// The seed of `accord emulate` without `--seed`: one client with a fresh random secret,
+/// which `--target URL` reads from the emulator's state route.
+fn default_seed() -> Seed {
+    let secret: String = uuid::Uuid::new_v4().simple().to_string();
+    Seed {
+        clients: vec![emulator::seed::SeedClient {
+            client_id: uuid::Uuid::from_u128(0x0b1e_4d5c_6f7a_4b8c_9d0e_1f2a_3b4c_5d6e),
+            client_secret: secret,
+            username: None,
+            name: Some("accord emulate".into()),
+            allow_add: true,
+        }],
+        ..Seed::default()
+    }
+}
+
+/// `accord emulate`: serves every emulated service until interrupted.
+pub async fn emulate(
+    listen: SocketAddr,
+    seed: Option<&Path>,
+    now: Option<DateTime<Utc>>,
+) -> Result<(), TargetError> {
+    let seed = match seed {
+        Some(p) => load_seed(p)?.0,
+        None => default_seed(),
+    };
+    let emulator = Emulator::new(seed.clone());
+    if let Some(now) = now {
+        emulator.set_now(now);
+    }
+    eprintln!("accord emulate: serving Auth, Groups and Transfer on http://{listen}");
+    if let Some(c) = seed.clients.first() {
+        eprintln!("  client id: {} (its secret is in the seed)", c.client_id);
+    }
+    emulator::serve(emulator, listen)
+        .await
+        .map_err(|e| TargetError::Io {
+            path: PathBuf::from(listen.to_string()),
+            source: e,
+        })
+}
