@@ -256,3 +256,18 @@ fn schemas_reject_unknown_fields_and_bad_values() {
     let described = policy_file_schema().to_string();
     assert!(described.contains("Short names for Globus principals"));
 }
+
+#[test]
+fn example_workspaces_in_the_repository_load() {
+    let Ok(entries) = fs::read_dir("policies") else {
+        return;
+    };
+    for e in entries {
+        let dir = e.unwrap().path();
+        if dir.join("accord.yaml").exists()
+            && let Err(d) = load_workspace(&dir)
+        {
+            panic!("{}: {d}", dir.display());
+        }
+    }
+}
