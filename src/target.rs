@@ -88,9 +88,11 @@ impl Connected {
     /// Saves an embedded target's state (atomically) and stops its emulator.
     pub async fn finish(self) -> Result<(), TargetError> {
         if let Some(e) = self.embedded {
+            let mut state = e.running.emulator.snapshot();
+            strip_secrets(&mut state);
             let saved = SavedState {
                 seed_digest: e.seed_digest,
-                state: e.running.emulator.snapshot(),
+                state,
             };
             let text = serde_json::to_string(&saved).expect("state serialises");
             write_atomic(&e.state_file, &text)?;
@@ -114,6 +116,31 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), TargetError> {
     let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
     std::fs::write(&tmp, text).map_err(io(&tmp))?;
     std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Client secrets are the seed's and never change: the state file leaves them out
+/// (a secret on disk is a secret that leaks), and [`restore_secrets`] puts them back.
+fn strip_secrets(state: &mut serde_json::Value) {
+    if let Some(clients) = state.get_mut("clients").and_then(|c| c.as_object_mut()) {
+        for client in clients.values_mut() {
+            if let Some(c) = client.as_object_mut() {
+                c.remove("secret");
+            }
+        }
+    }
+}
+
+/// Puts the seed's client secrets back into a state read from `.accord/`.
+fn restore_secrets(state: &mut serde_json::Value, seed: &Seed) {
+    for c in &seed.clients {
+        if let Some(client) = state
+            .get_mut("clients")
+            .and_then(|cs| cs.get_mut(c.client_id.to_string()))
+            .and_then(|c| c.as_object_mut())
+        {
+            client.insert("secret".into(), c.client_secret.clone().into());
+        }
+    }
 }
 
 fn sha256(text: &str) -> String {
@@ -243,7 +270,8 @@ pub async fn connect(
             let file = state_file(ws, name);
             let emulator = match std::fs::read_to_string(&file) {
                 Ok(text) => match serde_json::from_str::<SavedState>(&text) {
-                    Ok(saved) if saved.seed_digest == digest => {
+                    Ok(mut saved) if saved.seed_digest == digest => {
+                        restore_secrets(&mut saved.state, &seed);
                         Emulator::from_snapshot(seed.clone(), saved.state).map_err(|e| {
                             TargetError::Seed {
                                 path: file.clone(),
@@ -256,10 +284,10 @@ pub async fn connect(
                             "notice: {} changed since the embedded target `{name}` last ran; its state starts again from the seed",
                             seed_path.display()
                         );
-                        Emulator::new(seed.clone())
+                        fresh(&seed, now)
                     }
                 },
-                Err(_) => Emulator::new(seed.clone()),
+                Err(_) => fresh(&seed, now),
             };
             if let Some(now) = now {
                 emulator.set_now(now);
@@ -282,6 +310,15 @@ pub async fn connect(
                 }),
             })
         }
+    }
+}
+
+/// A new emulator from the seed; with `--now`, the seeded objects are stamped at that time,
+/// so nothing a plan shows depends on the wall clock.
+fn fresh(seed: &Seed, now: Option<DateTime<Utc>>) -> Emulator {
+    match now {
+        Some(now) => Emulator::new_at(seed.clone(), now),
+        None => Emulator::new(seed.clone()),
     }
 }
 
@@ -364,4 +401,31 @@ pub async fn emulate(
             path: PathBuf::from(listen.to_string()),
             source: e,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_state_holds_no_secret_and_restores_the_seeds() {
+        let seed = Seed::from_yaml_str(
+            "clients: [{ client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }]",
+        )
+        .unwrap();
+        let mut state = Emulator::new(seed.clone()).snapshot();
+        strip_secrets(&mut state);
+        assert!(!state.to_string().contains("s3cret-value"), "{state}");
+        restore_secrets(&mut state, &seed);
+        let em = Emulator::from_snapshot(seed.clone(), state).unwrap();
+        let client = seed.clients[0].client_id;
+        assert!(
+            em.issue_tokens(client, "urn:globus:auth:scope:groups.api.globus.org:all")
+                .is_some()
+        );
+        assert_eq!(
+            em.snapshot()["clients"][client.to_string()]["secret"],
+            "s3cret-value"
+        );
+    }
 }

@@ -126,6 +126,15 @@ impl Emulator {
         Emulator::with_state(seed, state)
     }
 
+    /// Like [`Emulator::new`], but with the clock fixed at `now` from the start, so the
+    /// seeded objects' timestamps (e.g. ACL `create_time`) are `now`, not the wall clock.
+    pub fn new_at(seed: Seed, now: DateTime<Utc>) -> Emulator {
+        let state = Store::from_seed(&seed, now);
+        let em = Emulator::with_state(seed, state);
+        em.set_now(now);
+        em
+    }
+
     /// Like [`Emulator::new`], but fails on a seed that does not validate.
     pub fn try_new(seed: Seed) -> Result<Emulator, SeedError> {
         seed.validate()?;
@@ -231,6 +240,14 @@ impl Emulator {
         let mut w = self.lock();
         w.state.clients.get(&client_id)?;
         auth::issue(&mut w, client_id, scopes).ok()
+    }
+
+    /// Every access token issued so far (through the token endpoint or
+    /// [`Emulator::issue_tokens`]), sorted; for tests that check no token leaks.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let mut tokens: Vec<String> = self.lock().tokens.keys().cloned().collect();
+        tokens.sort();
+        tokens
     }
 
     /// The axum router serving every service and the control routes.
@@ -484,4 +501,48 @@ async fn require_groups_token(State(em): State<Emulator>, req: Request, next: Ne
 
 async fn require_transfer_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
     require_token(em, Service::Transfer, auth::TRANSFER_RS, req, next).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "
+clients: [{ client_id: 11111111-1111-4111-8111-111111111111, client_secret: s }]
+identities: [{ username: alice@uni.edu }]
+endpoints:
+  - display_name: ep
+    acl: [{ principal_type: identity, principal: alice@uni.edu, path: /a/, permissions: r }]
+";
+
+    #[test]
+    fn new_at_stamps_seeded_objects_with_the_given_clock() {
+        let now: DateTime<Utc> = "2026-11-23T00:00:00Z".parse().unwrap();
+        let em = Emulator::new_at(Seed::from_yaml_str(SEED).unwrap(), now);
+        assert_eq!(em.now(), now);
+        let snap = em.snapshot();
+        let ep = snap["endpoints"]
+            .as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap();
+        assert_eq!(ep["acl"][0]["create_time"], store::fmt_time(now));
+    }
+
+    #[test]
+    fn issued_tokens_lists_every_token() {
+        let em = Emulator::new(Seed::from_yaml_str(SEED).unwrap());
+        assert!(em.issued_tokens().is_empty());
+        let client = "11111111-1111-4111-8111-111111111111".parse().unwrap();
+        let t = em
+            .issue_tokens(
+                client,
+                "urn:globus:auth:scope:groups.api.globus.org:all urn:globus:auth:scope:transfer.api.globus.org:all",
+            )
+            .unwrap();
+        let mut want = vec![t.access_token, t.other_tokens[0].access_token.clone()];
+        want.sort();
+        assert_eq!(em.issued_tokens(), want);
+    }
 }

@@ -73,3 +73,51 @@ pub fn snapshots() -> insta::Settings {
     s.set_prepend_module_to_snapshot(false);
     s
 }
+
+/// A loopback emulator served in-process (for `--target URL`), on its own runtime, with its
+/// clock fixed at [`NOW`].
+pub struct Live {
+    /// The running server (dropped before the runtime).
+    pub running: accord::emulator::RunningEmulator,
+    /// The runtime serving it; also runs the tests' own HTTP calls.
+    pub rt: tokio::runtime::Runtime,
+}
+
+impl Live {
+    /// Serves the seed file `rel` (relative to the crate root, e.g. `policies/lab/live.yaml`).
+    pub fn from_seed_file(rel: &str) -> Live {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+        let text = std::fs::read_to_string(path).expect("seed file");
+        Live::from_seed(accord::emulator::Seed::from_yaml_str(&text).expect("seed"))
+    }
+
+    /// Serves `seed`.
+    pub fn from_seed(seed: accord::emulator::Seed) -> Live {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let now = NOW.parse().unwrap();
+        let emulator = accord::emulator::Emulator::new_at(seed, now);
+        let running = rt
+            .block_on(accord::emulator::spawn(emulator))
+            .expect("spawn emulator");
+        Live { running, rt }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.running.base_url
+    }
+
+    /// The emulator being served.
+    pub fn emulator(&self) -> &accord::emulator::Emulator {
+        &self.running.emulator
+    }
+
+    /// The emulator's state (`GET /_emulator/state`).
+    pub fn state(&self) -> serde_json::Value {
+        self.emulator().snapshot()
+    }
+}
