@@ -1,0 +1,129 @@
+//! Drift finds out-of-band changes made through the services' real APIs, in every format, and only reads.
+
+mod common;
+
+use common::{Live, run, workspace};
+use serde_json::{Value, json};
+
+const CLIENT_ID: &str = "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
+const SECRET: &str = "demo-secret-not-for-production";
+const ENDPOINT: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
+const LAB_MEMBERS: &str = "7b2a0d1f-9e3c-4f4b-8a5d-6c7e8f9a0b1c";
+const ALICE: &str = "8f3e2a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
+const CAROL: &str = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
+
+/// Out of band, as a person with the web app would: carol gets `r` on `/extra/`, and alice
+/// becomes a manager of lab-members.
+async fn change_out_of_band(base: &str) {
+    let http = reqwest::Client::new();
+    let tokens: Value = http
+        .post(format!("{base}/auth/v2/oauth2/token"))
+        .basic_auth(CLIENT_ID, Some(SECRET))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            (
+                "scope",
+                "urn:globus:auth:scope:groups.api.globus.org:all urn:globus:auth:scope:transfer.api.globus.org:all",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let groups = tokens["access_token"].as_str().unwrap();
+    assert_eq!(tokens["resource_server"], "groups.api.globus.org");
+    let transfer = tokens["other_tokens"][0]["access_token"].as_str().unwrap();
+    let rule = http
+        .post(format!("{base}/transfer/v0.10/endpoint/{ENDPOINT}/access"))
+        .bearer_auth(transfer)
+        .json(&json!({"DATA_TYPE": "access", "principal_type": "identity",
+                      "principal": CAROL, "path": "/extra/", "permissions": "r"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.status(), 201, "{}", rule.text().await.unwrap());
+    let role = http
+        .post(format!("{base}/groups/v2/groups/{LAB_MEMBERS}"))
+        .bearer_auth(groups)
+        .json(&json!({"change_role": [{"identity_id": ALICE, "role": "manager"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(role.status(), 200);
+    let body: Value = role.json().await.unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
+#[test]
+fn drift_names_out_of_band_changes_in_every_format_and_only_reads() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let (_tmp, ws) = workspace("policies/lab");
+    let dir = ws.to_str().unwrap();
+    let url = live.url();
+    let (code, out, err) = run(&["apply", dir, "--target", url, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, _) = run(&["drift", dir, "--target", url]);
+    assert_eq!(code, 0, "no drift right after apply:\n{out}");
+
+    live.rt.block_on(change_out_of_band(url));
+    live.emulator().clear_request_log();
+
+    let (code, text, err) = run(&["drift", dir, "--target", url]);
+    assert_eq!(code, 2, "{text}\n{err}");
+    for needle in [
+        "live, not in policy (1)",
+        "transfer.acl e56c36e4… /extra/ carol@uni.edu (r)",
+        "differs from policy (1)",
+        "globus.member lab-members / alice",
+        r#"role: live "manager" → policy "member""#,
+        "Drift: 2 object(s)",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in:\n{text}");
+    }
+
+    let (code, md, _) = run(&["drift", dir, "--target", url, "--format", "markdown"]);
+    assert_eq!(code, 2);
+    for needle in [
+        "| live, not in policy | `transfer.acl e56c36e4… /extra/ carol@uni.edu (r)` |",
+        "| differs from policy | `globus.member lab-members / alice",
+        "**2 object(s) drifted.**",
+    ] {
+        assert!(md.contains(needle), "missing `{needle}` in:\n{md}");
+    }
+
+    let (code, js, _) = run(&["drift", dir, "--target", url, "--format", "json"]);
+    assert_eq!(code, 2);
+    let doc: Value = serde_json::from_str(&js).expect("drift JSON parses");
+    let items = doc["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2, "{doc:#}");
+    let acl = format!(r#"transfer.acl["{ENDPOINT}"]["/extra/"]["identity:{CAROL}"]"#);
+    let member = format!(r#"globus.member["lab-members"]["identity:{ALICE}"]"#);
+    let find = |address: &str| {
+        items
+            .iter()
+            .find(|i| i["address"] == address)
+            .unwrap_or_else(|| panic!("{address} not in {doc:#}"))
+    };
+    assert_eq!(find(&acl)["drift"], "undeclared");
+    let m = find(&member);
+    assert_eq!(m["drift"], "differs");
+    assert_eq!(
+        m["fields"],
+        json!([{"name": "role", "before": "manager", "after": "member"}])
+    );
+
+    // Drift is read-only: besides Auth's token and introspection POSTs (reads), only GETs.
+    let log = live.emulator().request_log();
+    assert!(log.len() > 3, "the drift runs read the services: {log:?}");
+    let writes: Vec<_> = log
+        .iter()
+        .filter(|r| {
+            r.is_write()
+                && r.path != "/auth/v2/oauth2/token"
+                && r.path != "/auth/v2/oauth2/token/introspect"
+        })
+        .collect();
+    assert!(writes.is_empty(), "drift wrote: {writes:?}");
+}
