@@ -52,8 +52,10 @@ fn a_failed_write_stops_new_work_and_a_rerun_converges() {
     let url = live.url();
     // A refusal (400 is never retried) of the first ACL rule created.
     live.emulator()
-        .add_faults(rules(json!([{"service": "transfer", "error_rate": 1.0, "status": 400,
-            "path_contains": "/access", "method": "POST", "count": 1}])))
+        .add_faults(rules(
+            json!([{"service": "transfer", "error_rate": 1.0, "status": 400,
+            "path_contains": "/access", "method": "POST", "count": 1}]),
+        ))
         .unwrap();
     let (code, out, err) = run(&["apply", dir, "--target", url, "--auto-approve"]);
     assert_eq!(code, 1, "{out}\n{err}");
@@ -90,8 +92,10 @@ fn a_create_that_failed_with_500_is_read_again_before_it_is_resent() {
     let dir = ws.to_str().unwrap();
     let url = live.url();
     live.emulator()
-        .add_faults(rules(json!([{"service": "transfer", "error_rate": 1.0, "status": 500,
-            "path_contains": "/access", "method": "POST", "count": 1}])))
+        .add_faults(rules(
+            json!([{"service": "transfer", "error_rate": 1.0, "status": 500,
+            "path_contains": "/access", "method": "POST", "count": 1}]),
+        ))
         .unwrap();
     live.emulator().clear_request_log();
     let (code, out, err) = run(&["apply", dir, "--target", url, "--auto-approve"]);
@@ -102,8 +106,16 @@ fn a_create_that_failed_with_500_is_read_again_before_it_is_resent() {
         .collect();
     // Two rules to create: one failed with 500, each created exactly once.
     let statuses: Vec<u16> = creates.iter().map(|&i| log[i].status).collect();
-    assert_eq!(statuses.iter().filter(|&&s| s == 500).count(), 1, "{log:#?}");
-    assert_eq!(statuses.iter().filter(|&&s| s == 201).count(), 2, "{log:#?}");
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 500).count(),
+        1,
+        "{log:#?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 201).count(),
+        2,
+        "{log:#?}"
+    );
     let failed = creates[statuses.iter().position(|&s| s == 500).unwrap()];
     let last = *creates.last().unwrap();
     assert!(failed < last, "the failed create was resent: {log:#?}");
@@ -125,8 +137,10 @@ fn random_503s_and_429s_are_retried_without_duplicates() {
     let dir = ws.to_str().unwrap();
     let url = live.url();
     live.emulator()
-        .add_faults(rules(json!([{"service": "all", "error_rate": 0.05, "status": 503,
-            "rate_limit": 0.05, "retry_after": 1, "seed": 7}])))
+        .add_faults(rules(
+            json!([{"service": "all", "error_rate": 0.05, "status": 503,
+            "rate_limit": 0.05, "retry_after": 1, "seed": 7}]),
+        ))
         .unwrap();
     let (mut code, mut out, mut err) = run(&["apply", dir, "--target", url, "--auto-approve"]);
     if code != 0 {
@@ -136,16 +150,14 @@ fn random_503s_and_429s_are_retried_without_duplicates() {
     assert_eq!(code, 0, "{out}\n{err}");
     let (code, out, err) = run(&["plan", dir, "--target", url, "--detailed-exitcode"]);
     assert_eq!(code, 0, "converged:\n{out}\n{err}");
-    let injected: u64 = live
-        .rt
-        .block_on(async {
-            reqwest::get(format!("{url}/_emulator/faults"))
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        })["rules"][0]["injected"]
+    let injected: u64 = live.rt.block_on(async {
+        reqwest::get(format!("{url}/_emulator/faults"))
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    })["rules"][0]["injected"]
         .as_u64()
         .unwrap();
     assert!(injected > 0, "faults were injected");
@@ -159,5 +171,9 @@ fn random_503s_and_429s_are_retried_without_duplicates() {
     });
     assert_no_duplicates(&state);
     let groups = state["groups"].as_object().unwrap();
-    assert_eq!(groups.len(), 3, "lab-admins, lab-members and the new lab-readers");
+    assert_eq!(
+        groups.len(),
+        3,
+        "lab-admins, lab-members and the new lab-readers"
+    );
 }

@@ -518,6 +518,17 @@ mod tests {
     }
 
     #[test]
+    fn member_expiry_is_not_compared_with_live() {
+        // Groups stores no expiry: a declared future expiry must not be a perpetual change.
+        let (d, l) = setup(
+            vec![member("lab", 1, "member").with("expires", "2027-06-30T00:00:00Z")],
+            vec![member("lab", 1, "member")],
+        );
+        let out = diff(&d, &l, &DiffContext::default());
+        assert!(out.changes.is_empty(), "{:?}", out.changes);
+    }
+
+    #[test]
     fn demotion_is_a_revocation() {
         let (d, l) = setup(
             vec![member("lab", 1, "member"), member("lab", 2, "admin")],

@@ -78,7 +78,7 @@ const fn access(name: &'static str, order: &'static [&'static str]) -> FieldSpec
     }
 }
 
-/// Expiry is a managed field on every grant kind.
+/// Expiry is a managed field on grant kinds whose service stores it.
 const EXPIRES: FieldSpec = field("expires", FieldMode::Managed);
 
 impl Kind {
@@ -183,7 +183,9 @@ impl Kind {
                     access("role", &["member", "manager", "admin"]),
                     field("status", Computed),
                     field("username", Computed),
-                    EXPIRES,
+                    // Groups has no membership expiry: accord enforces it by revoking, so
+                    // a live membership never carries it and it must not be diffed.
+                    field("expires", WriteOnly),
                 ];
                 F
             }
