@@ -90,7 +90,23 @@ pub async fn desired(
         .iter()
         .filter_map(|p| resolved.get(&p.value).cloned())
         .collect();
-    Ok((state::compile(&ws.policy, &resolved, now)?, protect))
+    // Resolution and compilation problems are reported together.
+    let mut problems = resolved.problems.clone();
+    match state::compile(&ws.policy, &resolved, now) {
+        Ok(desired) if problems.is_empty() => Ok((desired, protect)),
+        Ok(_) => Err(Problems(problems).into()),
+        Err(Problems(more)) => {
+            problems.extend(more);
+            problems.sort_by(|a, b| {
+                (&a.origin.path, a.origin.line, a.origin.column).cmp(&(
+                    &b.origin.path,
+                    b.origin.line,
+                    b.origin.column,
+                ))
+            });
+            Err(Problems(problems).into())
+        }
+    }
 }
 
 /// Reads the live state of what the desired state names.

@@ -108,6 +108,8 @@ impl Compiler<'_> {
     fn principal(&mut self, r: &Located<PrincipalRef>) -> Option<Principal> {
         match self.resolved.get(&r.value) {
             Some(p) => Some(p.clone()),
+            // Resolution already reported it, citing every use.
+            None if self.resolved.failed.contains(&r.value) => None,
             None => {
                 self.problems.push(Problem::at(
                     &r.origin,

@@ -17,6 +17,10 @@ pub struct Resolved {
     principals: BTreeMap<PrincipalRef, Principal>,
     /// Display names: the alias when the policy has one, else the username.
     pub labels: BTreeMap<Principal, String>,
+    /// Every reference that did not resolve, each reported once in `problems`.
+    pub failed: BTreeSet<PrincipalRef>,
+    /// What went wrong (unknown usernames, identities, aliases), citing every use.
+    pub problems: Vec<Problem>,
 }
 
 impl Resolved {
@@ -29,7 +33,7 @@ impl Resolved {
     pub fn from_pairs(pairs: impl IntoIterator<Item = (PrincipalRef, Principal)>) -> Self {
         Resolved {
             principals: pairs.into_iter().collect(),
-            labels: BTreeMap::new(),
+            ..Resolved::default()
         }
     }
 
@@ -68,6 +72,8 @@ pub fn principal_uses(policy: &Policy) -> BTreeMap<PrincipalRef, Vec<Origin>> {
 }
 
 /// Resolves every principal the policy (and `extra`, e.g. `safety.protect`) names.
+/// Policy problems do not stop resolution: they are collected in `Resolved::problems`, so
+/// that compilation can add its own and everything is reported together.
 pub async fn resolve(
     policy: &Policy,
     extra: &[Located<PrincipalRef>],
@@ -204,11 +210,13 @@ pub async fn resolve(
         }
         resolved.principals.insert(r.clone(), principal);
     }
-    if problems.is_empty() {
-        Ok(resolved)
-    } else {
-        Err(Problems(problems).into())
-    }
+    resolved.failed = uses
+        .keys()
+        .filter(|r| !resolved.principals.contains_key(*r))
+        .cloned()
+        .collect();
+    resolved.problems = problems;
+    Ok(resolved)
 }
 
 /// One problem at the first use, citing every other use.
