@@ -278,6 +278,7 @@ mod tests {
                 description: "t".into(),
             },
             workspace_digest: String::new(),
+            live_checks: Default::default(),
             now: chrono::Utc::now(),
             changes,
             steps,

@@ -577,15 +577,22 @@ impl Ctx<'_> {
             let _ = conn.finish().await;
             return fail(e);
         }
-        let exit = match engine::desired(&ws, &conn.session, plan.now).await {
-            Ok((desired, _)) => {
-                match engine::ids_for(&plan, &conn.session, desired.lookups).await {
-                    Ok(ids) => {
-                        let report = self.run_apply(&plan, &conn, &ids).await;
-                        self.report(&plan, &report)
-                    }
-                    Err(e) => self.engine_error(&ws, e),
+        // The plan is the approval for exactly what it saw: re-read it and refuse on any change.
+        let exit = match engine::recheck(&plan, &ws, &conn.session).await {
+            Ok((differences, _)) if !differences.is_empty() => {
+                eprintln!(
+                    "error: the live state changed since {} was made; nothing was applied:",
+                    path.display()
+                );
+                for d in &differences {
+                    eprintln!("  - {d}");
                 }
+                eprintln!("Make a new plan (accord plan --out FILE) and review it.");
+                Exit::Error
+            }
+            Ok((_, ids)) => {
+                let report = self.run_apply(&plan, &conn, &ids).await;
+                self.report(&plan, &report)
             }
             Err(e) => self.engine_error(&ws, e),
         };

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::change::{Action, Change, Direction};
 use super::diff::Diff;
-use super::model::{AccessSummary, FORMAT_VERSION, Plan, TargetInfo};
+use super::model::{AccessSummary, FORMAT_VERSION, LiveChecks, Plan, TargetInfo};
 use super::order::{Cycle, order};
 use super::rails::{Limits, check};
 use crate::state::{Address, Kind, Principal};
@@ -24,6 +24,8 @@ pub struct PlanInputs<'a> {
     pub prevent_destroy: &'a BTreeSet<Address>,
     /// The providers' batch keys.
     pub batch_key: &'a dyn Fn(&Change) -> Option<String>,
+    /// Fingerprints of what was read live (the absent addresses are added here).
+    pub live_checks: LiveChecks,
 }
 
 /// Builds the plan from a diff.
@@ -40,6 +42,14 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
         format_version: FORMAT_VERSION,
         target: inputs.target,
         workspace_digest: inputs.workspace_digest,
+        live_checks: LiveChecks {
+            absent: changes
+                .iter()
+                .filter(|c| c.action == Action::Create)
+                .map(|c| c.address.clone())
+                .collect(),
+            ..inputs.live_checks
+        },
         now: inputs.now,
         changes,
         steps,

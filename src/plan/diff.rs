@@ -61,7 +61,7 @@ pub fn principal_of(address: &Address) -> Option<Principal> {
 }
 
 /// Which container an object belongs to, among the desired containers.
-fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'a Container> {
+pub fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'a Container> {
     containers.iter().find(|c| {
         c.address.kind == address.kind && address.keys.starts_with(&c.address.keys)
             || (c.address.kind == Kind::GlobusGroup
@@ -71,7 +71,7 @@ fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'
 }
 
 /// Whether `path` lies under one of `manage_paths` (all paths when empty).
-fn managed_path(container: &Container, address: &Address) -> bool {
+pub fn managed_path(container: &Container, address: &Address) -> bool {
     if container.manage_paths.is_empty() || address.kind != Kind::TransferAcl {
         return true;
     }

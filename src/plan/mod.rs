@@ -7,7 +7,8 @@ pub mod render;
 
 pub use change::{Action, Change, Direction, FieldChange};
 pub use model::{
-    AccessSummary, Blocked, FORMAT_VERSION, Kept, Pending, Plan, Step, TargetInfo, Violation,
+    AccessSummary, Blocked, FORMAT_VERSION, Kept, LiveChecks, Pending, Plan, Step, TargetInfo,
+    Violation,
 };
 pub mod build;
 pub mod diff;

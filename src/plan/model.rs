@@ -79,6 +79,21 @@ pub struct Violation {
     pub address: Option<Address>,
 }
 
+/// What a plan read live, so that applying it later can refuse if anything changed since.
+///
+/// Terraform's stale-plan check compares only its own state file, so an out-of-band change
+/// slips through; this records the live objects themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LiveChecks {
+    /// A fingerprint of every live object inside an authoritative container (and of every
+    /// managed top-level object), by address.
+    pub objects: std::collections::BTreeMap<Address, String>,
+    /// The authoritative containers whose listings were read.
+    pub containers: Vec<Address>,
+    /// Addresses the plan creates: they were absent.
+    pub absent: Vec<Address>,
+}
+
 /// Counts of direct access changes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AccessSummary {
@@ -99,6 +114,9 @@ pub struct Plan {
     pub target: TargetInfo,
     /// Digest of every workspace file it was made from.
     pub workspace_digest: String,
+    /// What the plan saw live, re-checked before a saved plan is applied.
+    #[serde(default)]
+    pub live_checks: LiveChecks,
     /// The clock used for expiry.
     pub now: DateTime<Utc>,
     /// Changes, in a valid apply order.

@@ -570,6 +570,7 @@ mod tests {
                 description: "t".into(),
             },
             workspace_digest: String::new(),
+            live_checks: Default::default(),
             now: chrono::DateTime::UNIX_EPOCH,
             changes: vec![c],
             steps: Vec::new(),
