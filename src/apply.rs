@@ -286,6 +286,7 @@ mod tests {
             pending: vec![],
             violations: vec![],
             access: Default::default(),
+            access_delta: Default::default(),
         }
     }
 

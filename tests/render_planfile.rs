@@ -105,6 +105,7 @@ fn plan() -> Plan {
             grants: vec!["alice r /disthome/alice/".into()],
             ..AccessSummary::default()
         },
+        access_delta: Default::default(),
     }
 }
 

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use accord::plan::render::{self, RenderOptions};
 use accord::plan::{
-    AccessSummary, Action, Blocked, Change, Direction, FORMAT_VERSION, FieldChange, Kept, Pending,
-    Plan, Step, TargetInfo, Violation,
+    AccessDelta, AccessSummary, Action, Blocked, Change, Direction, FORMAT_VERSION, FieldChange,
+    Kept, Pending, Plan, Step, TargetInfo, Violation,
 };
 use accord::state::{Address, Kind, Object, Provenance};
 use serde_json::{Value, json};
@@ -57,6 +57,7 @@ fn empty_plan() -> Plan {
         pending: Vec::new(),
         violations: Vec::new(),
         access: AccessSummary::default(),
+        access_delta: AccessDelta::default(),
     }
 }
 
