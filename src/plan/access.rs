@@ -26,7 +26,7 @@
 //! replaces put the desired object, updates lay the desired fields over the live object
 //! (keeping computed ones such as a membership's status), deletes remove it, and deleting a
 //! group removes its memberships. The kinds that carry access and what they mean are all
-//! in [`direct_grant`]; the rest of the module is kind-agnostic.
+//! in `direct_grant`; the rest of the module is kind-agnostic.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
