@@ -287,6 +287,7 @@ mod tests {
             pending: vec![],
             violations: vec![],
             access: Default::default(),
+            access_delta: Default::default(),
         }
     }
 

@@ -1,8 +1,9 @@
-//! Assembling a plan: diff → order → rails → access summary.
+//! Assembling a plan: diff → order → rails → access summary and effective-access delta.
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
+use super::access::delta;
 use super::change::{Action, Change, Direction};
 use super::diff::Diff;
 use super::model::{AccessSummary, FORMAT_VERSION, LiveChecks, Plan, TargetInfo};
@@ -38,6 +39,7 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
     );
     let (changes, steps) = order(diff.changes, inputs.batch_key)?;
     let access = access_summary(&changes);
+    let access_delta = delta(&diff.live, &changes, &diff.labels, inputs.now);
     Ok(Plan {
         format_version: FORMAT_VERSION,
         target: inputs.target,
@@ -58,6 +60,7 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
         pending: diff.pending,
         violations,
         access,
+        access_delta,
     })
 }
 

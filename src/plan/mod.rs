@@ -1,10 +1,12 @@
 //! Diff, ordering, safety rails, rendering and saved plan files.
 
+pub mod access;
 pub mod change;
 pub mod model;
 pub mod planfile;
 pub mod render;
 
+pub use access::{AccessDelta, AccessEntry, Escalation, Resource};
 pub use change::{Action, Change, Direction, FieldChange};
 pub use model::{
     AccessSummary, Blocked, FORMAT_VERSION, Kept, LiveChecks, Pending, Plan, Step, TargetInfo,

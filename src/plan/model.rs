@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::access::AccessDelta;
 use super::change::Change;
 use crate::state::{Address, Provenance};
 
@@ -137,6 +138,10 @@ pub struct Plan {
     pub violations: Vec<Violation>,
     /// Direct access changes.
     pub access: AccessSummary,
+    /// Who gains and who loses effective access, through managed groups included.
+    /// Absent from plans saved before it existed: read as empty.
+    #[serde(default)]
+    pub access_delta: AccessDelta,
 }
 
 impl Plan {

@@ -5,7 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::{Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, entry_label, redact};
+use super::{
+    Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, delta_lines, entry_label,
+    redact,
+};
 use crate::plan::model::Plan;
 
 /// Escapes text for use outside code spans (list items, table cells).
@@ -107,6 +110,33 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
                 code(&l.note)
             };
             let _ = writeln!(out, "| {mark}{} | {object} | {note} |", code(l.sign));
+        }
+    }
+
+    if !plan.access_delta.is_empty() {
+        out.push_str("\n#### Who gains and loses access\n\n");
+        out.push_str(
+            "Effective access, through managed groups included; escalations are marked ⚠️.\n\n",
+        );
+        out.push_str("| | Who | Access | On | Via | Escalation |\n|:-:|---|---|---|---|---|\n");
+        let (lines, hidden) = delta_lines(&plan.access_delta, opts.verbose);
+        for l in &lines {
+            let escalation = l
+                .escalation
+                .map(|e| format!("⚠️ {}", escape(&e.to_string())))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {escalation} |",
+                code(l.sign),
+                escape(&l.who),
+                code(&l.levels),
+                code(&l.resource),
+                escape(&l.via),
+            );
+        }
+        if hidden > 0 {
+            let _ = writeln!(out, "\n… and {hidden} more.");
         }
     }
 

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    ChangeLine, Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, entry_label,
-    redact,
+    ChangeLine, Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, delta_lines,
+    entry_label, redact,
 };
 use crate::plan::change::Action;
 use crate::plan::model::Plan;
@@ -98,6 +98,36 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
             for d in &line.details {
                 let _ = writeln!(out, "      {d}");
             }
+        }
+    }
+
+    // What the changes mean for people, right under the changes that cause it.
+    if !plan.access_delta.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("Effective access:", BOLD, color));
+        let (lines, hidden) = delta_lines(&plan.access_delta, opts.verbose);
+        let rows: Vec<(String, String)> = lines
+            .iter()
+            .map(|l| {
+                let note = l
+                    .escalation
+                    .map(|e| format!("⚠ escalation: {e}"))
+                    .unwrap_or_default();
+                (format!("  {} {}", l.sign, l.sentence), note)
+            })
+            .collect();
+        for (line, (_, note, pad)) in lines.iter().zip(aligned(&rows)) {
+            let tint = if line.gain { GREEN } else { RED };
+            let _ = writeln!(
+                out,
+                "  {} {}{:pad$}{}",
+                paint(line.sign, tint, color),
+                line.sentence,
+                "",
+                paint(&note, YELLOW, color)
+            );
+        }
+        if hidden > 0 {
+            let _ = writeln!(out, "  … and {hidden} more");
         }
     }
 
