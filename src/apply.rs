@@ -286,6 +286,8 @@ mod tests {
             blocked: vec![],
             pending: vec![],
             violations: vec![],
+            expiring: Vec::new(),
+            expiring_window: None,
             access: Default::default(),
             access_delta: Default::default(),
         }

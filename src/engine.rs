@@ -38,6 +38,8 @@ pub struct PlanOptions {
     pub only_expired: bool,
     /// `--allow-deletes N` for this run.
     pub allow_deletes: Option<u32>,
+    /// `--expiring-within`: list grants expiring within this window (and the window as written).
+    pub expiring_within: Option<(chrono::Duration, String)>,
 }
 
 /// Why a run stopped before or while planning.
@@ -200,7 +202,44 @@ pub async fn plan(
             live_checks: live_checks(&desired, &live),
         },
     )?;
+    let mut plan = plan;
+    if let Some((window, written)) = &opts.expiring_within {
+        plan.expiring = expiring(&desired, now, now + *window);
+        plan.expiring_window = Some(written.clone());
+    }
     Ok(Planned { plan, ids, live })
+}
+
+/// Desired grants whose `expires` falls in `(now, until]`, soonest first.
+fn expiring(desired: &Desired, now: DateTime<Utc>, until: DateTime<Utc>) -> Vec<plan::Expiring> {
+    let mut out: Vec<plan::Expiring> = desired
+        .state
+        .objects
+        .values()
+        .filter(|o| o.address.kind.grants_access())
+        .filter_map(|o| {
+            let expires = o.str_attr("expires")?.parse::<DateTime<Utc>>().ok()?;
+            (expires > now && expires <= until).then(|| {
+                let who = plan::diff::principal_of(&o.address)
+                    .map(|p| {
+                        desired
+                            .labels
+                            .get(&p)
+                            .cloned()
+                            .unwrap_or_else(|| p.to_string())
+                    })
+                    .unwrap_or_default();
+                plan::Expiring {
+                    address: o.address.clone(),
+                    label: who,
+                    expires,
+                    provenance: o.provenance.clone(),
+                }
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.expires, &a.address).cmp(&(b.expires, &b.address)));
+    out
 }
 
 /// Applies `--only` and `--only-expired`.

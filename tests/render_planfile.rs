@@ -102,6 +102,8 @@ fn plan() -> Plan {
         blocked: vec![],
         pending: vec![],
         violations: vec![],
+        expiring: Vec::new(),
+        expiring_window: None,
         access: AccessSummary {
             grants: vec!["alice r /disthome/alice/".into()],
             ..AccessSummary::default()

@@ -57,6 +57,8 @@ fn empty_plan() -> Plan {
         blocked: Vec::new(),
         pending: Vec::new(),
         violations: Vec::new(),
+        expiring: Vec::new(),
+        expiring_window: None,
         access: AccessSummary::default(),
         access_delta: AccessDelta::default(),
     }

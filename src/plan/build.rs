@@ -59,6 +59,8 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
         blocked: diff.blocked,
         pending: diff.pending,
         violations,
+        expiring: Vec::new(),
+        expiring_window: None,
         access,
         access_delta,
     })

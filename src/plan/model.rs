@@ -68,6 +68,19 @@ pub struct Pending {
     pub status: String,
 }
 
+/// A grant whose `expires` falls within the window asked for (`--expiring-within`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Expiring {
+    /// The grant.
+    pub address: Address,
+    /// For people: who and what.
+    pub label: String,
+    /// When it expires.
+    pub expires: DateTime<Utc>,
+    /// The policy line.
+    pub provenance: Option<Provenance>,
+}
+
 /// A safety rail the plan breaks: the plan is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Violation {
@@ -133,6 +146,12 @@ pub struct Plan {
     /// Memberships pending on the service.
     #[serde(default)]
     pub pending: Vec<Pending>,
+    /// Grants expiring within `expiring_window` (asked for with `--expiring-within`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expiring: Vec<Expiring>,
+    /// The window of `expiring`, as written (`7d`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiring_window: Option<String>,
     /// Rails broken: a plan with violations is refused.
     #[serde(default)]
     pub violations: Vec<Violation>,

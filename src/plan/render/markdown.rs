@@ -166,6 +166,24 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
             out.push('\n');
         }
     }
+    if let Some(window) = &plan.expiring_window {
+        let _ = writeln!(out, "\n#### Expiring within {}\n", escape(window));
+        if plan.expiring.is_empty() {
+            out.push_str("No grant expires in this window.\n");
+        }
+        for e in &plan.expiring {
+            let _ = write!(
+                out,
+                "- {}: expires {}",
+                code(&entry_label(&e.address, &e.label)),
+                crate::state::timestamp(&e.expires)
+            );
+            if let Some(p) = &e.provenance {
+                let _ = write!(out, " ({})", code(&p.to_string()));
+            }
+            out.push('\n');
+        }
+    }
     if !plan.pending.is_empty() {
         out.push_str("\n#### Pending memberships\n\n");
         for p in &plan.pending {

@@ -671,6 +671,8 @@ mod tests {
             blocked: Vec::new(),
             pending: Vec::new(),
             violations: Vec::new(),
+            expiring: Vec::new(),
+            expiring_window: None,
             access: AccessSummary::default(),
             access_delta: Default::default(),
         };

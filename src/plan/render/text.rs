@@ -160,6 +160,26 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
             .collect();
         write_rows(&mut out, &rows);
     }
+    if let Some(window) = &plan.expiring_window {
+        let title = format!("Expiring within {window}:");
+        let _ = writeln!(out, "\n{}", paint(&title, BOLD, color));
+        if plan.expiring.is_empty() {
+            let _ = writeln!(out, "  none");
+        }
+        let rows: Vec<_> = plan
+            .expiring
+            .iter()
+            .map(|e| {
+                let when = crate::state::timestamp(&e.expires);
+                let note = match &e.provenance {
+                    Some(p) => format!("expires {when} ({p})"),
+                    None => format!("expires {when}"),
+                };
+                (format!("  {}", entry_label(&e.address, &e.label)), note)
+            })
+            .collect();
+        write_rows(&mut out, &rows);
+    }
     if !plan.pending.is_empty() {
         let _ = writeln!(out, "\n{}", paint("Pending memberships:", BOLD, color));
         let rows: Vec<_> = plan
