@@ -62,7 +62,9 @@ impl std::fmt::Display for GroupRef {
 /// Parses an `--endpoint` value: collections and endpoints are named by UUID only.
 pub fn parse_endpoint(s: &str) -> Result<Uuid, String> {
     Uuid::parse_str(s.trim()).map_err(|_| {
-        format!("`{s}` is not a collection or endpoint UUID (e.g. e56c36e4-1063-11e6-a747-22000bf2d559)")
+        format!(
+            "`{s}` is not a collection or endpoint UUID (e.g. e56c36e4-1063-11e6-a747-22000bf2d559)"
+        )
     })
 }
 
@@ -92,7 +94,7 @@ pub enum ImportError {
         source: std::io::Error,
     },
     /// Groups or endpoints that could not be found.
-    #[error("not found: {}", .0.join("; "))]
+    #[error("not found:\n  {}", .0.join("\n  "))]
     NotFound(Vec<String>),
     /// Two imported groups have the same live name; policy names must be unique.
     #[error(
@@ -201,10 +203,11 @@ pub async fn read(
     }
     for g in &request.groups {
         if let GroupRef::Id(_) = g {
-            // One read per pin, so that every missing id is reported, not just the first.
+            // One read per pin, so that every missing id is reported, not just the first; a
+            // pin that does not exist is then simply absent from `live`, like a missing name.
             match session.registry.read(&group_scope(&[g])).await {
                 Ok(r) => merge(&mut live, r),
-                Err(ProviderError::NotFound(m)) => missing.push(m),
+                Err(ProviderError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
         }
@@ -214,11 +217,16 @@ pub async fn read(
     let mut seen_ids = BTreeSet::new();
     for g in &request.groups {
         let key = g.to_string();
-        let Some(group) = live.state.get(&Address::new(Kind::GlobusGroup, [key.clone()])) else {
-            if let GroupRef::Name(n) = g
-                && !names_failed
-            {
-                missing.push(format!("group `{n}` is not among your groups"));
+        let Some(group) = live
+            .state
+            .get(&Address::new(Kind::GlobusGroup, [key.clone()]))
+        else {
+            match g {
+                GroupRef::Id(id) => missing.push(format!("group {id} does not exist")),
+                GroupRef::Name(n) if !names_failed => {
+                    missing.push(format!("group `{n}` is not among your groups"));
+                }
+                GroupRef::Name(_) => {}
             }
             continue;
         };
@@ -275,6 +283,9 @@ pub async fn read(
         }
     }
     if !missing.is_empty() {
+        // A group or endpoint named twice is reported once.
+        let mut seen = BTreeSet::new();
+        missing.retain(|m| seen.insert(m.clone()));
         return Err(ImportError::NotFound(missing));
     }
 
@@ -470,26 +481,38 @@ fn slug(s: &str) -> String {
     out.trim_matches(|c| c == '-' || c == '.').to_string()
 }
 
-/// A string as a YAML scalar: plain when it surely reads back as the same string (in block
-/// and flow context), else double-quoted with JSON escapes, which YAML reads alike.
+/// A string as a YAML scalar in flow context (inside `{ }` or `[ ]`): plain when it surely
+/// reads back as the same string, else double-quoted with JSON escapes, which YAML reads alike.
 fn scalar(s: &str) -> String {
+    quoted_unless_plain(s, "")
+}
+
+/// A string as a YAML scalar in block context (a mapping value on its own line), where plain
+/// text may also hold spaces and a few punctuation marks: descriptions stay readable.
+fn block_scalar(s: &str) -> String {
+    quoted_unless_plain(s, " ,'()!?&*%;=")
+}
+
+fn quoted_unless_plain(s: &str, extra: &str) -> String {
     const KEYWORDS: &[&str] = &[
         "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "nan", "inf", "-inf",
         "+inf", ".nan", ".inf", "-.inf", "+.inf",
     ];
-    let plain = !s.is_empty()
-        && s.chars().next().is_some_and(|c| {
-            c.is_ascii_alphanumeric() || c == '_' || c == '/' || c == '.'
-        })
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./@+-:".contains(c))
-        && !s.ends_with(':')
+    let lower = s.to_ascii_lowercase();
+    let plain = s.chars().next().is_some_and(|c| {
+        c.is_ascii_alphanumeric() || c == '_' || c == '/' || c == '.'
+    }) && s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_./@+-:".contains(c) || extra.contains(c))
+        && !s.ends_with([':', ' '])
+        && !s.contains(": ")
+        && !s.contains(" #")
         && !s.contains("::")
-        && !KEYWORDS.contains(&s.to_ascii_lowercase().as_str())
+        && !KEYWORDS.contains(&lower.as_str())
         // Numbers, dates and sexagesimals in any YAML version.
         && !s.chars().all(|c| c.is_ascii_digit() || "+-._:".contains(c))
         && s.parse::<f64>().is_err()
-        && !["0x", "0o", "0b"].iter().any(|p| s.to_ascii_lowercase().starts_with(p));
+        && !["0x", "0o", "0b"].iter().any(|p| lower.starts_with(p));
     if plain {
         s.to_string()
     } else {
@@ -512,18 +535,30 @@ fn value(v: &Value) -> String {
 /// The schema comment editors read; the schemas are written beside the files.
 const SCHEMAS_DIR: &str = "schemas";
 
-fn header(out: &mut String, schema: &str, imported: &Imported, what: &str) {
+/// Where the import read from, for the header comments.
+fn source(target: &TargetInfo) -> String {
+    match target.kind.as_str() {
+        "globus" => format!("the Globus target `{}`", target.name),
+        "embedded" => format!("the embedded target `{}`", target.name),
+        _ => format!("the emulator at {}", target.name),
+    }
+}
+
+/// The first lines of every file: the schema editors read, and when and what was imported.
+fn header(out: &mut String, schema: &str, imported: &Imported, what: &[&str]) {
     let _ = writeln!(
         out,
         "# yaml-language-server: $schema={SCHEMAS_DIR}/{schema}"
     );
     let _ = writeln!(
         out,
-        "# Imported by `accord import` from {} at {}:",
-        imported.target.description,
+        "# Imported by `accord import` from {} at {}.",
+        source(&imported.target),
         imported.now.to_rfc3339_opts(SecondsFormat::Secs, true)
     );
-    let _ = writeln!(out, "# {what}.");
+    for line in what {
+        let _ = writeln!(out, "# {line}");
+    }
 }
 
 fn list<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
@@ -542,11 +577,14 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
 
     let mut accord = String::new();
-    let what = match (group_list.is_empty(), endpoint_list.is_empty()) {
-        (false, false) => format!("groups {group_list}; endpoints {endpoint_list}"),
-        (false, true) => format!("groups {group_list}"),
-        _ => format!("endpoints {endpoint_list}"),
-    };
+    let mut what = Vec::new();
+    if !group_list.is_empty() {
+        what.push(format!("Groups: {group_list}."));
+    }
+    if !endpoint_list.is_empty() {
+        what.push(format!("Endpoints: {endpoint_list}."));
+    }
+    let what: Vec<&str> = what.iter().map(String::as_str).collect();
     header(&mut accord, "accord.schema.json", imported, &what);
     accord.push_str("policies: [\"*.yaml\"]\n");
     accord.push_str(&targets(&imported.target));
@@ -558,7 +596,9 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
             &mut text,
             "policy.schema.json",
             imported,
-            "short names for the identities below; the comment is each identity's id",
+            &[
+                "Short names for the identities the other files name; each comment is the identity's id.",
+            ],
         );
         text.push_str("identities:\n");
         let by_alias: BTreeMap<&String, &Uuid> = aliases.iter().map(|(id, a)| (a, id)).collect();
@@ -579,17 +619,19 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
             &mut text,
             "policy.schema.json",
             imported,
-            &format!(
-                "groups {group_list}, pinned by id, with their active, invited and pending members \
-                 (accord's own admin membership is the service's, not written)"
-            ),
+            &[
+                &format!(
+                    "Groups {group_list}, pinned by id, with their active, invited and pending members."
+                ),
+                "accord's own admin membership is the service's (made on create), so it is not written.",
+            ],
         );
         text.push_str("groups:\n");
         for g in &imported.groups {
             let _ = writeln!(text, "  {}:", scalar(&g.name));
             let _ = writeln!(text, "    id: {}", g.id);
             if !g.description.is_empty() {
-                let _ = writeln!(text, "    description: {}", scalar(&g.description));
+                let _ = writeln!(text, "    description: {}", block_scalar(&g.description));
             }
             if !g.policies.is_empty() {
                 text.push_str("    policies:\n");
@@ -617,7 +659,10 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
             &mut text,
             "policy.schema.json",
             imported,
-            &format!("the ACL rules of {endpoint_list} (role-derived rules are the service's, not written)"),
+            &[
+                &format!("The ACL rules of {endpoint_list}."),
+                "Rules derived from collection roles are the service's, so they are not written.",
+            ],
         );
         text.push_str("endpoints:\n");
         for e in &imported.endpoints {
@@ -627,6 +672,7 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
                 continue;
             }
             text.push_str("    acl:\n");
+            // Flow mappings, one rule a line, as people write them.
             let mut rules: Vec<(String, &ImportedRule)> = e
                 .rules
                 .iter()
@@ -641,7 +687,7 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
             rules.sort_by(|a, b| (&a.1.path, &a.0).cmp(&(&b.1.path, &b.0)));
             for (principal, r) in rules {
                 let mut line = format!(
-                    "    - {{ principal: {}, path: {}, permissions: {}",
+                    "      - {{ principal: {}, path: {}, permissions: {}",
                     scalar(&principal),
                     scalar(&r.path),
                     scalar(&r.permissions)
@@ -657,7 +703,10 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
     }
 
     for (name, schema) in [
-        ("policy.schema.json", crate::policy::schema::policy_file_schema()),
+        (
+            "policy.schema.json",
+            crate::policy::schema::policy_file_schema(),
+        ),
         (
             "accord.schema.json",
             crate::policy::schema::workspace_file_schema(),
@@ -733,8 +782,9 @@ pub fn write(out: &Path, files: &[(PathBuf, String)]) -> Result<(), ImportError>
             std::fs::write(&path, text).map_err(io(&path))?;
         }
         if let Err(d) = crate::policy::load_workspace(&staging) {
-            let handler =
-                miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+            let handler = miette::GraphicalReportHandler::new_themed(
+                miette::GraphicalTheme::unicode_nocolor(),
+            );
             return Err(ImportError::Invalid(d.render(&handler)));
         }
         std::fs::create_dir_all(out).map_err(io(out))?;
@@ -767,7 +817,10 @@ mod tests {
             (id(4), "carol@uchicago.edu"),
             (id(5), "carol@uchicago.org"),
             (id(6), "Dave.Park@Example.COM"),
-            (id(7), "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e@clients.auth.globus.org"),
+            (
+                id(7),
+                "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e@clients.auth.globus.org",
+            ),
             (id(8), "public@uchicago.edu"),
         ]
         .into_iter()
@@ -781,10 +834,7 @@ mod tests {
         assert_eq!(a[&id(5)], "carol-uchicago-org");
         assert_eq!(a[&id(6)], "dave.park");
         // A local part that reads as a UUID or a special principal gets its domain.
-        assert_eq!(
-            a[&id(7)],
-            "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e-clients"
-        );
+        assert_eq!(a[&id(7)], "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e-clients");
         assert_eq!(a[&id(8)], "public-uchicago");
         for alias in a.values() {
             assert_eq!(alias_name_problem(alias), None, "{alias}");
@@ -838,16 +888,35 @@ mod tests {
             "ünïcode",
             "key: value",
             ".inf",
+            "Lab members",
+            "Read access, for (almost) everyone!",
+            "trailing ",
+            " leading",
+            "two  spaces",
+            "a # not a comment",
+            "&anchor",
+            "*alias",
+            "? key",
+            "!tag",
+            "%directive",
         ] {
-            let yaml = format!("k: {}\nl: [{}]\n", scalar(s), scalar(s));
+            let yaml = format!(
+                "k: {}\nl: [{}]\nb: {}\n",
+                scalar(s),
+                scalar(s),
+                block_scalar(s)
+            );
             let back: BTreeMap<String, Value> =
                 serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
             assert_eq!(back["k"], Value::from(s), "{yaml}");
             assert_eq!(back["l"], Value::from(vec![s]), "{yaml}");
+            assert_eq!(back["b"], Value::from(s), "{yaml}");
         }
         assert_eq!(scalar("alice"), "alice");
         assert_eq!(scalar("2026-12-31T00:00:00Z"), "2026-12-31T00:00:00Z");
         assert_eq!(scalar("true"), "\"true\"");
+        assert_eq!(block_scalar("Lab members"), "Lab members");
+        assert_eq!(scalar("Lab members"), "\"Lab members\"");
     }
 
     #[test]
@@ -863,6 +932,9 @@ mod tests {
         assert!(GroupRef::parse(" ").is_err());
         assert!(parse_endpoint("e56c36e4-1063-11e6-a747-22000bf2d559").is_ok());
         let e = parse_endpoint("lab-share").unwrap_err();
-        assert!(e.contains("`lab-share` is not a collection or endpoint UUID"), "{e}");
+        assert!(
+            e.contains("`lab-share` is not a collection or endpoint UUID"),
+            "{e}"
+        );
     }
 }
