@@ -536,6 +536,8 @@ impl Ctx<'_> {
             .is_some_and(|t| t.starts_with("http://") || t.starts_with("https://"));
         let ws = if is_url {
             None
+        } else if self.cli.target.is_none() && !Path::new("accord.yaml").exists() {
+            return fail(target::TargetError::NoTarget);
         } else {
             match self.load(None) {
                 Ok(ws) => Some(ws),
@@ -566,19 +568,25 @@ impl Ctx<'_> {
         if let Err(e) = import::write(out, &files) {
             return fail(e);
         }
-        let target = self
-            .cli
-            .target
-            .as_deref()
-            .map(|t| format!(" --target {t}"))
-            .unwrap_or_default();
         println!(
-            "Imported {} group(s) and {} endpoint(s) into {}. Planning it shows no change: accord plan {}{target}",
+            "Imported {} group(s) and {} endpoint(s) into {}.",
             imported.groups.len(),
             imported.endpoints.len(),
-            out.display(),
             out.display()
         );
+        // An embedded target's state stays with its own workspace: no command plans against it.
+        if imported.target.kind != "embedded" {
+            let target = self
+                .cli
+                .target
+                .as_deref()
+                .map(|t| format!(" --target {t}"))
+                .unwrap_or_default();
+            println!(
+                "Planning it shows no change: accord plan {}{target}",
+                out.display()
+            );
+        }
         Exit::Ok
     }
 

@@ -315,3 +315,17 @@ fn bad_identifiers_and_missing_endpoints_exit_1() {
     );
     assert!(!Path::new(out).exists());
 }
+
+#[test]
+fn without_a_target_or_workspace_import_asks_for_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let result = accord()
+        .current_dir(tmp.path())
+        .args(["import", "--group", "lab-admins", "--out", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(err.contains("no target: pass --target"), "{err}");
+    assert!(!tmp.path().join("x").exists());
+}
