@@ -121,6 +121,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Write a workspace from the live state of groups and endpoints (planning it shows no change).
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["group", "endpoint"])))]
+    Import {
+        /// A group to import, by id or by name among your groups (repeatable).
+        #[arg(long, value_name = "NAME|ID", value_parser = crate::import::GroupRef::parse)]
+        group: Vec<crate::import::GroupRef>,
+        /// A collection or endpoint whose ACL rules to import, by UUID (repeatable).
+        #[arg(long, value_name = "ID", value_parser = crate::import::parse_endpoint)]
+        endpoint: Vec<uuid::Uuid>,
+        /// The folder to write; it must be new or empty.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write the JSON Schemas (policy files, accord.yaml, plan JSON).
     Schema {
         /// Write into this folder instead of printing.
@@ -286,6 +299,11 @@ pub async fn run(cli: Cli) -> Exit {
         }
         Command::Show { planfile, format } => ctx.show(planfile, *format),
         Command::Drift { dir, format } => ctx.drift(dir.as_deref(), *format).await,
+        Command::Import {
+            group,
+            endpoint,
+            out,
+        } => ctx.import(group, endpoint, out).await,
         Command::Schema { out } => ctx.schema(out.as_deref()),
         Command::Reset { dir } => ctx.reset(dir.as_deref()),
         Command::Emulate { listen, seed } => ctx.emulate(*listen, seed.as_deref()).await,
@@ -521,6 +539,80 @@ impl Ctx<'_> {
         } else {
             Exit::Changes
         }
+    }
+
+    async fn import(
+        &self,
+        groups: &[crate::import::GroupRef],
+        endpoints: &[uuid::Uuid],
+        out: &Path,
+    ) -> Exit {
+        use crate::import;
+        // Refused before any call, so a mistaken --out costs nothing.
+        if let Err(e) = import::check_out(out) {
+            return fail(e);
+        }
+        // A URL target needs no workspace; a named one (or the default) comes from the
+        // workspace in the current folder, as for the other commands.
+        let is_url = self
+            .cli
+            .target
+            .as_deref()
+            .is_some_and(|t| t.starts_with("http://") || t.starts_with("https://"));
+        let ws = if is_url {
+            None
+        } else if self.cli.target.is_none() && !Path::new("accord.yaml").exists() {
+            return fail(target::TargetError::NoTarget);
+        } else {
+            match self.load(None) {
+                Ok(ws) => Some(ws),
+                Err(e) => return e,
+            }
+        };
+        let conn = match self.connect(ws.as_ref()).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        let request = import::Request {
+            groups: groups.to_vec(),
+            endpoints: endpoints.to_vec(),
+        };
+        let spinner = progress_spinner("reading live state");
+        let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
+        let result = import::read(&conn.session, &request, now).await;
+        spinner.finish_and_clear();
+        let saved = conn.finish().await;
+        let imported = match result {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        if let Err(e) = saved {
+            return fail(e);
+        }
+        let files = import::render(&imported);
+        if let Err(e) = import::write(out, &files) {
+            return fail(e);
+        }
+        println!(
+            "Imported {} group(s) and {} endpoint(s) into {}.",
+            imported.groups.len(),
+            imported.endpoints.len(),
+            out.display()
+        );
+        // An embedded target's state stays with its own workspace: no command plans against it.
+        if imported.target.kind != "embedded" {
+            let target = self
+                .cli
+                .target
+                .as_deref()
+                .map(|t| format!(" --target {t}"))
+                .unwrap_or_default();
+            println!(
+                "Planning it shows no change: accord plan {}{target}",
+                out.display()
+            );
+        }
+        Exit::Ok
     }
 
     async fn apply(&self, path: Option<&Path>, auto_approve: bool, opts: &PlanOptions) -> Exit {
