@@ -179,10 +179,10 @@ fn a_refused_plan_renders_in_full_for_a_pull_request() {
     let (code, md, _) = common::run(&["plan", dir.to_str().unwrap(), "--format", "markdown"]);
     assert_eq!(code, 1);
     assert!(md.contains("Plan refused"), "{md}");
-    assert_eq!(
+    assert!(
         md.matches("/home/").count() >= 22,
-        true,
-        "every change is listed:\n{md}"
+        "every change is listed:
+{md}"
     );
     let (code, json, _) = common::run(&["plan", dir.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1);
