@@ -181,8 +181,7 @@ fn a_refused_plan_renders_in_full_for_a_pull_request() {
     assert!(md.contains("Plan refused"), "{md}");
     assert!(
         md.matches("/home/").count() >= 22,
-        "every change is listed:
-{md}"
+        "every change is listed:\n{md}"
     );
     let (code, json, _) = common::run(&["plan", dir.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1);
