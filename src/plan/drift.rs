@@ -153,10 +153,13 @@ impl Drift {
         out.push_str("| drift | object | where / why |\n|---|---|---|\n");
         for kind in ORDER {
             for i in self.items.iter().filter(|i| i.drift == kind) {
-                let at = match (&i.provenance, kind) {
+                let mut at = match (&i.provenance, kind) {
                     (Some(p), DriftKind::Missing | DriftKind::Differs) => format!("`{p}`"),
                     _ => i.reason.replace('|', "\\|"),
                 };
+                for f in &i.fields {
+                    at.push_str(&format!("<br>`{}`: live `{}` → policy `{}`", f.name, f.before, f.after).replace('|', "\\|"));
+                }
                 out.push_str(&format!(
                     "| {} | `{}` | {at} |\n",
                     heading(kind),
