@@ -136,6 +136,7 @@ pub async fn read_live(
         containers: others,
         lookups: Vec::new(),
         group_names: crate::providers::groups::group_names(&live),
+        ..Scope::default()
     };
     let rest = session.registry.read(&second).await?;
     live.state.objects.extend(rest.state.objects);

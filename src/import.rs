@@ -267,6 +267,7 @@ pub async fn read(
             }],
             lookups: Vec::new(),
             group_names: group_names.clone(),
+            ..Scope::default()
         };
         match session.registry.read(&scope).await {
             Ok(r) => {
@@ -336,6 +337,7 @@ fn group_scope(groups: &[&GroupRef]) -> Scope {
                 GroupRef::Name(_) => None,
             },
             previously: Vec::new(),
+            hints: Default::default(),
         });
         scope.containers.push(Container {
             address,

@@ -124,6 +124,7 @@ fn lookup(name: &str, pin: Option<&str>) -> Lookup {
         address: group(name),
         pin: pin.map(str::to_string),
         previously: Vec::new(),
+        hints: Default::default(),
     }
 }
 

@@ -158,7 +158,13 @@ impl Drift {
                     _ => i.reason.replace('|', "\\|"),
                 };
                 for f in &i.fields {
-                    at.push_str(&format!("<br>`{}`: live `{}` → policy `{}`", f.name, f.before, f.after).replace('|', "\\|"));
+                    at.push_str(
+                        &format!(
+                            "<br>`{}`: live `{}` → policy `{}`",
+                            f.name, f.before, f.after
+                        )
+                        .replace('|', "\\|"),
+                    );
                 }
                 out.push_str(&format!(
                     "| {} | `{}` | {at} |\n",

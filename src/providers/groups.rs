@@ -538,6 +538,7 @@ impl Provider for GroupsProvider {
                     address: (*a).clone(),
                     pin: None,
                     previously: Vec::new(),
+                    hints: Default::default(),
                 });
             }
         }

@@ -42,6 +42,9 @@ pub struct Lookup {
     pub pin: Option<String>,
     /// Former names (`previously:`), tried after the current name.
     pub previously: Vec<String>,
+    /// Desired attributes that identify an unpinned object live (a guest collection's
+    /// `display_name` and `mapped_collection_id`); empty for groups, found by name.
+    pub hints: BTreeMap<String, serde_json::Value>,
 }
 
 /// What to read: the containers whose contents are managed, and the top-level objects to find.
@@ -54,6 +57,9 @@ pub struct Scope {
     /// Live group UUID → policy name of the groups this workspace manages, so a Transfer rule
     /// for a managed group is keyed `group:<policy-name>` (filled from the Groups read).
     pub group_names: BTreeMap<String, String>,
+    /// Guest collection policy name → live collection UUID (filled from the GCS read), so
+    /// rules, roles and directories on a guest collection accord creates find its id.
+    pub collection_ids: BTreeMap<String, String>,
 }
 
 /// The result of reading a scope.

@@ -141,6 +141,7 @@ impl Compiler<'_> {
             address: address.clone(),
             pin: g.id.as_ref().map(|id| id.value.to_string()),
             previously: g.previously.iter().map(|p| p.value.clone()).collect(),
+            hints: Default::default(),
         });
         // prevent_destroy holds a tombstone back too: lifting it is a reviewed, separate step.
         if g.ownership.prevent_destroy == Some(true) {
