@@ -77,7 +77,7 @@ pub enum LockError {
     )]
     Held {
         /// The holder.
-        holder: LockInfo,
+        holder: Box<LockInfo>,
         /// The workspace folder (for the force-unlock hint).
         workspace: PathBuf,
     },
@@ -230,15 +230,20 @@ impl FileLock {
     /// Creates the lock file for `info`; `Ok(false)` when one exists already.
     fn try_create(&self, info: &LockInfo) -> Result<bool, LockError> {
         let dir = self.path.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(dir).map_err(self.io(dir))?;
-        let mut file = match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&self.path)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
-            Err(e) => return Err(self.io(&self.path)(e)),
+        let mut attempts = 0;
+        let mut file = loop {
+            fs::create_dir_all(dir).map_err(self.io(dir))?;
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&self.path)
+            {
+                Ok(f) => break f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+                // A run releasing its lock removed the empty `.accord/` meanwhile.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 3 => attempts += 1,
+                Err(e) => return Err(self.io(&self.path)(e)),
+            }
         };
         let text = serde_json::to_string_pretty(info).expect("lock info serialises") + "\n";
         if let Err(e) = file
@@ -300,8 +305,11 @@ impl FileLock {
                     .ok()
                     .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok())
                     .is_some_and(|held| held == ours);
-                if still_ours {
-                    let _ = fs::remove_file(&path);
+                if still_ours && fs::remove_file(&path).is_ok() {
+                    // A run leaves no trace: `.accord/` goes too when the lock was all it held.
+                    if let Some(dir) = path.parent() {
+                        let _ = fs::remove_dir(dir);
+                    }
                 }
             },
             took_over,
@@ -323,7 +331,7 @@ impl LockBackend for FileLock {
             let holder = self.parse(&text)?;
             if !holder.is_stale() {
                 return Err(LockError::Held {
-                    holder,
+                    holder: Box::new(holder),
                     workspace: self.workspace.clone(),
                 });
             }
@@ -459,6 +467,10 @@ mod tests {
         }
         drop(guard);
         assert!(!lock.path().exists());
+        assert!(
+            !dir.path().join(".accord").exists(),
+            "an empty .accord/ goes too"
+        );
         assert_eq!(lock.holder().unwrap(), None);
     }
 
