@@ -278,6 +278,7 @@ mod tests {
                 description: "t".into(),
             },
             workspace_digest: String::new(),
+            live_checks: Default::default(),
             now: chrono::Utc::now(),
             changes,
             steps,
@@ -285,7 +286,10 @@ mod tests {
             blocked: vec![],
             pending: vec![],
             violations: vec![],
+            expiring: Vec::new(),
+            expiring_window: None,
             access: Default::default(),
+            access_delta: Default::default(),
         }
     }
 

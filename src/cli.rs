@@ -85,6 +85,9 @@ pub enum Command {
         /// Plan only the revocation of expired grants.
         #[arg(long)]
         only_expired: bool,
+        /// Also list grants that expire within this window (e.g. 7d, 36h, 2w).
+        #[arg(long, value_name = "DURATION", value_parser = parse_window)]
+        expiring_within: Option<(chrono::Duration, String)>,
     },
     /// Apply the policy (or a saved plan file) to the live services.
     Apply {
@@ -119,6 +122,19 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Write a workspace from the live state of groups and endpoints (planning it shows no change).
+    #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["group", "endpoint"])))]
+    Import {
+        /// A group to import, by id or by name among your groups (repeatable).
+        #[arg(long, value_name = "NAME|ID", value_parser = crate::import::GroupRef::parse)]
+        group: Vec<crate::import::GroupRef>,
+        /// A collection or endpoint whose ACL rules to import, by UUID (repeatable).
+        #[arg(long, value_name = "ID", value_parser = crate::import::parse_endpoint)]
+        endpoint: Vec<uuid::Uuid>,
+        /// The folder to write; it must be new or empty.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write the JSON Schemas (policy files, accord.yaml, plan JSON).
     Schema {
         /// Write into this folder instead of printing.
@@ -144,6 +160,23 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         seed: Option<PathBuf>,
     },
+}
+
+/// Parses a window such as `30m`, `36h`, `7d` or `2w`.
+fn parse_window(s: &str) -> Result<(chrono::Duration, String), String> {
+    let bad =
+        || format!("`{s}` is not a duration: write a number and a unit (m, h, d or w), e.g. 7d");
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
+    let n: i64 = digits.parse().map_err(|_| bad())?;
+    let d = match unit {
+        "m" => chrono::Duration::try_minutes(n),
+        "h" => chrono::Duration::try_hours(n),
+        "d" => chrono::Duration::try_days(n),
+        "w" => chrono::Duration::try_weeks(n),
+        _ => None,
+    }
+    .ok_or_else(bad)?;
+    Ok((d, s.to_string()))
 }
 
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
@@ -239,9 +272,13 @@ pub async fn run(cli: Cli) -> Exit {
             only,
             allow_deletes,
             only_expired,
+            expiring_within,
         } => {
             let opts = match ctx.plan_options(only, *only_expired, *allow_deletes) {
-                Ok(o) => o,
+                Ok(o) => PlanOptions {
+                    expiring_within: expiring_within.clone(),
+                    ..o
+                },
                 Err(e) => return e,
             };
             ctx.plan(
@@ -268,6 +305,11 @@ pub async fn run(cli: Cli) -> Exit {
         }
         Command::Show { planfile, format } => ctx.show(planfile, *format),
         Command::Drift { dir, format } => ctx.drift(dir.as_deref(), *format).await,
+        Command::Import {
+            group,
+            endpoint,
+            out,
+        } => ctx.import(group, endpoint, out).await,
         Command::Schema { out } => ctx.schema(out.as_deref()),
         Command::Reset { dir } => ctx.reset(dir.as_deref()),
         Command::ForceUnlock { dir } => ctx.force_unlock(dir.as_deref()),
@@ -305,6 +347,7 @@ impl Ctx<'_> {
             only: parsed,
             only_expired,
             allow_deletes,
+            expiring_within: None,
         })
     }
 
@@ -513,6 +556,80 @@ impl Ctx<'_> {
         }
     }
 
+    async fn import(
+        &self,
+        groups: &[crate::import::GroupRef],
+        endpoints: &[uuid::Uuid],
+        out: &Path,
+    ) -> Exit {
+        use crate::import;
+        // Refused before any call, so a mistaken --out costs nothing.
+        if let Err(e) = import::check_out(out) {
+            return fail(e);
+        }
+        // A URL target needs no workspace; a named one (or the default) comes from the
+        // workspace in the current folder, as for the other commands.
+        let is_url = self
+            .cli
+            .target
+            .as_deref()
+            .is_some_and(|t| t.starts_with("http://") || t.starts_with("https://"));
+        let ws = if is_url {
+            None
+        } else if self.cli.target.is_none() && !Path::new("accord.yaml").exists() {
+            return fail(target::TargetError::NoTarget);
+        } else {
+            match self.load(None) {
+                Ok(ws) => Some(ws),
+                Err(e) => return e,
+            }
+        };
+        let conn = match self.connect(ws.as_ref()).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        let request = import::Request {
+            groups: groups.to_vec(),
+            endpoints: endpoints.to_vec(),
+        };
+        let spinner = progress_spinner("reading live state");
+        let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
+        let result = import::read(&conn.session, &request, now).await;
+        spinner.finish_and_clear();
+        let saved = conn.finish().await;
+        let imported = match result {
+            Ok(i) => i,
+            Err(e) => return fail(e),
+        };
+        if let Err(e) = saved {
+            return fail(e);
+        }
+        let files = import::render(&imported);
+        if let Err(e) = import::write(out, &files) {
+            return fail(e);
+        }
+        println!(
+            "Imported {} group(s) and {} endpoint(s) into {}.",
+            imported.groups.len(),
+            imported.endpoints.len(),
+            out.display()
+        );
+        // An embedded target's state stays with its own workspace: no command plans against it.
+        if imported.target.kind != "embedded" {
+            let target = self
+                .cli
+                .target
+                .as_deref()
+                .map(|t| format!(" --target {t}"))
+                .unwrap_or_default();
+            println!(
+                "Planning it shows no change: accord plan {}{target}",
+                out.display()
+            );
+        }
+        Exit::Ok
+    }
+
     async fn apply(&self, path: Option<&Path>, auto_approve: bool, opts: &PlanOptions) -> Exit {
         let path = path.unwrap_or(Path::new("."));
         if path.is_file() {
@@ -600,15 +717,22 @@ impl Ctx<'_> {
             let _ = conn.finish().await;
             return fail(e);
         }
-        let exit = match engine::desired(&ws, &conn.session, plan.now).await {
-            Ok((desired, _)) => {
-                match engine::ids_for(&plan, &conn.session, desired.lookups).await {
-                    Ok(ids) => {
-                        let report = self.run_apply(&plan, &conn, &ids).await;
-                        self.report(&plan, &report)
-                    }
-                    Err(e) => self.engine_error(&ws, e),
+        // The plan is the approval for exactly what it saw: re-read it and refuse on any change.
+        let exit = match engine::recheck(&plan, &ws, &conn.session).await {
+            Ok((differences, _)) if !differences.is_empty() => {
+                eprintln!(
+                    "error: the live state changed since {} was made; nothing was applied:",
+                    path.display()
+                );
+                for d in &differences {
+                    eprintln!("  - {d}");
                 }
+                eprintln!("Make a new plan (accord plan --out FILE) and review it.");
+                Exit::Error
+            }
+            Ok((_, ids)) => {
+                let report = self.run_apply(&plan, &conn, &ids).await;
+                self.report(&plan, &report)
             }
             Err(e) => self.engine_error(&ws, e),
         };

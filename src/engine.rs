@@ -8,11 +8,13 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::apply::{ApplyReport, Progress, apply};
-use crate::plan::{self, Change, Cycle, DiffContext, Limits, Plan, PlanInputs, TargetInfo};
+use crate::plan::{
+    self, Change, Cycle, DiffContext, Limits, LiveChecks, Plan, PlanInputs, TargetInfo,
+};
 use crate::policy::Workspace;
 use crate::providers::registry::Registry;
 use crate::providers::{IdMap, IdentityResolver, LiveRead, ProviderError, Scope};
-use crate::state::{self, Address, Desired, Kind, Principal, Problems};
+use crate::state::{self, Address, Container, ContainerMode, Desired, Kind, Principal, Problems};
 
 /// The services one run talks to.
 #[derive(Clone)]
@@ -36,6 +38,8 @@ pub struct PlanOptions {
     pub only_expired: bool,
     /// `--allow-deletes N` for this run.
     pub allow_deletes: Option<u32>,
+    /// `--expiring-within`: list grants expiring within this window (and the window as written).
+    pub expiring_within: Option<(chrono::Duration, String)>,
 }
 
 /// Why a run stopped before or while planning.
@@ -195,9 +199,47 @@ pub async fn plan(
             limits,
             prevent_destroy: &desired.prevent_destroy,
             batch_key: &batch_key,
+            live_checks: live_checks(&desired, &live),
         },
     )?;
+    let mut plan = plan;
+    if let Some((window, written)) = &opts.expiring_within {
+        plan.expiring = expiring(&desired, now, now + *window);
+        plan.expiring_window = Some(written.clone());
+    }
     Ok(Planned { plan, ids, live })
+}
+
+/// Desired grants whose `expires` falls in `(now, until]`, soonest first.
+fn expiring(desired: &Desired, now: DateTime<Utc>, until: DateTime<Utc>) -> Vec<plan::Expiring> {
+    let mut out: Vec<plan::Expiring> = desired
+        .state
+        .objects
+        .values()
+        .filter(|o| o.address.kind.grants_access())
+        .filter_map(|o| {
+            let expires = o.str_attr("expires")?.parse::<DateTime<Utc>>().ok()?;
+            (expires > now && expires <= until).then(|| {
+                let who = plan::diff::principal_of(&o.address)
+                    .map(|p| {
+                        desired
+                            .labels
+                            .get(&p)
+                            .cloned()
+                            .unwrap_or_else(|| p.to_string())
+                    })
+                    .unwrap_or_default();
+                plan::Expiring {
+                    address: o.address.clone(),
+                    label: who,
+                    expires,
+                    provenance: o.provenance.clone(),
+                }
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.expires, &a.address).cmp(&(b.expires, &b.address)));
+    out
 }
 
 /// Applies `--only` and `--only-expired`.
@@ -221,42 +263,74 @@ pub async fn apply_plan(
     apply(plan, &session.registry, ids, parallelism, progress).await
 }
 
-/// Server ids for a saved plan's apply: re-read what its changes touch.
-pub async fn ids_for(
-    plan: &Plan,
-    session: &Session,
-    lookups: Vec<crate::providers::Lookup>,
-) -> Result<IdMap, EngineError> {
-    let mut containers = BTreeMap::new();
-    for c in &plan.changes {
-        let container = match c.address.kind {
-            Kind::TransferAcl => Address {
-                kind: Kind::TransferAcl,
-                keys: vec![c.address.keys[0].clone()],
-            },
-            _ => continue,
-        };
-        containers.insert(container.clone(), container);
-    }
-    let scope = Scope {
-        containers: containers
-            .into_values()
-            .map(|address| crate::state::Container {
-                address,
-                mode: crate::state::ContainerMode::Keyed,
-                manage_paths: Vec::new(),
-                provenance: None,
-            })
-            .collect(),
-        lookups,
-        ..Scope::default()
-    };
-    let live = session.registry.read(&scope).await?;
-    let ids = IdMap::default();
-    for (a, o) in &live.state.objects {
-        if let Some(id) = &o.server_id {
-            ids.insert(a.clone(), id.clone());
+/// Fingerprints of the live objects a plan depends on: everything inside its authoritative
+/// containers (within `manage_paths`), and the top-level objects it looked up.
+pub fn live_checks(desired: &Desired, live: &LiveRead) -> LiveChecks {
+    use sha2::{Digest, Sha256};
+    let authoritative: Vec<Container> = desired
+        .state
+        .containers
+        .iter()
+        .filter(|c| c.mode == ContainerMode::Authoritative)
+        .cloned()
+        .collect();
+    let looked_up: BTreeSet<&Address> = desired.lookups.iter().map(|l| &l.address).collect();
+    let mut objects = BTreeMap::new();
+    for (address, object) in &live.state.objects {
+        let inside = plan::diff::container_of(&authoritative, address)
+            .is_some_and(|c| plan::diff::managed_path(c, address));
+        if inside || looked_up.contains(address) {
+            let canonical = serde_json::to_string(&(&object.attrs, &object.server_id))
+                .expect("objects serialise");
+            objects.insert(
+                address.clone(),
+                hex::encode(&Sha256::digest(canonical.as_bytes())[..12]),
+            );
         }
     }
-    Ok(ids)
+    LiveChecks {
+        objects,
+        containers: authoritative.into_iter().map(|c| c.address).collect(),
+        absent: Vec::new(),
+    }
+}
+
+/// Re-reads what a saved plan saw live. Returns every difference (empty when the plan still
+/// holds) and the server ids apply needs.
+pub async fn recheck(
+    plan: &Plan,
+    ws: &Workspace,
+    session: &Session,
+) -> Result<(Vec<String>, IdMap), EngineError> {
+    let (desired, _) = desired(ws, session, plan.now).await?;
+    let (live, ids) = read_live(&desired, session).await?;
+    let then = &plan.live_checks;
+    let now = live_checks(&desired, &live);
+    let mut differences = Vec::new();
+    for (address, fingerprint) in &then.objects {
+        match now.objects.get(address) {
+            None => differences.push(format!("{address} was deleted since the plan was made")),
+            Some(f) if f != fingerprint => {
+                differences.push(format!("{address} changed since the plan was made"))
+            }
+            Some(_) => {}
+        }
+    }
+    for address in now
+        .objects
+        .keys()
+        .filter(|a| !then.objects.contains_key(*a))
+    {
+        differences.push(format!("{address} appeared since the plan was made"));
+    }
+    for address in &then.absent {
+        if live.state.objects.contains_key(address) && !then.objects.contains_key(address) {
+            differences.push(format!(
+                "{address} was absent when the plan was made, and exists now"
+            ));
+        }
+    }
+    differences.sort();
+    differences.dedup();
+    Ok((differences, ids))
 }

@@ -9,6 +9,7 @@ pub mod cli;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod engine;
+pub mod import;
 pub mod lock;
 pub mod plan;
 pub mod policy;

@@ -143,3 +143,83 @@ fn manage_paths_limits_what_is_authoritative() {
     );
     assert!(out.contains("/home/2/"), "{out}");
 }
+
+#[test]
+fn overrides_carry_through_a_saved_plan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ws");
+    let allow = "safety:\n  allow:\n    - { rail: max_delete_share, up_to: 1.0, reason: retire the cohort, until: 2026-12-15 }\n";
+    workspace(&dir, allow);
+    let d = dir.to_str().unwrap();
+    let planfile = tmp.path().join("p.json");
+    let pf = planfile.to_str().unwrap();
+    // The count rail is lifted for this run only; the share rail by the committed override.
+    let (code, out, _) = common::run(&["plan", d, "--allow-deletes", "22", "--out", pf]);
+    assert_eq!(code, 0, "{out}");
+    let out = common::accord()
+        .current_dir(&dir)
+        .args(["apply", pf, "--now", common::NOW])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("22 applied"));
+    assert_eq!(common::run(&["plan", d, "--detailed-exitcode"]).0, 0);
+}
+
+#[test]
+fn a_refused_plan_renders_in_full_for_a_pull_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ws");
+    workspace(&dir, "");
+    let (code, md, _) = common::run(&["plan", dir.to_str().unwrap(), "--format", "markdown"]);
+    assert_eq!(code, 1);
+    assert!(md.contains("Plan refused"), "{md}");
+    assert!(
+        md.matches("/home/").count() >= 22,
+        "every change is listed:
+{md}"
+    );
+    let (code, json, _) = common::run(&["plan", dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rails: Vec<&str> = v["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rail"].as_str().unwrap())
+        .collect();
+    assert_eq!(rails, ["max_deletes", "max_delete_share"]);
+}
+
+#[test]
+fn prevent_destroy_holds_back_a_tombstone() {
+    let (_tmp, ws) = common::workspace("policies/lab");
+    let groups = ws.join("groups.yaml");
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(
+        &groups,
+        text.replace("  lab-admins:\n    description: Administrators of the lab's data\n    members:\n      bob: admin\n", "  lab-admins: { absent: true, prevent_destroy: true }\n"),
+    )
+    .unwrap();
+    let d = ws.to_str().unwrap();
+    let (code, out, err) = common::run(&["plan", d]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains(r#"globus.group["lab-admins"] has prevent_destroy"#),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(
+        &groups,
+        text.replace("absent: true, prevent_destroy: true", "absent: true"),
+    )
+    .unwrap();
+    let (code, out, _) = common::run(&["plan", d]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("- globus.group lab-admins"), "{out}");
+}

@@ -5,55 +5,14 @@ mod common;
 use common::{Live, run, workspace};
 use serde_json::{Value, json};
 
-const CLIENT_ID: &str = "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
-const SECRET: &str = "demo-secret-not-for-production";
-const ENDPOINT: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
-const LAB_MEMBERS: &str = "7b2a0d1f-9e3c-4f4b-8a5d-6c7e8f9a0b1c";
-const ALICE: &str = "8f3e2a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
-const CAROL: &str = "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d";
+use common::oob::{ALICE, CAROL, ENDPOINT, LAB_MEMBERS, Oob};
 
 /// Out of band, as a person with the web app would: carol gets `r` on `/extra/`, and alice
 /// becomes a manager of lab-members.
 async fn change_out_of_band(base: &str) {
-    let http = reqwest::Client::new();
-    let tokens: Value = http
-        .post(format!("{base}/auth/v2/oauth2/token"))
-        .basic_auth(CLIENT_ID, Some(SECRET))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            (
-                "scope",
-                "urn:globus:auth:scope:groups.api.globus.org:all urn:globus:auth:scope:transfer.api.globus.org:all",
-            ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let groups = tokens["access_token"].as_str().unwrap();
-    assert_eq!(tokens["resource_server"], "groups.api.globus.org");
-    let transfer = tokens["other_tokens"][0]["access_token"].as_str().unwrap();
-    let rule = http
-        .post(format!("{base}/transfer/v0.10/endpoint/{ENDPOINT}/access"))
-        .bearer_auth(transfer)
-        .json(&json!({"DATA_TYPE": "access", "principal_type": "identity",
-                      "principal": CAROL, "path": "/extra/", "permissions": "r"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rule.status(), 201, "{}", rule.text().await.unwrap());
-    let role = http
-        .post(format!("{base}/groups/v2/groups/{LAB_MEMBERS}"))
-        .bearer_auth(groups)
-        .json(&json!({"change_role": [{"identity_id": ALICE, "role": "manager"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(role.status(), 200);
-    let body: Value = role.json().await.unwrap();
-    assert!(body.get("errors").is_none(), "{body}");
+    let oob = Oob::connect(base).await;
+    oob.add_rule(CAROL, "/extra/", "r").await;
+    oob.change_role(LAB_MEMBERS, ALICE, "manager").await;
 }
 
 #[test]

@@ -52,6 +52,7 @@ fn plan() -> Plan {
             description: "demo (embedded emulator, no real service is touched)".into(),
         },
         workspace_digest: digest(),
+        live_checks: Default::default(),
         now: "2026-03-01T12:00:00Z".parse().unwrap(),
         changes: vec![
             Change {
@@ -101,10 +102,13 @@ fn plan() -> Plan {
         blocked: vec![],
         pending: vec![],
         violations: vec![],
+        expiring: Vec::new(),
+        expiring_window: None,
         access: AccessSummary {
             grants: vec!["alice r /disthome/alice/".into()],
             ..AccessSummary::default()
         },
+        access_delta: Default::default(),
     }
 }
 
@@ -320,4 +324,17 @@ fn workspace_digest_is_stable_and_content_sensitive() {
         planfile::workspace_digest(Vec::new()),
         "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
+}
+
+#[test]
+fn a_plan_saved_before_the_access_delta_still_reads() {
+    // The field was added without a format bump: an older file reads with an empty delta.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.json");
+    let mut value = render::json(&plan());
+    value.as_object_mut().unwrap().remove("access_delta");
+    fs::write(&path, serde_json::to_string(&value).unwrap()).unwrap();
+    let back = planfile::read(&path).unwrap();
+    assert!(back.access_delta.is_empty());
+    assert_eq!(back.changes, render::redact(&plan()).changes);
 }

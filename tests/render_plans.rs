@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use accord::plan::render::{self, RenderOptions};
 use accord::plan::{
-    AccessSummary, Action, Blocked, Change, Direction, FORMAT_VERSION, FieldChange, Kept, Pending,
-    Plan, Step, TargetInfo, Violation,
+    AccessDelta, AccessEntry, AccessSummary, Action, Blocked, Change, Direction, Escalation,
+    FORMAT_VERSION, FieldChange, Kept, Pending, Plan, Step, TargetInfo, Violation,
 };
 use accord::state::{Address, Kind, Object, Provenance};
 use serde_json::{Value, json};
@@ -49,6 +49,7 @@ fn empty_plan() -> Plan {
         target: target(),
         workspace_digest: "sha256:4a5f0c1d9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a098f7e"
             .into(),
+        live_checks: Default::default(),
         now: "2026-03-01T12:00:00Z".parse().unwrap(),
         changes: Vec::new(),
         steps: Vec::new(),
@@ -56,7 +57,10 @@ fn empty_plan() -> Plan {
         blocked: Vec::new(),
         pending: Vec::new(),
         violations: Vec::new(),
+        expiring: Vec::new(),
+        expiring_window: None,
         access: AccessSummary::default(),
+        access_delta: AccessDelta::default(),
     }
 }
 
@@ -332,7 +336,113 @@ fn rich_plan() -> Plan {
                 "frank r /disthome/frank/".into(),
             ],
         },
+        access_delta: rich_delta(),
         ..empty_plan()
+    }
+}
+
+/// One entry of an access delta.
+fn entry(
+    principal: &str,
+    label: Option<&str>,
+    resource: &str,
+    levels: (Option<&str>, Option<&str>),
+    via: &[&str],
+    escalation: Option<Escalation>,
+) -> AccessEntry {
+    AccessEntry {
+        principal: principal.into(),
+        label: label.map(Into::into),
+        resource: resource.parse().expect("a resource"),
+        before: levels.0.map(Into::into),
+        after: levels.1.map(Into::into),
+        via: via.iter().map(|v| v.to_string()).collect(),
+        escalation,
+    }
+}
+
+/// Every kind of access-delta line: escalations of each reason (through a group, a role,
+/// a grant to everyone), a gain by two routes, a raise from `r`, an unlabelled principal,
+/// a partial loss and losses through a group.
+fn rich_delta() -> AccessDelta {
+    let path = |p: &str| format!("transfer:{ENDPOINT}:{p}");
+    AccessDelta {
+        gains: vec![
+            entry(
+                "all_authenticated_users",
+                None,
+                &path("/public/"),
+                (None, Some("r")),
+                &["direct"],
+                Some(Escalation::Everyone),
+            ),
+            entry(
+                &id(ALICE),
+                Some("alice"),
+                &path("/shared/"),
+                (Some("r"), Some("rw")),
+                &["direct", "group:lab-readers"],
+                Some(Escalation::NewRw),
+            ),
+            entry(
+                &id(BOB),
+                Some("bob"),
+                "group:lab-admins",
+                (Some("manager"), Some("admin")),
+                &["direct"],
+                Some(Escalation::NewAdmin),
+            ),
+            entry(
+                &id(DAN),
+                Some("dan@uni.edu"),
+                &path("/shared/"),
+                (None, Some("rw")),
+                &["group:lab-readers"],
+                Some(Escalation::NewRw),
+            ),
+            entry(
+                &id(ALICE),
+                Some("alice"),
+                &path("/disthome/alice/"),
+                (None, Some("r")),
+                &["direct"],
+                None,
+            ),
+            entry(
+                &id(BOT),
+                None,
+                &path("/reports/"),
+                (None, Some("r")),
+                &["group:lab-readers"],
+                None,
+            ),
+        ],
+        losses: vec![
+            entry(
+                &id(CAROL),
+                Some("carol@uni.edu"),
+                &path("/disthome/carol/"),
+                (Some("rw"), Some("r")),
+                &["direct"],
+                None,
+            ),
+            entry(
+                &id(ERIN),
+                Some("erin"),
+                "group:lab-admins",
+                (Some("member"), None),
+                &["direct"],
+                None,
+            ),
+            entry(
+                &id(ERIN),
+                Some("erin"),
+                &path("/projects/"),
+                (Some("r"), None),
+                &["group:lab-admins"],
+                None,
+            ),
+        ],
     }
 }
 
@@ -647,4 +757,46 @@ fn counts_replace_as_add_and_remove() {
         counts.summary(),
         "Plan: 6 to add, 3 to change, 4 to remove."
     );
+}
+
+#[test]
+fn access_delta_lists_every_escalation_and_caps_the_rest_unless_verbose() {
+    let mut plan = rich_plan();
+    let path = format!("transfer:{ENDPOINT}:/bulk/");
+    plan.access_delta.gains = (0..13u128)
+        .map(|n| {
+            let who = format!("identity:{}", uuid::Uuid::from_u128(n + 1));
+            entry(&who, None, &path, (None, Some("r")), &["direct"], None)
+        })
+        .chain(std::iter::once(entry(
+            "anonymous",
+            None,
+            &path,
+            (None, Some("r")),
+            &["direct"],
+            Some(Escalation::Everyone),
+        )))
+        .collect();
+    let text = render::text(&plan, &plain());
+    let gains = text.lines().filter(|l| l.contains(" gains ")).count();
+    assert_eq!(gains, 11, "the escalation and 10 others:\n{text}");
+    assert!(
+        text.contains("anonymous gains r on e56c36e4… /bulk/"),
+        "{text}"
+    );
+    assert!(text.contains("  … and 3 more\n"), "{text}");
+    let md = render::markdown(&plan, &plain());
+    assert!(md.contains("\n… and 3 more.\n"), "{md}");
+    let verbose = render::text(
+        &plan,
+        &RenderOptions {
+            color: false,
+            verbose: true,
+        },
+    );
+    assert_eq!(
+        verbose.lines().filter(|l| l.contains(" gains ")).count(),
+        14
+    );
+    assert!(!verbose.contains("more\n"));
 }

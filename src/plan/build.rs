@@ -1,11 +1,12 @@
-//! Assembling a plan: diff → order → rails → access summary.
+//! Assembling a plan: diff → order → rails → access summary and effective-access delta.
 
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
+use super::access::delta;
 use super::change::{Action, Change, Direction};
 use super::diff::Diff;
-use super::model::{AccessSummary, FORMAT_VERSION, Plan, TargetInfo};
+use super::model::{AccessSummary, FORMAT_VERSION, LiveChecks, Plan, TargetInfo};
 use super::order::{Cycle, order};
 use super::rails::{Limits, check};
 use crate::state::{Address, Kind, Principal};
@@ -24,6 +25,8 @@ pub struct PlanInputs<'a> {
     pub prevent_destroy: &'a BTreeSet<Address>,
     /// The providers' batch keys.
     pub batch_key: &'a dyn Fn(&Change) -> Option<String>,
+    /// Fingerprints of what was read live (the absent addresses are added here).
+    pub live_checks: LiveChecks,
 }
 
 /// Builds the plan from a diff.
@@ -36,10 +39,19 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
     );
     let (changes, steps) = order(diff.changes, inputs.batch_key)?;
     let access = access_summary(&changes);
+    let access_delta = delta(&diff.live, &changes, &diff.labels, inputs.now);
     Ok(Plan {
         format_version: FORMAT_VERSION,
         target: inputs.target,
         workspace_digest: inputs.workspace_digest,
+        live_checks: LiveChecks {
+            absent: changes
+                .iter()
+                .filter(|c| c.action == Action::Create)
+                .map(|c| c.address.clone())
+                .collect(),
+            ..inputs.live_checks
+        },
         now: inputs.now,
         changes,
         steps,
@@ -47,7 +59,10 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
         blocked: diff.blocked,
         pending: diff.pending,
         violations,
+        expiring: Vec::new(),
+        expiring_window: None,
         access,
+        access_delta,
     })
 }
 

@@ -8,7 +8,7 @@ use super::change::{Action, Change, Direction, FieldChange};
 use super::model::{Blocked, Kept, Pending};
 use crate::providers::LiveRead;
 use crate::state::{
-    Address, Container, ContainerMode, Desired, FieldMode, Kind, Object, Principal,
+    Address, Container, ContainerMode, Desired, FieldMode, Kind, Object, Principal, State,
 };
 
 /// What the diff needs besides the two states.
@@ -35,6 +35,12 @@ pub struct Diff {
     pub expired: BTreeSet<Address>,
     /// Live object counts per container, for the share rail.
     pub container_sizes: BTreeMap<Address, usize>,
+    /// The live objects that carry access, system-managed ones included (a membership
+    /// through a subgroup is still membership): the access delta starts from them.
+    pub live: State,
+    /// Display names of every principal known (policy aliases first, then live usernames),
+    /// for the access delta, which names people no change is about.
+    pub labels: BTreeMap<Principal, String>,
 }
 
 /// Membership statuses that count as present; `invited` and `pending` are present but pending.
@@ -61,7 +67,7 @@ pub fn principal_of(address: &Address) -> Option<Principal> {
 }
 
 /// Which container an object belongs to, among the desired containers.
-fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'a Container> {
+pub fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'a Container> {
     containers.iter().find(|c| {
         c.address.kind == address.kind && address.keys.starts_with(&c.address.keys)
             || (c.address.kind == Kind::GlobusGroup
@@ -71,7 +77,7 @@ fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'
 }
 
 /// Whether `path` lies under one of `manage_paths` (all paths when empty).
-fn managed_path(container: &Container, address: &Address) -> bool {
+pub fn managed_path(container: &Container, address: &Address) -> bool {
     if container.manage_paths.is_empty() || address.kind != Kind::TransferAcl {
         return true;
     }
@@ -313,6 +319,18 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     }
 
     protect(&mut d, desired, live, ctx);
+    // Inserted after the system-managed objects so that a regular object wins an address.
+    for o in live
+        .system_managed
+        .iter()
+        .chain(live.state.objects.values())
+    {
+        if o.address.kind.grants_access() {
+            d.live.insert(o.clone());
+        }
+    }
+    d.labels = live.names.clone();
+    d.labels.extend(desired.labels.clone());
     d
 }
 

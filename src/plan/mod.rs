@@ -1,13 +1,16 @@
 //! Diff, ordering, safety rails, rendering and saved plan files.
 
+pub mod access;
 pub mod change;
 pub mod model;
 pub mod planfile;
 pub mod render;
 
+pub use access::{AccessDelta, AccessEntry, Escalation, Resource};
 pub use change::{Action, Change, Direction, FieldChange};
 pub use model::{
-    AccessSummary, Blocked, FORMAT_VERSION, Kept, Pending, Plan, Step, TargetInfo, Violation,
+    AccessSummary, Blocked, Expiring, FORMAT_VERSION, Kept, LiveChecks, Pending, Plan, Step,
+    TargetInfo, Violation,
 };
 pub mod build;
 pub mod diff;

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::access::AccessDelta;
 use super::change::Change;
 use crate::state::{Address, Provenance};
 
@@ -67,6 +68,19 @@ pub struct Pending {
     pub status: String,
 }
 
+/// A grant whose `expires` falls within the window asked for (`--expiring-within`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Expiring {
+    /// The grant.
+    pub address: Address,
+    /// For people: who and what.
+    pub label: String,
+    /// When it expires.
+    pub expires: DateTime<Utc>,
+    /// The policy line.
+    pub provenance: Option<Provenance>,
+}
+
 /// A safety rail the plan breaks: the plan is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Violation {
@@ -77,6 +91,21 @@ pub struct Violation {
     /// The container concerned (share rail, prevent_destroy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
+}
+
+/// What a plan read live, so that applying it later can refuse if anything changed since.
+///
+/// Terraform's stale-plan check compares only its own state file, so an out-of-band change
+/// slips through; this records the live objects themselves.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LiveChecks {
+    /// A fingerprint of every live object inside an authoritative container (and of every
+    /// managed top-level object), by address.
+    pub objects: std::collections::BTreeMap<Address, String>,
+    /// The authoritative containers whose listings were read.
+    pub containers: Vec<Address>,
+    /// Addresses the plan creates: they were absent.
+    pub absent: Vec<Address>,
 }
 
 /// Counts of direct access changes.
@@ -99,6 +128,9 @@ pub struct Plan {
     pub target: TargetInfo,
     /// Digest of every workspace file it was made from.
     pub workspace_digest: String,
+    /// What the plan saw live, re-checked before a saved plan is applied.
+    #[serde(default)]
+    pub live_checks: LiveChecks,
     /// The clock used for expiry.
     pub now: DateTime<Utc>,
     /// Changes, in a valid apply order.
@@ -114,11 +146,21 @@ pub struct Plan {
     /// Memberships pending on the service.
     #[serde(default)]
     pub pending: Vec<Pending>,
+    /// Grants expiring within `expiring_window` (asked for with `--expiring-within`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expiring: Vec<Expiring>,
+    /// The window of `expiring`, as written (`7d`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiring_window: Option<String>,
     /// Rails broken: a plan with violations is refused.
     #[serde(default)]
     pub violations: Vec<Violation>,
     /// Direct access changes.
     pub access: AccessSummary,
+    /// Who gains and who loses effective access, through managed groups included.
+    /// Absent from plans saved before it existed: read as empty.
+    #[serde(default)]
+    pub access_delta: AccessDelta,
 }
 
 impl Plan {

@@ -134,8 +134,10 @@ impl Serialize for Address {
 
 impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // Containers are partial addresses (`transfer.acl["<collection>"]`), so a serialised
+        // address may have fewer keys than its kind's arity.
         let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        Address::parse_prefix(&s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -142,14 +142,15 @@ impl Compiler<'_> {
             pin: g.id.as_ref().map(|id| id.value.to_string()),
             previously: g.previously.iter().map(|p| p.value.clone()).collect(),
         });
+        // prevent_destroy holds a tombstone back too: lifting it is a reviewed, separate step.
+        if g.ownership.prevent_destroy == Some(true) {
+            self.desired.prevent_destroy.insert(address.clone());
+        }
         if g.absent {
             self.desired
                 .tombstones
                 .insert(address, g.origin.provenance());
             return;
-        }
-        if g.ownership.prevent_destroy == Some(true) {
-            self.desired.prevent_destroy.insert(address.clone());
         }
         if !g.ownership.ignore_changes.is_empty() {
             let fields = g

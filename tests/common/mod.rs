@@ -2,6 +2,8 @@
 //! binary under test, and snapshot settings.
 #![allow(dead_code)]
 
+pub mod oob;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;

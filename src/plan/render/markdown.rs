@@ -5,7 +5,10 @@
 
 use std::fmt::Write as _;
 
-use super::{Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, entry_label, redact};
+use super::{
+    Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, delta_lines, entry_label,
+    redact,
+};
 use crate::plan::model::Plan;
 
 /// Escapes text for use outside code spans (list items, table cells).
@@ -110,6 +113,33 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
         }
     }
 
+    if !plan.access_delta.is_empty() {
+        out.push_str("\n#### Who gains and loses access\n\n");
+        out.push_str(
+            "Effective access, through managed groups included; escalations are marked ⚠️.\n\n",
+        );
+        out.push_str("| | Who | Access | On | Via | Escalation |\n|:-:|---|---|---|---|---|\n");
+        let (lines, hidden) = delta_lines(&plan.access_delta, opts.verbose);
+        for l in &lines {
+            let escalation = l
+                .escalation
+                .map(|e| format!("⚠️ {}", escape(&e.to_string())))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {escalation} |",
+                code(l.sign),
+                escape(&l.who),
+                code(&l.levels),
+                code(&l.resource),
+                escape(&l.via),
+            );
+        }
+        if hidden > 0 {
+            let _ = writeln!(out, "\n… and {hidden} more.");
+        }
+    }
+
     if !plan.kept.is_empty() {
         out.push_str("\n#### Kept (protected)\n\n");
         for k in &plan.kept {
@@ -131,6 +161,24 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
                 escape(&b.reason)
             );
             if let Some(p) = &b.provenance {
+                let _ = write!(out, " ({})", code(&p.to_string()));
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(window) = &plan.expiring_window {
+        let _ = writeln!(out, "\n#### Expiring within {}\n", escape(window));
+        if plan.expiring.is_empty() {
+            out.push_str("No grant expires in this window.\n");
+        }
+        for e in &plan.expiring {
+            let _ = write!(
+                out,
+                "- {}: expires {}",
+                code(&entry_label(&e.address, &e.label)),
+                crate::state::timestamp(&e.expires)
+            );
+            if let Some(p) = &e.provenance {
                 let _ = write!(out, " ({})", code(&p.to_string()));
             }
             out.push('\n');

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::access::{AccessDelta, AccessEntry, Escalation};
 use super::change::{Action, Change, Direction};
 use super::model::{AccessSummary, Plan};
 use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
@@ -26,6 +27,10 @@ pub const REDACTED: &str = "(sensitive)";
 
 /// How many items of an access list are shown before "… and N more" (unless verbose).
 const ACCESS_ITEMS_SHOWN: usize = 5;
+
+/// How many non-escalating gains (and, separately, losses) of the access delta are listed
+/// before "… and N more" (unless verbose). Escalations are always listed.
+const DELTA_ITEMS_SHOWN: usize = 10;
 
 /// Options shared by the human renderers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -449,6 +454,94 @@ fn list_items(items: &[String], verbose: bool) -> String {
     )
 }
 
+/// One entry of the access delta, laid out for people; shared by the text and markdown
+/// renderers so that both phrase a gain or a loss the same way.
+#[derive(Debug, Clone)]
+struct DeltaLine {
+    /// A gain (else a loss).
+    gain: bool,
+    /// `+` or `−`.
+    sign: &'static str,
+    /// The principal for people.
+    who: String,
+    /// `alice gains rw on e56c36e4… /shared/ (via group:lab-readers)`.
+    sentence: String,
+    /// `r → rw`, `none → r`, `rw → none`.
+    levels: String,
+    /// The resource for people.
+    resource: String,
+    /// `direct`, `group:lab-readers`, `direct and group:lab-readers`.
+    via: String,
+    /// Why a gain is an escalation.
+    escalation: Option<Escalation>,
+}
+
+/// The delta's lines, gains then losses, each list capped unless verbose, with the number of
+/// entries left out. Escalations come first in each list and are never left out.
+fn delta_lines(delta: &AccessDelta, verbose: bool) -> (Vec<DeltaLine>, usize) {
+    let mut lines = Vec::new();
+    let mut hidden = 0;
+    for (gain, entries) in [(true, &delta.gains), (false, &delta.losses)] {
+        let mut others = 0;
+        for e in entries {
+            if e.escalation.is_none() {
+                others += 1;
+                if !verbose && others > DELTA_ITEMS_SHOWN {
+                    hidden += 1;
+                    continue;
+                }
+            }
+            lines.push(delta_line(e, gain));
+        }
+    }
+    (lines, hidden)
+}
+
+fn delta_line(e: &AccessEntry, gain: bool) -> DeltaLine {
+    let level = |l: &Option<String>| l.clone().unwrap_or_else(|| "none".to_string());
+    let groups: Vec<&str> = e
+        .via
+        .iter()
+        .map(String::as_str)
+        .filter(|v| *v != "direct")
+        .collect();
+    let direct = e.via.iter().any(|v| v == "direct");
+    let via_note = match (direct, groups.is_empty()) {
+        (_, true) => None,
+        (false, false) => Some(format!("via {}", groups.join(", "))),
+        (true, false) => Some(format!("directly and via {}", groups.join(", "))),
+    };
+    let who = e.who();
+    let (verb, changed, other) = if gain {
+        (
+            "gains",
+            &e.after,
+            e.before.as_ref().map(|b| format!("was {b}")),
+        )
+    } else {
+        (
+            "loses",
+            &e.before,
+            e.after.as_ref().map(|a| format!("keeps {a}")),
+        )
+    };
+    let notes: Vec<String> = other.into_iter().chain(via_note).collect();
+    let mut sentence = format!("{who} {verb} {}", e.resource.phrase(&level(changed)));
+    if !notes.is_empty() {
+        sentence.push_str(&format!(" ({})", notes.join("; ")));
+    }
+    DeltaLine {
+        gain,
+        sign: if gain { "+" } else { "−" },
+        who,
+        sentence,
+        levels: format!("{} → {}", level(&e.before), level(&e.after)),
+        resource: e.resource.label(),
+        via: e.via.join(" and "),
+        escalation: e.escalation,
+    }
+}
+
 /// The text shown when a plan changes nothing.
 const NO_CHANGES: &str = "No changes. The live state matches the policy.";
 
@@ -570,6 +663,7 @@ mod tests {
                 description: "t".into(),
             },
             workspace_digest: String::new(),
+            live_checks: Default::default(),
             now: chrono::DateTime::UNIX_EPOCH,
             changes: vec![c],
             steps: Vec::new(),
@@ -577,7 +671,10 @@ mod tests {
             blocked: Vec::new(),
             pending: Vec::new(),
             violations: Vec::new(),
+            expiring: Vec::new(),
+            expiring_window: None,
             access: AccessSummary::default(),
+            access_delta: Default::default(),
         };
         let r = redact(&plan);
         let after = r.changes[0].after.as_ref().unwrap();

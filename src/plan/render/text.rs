@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    ChangeLine, Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, entry_label,
-    redact,
+    ChangeLine, Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, delta_lines,
+    entry_label, redact,
 };
 use crate::plan::change::Action;
 use crate::plan::model::Plan;
@@ -101,6 +101,36 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
         }
     }
 
+    // What the changes mean for people, right under the changes that cause it.
+    if !plan.access_delta.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("Effective access:", BOLD, color));
+        let (lines, hidden) = delta_lines(&plan.access_delta, opts.verbose);
+        let rows: Vec<(String, String)> = lines
+            .iter()
+            .map(|l| {
+                let note = l
+                    .escalation
+                    .map(|e| format!("⚠ escalation: {e}"))
+                    .unwrap_or_default();
+                (format!("  {} {}", l.sign, l.sentence), note)
+            })
+            .collect();
+        for (line, (_, note, pad)) in lines.iter().zip(aligned(&rows)) {
+            let tint = if line.gain { GREEN } else { RED };
+            let _ = writeln!(
+                out,
+                "  {} {}{:pad$}{}",
+                paint(line.sign, tint, color),
+                line.sentence,
+                "",
+                paint(&note, YELLOW, color)
+            );
+        }
+        if hidden > 0 {
+            let _ = writeln!(out, "  … and {hidden} more");
+        }
+    }
+
     if !plan.kept.is_empty() {
         let _ = writeln!(out, "\n{}", paint("Kept (protected):", BOLD, color));
         let rows: Vec<_> = plan
@@ -126,6 +156,26 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
                     None => b.reason.clone(),
                 };
                 (format!("  {}", entry_label(&b.address, &b.label)), note)
+            })
+            .collect();
+        write_rows(&mut out, &rows);
+    }
+    if let Some(window) = &plan.expiring_window {
+        let title = format!("Expiring within {window}:");
+        let _ = writeln!(out, "\n{}", paint(&title, BOLD, color));
+        if plan.expiring.is_empty() {
+            let _ = writeln!(out, "  none");
+        }
+        let rows: Vec<_> = plan
+            .expiring
+            .iter()
+            .map(|e| {
+                let when = crate::state::timestamp(&e.expires);
+                let note = match &e.provenance {
+                    Some(p) => format!("expires {when} ({p})"),
+                    None => format!("expires {when}"),
+                };
+                (format!("  {}", entry_label(&e.address, &e.label)), note)
             })
             .collect();
         write_rows(&mut out, &rows);

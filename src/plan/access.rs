@@ -1,0 +1,696 @@
+//! Effective access: who can do what, through managed groups included, before and after a
+//! plan, and the difference between the two (the plan's *access delta*).
+//!
+//! The object diff says which rules and memberships change; this module says what that
+//! means for people. A rule granting `r` to `group:lab-readers` gives `r` to every active
+//! member of `lab-readers`, so adding alice to the group is a gain of `r` on that path for
+//! alice even though no rule changes.
+//!
+//! **Effective access** of a state is the set of `(principal, resource, level)` where:
+//! - a membership (`globus.member`) gives its identity the membership's role (`member`,
+//!   `manager`, `admin`) on the resource `group:<name>`, but only while its status is
+//!   `active` (or absent, as on an object the plan creates): an invited or pending member
+//!   cannot use the group yet, and one who left has no access;
+//! - a Transfer rule (`transfer.acl`) gives its principal the rule's permissions (`r`, `rw`)
+//!   on `transfer:<collection>:<path>`. When the principal is a **managed** group, every
+//!   identity that is an effective member of that group (per the same state) gets the level
+//!   instead, `via` that group. Unmanaged groups (`group:<uuid>`), whose members accord
+//!   cannot see, and the special principals (`all_authenticated_users`, `anonymous`) are
+//!   principals themselves;
+//! - a grant whose `expires` is at or before the plan's clock gives nothing;
+//! - per principal and resource only the highest level counts, and `via` lists every route
+//!   giving that level (`direct`, `group:<name>`). Paths are taken as written: a rule on
+//!   `/a/` is not merged with one on `/a/b/`.
+//!
+//! The state after the plan is the live state with each change applied: creates and
+//! replaces put the desired object, updates lay the desired fields over the live object
+//! (keeping computed ones such as a membership's status), deletes remove it, and deleting a
+//! group removes its memberships. The kinds that carry access and what they mean are all
+//! in `direct_grant`; the rest of the module is kind-agnostic.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::change::{Action, Change};
+use crate::state::{Kind, Object, Principal, State};
+
+/// What access is on: a group (its roles) or a path on a Transfer collection.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Resource {
+    /// A managed group, by policy name (`group:<name>`); levels `member`, `manager`, `admin`.
+    Group(String),
+    /// A path on a collection (`transfer:<collection>:<path>`); levels `r`, `rw`.
+    Path {
+        /// The collection (endpoint) UUID.
+        collection: String,
+        /// The normalised path, ending in `/`.
+        path: String,
+    },
+}
+
+impl Resource {
+    /// The resource for people: `group lab-readers`, `e56c36e4… /shared/`.
+    pub fn label(&self) -> String {
+        match self {
+            Resource::Group(name) => format!("group {name}"),
+            Resource::Path { collection, path } => format!("{} {path}", short(collection)),
+        }
+    }
+
+    /// A level on this resource, for people: `admin of group lab-admins`, `rw on e56c36e4… /x/`.
+    pub fn phrase(&self, level: &str) -> String {
+        match self {
+            Resource::Group(_) => format!("{level} of {}", self.label()),
+            Resource::Path { .. } => format!("{level} on {}", self.label()),
+        }
+    }
+
+    /// Why gaining `level` here is an escalation, if it is: a new `rw`, or a role that
+    /// administers the group (managers and admins change who else has access).
+    fn escalation(&self, level: &str) -> Option<Escalation> {
+        match (self, level) {
+            (Resource::Path { .. }, "rw") => Some(Escalation::NewRw),
+            (Resource::Group(_), "admin") => Some(Escalation::NewAdmin),
+            (Resource::Group(_), "manager") => Some(Escalation::NewManager),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Resource::Group(name) => write!(f, "group:{name}"),
+            Resource::Path { collection, path } => write!(f, "transfer:{collection}:{path}"),
+        }
+    }
+}
+
+impl FromStr for Resource {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some(("group", name)) if !name.is_empty() => Ok(Resource::Group(name.to_string())),
+            // The collection is a UUID (no `:`), so the first `:` after it ends it and the
+            // path keeps any `:` of its own.
+            Some(("transfer", rest)) => match rest.split_once(':') {
+                Some((collection, path)) if !collection.is_empty() && path.starts_with('/') => {
+                    Ok(Resource::Path {
+                        collection: collection.to_string(),
+                        path: path.to_string(),
+                    })
+                }
+                _ => Err(format!("not a resource: `{s}`")),
+            },
+            _ => Err(format!("not a resource: `{s}`")),
+        }
+    }
+}
+
+impl From<Resource> for String {
+    fn from(r: Resource) -> String {
+        r.to_string()
+    }
+}
+
+impl TryFrom<String> for Resource {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// Why a gain is flagged for reviewers.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Escalation {
+    /// A grant to `public`, `anonymous` or `all_authenticated_users`, at any level.
+    Everyone,
+    /// Write access (`rw`) where there was none or only `r`.
+    NewRw,
+    /// A new admin of a group.
+    NewAdmin,
+    /// A new manager of a group.
+    NewManager,
+}
+
+impl fmt::Display for Escalation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Escalation::Everyone => "grant to everyone",
+            Escalation::NewRw => "new rw",
+            Escalation::NewAdmin => "new admin",
+            Escalation::NewManager => "new manager",
+        })
+    }
+}
+
+/// One principal's effective access to one resource that the plan raises or lowers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AccessEntry {
+    /// The canonical principal: `identity:<uuid>`, `group:<uuid>` (a group accord does not
+    /// manage), `all_authenticated_users` or `anonymous`.
+    pub principal: String,
+    /// Its display name (alias or username), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// What the access is on: `group:<name>` or `transfer:<collection>:<path>`.
+    #[schemars(with = "String")]
+    pub resource: Resource,
+    /// The effective level before the plan (`null`: none).
+    pub before: Option<String>,
+    /// The effective level after the plan (`null`: none).
+    pub after: Option<String>,
+    /// The routes giving the level gained (for a gain) or lost (for a loss): `direct`, or
+    /// `group:<name>` for a rule to a managed group the principal is a member of.
+    pub via: Vec<String>,
+    /// Why a gain is an escalation; always `null` for a loss.
+    pub escalation: Option<Escalation>,
+}
+
+impl AccessEntry {
+    /// The principal for people: its label, else its key with any UUID shortened.
+    pub fn who(&self) -> String {
+        self.label
+            .clone()
+            .unwrap_or_else(|| short_key(&self.principal))
+    }
+}
+
+/// Who gains and who loses effective access if the plan is applied.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct AccessDelta {
+    /// New access, or a higher level: escalations first, then by principal and resource.
+    pub gains: Vec<AccessEntry>,
+    /// Access removed, or a lower level: by principal and resource.
+    pub losses: Vec<AccessEntry>,
+}
+
+impl AccessDelta {
+    /// Whether the plan changes nobody's effective access.
+    pub fn is_empty(&self) -> bool {
+        self.gains.is_empty() && self.losses.is_empty()
+    }
+}
+
+/// One principal's effective level on one resource, and the routes giving it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    /// The level (`r`, `rw`, `member`, …).
+    pub level: String,
+    /// Its position in the kind's access order: levels compare by it.
+    rank: usize,
+    /// `direct` and/or `group:<name>`.
+    pub via: BTreeSet<String>,
+}
+
+/// The effective access of a state, per principal and resource.
+pub type Effective = BTreeMap<(Principal, Resource), Holding>;
+
+/// A grant one object makes by itself, before managed groups are expanded.
+struct Grant {
+    principal: Principal,
+    resource: Resource,
+    level: String,
+    rank: usize,
+}
+
+/// Membership statuses that give access; everything else (invited, pending, left, …) does not.
+const EFFECTIVE_STATUS: &str = "active";
+
+/// What an object grants directly: the one place that knows what each kind means for access.
+fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant> {
+    let keys = &o.address.keys;
+    let (principal, resource, field, default) = match o.address.kind {
+        Kind::GlobusMember if keys.len() == 2 => {
+            // No status means an object the plan creates: Groups adds it as active.
+            if o.str_attr("status").is_some_and(|s| s != EFFECTIVE_STATUS) {
+                return None;
+            }
+            (&keys[1], Resource::Group(keys[0].clone()), "role", "member")
+        }
+        Kind::TransferAcl if keys.len() == 3 => (
+            &keys[2],
+            Resource::Path {
+                collection: keys[0].clone(),
+                path: keys[1].clone(),
+            },
+            "permissions",
+            "r",
+        ),
+        // Other kinds carry no access the core can reason about yet (GCS and Search roles,
+        // Boss permissions get their semantics here when their providers land).
+        _ => return None,
+    };
+    let expired = o
+        .str_attr("expires")
+        .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
+        .is_some_and(|e| e <= now);
+    if expired {
+        return None;
+    }
+    let level = o.str_attr(field).unwrap_or(default).to_string();
+    // The kind's field schema orders the levels, so ranks stay defined in one place.
+    let rank = o
+        .address
+        .kind
+        .field(field)?
+        .access_order
+        .iter()
+        .position(|l| *l == level)?;
+    Some(Grant {
+        principal: principal.parse().ok()?,
+        resource,
+        level,
+        rank,
+    })
+}
+
+/// The effective access of a state at time `now`.
+pub fn effective(state: &State, now: DateTime<Utc>) -> Effective {
+    let grants: Vec<Grant> = state
+        .objects
+        .values()
+        .filter_map(|o| direct_grant(o, now))
+        .collect();
+    // Members of each managed group: any effective role makes one a member.
+    let mut members: BTreeMap<&str, Vec<&Principal>> = BTreeMap::new();
+    for g in &grants {
+        if let Resource::Group(name) = &g.resource {
+            members.entry(name.as_str()).or_default().push(&g.principal);
+        }
+    }
+    let mut out = Effective::new();
+    let mut add = |principal: Principal, g: &Grant, via: String| {
+        let h = out
+            .entry((principal, g.resource.clone()))
+            .or_insert_with(|| Holding {
+                level: g.level.clone(),
+                rank: g.rank,
+                via: BTreeSet::new(),
+            });
+        if g.rank > h.rank {
+            h.level = g.level.clone();
+            h.rank = g.rank;
+            h.via.clear();
+        }
+        if g.rank == h.rank {
+            h.via.insert(via);
+        }
+    };
+    for g in &grants {
+        match &g.principal {
+            // A rule to a managed group is access for its members, not for the group.
+            Principal::ManagedGroup(name) if matches!(g.resource, Resource::Path { .. }) => {
+                for m in members.get(name.as_str()).into_iter().flatten() {
+                    add((*m).clone(), g, g.principal.to_string());
+                }
+            }
+            p => add(p.clone(), g, "direct".to_string()),
+        }
+    }
+    out
+}
+
+/// The live state with the plan's changes applied.
+pub fn after_changes(live: &State, changes: &[Change]) -> State {
+    let mut state = live.clone();
+    for c in changes {
+        match c.action {
+            Action::Create | Action::Replace => {
+                if let Some(after) = &c.after {
+                    state.insert(after.clone());
+                }
+            }
+            Action::Update => {
+                if let Some(after) = &c.after {
+                    // The desired object sets only what the policy manages; the live one's
+                    // computed fields (a membership's status) still hold after the update.
+                    let mut merged = state
+                        .get(&c.address)
+                        .or(c.before.as_ref())
+                        .cloned()
+                        .unwrap_or_else(|| after.clone());
+                    merged.attrs.extend(after.attrs.clone());
+                    state.insert(merged);
+                }
+            }
+            Action::Delete => {
+                state.objects.remove(&c.address);
+                if c.address.kind == Kind::GlobusGroup {
+                    let group = &c.address.keys[0];
+                    state.objects.retain(|a, _| {
+                        !(a.kind == Kind::GlobusMember && a.keys.first() == Some(group))
+                    });
+                }
+            }
+        }
+    }
+    state
+}
+
+/// Who gains and who loses effective access when `changes` are applied to `live`.
+pub fn delta(
+    live: &State,
+    changes: &[Change],
+    labels: &BTreeMap<Principal, String>,
+    now: DateTime<Utc>,
+) -> AccessDelta {
+    let before = effective(live, now);
+    let after = effective(&after_changes(live, changes), now);
+    let keys: BTreeSet<&(Principal, Resource)> = before.keys().chain(after.keys()).collect();
+    let mut d = AccessDelta::default();
+    for key in keys {
+        let (b, a) = (before.get(key), after.get(key));
+        let (principal, resource) = key;
+        let entry = |via: &BTreeSet<String>, escalation| AccessEntry {
+            principal: principal.to_string(),
+            label: labels.get(principal).cloned(),
+            resource: resource.clone(),
+            before: b.map(|h| h.level.clone()),
+            after: a.map(|h| h.level.clone()),
+            via: via.iter().cloned().collect(),
+            escalation,
+        };
+        // No access ranks below every level (`None < Some`).
+        match a.map(|h| h.rank).cmp(&b.map(|h| h.rank)) {
+            std::cmp::Ordering::Greater => {
+                let a = a.expect("a higher rank is a holding");
+                let escalation = if principal.is_public() {
+                    Some(Escalation::Everyone)
+                } else {
+                    resource.escalation(&a.level)
+                };
+                d.gains.push(entry(&a.via, escalation));
+            }
+            std::cmp::Ordering::Less => {
+                let b = b.expect("a higher rank is a holding");
+                d.losses.push(entry(&b.via, None));
+            }
+            std::cmp::Ordering::Equal => {}
+        }
+    }
+    // Escalations first, so that a capped listing never hides one.
+    let order = |e: &AccessEntry| {
+        (
+            e.escalation.is_none(),
+            e.who(),
+            e.principal.clone(),
+            e.resource.clone(),
+        )
+    };
+    d.gains.sort_by_key(order);
+    d.losses.sort_by_key(order);
+    d
+}
+
+/// `identity:8f3e2a1b…` for a key holding a UUID; anything else unchanged.
+fn short_key(key: &str) -> String {
+    match key.split_once(':') {
+        Some((kind, id)) => format!("{kind}:{}", short(id)),
+        None => short(key),
+    }
+}
+
+/// `8f3e2a1b…` for a UUID; anything else unchanged.
+fn short(s: &str) -> String {
+    if s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() {
+        format!("{}…", &s[..8])
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Direction;
+    use crate::state::Address;
+
+    const EP: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T00:00:00Z".parse().unwrap()
+    }
+
+    fn who(n: u128) -> String {
+        Principal::Identity(uuid::Uuid::from_u128(n)).to_string()
+    }
+
+    fn member(group: &str, n: u128, role: &str) -> Object {
+        Object::new(Address::new(
+            Kind::GlobusMember,
+            [group.to_string(), who(n)],
+        ))
+        .with("role", role)
+        .with("status", "active")
+    }
+
+    fn rule(path: &str, principal: &str, perms: &str) -> Object {
+        Object::new(Address::new(Kind::TransferAcl, [EP, path, principal]))
+            .with("permissions", perms)
+    }
+
+    fn state(objects: Vec<Object>) -> State {
+        let mut s = State::default();
+        for o in objects {
+            s.insert(o);
+        }
+        s
+    }
+
+    fn change(action: Action, before: Option<Object>, after: Option<Object>) -> Change {
+        let address = after.as_ref().or(before.as_ref()).unwrap().address.clone();
+        Change {
+            address,
+            action,
+            fields: Vec::new(),
+            before,
+            after,
+            direction: Direction::Neutral,
+            reason: String::new(),
+            provenance: None,
+            labels: BTreeMap::new(),
+        }
+    }
+
+    fn create(o: Object) -> Change {
+        change(Action::Create, None, Some(o))
+    }
+
+    fn delete(o: Object) -> Change {
+        change(Action::Delete, Some(o), None)
+    }
+
+    fn update(before: Object, mut after: Object) -> Change {
+        // Desired objects carry no computed fields.
+        after.attrs.remove("status");
+        change(Action::Update, Some(before), Some(after))
+    }
+
+    fn run(live: Vec<Object>, changes: Vec<Change>) -> AccessDelta {
+        delta(&state(live), &changes, &BTreeMap::new(), now())
+    }
+
+    fn path(p: &str) -> Resource {
+        Resource::Path {
+            collection: EP.into(),
+            path: p.into(),
+        }
+    }
+
+    #[test]
+    fn a_new_member_gains_the_groups_rules() {
+        let rw = rule("/shared/", "group:lab", "rw");
+        let d = run(
+            vec![member("lab", 1, "member"), rw],
+            vec![create(member("lab", 2, "member"))],
+        );
+        assert!(d.losses.is_empty());
+        let on_path: Vec<_> = d
+            .gains
+            .iter()
+            .filter(|g| g.resource == path("/shared/"))
+            .collect();
+        assert_eq!(on_path.len(), 1, "{d:#?}");
+        assert_eq!(on_path[0].principal, who(2));
+        assert_eq!(on_path[0].via, vec!["group:lab"]);
+        assert_eq!(on_path[0].escalation, Some(Escalation::NewRw));
+        // Membership is access too.
+        assert!(
+            d.gains
+                .iter()
+                .any(|g| g.resource == Resource::Group("lab".into())
+                    && g.after.as_deref() == Some("member")
+                    && g.escalation.is_none())
+        );
+    }
+
+    #[test]
+    fn removing_a_member_loses_the_groups_rw() {
+        let d = run(
+            vec![member("lab", 1, "member"), rule("/x/", "group:lab", "rw")],
+            vec![delete(member("lab", 1, "member"))],
+        );
+        assert!(d.gains.is_empty());
+        let lost = d.losses.iter().find(|l| l.resource == path("/x/")).unwrap();
+        assert_eq!(
+            (lost.before.as_deref(), lost.after.as_deref()),
+            (Some("rw"), None)
+        );
+        assert_eq!(lost.via, vec!["group:lab"]);
+        assert_eq!(d.losses.len(), 2, "the rw and the membership");
+    }
+
+    #[test]
+    fn r_to_rw_is_an_escalation_and_rw_to_r_a_partial_loss() {
+        let id = who(1);
+        let d = run(
+            vec![rule("/a/", &id, "r")],
+            vec![update(rule("/a/", &id, "r"), rule("/a/", &id, "rw"))],
+        );
+        assert_eq!(d.gains.len(), 1);
+        assert_eq!(d.gains[0].before.as_deref(), Some("r"));
+        assert_eq!(d.gains[0].escalation, Some(Escalation::NewRw));
+        let d = run(
+            vec![rule("/a/", &id, "rw")],
+            vec![update(rule("/a/", &id, "rw"), rule("/a/", &id, "r"))],
+        );
+        assert_eq!(d.losses.len(), 1);
+        assert_eq!(d.losses[0].after.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn any_grant_to_anonymous_is_an_escalation() {
+        let d = run(vec![], vec![create(rule("/pub/", "anonymous", "r"))]);
+        assert_eq!(d.gains.len(), 1);
+        assert_eq!(d.gains[0].principal, "anonymous");
+        assert_eq!(d.gains[0].escalation, Some(Escalation::Everyone));
+    }
+
+    #[test]
+    fn a_group_rule_for_three_members_is_three_gains() {
+        let live = vec![
+            member("lab", 1, "member"),
+            member("lab", 2, "manager"),
+            member("lab", 3, "admin"),
+        ];
+        let d = run(live, vec![create(rule("/data/", "group:lab", "r"))]);
+        assert_eq!(d.gains.len(), 3, "{d:#?}");
+        assert!(
+            d.gains.iter().all(|g| g.via == vec!["group:lab"]
+                && g.escalation.is_none()
+                && g.before.is_none())
+        );
+    }
+
+    #[test]
+    fn manager_to_admin_is_an_escalation() {
+        let d = run(
+            vec![member("lab", 1, "manager")],
+            vec![update(
+                member("lab", 1, "manager"),
+                member("lab", 1, "admin"),
+            )],
+        );
+        assert_eq!(d.gains.len(), 1);
+        assert_eq!(d.gains[0].before.as_deref(), Some("manager"));
+        assert_eq!(d.gains[0].escalation, Some(Escalation::NewAdmin));
+    }
+
+    #[test]
+    fn an_expiry_revoked_member_loses_access() {
+        // The diff plans the delete of an expired membership; its group rule goes with it.
+        let dave = member("lab", 4, "member");
+        let d = run(
+            vec![dave.clone(), rule("/projects/", "group:lab", "r")],
+            vec![delete(dave)],
+        );
+        let lost: Vec<_> = d.losses.iter().map(|l| l.resource.to_string()).collect();
+        assert_eq!(
+            lost,
+            vec!["group:lab".to_string(), format!("transfer:{EP}:/projects/")]
+        );
+    }
+
+    #[test]
+    fn an_expired_grant_gives_nothing() {
+        let id = who(1);
+        let live = vec![rule("/a/", &id, "rw").with("expires", "2026-01-01T00:00:00Z")];
+        assert!(effective(&state(live), now()).is_empty());
+    }
+
+    #[test]
+    fn invited_members_have_no_access_until_active() {
+        let live = vec![
+            member("lab", 1, "member").with("status", "invited"),
+            rule("/x/", "group:lab", "r"),
+        ];
+        assert!(effective(&state(live), now()).is_empty());
+    }
+
+    #[test]
+    fn a_second_route_at_the_same_level_keeps_access() {
+        // Alice reads /x/ directly and through the group: losing one route loses nothing.
+        let alice = who(1);
+        let direct = rule("/x/", &alice, "r");
+        let d = run(
+            vec![
+                member("lab", 1, "member"),
+                rule("/x/", "group:lab", "r"),
+                direct.clone(),
+            ],
+            vec![delete(direct)],
+        );
+        assert!(d.is_empty(), "{d:#?}");
+    }
+
+    #[test]
+    fn deleting_a_group_removes_its_members_access() {
+        let group = Object::new(Address::new(Kind::GlobusGroup, ["old"]));
+        let d = run(
+            vec![group.clone(), member("old", 1, "admin")],
+            vec![delete(group)],
+        );
+        assert_eq!(d.losses.len(), 1);
+        assert_eq!(d.losses[0].before.as_deref(), Some("admin"));
+    }
+
+    #[test]
+    fn unmanaged_groups_and_special_principals_are_principals() {
+        let unmanaged = "group:8b7d57bc-1666-11ec-88b2-f50515619d57";
+        let d = run(
+            vec![],
+            vec![
+                create(rule("/u/", unmanaged, "r")),
+                create(rule("/all/", "all_authenticated_users", "r")),
+            ],
+        );
+        assert_eq!(d.gains.len(), 2);
+        assert_eq!(d.gains[0].escalation, Some(Escalation::Everyone));
+        assert_eq!(d.gains[1].principal, unmanaged);
+        assert_eq!(d.gains[1].who(), "group:8b7d57bc…");
+    }
+
+    #[test]
+    fn resources_round_trip() {
+        for s in ["group:lab-readers", &format!("transfer:{EP}:/a:b/")] {
+            assert_eq!(s.parse::<Resource>().unwrap().to_string(), s);
+        }
+        assert!("transfer:x".parse::<Resource>().is_err());
+        assert_eq!(path("/shared/").label(), "e56c36e4… /shared/");
+        assert_eq!(
+            Resource::Group("lab".into()).phrase("admin"),
+            "admin of group lab"
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! `accord import` writes a workspace from the live state that plans to no change, with id
+//! pins and readable aliases; it refuses unknown groups, bad identifiers and non-empty folders
+//! before writing anything, and only reads the services.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Live, accord, run, snapshots, workspace};
+
+const ENDPOINT: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
+const LAB_MEMBERS: &str = "7b2a0d1f-9e3c-4f4b-8a5d-6c7e8f9a0b1c";
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Plans `dir` against `url`, expecting no change.
+fn assert_no_change(dir: &Path, url: &str) {
+    let (code, out, err) = run(&[
+        "plan",
+        dir.to_str().unwrap(),
+        "--target",
+        url,
+        "--detailed-exitcode",
+    ]);
+    assert_eq!(
+        code, 0,
+        "planning the import right after shows a change:\n{out}\n{err}"
+    );
+    assert!(out.contains("No changes."), "{out}");
+}
+
+#[test]
+fn import_writes_a_workspace_that_plans_to_no_change() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let url = live.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("imported");
+    live.emulator().clear_request_log();
+    let (code, stdout, err) = run(&[
+        "import",
+        "--group",
+        "lab-admins",
+        "--group",
+        "lab-members",
+        "--endpoint",
+        ENDPOINT,
+        "--out",
+        out.to_str().unwrap(),
+        "--target",
+        url,
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{err}");
+    assert!(
+        stdout.contains("Imported 2 group(s) and 1 endpoint(s)"),
+        "{stdout}"
+    );
+
+    // Import only reads: besides Auth's token and introspection POSTs, only GETs.
+    let writes: Vec<_> = live
+        .emulator()
+        .request_log()
+        .into_iter()
+        .filter(|r| {
+            r.is_write()
+                && r.path != "/auth/v2/oauth2/token"
+                && r.path != "/auth/v2/oauth2/token/introspect"
+        })
+        .collect();
+    assert!(writes.is_empty(), "import wrote: {writes:?}");
+
+    // The emulator's port changes from run to run; the snapshots name it [URL].
+    let settings = snapshots();
+    for name in [
+        "accord.yaml",
+        "identities.yaml",
+        "groups.yaml",
+        "endpoints.yaml",
+    ] {
+        let text = read(&out, name).replace(url, "[URL]");
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=schemas/"),
+            "{name}:\n{text}"
+        );
+        settings.bind(|| insta::assert_snapshot!(format!("import__{name}"), text));
+    }
+    // The schemas the comments name are written beside the files, so editors find them.
+    let schema: serde_json::Value =
+        serde_json::from_str(&read(&out, "schemas/policy.schema.json")).unwrap();
+    assert_eq!(schema, accord::policy::schema::policy_file_schema());
+    assert!(out.join("schemas/accord.schema.json").is_file());
+
+    // The rule on /projects/ names the imported group by its policy name.
+    assert!(
+        read(&out, "endpoints.yaml").contains("principal: group:lab-members, path: /projects/"),
+    );
+    assert_no_change(&out, url);
+}
+
+#[test]
+fn import_by_group_id_pins_the_group_and_names_it_once() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let url = live.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("by-id");
+    // The same group by id and by name is imported once.
+    let (code, stdout, err) = run(&[
+        "import",
+        "--group",
+        LAB_MEMBERS,
+        "--group",
+        "lab-members",
+        "--out",
+        out.to_str().unwrap(),
+        "--target",
+        url,
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{err}");
+    let groups = read(&out, "groups.yaml");
+    assert!(
+        groups.contains(&format!("  lab-members:\n    id: {LAB_MEMBERS}\n")),
+        "{groups}"
+    );
+    assert_eq!(groups.matches("lab-members:").count(), 1, "{groups}");
+    assert!(!out.join("endpoints.yaml").exists());
+    assert_no_change(&out, url);
+}
+
+#[test]
+fn import_after_apply_round_trips_expiry_and_groups_accord_created() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let url = live.url();
+    let (_ws_tmp, ws) = workspace("policies/lab");
+    let (code, out, err) = run(&[
+        "apply",
+        ws.to_str().unwrap(),
+        "--target",
+        url,
+        "--auto-approve",
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("after-apply");
+    let (code, stdout, err) = run(&[
+        "import",
+        "--group",
+        "lab-admins",
+        "--group",
+        "lab-members",
+        "--group",
+        "lab-readers",
+        "--endpoint",
+        ENDPOINT,
+        "--out",
+        out.to_str().unwrap(),
+        "--target",
+        url,
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{err}");
+    let endpoints = read(&out, "endpoints.yaml");
+    for needle in [
+        "- { principal: alice, path: /disthome/alice/, permissions: rw }",
+        "- { principal: bob, path: /disthome/bob/, permissions: r, expires: 2027-12-31T00:00:00Z }",
+        "- { principal: group:lab-readers, path: /shared/, permissions: r }",
+    ] {
+        assert!(
+            endpoints.contains(needle),
+            "missing `{needle}` in:\n{endpoints}"
+        );
+    }
+    let groups = read(&out, "groups.yaml");
+    assert!(groups.contains("  lab-readers:\n    id: "), "{groups}");
+    assert_no_change(&out, url);
+}
+
+#[test]
+fn import_from_a_named_embedded_target_explains_the_missing_target() {
+    let (_ws_tmp, ws) = workspace("policies/lab");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("from-demo");
+    let result = accord()
+        .current_dir(&ws)
+        .args(["import", "--group", "lab-admins", "--out"])
+        .arg(&out)
+        .args(["--now", common::NOW])
+        .output()
+        .unwrap();
+    assert!(result.status.success(), "{result:?}");
+    let config = read(&out, "accord.yaml");
+    assert!(
+        config.contains("from the embedded target `demo`"),
+        "{config}"
+    );
+    assert!(config.contains("# No target: this was imported from the embedded target `demo`"));
+    assert!(!config.contains("targets:"), "{config}");
+    let (code, stdout, err) = run(&["validate", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}\n{err}");
+}
+
+#[test]
+fn unknown_groups_are_named_together_and_nothing_is_written() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    let (code, stdout, err) = run(&[
+        "import",
+        "--group",
+        "lab-admins",
+        "--group",
+        "no-such-group",
+        "--group",
+        "11111111-2222-4333-8444-555555555555",
+        "--out",
+        out.to_str().unwrap(),
+        "--target",
+        live.url(),
+    ]);
+    assert_eq!(code, 1, "{stdout}\n{err}");
+    assert!(
+        err.contains("group `no-such-group` is not among your groups"),
+        "{err}"
+    );
+    assert!(
+        err.contains("group 11111111-2222-4333-8444-555555555555 does not exist"),
+        "{err}"
+    );
+    assert!(
+        !out.exists(),
+        "an import that failed wrote {}",
+        out.display()
+    );
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "staging left behind: {left:?}");
+}
+
+#[test]
+fn a_non_empty_out_folder_is_refused_and_left_alone() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("notes.txt"), "mine").unwrap();
+    let (code, stdout, err) = run(&[
+        "import",
+        "--group",
+        "lab-admins",
+        "--out",
+        tmp.path().to_str().unwrap(),
+        "--target",
+        live.url(),
+    ]);
+    assert_eq!(code, 1, "{stdout}\n{err}");
+    assert!(err.contains("is not empty"), "{err}");
+    let entries: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, vec![std::ffi::OsString::from("notes.txt")]);
+    assert_eq!(read(tmp.path(), "notes.txt"), "mine");
+    // An existing empty folder is fine.
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, stdout, err) = run(&[
+        "import",
+        "--group",
+        "lab-admins",
+        "--out",
+        empty.to_str().unwrap(),
+        "--target",
+        live.url(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{err}");
+    assert!(empty.join("groups.yaml").is_file());
+}
+
+#[test]
+fn bad_identifiers_and_missing_endpoints_exit_1() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    let out = out.to_str().unwrap();
+    let (code, _, err) = run(&[
+        "import",
+        "--endpoint",
+        "lab-share",
+        "--out",
+        out,
+        "--target",
+        live.url(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("`lab-share` is not a collection or endpoint UUID"),
+        "{err}"
+    );
+
+    let (code, _, err) = run(&["import", "--out", out, "--target", live.url()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--group"), "{err}");
+
+    let missing = "11111111-2222-4333-8444-555555555555";
+    let (code, _, err) = run(&[
+        "import",
+        "--endpoint",
+        missing,
+        "--out",
+        out,
+        "--target",
+        live.url(),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("collection or endpoint {missing}")),
+        "{err}"
+    );
+    assert!(!Path::new(out).exists());
+}
+
+#[test]
+fn without_a_target_or_workspace_import_asks_for_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let result = accord()
+        .current_dir(tmp.path())
+        .args(["import", "--group", "lab-admins", "--out", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(result.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&result.stderr);
+    assert!(err.contains("no target: pass --target"), "{err}");
+    assert!(!tmp.path().join("x").exists());
+}
