@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::apply::{ApplyReport, ChangeStatus};
 use crate::engine::{self, EngineError, PlanOptions};
+use crate::lock::{FileLock, LockBackend, LockGuard, LockInfo, Removed};
 use crate::plan::render::{self, RenderOptions};
 use crate::plan::{Plan, planfile};
 use crate::policy::diagnostics::{Diagnostics, error_at};
@@ -142,6 +143,11 @@ pub enum Command {
     },
     /// Start an embedded target's state again from its seed.
     Reset {
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+    },
+    /// Remove the workspace's run lock, left by a run that did not finish.
+    ForceUnlock {
         /// The workspace folder.
         dir: Option<PathBuf>,
     },
@@ -306,6 +312,7 @@ pub async fn run(cli: Cli) -> Exit {
         } => ctx.import(group, endpoint, out).await,
         Command::Schema { out } => ctx.schema(out.as_deref()),
         Command::Reset { dir } => ctx.reset(dir.as_deref()),
+        Command::ForceUnlock { dir } => ctx.force_unlock(dir.as_deref()),
         Command::Emulate { listen, seed } => ctx.emulate(*listen, seed.as_deref()).await,
     }
 }
@@ -456,6 +463,10 @@ impl Ctx<'_> {
             Ok(ws) => ws,
             Err(e) => return e,
         };
+        let _lock = match self.lock(&ws, false) {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
         let conn = match self.connect(Some(&ws)).await {
             Ok(c) => c,
             Err(e) => return e,
@@ -503,6 +514,10 @@ impl Ctx<'_> {
     async fn drift(&self, dir: Option<&Path>, format: Format) -> Exit {
         let ws = match self.load(dir) {
             Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let _lock = match self.lock(&ws, false) {
+            Ok(l) => l,
             Err(e) => return e,
         };
         let conn = match self.connect(Some(&ws)).await {
@@ -624,6 +639,10 @@ impl Ctx<'_> {
             Ok(ws) => ws,
             Err(e) => return e,
         };
+        let _lock = match self.lock(&ws, true) {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
         let conn = match self.connect(Some(&ws)).await {
             Ok(c) => c,
             Err(e) => return e,
@@ -680,6 +699,10 @@ impl Ctx<'_> {
         // else the plan file's folder.
         let ws = match self.load(Some(Path::new("."))).or_else(|_| self.load(dir)) {
             Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let _lock = match self.lock(&ws, true) {
+            Ok(l) => l,
             Err(e) => return e,
         };
         let conn = match self.connect(Some(&ws)).await {
@@ -803,6 +826,10 @@ impl Ctx<'_> {
             Ok(ws) => ws,
             Err(e) => return e,
         };
+        let _lock = match self.lock(&ws, true) {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
         match target::reset(&ws, self.cli.target.as_deref()) {
             Ok(msg) => {
                 println!("{msg}");
@@ -810,6 +837,45 @@ impl Ctx<'_> {
             }
             Err(e) => fail(e),
         }
+    }
+
+    /// Takes the workspace's run lock: always for a run that writes (`writes`), else only when
+    /// an embedded target's state is persisted under `.accord/`. The guard releases it.
+    fn lock(&self, ws: &Workspace, writes: bool) -> Result<Option<LockGuard>, Exit> {
+        if !writes && !target::is_embedded(ws, self.cli.target.as_deref()) {
+            return Ok(None);
+        }
+        let guard = FileLock::for_workspace(&ws.root)
+            .acquire(&LockInfo::current(crate::lock::command_line()))
+            .map_err(fail)?;
+        if let Some(stale) = guard.took_over() {
+            eprintln!("notice: took over a stale lock of {stale}: that process is gone");
+        }
+        Ok(Some(guard))
+    }
+
+    fn force_unlock(&self, dir: Option<&Path>) -> Exit {
+        let lock = FileLock::for_workspace(dir.unwrap_or(Path::new(".")));
+        let path = lock.path().display().to_string();
+        match lock.force_unlock() {
+            Ok(Removed::Nothing) => println!("no lock at {path}; nothing to remove"),
+            Ok(Removed::Lock(holder)) => {
+                if holder.host == crate::lock::hostname()
+                    && crate::lock::process_alive(holder.pid) == Some(true)
+                {
+                    eprintln!(
+                        "warning: pid {} on this host is still running; if it is accord, it no longer holds the lock",
+                        holder.pid
+                    );
+                }
+                println!("removed {path}, held by {holder}");
+            }
+            Ok(Removed::Unreadable(reason)) => {
+                println!("removed {path} (its content was unreadable: {reason})")
+            }
+            Err(e) => return fail(e),
+        }
+        Exit::Ok
     }
 
     async fn emulate(&self, listen: std::net::SocketAddr, seed: Option<&Path>) -> Exit {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod emulator;
 pub mod engine;
 pub mod import;
+pub mod lock;
 pub mod plan;
 pub mod policy;
 pub mod providers;

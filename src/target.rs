@@ -332,6 +332,15 @@ async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
     Some(GlobusCredentials::new(id, secret.to_string()))
 }
 
+/// Whether the run's target (`--target`, else the default) is an embedded emulator, whose
+/// state the run persists under `.accord/`.
+pub fn is_embedded(ws: &Workspace, flag: Option<&str>) -> bool {
+    matches!(
+        choose(Some(ws), flag),
+        Ok(Choice::Named(_, TargetConfig::Embedded { .. }))
+    )
+}
+
 /// `accord reset`: forgets an embedded target's state, so the next run starts from the seed.
 pub fn reset(ws: &Workspace, flag: Option<&str>) -> Result<String, TargetError> {
     match choose(Some(ws), flag)? {
