@@ -459,27 +459,10 @@ impl Ctx<'_> {
         detailed: bool,
         opts: &PlanOptions,
     ) -> Exit {
-        let ws = match self.load(dir) {
-            Ok(ws) => ws,
-            Err(e) => return e,
-        };
-        let _lock = match self.lock(&ws, false) {
-            Ok(l) => l,
-            Err(e) => return e,
-        };
-        let conn = match self.connect(Some(&ws)).await {
-            Ok(c) => c,
-            Err(e) => return e,
-        };
-        let result = self.make_plan(&ws, &conn, opts).await;
-        let saved = conn.finish().await;
-        let planned = match result {
+        let planned = match self.read_and_plan(dir, opts).await {
             Ok(p) => p,
             Err(e) => return e,
         };
-        if let Err(e) = saved {
-            return fail(e);
-        }
         self.print(&planned.plan, format);
         if planned.plan.is_refused() {
             return Exit::Error;
@@ -501,6 +484,23 @@ impl Ctx<'_> {
         }
     }
 
+    /// Loads, locks (an embedded target saves its state), connects, plans and disconnects:
+    /// what `plan` and `drift` share.
+    async fn read_and_plan(
+        &self,
+        dir: Option<&Path>,
+        opts: &PlanOptions,
+    ) -> Result<engine::Planned, Exit> {
+        let ws = self.load(dir)?;
+        let _lock = self.lock(&ws, false)?;
+        let conn = self.connect(Some(&ws)).await?;
+        let result = self.make_plan(&ws, &conn, opts).await;
+        let saved = conn.finish().await;
+        let planned = result?;
+        saved.map_err(fail)?;
+        Ok(planned)
+    }
+
     fn show(&self, path: &Path, format: Format) -> Exit {
         match planfile::read(path) {
             Ok(plan) => {
@@ -512,37 +512,15 @@ impl Ctx<'_> {
     }
 
     async fn drift(&self, dir: Option<&Path>, format: Format) -> Exit {
-        let ws = match self.load(dir) {
-            Ok(ws) => ws,
-            Err(e) => return e,
-        };
-        let _lock = match self.lock(&ws, false) {
-            Ok(l) => l,
-            Err(e) => return e,
-        };
-        let conn = match self.connect(Some(&ws)).await {
-            Ok(c) => c,
-            Err(e) => return e,
-        };
         // Drift is a plan nobody applies: the same diff, read-only, exit 2 when non-empty.
-        let result = self
-            .make_plan(
-                &ws,
-                &conn,
-                &PlanOptions {
-                    now: self.cli.now,
-                    ..PlanOptions::default()
-                },
-            )
-            .await;
-        let saved = conn.finish().await;
-        let planned = match result {
+        let opts = PlanOptions {
+            now: self.cli.now,
+            ..PlanOptions::default()
+        };
+        let planned = match self.read_and_plan(dir, &opts).await {
             Ok(p) => p,
             Err(e) => return e,
         };
-        if let Err(e) = saved {
-            return fail(e);
-        }
         let drift = crate::plan::drift::drift(&planned.plan);
         match format {
             Format::Text => print!("{}", drift.text(&self.render)),
