@@ -355,9 +355,7 @@ async fn user_credentials_are_the_callers_own() {
         .collect();
     assert_eq!(ids, vec![id.as_str()], "only the caller's own");
     let filtered = user
-        .get(&format!(
-            "/user_credentials?storage_gateway=00000000-0000-4000-8000-000000000000"
-        ))
+        .get("/user_credentials?storage_gateway=00000000-0000-4000-8000-000000000000")
         .await;
     assert_eq!(filtered.body["data"], json!([]));
     assert_eq!(

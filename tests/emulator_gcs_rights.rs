@@ -24,7 +24,7 @@ async fn world() -> World {
     let cred = user.credential().await;
     let guest = user.guest(&cred, "share", "/lab/share/").await;
     World {
-        em: em,
+        em,
         admin,
         user,
         outsider,

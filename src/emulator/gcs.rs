@@ -412,7 +412,7 @@ fn connector_name(connector: &str) -> String {
     }
 }
 
-fn gateway<'a>(st: &'a Store, ep: Uuid, id: Option<Uuid>) -> Option<&'a GatewayRec> {
+fn gateway(st: &Store, ep: Uuid, id: Option<Uuid>) -> Option<&GatewayRec> {
     let id = id?;
     st.endpoints
         .get(&ep)?
@@ -1284,7 +1284,7 @@ fn assign_roles(st: &Store, ctx: &Ctx, on: Uuid) -> Vec<(Option<Uuid>, &'static 
 }
 
 /// Every GCS role on the endpoint and its collections: (where, role).
-fn all_roles<'a>(st: &'a Store, ep: Uuid) -> Vec<(Option<Uuid>, &'a RoleRec)> {
+fn all_roles(st: &Store, ep: Uuid) -> Vec<(Option<Uuid>, &RoleRec)> {
     st.endpoints
         .values()
         .filter(|e| e.id == ep || e.is_collection_of(ep))

@@ -511,7 +511,8 @@ impl Seed {
             self.endpoints.iter().map(|e| (e.id(), e)).collect();
         for e in &self.endpoints {
             let gcs = e.entity_type == "GCSv5_endpoint";
-            if !gcs && !(e.storage_gateways.is_empty() && e.user_credentials.is_empty()) {
+            let has_gcs_parts = !e.storage_gateways.is_empty() || !e.user_credentials.is_empty();
+            if !gcs && has_gcs_parts {
                 problems.push(format!(
                     "endpoint {}: storage_gateways and user_credentials need entity_type GCSv5_endpoint",
                     e.display_name
