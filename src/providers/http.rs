@@ -404,8 +404,8 @@ pub enum HttpError {
     Status {
         /// The service called.
         service: Service,
-        /// The HTTP method.
-        method: String,
+        /// The HTTP method (boxed: keeps the error small).
+        method: Box<str>,
         /// The request path (below the service base).
         path: String,
         /// The HTTP status.
@@ -977,7 +977,7 @@ impl HttpClient {
             .ok()
             .and_then(|t| t.host_str().map(str::to_ascii_lowercase))
             .is_some_and(|t| PRODUCTION_HOSTS.contains(&t.as_str()));
-        let allowed = self.options.allow_hosts.iter().any(|h| *h == host);
+        let allowed = self.options.allow_hosts.contains(&host);
         let trusted = !host.is_empty()
             && (is_loopback(&url) && matches!(url.scheme(), "http" | "https")
                 || url.scheme() == "https" && (allowed || transfer_is_real));
@@ -1358,7 +1358,7 @@ impl HttpClient {
             let (code, message) = error_code_and_message(&body);
             return Err(HttpError::Status {
                 service: req.service,
-                method: req.method.to_string(),
+                method: req.method.as_str().into(),
                 path: req.path.clone(),
                 status,
                 code,
