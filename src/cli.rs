@@ -162,6 +162,13 @@ pub enum Command {
         /// Seed file (YAML); without one the emulator starts empty but for a default client.
         #[arg(long, value_name = "FILE")]
         seed: Option<PathBuf>,
+        /// Serve HTTPS with a fresh self-signed CA (the official clients need https for GCS).
+        #[arg(long)]
+        tls: bool,
+        /// With --tls: where to write the CA certificate (PEM) clients must trust
+        /// [default: accord-emulator-ca-PORT.pem in the temp dir].
+        #[arg(long, value_name = "FILE", requires = "tls")]
+        ca_out: Option<PathBuf>,
     },
 }
 
@@ -316,7 +323,15 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Schema { out } => ctx.schema(out.as_deref()),
         Command::Reset { dir } => ctx.reset(dir.as_deref()),
         Command::ForceUnlock { dir } => ctx.force_unlock(dir.as_deref()),
-        Command::Emulate { listen, seed } => ctx.emulate(*listen, seed.as_deref()).await,
+        Command::Emulate {
+            listen,
+            seed,
+            tls,
+            ca_out,
+        } => {
+            ctx.emulate(*listen, seed.as_deref(), *tls, ca_out.as_deref())
+                .await
+        }
     }
 }
 
@@ -885,8 +900,17 @@ impl Ctx<'_> {
         Exit::Ok
     }
 
-    async fn emulate(&self, listen: std::net::SocketAddr, seed: Option<&Path>) -> Exit {
-        match target::emulate(listen, seed, self.cli.now).await {
+    async fn emulate(
+        &self,
+        listen: std::net::SocketAddr,
+        seed: Option<&Path>,
+        tls: bool,
+        ca_out: Option<&Path>,
+    ) -> Exit {
+        let tls = tls.then(|| target::EmulateTls {
+            ca_out: ca_out.map(Path::to_path_buf),
+        });
+        match target::emulate(listen, seed, self.cli.now, tls).await {
             Ok(()) => Exit::Ok,
             Err(e) => fail(e),
         }

@@ -404,11 +404,19 @@ fn default_seed() -> Seed {
     }
 }
 
+/// `accord emulate --tls`: where the CA certificate goes.
+#[derive(Debug, Clone, Default)]
+pub struct EmulateTls {
+    /// The CA file to write; default `accord-emulator-ca-PORT.pem` in the temp dir.
+    pub ca_out: Option<PathBuf>,
+}
+
 /// `accord emulate`: serves every emulated service until interrupted.
 pub async fn emulate(
     listen: SocketAddr,
     seed: Option<&Path>,
     now: Option<DateTime<Utc>>,
+    tls: Option<EmulateTls>,
 ) -> Result<(), TargetError> {
     let seed = match seed {
         Some(p) => load_seed(p)?.0,
@@ -418,16 +426,35 @@ pub async fn emulate(
     if let Some(now) = now {
         emulator.set_now(now);
     }
-    eprintln!("accord emulate: serving Auth, Groups and Transfer on http://{listen}");
+    let io_at = |path: PathBuf| move |e| TargetError::Io { path, source: e };
+    let Some(tls) = tls else {
+        eprintln!("accord emulate: serving Auth, Groups, Transfer and GCS on http://{listen}");
+        print_client(&seed);
+        return emulator::serve(emulator, listen)
+            .await
+            .map_err(io_at(PathBuf::from(listen.to_string())));
+    };
+    let identity = emulator::TlsIdentity::generate().map_err(io_at(PathBuf::from("tls")))?;
+    let ca_file = tls.ca_out.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("accord-emulator-ca-{}.pem", listen.port()))
+    });
+    std::fs::write(&ca_file, &identity.ca_pem).map_err(io_at(ca_file.clone()))?;
+    eprintln!("accord emulate: serving Auth, Groups, Transfer and GCS on https://{listen}");
+    eprintln!(
+        "  CA certificate: {} (e.g. GLOBUS_SDK_VERIFY_SSL={})",
+        ca_file.display(),
+        ca_file.display()
+    );
+    print_client(&seed);
+    emulator::serve_tls(emulator, listen, &identity)
+        .await
+        .map_err(io_at(PathBuf::from(listen.to_string())))
+}
+
+fn print_client(seed: &Seed) {
     if let Some(c) = seed.clients.first() {
         eprintln!("  client id: {} (its secret is in the seed)", c.client_id);
     }
-    emulator::serve(emulator, listen)
-        .await
-        .map_err(|e| TargetError::Io {
-            path: PathBuf::from(listen.to_string()),
-            source: e,
-        })
 }
 
 #[cfg(test)]

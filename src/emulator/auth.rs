@@ -51,7 +51,7 @@ fn basic_client(w: &World, headers: &HeaderMap) -> Option<Uuid> {
 }
 
 /// Splits a scope string on spaces outside dependent-scope brackets (`a[b c] d`).
-fn split_scopes(s: &str) -> Vec<String> {
+pub(super) fn split_scopes(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0usize;

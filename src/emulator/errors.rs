@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::store::short_id;
 use crate::wire::auth::{AuthError, AuthErrorItem};
+use crate::wire::gcs::{GcsResult, RESULT_DATA_TYPE};
 use crate::wire::groups::GroupsError;
 use crate::wire::transfer::TransferError;
 
@@ -22,6 +23,8 @@ pub enum Service {
     Groups,
     /// Globus Transfer (`/transfer`).
     Transfer,
+    /// The GCS Manager API of each GCS endpoint (`/gcs/{endpoint_id}/api`).
+    Gcs,
 }
 
 impl Service {
@@ -31,6 +34,7 @@ impl Service {
             ("/auth", Service::Auth),
             ("/groups", Service::Groups),
             ("/transfer", Service::Transfer),
+            ("/gcs", Service::Gcs),
         ] {
             if let Some(rest) = path.strip_prefix(prefix)
                 && (rest.is_empty() || rest.starts_with('/'))
@@ -108,6 +112,12 @@ impl ApiError {
             (Service::Transfer, 503) => ("ServiceUnavailable", "Service unavailable"),
             (Service::Transfer, 504) => ("GatewayTimeout", "Gateway timeout"),
             (Service::Transfer, _) => ("Error", "Injected error"),
+            (Service::Gcs, 429) => ("too_many_requests", "Too many requests; slow down"),
+            (Service::Gcs, 500) => ("internal_server_error", "An internal error occurred"),
+            (Service::Gcs, 502) => ("bad_gateway", "Bad gateway"),
+            (Service::Gcs, 503) => ("service_unavailable", "Service unavailable"),
+            (Service::Gcs, 504) => ("gateway_timeout", "Gateway timeout"),
+            (Service::Gcs, _) => ("error", "Injected error"),
             (_, 429) => ("TOO_MANY_REQUESTS", "Too many requests; slow down"),
             (_, 500) => ("INTERNAL_SERVER_ERROR", "An internal error occurred"),
             (_, 502) => ("BAD_GATEWAY", "Bad gateway"),
@@ -139,6 +149,12 @@ impl ApiError {
                 "UNAUTHORIZED",
                 "Call must be authenticated",
             ),
+            Service::Gcs => ApiError::new(
+                service,
+                StatusCode::UNAUTHORIZED,
+                "not_authorized",
+                "Token is invalid, expired, or not for this endpoint",
+            ),
         }
         .at(resource)
     }
@@ -159,6 +175,12 @@ impl IntoResponse for ApiError {
                 detail: json!(self.message),
                 ..GroupsError::default()
             }),
+            Service::Gcs => serde_json::to_value(gcs_error_body(
+                self.status,
+                &self.code,
+                &self.message,
+                serde_json::Value::Null,
+            )),
             Service::Auth => {
                 let title = self
                     .status
@@ -188,6 +210,28 @@ impl IntoResponse for ApiError {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
+    }
+}
+
+/// The GCS result envelope of an error (`data` empty, `detail` a string, a typed
+/// document or null).
+pub fn gcs_error_body(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    detail: serde_json::Value,
+) -> GcsResult<serde_json::Value> {
+    GcsResult {
+        data_type: RESULT_DATA_TYPE.into(),
+        code: code.into(),
+        detail,
+        http_response_code: Some(status.as_u16()),
+        has_next_page: false,
+        marker: None,
+        message: Some(message.into()),
+        authorization_parameters: None,
+        data: Vec::new(),
+        extra: Default::default(),
     }
 }
 

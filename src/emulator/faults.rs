@@ -17,6 +17,8 @@ pub enum FaultTarget {
     Groups,
     /// Only `/transfer`.
     Transfer,
+    /// Only `/gcs` (every GCS endpoint).
+    Gcs,
 }
 
 impl FaultTarget {
@@ -27,6 +29,7 @@ impl FaultTarget {
                 | (FaultTarget::Auth, Service::Auth)
                 | (FaultTarget::Groups, Service::Groups)
                 | (FaultTarget::Transfer, Service::Transfer)
+                | (FaultTarget::Gcs, Service::Gcs)
         )
     }
 }
@@ -35,7 +38,7 @@ impl FaultTarget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
-    /// `auth | groups | transfer | all` (default `all`).
+    /// `auth | groups | transfer | gcs | all` (default `all`).
     #[serde(default)]
     pub service: FaultTarget,
     /// Probability (0..1) of answering `status` with the service's error body.

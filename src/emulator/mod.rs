@@ -9,9 +9,11 @@ mod auth;
 mod control;
 pub mod errors;
 pub mod faults;
+mod gcs;
 mod groups;
 pub mod seed;
 pub mod store;
+pub mod tls;
 mod transfer;
 
 use std::collections::HashMap;
@@ -33,6 +35,7 @@ use uuid::Uuid;
 pub use errors::Service;
 pub use faults::{FaultRule, FaultTarget};
 pub use seed::{Seed, SeedError};
+pub use tls::TlsIdentity;
 
 use errors::ApiError;
 use faults::{FaultAction, Faults};
@@ -85,6 +88,9 @@ pub(crate) struct World {
     faults: Faults,
     log: Vec<RecordedRequest>,
     rate_windows: HashMap<Service, (Instant, u32)>,
+    /// Where the emulator is served (`http(s)://127.0.0.1:PORT`), for the GCS Manager URLs
+    /// it reports; set by [`spawn`], [`spawn_tls`], [`serve`] or [`Emulator::set_base_url`].
+    base_url: Option<String>,
 }
 
 impl World {
@@ -161,6 +167,7 @@ impl Emulator {
                     faults: Faults::default(),
                     log: Vec::new(),
                     rate_windows: HashMap::new(),
+                    base_url: None,
                 }),
             }),
         }
@@ -199,6 +206,17 @@ impl Emulator {
         let mut w = self.lock();
         let now = w.now();
         w.state = Store::from_seed(&self.inner.seed, now);
+    }
+
+    /// Sets the base URL the emulator is served at (`https://127.0.0.1:PORT`), from which
+    /// the GCS Manager URLs it reports are made; the spawn and serve functions set it.
+    pub fn set_base_url(&self, url: Option<String>) {
+        self.lock().base_url = url.map(|u| u.trim_end_matches('/').to_string());
+    }
+
+    /// The base URL the emulator is served at, if known.
+    pub fn base_url(&self) -> Option<String> {
+        self.lock().base_url.clone()
     }
 
     /// The seed a reset returns to.
@@ -264,6 +282,7 @@ impl Emulator {
             .nest("/auth", auth::routes())
             .nest("/groups", groups)
             .nest("/transfer", transfer)
+            .nest("/gcs", gcs::routes())
             .merge(control::routes())
             .fallback(fallback)
             .layer(middleware::from_fn_with_state(self.clone(), front))
@@ -280,6 +299,8 @@ pub struct RunningEmulator {
     pub emulator: Emulator,
     /// The bound address.
     pub addr: SocketAddr,
+    /// With TLS ([`spawn_tls`]): the PEM of the CA certificate clients must trust.
+    pub ca_pem: Option<String>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -290,6 +311,7 @@ impl RunningEmulator {
             Service::Auth => "auth",
             Service::Groups => "groups",
             Service::Transfer => "transfer",
+            Service::Gcs => "gcs",
         };
         format!("{}/{name}/", self.base_url)
     }
@@ -310,12 +332,14 @@ impl Drop for RunningEmulator {
     }
 }
 
-/// Serves `emulator` on `127.0.0.1:0` in a background task.
+/// Serves `emulator` over HTTP on `127.0.0.1:0` in a background task.
 pub async fn spawn(emulator: Emulator) -> std::io::Result<RunningEmulator> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let base_url = format!("http://{addr}");
+    emulator.set_base_url(Some(base_url.clone()));
     let router = emulator.router();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let served = axum::serve(listener.tap_io(set_nodelay), router)
             .with_graceful_shutdown(async {
@@ -327,18 +351,69 @@ pub async fn spawn(emulator: Emulator) -> std::io::Result<RunningEmulator> {
         }
     });
     Ok(RunningEmulator {
-        base_url: format!("http://{addr}"),
+        base_url,
         emulator,
         addr,
+        ca_pem: None,
         shutdown: Some(tx),
     })
 }
 
-/// Serves `emulator` on `addr` until Ctrl-C (for `accord emulate`).
+/// Serves `emulator` over HTTPS on `127.0.0.1:0` in a background task, with a fresh
+/// self-signed CA ([`RunningEmulator::ca_pem`]) and a certificate for `127.0.0.1`.
+pub async fn spawn_tls(emulator: Emulator) -> std::io::Result<RunningEmulator> {
+    let identity = TlsIdentity::generate()?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("https://{addr}");
+    emulator.set_base_url(Some(base_url.clone()));
+    let listener = tls::TlsListener::new(listener, &identity)?;
+    let router = emulator.router();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::error!("emulator server stopped: {e}");
+        }
+    });
+    Ok(RunningEmulator {
+        base_url,
+        emulator,
+        addr,
+        ca_pem: Some(identity.ca_pem),
+        shutdown: Some(tx),
+    })
+}
+
+/// Serves `emulator` over HTTP on `addr` until Ctrl-C (for `accord emulate`).
 pub async fn serve(emulator: Emulator, addr: SocketAddr) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!("emulator listening on http://{}", listener.local_addr()?);
+    let local = listener.local_addr()?;
+    emulator.set_base_url(Some(format!("http://{local}")));
+    tracing::info!("emulator listening on http://{local}");
     axum::serve(listener.tap_io(set_nodelay), emulator.router())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
+
+/// Serves `emulator` over HTTPS on `addr` with `identity` until Ctrl-C (`accord emulate --tls`).
+pub async fn serve_tls(
+    emulator: Emulator,
+    addr: SocketAddr,
+    identity: &TlsIdentity,
+) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    emulator.set_base_url(Some(format!("https://{local}")));
+    tracing::info!("emulator listening on https://{local}");
+    let listener = tls::TlsListener::new(listener, identity)?;
+    axum::serve(listener, emulator.router())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -348,6 +423,10 @@ pub async fn serve(emulator: Emulator, addr: SocketAddr) -> std::io::Result<()> 
 /// Nagle's algorithm meets delayed ACKs on loopback keep-alive connections and stalls
 /// every response by ~40 ms, so it is switched off on each accepted socket.
 fn set_nodelay(tcp: &mut tokio::net::TcpStream) {
+    set_nodelay_stream(tcp);
+}
+
+fn set_nodelay_stream(tcp: &tokio::net::TcpStream) {
     if let Err(e) = tcp.set_nodelay(true) {
         tracing::trace!("TCP_NODELAY: {e}");
     }
@@ -412,6 +491,7 @@ fn over_rate_limit(w: &mut World, seed: &Seed, svc: Service) -> bool {
         Service::Auth => seed.rate_limits.auth,
         Service::Groups => seed.rate_limits.groups,
         Service::Transfer => seed.rate_limits.transfer,
+        Service::Gcs => seed.rate_limits.gcs,
     };
     let Some(limit) = limit else { return false };
     let now = Instant::now();
@@ -442,6 +522,7 @@ async fn fallback(req: Request) -> Response {
         Some((svc, rest)) => {
             let code = match svc {
                 Service::Transfer => "ClientError.NotFound",
+                Service::Gcs => "not_found",
                 _ => "NOT_FOUND",
             };
             ApiError::new(

@@ -210,6 +210,72 @@ pub struct SeedEndpoint {
     /// Explicit ACL rules.
     #[serde(default)]
     pub acl: Vec<SeedAclRule>,
+    /// `GCSv5_endpoint` only: the endpoint's storage gateways.
+    #[serde(default)]
+    pub storage_gateways: Vec<SeedStorageGateway>,
+    /// `GCSv5_endpoint` only: user credentials held on its storage gateways.
+    #[serde(default)]
+    pub user_credentials: Vec<SeedUserCredential>,
+    /// Mapped collections on a GCS endpoint: the storage gateway (id or display name on
+    /// the `host_endpoint_id` endpoint; default: the host's first gateway).
+    #[serde(default)]
+    pub storage_gateway: Option<String>,
+    /// Collections on a GCS endpoint: the collection's root (default `/`); for guest
+    /// collections relative to the mapped collection's root.
+    #[serde(default)]
+    pub collection_base_path: Option<String>,
+}
+
+/// A storage gateway of a seeded GCS endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedStorageGateway {
+    /// Gateway UUID; derived from the endpoint and display name when omitted.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// Display name (unique on its endpoint).
+    pub display_name: String,
+    /// Connector: `posix` (default), `s3`, `google_cloud_storage`, ...
+    #[serde(default = "posix")]
+    pub connector: String,
+}
+
+impl SeedStorageGateway {
+    /// The gateway id, explicit or derived from the endpoint id and display name.
+    pub fn id(&self, endpoint: Uuid) -> Uuid {
+        self.id.unwrap_or_else(|| {
+            derived_id(
+                "storage_gateway",
+                &format!("{endpoint}:{}", self.display_name),
+            )
+        })
+    }
+}
+
+fn posix() -> String {
+    "posix".into()
+}
+
+/// A user credential of a seeded GCS endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUserCredential {
+    /// Credential UUID; derived from the endpoint, identity and gateway when omitted.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// The identity it belongs to (id or username, clients included).
+    pub identity: String,
+    /// Its storage gateway (id or display name on this endpoint).
+    pub storage_gateway: String,
+    /// Local username; default: the local part of the identity's username.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Whether the credential no longer works (default false).
+    #[serde(default)]
+    pub invalid: bool,
 }
 
 impl SeedEndpoint {
@@ -237,6 +303,33 @@ pub struct SeedRoles {
     /// Views and deletes ACLs.
     #[serde(default)]
     pub restricted_administrator: Vec<String>,
+    /// GCS: the endpoint's owner (endpoint role only).
+    #[serde(default)]
+    pub owner: Vec<String>,
+    /// GCS: manages tasks of others.
+    #[serde(default)]
+    pub activity_manager: Vec<String>,
+    /// GCS: views tasks of others.
+    #[serde(default)]
+    pub activity_monitor: Vec<String>,
+    /// GCS: views ACLs.
+    #[serde(default)]
+    pub access_monitor: Vec<String>,
+}
+
+impl SeedRoles {
+    /// Every role name with its holders, in a fixed order.
+    pub fn all(&self) -> [(&'static str, &Vec<String>); 7] {
+        [
+            ("administrator", &self.administrator),
+            ("access_manager", &self.access_manager),
+            ("restricted_administrator", &self.restricted_administrator),
+            ("owner", &self.owner),
+            ("activity_manager", &self.activity_manager),
+            ("activity_monitor", &self.activity_monitor),
+            ("access_monitor", &self.access_monitor),
+        ]
+    }
 }
 
 /// One explicit ACL rule of a seeded endpoint.
@@ -273,6 +366,9 @@ pub struct RateLimits {
     /// Limit for `/transfer`.
     #[serde(default)]
     pub transfer: Option<u32>,
+    /// Limit for `/gcs` (all GCS endpoints together).
+    #[serde(default)]
+    pub gcs: Option<u32>,
 }
 
 impl Seed {
@@ -353,13 +449,8 @@ impl Seed {
                     e.display_name
                 ));
             }
-            let all_roles = e
-                .roles
-                .administrator
-                .iter()
-                .chain(&e.roles.access_manager)
-                .chain(&e.roles.restricted_administrator);
-            for r in all_roles {
+            let all_roles = e.roles.all();
+            for r in all_roles.iter().flat_map(|(_, holders)| holders.iter()) {
                 let ok = match r.strip_prefix("group:") {
                     Some(g) => group_ok(g),
                     None => identity_ok(r),
@@ -404,11 +495,94 @@ impl Seed {
                 }
             }
         }
+        self.validate_gcs(&identity_ok, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {
             Err(SeedError::Invalid(problems.join("; ")))
         }
+    }
+}
+
+impl Seed {
+    /// GCS checks: gateways, credentials and the links of collections to their endpoint.
+    fn validate_gcs(&self, identity_ok: &dyn Fn(&str) -> bool, problems: &mut Vec<String>) {
+        let by_id: BTreeMap<Uuid, &SeedEndpoint> =
+            self.endpoints.iter().map(|e| (e.id(), e)).collect();
+        for e in &self.endpoints {
+            let gcs = e.entity_type == "GCSv5_endpoint";
+            if !gcs && !(e.storage_gateways.is_empty() && e.user_credentials.is_empty()) {
+                problems.push(format!(
+                    "endpoint {}: storage_gateways and user_credentials need entity_type GCSv5_endpoint",
+                    e.display_name
+                ));
+            }
+            let mut names = BTreeMap::new();
+            for g in &e.storage_gateways {
+                if names.insert(g.display_name.as_str(), ()).is_some() {
+                    problems.push(format!(
+                        "endpoint {}: duplicate storage gateway {}",
+                        e.display_name, g.display_name
+                    ));
+                }
+            }
+            for c in &e.user_credentials {
+                if !identity_ok(&c.identity) {
+                    problems.push(format!(
+                        "endpoint {}: unknown credential identity {}",
+                        e.display_name, c.identity
+                    ));
+                }
+                if e.gateway_ref(&c.storage_gateway).is_none() {
+                    problems.push(format!(
+                        "endpoint {}: unknown storage gateway {}",
+                        e.display_name, c.storage_gateway
+                    ));
+                }
+            }
+            if !gcs && !e.roles.owner.is_empty() {
+                problems.push(format!(
+                    "endpoint {}: the owner role exists only on GCSv5_endpoint",
+                    e.display_name
+                ));
+            }
+            if let Some(p) = &e.collection_base_path
+                && !p.starts_with('/')
+            {
+                problems.push(format!(
+                    "endpoint {}: collection_base_path {p} must be absolute",
+                    e.display_name
+                ));
+            }
+            if let Some(g) = &e.storage_gateway {
+                let host = e.host_endpoint_id.and_then(|h| by_id.get(&h));
+                match host {
+                    Some(h) if h.entity_type == "GCSv5_endpoint" => {
+                        if h.gateway_ref(g).is_none() {
+                            problems.push(format!(
+                                "endpoint {}: storage gateway {g} is not on its host endpoint",
+                                e.display_name
+                            ));
+                        }
+                    }
+                    _ => problems.push(format!(
+                        "endpoint {}: storage_gateway needs host_endpoint_id naming a seeded GCSv5_endpoint",
+                        e.display_name
+                    )),
+                }
+            }
+        }
+    }
+}
+
+impl SeedEndpoint {
+    /// Resolves a storage gateway of this endpoint by id or display name.
+    pub fn gateway_ref(&self, r: &str) -> Option<Uuid> {
+        let ep = self.id();
+        self.storage_gateways
+            .iter()
+            .find(|g| g.display_name == r || r.parse::<Uuid>().is_ok_and(|id| id == g.id(ep)))
+            .map(|g| g.id(ep))
     }
 }
 

@@ -116,8 +116,81 @@ pub struct EndpointRec {
     pub roles: Vec<RoleRec>,
     /// Explicit ACL rules, in creation order.
     pub acl: Vec<AclRec>,
-    /// Directories that exist (always with a trailing `/`).
+    /// Directories that exist (always with a trailing `/`). A guest collection created
+    /// through GCS keeps none: its files are its mapped collection's, under its base path.
     pub directories: BTreeSet<String>,
+    /// `GCSv5_endpoint` only: storage gateways.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage_gateways: Vec<GatewayRec>,
+    /// `GCSv5_endpoint` only: user credentials on its gateways.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_credentials: Vec<CredentialRec>,
+    /// Collections on a GCS endpoint (`host_endpoint_id` set): the GCS collection fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<CollectionRec>,
+}
+
+impl EndpointRec {
+    /// Whether this is a GCS collection (mapped or guest) hosted on endpoint `host`.
+    pub fn is_collection_of(&self, host: Uuid) -> bool {
+        self.host_endpoint_id == Some(host)
+            && matches!(
+                self.entity_type.as_str(),
+                "GCSv5_mapped_collection" | "GCSv5_guest_collection"
+            )
+    }
+
+    /// Whether this is a guest collection.
+    pub fn is_guest(&self) -> bool {
+        self.entity_type == "GCSv5_guest_collection"
+    }
+}
+
+/// A storage gateway of a GCS endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GatewayRec {
+    /// Gateway id.
+    pub id: Uuid,
+    /// Display name.
+    pub display_name: String,
+    /// Connector name (`posix`, `s3`, ...).
+    pub connector: String,
+}
+
+/// A user credential on a GCS endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CredentialRec {
+    /// Credential id.
+    pub id: Uuid,
+    /// Owning identity.
+    pub identity_id: Uuid,
+    /// Its storage gateway.
+    pub storage_gateway_id: Uuid,
+    /// Local username.
+    pub username: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Whether it no longer works.
+    pub invalid: bool,
+    /// Whether GCS created it by itself.
+    pub provisioned: bool,
+}
+
+/// The GCS side of a collection hosted on a GCS endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CollectionRec {
+    /// The storage gateway (a guest's is its mapped collection's).
+    pub storage_gateway_id: Option<Uuid>,
+    /// Root of the collection (for a guest relative to its mapped collection's root).
+    pub base_path: String,
+    /// Guest only: the credential it accesses data with.
+    pub user_credential_id: Option<Uuid>,
+    /// Guest only: the identity owning it.
+    pub identity_id: Option<Uuid>,
+    /// Creation time.
+    pub created_at: String,
+    /// Other document fields (`contact_email`, `keywords`, ...), as last written.
+    pub doc: crate::wire::Extra,
 }
 
 /// A role assignment on an endpoint.
@@ -131,6 +204,10 @@ pub struct RoleRec {
     pub principal_type: PrincipalType,
     /// Identity or group id.
     pub principal: Uuid,
+    /// System-managed (an endpoint's seeded owner, a collection creator's administrator
+    /// role): GCS refuses to delete it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub protected: bool,
 }
 
 /// An explicit ACL rule.
@@ -258,14 +335,7 @@ impl State {
         for e in &seed.endpoints {
             let ep_id = e.id();
             let mut roles = Vec::new();
-            for (role, holders) in [
-                ("administrator", &e.roles.administrator),
-                ("access_manager", &e.roles.access_manager),
-                (
-                    "restricted_administrator",
-                    &e.roles.restricted_administrator,
-                ),
-            ] {
+            for (role, holders) in e.roles.all() {
                 for h in holders {
                     let resolved = match h.strip_prefix("group:") {
                         Some(g) => st.group_ref(g).map(|id| (PrincipalType::Group, id)),
@@ -277,6 +347,7 @@ impl State {
                             role: role.into(),
                             principal_type,
                             principal,
+                            protected: role == "owner",
                         });
                     }
                 }
@@ -333,10 +404,132 @@ impl State {
                     roles,
                     acl,
                     directories,
+                    storage_gateways: e
+                        .storage_gateways
+                        .iter()
+                        .map(|g| GatewayRec {
+                            id: g.id(ep_id),
+                            display_name: g.display_name.clone(),
+                            connector: g.connector.clone(),
+                        })
+                        .collect(),
+                    user_credentials: Vec::new(),
+                    collection: None,
                 },
             );
         }
+        // Second pass: links between GCS endpoints and their collections and credentials
+        // (mapped collections before guest collections, which take their gateway).
+        let guests_last = seed
+            .endpoints
+            .iter()
+            .filter(|e| e.entity_type != "GCSv5_guest_collection")
+            .chain(
+                seed.endpoints
+                    .iter()
+                    .filter(|e| e.entity_type == "GCSv5_guest_collection"),
+            );
+        for e in guests_last {
+            let ep_id = e.id();
+            let mut creds = Vec::new();
+            for c in &e.user_credentials {
+                let (Some(identity), Some(gateway)) = (
+                    st.identity_ref(&c.identity),
+                    e.gateway_ref(&c.storage_gateway),
+                ) else {
+                    continue;
+                };
+                let username = c.username.clone().unwrap_or_else(|| {
+                    st.identities
+                        .get(&identity)
+                        .map(|i| local_part(&i.username))
+                        .unwrap_or_default()
+                });
+                creds.push(CredentialRec {
+                    id: c.id.unwrap_or_else(|| {
+                        derived_id("user_credential", &format!("{ep_id}:{identity}:{gateway}"))
+                    }),
+                    identity_id: identity,
+                    storage_gateway_id: gateway,
+                    username,
+                    display_name: c.display_name.clone(),
+                    invalid: c.invalid,
+                    provisioned: false,
+                });
+            }
+            let host = e.host_endpoint_id.and_then(|h| st.endpoints.get(&h));
+            let collection = host.filter(|h| h.entity_type == "GCSv5_endpoint").map(|h| {
+                let guest = e.entity_type == "GCSv5_guest_collection";
+                let mapped = e.mapped_collection_id.and_then(|m| st.endpoints.get(&m));
+                let gateway = if guest {
+                    mapped
+                        .and_then(|m| m.collection.as_ref())
+                        .and_then(|c| c.storage_gateway_id)
+                } else {
+                    match &e.storage_gateway {
+                        Some(g) => seed
+                            .endpoints
+                            .iter()
+                            .find(|s| s.id() == h.id)
+                            .and_then(|s| s.gateway_ref(g)),
+                        None => h.storage_gateways.first().map(|g| g.id),
+                    }
+                };
+                CollectionRec {
+                    storage_gateway_id: gateway,
+                    base_path: e.collection_base_path.clone().unwrap_or_else(|| "/".into()),
+                    user_credential_id: None,
+                    identity_id: if guest {
+                        e.owner.as_deref().and_then(|o| st.identity_ref(o))
+                    } else {
+                        None
+                    },
+                    created_at: stamp.clone(),
+                    doc: crate::wire::Extra::new(),
+                }
+            });
+            // A guest's seeded directories live in its mapped collection, under its base path.
+            if let (Some(c), Some(m)) = (&collection, e.mapped_collection_id)
+                && e.entity_type == "GCSv5_guest_collection"
+                && let Some(mapped) = st.endpoints.get_mut(&m)
+            {
+                mapped.directories.extend(
+                    e.directories
+                        .iter()
+                        .chain(std::iter::once(&"/".to_string()))
+                        .flat_map(|d| with_parents(&join_path(&c.base_path, d))),
+                );
+            }
+            if let Some(rec) = st.endpoints.get_mut(&ep_id) {
+                rec.user_credentials = creds;
+                if collection.is_some() {
+                    rec.collection = collection;
+                }
+            }
+        }
         st
+    }
+
+    /// Where a collection's path is stored: a guest collection with a `collection` record
+    /// and a mapped collection present sees its mapped collection's files under its base
+    /// path; any other endpoint has its own tree. Answers the holder and the directory key.
+    pub fn storage(&self, ep: &EndpointRec, path: &str) -> (Uuid, String) {
+        if ep.is_guest()
+            && let (Some(c), Some(m)) = (&ep.collection, ep.mapped_collection_id)
+            && self.endpoints.contains_key(&m)
+        {
+            return (m, dir_key(&join_path(&c.base_path, path)));
+        }
+        (ep.id, dir_key(path))
+    }
+
+    /// Whether `identity` holds one of `roles` on the endpoint or collection `ep`
+    /// (directly or through a group).
+    pub fn holds_any(&self, ep: Uuid, identity: Uuid, roles: &[&str]) -> bool {
+        self.endpoints
+            .get(&ep)
+            .map(|e| self.effective_roles(e, identity))
+            .is_some_and(|have| roles.iter().any(|r| have.contains(*r)))
     }
 
     /// Resolves an identity id or (case-insensitive) username.
@@ -448,6 +641,30 @@ pub fn apply_policies(p: &mut GroupPolicies, w: &GroupPoliciesWrite) {
     if let Some(v) = &w.signup_fields {
         p.signup_fields = v.clone();
     }
+}
+
+/// Joins a collection base path and a path relative to it (`/lab/` + `/x/` → `/lab/x/`).
+pub fn join_path(base: &str, rel: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let rel = rel.trim_start_matches('/');
+    dir_key(&format!("{base}/{rel}"))
+}
+
+/// A directory and all its parents (`/a/b/` → `/`, `/a/`, `/a/b/`).
+pub fn with_parents(dir: &str) -> Vec<String> {
+    let mut out = vec!["/".to_string()];
+    let mut prefix = String::from("/");
+    for seg in dir.split('/').filter(|s| !s.is_empty()) {
+        prefix.push_str(seg);
+        prefix.push('/');
+        out.push(prefix.clone());
+    }
+    out
+}
+
+/// The local part of a username (`alice@uni.edu` → `alice`).
+pub fn local_part(username: &str) -> String {
+    username.split('@').next().unwrap_or(username).to_string()
 }
 
 /// The key a directory is stored under: always ending in `/`.

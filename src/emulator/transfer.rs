@@ -5,16 +5,21 @@
 use std::collections::BTreeSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::de::DeserializeOwned;
+use serde_json::json;
 use uuid::Uuid;
 
 use super::errors::{ApiError, Service, request_id};
-use super::store::{AclRec, EndpointRec, State as Store, dir_key, fmt_time, parse_time};
+use super::store::{
+    AclRec, EndpointRec, State as Store, dir_key, fmt_time, parse_time, with_parents,
+};
 use super::{Caller, Emulator};
 use crate::wire::Extra;
 use crate::wire::transfer::{
@@ -35,6 +40,7 @@ pub(super) fn routes() -> Router<Emulator> {
             get(get_rule).put(update_rule).delete(delete_rule),
         )
         .route("/v0.10/operation/endpoint/{id}/mkdir", post(mkdir))
+        .route("/v0.10/operation/endpoint/{id}/stat", get(stat))
 }
 
 /// Whether an ACL path is acceptable: absolute, ending in `/`, no `.` or `..` segments.
@@ -195,6 +201,20 @@ async fn get_endpoint(
         Err(e) => return e,
     };
     let owner = ep.owner_id.and_then(|o| st.identities.get(&o));
+    // A GCS endpoint and its collections point at the emulator's GCS Manager API unless
+    // the seed names a URL.
+    let gcs_host = match ep.entity_type.as_str() {
+        "GCSv5_endpoint" => Some(ep.id),
+        _ => ep.host_endpoint_id.filter(|h| {
+            st.endpoints
+                .get(h)
+                .is_some_and(|h| h.entity_type == "GCSv5_endpoint")
+        }),
+    };
+    let gcs_manager_url = ep.gcs_manager_url.clone().or_else(|| {
+        let base = w.base_url.as_ref()?;
+        gcs_host.map(|h| format!("{base}/gcs/{h}"))
+    });
     let editable = roles.contains("administrator") || roles.contains("access_manager");
     Json(Endpoint {
         data_type: "endpoint".into(),
@@ -205,7 +225,7 @@ async fn get_endpoint(
         owner_string: owner.map(|o| o.username.clone()),
         host_endpoint_id: ep.host_endpoint_id.map(|h| h.to_string()),
         mapped_collection_id: ep.mapped_collection_id.map(|m| m.to_string()),
-        gcs_manager_url: ep.gcs_manager_url.clone(),
+        gcs_manager_url,
         gcs_version: Some("5.4.80".into()),
         canonical_name: Some(format!(
             "{}#{}",
@@ -498,12 +518,12 @@ async fn delete_rule(
     .into_response()
 }
 
-/// Whether the caller holds an `rw` rule covering `dir` (directly, through a group, or
-/// as any signed-in user).
-fn can_write(st: &Store, ep: &EndpointRec, who: Uuid, dir: &str) -> bool {
+/// Whether the caller holds a rule covering `dir` (directly, through a group, or as any
+/// signed-in user): an `rw` one when `write`, else any.
+fn can_access(st: &Store, ep: &EndpointRec, who: Uuid, dir: &str, write: bool) -> bool {
     let groups = st.active_groups(who);
     ep.acl.iter().any(|r| {
-        r.permissions == "rw"
+        (r.permissions == "rw" || !write)
             && dir.starts_with(&r.path)
             && match r.principal_type {
                 PrincipalType::Identity => r.principal == who.to_string(),
@@ -542,7 +562,7 @@ async fn mkdir(
         return rule_not_found("", &uri);
     };
     let privileged = roles.contains("administrator") || roles.contains("access_manager");
-    if !privileged && !can_write(st, ep, caller.identity, &dir) {
+    if !privileged && !can_access(st, ep, caller.identity, &dir, true) {
         return err(
             StatusCode::FORBIDDEN,
             "EndpointPermissionDenied",
@@ -550,7 +570,12 @@ async fn mkdir(
             &uri,
         );
     }
-    if ep.directories.contains(&dir) {
+    let (holder, stored) = st.storage(ep, &dir);
+    if st
+        .endpoints
+        .get(&holder)
+        .is_some_and(|h| h.directories.contains(&stored))
+    {
         return err(
             StatusCode::BAD_GATEWAY,
             "ExternalError.MkdirFailed.Exists",
@@ -561,15 +586,10 @@ async fn mkdir(
             &uri,
         );
     }
-    if let Some(ep) = st.endpoints.get_mut(&ep_id) {
+    if let Some(h) = st.endpoints.get_mut(&holder) {
         // Parents are created implicitly (see docs/emulator.md: the real service's
         // behaviour for a missing parent is not confirmed).
-        let mut prefix = String::from("/");
-        for seg in dir.split('/').filter(|s| !s.is_empty()) {
-            prefix.push_str(seg);
-            prefix.push('/');
-            ep.directories.insert(prefix.clone());
-        }
+        h.directories.extend(with_parents(&stored));
     }
     (
         StatusCode::ACCEPTED,
@@ -583,4 +603,68 @@ async fn mkdir(
         }),
     )
         .into_response()
+}
+
+/// `GET /operation/endpoint/{id}/stat?path=`: the `file` document of an existing directory.
+async fn stat(
+    State(em): State<Emulator>,
+    Extension(caller): Extension<Caller>,
+    Path(raw): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    uri: Uri,
+) -> Response {
+    let mut w = em.lock();
+    let now = w.now();
+    let st = w.state_now();
+    let (ep, roles) = match endpoint(st, &raw, caller, Need::Nothing, &uri) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let Some(path) = q.get("path").filter(|p| !p.is_empty()) else {
+        return bad_request("Missing required parameter 'path'", &uri);
+    };
+    if !path.starts_with('/') || path.split('/').any(|s| s == "." || s == "..") {
+        return bad_request(format!("Invalid path '{path}'"), &uri);
+    }
+    let dir = dir_key(path);
+    let privileged = roles.contains("administrator") || roles.contains("access_manager");
+    if !privileged && !can_access(st, ep, caller.identity, &dir, false) {
+        return err(
+            StatusCode::FORBIDDEN,
+            "EndpointPermissionDenied",
+            format!("No read permission on '{path}'"),
+            &uri,
+        );
+    }
+    let (holder, stored) = st.storage(ep, &dir);
+    if !st
+        .endpoints
+        .get(&holder)
+        .is_some_and(|h| h.directories.contains(&stored))
+    {
+        return err(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("Path not found, Error Path '{path}' does not exist"),
+            &uri,
+        );
+    }
+    let name = dir
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("/");
+    Json(json!({
+        "DATA_TYPE": "file",
+        "name": name,
+        "type": "dir",
+        "link_target": null,
+        "permissions": "0755",
+        "size": 4096,
+        "user": null,
+        "group": null,
+        "last_modified": now.format("%Y-%m-%d %H:%M:%S+00:00").to_string(),
+    }))
+    .into_response()
 }
