@@ -27,13 +27,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::http::{HttpClient, HttpError, HttpRequest, Service};
 use super::{CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope};
 use crate::plan::{Action, Change};
 use crate::state::{Address, Kind, Object, Principal};
+use crate::wire::gcs::{Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential};
 
 const KINDS: &[Kind] = &[Kind::GcsCredential, Kind::GcsCollection, Kind::GcsRole];
 
@@ -130,21 +131,11 @@ impl GcsProvider {
             if let Some(m) = &marker {
                 req = req.query("marker", m.clone());
             }
-            let body = self.http.send(&req).await?.body;
-            if let Some(data) = body.get("data").and_then(Value::as_array) {
-                items.extend(data.iter().cloned());
-            }
-            let more = body
-                .get("has_next_page")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let next = body
-                .get("marker")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .map(str::to_string);
+            let page: GcsResult<Value> = self.http.send(&req).await?.json()?;
+            let next = page.next_marker().map(str::to_string);
+            items.extend(page.data);
             match next {
-                Some(n) if more && marker.as_deref() != Some(n.as_str()) => marker = Some(n),
+                Some(n) if marker.as_deref() != Some(n.as_str()) => marker = Some(n),
                 _ => return Ok(items),
             }
         }
@@ -155,7 +146,7 @@ impl GcsProvider {
         &self,
         endpoint: Uuid,
         gateway: &str,
-    ) -> Result<Vec<Value>, HttpError> {
+    ) -> Result<Vec<UserCredential>, HttpError> {
         let items = self
             .list(
                 endpoint,
@@ -163,12 +154,17 @@ impl GcsProvider {
                 &[("storage_gateway", gateway.to_string())],
             )
             .await?;
-        Ok(items
-            .into_iter()
-            .filter(|c| {
-                str_field(c, "storage_gateway_id").is_none_or(|g| g.eq_ignore_ascii_case(gateway))
-            })
-            .collect())
+        Ok(
+            decode_all::<UserCredential>(endpoint, "/user_credentials", items)?
+                .into_iter()
+                .filter(|c| {
+                    c.storage_gateway_id
+                        .as_deref()
+                        .is_none_or(|g| g.eq_ignore_ascii_case(gateway))
+                        && c.deleted != Some(true)
+                })
+                .collect(),
+        )
     }
 
     /// The running identity's credential on a gateway: the one with `username` when given,
@@ -178,21 +174,20 @@ impl GcsProvider {
         endpoint: Uuid,
         gateway: &str,
         username: Option<&str>,
-    ) -> Result<Option<Value>, HttpError> {
+    ) -> Result<Option<UserCredential>, HttpError> {
         let me = self.me().map_err(HttpError::Config)?.to_string();
-        let mut mine: Vec<Value> = self
+        let mut mine: Vec<UserCredential> = self
             .user_credentials(endpoint, gateway)
             .await?
             .into_iter()
-            .filter(|c| str_field(c, "identity_id").is_none_or(|i| i.eq_ignore_ascii_case(&me)))
-            .filter(|c| username.is_none_or(|u| str_field(c, "username") == Some(u)))
+            .filter(|c| {
+                c.identity_id
+                    .as_deref()
+                    .is_none_or(|i| i.eq_ignore_ascii_case(&me))
+            })
+            .filter(|c| username.is_none_or(|u| c.username.as_deref() == Some(u)))
             .collect();
-        mine.sort_by_key(|c| {
-            (
-                c.get("invalid").and_then(Value::as_bool).unwrap_or(false),
-                str_field(c, "id").unwrap_or_default().to_string(),
-            )
-        });
+        mine.sort_by_key(|c| (!c.is_usable(), c.id.clone().unwrap_or_default()));
         Ok(mine.into_iter().next())
     }
 
@@ -205,9 +200,10 @@ impl GcsProvider {
                 &[("filter", "guest_collections".into())],
             )
             .await?;
-        Ok(items
+        Ok(decode_all::<Collection>(endpoint, "/collections", items)?
             .into_iter()
-            .filter(|c| str_field(c, "collection_type").is_none_or(|t| t == "guest"))
+            .filter(|c| c.collection_type.is_none() || c.is_guest())
+            .map(|c| serde_json::to_value(c).unwrap_or(Value::Null))
             .collect())
     }
 
@@ -241,7 +237,7 @@ impl GcsProvider {
     }
 
     /// Every role on one collection.
-    pub async fn roles(&self, endpoint: Uuid, collection: &str) -> Result<Vec<Value>, HttpError> {
+    pub async fn roles(&self, endpoint: Uuid, collection: &str) -> Result<Vec<Role>, HttpError> {
         let items = self
             .list(
                 endpoint,
@@ -252,10 +248,12 @@ impl GcsProvider {
                 ],
             )
             .await?;
-        Ok(items
+        Ok(decode_all::<Role>(endpoint, "/roles", items)?
             .into_iter()
             .filter(|r| {
-                str_field(r, "collection").is_some_and(|c| c.eq_ignore_ascii_case(collection))
+                r.collection
+                    .as_deref()
+                    .is_some_and(|c| c.eq_ignore_ascii_case(collection))
             })
             .collect())
     }
@@ -418,11 +416,7 @@ impl GcsProvider {
             [endpoint.to_string(), name.to_string()],
         );
         for role in self.roles(endpoint, &collection).await? {
-            let (Some(role_name), Some(urn)) =
-                (str_field(&role, "role"), str_field(&role, "principal"))
-            else {
-                continue;
-            };
+            let (role_name, urn) = (role.role.as_str(), role.principal.as_str());
             let key = principal_key(urn, &scope.group_names);
             let address = Address::new(
                 Kind::GcsRole,
@@ -433,7 +427,7 @@ impl GcsProvider {
                 ],
             );
             let mut object = Object::new(address);
-            object.server_id = str_field(&role, "id").map(str::to_string);
+            object.server_id = role.id.clone();
             object.depends_on = vec![parent.clone()];
             if key.is_none() || (role_name == "administrator" && key.as_deref() == Some(&me_key)) {
                 live.system_managed.push(object);
@@ -493,30 +487,26 @@ impl GcsProvider {
         };
         let after = change.after.as_ref();
         let username = after.and_then(|a| a.str_attr("username"));
-        let mut body = json!({
-            "DATA_TYPE": "user_credential#1.0.0",
-            "identity_id": me.to_string(),
-            "storage_gateway_id": gateway,
-        });
-        for field in ["username", "display_name", "policies"] {
-            if let Some(v) = after
-                .and_then(|a| a.attrs.get(field))
-                .filter(|v| !v.is_null())
-            {
-                body[field] = v.clone();
-            }
-        }
-        let req = HttpRequest::post(Service::Gcs(endpoint), "/user_credentials").create();
-        let req = HttpRequest {
-            json: Some(body),
-            ..req
+        let attr = |f: &str| after.and_then(|a| a.attrs.get(f)).filter(|v| !v.is_null());
+        let body = UserCredential {
+            identity_id: Some(me.to_string()),
+            storage_gateway_id: Some(gateway.clone()),
+            username: username.map(str::to_string),
+            display_name: attr("display_name")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            policies: attr("policies").cloned(),
+            ..UserCredential::default()
         };
+        let req = HttpRequest::post(Service::Gcs(endpoint), "/user_credentials")
+            .json(&body)
+            .create();
         let adopt = || async {
             match self.find_credential(endpoint, gateway, username).await {
-                Ok(Some(c)) => str_field(&c, "id").map(|id| {
-                    ids.insert(change.address.clone(), id.to_string());
-                    tracing::info!(credential = id, address = %change.address, "adopted existing user credential");
-                    Ok(id.to_string())
+                Ok(Some(c)) => c.id.map(|id| {
+                    ids.insert(change.address.clone(), id.clone());
+                    tracing::info!(credential = %id, address = %change.address, "adopted existing user credential");
+                    Ok(id)
                 }),
                 Ok(None) => None,
                 Err(e) => Some(Err(format!("re-reading the user credentials failed: {e}"))),
@@ -585,7 +575,7 @@ impl GcsProvider {
                 server_id: Some(id),
             };
         }
-        body.insert("DATA_TYPE".into(), "user_credential#1.0.0".into());
+        body.insert("DATA_TYPE".into(), USER_CREDENTIAL_DATA_TYPE.into());
         let req = HttpRequest::patch(Service::Gcs(endpoint), format!("/user_credentials/{id}"))
             .json(&Value::Object(body));
         match self.http.send(&req).await {
@@ -628,9 +618,7 @@ impl GcsProvider {
             .find_credential(endpoint, &credential.keys[1], None)
             .await
         {
-            Ok(Some(c)) => str_field(&c, "id")
-                .map(str::to_string)
-                .ok_or_else(|| format!("{credential} has no id")),
+            Ok(Some(c)) => c.id.ok_or_else(|| format!("{credential} has no id")),
             Ok(None) => Err(format!(
                 "{}: no user credential of accord's identity on gateway {} (plan {credential} first)",
                 change.address, credential.keys[1]
@@ -681,13 +669,19 @@ impl GcsProvider {
             "DATA_TYPE".into(),
             format!("collection#1.{}.0", document_version(&body)).into(),
         );
+        let document: Collection = match serde_json::from_value(Value::Object(body)) {
+            Ok(d) => d,
+            Err(e) => {
+                return failed(format!(
+                    "{}: not a collection document: {e}",
+                    change.address
+                ));
+            }
+        };
         let req = HttpRequest::post(Service::Gcs(endpoint), "/collections")
+            .json(&document)
             .create()
             .data_access(mapped);
-        let req = HttpRequest {
-            json: Some(Value::Object(body)),
-            ..req
-        };
         let mut backoff = self.http.create_backoff();
         loop {
             match self.http.send(&req).await {
@@ -919,17 +913,10 @@ impl GcsProvider {
             Ok(u) => u,
             Err(e) => return failed(format!("{}: {e}", change.address)),
         };
-        let body = json!({
-            "DATA_TYPE": "role#1.0.0",
-            "collection": collection,
-            "principal": urn,
-            "role": role,
-        });
-        let req = HttpRequest::post(Service::Gcs(endpoint), "/roles").create();
-        let req = HttpRequest {
-            json: Some(body),
-            ..req
-        };
+        let body = Role::new(Some(collection.clone()), urn.clone(), role.clone());
+        let req = HttpRequest::post(Service::Gcs(endpoint), "/roles")
+            .json(&body)
+            .create();
         let mut backoff = self.http.create_backoff();
         loop {
             match self.http.send(&req).await {
@@ -984,11 +971,10 @@ impl GcsProvider {
             Ok(r) => r,
             Err(e) => return Some(failed(format!("re-reading the roles failed: {e}"))),
         };
-        let found = roles.iter().find(|r| {
-            str_field(r, "role") == Some(role)
-                && str_field(r, "principal").is_some_and(|p| p.eq_ignore_ascii_case(urn))
-        })?;
-        let id = str_field(found, "id")?.to_string();
+        let found = roles
+            .iter()
+            .find(|r| r.role == role && r.principal.eq_ignore_ascii_case(urn))?;
+        let id = found.id.clone()?;
         ids.insert(change.address.clone(), id.clone());
         tracing::info!(role = %id, address = %change.address, "adopted existing role");
         Some(Outcome::Applied {
@@ -1050,14 +1036,18 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// The first item of a result envelope's `data` whose `DATA_TYPE` starts with `prefix`
+/// The first item of a result envelope's `data` whose `DATA_TYPE` names `name`
 /// (else the first item).
-fn first_item(body: &Value, prefix: &str) -> Option<Value> {
-    let data = body.get("data").and_then(Value::as_array)?;
-    data.iter()
-        .find(|d| str_field(d, "DATA_TYPE").is_some_and(|t| t.starts_with(prefix)))
-        .or_else(|| data.first())
-        .cloned()
+fn first_item(body: &Value, name: &str) -> Option<Value> {
+    let result: GcsResult<Value> = serde_json::from_value(body.clone()).ok()?;
+    let picked = result
+        .data
+        .iter()
+        .position(|d| {
+            str_field(d, "DATA_TYPE").is_some_and(|t| crate::wire::gcs::data_type_name(t) == name)
+        })
+        .unwrap_or(0);
+    result.data.into_iter().nth(picked)
 }
 
 /// Whether an error says the object already exists (`exists`, `conflict`, HTTP 409).
@@ -1098,15 +1088,38 @@ fn document_version(fields: &Map<String, Value>) -> u32 {
 }
 
 /// The live object of a user credential.
-fn credential_object(address: Address, c: &Value) -> Object {
+fn credential_object(address: Address, c: &UserCredential) -> Object {
     let mut o = Object::new(address);
-    for field in ["identity_id", "username", "display_name"] {
-        if let Some(v) = str_field(c, field) {
-            o = o.with(field, v.to_string());
+    for (field, value) in [
+        ("identity_id", &c.identity_id),
+        ("username", &c.username),
+        ("display_name", &c.display_name),
+    ] {
+        if let Some(v) = value {
+            o = o.with(field, v.clone());
         }
     }
-    o.server_id = str_field(c, "id").map(str::to_string);
+    o.server_id = c.id.clone();
     o
+}
+
+/// Decodes the items of a list into a wire type.
+fn decode_all<T: serde::de::DeserializeOwned>(
+    endpoint: Uuid,
+    path: &str,
+    items: Vec<Value>,
+) -> Result<Vec<T>, HttpError> {
+    items
+        .into_iter()
+        .map(|v| {
+            serde_json::from_value(v).map_err(|e| HttpError::Decode {
+                service: Service::Gcs(endpoint),
+                method: "GET".into(),
+                path: path.to_string(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// The live object of a guest collection.
@@ -1222,6 +1235,7 @@ impl Provider for GcsProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const ID: &str = "2d7a4c6e-0a8e-4d8f-9d1e-5f6a7b8c9d0e";
     const GROUP: &str = "8b7d57bc-1666-11ec-88b2-f50515619d57";
