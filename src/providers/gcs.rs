@@ -242,10 +242,7 @@ impl GcsProvider {
             .list(
                 endpoint,
                 "/roles",
-                &[
-                    ("collection_id", collection.to_string()),
-                    ("include", "all_roles".into()),
-                ],
+                &[("collection_id", collection.to_string())],
             )
             .await?;
         Ok(decode_all::<Role>(endpoint, "/roles", items)?
