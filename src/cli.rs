@@ -41,6 +41,9 @@ pub struct Cli {
     /// No colours (also NO_COLOR).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Extra root certificates (PEM) for institutional GCS endpoints (also ACCORD_CA_FILE).
+    #[arg(long, global = true, value_name = "FILE", env = "ACCORD_CA_FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// Output formats of plan, show and drift.
@@ -414,7 +417,11 @@ impl Ctx<'_> {
 
     /// Connects to the target named by `--target` or the workspace.
     async fn connect(&self, ws: Option<&Workspace>) -> Result<Connected, Exit> {
-        target::connect(ws, self.cli.target.as_deref(), self.cli.now)
+        let http = crate::providers::HttpOptions {
+            ca_file: self.cli.ca_file.clone(),
+            ..crate::providers::HttpOptions::default()
+        };
+        target::connect_with(ws, self.cli.target.as_deref(), self.cli.now, http)
             .await
             .map_err(fail)
     }

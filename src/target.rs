@@ -19,6 +19,7 @@ use crate::engine::Session;
 use crate::plan::TargetInfo;
 use crate::policy::{TargetConfig, Workspace};
 use crate::providers::auth::GlobusAuth;
+use crate::providers::gcs::GcsProvider;
 use crate::providers::groups::GroupsProvider;
 use crate::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use crate::providers::registry::Registry;
@@ -199,12 +200,14 @@ fn session(
     urls: ServiceUrls,
     creds: GlobusCredentials,
     target: TargetInfo,
+    options: HttpOptions,
 ) -> Result<Session, TargetError> {
-    let http = HttpClient::shared(urls, creds, HttpOptions::default())
-        .map_err(|e| TargetError::Client(e.to_string()))?;
+    let http =
+        HttpClient::shared(urls, creds, options).map_err(|e| TargetError::Client(e.to_string()))?;
     let registry = Registry::new()
         .with(Arc::new(GroupsProvider::new(http.clone())))
-        .with(Arc::new(TransferProvider::new(http.clone())));
+        .with(Arc::new(TransferProvider::new(http.clone())))
+        .with(Arc::new(GcsProvider::new(http.clone())));
     Ok(Session {
         registry,
         auth: Arc::new(GlobusAuth::new(http)),
@@ -223,6 +226,16 @@ pub async fn connect(
     ws: Option<&Workspace>,
     flag: Option<&str>,
     now: Option<DateTime<Utc>>,
+) -> Result<Connected, TargetError> {
+    connect_with(ws, flag, now, HttpOptions::default()).await
+}
+
+/// Connects to the chosen target with these HTTP options (`--ca-file`).
+pub async fn connect_with(
+    ws: Option<&Workspace>,
+    flag: Option<&str>,
+    now: Option<DateTime<Utc>>,
+    options: HttpOptions,
 ) -> Result<Connected, TargetError> {
     match choose(ws, flag)? {
         Choice::Url(url) => {
@@ -246,7 +259,7 @@ pub async fn connect(
                 description: format!("{url} (accord emulate, no real service is touched)"),
             };
             Ok(Connected {
-                session: session(ServiceUrls::emulator(url), creds, target)?,
+                session: session(ServiceUrls::emulator(url), creds, target, options)?,
                 embedded: None,
             })
         }
@@ -259,7 +272,7 @@ pub async fn connect(
                 description: format!("{name} (Globus)"),
             };
             Ok(Connected {
-                session: session(ServiceUrls::production(), creds, target)?,
+                session: session(ServiceUrls::production(), creds, target, options)?,
                 embedded: None,
             })
         }
@@ -300,7 +313,12 @@ pub async fn connect(
                 kind: "embedded".into(),
                 description: format!("{name} (embedded emulator, no real service is touched)"),
             };
-            let session = session(ServiceUrls::emulator(&running.base_url), creds, target)?;
+            let session = session(
+                ServiceUrls::emulator(&running.base_url),
+                creds,
+                target,
+                options,
+            )?;
             Ok(Connected {
                 session,
                 embedded: Some(Embedded {

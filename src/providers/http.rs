@@ -10,10 +10,23 @@
 //! A credential is only ever sent to the real service hosts, to loopback, or to hosts named in
 //! `ACCORD_ALLOW_HOSTS`; any other host is refused before anything is sent. Tokens and secrets
 //! never appear in errors, logs or `Debug` output.
+//!
+//! A GCS endpoint `E` is a service of its own ([`Service::Gcs`]): its base URL is discovered
+//! from Transfer (`GET /v0.10/endpoint/{E}` → `gcs_manager_url`, API base
+//! `<gcs_manager_url>/api`), never from a file, and cached. That host is trusted for `E`'s
+//! token only, and only when it is loopback, named in `ACCORD_ALLOW_HOSTS`, or reported by the
+//! real Transfer service over https (an emulator's seed is a committed file, so a manager URL
+//! it names is not trusted by itself). `E`'s token is cached per resource server `E` with the
+//! scope `urn:globus:auth:scope:<E>:manage_collections`; a request marked
+//! [`HttpRequest::data_access`] (creating a guest collection on mapped collection `M`) asks
+//! for `…:manage_collections[https://auth.globus.org/scopes/<M>/data_access]` instead, a token
+//! for the same resource server cached apart, per `M`, so the plain token is never widened.
+//! A CA file (`--ca-file`, `ACCORD_CA_FILE`) adds roots for institutional endpoints.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -26,6 +39,7 @@ use url::Url;
 
 use super::ProviderError;
 use crate::wire::auth::TokenResponse;
+use crate::wire::transfer::Endpoint;
 
 /// Environment variable holding the Globus client id.
 pub const ENV_CLIENT_ID: &str = "ACCORD_GLOBUS_CLIENT_ID";
@@ -35,6 +49,8 @@ pub const ENV_CLIENT_SECRET: &str = "ACCORD_GLOBUS_CLIENT_SECRET";
 pub const ENV_ALLOW_HOSTS: &str = "ACCORD_ALLOW_HOSTS";
 /// Environment variable scaling every retry backoff (a float; tests make it tiny).
 pub const ENV_BACKOFF_SCALE: &str = "ACCORD_TEST_BACKOFF_SCALE";
+/// Environment variable naming a PEM file of extra root certificates (institutional CAs).
+pub const ENV_CA_FILE: &str = "ACCORD_CA_FILE";
 
 /// The hosts of the real services: always trusted.
 pub const PRODUCTION_HOSTS: &[&str] = &[
@@ -58,7 +74,18 @@ pub enum Service {
     Search,
     /// The Boss.
     Boss,
+    /// The GCS Manager API of one Globus Connect Server endpoint (its UUID).
+    Gcs(uuid::Uuid),
 }
+
+/// The services with a fixed base URL.
+const FIXED_SERVICES: [Service; 5] = [
+    Service::Auth,
+    Service::Groups,
+    Service::Transfer,
+    Service::Search,
+    Service::Boss,
+];
 
 impl Service {
     /// The short name used in errors and logs.
@@ -69,37 +96,59 @@ impl Service {
             Service::Transfer => "transfer",
             Service::Search => "search",
             Service::Boss => "boss",
+            Service::Gcs(_) => "gcs",
         }
     }
 
-    /// The Globus resource server whose token this service takes (`None` for the Boss).
-    pub fn resource_server(self) -> Option<&'static str> {
+    /// The Globus resource server whose token this service takes (`None` for the Boss); a
+    /// GCS endpoint is its own resource server.
+    pub fn resource_server(self) -> Option<String> {
         match self {
-            Service::Auth => Some("auth.globus.org"),
-            Service::Groups => Some("groups.api.globus.org"),
-            Service::Transfer => Some("transfer.api.globus.org"),
-            Service::Search => Some("search.api.globus.org"),
+            Service::Auth => Some("auth.globus.org".into()),
+            Service::Groups => Some("groups.api.globus.org".into()),
+            Service::Transfer => Some("transfer.api.globus.org".into()),
+            Service::Search => Some("search.api.globus.org".into()),
             Service::Boss => None,
+            Service::Gcs(endpoint) => Some(endpoint.to_string()),
         }
     }
 
     /// The scopes requested for this service's token (`None` for the Boss).
-    pub fn scopes(self) -> Option<&'static str> {
+    pub fn scopes(self) -> Option<String> {
         match self {
-            Service::Auth => {
-                Some("openid profile email urn:globus:auth:scope:auth.globus.org:view_identity_set")
-            }
-            Service::Groups => Some("urn:globus:auth:scope:groups.api.globus.org:all"),
-            Service::Transfer => Some("urn:globus:auth:scope:transfer.api.globus.org:all"),
-            Service::Search => Some("urn:globus:auth:scope:search.api.globus.org:all"),
+            Service::Auth => Some(
+                "openid profile email urn:globus:auth:scope:auth.globus.org:view_identity_set"
+                    .into(),
+            ),
+            Service::Groups => Some("urn:globus:auth:scope:groups.api.globus.org:all".into()),
+            Service::Transfer => Some("urn:globus:auth:scope:transfer.api.globus.org:all".into()),
+            Service::Search => Some("urn:globus:auth:scope:search.api.globus.org:all".into()),
             Service::Boss => None,
+            Service::Gcs(endpoint) => Some(gcs_manage_scope(endpoint)),
         }
     }
 }
 
+/// The scope of a GCS endpoint's Manager API: `urn:globus:auth:scope:<E>:manage_collections`.
+pub fn gcs_manage_scope(endpoint: uuid::Uuid) -> String {
+    format!("urn:globus:auth:scope:{endpoint}:manage_collections")
+}
+
+/// The scope for creating a guest collection on mapped collection `M` of endpoint `E`:
+/// `…:manage_collections[https://auth.globus.org/scopes/<M>/data_access]`.
+pub fn gcs_data_access_scope(endpoint: uuid::Uuid, mapped: uuid::Uuid) -> String {
+    format!(
+        "{}[https://auth.globus.org/scopes/{mapped}/data_access]",
+        gcs_manage_scope(endpoint)
+    )
+}
+
 impl fmt::Display for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        match self {
+            Service::Gcs(endpoint) => write!(f, "gcs {endpoint}"),
+            other => f.write_str(other.name()),
+        }
     }
 }
 
@@ -149,14 +198,16 @@ impl ServiceUrls {
         }
     }
 
-    /// The base URL of one service.
-    pub fn base(&self, service: Service) -> &str {
+    /// The base URL of one service; `None` for a GCS endpoint, whose base is discovered
+    /// from Transfer ([`HttpClient::gcs_base`]).
+    pub fn base(&self, service: Service) -> Option<&str> {
         match service {
-            Service::Auth => &self.auth,
-            Service::Groups => &self.groups,
-            Service::Transfer => &self.transfer,
-            Service::Search => &self.search,
-            Service::Boss => &self.boss,
+            Service::Auth => Some(&self.auth),
+            Service::Groups => Some(&self.groups),
+            Service::Transfer => Some(&self.transfer),
+            Service::Search => Some(&self.search),
+            Service::Boss => Some(&self.boss),
+            Service::Gcs(_) => None,
         }
     }
 }
@@ -291,8 +342,10 @@ pub struct HttpOptions {
     pub max_concurrency: usize,
     /// Requests per second to Transfer (its documented limit is 20).
     pub transfer_rate_per_sec: u32,
-    /// Requests per second to every other service.
+    /// Requests per second to every other service (each GCS endpoint on its own).
     pub default_rate_per_sec: u32,
+    /// A PEM file of extra root certificates (`--ca-file`, `ACCORD_CA_FILE`).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for HttpOptions {
@@ -306,6 +359,9 @@ impl Default for HttpOptions {
         let allow_hosts = std::env::var(ENV_ALLOW_HOSTS)
             .map(|v| parse_host_list(&v))
             .unwrap_or_default();
+        let ca_file = std::env::var_os(ENV_CA_FILE)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
         HttpOptions {
             backoff_scale,
             max_retries: 5,
@@ -317,6 +373,7 @@ impl Default for HttpOptions {
             max_concurrency: 16,
             transfer_rate_per_sec: 20,
             default_rate_per_sec: 50,
+            ca_file,
         }
     }
 }
@@ -347,8 +404,8 @@ pub enum HttpError {
     Status {
         /// The service called.
         service: Service,
-        /// The HTTP method.
-        method: String,
+        /// The HTTP method (boxed: keeps the error small).
+        method: Box<str>,
         /// The request path (below the service base).
         path: String,
         /// The HTTP status.
@@ -503,6 +560,9 @@ pub struct HttpRequest {
     pub kind: CallKind,
     /// How it authenticates.
     pub auth: AuthMode,
+    /// For a GCS call: the mapped collection whose `data_access` the token must carry as a
+    /// dependent scope (creating a guest collection).
+    pub data_access: Option<uuid::Uuid>,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -520,6 +580,7 @@ impl fmt::Debug for HttpRequest {
             .field("form_keys", &form_keys)
             .field("kind", &self.kind)
             .field("auth", &self.auth)
+            .field("data_access", &self.data_access)
             .finish()
     }
 }
@@ -536,6 +597,7 @@ impl HttpRequest {
             form: None,
             kind: CallKind::Idempotent,
             auth: AuthMode::Bearer,
+            data_access: None,
         }
     }
 
@@ -557,6 +619,11 @@ impl HttpRequest {
     /// A `DELETE`.
     pub fn delete(service: Service, path: impl Into<String>) -> Self {
         Self::new(service, Method::DELETE, path)
+    }
+
+    /// A `PATCH` (idempotent: it sets fields to given values).
+    pub fn patch(service: Service, path: impl Into<String>) -> Self {
+        Self::new(service, Method::PATCH, path)
     }
 
     /// Adds a query parameter.
@@ -596,6 +663,13 @@ impl HttpRequest {
     /// Sets how the request authenticates.
     pub fn auth(mut self, auth: AuthMode) -> Self {
         self.auth = auth;
+        self
+    }
+
+    /// Asks for a GCS token carrying mapped collection `mapped`'s `data_access` as a
+    /// dependent scope (needed to create a guest collection on it).
+    pub fn data_access(mut self, mapped: uuid::Uuid) -> Self {
+        self.data_access = Some(mapped);
         self
     }
 }
@@ -669,6 +743,36 @@ struct Limits {
     pacer: Pacer,
 }
 
+impl Limits {
+    fn new(max_concurrency: usize, rate_per_sec: u32) -> Self {
+        Limits {
+            in_flight: Semaphore::new(max_concurrency.max(1)),
+            pacer: Pacer::new(rate_per_sec),
+        }
+    }
+}
+
+/// Reads a PEM file of root certificates (one or several).
+fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, HttpError> {
+    let bad = |m: String| HttpError::Config(format!("CA file {}: {m}", path.display()));
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
+    if certs.is_empty() {
+        return Err(bad("holds no PEM certificate".into()));
+    }
+    Ok(certs)
+}
+
+/// Whether a URL's host is loopback (`localhost`, `127.0.0.0/8`, `::1`).
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
 /// The shared HTTP client of every Globus provider.
 pub struct HttpClient {
     client: reqwest::Client,
@@ -678,7 +782,23 @@ pub struct HttpClient {
     trusted: RwLock<BTreeSet<String>>,
     tokens: Mutex<HashMap<String, CachedToken>>,
     token_fetch: tokio::sync::Mutex<()>,
-    limits: HashMap<Service, Limits>,
+    limits: HashMap<Service, Arc<Limits>>,
+    gcs: RwLock<HashMap<uuid::Uuid, GcsEndpoint>>,
+    gcs_limits: Mutex<HashMap<uuid::Uuid, Arc<Limits>>>,
+}
+
+/// A discovered GCS endpoint: its API base and the one host trusted with its token.
+#[derive(Debug, Clone)]
+struct GcsEndpoint {
+    api_base: String,
+    host: String,
+}
+
+/// Which token a request takes: the cache key, the resource server and the scope to ask for.
+struct TokenSpec {
+    key: String,
+    resource_server: String,
+    scope: String,
 }
 
 impl fmt::Debug for HttpClient {
@@ -697,44 +817,30 @@ impl HttpClient {
         creds: GlobusCredentials,
         options: HttpOptions,
     ) -> Result<Self, HttpError> {
-        for s in [
-            Service::Auth,
-            Service::Groups,
-            Service::Transfer,
-            Service::Search,
-            Service::Boss,
-        ] {
-            Url::parse(urls.base(s))
+        for s in FIXED_SERVICES {
+            Url::parse(urls.base(s).unwrap_or_default())
                 .map_err(|e| HttpError::Config(format!("{} base URL: {e}", s.name())))?;
         }
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
-            .user_agent(concat!("accord/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("accord/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &options.ca_file {
+            builder = builder.tls_certs_merge(load_ca_file(path)?);
+        }
+        let client = builder
             .build()
             .map_err(|e| HttpError::Config(format!("HTTP client: {e}")))?;
-        let limits = [
-            Service::Auth,
-            Service::Groups,
-            Service::Transfer,
-            Service::Search,
-            Service::Boss,
-        ]
-        .into_iter()
-        .map(|s| {
-            let rate = if s == Service::Transfer {
-                options.transfer_rate_per_sec
-            } else {
-                options.default_rate_per_sec
-            };
-            (
-                s,
-                Limits {
-                    in_flight: Semaphore::new(options.max_concurrency.max(1)),
-                    pacer: Pacer::new(rate),
-                },
-            )
-        })
-        .collect();
+        let limits = FIXED_SERVICES
+            .into_iter()
+            .map(|s| {
+                let rate = if s == Service::Transfer {
+                    options.transfer_rate_per_sec
+                } else {
+                    options.default_rate_per_sec
+                };
+                (s, Arc::new(Limits::new(options.max_concurrency, rate)))
+            })
+            .collect();
         let trusted = options.allow_hosts.iter().cloned().collect();
         Ok(HttpClient {
             client,
@@ -745,6 +851,8 @@ impl HttpClient {
             tokens: Mutex::new(HashMap::new()),
             token_fetch: tokio::sync::Mutex::new(()),
             limits,
+            gcs: RwLock::new(HashMap::new()),
+            gcs_limits: Mutex::new(HashMap::new()),
         })
     }
 
@@ -772,7 +880,9 @@ impl HttpClient {
         &self.options
     }
 
-    /// Trusts one more host for this run (a GCS manager host read from Transfer).
+    /// Trusts one more host for this run, for every service's credentials (like
+    /// `ACCORD_ALLOW_HOSTS`); a GCS manager host is trusted per endpoint instead
+    /// ([`HttpClient::gcs_base`]).
     pub fn trust_host(&self, host: &str) {
         self.trusted
             .write()
@@ -786,16 +896,10 @@ impl HttpClient {
             host: url.host_str().unwrap_or("").to_string(),
             url: redact_url(url),
         };
-        let host = match url.host() {
-            Some(h) => h,
-            None => return Err(refuse()),
-        };
-        let loopback = match host {
-            url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-            url::Host::Ipv4(ip) => IpAddr::V4(ip).is_loopback(),
-            url::Host::Ipv6(ip) => IpAddr::V6(ip).is_loopback(),
-        };
-        if loopback {
+        if url.host().is_none() {
+            return Err(refuse());
+        }
+        if is_loopback(url) {
             return Ok(());
         }
         let name = url.host_str().unwrap_or("").to_ascii_lowercase();
@@ -812,10 +916,98 @@ impl HttpClient {
         }
     }
 
+    /// Whether a URL may receive `service`'s credentials: for a GCS endpoint, loopback or
+    /// the https manager host discovered for that endpoint, and nothing else; for the other
+    /// services, [`HttpClient::check_trusted`].
+    pub fn check_trusted_for(&self, service: Service, url: &Url) -> Result<(), HttpError> {
+        let Service::Gcs(endpoint) = service else {
+            return self.check_trusted(url);
+        };
+        if is_loopback(url) {
+            return Ok(());
+        }
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let discovered = self
+            .gcs
+            .read()
+            .expect("gcs endpoints poisoned")
+            .get(&endpoint)
+            .is_some_and(|e| e.host == host);
+        if discovered && url.scheme() == "https" {
+            Ok(())
+        } else {
+            Err(HttpError::Untrusted {
+                host,
+                url: redact_url(url),
+            })
+        }
+    }
+
+    /// The API base (`<gcs_manager_url>/api`) of GCS endpoint `endpoint`, discovered from
+    /// Transfer once and cached. The manager host is trusted for this endpoint's token only,
+    /// and only when it is loopback, in the allowed hosts, or named over https by the real
+    /// Transfer service; any other manager URL is refused with [`HttpError::Untrusted`].
+    pub async fn gcs_base(&self, endpoint: uuid::Uuid) -> Result<String, HttpError> {
+        if let Some(e) = self
+            .gcs
+            .read()
+            .expect("gcs endpoints poisoned")
+            .get(&endpoint)
+        {
+            return Ok(e.api_base.clone());
+        }
+        let path = format!("/v0.10/endpoint/{endpoint}");
+        let doc: Endpoint = self
+            .send(&HttpRequest::get(Service::Transfer, &path))
+            .await?
+            .json()?;
+        let manager = doc
+            .gcs_manager_url
+            .filter(|u| !u.trim().is_empty())
+            .ok_or_else(|| HttpError::Config(format!(
+                "endpoint {endpoint} has no gcs_manager_url in Transfer: it is not a Globus Connect Server v5 endpoint"
+            )))?;
+        let url = Url::parse(manager.trim()).map_err(|e| {
+            HttpError::Config(format!(
+                "endpoint {endpoint}: gcs_manager_url `{manager}` is not a URL: {e}"
+            ))
+        })?;
+        let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let transfer_is_real = Url::parse(self.urls.transfer.as_str())
+            .ok()
+            .and_then(|t| t.host_str().map(str::to_ascii_lowercase))
+            .is_some_and(|t| PRODUCTION_HOSTS.contains(&t.as_str()));
+        let allowed = self.options.allow_hosts.contains(&host);
+        let trusted = !host.is_empty()
+            && (is_loopback(&url) && matches!(url.scheme(), "http" | "https")
+                || url.scheme() == "https" && (allowed || transfer_is_real));
+        if !trusted {
+            return Err(HttpError::Untrusted {
+                host,
+                url: redact_url(&url),
+            });
+        }
+        let api_base = format!("{}/api", url.as_str().trim_end_matches('/'));
+        tracing::debug!(%endpoint, %host, "discovered GCS manager");
+        self.gcs.write().expect("gcs endpoints poisoned").insert(
+            endpoint,
+            GcsEndpoint {
+                api_base: api_base.clone(),
+                host,
+            },
+        );
+        Ok(api_base)
+    }
+
     /// Sends a request: trusted-host check, token, rate limit, retries per its kind.
+    /// A GCS request discovers its endpoint's manager first.
     pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        if let Service::Gcs(endpoint) = req.service {
+            // Boxed: discovery sends a Transfer request through `send`.
+            Box::pin(self.gcs_base(endpoint)).await?;
+        }
         let url = self.url_for(req)?;
-        self.check_trusted(&url)?;
+        self.check_trusted_for(req.service, &url)?;
         match req.kind {
             CallKind::Idempotent => {
                 let backoff = self.backoff();
@@ -863,26 +1055,34 @@ impl HttpClient {
 
     /// The cached client-credentials token for a service, fetching it when missing or stale.
     pub async fn token(&self, service: Service) -> Result<Secret, HttpError> {
-        let rs = service
-            .resource_server()
-            .ok_or_else(|| HttpError::Credentials {
-                service,
-                message: "this service takes no Globus token".into(),
-            })?;
-        if let Some(t) = self.cached_token(rs) {
+        self.token_with(service, None).await
+    }
+
+    /// The token for a service; for a GCS endpoint with `data_access = Some(M)`, the one
+    /// carrying mapped collection `M`'s `data_access` as a dependent scope.
+    pub async fn token_with(
+        &self,
+        service: Service,
+        data_access: Option<uuid::Uuid>,
+    ) -> Result<Secret, HttpError> {
+        let spec = token_spec(service, data_access)?;
+        if let Some(t) = self.cached_token(&spec.key) {
             return Ok(t);
         }
         let _guard = self.token_fetch.lock().await;
-        if let Some(t) = self.cached_token(rs) {
+        if let Some(t) = self.cached_token(&spec.key) {
             return Ok(t);
         }
-        self.fetch_token(service, rs).await
+        self.fetch_token(service, &spec).await
     }
 
-    /// Forgets a service's cached token (after a 401).
-    fn invalidate_token(&self, service: Service) {
-        if let Some(rs) = service.resource_server() {
-            self.tokens.lock().expect("token cache poisoned").remove(rs);
+    /// Forgets a cached token (after a 401).
+    fn invalidate_token(&self, service: Service, data_access: Option<uuid::Uuid>) {
+        if let Ok(spec) = token_spec(service, data_access) {
+            self.tokens
+                .lock()
+                .expect("token cache poisoned")
+                .remove(&spec.key);
         }
     }
 
@@ -894,10 +1094,13 @@ impl HttpClient {
             .map(|t| t.token.clone())
     }
 
-    async fn fetch_token(&self, service: Service, rs: &str) -> Result<Secret, HttpError> {
-        let scopes = service.scopes().unwrap_or_default();
+    async fn fetch_token(&self, service: Service, spec: &TokenSpec) -> Result<Secret, HttpError> {
+        let rs = spec.resource_server.as_str();
         let req = HttpRequest::post(Service::Auth, "/v2/oauth2/token")
-            .form(&[("grant_type", "client_credentials"), ("scope", scopes)])
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", spec.scope.as_str()),
+            ])
             .auth(AuthMode::ClientBasic);
         // Boxed: `send` fetches tokens, so the future type would otherwise be recursive.
         let resp = Box::pin(self.send(&req)).await.map_err(|e| match e {
@@ -921,12 +1124,17 @@ impl HttpClient {
         let mut tokens = self.tokens.lock().expect("token cache poisoned");
         let mut store = |server: &str, token: &str, expires_in: i64| {
             let secret = Secret::new(token);
-            if server == rs {
+            // The requested resource server's token goes under the request's cache key (a
+            // dependent-scope token is kept apart from the plain one); others under their own.
+            let key = if server == rs {
                 found = Some(secret.clone());
-            }
+                spec.key.clone()
+            } else {
+                server.to_string()
+            };
             let life = Duration::from_secs(expires_in.max(0) as u64);
             tokens.insert(
-                server.to_string(),
+                key,
                 CachedToken {
                     token: secret,
                     expires_at: now + life,
@@ -944,7 +1152,24 @@ impl HttpClient {
     }
 
     fn url_for(&self, req: &HttpRequest) -> Result<Url, HttpError> {
-        let base = self.urls.base(req.service).trim_end_matches('/');
+        let gcs_base;
+        let base = match (self.urls.base(req.service), req.service) {
+            (Some(b), _) => b,
+            (None, Service::Gcs(endpoint)) => {
+                gcs_base = self
+                    .gcs
+                    .read()
+                    .expect("gcs endpoints poisoned")
+                    .get(&endpoint)
+                    .map(|e| e.api_base.clone())
+                    .ok_or_else(|| {
+                        HttpError::Config(format!("GCS endpoint {endpoint} was not discovered"))
+                    })?;
+                gcs_base.as_str()
+            }
+            (None, other) => return Err(HttpError::Config(format!("{other} has no base URL"))),
+        }
+        .trim_end_matches('/');
         let path = if req.path.starts_with('/') {
             req.path.clone()
         } else {
@@ -952,6 +1177,25 @@ impl HttpClient {
         };
         Url::parse(&format!("{base}{path}"))
             .map_err(|e| HttpError::Config(format!("{} URL for {path}: {e}", req.service)))
+    }
+
+    /// The limits of a service; each GCS endpoint has its own, made on first use.
+    fn limits_for(&self, service: Service) -> Arc<Limits> {
+        match service {
+            Service::Gcs(endpoint) => self
+                .gcs_limits
+                .lock()
+                .expect("gcs limits poisoned")
+                .entry(endpoint)
+                .or_insert_with(|| {
+                    Arc::new(Limits::new(
+                        self.options.max_concurrency,
+                        self.options.default_rate_per_sec,
+                    ))
+                })
+                .clone(),
+            other => self.limits[&other].clone(),
+        }
     }
 
     /// Backoff delays between attempts of a create that a provider re-reads and resends.
@@ -990,12 +1234,15 @@ impl HttpClient {
         let mut refreshed = false;
         loop {
             let auth = match &req.auth {
-                AuthMode::Bearer => Some(format!("Bearer {}", self.token(req.service).await?.0)),
+                AuthMode::Bearer => Some(format!(
+                    "Bearer {}",
+                    self.token_with(req.service, req.data_access).await?.0
+                )),
                 AuthMode::ClientBasic => None,
                 AuthMode::Header(h) => Some(h.0.clone()),
                 AuthMode::None => None,
             };
-            let limits = &self.limits[&req.service];
+            let limits = self.limits_for(req.service);
             let _permit = limits
                 .in_flight
                 .acquire()
@@ -1080,7 +1327,7 @@ impl HttpClient {
             })?;
             if status == 401 && req.auth == AuthMode::Bearer && !refreshed {
                 refreshed = true;
-                self.invalidate_token(req.service);
+                self.invalidate_token(req.service, req.data_access);
                 continue;
             }
             let body: Value = if bytes.is_empty() {
@@ -1111,7 +1358,7 @@ impl HttpClient {
             let (code, message) = error_code_and_message(&body);
             return Err(HttpError::Status {
                 service: req.service,
-                method: req.method.to_string(),
+                method: req.method.as_str().into(),
                 path: req.path.clone(),
                 status,
                 code,
@@ -1120,6 +1367,27 @@ impl HttpClient {
             });
         }
     }
+}
+
+/// The token a request takes: its cache key, resource server and scope.
+fn token_spec(service: Service, data_access: Option<uuid::Uuid>) -> Result<TokenSpec, HttpError> {
+    let no_token = || HttpError::Credentials {
+        service,
+        message: "this service takes no Globus token".into(),
+    };
+    let resource_server = service.resource_server().ok_or_else(no_token)?;
+    Ok(match (service, data_access) {
+        (Service::Gcs(endpoint), Some(mapped)) => TokenSpec {
+            key: format!("{resource_server} data_access {mapped}"),
+            resource_server,
+            scope: gcs_data_access_scope(endpoint, mapped),
+        },
+        _ => TokenSpec {
+            key: resource_server.clone(),
+            resource_server,
+            scope: service.scopes().ok_or_else(no_token)?,
+        },
+    })
 }
 
 /// A transport error's message without its URL's query or credentials.

@@ -13,11 +13,13 @@ use crate::plan::Change;
 use crate::state::{Address, Container, Kind, Object, Principal, State};
 
 pub mod auth;
+pub mod gcs;
 pub mod groups;
 pub mod http;
 pub mod transfer;
 
 pub use auth::GlobusAuth;
+pub use gcs::GcsProvider;
 pub use groups::GroupsProvider;
 pub use http::{
     CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, Secret, Service, ServiceUrls,

@@ -6,9 +6,16 @@
 //! 3339 UTC with `Z`, or null) and `create_time`, with `server_id` = the rule id. Rules the
 //! service derives from a collection role (`role_id` set, `id` null) are system-managed.
 //!
-//! Directories cannot be read cheaply: `read` reports none, so every declared directory is
-//! planned as a create, and a mkdir of an existing path (`ExternalError.MkdirFailed.Exists`)
-//! counts as applied.
+//! A directory `transfer.directory[C][PATH]` is read when the scope holds a [`Lookup`] of kind
+//! `transfer.directory` at that address: Transfer `stat` says whether the path exists (404
+//! `NotFound`: absent). Creating it is a mkdir; an existing path
+//! (`ExternalError.MkdirFailed.Exists`) counts as applied. Directories are never deleted.
+//!
+//! The collection key `C` of an ACL container, rule or directory is an endpoint or collection
+//! UUID, or the policy name `N` of a guest collection accord creates: its id comes from
+//! `Scope::collection_ids[N]` when reading (no id yet: the collection does not exist, so it has
+//! no rules or directories) and from the id map's partial address `gcs.collection[N]` when
+//! applying. Addresses keep `N`; only the calls use the id.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,8 +24,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
+use super::gcs::partial_collection;
 use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope};
+use super::{CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope};
 use crate::plan::{Action, Change};
 use crate::state::{Address, Kind, Object, Principal};
 use crate::wire::transfer::{
@@ -76,6 +84,52 @@ impl TransferProvider {
         }
     }
 
+    /// Whether a path exists on a collection (Transfer `stat`); `false` on 404 `NotFound`.
+    pub async fn stat_exists(&self, collection: &str, path: &str) -> Result<bool, HttpError> {
+        let req = HttpRequest::get(
+            Service::Transfer,
+            format!("/v0.10/operation/endpoint/{collection}/stat"),
+        )
+        .query("path", path);
+        match self.http.send(&req).await {
+            Ok(resp) => {
+                if resp.body.get("type").and_then(Value::as_str) == Some("file") {
+                    tracing::warn!(%collection, %path, "a file, not a directory, is at this path");
+                }
+                Ok(true)
+            }
+            Err(e) if e.status() == Some(404) && e.code() != Some("EndpointNotFound") => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads one directory lookup into the live state (absent paths are left out).
+    async fn read_directory(
+        &self,
+        lookup: &Lookup,
+        scope: &Scope,
+        live: &mut LiveRead,
+    ) -> Result<(), ProviderError> {
+        let [key, path] = lookup.address.keys.as_slice() else {
+            return Ok(());
+        };
+        let Some(collection) = read_collection_id(key, scope) else {
+            // A guest collection that does not exist yet holds no directories.
+            return Ok(());
+        };
+        let exists = self.stat_exists(&collection, path).await.map_err(|e| {
+            if e.code() == Some("EndpointNotFound") {
+                ProviderError::NotFound(format!("collection or endpoint {key}: {e}"))
+            } else {
+                e.into()
+            }
+        })?;
+        if exists {
+            live.state.insert(Object::new(lookup.address.clone()));
+        }
+        Ok(())
+    }
+
     async fn apply_one(&self, change: &Change, ids: &IdMap) -> Outcome {
         match change.address.kind {
             Kind::TransferAcl => match change.action {
@@ -92,15 +146,19 @@ impl TransferProvider {
                     "{}: accord never deletes directories",
                     change.address
                 )),
-                _ => self.mkdir(change).await,
+                _ => self.mkdir(change, ids).await,
             },
             other => failed(format!("the transfer provider does not manage {other}")),
         }
     }
 
-    async fn mkdir(&self, change: &Change) -> Outcome {
-        let [collection, path] = change.address.keys.as_slice() else {
+    async fn mkdir(&self, change: &Change, ids: &IdMap) -> Outcome {
+        let [key, path] = change.address.keys.as_slice() else {
             return failed(format!("{}: not a directory address", change.address));
+        };
+        let collection = match apply_collection_id(key, ids) {
+            Ok(c) => c,
+            Err(e) => return failed(format!("{}: {e}", change.address)),
         };
         let req = HttpRequest::post(
             Service::Transfer,
@@ -120,9 +178,14 @@ impl TransferProvider {
         let Some(after) = &change.after else {
             return failed("create without a desired object");
         };
-        let [collection, path, principal_key] = change.address.keys.as_slice() else {
+        let [key, path, principal_key] = change.address.keys.as_slice() else {
             return failed(format!("{}: not an ACL rule address", change.address));
         };
+        let collection = match apply_collection_id(key, ids) {
+            Ok(c) => c,
+            Err(e) => return failed(format!("{}: {e}", change.address)),
+        };
+        let collection = collection.as_str();
         let wire = match wire_principal(principal_key, ids) {
             Ok(w) => w,
             Err(e) => return failed(format!("{}: {e}", change.address)),
@@ -286,7 +349,10 @@ impl TransferProvider {
         let Some(id) = server_id(change, ids) else {
             return failed(format!("{}: no known rule id", change.address));
         };
-        let collection = &change.address.keys[0];
+        let collection = match apply_collection_id(&change.address.keys[0], ids) {
+            Ok(c) => c,
+            Err(e) => return failed(format!("{}: {e}", change.address)),
+        };
         let pick = |field: &str| {
             change
                 .after
@@ -302,7 +368,7 @@ impl TransferProvider {
             Err(e) => return failed(format!("{}: {e}", change.address)),
         };
         match self
-            .put_rule(collection, &id, permissions, expiration)
+            .put_rule(&collection, &id, permissions, expiration)
             .await
         {
             Ok(()) => Outcome::Applied {
@@ -316,7 +382,10 @@ impl TransferProvider {
         let Some(id) = server_id(change, ids) else {
             return failed(format!("{}: no known rule id", change.address));
         };
-        let collection = &change.address.keys[0];
+        let collection = match apply_collection_id(&change.address.keys[0], ids) {
+            Ok(c) => c,
+            Err(e) => return failed(format!("{}: {e}", change.address)),
+        };
         let req = HttpRequest::delete(
             Service::Transfer,
             format!("/v0.10/endpoint/{collection}/access/{id}"),
@@ -328,6 +397,26 @@ impl TransferProvider {
             }
             Err(e) => failed(e),
         }
+    }
+}
+
+/// The live id of a collection key when reading: a UUID names itself, a guest collection's
+/// policy name maps through `Scope::collection_ids`; `None` when it does not exist yet.
+fn read_collection_id(key: &str, scope: &Scope) -> Option<String> {
+    match key.parse::<uuid::Uuid>() {
+        Ok(_) => Some(key.to_string()),
+        Err(_) => scope.collection_ids.get(key).cloned(),
+    }
+}
+
+/// The live id of a collection key when applying: a UUID names itself, a guest collection's
+/// policy name maps through the id map's partial address `gcs.collection[N]`.
+fn apply_collection_id(key: &str, ids: &IdMap) -> Result<String, String> {
+    match key.parse::<uuid::Uuid>() {
+        Ok(_) => Ok(key.to_string()),
+        Err(_) => ids.get(&partial_collection(key)).ok_or_else(|| {
+            format!("the id of guest collection {key} is not known (was it created?)")
+        }),
     }
 }
 
@@ -474,14 +563,24 @@ impl Provider for TransferProvider {
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         let mut live = LiveRead::default();
+        for lookup in &scope.lookups {
+            if lookup.address.kind == Kind::Directory {
+                self.read_directory(lookup, scope, &mut live).await?;
+            }
+        }
         for container in &scope.containers {
             if container.address.kind != Kind::TransferAcl {
                 continue;
             }
-            let Some(collection) = container.address.keys.first() else {
+            let Some(key) = container.address.keys.first() else {
                 continue;
             };
-            let rules = self.access_list(collection).await.map_err(|e| {
+            let Some(id) = read_collection_id(key, scope) else {
+                // A guest collection that does not exist yet has no rules.
+                continue;
+            };
+            let collection = key;
+            let rules = self.access_list(&id).await.map_err(|e| {
                 if e.code() == Some("EndpointNotFound") {
                     ProviderError::NotFound(format!("collection or endpoint {collection}: {e}"))
                 } else {
