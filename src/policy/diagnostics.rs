@@ -84,6 +84,10 @@ pub mod codes {
     pub const BAD_UUID: &str = "accord::policy::bad_uuid";
     /// A group name that is not allowed.
     pub const BAD_GROUP_NAME: &str = "accord::policy::bad_group_name";
+    /// A guest collection name that is not allowed.
+    pub const BAD_COLLECTION_NAME: &str = "accord::policy::bad_collection_name";
+    /// A `{…}` placeholder that is unknown or not allowed where it is written.
+    pub const BAD_PLACEHOLDER: &str = "accord::policy::bad_placeholder";
     /// A tombstone that also declares contents.
     pub const ABSENT_WITH_CONTENT: &str = "accord::policy::absent_with_content";
     /// An ACL rule outside the endpoint's `manage_paths`.
