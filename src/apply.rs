@@ -258,6 +258,7 @@ mod tests {
                 reason: String::new(),
                 provenance: None,
                 labels: Default::default(),
+                deleted_with: None,
             })
             .collect();
         let mut steps: Vec<Step> = (0..changes.len())

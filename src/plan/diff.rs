@@ -231,6 +231,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                     reason: "policy differs from live".into(),
                     provenance: want.provenance.clone(),
                     labels,
+                    deleted_with: None,
                 });
             }
             _ => {
@@ -249,6 +250,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                     reason: "in policy, not live".into(),
                     provenance: want.provenance.clone(),
                     labels,
+                    deleted_with: None,
                 });
             }
         }
@@ -295,6 +297,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
             reason,
             provenance: container.provenance.clone(),
             labels: labels_for(address, desired, live),
+            deleted_with: None,
         });
     }
     for (address, live_obj) in &live.state.objects {
@@ -314,6 +317,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                 reason: format!("tombstone (absent: true) at {prov}"),
                 provenance: Some(prov.clone()),
                 labels: BTreeMap::new(),
+                deleted_with: None,
             });
         }
     }
