@@ -222,6 +222,15 @@ impl PolicyDiagnostic {
                 len: 1,
             },
         };
+        // `{id}` in a path inside `{ … }` opens a nested flow mapping: the usual cause.
+        let line = f.text.lines().nth(origin.line.saturating_sub(1) as usize);
+        let help = match line {
+            Some(l) if l.contains("{id}") && l.contains("{ ") => Some(
+                "inside `{ … }` a path holding `{id}` must be quoted: write `path: \"/disthome/{id}/\"`"
+                    .to_string(),
+            ),
+            _ => help,
+        };
         PolicyDiagnostic::new(code, files, &origin, message).with_help_opt(help)
     }
 
