@@ -28,7 +28,11 @@ fn bob() -> Uuid {
 
 fn load(policy: &str) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("accord.yaml"), "policies: [\"**/*.yaml\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("accord.yaml"),
+        "policies: [\"**/*.yaml\"]\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
     let ws = load_workspace(dir.path()).unwrap_or_else(|d| panic!("{d}"));
     (dir, ws)
@@ -40,7 +44,10 @@ fn resolved() -> Resolved {
             PrincipalRef::Alias("alice".into()),
             Principal::Identity(alice()),
         ),
-        (PrincipalRef::Alias("bob".into()), Principal::Identity(bob())),
+        (
+            PrincipalRef::Alias("bob".into()),
+            Principal::Identity(bob()),
+        ),
         (
             PrincipalRef::GroupName("lab-admins".into()),
             Principal::ManagedGroup("lab-admins".into()),
@@ -100,8 +107,11 @@ fn a_collection_is_lowered_with_its_origins() {
     assert_eq!(c.endpoint.as_ref().unwrap().value.to_string(), E);
     assert_eq!(c.base_path.as_ref().unwrap().value, "/lab");
     assert_eq!(c.local_username.as_ref().unwrap().value, "labsvc");
-    assert_eq!(c.public.as_ref().unwrap().value, true);
-    assert_eq!(c.document["keywords"].value, serde_json::json!(["data", "lab"]));
+    assert!(c.public.as_ref().unwrap().value);
+    assert_eq!(
+        c.document["keywords"].value,
+        serde_json::json!(["data", "lab"])
+    );
     assert_eq!(c.document["description"].origin.line, 17);
     let roles: Vec<_> = c.roles.iter().map(|g| g.role).collect();
     assert_eq!(
@@ -112,10 +122,7 @@ fn a_collection_is_lowered_with_its_origins() {
     let per_user = &c.directories[1];
     assert_eq!(per_user.path.value, "/disthome/{id}/");
     assert_eq!(per_user.for_principals.len(), 2);
-    assert_eq!(
-        (per_user.origin.line, per_user.path.origin.line),
-        (22, 22)
-    );
+    assert_eq!((per_user.origin.line, per_user.path.origin.line), (22, 22));
     assert_eq!(c.acl.len(), 2);
     assert_eq!(c.origin.line, 9);
     assert!(!c.absent);
@@ -141,7 +148,7 @@ fn a_collection_compiles_per_the_model() {
     assert_eq!(o.str_attr("storage_gateway_id"), Some(G));
     assert_eq!(o.attrs["public"], true);
     assert_eq!(o.str_attr("description"), Some("The lab's share"));
-    assert_eq!(o.depends_on, [cred.clone()]);
+    assert_eq!(o.depends_on, std::slice::from_ref(&cred));
     assert_eq!(o.provenance.as_ref().unwrap().line, 9);
     let lookup = d.lookups.iter().find(|l| l.address == coll).unwrap();
     assert_eq!(lookup.pin.as_deref(), Some(PIN));
@@ -155,7 +162,10 @@ fn a_collection_compiles_per_the_model() {
         d.state.get(&role).unwrap().depends_on,
         [coll.clone(), a(r#"globus.group["lab-admins"]"#)]
     );
-    let bob_admin = format!(r#"gcs.role["lab-share"]["administrator"]["identity:{}"]"#, bob());
+    let bob_admin = format!(
+        r#"gcs.role["lab-share"]["administrator"]["identity:{}"]"#,
+        bob()
+    );
     assert!(d.state.get(&a(&bob_admin)).is_some());
     for container in [r#"gcs.role["lab-share"]"#, r#"transfer.acl["lab-share"]"#] {
         let c = d
@@ -180,13 +190,19 @@ fn a_collection_compiles_per_the_model() {
         [
             // Sorted by address: bob's UUID sorts first.
             format!(r#"transfer.directory["lab-share"]["/disthome/{}/"]"#, bob()),
-            format!(r#"transfer.directory["lab-share"]["/disthome/{}/"]"#, alice()),
+            format!(
+                r#"transfer.directory["lab-share"]["/disthome/{}/"]"#,
+                alice()
+            ),
             r#"transfer.directory["lab-share"]["/shared/"]"#.to_string(),
         ]
     );
     for dir in &dirs {
         assert!(d.lookups.iter().any(|l| l.address.to_string() == *dir));
-        assert_eq!(d.state.get(&a(dir)).unwrap().depends_on, [coll.clone()]);
+        assert_eq!(
+            d.state.get(&a(dir)).unwrap().depends_on,
+            std::slice::from_ref(&coll)
+        );
     }
 
     // Rules: `{id}` is the rule principal's UUID; each waits for collection and directory.
@@ -251,7 +267,10 @@ fn creation_order_is_credential_collection_directories_then_grants() {
 
 #[test]
 fn prevent_destroy_can_be_lifted() {
-    let policy = LAB.replace("    public: true\n", "    public: true\n    prevent_destroy: false\n");
+    let policy = LAB.replace(
+        "    public: true\n",
+        "    public: true\n    prevent_destroy: false\n",
+    );
     let d = desired(&policy);
     assert!(d.prevent_destroy.is_empty());
 }
@@ -289,7 +308,10 @@ fn a_tombstone_deletes_the_collection_with_its_rules_and_roles() {
     let d = desired(TOMBSTONE);
     let coll = a(&format!(r#"gcs.collection["{E}"]["lab-share"]"#));
     assert!(d.tombstones.contains_key(&coll));
-    assert!(d.prevent_destroy.contains(&coll), "a tombstone is held back too");
+    assert!(
+        d.prevent_destroy.contains(&coll),
+        "a tombstone is held back too"
+    );
     let lookup = d.lookups.iter().find(|l| l.address == coll).unwrap();
     assert_eq!(lookup.pin, None);
     assert_eq!(lookup.hints["mapped_collection_id"], M);
@@ -344,7 +366,12 @@ fn a_tombstone_deletes_the_collection_with_its_rules_and_roles() {
         "the caller's own role goes with the collection: not kept"
     );
     assert!(diff.kept.is_empty());
-    assert!(diff.changes.iter().filter(|c| c.deleted_with.is_some()).all(|c| !c.is_sent()));
+    assert!(
+        diff.changes
+            .iter()
+            .filter(|c| c.deleted_with.is_some())
+            .all(|c| !c.is_sent())
+    );
 
     // prevent_destroy (on by default) refuses the plan.
     let v = plan::rails::check(
@@ -353,7 +380,10 @@ fn a_tombstone_deletes_the_collection_with_its_rules_and_roles() {
         &d.prevent_destroy,
         &plan::Limits::new(&Default::default(), now(), None),
     );
-    assert!(v.iter().any(|v| v.rail == "prevent_destroy" && v.address.as_ref() == Some(&coll)));
+    assert!(
+        v.iter()
+            .any(|v| v.rail == "prevent_destroy" && v.address.as_ref() == Some(&coll))
+    );
 
     // The carried deletes wait for the collection's and are never batched.
     let (changes, steps) = plan::order(diff.changes, &|_: &Change| Some("batch".into())).unwrap();
@@ -392,9 +422,11 @@ collections:
     for (k, v) in &d.state.get(&coll).unwrap().attrs {
         o.attrs.insert(k.clone(), v.clone());
     }
-    o.attrs.insert("collection_base_path".into(), "/lab/".into());
+    o.attrs
+        .insert("collection_base_path".into(), "/lab/".into());
     live.state.insert(o);
-    live.state.insert(Object::new(a(&format!(r#"gcs.credential["{E}"]["{G}"]"#))));
+    live.state
+        .insert(Object::new(a(&format!(r#"gcs.credential["{E}"]["{G}"]"#))));
     let diff = plan::diff(&d, &live, &DiffContext::default());
     let by: BTreeMap<String, (Action, bool)> = diff
         .changes
@@ -403,7 +435,11 @@ collections:
         .collect();
     assert_eq!(by["gcs.collection"], (Action::Replace, true));
     assert_eq!(by["transfer.acl"], (Action::Create, true), "created again");
-    assert_eq!(by["gcs.role"], (Action::Delete, false), "goes with the old one");
+    assert_eq!(
+        by["gcs.role"],
+        (Action::Delete, false),
+        "goes with the old one"
+    );
 }
 
 #[test]
@@ -420,7 +456,10 @@ endpoints:
       - {{ principal: alice, path: "/home/{{id}}/", permissions: rw }}
 "#
     ));
-    let dir = a(&format!(r#"transfer.directory["{EP}"]["/home/{}/"]"#, alice()));
+    let dir = a(&format!(
+        r#"transfer.directory["{EP}"]["/home/{}/"]"#,
+        alice()
+    ));
     assert!(d.state.get(&dir).unwrap().depends_on.is_empty());
     let rule = a(&format!(
         r#"transfer.acl["{EP}"]["/home/{0}/"]["identity:{0}"]"#,

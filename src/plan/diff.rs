@@ -361,15 +361,13 @@ fn cascade(d: &mut Diff, desired: &Desired, live: &LiveRead) {
     for collection in gone {
         let name = collection.address.keys[1].clone();
         let inside = |a: &Address| {
-            matches!(a.kind, Kind::TransferAcl | Kind::GcsRole)
-                && a.keys.first() == Some(&name)
+            matches!(a.kind, Kind::TransferAcl | Kind::GcsRole) && a.keys.first() == Some(&name)
         };
         d.changes.retain(|c| !inside(&c.address));
         d.kept.retain(|k| !inside(&k.address));
         d.expired.retain(|a| !inside(a));
         for (address, have) in live.state.objects.iter().filter(|(a, _)| inside(a)) {
-            if collection.action == Action::Replace && desired.state.objects.contains_key(address)
-            {
+            if collection.action == Action::Replace && desired.state.objects.contains_key(address) {
                 continue;
             }
             d.changes.push(Change {

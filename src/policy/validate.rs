@@ -154,7 +154,11 @@ pub fn unknown_placeholder(p: &str) -> Option<String> {
     let tail = &rest[start..];
     let end = match tail.strip_prefix('{') {
         Some(inner) => inner.find(['}', '/']).map_or(tail.len(), |e| {
-            if inner.as_bytes()[e] == b'}' { e + 2 } else { e + 1 }
+            if inner.as_bytes()[e] == b'}' {
+                e + 2
+            } else {
+                e + 1
+            }
         }),
         None => 1,
     };
@@ -1326,10 +1330,21 @@ impl Checker<'_> {
     }
 
     /// Claims a leaf of a collection: its origin when written the first time.
-    fn leaf<T>(&mut self, file: usize, key: &str, what: &str, field: &str, s: &Spanned<T>) -> Option<Origin> {
+    fn leaf<T>(
+        &mut self,
+        file: usize,
+        key: &str,
+        what: &str,
+        field: &str,
+        s: &Spanned<T>,
+    ) -> Option<Origin> {
         let o = self.at(file, s);
-        self.claim(format!("{key}.{field}"), &o, &format!("`{field}` of {what}"))
-            .then_some(o)
+        self.claim(
+            format!("{key}.{field}"),
+            &o,
+            &format!("`{field}` of {what}"),
+        )
+        .then_some(o)
     }
 
     /// A string leaf that must not be empty.
@@ -1345,7 +1360,11 @@ impl Checker<'_> {
         let o = self.leaf(file, key, what, field, s)?;
         if s.value.trim().is_empty() {
             let d = self
-                .diag(codes::INVALID_VALUE, &o, format!("`{field}` of {what} is empty"))
+                .diag(
+                    codes::INVALID_VALUE,
+                    &o,
+                    format!("`{field}` of {what} is empty"),
+                )
                 .with_label("empty")
                 .with_help(format!("remove `{field}`, or give it a value"));
             self.emit(d);
@@ -1418,7 +1437,16 @@ impl Checker<'_> {
                     content: None,
                     written: BTreeSet::new(),
                 });
-                self.collection_part(file, &key, &what, c, &mut acc.cp, &mut pins, &mut acc.written, &mut acc.content);
+                self.collection_part(
+                    file,
+                    &key,
+                    &what,
+                    c,
+                    &mut acc.cp,
+                    &mut pins,
+                    &mut acc.written,
+                    &mut acc.content,
+                );
                 if let Some(s) = &c.absent
                     && let Some(o) = self.leaf(file, &key, &what, "absent", s)
                 {
@@ -1433,7 +1461,11 @@ impl Checker<'_> {
         let mut lowered = BTreeMap::new();
         for (name, acc) in out {
             let need = |fields: &[&'static str]| -> Vec<&'static str> {
-                fields.iter().copied().filter(|f| !acc.written.contains(f)).collect()
+                fields
+                    .iter()
+                    .copied()
+                    .filter(|f| !acc.written.contains(f))
+                    .collect()
             };
             match (&acc.absent_at, &acc.content) {
                 (Some(a), Some(c)) => {
@@ -1445,12 +1477,15 @@ impl Checker<'_> {
                     self.emit(d);
                 }
                 (Some(a), None) => {
-                    let mut missing = need(&["endpoint"]);
+                    let mut missing: Vec<&str> = need(&["endpoint"])
+                        .into_iter()
+                        .map(|_| "`endpoint`")
+                        .collect();
                     if need(&["id", "mapped_collection"]).len() == 2 {
-                        missing.push("`id` or `mapped_collection`");
+                        missing.push("either `id` or `mapped_collection`");
                     }
                     if !missing.is_empty() {
-                        let list = join_and(missing.iter().map(|m| if m.starts_with('`') { m.to_string() } else { format!("`{m}`") }));
+                        let list = missing.join(", and ");
                         let d = self
                             .diag(codes::MISSING, a, format!("tombstone of collection `{name}` lacks {list}"))
                             .with_label("cannot be found live")
@@ -1459,7 +1494,12 @@ impl Checker<'_> {
                     }
                 }
                 (None, _) => {
-                    let missing = need(&["endpoint", "mapped_collection", "storage_gateway", "base_path"]);
+                    let missing = need(&[
+                        "endpoint",
+                        "mapped_collection",
+                        "storage_gateway",
+                        "base_path",
+                    ]);
                     if !missing.is_empty() {
                         let list = join_and(missing.iter().map(|m| format!("`{m}`")));
                         let d = self
@@ -1495,7 +1535,14 @@ impl Checker<'_> {
             if let Some(u) = self.uuid(file, id, "collection id") {
                 if let Some((other, other_at)) = pins.get(&u).cloned() {
                     let d = self
-                        .diag(codes::DEFINED_TWICE, &o, format!("collections `{other}` and `{}` are pinned to the same id", cp.name))
+                        .diag(
+                            codes::DEFINED_TWICE,
+                            &o,
+                            format!(
+                                "collections `{other}` and `{}` are pinned to the same id",
+                                cp.name
+                            ),
+                        )
                         .with_label("same id again")
                         .also_at(self.files, &other_at, "first pinned here")
                         .with_help("each guest collection has its own id: fix or remove one pin");
@@ -1503,13 +1550,26 @@ impl Checker<'_> {
                 } else {
                     pins.insert(u, (cp.name.clone(), o.clone()));
                 }
-                cp.id = Some(Located { value: u, origin: o });
+                cp.id = Some(Located {
+                    value: u,
+                    origin: o,
+                });
             }
         }
         let uuids: [(&'static str, &Option<Spanned<String>>, &str, bool); 3] = [
             ("endpoint", &c.endpoint, "endpoint", false),
-            ("mapped_collection", &c.mapped_collection, "mapped collection", false),
-            ("storage_gateway", &c.storage_gateway, "storage gateway", true),
+            (
+                "mapped_collection",
+                &c.mapped_collection,
+                "mapped collection",
+                false,
+            ),
+            (
+                "storage_gateway",
+                &c.storage_gateway,
+                "storage gateway",
+                true,
+            ),
         ];
         for (field, v, label, is_content) in uuids {
             let Some(s) = v else { continue };
@@ -1521,7 +1581,10 @@ impl Checker<'_> {
                 content.get_or_insert(o.clone());
             }
             if let Some(u) = self.uuid(file, s, label) {
-                let l = Some(Located { value: u, origin: o });
+                let l = Some(Located {
+                    value: u,
+                    origin: o,
+                });
                 match field {
                     "endpoint" => cp.endpoint = l,
                     "mapped_collection" => cp.mapped_collection = l,
@@ -1541,7 +1604,10 @@ impl Checker<'_> {
                     .with_help(help);
                 self.emit(d);
             } else if self.no_placeholder(file, s, "base_path") {
-                cp.base_path = Some(Located { value: s.value.clone(), origin: o });
+                cp.base_path = Some(Located {
+                    value: s.value.clone(),
+                    origin: o,
+                });
             }
         }
         if let Some(v) = self.text_leaf(file, key, what, "display_name", &c.display_name) {
@@ -1551,7 +1617,10 @@ impl Checker<'_> {
             && let Some(o) = self.leaf(file, key, what, "public", s)
         {
             content.get_or_insert(o.clone());
-            cp.public = Some(Located { value: s.value, origin: o });
+            cp.public = Some(Located {
+                value: s.value,
+                origin: o,
+            });
         }
         if let Some(v) = self.text_leaf(file, key, what, "local_username", &c.local_username) {
             content.get_or_insert(v.origin.clone());
@@ -1574,19 +1643,35 @@ impl Checker<'_> {
             content.get_or_insert(l.origin.clone());
             if field == "contact_email" && !l.value.contains('@') {
                 let d = self
-                    .diag(codes::INVALID_VALUE, &l.origin, format!("contact_email `{}` is not an email address", l.value))
+                    .diag(
+                        codes::INVALID_VALUE,
+                        &l.origin,
+                        format!("contact_email `{}` is not an email address", l.value),
+                    )
                     .with_label("not an email address");
                 self.emit(d);
                 continue;
             }
-            cp.document.insert(field.into(), Located { value: l.value.into(), origin: l.origin });
+            cp.document.insert(
+                field.into(),
+                Located {
+                    value: l.value.into(),
+                    origin: l.origin,
+                },
+            );
         }
         if let Some(s) = &c.default_directory
             && let Some(o) = self.leaf(file, key, what, "default_directory", s)
         {
             content.get_or_insert(o.clone());
             if self.folder_path(file, s) && self.no_placeholder(file, s, "default_directory") {
-                cp.document.insert("default_directory".into(), Located { value: s.value.clone().into(), origin: o });
+                cp.document.insert(
+                    "default_directory".into(),
+                    Located {
+                        value: s.value.clone().into(),
+                        origin: o,
+                    },
+                );
             }
         }
         let bools = [
@@ -1598,7 +1683,13 @@ impl Checker<'_> {
             let Some(s) = v else { continue };
             if let Some(o) = self.leaf(file, key, what, field, s) {
                 content.get_or_insert(o.clone());
-                cp.document.insert(field.into(), Located { value: s.value.into(), origin: o });
+                cp.document.insert(
+                    field.into(),
+                    Located {
+                        value: s.value.into(),
+                        origin: o,
+                    },
+                );
             }
         }
         if let Some(list) = &c.keywords
@@ -1609,7 +1700,13 @@ impl Checker<'_> {
             let mut words: Vec<String> = list.iter().map(|k| k.value.clone()).collect();
             words.sort();
             words.dedup();
-            cp.document.insert("keywords".into(), Located { value: words.into(), origin: o });
+            cp.document.insert(
+                "keywords".into(),
+                Located {
+                    value: words.into(),
+                    origin: o,
+                },
+            );
         }
         if let Some(s) = &c.prevent_destroy
             && self.leaf(file, key, what, "prevent_destroy", s).is_some()

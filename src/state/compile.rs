@@ -381,7 +381,10 @@ impl Compiler<'_> {
             let Some(path) = self.substitute(&rule.path, &p) else {
                 continue;
             };
-            let address = Address::new(Kind::TransferAcl, [c.to_string(), path.clone(), p.to_string()]);
+            let address = Address::new(
+                Kind::TransferAcl,
+                [c.to_string(), path.clone(), p.to_string()],
+            );
             let who = self.resolved.label(&p);
             if !self.claim(&address, &rule.origin, &format!("{who} on {path}")) {
                 continue;
@@ -487,7 +490,10 @@ impl Compiler<'_> {
             .as_ref()
             .map_or_else(|| n.clone(), |d| d.value.clone());
         let mut hints = BTreeMap::new();
-        hints.insert("display_name".to_string(), Value::from(display_name.clone()));
+        hints.insert(
+            "display_name".to_string(),
+            Value::from(display_name.clone()),
+        );
         if let Some(m) = &c.mapped_collection {
             hints.insert(
                 "mapped_collection_id".to_string(),
@@ -500,8 +506,7 @@ impl Compiler<'_> {
             previously: Vec::new(),
             hints,
         });
-        if c
-            .ownership
+        if c.ownership
             .prevent_destroy
             .unwrap_or(Kind::GcsCollection.holds_data())
         {
@@ -509,7 +514,13 @@ impl Compiler<'_> {
         }
         let provenance = Some(c.origin.provenance());
         // A tombstone's rules and roles are read, so the plan lists what goes with it.
-        for container in [acl_container(&n), Address { kind: Kind::GcsRole, keys: vec![n.clone()] }] {
+        for container in [
+            acl_container(&n),
+            Address {
+                kind: Kind::GcsRole,
+                keys: vec![n.clone()],
+            },
+        ] {
             self.desired.state.containers.push(Container {
                 address: container,
                 mode: Self::mode(&c.ownership),
@@ -553,9 +564,16 @@ impl Compiler<'_> {
             let Some(p) = self.principal(&g.principal) else {
                 continue;
             };
-            let role = Address::new(Kind::GcsRole, [n.clone(), g.role.as_str().to_string(), p.to_string()]);
+            let role = Address::new(
+                Kind::GcsRole,
+                [n.clone(), g.role.as_str().to_string(), p.to_string()],
+            );
             let who = self.resolved.label(&p);
-            if !self.claim(&role, &g.principal.origin, &format!("{who} as {}", g.role.as_str())) {
+            if !self.claim(
+                &role,
+                &g.principal.origin,
+                &format!("{who} as {}", g.role.as_str()),
+            ) {
                 continue;
             }
             let mut obj = Object::new(role);
