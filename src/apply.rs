@@ -118,7 +118,14 @@ pub async fn apply(
                 .collect();
             let provider = registry.for_kind(changes[0].address.kind).cloned();
             running.push(async move {
+                // Deletes the service carries out itself (with a guest collection's) are done
+                // once the step they wait for is: nothing is sent.
+                let carried = changes.iter().all(|c| !c.is_sent());
                 let outcomes = match provider {
+                    _ if carried => changes
+                        .iter()
+                        .map(|_| Outcome::Applied { server_id: None })
+                        .collect(),
                     Some(p) => p.apply(&changes, ids).await,
                     None => changes
                         .iter()
@@ -258,6 +265,7 @@ mod tests {
                 reason: String::new(),
                 provenance: None,
                 labels: Default::default(),
+                deleted_with: None,
             })
             .collect();
         let mut steps: Vec<Step> = (0..changes.len())

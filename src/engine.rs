@@ -113,35 +113,61 @@ pub async fn desired(
     }
 }
 
-/// Reads the live state of what the desired state names.
+/// Whether an address belongs to read phase 1 (groups), 2 (GCS) or 3 (Transfer).
+fn read_phase(kind: Kind) -> u8 {
+    match kind {
+        Kind::GlobusGroup | Kind::GlobusMember => 1,
+        Kind::GcsCredential | Kind::GcsCollection | Kind::GcsRole => 2,
+        _ => 3,
+    }
+}
+
+/// Reads the live state of what the desired state names, in three phases (docs/gcs-model.md):
+/// groups, whose live ids key rules and roles naming managed groups; GCS, whose guest
+/// collection ids key the rules and directories on them; then Transfer and the rest.
 pub async fn read_live(
     desired: &Desired,
     session: &Session,
 ) -> Result<(LiveRead, IdMap), EngineError> {
-    // Groups first: the other providers need each managed group's live id to key the rules
-    // that name it by policy name.
-    let (groups, others): (Vec<_>, Vec<_>) = desired
-        .state
-        .containers
-        .iter()
-        .cloned()
-        .partition(|c| c.address.kind == Kind::GlobusGroup);
-    let first = Scope {
-        containers: groups,
-        lookups: desired.lookups.clone(),
+    let scope = |phase: u8| Scope {
+        containers: desired
+            .state
+            .containers
+            .iter()
+            .filter(|c| read_phase(c.address.kind) == phase)
+            .cloned()
+            .collect(),
+        lookups: desired
+            .lookups
+            .iter()
+            .filter(|l| read_phase(l.address.kind) == phase)
+            .cloned()
+            .collect(),
         ..Scope::default()
     };
-    let mut live = session.registry.read(&first).await?;
-    let second = Scope {
-        containers: others,
-        lookups: Vec::new(),
-        group_names: crate::providers::groups::group_names(&live),
-        ..Scope::default()
-    };
-    let rest = session.registry.read(&second).await?;
-    live.state.objects.extend(rest.state.objects);
-    live.names.extend(rest.names);
-    live.system_managed.extend(rest.system_managed);
+    let mut live = session.registry.read(&scope(1)).await?;
+    let group_names = crate::providers::groups::group_names(&live);
+    let gcs = session
+        .registry
+        .read(&Scope {
+            group_names: group_names.clone(),
+            ..scope(2)
+        })
+        .await?;
+    let collection_ids = collection_ids(&gcs);
+    let transfer = session
+        .registry
+        .read(&Scope {
+            group_names,
+            collection_ids: collection_ids.clone(),
+            ..scope(3)
+        })
+        .await?;
+    for rest in [gcs, transfer] {
+        live.state.objects.extend(rest.state.objects);
+        live.names.extend(rest.names);
+        live.system_managed.extend(rest.system_managed);
+    }
     // Name the identities seen live that the policy does not label (undeclared members, rules).
     let unnamed: BTreeSet<uuid::Uuid> = live
         .state
@@ -169,7 +195,21 @@ pub async fn read_live(
             ids.insert(address.clone(), id.clone());
         }
     }
+    // Providers find a guest collection's id under `gcs.collection[N]`.
+    for (name, id) in collection_ids {
+        ids.insert(state::compile::collection_id_key(&name), id);
+    }
     Ok((live, ids))
+}
+
+/// Guest collection policy name → live id, from the GCS read's `gcs.collection[E][N]` objects.
+pub fn collection_ids(gcs: &LiveRead) -> BTreeMap<String, String> {
+    gcs.state
+        .objects
+        .values()
+        .filter(|o| o.address.kind == Kind::GcsCollection && o.address.keys.len() == 2)
+        .filter_map(|o| Some((o.address.keys[1].clone(), o.server_id.clone()?)))
+        .collect()
 }
 
 /// Makes a plan.

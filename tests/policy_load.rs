@@ -87,7 +87,7 @@ fn design_example_lowers_to_the_expected_model() {
     let ep = &p.endpoints[&"e56c36e4-1063-11e6-a747-22000bf2d559".parse().unwrap()];
     assert_eq!(ep.manage_paths.len(), 1);
     assert_eq!(ep.manage_paths[0].value, "/disthome/");
-    assert_eq!(ep.directories[0].value, "/disthome/alice/");
+    assert_eq!(ep.directories[0].path.value, "/disthome/alice/");
     assert_eq!(ep.acl.len(), 1);
     let rule = &ep.acl[0];
     assert_eq!(rule.principal.value, PrincipalRef::Alias("alice".into()));

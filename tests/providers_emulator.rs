@@ -189,6 +189,7 @@ fn change(
         reason: String::new(),
         provenance: None,
         labels: Default::default(),
+        deleted_with: None,
     }
 }
 

@@ -80,6 +80,7 @@ fn change(address: Address, action: Action, after: Option<Object>) -> Change {
         reason: String::new(),
         provenance: None,
         labels: Default::default(),
+        deleted_with: None,
     }
 }
 

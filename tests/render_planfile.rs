@@ -65,6 +65,7 @@ fn plan() -> Plan {
                 reason: String::new(),
                 provenance: at.clone(),
                 labels,
+                deleted_with: None,
             },
             Change {
                 address: cred.clone(),
@@ -84,6 +85,7 @@ fn plan() -> Plan {
                 reason: String::new(),
                 provenance: at,
                 labels: BTreeMap::new(),
+                deleted_with: None,
             },
         ],
         steps: vec![

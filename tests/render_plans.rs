@@ -79,6 +79,7 @@ impl C {
             reason: String::new(),
             provenance: None,
             labels: BTreeMap::new(),
+            deleted_with: None,
         })
     }
     fn label(mut self, key: &str, name: &str) -> C {

@@ -91,4 +91,15 @@ pub struct Change {
     /// Display names for the principals in the address (alias or username).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+    /// A delete the service carries out itself when it deletes this object (a guest
+    /// collection's rules and roles go with it): shown in the plan, never sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_with: Option<Address>,
+}
+
+impl Change {
+    /// Whether apply sends this change (a delete the service carries out itself is not sent).
+    pub fn is_sent(&self) -> bool {
+        self.deleted_with.is_none()
+    }
 }

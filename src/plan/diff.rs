@@ -231,6 +231,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                     reason: "policy differs from live".into(),
                     provenance: want.provenance.clone(),
                     labels,
+                    deleted_with: None,
                 });
             }
             _ => {
@@ -249,6 +250,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                     reason: "in policy, not live".into(),
                     provenance: want.provenance.clone(),
                     labels,
+                    deleted_with: None,
                 });
             }
         }
@@ -295,6 +297,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
             reason,
             provenance: container.provenance.clone(),
             labels: labels_for(address, desired, live),
+            deleted_with: None,
         });
     }
     for (address, live_obj) in &live.state.objects {
@@ -314,11 +317,13 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                 reason: format!("tombstone (absent: true) at {prov}"),
                 provenance: Some(prov.clone()),
                 labels: BTreeMap::new(),
+                deleted_with: None,
             });
         }
     }
 
     protect(&mut d, desired, live, ctx);
+    cascade(&mut d, desired, live);
     // Inserted after the system-managed objects so that a regular object wins an address.
     for o in live
         .system_managed
@@ -332,6 +337,70 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     d.labels = live.names.clone();
     d.labels.extend(desired.labels.clone());
     d
+}
+
+/// The reason of a delete carried out by the service with a guest collection's.
+pub fn deleted_with_reason(collection: &str) -> String {
+    format!("deleted with guest collection {collection}")
+}
+
+/// Deleting (or replacing) a guest collection deletes its ACL rules and roles on the server:
+/// their deletes are listed as part of the collection's, marked `deleted_with`, and never
+/// sent; whatever else the diff planned inside it is superseded. On a replace, the declared
+/// rules and roles are created again on the new collection.
+fn cascade(d: &mut Diff, desired: &Desired, live: &LiveRead) {
+    let gone: Vec<Change> = d
+        .changes
+        .iter()
+        .filter(|c| {
+            c.address.kind == Kind::GcsCollection
+                && matches!(c.action, Action::Delete | Action::Replace)
+        })
+        .cloned()
+        .collect();
+    for collection in gone {
+        let name = collection.address.keys[1].clone();
+        let inside = |a: &Address| {
+            matches!(a.kind, Kind::TransferAcl | Kind::GcsRole) && a.keys.first() == Some(&name)
+        };
+        d.changes.retain(|c| !inside(&c.address));
+        d.kept.retain(|k| !inside(&k.address));
+        d.expired.retain(|a| !inside(a));
+        for (address, have) in live.state.objects.iter().filter(|(a, _)| inside(a)) {
+            if collection.action == Action::Replace && desired.state.objects.contains_key(address) {
+                continue;
+            }
+            d.changes.push(Change {
+                address: address.clone(),
+                action: Action::Delete,
+                fields: Vec::new(),
+                before: Some(have.clone()),
+                after: None,
+                direction: Direction::Revoke,
+                reason: deleted_with_reason(&name),
+                provenance: collection.provenance.clone(),
+                labels: labels_for(address, desired, live),
+                deleted_with: Some(collection.address.clone()),
+            });
+        }
+        if collection.action != Action::Replace {
+            continue;
+        }
+        for (address, want) in desired.state.objects.iter().filter(|(a, _)| inside(a)) {
+            d.changes.push(Change {
+                address: address.clone(),
+                action: Action::Create,
+                fields: Vec::new(),
+                before: None,
+                after: Some(want.clone()),
+                direction: Direction::Grant,
+                reason: format!("created again on the replaced guest collection {name}"),
+                provenance: want.provenance.clone(),
+                labels: labels_for(address, desired, live),
+                deleted_with: None,
+            });
+        }
+    }
 }
 
 fn authoritative_reason(container: &Container, address: &Address) -> String {

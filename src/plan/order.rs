@@ -2,8 +2,10 @@
 //!
 //! Edges come from `depends_on` (a rule naming a managed group waits for the group's
 //! create) and, reversed, for deletes (a group's delete waits for the deletes of the rules
-//! naming it). Every grant precedes every revocation: the executor starts no step holding a
-//! revocation until every step holding a grant is done (one barrier instead of G×R edges).
+//! naming it); a delete the service carries out with another object's (a guest collection's
+//! rules and roles) waits for that delete. Every grant precedes every revocation: the
+//! executor starts no step holding a revocation until every step holding a grant is done
+//! (one barrier instead of G×R edges).
 
 use std::collections::BTreeMap;
 
@@ -63,7 +65,12 @@ pub fn order(
     let mut step_of: Vec<usize> = Vec::with_capacity(changes.len());
     let mut batches: BTreeMap<String, usize> = BTreeMap::new();
     for (i, c) in changes.iter().enumerate() {
-        let key = batch_key(c).map(|k| format!("{k}:{:?}", c.direction).to_lowercase());
+        // A delete the service carries out itself is never sent, so never batched.
+        let key = c
+            .is_sent()
+            .then(|| batch_key(c))
+            .flatten()
+            .map(|k| format!("{k}:{:?}", c.direction).to_lowercase());
         let s = match key.as_ref().and_then(|k| batches.get(k)) {
             Some(&s) => {
                 steps[s].changes.push(i);
@@ -114,6 +121,13 @@ pub fn order(
             {
                 edges.push((step_of[i], step_of[j]));
             }
+        }
+    }
+    // A delete carried out with another object's (a guest collection's rules and roles) is
+    // done once that object's delete is.
+    for (i, c) in changes.iter().enumerate() {
+        if let Some(&j) = c.deleted_with.as_ref().and_then(|w| by_address.get(w)) {
+            edges.push((step_of[j], step_of[i]));
         }
     }
     edges.sort_unstable();
@@ -176,6 +190,7 @@ mod tests {
             reason: String::new(),
             provenance: None,
             labels: Default::default(),
+            deleted_with: None,
         }
     }
 

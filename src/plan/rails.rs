@@ -139,6 +139,7 @@ mod tests {
             reason: String::new(),
             provenance: None,
             labels: Default::default(),
+            deleted_with: None,
         }
     }
 

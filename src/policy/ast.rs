@@ -239,10 +239,11 @@ pub struct Endpoint {
     #[serde(default)]
     #[schemars(with = "Option<Vec<String>>")]
     pub manage_paths: Option<Vec<Spanned<String>>>,
-    /// Directories to create (absolute, ending in `/`).
+    /// Directories to create: a path (absolute, ending in `/`), or `{path, for}` with `{id}`
+    /// in the path standing for each `for:` identity's UUID.
     #[serde(default)]
-    #[schemars(with = "Option<Vec<String>>")]
-    pub directories: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<Vec<DirectoryValueSchema>>")]
+    pub directories: Option<Vec<Spanned<DirectoryValue>>>,
     /// ACL rules.
     #[serde(default)]
     #[schemars(with = "Option<Vec<AclRule>>")]
@@ -253,6 +254,49 @@ pub struct Endpoint {
     pub mode: Option<Spanned<String>>,
 }
 
+/// A directory entry: a path, or the long form with the identities it is made for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DirectoryValue {
+    /// `/shared/`.
+    Path(String),
+    /// `{ path: /disthome/{id}/, for: [alice, bob] }`.
+    Long(DirectoryLong),
+}
+
+/// The long form of a directory entry.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirectoryLong {
+    /// The path, absolute and ending in `/`; `{id}` stands for each `for:` identity's UUID.
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// The identities one directory each is made for (the path must hold `{id}`).
+    #[serde(default, rename = "for")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub for_principals: Option<Vec<Spanned<String>>>,
+}
+
+// Hand-written because `#[serde(untagged)]` would drop the spans inside `DirectoryLong`.
+impl<'de> Deserialize<'de> for DirectoryValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = DirectoryValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a folder path or a mapping {path, for}")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(DirectoryValue::Path(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                DirectoryLong::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(DirectoryValue::Long)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// One Transfer ACL rule.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -261,7 +305,7 @@ pub struct AclRule {
     /// `all_authenticated_users` or `anonymous`.
     #[schemars(with = "String")]
     pub principal: Spanned<String>,
-    /// The path, absolute and ending in `/`.
+    /// The path, absolute and ending in `/`; `{id}` stands for an identity principal's UUID.
     #[schemars(with = "String")]
     pub path: Spanned<String>,
     /// `r` or `rw`.
@@ -281,6 +325,10 @@ pub struct AclRule {
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Collection {
+    /// Pin to an existing guest collection's UUID (`accord import` writes it).
+    #[serde(default)]
+    #[schemars(with = "Option<Uuid>")]
+    pub id: Option<Spanned<String>>,
     /// The GCS endpoint UUID.
     #[serde(default)]
     #[schemars(with = "Option<Uuid>")]
@@ -293,7 +341,7 @@ pub struct Collection {
     #[serde(default)]
     #[schemars(with = "Option<Uuid>")]
     pub storage_gateway: Option<Spanned<String>>,
-    /// The base path inside the mapped collection (absolute).
+    /// The base path inside the mapped collection (absolute); changing it replaces the collection.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub base_path: Option<Spanned<String>>,
@@ -305,23 +353,79 @@ pub struct Collection {
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub public: Option<Spanned<bool>>,
+    /// The POSIX user of the storage gateway credential backing the collection.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub local_username: Option<Spanned<String>>,
+    /// A description shown to users.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Spanned<String>>,
+    /// The organization operating the collection.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub organization: Option<Spanned<String>>,
+    /// The department operating the collection.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub department: Option<Spanned<String>>,
+    /// A contact email address.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub contact_email: Option<Spanned<String>>,
+    /// Other contact information.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub contact_info: Option<Spanned<String>>,
+    /// A link to more information.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub info_link: Option<Spanned<String>>,
+    /// Search keywords.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub keywords: Option<Vec<Spanned<String>>>,
+    /// The folder a client opens first (absolute, ending in `/`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub default_directory: Option<Spanned<String>>,
+    /// Require encrypted transfers.
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub force_encryption: Option<Spanned<bool>>,
+    /// Skip checksum verification of transfers.
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub disable_verify: Option<Spanned<bool>>,
+    /// Allow HTTPS access.
+    #[serde(default)]
+    #[schemars(with = "Option<bool>")]
+    pub enable_https: Option<Spanned<bool>>,
+    /// A message shown to users of the collection.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub user_message: Option<Spanned<String>>,
+    /// A link shown beside `user_message`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub user_message_link: Option<Spanned<String>>,
     /// Collection roles → principals.
     #[serde(default)]
     #[schemars(with = "Option<CollectionRolesSchema>")]
     pub roles: Option<Spanned<SpannedMap<Vec<Spanned<String>>>>>,
-    /// Directories to create (absolute, ending in `/`).
+    /// Directories to create: a path (absolute, ending in `/`), or `{path, for}`.
     #[serde(default)]
-    #[schemars(with = "Option<Vec<String>>")]
-    pub directories: Option<Vec<Spanned<String>>>,
+    #[schemars(with = "Option<Vec<DirectoryValueSchema>>")]
+    pub directories: Option<Vec<Spanned<DirectoryValue>>>,
     /// ACL rules.
     #[serde(default)]
     #[schemars(with = "Option<Vec<AclRule>>")]
     pub acl: Option<Vec<Spanned<AclRule>>>,
-    /// `true` makes this entry a tombstone: it is deleted.
+    /// `true` makes this entry a tombstone: the collection is deleted (with its rules and roles).
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub absent: Option<Spanned<bool>>,
-    /// Refuse any plan that deletes this collection (on by default).
+    /// Refuse any plan that deletes or replaces this collection (on by default).
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub prevent_destroy: Option<Spanned<bool>>,
@@ -838,6 +942,17 @@ enum SignupFieldSchema {
     Department,
     /// Field of science.
     FieldOfScience,
+}
+
+/// A directory: a path, or `{path, for}`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum DirectoryValueSchema {
+    /// A folder path, absolute and ending in `/`.
+    Path(String),
+    /// One directory per identity: `{id}` in the path is the identity's UUID.
+    Long(DirectoryLong),
 }
 
 /// Guest collection roles.

@@ -84,6 +84,10 @@ pub mod codes {
     pub const BAD_UUID: &str = "accord::policy::bad_uuid";
     /// A group name that is not allowed.
     pub const BAD_GROUP_NAME: &str = "accord::policy::bad_group_name";
+    /// A guest collection name that is not allowed.
+    pub const BAD_COLLECTION_NAME: &str = "accord::policy::bad_collection_name";
+    /// A `{…}` placeholder that is unknown or not allowed where it is written.
+    pub const BAD_PLACEHOLDER: &str = "accord::policy::bad_placeholder";
     /// A tombstone that also declares contents.
     pub const ABSENT_WITH_CONTENT: &str = "accord::policy::absent_with_content";
     /// An ACL rule outside the endpoint's `manage_paths`.
@@ -217,6 +221,15 @@ impl PolicyDiagnostic {
                 offset: 0,
                 len: 1,
             },
+        };
+        // `{id}` in a path inside `{ … }` opens a nested flow mapping: the usual cause.
+        let line = f.text.lines().nth(origin.line.saturating_sub(1) as usize);
+        let help = match line {
+            Some(l) if l.contains("{id}") && l.contains("{ ") => Some(
+                "inside `{ … }` a path holding `{id}` must be quoted: write `path: \"/disthome/{id}/\"`"
+                    .to_string(),
+            ),
+            _ => help,
         };
         PolicyDiagnostic::new(code, files, &origin, message).with_help_opt(help)
     }

@@ -25,6 +25,8 @@ pub enum PrincipalContext {
     SearchDocument,
     /// `safety.protect`: identities and groups.
     Protect,
+    /// A directory's `for:`: identities only (`{id}` is one identity's UUID).
+    DirectoryFor,
 }
 
 impl PrincipalContext {
@@ -37,6 +39,7 @@ impl PrincipalContext {
             PrincipalContext::SearchRole => "in a Search index role",
             PrincipalContext::SearchDocument => "in a Search document",
             PrincipalContext::Protect => "in safety.protect",
+            PrincipalContext::DirectoryFor => "in a directory's `for:`",
         }
     }
 
@@ -49,8 +52,10 @@ impl PrincipalContext {
             PrincipalRef::AllAuthenticatedUsers => {
                 matches!(self, C::TransferAcl | C::SearchDocument)
             }
-            // Globus groups hold identities, never other groups.
-            PrincipalRef::GroupName(_) | PrincipalRef::GroupId(_) => self != C::GroupMember,
+            // Globus groups hold identities, never other groups; `{id}` is one identity's UUID.
+            PrincipalRef::GroupName(_) | PrincipalRef::GroupId(_) => {
+                !matches!(self, C::GroupMember | C::DirectoryFor)
+            }
             PrincipalRef::Alias(_) | PrincipalRef::Username(_) | PrincipalRef::IdentityId(_) => {
                 true
             }

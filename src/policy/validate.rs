@@ -14,11 +14,12 @@ use petgraph::graph::DiGraph;
 use serde_saphyr::Spanned;
 use uuid::Uuid;
 
-use super::ast::{self, MemberValue, PermissionValue, SpannedMap};
+use super::ast::{self, DirectoryValue, MemberValue, PermissionValue, SpannedMap};
 use super::diagnostics::{PolicyDiagnostic, codes, origin_of};
 use super::model::{
-    AclRule, EndpointPolicy, GroupPolicies, GroupPolicy, GroupRole, Located, MemberGrant, Origin,
-    Override, Ownership, Permissions, Policy, PrincipalRef, Safety, SourceFile, TargetConfig,
+    AclRule, CollectionPolicy, CollectionRole, Directory, EndpointPolicy, GroupPolicies,
+    GroupPolicy, GroupRole, ID_PLACEHOLDER, Located, MemberGrant, Origin, Override, Ownership,
+    Permissions, Policy, PrincipalRef, RoleGrant, Safety, SourceFile, TargetConfig,
     WorkspaceConfig,
 };
 use super::principal::{
@@ -144,6 +145,32 @@ pub fn base_path_problem(p: &str) -> Option<(String, String)> {
         ));
     }
     None
+}
+
+/// The first `{…}` placeholder of a path that is not `{id}` (or a stray brace), if any.
+pub fn unknown_placeholder(p: &str) -> Option<String> {
+    let rest = p.replace(ID_PLACEHOLDER, "\u{0}");
+    let start = rest.find(['{', '}'])?;
+    let tail = &rest[start..];
+    let end = match tail.strip_prefix('{') {
+        Some(inner) => inner.find(['}', '/']).map_or(tail.len(), |e| {
+            if inner.as_bytes()[e] == b'}' {
+                e + 2
+            } else {
+                e + 1
+            }
+        }),
+        None => 1,
+    };
+    Some(tail[..end].replace('\u{0}', ID_PLACEHOLDER))
+}
+
+/// Whether a principal as written stands for one identity (aliases always do).
+pub fn is_identity(p: &PrincipalRef) -> bool {
+    matches!(
+        p,
+        PrincipalRef::Alias(_) | PrincipalRef::Username(_) | PrincipalRef::IdentityId(_)
+    )
 }
 
 /// `.`/`..` segments and `//` would let two spellings name one folder (or escape it).
@@ -492,6 +519,10 @@ impl<'a> Checker<'a> {
                     Some(Ok(PrincipalRef::AllAuthenticatedUsers)) => (
                         format!("`all_authenticated_users` is not allowed {}", ctx.describe()),
                         "`all_authenticated_users` exists only in Transfer ACL rules and Search documents".to_string(),
+                    ),
+                    _ if ctx == PrincipalContext::DirectoryFor => (
+                        format!("`{v}` is a group, which is not allowed {}", ctx.describe()),
+                        "`{id}` is replaced with one identity's UUID: list identities in `for:`".to_string(),
                     ),
                     _ => (
                         format!("`{v}` is a group, which is not allowed {}", ctx.describe()),
@@ -1039,10 +1070,26 @@ impl Checker<'_> {
                     .with_label("not an email address");
                 self.emit(d);
             }
+            let path_ok = path_ok && self.known_placeholders(file, &rule.path);
             let (Some(principal), true, true) = (principal, path_ok, perms_ok) else {
                 continue;
             };
             if matches!(expires, Some(None)) {
+                continue;
+            }
+            if rule.path.value.contains(ID_PLACEHOLDER) && !is_identity(&principal.value) {
+                let d = self
+                    .diag(
+                        codes::BAD_PLACEHOLDER,
+                        &po,
+                        format!(
+                            "`{{id}}` in path `{}` needs an identity principal; `{}` is not one",
+                            rule.path.value, rule.principal.value
+                        ),
+                    )
+                    .with_label("`{id}` needs an identity")
+                    .with_help("`{id}` is replaced with the rule principal's identity UUID: grant an identity (alias, username or UUID), or write the path without `{id}`");
+                self.emit(d);
                 continue;
             }
             // The same person twice on one path is one rule written twice.
@@ -1068,7 +1115,8 @@ impl Checker<'_> {
         out
     }
 
-    fn directories(
+    /// A list of folder paths (`manage_paths`): each claimed once and checked.
+    fn folder_list(
         &mut self,
         file: usize,
         key: &str,
@@ -1084,10 +1132,126 @@ impl Checker<'_> {
                 &o,
                 &format!("`{field}` entry `{}` of {what}", d.value),
             ) && self.folder_path(file, d)
+                && self.no_placeholder(file, d, field)
             {
                 out.push(Located {
                     value: d.value.clone(),
                     origin: o,
+                });
+            }
+        }
+        out
+    }
+
+    /// Reports a `{…}` placeholder other than `{id}`; `true` when there is none.
+    fn known_placeholders(&mut self, file: usize, s: &Spanned<String>) -> bool {
+        let Some(bad) = unknown_placeholder(&s.value) else {
+            return true;
+        };
+        let o = self.at(file, s);
+        let d = self
+            .diag(
+                codes::BAD_PLACEHOLDER,
+                &o,
+                format!("unknown placeholder `{bad}` in path `{}`", s.value),
+            )
+            .with_label("unknown placeholder")
+            .with_help("the only placeholder is `{id}`: an identity's UUID, in ACL rule paths and in directories with `for:`");
+        self.emit(d);
+        false
+    }
+
+    /// Reports any placeholder where none is allowed; `true` when there is none.
+    fn no_placeholder(&mut self, file: usize, s: &Spanned<String>, field: &str) -> bool {
+        if !s.value.contains(ID_PLACEHOLDER) {
+            return self.known_placeholders(file, s);
+        }
+        let o = self.at(file, s);
+        let d = self
+            .diag(
+                codes::BAD_PLACEHOLDER,
+                &o,
+                format!("`{{id}}` is not allowed in `{field}`"),
+            )
+            .with_label("placeholder not allowed here")
+            .with_help("`{id}` stands for an identity's UUID in ACL rule paths and in directories with `for:` only");
+        self.emit(d);
+        false
+    }
+
+    /// A `directories:` list: plain paths, or `{path, for}` with `{id}` in the path.
+    fn directories(
+        &mut self,
+        file: usize,
+        key: &str,
+        what: &str,
+        dirs: &[Spanned<DirectoryValue>],
+    ) -> Vec<Directory> {
+        let mut out = Vec::new();
+        for d in dirs {
+            let origin = self.at(file, d);
+            let (path, fors) = match &d.value {
+                DirectoryValue::Path(p) => (Spanned::new(p.clone(), d.referenced, d.defined), None),
+                DirectoryValue::Long(l) => (l.path.clone(), l.for_principals.as_ref()),
+            };
+            let po = self.at(file, &path);
+            if !self.claim(
+                format!("{key}.directories.{}", path.value),
+                &po,
+                &format!("directory `{}` of {what}", path.value),
+            ) || !self.folder_path(file, &path)
+                || !self.known_placeholders(file, &path)
+            {
+                continue;
+            }
+            let templated = path.value.contains(ID_PLACEHOLDER);
+            let fors: &[Spanned<String>] = fors.map_or(&[], Vec::as_slice);
+            if templated && fors.is_empty() {
+                let d = self
+                    .diag(
+                        codes::BAD_PLACEHOLDER,
+                        &po,
+                        format!("directory `{}` holds `{{id}}` but names no identities in `for:`", path.value),
+                    )
+                    .with_label("`{id}` without `for:`")
+                    .with_help(format!(
+                        "write `{{ path: {}, for: [alice, bob] }}`: one directory per identity, `{{id}}` replaced by its UUID",
+                        path.value
+                    ));
+                self.emit(d);
+                continue;
+            }
+            if !templated && !fors.is_empty() {
+                let d = self
+                    .diag(
+                        codes::BAD_PLACEHOLDER,
+                        &po,
+                        format!("directory `{}` has `for:` but no `{{id}}` in its path", path.value),
+                    )
+                    .with_label("no `{id}` here")
+                    .with_help("each `for:` identity gets the path with `{id}` replaced by its UUID: add `{id}` to the path, or remove `for:`");
+                self.emit(d);
+                continue;
+            }
+            let container = format!("{key}.directories.{}.for", path.value);
+            let mut for_principals = Vec::new();
+            let mut ok = true;
+            for p in fors {
+                match self.principal(file, p, PrincipalContext::DirectoryFor) {
+                    Some(lp) if self.same_person(&container, &p.value, &lp) => {
+                        for_principals.push(lp)
+                    }
+                    _ => ok = false,
+                }
+            }
+            if ok {
+                out.push(Directory {
+                    path: Located {
+                        value: path.value.clone(),
+                        origin: po,
+                    },
+                    for_principals,
+                    origin,
                 });
             }
         }
@@ -1116,11 +1280,11 @@ impl Checker<'_> {
                     ownership: Ownership::default(),
                 });
                 if let Some(m) = &e.manage_paths {
-                    let v = self.directories(file, &key, &what, m, "manage_paths");
+                    let v = self.folder_list(file, &key, &what, m, "manage_paths");
                     ep.manage_paths.extend(v);
                 }
                 if let Some(d) = &e.directories {
-                    let v = self.directories(file, &key, &what, d, "directories");
+                    let v = self.directories(file, &key, &what, d);
                     ep.directories.extend(v);
                 }
                 if let Some(a) = &e.acl {
@@ -1165,129 +1329,130 @@ impl Checker<'_> {
         out
     }
 
+    /// Claims a leaf of a collection: its origin when written the first time.
+    fn leaf<T>(
+        &mut self,
+        file: usize,
+        key: &str,
+        what: &str,
+        field: &str,
+        s: &Spanned<T>,
+    ) -> Option<Origin> {
+        let o = self.at(file, s);
+        self.claim(
+            format!("{key}.{field}"),
+            &o,
+            &format!("`{field}` of {what}"),
+        )
+        .then_some(o)
+    }
+
+    /// A string leaf that must not be empty.
+    fn text_leaf(
+        &mut self,
+        file: usize,
+        key: &str,
+        what: &str,
+        field: &str,
+        s: &Option<Spanned<String>>,
+    ) -> Option<Located<String>> {
+        let s = s.as_ref()?;
+        let o = self.leaf(file, key, what, field, s)?;
+        if s.value.trim().is_empty() {
+            let d = self
+                .diag(
+                    codes::INVALID_VALUE,
+                    &o,
+                    format!("`{field}` of {what} is empty"),
+                )
+                .with_label("empty")
+                .with_help(format!("remove `{field}`, or give it a value"));
+            self.emit(d);
+            return None;
+        }
+        Some(Located {
+            value: s.value.clone(),
+            origin: o,
+        })
+    }
+
+    fn collection_name(&mut self, name: &str, at: &Origin) {
+        if name.trim().is_empty() {
+            let d = self
+                .diag(codes::BAD_COLLECTION_NAME, at, "collection name is empty")
+                .with_label("empty name");
+            self.emit(d);
+        } else if Uuid::parse_str(name).is_ok() {
+            let d = self
+                .diag(codes::BAD_COLLECTION_NAME, at, format!("collection name `{name}` is a UUID"))
+                .with_label("a guest collection's policy name cannot be a UUID")
+                .with_help("rules and directories key a guest collection by its policy name and other collections by UUID: give it a name, and pin its UUID with `id:`");
+            self.emit(d);
+        }
+    }
+
     fn collections(
         &mut self,
         files: &[Parsed<'_, ast::PolicyFile>],
-    ) -> BTreeMap<String, Located<()>> {
+    ) -> BTreeMap<String, CollectionPolicy> {
         struct Acc {
-            origin: Origin,
-            absent: Option<Origin>,
+            cp: CollectionPolicy,
+            absent_at: Option<Origin>,
+            /// The first thing written that a tombstone may not have.
             content: Option<Origin>,
-            required: BTreeMap<&'static str, bool>,
+            /// Required fields written (valid or not), to report only the really missing ones.
+            written: BTreeSet<&'static str>,
         }
         let mut out: BTreeMap<String, Acc> = BTreeMap::new();
+        let mut pins: HashMap<Uuid, (String, Origin)> = HashMap::new();
         for &(file, pf) in files {
             for (k, c) in pf.collections.iter() {
                 let name = k.value.clone();
                 let at = self.at(file, k);
                 let key = format!("collections.{name}");
                 let what = format!("collection `{name}`");
-                if name.trim().is_empty() {
-                    let d = self
-                        .diag(codes::INVALID_VALUE, &at, "collection name is empty")
-                        .with_label("empty name");
-                    self.emit(d);
+                if !out.contains_key(&name) {
+                    self.collection_name(&name, &at);
                 }
                 let mut acc = out.remove(&name).unwrap_or_else(|| Acc {
-                    origin: at.clone(),
-                    absent: None,
+                    cp: CollectionPolicy {
+                        name: name.clone(),
+                        origin: at.clone(),
+                        id: None,
+                        absent: false,
+                        endpoint: None,
+                        mapped_collection: None,
+                        storage_gateway: None,
+                        base_path: None,
+                        display_name: None,
+                        public: None,
+                        local_username: None,
+                        document: BTreeMap::new(),
+                        roles: Vec::new(),
+                        directories: Vec::new(),
+                        acl: Vec::new(),
+                        ownership: Ownership::default(),
+                    },
+                    absent_at: None,
                     content: None,
-                    required: BTreeMap::new(),
+                    written: BTreeSet::new(),
                 });
-                let uuids = [
-                    ("endpoint", &c.endpoint, "endpoint"),
-                    (
-                        "mapped_collection",
-                        &c.mapped_collection,
-                        "mapped collection",
-                    ),
-                    ("storage_gateway", &c.storage_gateway, "storage gateway"),
-                ];
-                for (field, v, label) in uuids {
-                    if let Some(s) = v {
-                        let o = self.at(file, s);
-                        if self.claim(
-                            format!("{key}.{field}"),
-                            &o,
-                            &format!("`{field}` of {what}"),
-                        ) {
-                            self.uuid(file, s, label);
-                            acc.required.insert(field, true);
-                            acc.content.get_or_insert(o);
-                        }
-                    }
-                }
-                if let Some(s) = &c.base_path {
-                    let o = self.at(file, s);
-                    if self.claim(
-                        format!("{key}.base_path"),
-                        &o,
-                        &format!("`base_path` of {what}"),
-                    ) {
-                        acc.required.insert("base_path", true);
-                        acc.content.get_or_insert(o.clone());
-                        if let Some((msg, help)) = base_path_problem(&s.value) {
-                            let d = self
-                                .diag(codes::BAD_PATH, &o, msg)
-                                .with_label("not an absolute path")
-                                .with_help(help);
-                            self.emit(d);
-                        }
-                    }
-                }
-                if let Some(s) = &c.display_name {
-                    let o = self.at(file, s);
-                    self.claim(
-                        format!("{key}.display_name"),
-                        &o,
-                        &format!("`display_name` of {what}"),
-                    );
-                }
-                if let Some(s) = &c.public {
-                    let o = self.at(file, s);
-                    self.claim(format!("{key}.public"), &o, &format!("`public` of {what}"));
-                }
-                if let Some(s) = &c.prevent_destroy {
-                    let o = self.at(file, s);
-                    self.claim(
-                        format!("{key}.prevent_destroy"),
-                        &o,
-                        &format!("`prevent_destroy` of {what}"),
-                    );
-                }
-                if let Some(s) = &c.absent {
-                    let o = self.at(file, s);
-                    if self.claim(format!("{key}.absent"), &o, &format!("`absent` of {what}"))
-                        && s.value
-                    {
-                        acc.absent = Some(o);
-                    }
-                }
-                self.mode(file, &c.mode, &key);
-                if let Some(roles) = &c.roles {
-                    self.roles(
-                        file,
-                        &key,
-                        &what,
-                        &roles.value,
-                        &COLLECTION_ROLES,
-                        "collection role",
-                        PrincipalContext::CollectionRole,
-                    );
-                    if let Some((_, v)) = roles.value.0.iter().find(|(_, v)| !v.is_empty()) {
-                        acc.content.get_or_insert(self.at(file, &v[0]));
-                    }
-                }
-                if let Some(d) = &c.directories {
-                    self.directories(file, &key, &what, d, "directories");
-                    if let Some(first) = d.first() {
-                        acc.content.get_or_insert(self.at(file, first));
-                    }
-                }
-                if let Some(a) = &c.acl {
-                    self.acl(file, &key, &what, a);
-                    if let Some(first) = a.first() {
-                        acc.content.get_or_insert(self.at(file, first));
+                self.collection_part(
+                    file,
+                    &key,
+                    &what,
+                    c,
+                    &mut acc.cp,
+                    &mut pins,
+                    &mut acc.written,
+                    &mut acc.content,
+                );
+                if let Some(s) = &c.absent
+                    && let Some(o) = self.leaf(file, &key, &what, "absent", s)
+                {
+                    acc.cp.absent = s.value;
+                    if s.value {
+                        acc.absent_at = Some(o);
                     }
                 }
                 out.insert(name, acc);
@@ -1295,48 +1460,299 @@ impl Checker<'_> {
         }
         let mut lowered = BTreeMap::new();
         for (name, acc) in out {
-            match (&acc.absent, &acc.content) {
+            let need = |fields: &[&'static str]| -> Vec<&'static str> {
+                fields
+                    .iter()
+                    .copied()
+                    .filter(|f| !acc.written.contains(f))
+                    .collect()
+            };
+            match (&acc.absent_at, &acc.content) {
                 (Some(a), Some(c)) => {
                     let d = self
                         .diag(codes::ABSENT_WITH_CONTENT, c, format!("collection `{name}` is marked `absent: true` but also declares content"))
                         .with_label("content of a deleted collection")
                         .also_at(self.files, a, "marked absent here")
-                        .with_help("a tombstone needs only `absent: true`");
+                        .with_help("a tombstone keeps only what finds the collection live: `endpoint`, and `id` or `mapped_collection` (and `display_name`)");
                     self.emit(d);
                 }
+                (Some(a), None) => {
+                    let mut missing: Vec<&str> = need(&["endpoint"])
+                        .into_iter()
+                        .map(|_| "`endpoint`")
+                        .collect();
+                    if need(&["id", "mapped_collection"]).len() == 2 {
+                        missing.push("either `id` or `mapped_collection`");
+                    }
+                    if !missing.is_empty() {
+                        let list = missing.join(", and ");
+                        let d = self
+                            .diag(codes::MISSING, a, format!("tombstone of collection `{name}` lacks {list}"))
+                            .with_label("cannot be found live")
+                            .with_help("accord finds the collection to delete on `endpoint`, by its `id` pin or by `mapped_collection` and `display_name`");
+                        self.emit(d);
+                    }
+                }
                 (None, _) => {
-                    let missing: Vec<&str> = [
+                    let missing = need(&[
                         "endpoint",
                         "mapped_collection",
                         "storage_gateway",
                         "base_path",
-                    ]
-                    .into_iter()
-                    .filter(|f| !acc.required.contains_key(f))
-                    .collect();
+                    ]);
                     if !missing.is_empty() {
                         let list = join_and(missing.iter().map(|m| format!("`{m}`")));
                         let d = self
-                            .diag(codes::MISSING, &acc.origin, format!("collection `{name}` lacks {list}"))
+                            .diag(codes::MISSING, &acc.cp.origin, format!("collection `{name}` lacks {list}"))
                             .with_label("incomplete collection")
                             .with_help("a guest collection needs `endpoint`, `mapped_collection`, `storage_gateway` and `base_path` (in any of its files)");
                         self.emit(d);
                     }
                 }
-                _ => {}
             }
-            lowered.insert(
-                name,
-                Located {
-                    value: (),
-                    origin: acc.origin,
-                },
-            );
+            lowered.insert(name, acc.cp);
         }
         lowered
     }
 
-    /// A roles mapping (collection or Search index): role names checked, principals classified.
+    /// One file's part of a collection, merged into `cp`.
+    #[allow(clippy::too_many_arguments)]
+    fn collection_part(
+        &mut self,
+        file: usize,
+        key: &str,
+        what: &str,
+        c: &ast::Collection,
+        cp: &mut CollectionPolicy,
+        pins: &mut HashMap<Uuid, (String, Origin)>,
+        written: &mut BTreeSet<&'static str>,
+        content: &mut Option<Origin>,
+    ) {
+        if let Some(id) = &c.id
+            && let Some(o) = self.leaf(file, key, what, "id", id)
+        {
+            written.insert("id");
+            if let Some(u) = self.uuid(file, id, "collection id") {
+                if let Some((other, other_at)) = pins.get(&u).cloned() {
+                    let d = self
+                        .diag(
+                            codes::DEFINED_TWICE,
+                            &o,
+                            format!(
+                                "collections `{other}` and `{}` are pinned to the same id",
+                                cp.name
+                            ),
+                        )
+                        .with_label("same id again")
+                        .also_at(self.files, &other_at, "first pinned here")
+                        .with_help("each guest collection has its own id: fix or remove one pin");
+                    self.emit(d);
+                } else {
+                    pins.insert(u, (cp.name.clone(), o.clone()));
+                }
+                cp.id = Some(Located {
+                    value: u,
+                    origin: o,
+                });
+            }
+        }
+        let uuids: [(&'static str, &Option<Spanned<String>>, &str, bool); 3] = [
+            ("endpoint", &c.endpoint, "endpoint", false),
+            (
+                "mapped_collection",
+                &c.mapped_collection,
+                "mapped collection",
+                false,
+            ),
+            (
+                "storage_gateway",
+                &c.storage_gateway,
+                "storage gateway",
+                true,
+            ),
+        ];
+        for (field, v, label, is_content) in uuids {
+            let Some(s) = v else { continue };
+            let Some(o) = self.leaf(file, key, what, field, s) else {
+                continue;
+            };
+            written.insert(field);
+            if is_content {
+                content.get_or_insert(o.clone());
+            }
+            if let Some(u) = self.uuid(file, s, label) {
+                let l = Some(Located {
+                    value: u,
+                    origin: o,
+                });
+                match field {
+                    "endpoint" => cp.endpoint = l,
+                    "mapped_collection" => cp.mapped_collection = l,
+                    _ => cp.storage_gateway = l,
+                }
+            }
+        }
+        if let Some(s) = &c.base_path
+            && let Some(o) = self.leaf(file, key, what, "base_path", s)
+        {
+            written.insert("base_path");
+            content.get_or_insert(o.clone());
+            if let Some((msg, help)) = base_path_problem(&s.value) {
+                let d = self
+                    .diag(codes::BAD_PATH, &o, msg)
+                    .with_label("not an absolute path")
+                    .with_help(help);
+                self.emit(d);
+            } else if self.no_placeholder(file, s, "base_path") {
+                cp.base_path = Some(Located {
+                    value: s.value.clone(),
+                    origin: o,
+                });
+            }
+        }
+        if let Some(v) = self.text_leaf(file, key, what, "display_name", &c.display_name) {
+            cp.display_name = Some(v);
+        }
+        if let Some(s) = &c.public
+            && let Some(o) = self.leaf(file, key, what, "public", s)
+        {
+            content.get_or_insert(o.clone());
+            cp.public = Some(Located {
+                value: s.value,
+                origin: o,
+            });
+        }
+        if let Some(v) = self.text_leaf(file, key, what, "local_username", &c.local_username) {
+            content.get_or_insert(v.origin.clone());
+            cp.local_username = Some(v);
+        }
+        let texts = [
+            ("description", &c.description),
+            ("organization", &c.organization),
+            ("department", &c.department),
+            ("contact_email", &c.contact_email),
+            ("contact_info", &c.contact_info),
+            ("info_link", &c.info_link),
+            ("user_message", &c.user_message),
+            ("user_message_link", &c.user_message_link),
+        ];
+        for (field, v) in texts {
+            let Some(l) = self.text_leaf(file, key, what, field, v) else {
+                continue;
+            };
+            content.get_or_insert(l.origin.clone());
+            if field == "contact_email" && !l.value.contains('@') {
+                let d = self
+                    .diag(
+                        codes::INVALID_VALUE,
+                        &l.origin,
+                        format!("contact_email `{}` is not an email address", l.value),
+                    )
+                    .with_label("not an email address");
+                self.emit(d);
+                continue;
+            }
+            cp.document.insert(
+                field.into(),
+                Located {
+                    value: l.value.into(),
+                    origin: l.origin,
+                },
+            );
+        }
+        if let Some(s) = &c.default_directory
+            && let Some(o) = self.leaf(file, key, what, "default_directory", s)
+        {
+            content.get_or_insert(o.clone());
+            if self.folder_path(file, s) && self.no_placeholder(file, s, "default_directory") {
+                cp.document.insert(
+                    "default_directory".into(),
+                    Located {
+                        value: s.value.clone().into(),
+                        origin: o,
+                    },
+                );
+            }
+        }
+        let bools = [
+            ("force_encryption", &c.force_encryption),
+            ("disable_verify", &c.disable_verify),
+            ("enable_https", &c.enable_https),
+        ];
+        for (field, v) in bools {
+            let Some(s) = v else { continue };
+            if let Some(o) = self.leaf(file, key, what, field, s) {
+                content.get_or_insert(o.clone());
+                cp.document.insert(
+                    field.into(),
+                    Located {
+                        value: s.value.into(),
+                        origin: o,
+                    },
+                );
+            }
+        }
+        if let Some(list) = &c.keywords
+            && let Some(first) = list.first()
+            && let Some(o) = self.leaf(file, key, what, "keywords", first)
+        {
+            content.get_or_insert(o.clone());
+            let mut words: Vec<String> = list.iter().map(|k| k.value.clone()).collect();
+            words.sort();
+            words.dedup();
+            cp.document.insert(
+                "keywords".into(),
+                Located {
+                    value: words.into(),
+                    origin: o,
+                },
+            );
+        }
+        if let Some(s) = &c.prevent_destroy
+            && self.leaf(file, key, what, "prevent_destroy", s).is_some()
+        {
+            cp.ownership.prevent_destroy = Some(s.value);
+        }
+        if let Some(m) = self.mode(file, &c.mode, key) {
+            content.get_or_insert(m.origin.clone());
+            cp.ownership.mode = Some(m);
+        }
+        if let Some(roles) = &c.roles {
+            let grants = self.roles(
+                file,
+                key,
+                what,
+                &roles.value,
+                &COLLECTION_ROLES,
+                "collection role",
+                PrincipalContext::CollectionRole,
+            );
+            if let Some((_, v)) = roles.value.0.iter().find(|(_, v)| !v.is_empty()) {
+                content.get_or_insert(self.at(file, &v[0]));
+            }
+            for (role, principal) in grants {
+                let role = CollectionRole::parse(&role).expect("checked by one_of");
+                cp.roles.push(RoleGrant { role, principal });
+            }
+        }
+        if let Some(d) = &c.directories {
+            if let Some(first) = d.first() {
+                content.get_or_insert(self.at(file, first));
+            }
+            let v = self.directories(file, key, what, d);
+            cp.directories.extend(v);
+        }
+        if let Some(a) = &c.acl {
+            if let Some(first) = a.first() {
+                content.get_or_insert(self.at(file, first));
+            }
+            let v = self.acl(file, key, what, a);
+            cp.acl.extend(v);
+        }
+    }
+
+    /// A roles mapping (collection or Search index): role names checked, principals
+    /// classified; returns the valid `(role, principal)` pairs.
     #[allow(clippy::too_many_arguments)]
     fn roles(
         &mut self,
@@ -1347,7 +1763,8 @@ impl Checker<'_> {
         allowed: &[&str],
         role_word: &str,
         ctx: PrincipalContext,
-    ) {
+    ) -> Vec<(String, Located<PrincipalRef>)> {
+        let mut out = Vec::new();
         for (role, principals) in roles.iter() {
             if !self.one_of(file, role, allowed, codes::INVALID_ROLE, role_word) {
                 continue;
@@ -1361,11 +1778,14 @@ impl Checker<'_> {
                 ) {
                     continue;
                 }
-                if let Some(lp) = self.principal(file, p, ctx) {
-                    self.same_person(&format!("{key}.roles.{}", role.value), &p.value, &lp);
+                if let Some(lp) = self.principal(file, p, ctx)
+                    && self.same_person(&format!("{key}.roles.{}", role.value), &p.value, &lp)
+                {
+                    out.push((role.value.clone(), lp));
                 }
             }
         }
+        out
     }
 
     fn principal_list(

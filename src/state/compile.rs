@@ -1,5 +1,10 @@
 //! Compilation: a resolved policy becomes the desired state, every object carrying the
 //! policy line that asks for it.
+//!
+//! Guest collections follow `docs/gcs-model.md`: a credential per (endpoint, storage gateway),
+//! the collection, its directories, roles and ACL rules, keyed by the collection's policy
+//! name. A credential's `identity_id` (the running identity) is not compiled: compilation
+//! knows no caller, so the GCS provider fills it (it is a computed field, never diffed).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -12,7 +17,10 @@ use super::object::{Container, ContainerMode, Object, Provenance, State};
 use super::principal::Principal;
 use super::problem::{Problem, Problems};
 use super::resolve::Resolved;
-use crate::policy::{GroupPolicy, Located, Origin, Policy, PrincipalRef};
+use crate::policy::{
+    AclRule, CollectionPolicy, Directory, EndpointPolicy, GroupPolicy, ID_PLACEHOLDER, Located,
+    Origin, Policy, PrincipalRef,
+};
 use crate::providers::Lookup;
 
 /// The desired state plus what the diff needs beside the objects themselves.
@@ -53,6 +61,7 @@ pub fn compile(
         desired: Desired::default(),
         problems: Vec::new(),
         seen: BTreeMap::new(),
+        credentials: BTreeMap::new(),
     };
     c.desired.labels = resolved.labels.clone();
     for group in policy.groups.values() {
@@ -61,12 +70,8 @@ pub fn compile(
     for endpoint in policy.endpoints.values() {
         c.endpoint(endpoint);
     }
-    for (name, l) in &policy.collections {
-        c.unsupported(
-            &l.origin,
-            &format!("guest collection `{name}`"),
-            "collections:",
-        );
+    for collection in policy.collections.values() {
+        c.collection(collection);
     }
     for (name, l) in &policy.search_indexes {
         c.unsupported(&l.origin, &format!("search index `{name}`"), "search:");
@@ -88,6 +93,35 @@ struct Compiler<'a> {
     problems: Vec<Problem>,
     /// First origin of every address, to report the same principal written twice.
     seen: BTreeMap<Address, Origin>,
+    /// Credentials by address: the `local_username` asked for (and where), or none.
+    credentials: BTreeMap<Address, Option<Located<String>>>,
+}
+
+/// The ACL container of a collection: by UUID for endpoints, by policy name for guest
+/// collections.
+fn acl_container(collection: &str) -> Address {
+    Address {
+        kind: Kind::TransferAcl,
+        keys: vec![collection.to_string()],
+    }
+}
+
+/// A guest collection's partial address `gcs.collection[N]`, under which providers find its
+/// id (`IdMap`).
+pub fn collection_id_key(name: &str) -> Address {
+    Address {
+        kind: Kind::GcsCollection,
+        keys: vec![name.to_string()],
+    }
+}
+
+/// A base path as objects carry it: ending in `/`.
+fn folder(p: &str) -> String {
+    if p.ends_with('/') {
+        p.to_string()
+    } else {
+        format!("{p}/")
+    }
 }
 
 impl Compiler<'_> {
@@ -246,43 +280,113 @@ impl Compiler<'_> {
         }
     }
 
-    fn endpoint(&mut self, e: &crate::policy::EndpointPolicy) {
+    fn mode(o: &crate::policy::Ownership) -> ContainerMode {
+        o.mode
+            .as_ref()
+            .map(|m| m.value)
+            .unwrap_or(ContainerMode::Authoritative)
+    }
+
+    fn endpoint(&mut self, e: &EndpointPolicy) {
         let collection = e.id.to_string();
-        for d in &e.directories {
-            self.unsupported(
-                &d.origin,
-                &format!("directory `{}`", d.value),
-                "directories:",
-            );
-        }
+        let dirs = self.directories(&collection, &e.directories, None);
         self.desired.state.containers.push(Container {
-            address: Address {
-                kind: Kind::TransferAcl,
-                keys: vec![collection.clone()],
-            },
-            mode: e
-                .ownership
-                .mode
-                .as_ref()
-                .map(|m| m.value)
-                .unwrap_or(ContainerMode::Authoritative),
+            address: acl_container(&collection),
+            mode: Self::mode(&e.ownership),
             manage_paths: e.manage_paths.iter().map(|p| p.value.clone()).collect(),
             provenance: Some(e.origin.provenance()),
         });
-        for rule in &e.acl {
+        self.acl(&collection, &e.acl, None, &dirs);
+    }
+
+    /// `{id}` in `path` replaced by the identity UUID of `p`; `None` (reported) when `p` is
+    /// not an identity.
+    fn substitute(&mut self, path: &Located<String>, p: &Principal) -> Option<String> {
+        if !path.value.contains(ID_PLACEHOLDER) {
+            return Some(path.value.clone());
+        }
+        match p {
+            Principal::Identity(id) => Some(path.value.replace(ID_PLACEHOLDER, &id.to_string())),
+            other => {
+                self.problems.push(
+                    Problem::at(
+                        &path.origin,
+                        format!("`{{id}}` needs an identity, and `{other}` is not one"),
+                    )
+                    .help("`{id}` is replaced with an identity's UUID"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The directories of collection `c` (endpoint UUID or guest collection name), each
+    /// looked up live; returns the concrete paths declared.
+    fn directories(
+        &mut self,
+        c: &str,
+        dirs: &[Directory],
+        collection: Option<&Address>,
+    ) -> BTreeSet<String> {
+        let mut paths = BTreeSet::new();
+        for d in dirs {
+            let mut concrete = Vec::new();
+            if d.for_principals.is_empty() {
+                concrete.push((d.path.value.clone(), d.origin.clone(), d.path.value.clone()));
+            }
+            for r in &d.for_principals {
+                let Some(p) = self.principal(r) else {
+                    continue;
+                };
+                let Some(path) = self.substitute(&d.path, &p) else {
+                    continue;
+                };
+                let who = self.resolved.label(&p);
+                concrete.push((path, r.origin.clone(), format!("directory for {who}")));
+            }
+            for (path, origin, what) in concrete {
+                let address = Address::new(Kind::Directory, [c.to_string(), path.clone()]);
+                if !self.claim(&address, &origin, &format!("{what} at {path}")) {
+                    continue;
+                }
+                let mut obj = Object::new(address.clone());
+                obj.depends_on.extend(collection.cloned());
+                obj.provenance = Some(origin.provenance());
+                self.desired.state.insert(obj);
+                self.desired.lookups.push(Lookup {
+                    address,
+                    pin: None,
+                    previously: Vec::new(),
+                    hints: Default::default(),
+                });
+                paths.insert(path);
+            }
+        }
+        paths
+    }
+
+    /// The ACL rules of collection `c`; each waits for the collection (when accord creates
+    /// it), the directory at its path (when declared) and the managed group it names.
+    fn acl(
+        &mut self,
+        c: &str,
+        rules: &[AclRule],
+        collection: Option<&Address>,
+        dirs: &BTreeSet<String>,
+    ) {
+        for rule in rules {
             let Some(p) = self.principal(&rule.principal) else {
+                continue;
+            };
+            let Some(path) = self.substitute(&rule.path, &p) else {
                 continue;
             };
             let address = Address::new(
                 Kind::TransferAcl,
-                [collection.clone(), rule.path.value.clone(), p.to_string()],
+                [c.to_string(), path.clone(), p.to_string()],
             );
             let who = self.resolved.label(&p);
-            if !self.claim(
-                &address,
-                &rule.origin,
-                &format!("{who} on {}", rule.path.value),
-            ) {
+            if !self.claim(&address, &rule.origin, &format!("{who} on {path}")) {
                 continue;
             }
             if let Some(exp) = rule.expires
@@ -306,6 +410,11 @@ impl Compiler<'_> {
             if let Some(n) = &rule.notify_email {
                 obj.attrs.insert("notify_email".into(), n.clone().into());
             }
+            obj.depends_on.extend(collection.cloned());
+            if dirs.contains(&path) {
+                obj.depends_on
+                    .push(Address::new(Kind::Directory, [c.to_string(), path]));
+            }
             if let Principal::ManagedGroup(name) = &p {
                 obj.depends_on
                     .push(Address::new(Kind::GlobusGroup, [name.clone()]));
@@ -313,5 +422,169 @@ impl Compiler<'_> {
             obj.provenance = Some(rule.origin.provenance());
             self.desired.state.insert(obj);
         }
+    }
+
+    /// The credential a guest collection is created with, once per (endpoint, gateway).
+    fn credential(&mut self, c: &CollectionPolicy, endpoint: &str, gateway: &str) -> Address {
+        let address = Address::new(Kind::GcsCredential, [endpoint, gateway]);
+        let wanted = c.local_username.clone();
+        match self.credentials.get(&address).cloned() {
+            Some(Some(first)) => {
+                if let Some(w) = &wanted
+                    && w.value != first.value
+                {
+                    self.problems.push(
+                        Problem::at(
+                            &w.origin,
+                            format!(
+                                "collections on one endpoint and storage gateway share one credential, which cannot be both `{}` and `{}`",
+                                first.value, w.value
+                            ),
+                        )
+                        .also(&first.origin, "first asked for here")
+                        .help("give every guest collection on this storage gateway the same `local_username`"),
+                    );
+                }
+                return address;
+            }
+            Some(None) if wanted.is_none() => return address,
+            _ => {}
+        }
+        self.credentials.insert(address.clone(), wanted.clone());
+        let mut obj = Object::new(address.clone());
+        let mut hints = BTreeMap::new();
+        if let Some(u) = &wanted {
+            obj.attrs.insert("username".into(), u.value.clone().into());
+            hints.insert("username".to_string(), Value::from(u.value.clone()));
+        }
+        obj.provenance = Some(
+            wanted
+                .as_ref()
+                .map_or(&c.origin, |w| &w.origin)
+                .provenance(),
+        );
+        self.desired.state.insert(obj);
+        self.desired.lookups.retain(|l| l.address != address);
+        self.desired.lookups.push(Lookup {
+            address: address.clone(),
+            pin: None,
+            previously: Vec::new(),
+            hints,
+        });
+        address
+    }
+
+    fn collection(&mut self, c: &CollectionPolicy) {
+        let Some(endpoint) = &c.endpoint else {
+            self.problems.push(Problem::at(
+                &c.origin,
+                format!("collection `{}` has no endpoint", c.name),
+            ));
+            return;
+        };
+        let endpoint = endpoint.value.to_string();
+        let n = c.name.clone();
+        let address = Address::new(Kind::GcsCollection, [endpoint.clone(), n.clone()]);
+        let display_name = c
+            .display_name
+            .as_ref()
+            .map_or_else(|| n.clone(), |d| d.value.clone());
+        let mut hints = BTreeMap::new();
+        hints.insert(
+            "display_name".to_string(),
+            Value::from(display_name.clone()),
+        );
+        if let Some(m) = &c.mapped_collection {
+            hints.insert(
+                "mapped_collection_id".to_string(),
+                Value::from(m.value.to_string()),
+            );
+        }
+        self.desired.lookups.push(Lookup {
+            address: address.clone(),
+            pin: c.id.as_ref().map(|id| id.value.to_string()),
+            previously: Vec::new(),
+            hints,
+        });
+        if c.ownership
+            .prevent_destroy
+            .unwrap_or(Kind::GcsCollection.holds_data())
+        {
+            self.desired.prevent_destroy.insert(address.clone());
+        }
+        let provenance = Some(c.origin.provenance());
+        // A tombstone's rules and roles are read, so the plan lists what goes with it.
+        for container in [
+            acl_container(&n),
+            Address {
+                kind: Kind::GcsRole,
+                keys: vec![n.clone()],
+            },
+        ] {
+            self.desired.state.containers.push(Container {
+                address: container,
+                mode: Self::mode(&c.ownership),
+                manage_paths: Vec::new(),
+                provenance: provenance.clone(),
+            });
+        }
+        if c.absent {
+            self.desired
+                .tombstones
+                .insert(address, c.origin.provenance());
+            return;
+        }
+        let (Some(mapped), Some(gateway), Some(base)) =
+            (&c.mapped_collection, &c.storage_gateway, &c.base_path)
+        else {
+            self.problems.push(Problem::at(
+                &c.origin,
+                format!("collection `{n}` is incomplete"),
+            ));
+            return;
+        };
+        let credential = self.credential(c, &endpoint, &gateway.value.to_string());
+        let mut obj = Object::new(address.clone())
+            .with("display_name", display_name)
+            .with("collection_base_path", folder(&base.value))
+            .with("mapped_collection_id", mapped.value.to_string())
+            .with("storage_gateway_id", gateway.value.to_string());
+        if let Some(p) = &c.public {
+            obj.attrs.insert("public".into(), p.value.into());
+        }
+        for (k, v) in &c.document {
+            obj.attrs.insert(k.clone(), v.value.clone());
+        }
+        obj.depends_on.push(credential);
+        obj.provenance = provenance;
+        self.desired.state.insert(obj);
+
+        let dirs = self.directories(&n, &c.directories, Some(&address));
+        for g in &c.roles {
+            let Some(p) = self.principal(&g.principal) else {
+                continue;
+            };
+            let role = Address::new(
+                Kind::GcsRole,
+                [n.clone(), g.role.as_str().to_string(), p.to_string()],
+            );
+            let who = self.resolved.label(&p);
+            if !self.claim(
+                &role,
+                &g.principal.origin,
+                &format!("{who} as {}", g.role.as_str()),
+            ) {
+                continue;
+            }
+            let mut obj = Object::new(role);
+            obj.depends_on.push(address.clone());
+            if let Principal::ManagedGroup(name) = &p {
+                obj.depends_on
+                    .push(Address::new(Kind::GlobusGroup, [name.clone()]));
+            }
+            obj.provenance = Some(g.principal.origin.provenance());
+            self.desired.state.insert(obj);
+        }
+        self.acl(&n, &c.acl, Some(&address), &dirs);
     }
 }

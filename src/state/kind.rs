@@ -202,7 +202,10 @@ impl Kind {
             Kind::Directory => &[],
             Kind::GcsCredential => {
                 const F: &[FieldSpec] = &[
-                    field("username", ForceReplace),
+                    // The running identity: the provider fills it; compilation knows no caller.
+                    field("identity_id", Computed),
+                    // Updated in place: a credential is never deleted.
+                    field("username", Managed),
                     field("display_name", Managed),
                     field("policies", Sensitive),
                 ];
@@ -214,8 +217,21 @@ impl Kind {
                     field("public", Managed),
                     field("collection_base_path", ForceReplace),
                     field("mapped_collection_id", ForceReplace),
+                    field("storage_gateway_id", Computed),
                     field("user_credential_id", Computed),
                     field("description", Managed),
+                    field("organization", Managed),
+                    field("department", Managed),
+                    field("contact_email", Managed),
+                    field("contact_info", Managed),
+                    field("info_link", Managed),
+                    field("keywords", Managed),
+                    field("default_directory", Managed),
+                    field("force_encryption", Managed),
+                    field("disable_verify", Managed),
+                    field("enable_https", Managed),
+                    field("user_message", Managed),
+                    field("user_message_link", Managed),
                 ];
                 F
             }

@@ -67,6 +67,18 @@ pub fn principal_uses(policy: &Policy) -> BTreeMap<PrincipalRef, Vec<Origin>> {
     }
     for e in policy.endpoints.values() {
         e.acl.iter().for_each(|r| add(&r.principal));
+        e.directories
+            .iter()
+            .flat_map(|d| &d.for_principals)
+            .for_each(&mut add);
+    }
+    for c in policy.collections.values() {
+        c.roles.iter().for_each(|g| add(&g.principal));
+        c.acl.iter().for_each(|r| add(&r.principal));
+        c.directories
+            .iter()
+            .flat_map(|d| &d.for_principals)
+            .for_each(&mut add);
     }
     uses
 }

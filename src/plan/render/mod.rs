@@ -563,6 +563,7 @@ mod tests {
             reason: String::new(),
             provenance: None,
             labels: BTreeMap::new(),
+            deleted_with: None,
         }
     }
 
