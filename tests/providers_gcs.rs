@@ -106,6 +106,7 @@ fn change(address: Address, action: Action, after: Option<Object>) -> Change {
         reason: String::new(),
         provenance: None,
         labels: BTreeMap::new(),
+        deleted_with: None,
     }
 }
 

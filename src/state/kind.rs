@@ -235,8 +235,9 @@ impl Kind {
                 ];
                 F
             }
+            // Neither GCS nor Search stores a role's expiry: accord enforces it by revoking.
             Kind::GcsRole | Kind::SearchRole => {
-                const F: &[FieldSpec] = &[EXPIRES];
+                const F: &[FieldSpec] = &[field("expires", WriteOnly)];
                 F
             }
             Kind::SearchEntryAccess => {
