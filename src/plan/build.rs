@@ -95,6 +95,9 @@ fn describe(c: &Change) -> String {
             let perm = obj.and_then(|o| o.str_attr("permissions")).unwrap_or("r");
             format!("{} {perm} {}", who(c), c.address.keys[1])
         }
+        Kind::GcsRole | Kind::SearchRole => {
+            format!("{}: {} of {}", who(c), c.address.keys[1], c.address.keys[0])
+        }
         _ => format!("{}", c.address),
     }
 }

@@ -27,7 +27,9 @@ fn phase(c: &Change) -> (u8, i8) {
     let depth = match c.address.kind {
         Kind::GlobusGroup | Kind::BossGroup | Kind::BossFrame | Kind::GcsCredential => 0,
         Kind::GcsCollection | Kind::BossResource => 1,
-        _ => 2,
+        // Directories exist before the rules and roles that point at them.
+        Kind::Directory => 2,
+        _ => 3,
     };
     match (c.action, c.direction) {
         (Action::Delete, _) => (2, -depth),
