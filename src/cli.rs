@@ -486,6 +486,9 @@ impl Ctx<'_> {
             Err(e) => return e,
         };
         self.print(&planned.plan, format);
+        if self.cli.verbose > 0 && format == Format::Text {
+            print_system_managed(&planned.live.system_managed);
+        }
         if planned.plan.is_refused() {
             return Exit::Error;
         }
@@ -892,6 +895,18 @@ impl Ctx<'_> {
             Ok(()) => Exit::Ok,
             Err(e) => fail(e),
         }
+    }
+}
+
+/// Lists (with `-v`) the live objects the services manage themselves, which accord never plans:
+/// role-derived Transfer rules, the creator's own memberships and roles, and the like.
+fn print_system_managed(objects: &[crate::state::Object]) {
+    if objects.is_empty() {
+        return;
+    }
+    println!("\nSystem-managed (never planned):");
+    for o in objects {
+        println!("  {}", o.address);
     }
 }
 

@@ -169,3 +169,20 @@ fn only_filters_by_address_prefix() {
         "{out}"
     );
 }
+
+#[test]
+fn verbose_plan_lists_system_managed_objects() {
+    let (_tmp, ws) = workspace("policies/lab");
+    let (code, out, _) = run(&["plan", ws.to_str().unwrap(), "-v"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("System-managed (never planned):"), "{out}");
+    // The client's access_manager role shows on Transfer as a role-derived rule on `/`.
+    assert!(
+        out.contains(
+            r#"transfer.acl["e56c36e4-1063-11e6-a747-22000bf2d559"]["/"]["identity:0b1e4d5c"#
+        ),
+        "{out}"
+    );
+    let (_, quiet, _) = run(&["plan", ws.to_str().unwrap()]);
+    assert!(!quiet.contains("System-managed"), "{quiet}");
+}
