@@ -6,6 +6,7 @@
 //! update) and optional fields default, so a new server-side field never breaks accord.
 
 pub mod auth;
+pub mod boss;
 pub mod gcs;
 pub mod groups;
 pub mod transfer;
