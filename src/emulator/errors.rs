@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::store::short_id;
 use crate::wire::auth::{AuthError, AuthErrorItem};
+use crate::wire::boss::{BossError, DrfDetail};
 use crate::wire::gcs::{GcsResult, RESULT_DATA_TYPE};
 use crate::wire::groups::GroupsError;
 use crate::wire::transfer::TransferError;
@@ -25,6 +26,8 @@ pub enum Service {
     Transfer,
     /// The GCS Manager API of each GCS endpoint (`/gcs/{endpoint_id}/api`).
     Gcs,
+    /// The Boss API v1 (`/boss`).
+    Boss,
 }
 
 impl Service {
@@ -35,6 +38,7 @@ impl Service {
             ("/groups", Service::Groups),
             ("/transfer", Service::Transfer),
             ("/gcs", Service::Gcs),
+            ("/boss", Service::Boss),
         ] {
             if let Some(rest) = path.strip_prefix(prefix)
                 && (rest.is_empty() || rest.starts_with('/'))
@@ -118,6 +122,10 @@ impl ApiError {
             (Service::Gcs, 503) => ("service_unavailable", "Service unavailable"),
             (Service::Gcs, 504) => ("gateway_timeout", "Gateway timeout"),
             (Service::Gcs, _) => ("error", "Injected error"),
+            // Boss codes: 9002 UNHANDLED_EXCEPTION for server errors, 9001 otherwise.
+            (Service::Boss, 500..=599) => ("9002", "Injected error"),
+            (Service::Boss, 429) => ("9001", "Too many requests; slow down"),
+            (Service::Boss, _) => ("9001", "Injected error"),
             (_, 429) => ("TOO_MANY_REQUESTS", "Too many requests; slow down"),
             (_, 500) => ("INTERNAL_SERVER_ERROR", "An internal error occurred"),
             (_, 502) => ("BAD_GATEWAY", "Bad gateway"),
@@ -155,6 +163,12 @@ impl ApiError {
                 "not_authorized",
                 "Token is invalid, expired, or not for this endpoint",
             ),
+            Service::Boss => ApiError::new(
+                service,
+                StatusCode::UNAUTHORIZED,
+                "detail",
+                "Invalid token.",
+            ),
         }
         .at(resource)
     }
@@ -181,6 +195,17 @@ impl IntoResponse for ApiError {
                 &self.message,
                 serde_json::Value::Null,
             )),
+            // A `detail` code stands for DRF's authentication body; else the Boss error body.
+            Service::Boss if self.code == "detail" => serde_json::to_value(DrfDetail {
+                detail: self.message,
+                ..DrfDetail::default()
+            }),
+            Service::Boss => serde_json::to_value(BossError {
+                status: self.status.as_u16(),
+                code: self.code.parse().unwrap_or(9001),
+                message: self.message,
+                ..BossError::default()
+            }),
             Service::Auth => {
                 let title = self
                     .status

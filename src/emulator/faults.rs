@@ -19,6 +19,8 @@ pub enum FaultTarget {
     Transfer,
     /// Only `/gcs` (every GCS endpoint).
     Gcs,
+    /// Only `/boss`.
+    Boss,
 }
 
 impl FaultTarget {
@@ -30,6 +32,7 @@ impl FaultTarget {
                 | (FaultTarget::Groups, Service::Groups)
                 | (FaultTarget::Transfer, Service::Transfer)
                 | (FaultTarget::Gcs, Service::Gcs)
+                | (FaultTarget::Boss, Service::Boss)
         )
     }
 }
@@ -38,7 +41,7 @@ impl FaultTarget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
-    /// `auth | groups | transfer | gcs | all` (default `all`).
+    /// `auth | groups | transfer | gcs | boss | all` (default `all`).
     #[serde(default)]
     pub service: FaultTarget,
     /// Probability (0..1) of answering `status` with the service's error body.

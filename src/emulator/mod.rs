@@ -1,11 +1,12 @@
 //! An axum server emulating every managed service, for embedded targets, `accord emulate` and tests.
 //!
-//! One router serves each service under its prefix (`/auth`, `/groups`, `/transfer`) with the
+//! One router serves each service under its prefix (`/auth`, `/groups`, `/transfer`, `/gcs`, `/boss`) with the
 //! real service's paths, bodies, status codes and error shapes, plus control routes under
 //! `/_emulator`. State lives in memory, starts from a [`Seed`], and can be dumped
 //! ([`Emulator::snapshot`]) and restored ([`Emulator::from_snapshot`]). See `docs/emulator.md`.
 
 mod auth;
+mod boss;
 mod control;
 pub mod errors;
 pub mod faults;
@@ -283,6 +284,7 @@ impl Emulator {
             .nest("/groups", groups)
             .nest("/transfer", transfer)
             .nest("/gcs", gcs::routes())
+            .nest("/boss", boss::routes())
             .merge(control::routes())
             .fallback(fallback)
             .layer(middleware::from_fn_with_state(self.clone(), front))
@@ -312,6 +314,7 @@ impl RunningEmulator {
             Service::Groups => "groups",
             Service::Transfer => "transfer",
             Service::Gcs => "gcs",
+            Service::Boss => "boss",
         };
         format!("{}/{name}/", self.base_url)
     }
@@ -492,6 +495,7 @@ fn over_rate_limit(w: &mut World, seed: &Seed, svc: Service) -> bool {
         Service::Groups => seed.rate_limits.groups,
         Service::Transfer => seed.rate_limits.transfer,
         Service::Gcs => seed.rate_limits.gcs,
+        Service::Boss => seed.rate_limits.boss,
     };
     let Some(limit) = limit else { return false };
     let now = Instant::now();
@@ -523,6 +527,7 @@ async fn fallback(req: Request) -> Response {
             let code = match svc {
                 Service::Transfer => "ClientError.NotFound",
                 Service::Gcs => "not_found",
+                Service::Boss => "1000",
                 _ => "NOT_FOUND",
             };
             ApiError::new(

@@ -29,7 +29,7 @@ pub enum SeedError {
 /// The emulator's starting state: clients, identities, groups, endpoints and rate limits.
 ///
 /// Unknown top-level keys are ignored so that sections for services emulated elsewhere
-/// (Search, GCS, the Boss) may share the file; every nested entry is strict.
+/// (Search, for instance) may share the file; every nested entry is strict.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Seed {
     /// Confidential clients that may get tokens; each is also an identity.
@@ -47,6 +47,9 @@ pub struct Seed {
     /// Optional per-service request rate limits.
     #[serde(default)]
     pub rate_limits: RateLimits,
+    /// The Boss: users with tokens and roles, groups, coordinate frames and resources.
+    #[serde(default)]
+    pub boss: super::boss::BossSeed,
 }
 
 /// A confidential client (client credentials grant).
@@ -369,6 +372,9 @@ pub struct RateLimits {
     /// Limit for `/gcs` (all GCS endpoints together).
     #[serde(default)]
     pub gcs: Option<u32>,
+    /// Limit for `/boss`.
+    #[serde(default)]
+    pub boss: Option<u32>,
 }
 
 impl Seed {
@@ -496,6 +502,7 @@ impl Seed {
             }
         }
         self.validate_gcs(&identity_ok, &mut problems);
+        self.boss.validate(&mut problems);
         if problems.is_empty() {
             Ok(())
         } else {

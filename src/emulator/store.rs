@@ -25,6 +25,9 @@ pub struct State {
     pub endpoints: BTreeMap<Uuid, EndpointRec>,
     /// Counter behind generated ids, so a replayed sequence of calls yields the same ids.
     pub seq: u64,
+    /// The Boss: users, groups, coordinate frames and resources with their permissions.
+    #[serde(default)]
+    pub boss: super::boss::BossState,
 }
 
 /// A confidential client.
@@ -507,6 +510,7 @@ impl State {
                 }
             }
         }
+        st.boss = super::boss::BossState::from_seed(&seed.boss, now);
         st
     }
 
