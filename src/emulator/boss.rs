@@ -698,11 +698,14 @@ impl BossState {
 // Responses
 // ---------------------------------------------------------------------------------------
 
-type Answer = Result<Response, Response>;
+/// An error answer, boxed to keep `Result`s small.
+type Failure = Box<Response>;
 
-fn err(status: u16, code: u32, message: impl Into<String>) -> Response {
+type Answer = Result<Response, Failure>;
+
+fn err(status: u16, code: u32, message: impl Into<String>) -> Failure {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    ApiError::new(Service::Boss, status, code.to_string(), message).into_response()
+    Box::new(ApiError::new(Service::Boss, status, code.to_string(), message).into_response())
 }
 
 fn json<T: Serialize>(status: StatusCode, body: &T) -> Answer {
@@ -713,7 +716,7 @@ fn empty(status: StatusCode) -> Answer {
     Ok(status.into_response())
 }
 
-fn missing_role(user: &str, role: &str) -> Response {
+fn missing_role(user: &str, role: &str) -> Failure {
     err(
         403,
         3000,
@@ -721,7 +724,7 @@ fn missing_role(user: &str, role: &str) -> Response {
     )
 }
 
-fn missing_perm(perm: &str, name: &str) -> Response {
+fn missing_perm(perm: &str, name: &str) -> Failure {
     err(
         403,
         3001,
@@ -729,11 +732,11 @@ fn missing_perm(perm: &str, name: &str) -> Response {
     )
 }
 
-fn not_found(name: &str) -> Response {
+fn not_found(name: &str) -> Failure {
     err(404, 4000, format!("{name} does not exist."))
 }
 
-fn marked_for_deletion() -> Response {
+fn marked_for_deletion() -> Failure {
     err(
         404,
         4005,
@@ -741,11 +744,11 @@ fn marked_for_deletion() -> Response {
     )
 }
 
-fn group_not_found(g: &str) -> Response {
+fn group_not_found(g: &str) -> Failure {
     err(404, 4001, format!("{g} does not exist."))
 }
 
-fn user_not_found(u: &str) -> Response {
+fn user_not_found(u: &str) -> Failure {
     err(
         404,
         4002,
@@ -753,7 +756,7 @@ fn user_not_found(u: &str) -> Response {
     )
 }
 
-fn invalid_post(message: impl Into<String>) -> Response {
+fn invalid_post(message: impl Into<String>) -> Failure {
     err(400, 1003, message)
 }
 
@@ -774,7 +777,7 @@ pub(super) fn routes() -> Router<Emulator> {
 }
 
 /// The authenticated caller's username.
-fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Response> {
+fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Failure> {
     let drf = |msg: &str| {
         let mut resp =
             ApiError::new(Service::Boss, StatusCode::UNAUTHORIZED, "detail", msg).into_response();
@@ -782,7 +785,7 @@ fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Response> 
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Token"),
         );
-        resp
+        Box::new(resp)
     };
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(drf("Authentication credentials were not provided."));
@@ -818,24 +821,24 @@ async fn dispatch(
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segs.first() != Some(&"v1") {
         if segs.first().is_some_and(|s| s.starts_with("v0.")) {
-            return err(
+            return *err(
                 400,
                 9003,
                 " This API version is unsupported. Update to version v1",
             );
         }
-        return err(404, 1000, format!("Invalid URL {path}"));
+        return *err(404, 1000, format!("Invalid URL {path}"));
     }
     let caller = match authenticate(&em, &headers) {
         Ok(c) => c,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let body: Map<String, Value> = if body.is_empty() {
         Map::new()
     } else {
         match serde_json::from_slice::<Value>(&body) {
             Ok(Value::Object(m)) => m,
-            Ok(_) | Err(_) => return err(400, 1006, "Invalid JSON body"),
+            Ok(_) | Err(_) => return *err(400, 1006, "Invalid JSON body"),
         }
     };
     let now = em.now();
@@ -866,7 +869,7 @@ async fn dispatch(
         ["coord", f] => coord(st, &req, f),
         _ => Err(err(404, 1000, format!("Invalid URL {path}"))),
     };
-    answer.unwrap_or_else(|e| e)
+    answer.unwrap_or_else(|e| *e)
 }
 
 /// One request, as the handlers see it.
@@ -879,7 +882,7 @@ struct Req<'a> {
 }
 
 impl Req<'_> {
-    fn require_role(&self, st: &BossState, role: &str) -> Result<(), Response> {
+    fn require_role(&self, st: &BossState, role: &str) -> Result<(), Failure> {
         if st.has_role(self.caller, role) {
             Ok(())
         } else {
@@ -887,7 +890,7 @@ impl Req<'_> {
         }
     }
 
-    fn not_allowed(&self) -> Response {
+    fn not_allowed(&self) -> Failure {
         err(
             405,
             1006,
@@ -1019,7 +1022,7 @@ fn group_for_membership<'a>(
     st: &'a BossState,
     req: &Req,
     g: &str,
-) -> Result<&'a BossGroupRec, Response> {
+) -> Result<&'a BossGroupRec, Failure> {
     req.require_role(st, "resource-manager")?;
     let rec = st.groups.get(g).ok_or_else(|| group_not_found(g))?;
     let me = req.caller;
@@ -1599,7 +1602,7 @@ fn experiment_doc(st: &BossState, rec: &ExperimentRec, filter_for: Option<&str>)
     doc
 }
 
-fn body_bool(b: &Map<String, Value>, k: &str) -> Result<Option<bool>, Response> {
+fn body_bool(b: &Map<String, Value>, k: &str) -> Result<Option<bool>, Failure> {
     match b.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(v)) => Ok(Some(*v)),
@@ -1611,7 +1614,7 @@ fn body_bool(b: &Map<String, Value>, k: &str) -> Result<Option<bool>, Response> 
     }
 }
 
-fn body_int(b: &Map<String, Value>, k: &str) -> Result<Option<i64>, Response> {
+fn body_int(b: &Map<String, Value>, k: &str) -> Result<Option<i64>, Failure> {
     match b.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -1622,7 +1625,7 @@ fn body_int(b: &Map<String, Value>, k: &str) -> Result<Option<i64>, Response> {
     }
 }
 
-fn body_f64(b: &Map<String, Value>, k: &str) -> Result<Option<f64>, Response> {
+fn body_f64(b: &Map<String, Value>, k: &str) -> Result<Option<f64>, Failure> {
     match b.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -1633,7 +1636,7 @@ fn body_f64(b: &Map<String, Value>, k: &str) -> Result<Option<f64>, Response> {
     }
 }
 
-fn body_description(b: &Map<String, Value>) -> Result<Option<String>, Response> {
+fn body_description(b: &Map<String, Value>) -> Result<Option<String>, Failure> {
     match b.get("description") {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.chars().count() <= 4096 => Ok(Some(s.clone())),
@@ -1643,7 +1646,7 @@ fn body_description(b: &Map<String, Value>) -> Result<Option<String>, Response> 
     }
 }
 
-fn one_of(b: &Map<String, Value>, k: &str, allowed: &[&str]) -> Result<Option<String>, Response> {
+fn one_of(b: &Map<String, Value>, k: &str, allowed: &[&str]) -> Result<Option<String>, Failure> {
     match b.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Some(s.clone())),
@@ -1654,7 +1657,7 @@ fn one_of(b: &Map<String, Value>, k: &str, allowed: &[&str]) -> Result<Option<St
     }
 }
 
-fn check_name(name: &str) -> Result<(), Response> {
+fn check_name(name: &str) -> Result<(), Failure> {
     if valid_resource_name(name) {
         Ok(())
     } else {
@@ -1669,7 +1672,7 @@ fn rename(
     b: &Map<String, Value>,
     current: &str,
     taken: impl Fn(&str) -> bool,
-) -> Result<Option<String>, Response> {
+) -> Result<Option<String>, Failure> {
     match body_str(b, "name") {
         Some(n) if n != current => {
             check_name(n)?;
@@ -1684,7 +1687,7 @@ fn rename(
     }
 }
 
-fn readonly_fields(b: &Map<String, Value>, allowed: &[&str]) -> Result<(), Response> {
+fn readonly_fields(b: &Map<String, Value>, allowed: &[&str]) -> Result<(), Failure> {
     let bad: Vec<&String> = b
         .keys()
         .filter(|k| !allowed.contains(&k.as_str()))
@@ -1703,7 +1706,7 @@ fn live<'a, T>(
     rec: Option<&'a T>,
     deleted: impl Fn(&T) -> bool,
     name: &str,
-) -> Result<&'a T, Response> {
+) -> Result<&'a T, Failure> {
     match rec {
         None => Err(not_found(name)),
         Some(r) if deleted(r) => Err(marked_for_deletion()),
@@ -1726,9 +1729,9 @@ fn collection(st: &mut BossState, req: &Req, c: &str) -> Answer {
             req.require_role(st, "resource-manager")?;
             check_name(c)?;
             if st.collections.contains_key(c) {
-                return Err(invalid_post(format!(
-                    "{{'name': ['collection with this name already exists.']}}"
-                )));
+                return Err(invalid_post(
+                    "{'name': ['collection with this name already exists.']}",
+                ));
             }
             let rec = CollectionRec {
                 doc: Collection {
@@ -1976,7 +1979,7 @@ fn experiment(st: &mut BossState, req: &Req, c: &str, e: &str) -> Answer {
     }
 }
 
-fn live_experiment<'a>(st: &'a BossState, c: &str, e: &str) -> Result<&'a ExperimentRec, Response> {
+fn live_experiment<'a>(st: &'a BossState, c: &str, e: &str) -> Result<&'a ExperimentRec, Failure> {
     let col = live(st.collections.get(c), |r| r.to_be_deleted.is_some(), c)?;
     live(col.experiments.get(e), |r| r.to_be_deleted.is_some(), e)
 }
@@ -2014,7 +2017,7 @@ const CHANNEL_UPDATABLE: [&str; 7] = [
 ];
 const CHANNEL_ADMIN_UPDATABLE: [&str; 3] = ["bucket", "cv_path", "storage_type"];
 
-fn name_list(b: &Map<String, Value>, k: &str) -> Result<Option<Vec<String>>, Response> {
+fn name_list(b: &Map<String, Value>, k: &str) -> Result<Option<Vec<String>>, Failure> {
     match b.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => items
@@ -2032,16 +2035,12 @@ fn name_list(b: &Map<String, Value>, k: &str) -> Result<Option<Vec<String>>, Res
 }
 
 /// Checks `sources` and `related` name live channels of the experiment and do not overlap.
-fn check_links(
-    exp: &ExperimentRec,
-    sources: &[String],
-    related: &[String],
-) -> Result<(), Response> {
+fn check_links(exp: &ExperimentRec, sources: &[String], related: &[String]) -> Result<(), Failure> {
     for n in sources.iter().chain(related) {
-        if !exp
+        if exp
             .channels
             .get(n)
-            .is_some_and(|ch| ch.to_be_deleted.is_none())
+            .is_none_or(|ch| ch.to_be_deleted.is_some())
         {
             return Err(invalid_post(format!(
                 "Invalid channel name {n}. It does not exist."
