@@ -110,6 +110,9 @@ impl World {
 
 struct Inner {
     seed: Seed,
+    /// When the seed was first loaded: a reset stamps seeded objects with this same time, so
+    /// it returns to exactly the seeded state.
+    seeded_at: DateTime<Utc>,
     world: Mutex<World>,
 }
 
@@ -129,15 +132,16 @@ impl Emulator {
     /// An emulator whose state is the seed's. References the seed cannot resolve are
     /// skipped; use [`Emulator::try_new`] (or [`Seed::validate`]) to reject them.
     pub fn new(seed: Seed) -> Emulator {
-        let state = Store::from_seed(&seed, Utc::now());
-        Emulator::with_state(seed, state)
+        let now = Utc::now();
+        let state = Store::from_seed(&seed, now);
+        Emulator::with_state(seed, state, now)
     }
 
     /// Like [`Emulator::new`], but with the clock fixed at `now` from the start, so the
     /// seeded objects' timestamps (e.g. ACL `create_time`) are `now`, not the wall clock.
     pub fn new_at(seed: Seed, now: DateTime<Utc>) -> Emulator {
         let state = Store::from_seed(&seed, now);
-        let em = Emulator::with_state(seed, state);
+        let em = Emulator::with_state(seed, state, now);
         em.set_now(now);
         em
     }
@@ -154,13 +158,15 @@ impl Emulator {
         snapshot: serde_json::Value,
     ) -> Result<Emulator, SnapshotError> {
         let state: Store = serde_json::from_value(snapshot)?;
-        Ok(Emulator::with_state(seed, state))
+        // The original seeding time is not in a snapshot; a reset stamps with the restore time.
+        Ok(Emulator::with_state(seed, state, Utc::now()))
     }
 
-    fn with_state(seed: Seed, state: Store) -> Emulator {
+    fn with_state(seed: Seed, state: Store, seeded_at: DateTime<Utc>) -> Emulator {
         Emulator {
             inner: Arc::new(Inner {
                 seed,
+                seeded_at,
                 world: Mutex::new(World {
                     state,
                     tokens: HashMap::new(),
@@ -205,8 +211,7 @@ impl Emulator {
     /// Puts the state back to the seed's (tokens, clock and faults are kept).
     pub fn reset(&self) {
         let mut w = self.lock();
-        let now = w.now();
-        w.state = Store::from_seed(&self.inner.seed, now);
+        w.state = Store::from_seed(&self.inner.seed, self.inner.seeded_at);
     }
 
     /// Sets the base URL the emulator is served at (`https://127.0.0.1:PORT`), from which
