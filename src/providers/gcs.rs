@@ -31,7 +31,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope};
+use super::{
+    CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
+};
 use crate::plan::{Action, Change};
 use crate::state::{Address, Kind, Object, Principal};
 use crate::wire::gcs::{Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential};
@@ -1172,12 +1174,6 @@ fn server_id(change: &Change, ids: &IdMap) -> Option<String> {
         .as_ref()
         .and_then(|b| b.server_id.clone())
         .or_else(|| ids.get(&change.address))
-}
-
-fn failed(e: impl std::fmt::Display) -> Outcome {
-    Outcome::Failed {
-        error: e.to_string(),
-    }
 }
 
 #[async_trait]

@@ -18,7 +18,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope};
+use super::{
+    CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
+};
 use crate::plan::{Action, Change, Direction};
 use crate::state::{Address, Kind, Object, Principal};
 use crate::wire::groups::{
@@ -489,12 +491,6 @@ fn group_object(address: Address, g: &Group) -> Object {
     }
     o.server_id = Some(g.id.to_string());
     o
-}
-
-fn failed(e: impl std::fmt::Display) -> Outcome {
-    Outcome::Failed {
-        error: e.to_string(),
-    }
 }
 
 fn direction_name(d: Direction) -> &'static str {

@@ -116,6 +116,13 @@ pub enum Outcome {
     },
 }
 
+/// A failed outcome from any displayable error (never a secret: provider errors are redacted).
+pub(crate) fn failed(e: impl std::fmt::Display) -> Outcome {
+    Outcome::Failed {
+        error: e.to_string(),
+    }
+}
+
 /// A provider's error while reading or applying.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {

@@ -26,7 +26,9 @@ use serde_json::Value;
 
 use super::gcs::partial_collection;
 use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope};
+use super::{
+    CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
+};
 use crate::plan::{Action, Change};
 use crate::state::{Address, Kind, Object, Principal};
 use crate::wire::transfer::{
@@ -539,12 +541,6 @@ fn rule_object(address: Address, rule: &AccessRule) -> Object {
         );
     o.server_id = rule.id.clone();
     o
-}
-
-fn failed(e: impl std::fmt::Display) -> Outcome {
-    Outcome::Failed {
-        error: e.to_string(),
-    }
 }
 
 #[async_trait]
