@@ -343,6 +343,32 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks that `s` is one of `allowed`; reports it otherwise.
+    /// A leaf that may be written once and must be one of `allowed`: the duplicate check and
+    /// the value check that every enumerated Boss field shares.
+    #[allow(clippy::too_many_arguments)]
+    fn claimed_one_of(
+        &mut self,
+        file: usize,
+        key: &str,
+        what: &str,
+        field: &str,
+        value: Option<&Spanned<String>>,
+        allowed: &[&str],
+        code: &str,
+        label: &str,
+    ) {
+        if let Some(v) = value {
+            let o = self.at(file, v);
+            if self.claim(
+                format!("{key}.{field}"),
+                &o,
+                &format!("`{field}` of {what}"),
+            ) {
+                self.one_of(file, v, allowed, code, label);
+            }
+        }
+    }
+
     fn one_of(
         &mut self,
         file: usize,
@@ -2247,38 +2273,26 @@ impl Checker<'_> {
                 self.emit(d);
             }
         }
-        if let Some(h) = &e.hierarchy_method {
-            let o = self.at(file, h);
-            if self.claim(
-                format!("{key}.hierarchy_method"),
-                &o,
-                &format!("`hierarchy_method` of {what}"),
-            ) {
-                self.one_of(
-                    file,
-                    h,
-                    &HIERARCHY_METHODS,
-                    codes::INVALID_VALUE,
-                    "hierarchy method",
-                );
-            }
-        }
-        if let Some(u) = &e.time_step_unit {
-            let o = self.at(file, u);
-            if self.claim(
-                format!("{key}.time_step_unit"),
-                &o,
-                &format!("`time_step_unit` of {what}"),
-            ) {
-                self.one_of(
-                    file,
-                    u,
-                    &TIME_STEP_UNITS,
-                    codes::INVALID_VALUE,
-                    "time step unit",
-                );
-            }
-        }
+        self.claimed_one_of(
+            file,
+            key,
+            what,
+            "hierarchy_method",
+            e.hierarchy_method.as_ref(),
+            &HIERARCHY_METHODS,
+            codes::INVALID_VALUE,
+            "hierarchy method",
+        );
+        self.claimed_one_of(
+            file,
+            key,
+            what,
+            "time_step_unit",
+            e.time_step_unit.as_ref(),
+            &TIME_STEP_UNITS,
+            codes::INVALID_VALUE,
+            "time step unit",
+        );
         for (field, v, min) in [
             ("num_hierarchy_levels", &e.num_hierarchy_levels, 1),
             ("num_time_samples", &e.num_time_samples, 1),
@@ -2306,34 +2320,26 @@ impl Checker<'_> {
     }
 
     fn channel(&mut self, file: usize, key: &str, what: &str, h: &ast::BossChannel) {
-        if let Some(t) = &h.channel_type {
-            let o = self.at(file, t);
-            if self.claim(format!("{key}.type"), &o, &format!("`type` of {what}")) {
-                self.one_of(
-                    file,
-                    t,
-                    &CHANNEL_TYPES,
-                    codes::INVALID_VALUE,
-                    "channel type",
-                );
-            }
-        }
-        if let Some(t) = &h.datatype {
-            let o = self.at(file, t);
-            if self.claim(
-                format!("{key}.datatype"),
-                &o,
-                &format!("`datatype` of {what}"),
-            ) {
-                self.one_of(
-                    file,
-                    t,
-                    &DATATYPES,
-                    codes::INVALID_VALUE,
-                    "channel datatype",
-                );
-            }
-        }
+        self.claimed_one_of(
+            file,
+            key,
+            what,
+            "type",
+            h.channel_type.as_ref(),
+            &CHANNEL_TYPES,
+            codes::INVALID_VALUE,
+            "channel type",
+        );
+        self.claimed_one_of(
+            file,
+            key,
+            what,
+            "datatype",
+            h.datatype.as_ref(),
+            &DATATYPES,
+            codes::INVALID_VALUE,
+            "channel datatype",
+        );
         for (field, v) in [
             ("default_time_sample", &h.default_time_sample),
             ("base_resolution", &h.base_resolution),
