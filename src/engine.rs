@@ -25,6 +25,9 @@ pub struct Session {
     pub auth: Arc<dyn IdentityResolver>,
     /// What the plan says it runs against.
     pub target: TargetInfo,
+    /// The Boss username accord runs as (`ACCORD_BOSS_USERNAME`, or the user an emulator
+    /// seed names), when Boss credentials are known: its own access is protected.
+    pub boss_user: Option<String>,
 }
 
 /// Options of `plan`, `drift` and `apply`.

@@ -6,6 +6,11 @@
 //! - a **URL** target is a running `accord emulate` on loopback (nothing else is accepted,
 //!   so a command line cannot send credentials to an arbitrary host);
 //! - a **globus** target is the real services, with credentials from the environment only.
+//!
+//! Every target builds the Boss provider too. Its credentials (`ACCORD_BOSS_TOKEN` and
+//! `ACCORD_BOSS_USERNAME`, or for an emulator the seed's `boss.accord_user`) are needed only
+//! by a run that has Boss objects; a real target sends the token to its `boss.url`, which is
+//! trusted only when it is the real Boss, loopback, or in `ACCORD_ALLOW_HOSTS`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -19,6 +24,7 @@ use crate::engine::Session;
 use crate::plan::TargetInfo;
 use crate::policy::{TargetConfig, Workspace};
 use crate::providers::auth::GlobusAuth;
+use crate::providers::boss::{BossCredentials, BossProvider};
 use crate::providers::gcs::GcsProvider;
 use crate::providers::groups::GroupsProvider;
 use crate::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
@@ -119,8 +125,8 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), TargetError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-/// Client secrets are the seed's and never change: the state file leaves them out
-/// (a secret on disk is a secret that leaks), and [`restore_secrets`] puts them back.
+/// Client secrets and Boss tokens are the seed's and never change: the state file leaves
+/// them out (a secret on disk is a secret that leaks), and [`restore_secrets`] puts them back.
 fn strip_secrets(state: &mut serde_json::Value) {
     if let Some(clients) = state.get_mut("clients").and_then(|c| c.as_object_mut()) {
         for client in clients.values_mut() {
@@ -129,9 +135,20 @@ fn strip_secrets(state: &mut serde_json::Value) {
             }
         }
     }
+    if let Some(users) = state
+        .get_mut("boss")
+        .and_then(|b| b.get_mut("users"))
+        .and_then(|u| u.as_object_mut())
+    {
+        for user in users.values_mut() {
+            if let Some(u) = user.as_object_mut() {
+                u.insert("token".into(), serde_json::Value::Null);
+            }
+        }
+    }
 }
 
-/// Puts the seed's client secrets back into a state read from `.accord/`.
+/// Puts the seed's client secrets and Boss tokens back into a state read from `.accord/`.
 fn restore_secrets(state: &mut serde_json::Value, seed: &Seed) {
     for c in &seed.clients {
         if let Some(client) = state
@@ -140,6 +157,17 @@ fn restore_secrets(state: &mut serde_json::Value, seed: &Seed) {
             .and_then(|c| c.as_object_mut())
         {
             client.insert("secret".into(), c.client_secret.clone().into());
+        }
+    }
+    for u in &seed.boss.users {
+        let Some(token) = &u.token else { continue };
+        if let Some(user) = state
+            .get_mut("boss")
+            .and_then(|b| b.get_mut("users"))
+            .and_then(|us| us.get_mut(&u.username))
+            .and_then(|u| u.as_object_mut())
+        {
+            user.insert("token".into(), token.clone().into());
         }
     }
 }
@@ -195,23 +223,29 @@ enum Choice<'a> {
     Named(&'a str, &'a TargetConfig),
 }
 
-/// Builds the Globus providers on one shared HTTP client.
+/// Builds the Globus and Boss providers on one shared HTTP client. Missing Boss
+/// credentials (`boss`) are reported only by a run that reads Boss objects.
 fn session(
     urls: ServiceUrls,
     creds: GlobusCredentials,
+    boss: Result<BossCredentials, String>,
     target: TargetInfo,
     options: HttpOptions,
 ) -> Result<Session, TargetError> {
     let http =
         HttpClient::shared(urls, creds, options).map_err(|e| TargetError::Client(e.to_string()))?;
+    let boss = BossProvider::from_credentials(http.clone(), boss);
+    let boss_user = boss.username().map(str::to_string);
     let registry = Registry::new()
         .with(Arc::new(GroupsProvider::new(http.clone())))
         .with(Arc::new(TransferProvider::new(http.clone())))
-        .with(Arc::new(GcsProvider::new(http.clone())));
+        .with(Arc::new(GcsProvider::new(http.clone())))
+        .with(Arc::new(boss));
     Ok(Session {
         registry,
         auth: Arc::new(GlobusAuth::new(http)),
         target,
+        boss_user,
     })
 }
 
@@ -219,6 +253,29 @@ fn seed_credentials(seed: &Seed) -> Option<GlobusCredentials> {
     seed.clients
         .first()
         .map(|c| GlobusCredentials::new(c.client_id.to_string(), c.client_secret.clone()))
+}
+
+/// The Boss user an emulator seed names, with its token.
+fn seed_boss_credentials(seed: &Seed) -> Option<BossCredentials> {
+    let u = seed.boss.accord_user()?;
+    Some(BossCredentials::new(
+        u.username.clone(),
+        u.token.clone().unwrap_or_default(),
+    ))
+}
+
+/// The Boss credentials of an emulator target: the environment's, else the seed's user.
+fn emulator_boss_credentials(fallback: Option<BossCredentials>) -> Result<BossCredentials, String> {
+    let missing = fallback.is_none();
+    BossCredentials::from_env_or(fallback.as_ref()).map_err(|e| {
+        if missing {
+            format!(
+                "{e}; or name the Boss user accord runs as in the seed (`boss.accord_user`, a seeded user with a token)"
+            )
+        } else {
+            e
+        }
+    })
 }
 
 /// Connects to the chosen target.
@@ -249,17 +306,20 @@ pub async fn connect_with(
             if !loopback {
                 return Err(TargetError::NotLoopback(url.into()));
             }
-            // A loopback emulator runs as the client its seed names; the variables override.
-            let fallback = emulator_client(url).await;
+            // A loopback emulator runs as the client and Boss user its seed names; the
+            // variables override.
+            let state = emulator_state(url).await;
+            let fallback = state.as_ref().and_then(client_from_state);
             let creds = GlobusCredentials::from_env_or(fallback.as_ref())
                 .map_err(|e| TargetError::Client(e.to_string()))?;
+            let boss = emulator_boss_credentials(state.as_ref().and_then(boss_from_state));
             let target = TargetInfo {
                 name: url.to_string(),
                 kind: "emulator".into(),
                 description: format!("{url} (accord emulate, no real service is touched)"),
             };
             Ok(Connected {
-                session: session(ServiceUrls::emulator(url), creds, target, options)?,
+                session: session(ServiceUrls::emulator(url), creds, boss, target, options)?,
                 embedded: None,
             })
         }
@@ -271,8 +331,14 @@ pub async fn connect_with(
                 kind: "globus".into(),
                 description: format!("{name} (Globus)"),
             };
+            let mut urls = ServiceUrls::production();
+            if let Some(boss_url) = ws.and_then(|w| w.config.boss_urls.get(name)) {
+                // Trusted with the token only when it is the real Boss, loopback, or in
+                // ACCORD_ALLOW_HOSTS (the shared client checks before sending).
+                urls.boss = boss_url.trim_end_matches('/').to_string();
+            }
             Ok(Connected {
-                session: session(ServiceUrls::production(), creds, target, options)?,
+                session: session(urls, creds, BossCredentials::from_env(), target, options)?,
                 embedded: None,
             })
         }
@@ -313,9 +379,11 @@ pub async fn connect_with(
                 kind: "embedded".into(),
                 description: format!("{name} (embedded emulator, no real service is touched)"),
             };
+            let boss = emulator_boss_credentials(seed_boss_credentials(&seed));
             let session = session(
                 ServiceUrls::emulator(&running.base_url),
                 creds,
+                boss,
                 target,
                 options,
             )?;
@@ -340,14 +408,31 @@ fn fresh(seed: &Seed, now: Option<DateTime<Utc>>) -> Emulator {
     }
 }
 
-/// The first client of a running emulator's seed, read from its control route.
-async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
+/// A running emulator's state, read from its control route.
+async fn emulator_state(base: &str) -> Option<serde_json::Value> {
     let url = format!("{}/_emulator/state", base.trim_end_matches('/'));
-    let state: serde_json::Value = reqwest::get(url).await.ok()?.json().await.ok()?;
+    reqwest::get(url).await.ok()?.json().await.ok()
+}
+
+/// The first client of an emulator's state.
+fn client_from_state(state: &serde_json::Value) -> Option<GlobusCredentials> {
     let client = state.get("clients")?.as_object()?.values().next()?;
     let id = client.get("id")?.as_str()?;
     let secret = client.get("secret")?.as_str()?;
     Some(GlobusCredentials::new(id, secret.to_string()))
+}
+
+/// The Boss user an emulator's seed names (`boss.accord_user` in its state), with its token.
+fn boss_from_state(state: &serde_json::Value) -> Option<BossCredentials> {
+    let boss = state.get("boss")?;
+    let name = boss.get("accord_user")?.as_str()?;
+    let token = boss
+        .get("users")?
+        .get(name)?
+        .get("token")?
+        .as_str()
+        .filter(|t| !t.is_empty())?;
+    Some(BossCredentials::new(name, token.to_string()))
 }
 
 /// Whether the run's target (`--target`, else the default) is an embedded emulator, whose
@@ -481,5 +566,45 @@ mod tests {
             em.snapshot()["clients"][client.to_string()]["secret"],
             "s3cret-value"
         );
+    }
+
+    const BOSS_SEED: &str = "
+clients: [{ client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }]
+boss:
+  accord_user: alice
+  users:
+    - { username: alice, token: alice-b0ss-token, roles: [resource-manager] }
+    - { username: bob, token: bob-b0ss-token }
+    - { username: carol }
+";
+
+    #[test]
+    fn saved_state_holds_no_boss_token_and_restores_the_seeds() {
+        let seed = Seed::from_yaml_str(BOSS_SEED).unwrap();
+        let mut state = Emulator::new(seed.clone()).snapshot();
+        assert_eq!(state["boss"]["users"]["alice"]["token"], "alice-b0ss-token");
+        strip_secrets(&mut state);
+        let text = state.to_string();
+        assert!(!text.contains("b0ss-token"), "{text}");
+        assert!(!text.contains("s3cret-value"), "{text}");
+        restore_secrets(&mut state, &seed);
+        let em = Emulator::from_snapshot(seed.clone(), state).unwrap();
+        let users = &em.snapshot()["boss"]["users"];
+        assert_eq!(users["alice"]["token"], "alice-b0ss-token");
+        assert_eq!(users["bob"]["token"], "bob-b0ss-token");
+        assert!(users["carol"]["token"].is_null());
+        assert_eq!(em.snapshot()["boss"]["accord_user"], "alice");
+    }
+
+    #[test]
+    fn emulator_targets_run_as_the_seeds_boss_user() {
+        let seed = Seed::from_yaml_str(BOSS_SEED).unwrap();
+        let creds = seed_boss_credentials(&seed).unwrap();
+        assert_eq!(creds, BossCredentials::new("alice", "alice-b0ss-token"));
+        let state = Emulator::new(seed).snapshot();
+        assert_eq!(boss_from_state(&state), Some(creds));
+        let none = Seed::from_yaml_str("boss: { users: [{ username: bob, token: t }] }").unwrap();
+        assert!(seed_boss_credentials(&none).is_none());
+        assert!(boss_from_state(&Emulator::new(none).snapshot()).is_none());
     }
 }

@@ -53,6 +53,12 @@ pub struct BossSeed {
     /// Collections with their experiments and channels.
     #[serde(default)]
     pub collections: Vec<BossSeedCollection>,
+    /// The Boss user accord runs as against this seed (an embedded or loopback target): a
+    /// seeded user with a token. Default: the first seeded user with a token and the
+    /// `resource-manager` or `admin` role. `ACCORD_BOSS_TOKEN` and `ACCORD_BOSS_USERNAME`
+    /// override it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accord_user: Option<String>,
 }
 
 /// A Boss user.
@@ -224,8 +230,39 @@ pub struct BossSeedChannel {
 }
 
 impl BossSeed {
+    /// The user accord runs as: `accord_user` when given (if it is a seeded user with a
+    /// token), else the first seeded user with a token and the `resource-manager` or `admin`
+    /// role; `None` when there is no such user.
+    pub fn accord_user(&self) -> Option<&BossSeedUser> {
+        let with_token = |u: &&BossSeedUser| u.token.as_deref().is_some_and(|t| !t.is_empty());
+        match &self.accord_user {
+            Some(name) => self
+                .users
+                .iter()
+                .filter(with_token)
+                .find(|u| &u.username == name),
+            None => self.users.iter().filter(with_token).find(|u| {
+                u.username == BOSS_ADMIN
+                    || u.roles
+                        .iter()
+                        .any(|r| r == "resource-manager" || r == "admin")
+            }),
+        }
+    }
+
     /// Adds the problems of this section: unknown users, roles, groups, frames, duplicates.
     pub fn validate(&self, problems: &mut Vec<String>) {
+        if let Some(name) = &self.accord_user {
+            match self.users.iter().find(|u| &u.username == name) {
+                None => problems.push(format!(
+                    "boss: accord_user {name} is not a seeded user (seed it under boss.users)"
+                )),
+                Some(u) if u.token.as_deref().is_none_or(str::is_empty) => problems.push(format!(
+                    "boss: accord_user {name} has no token, so accord cannot call as it"
+                )),
+                Some(_) => {}
+            }
+        }
         let mut users = BTreeSet::from([BOSS_ADMIN.to_string()]);
         let mut tokens = BTreeSet::new();
         for u in &self.users {
@@ -342,6 +379,9 @@ pub struct BossState {
     pub coord_frames: BTreeMap<String, FrameRec>,
     /// Collections by name (soft-deleted ones kept).
     pub collections: BTreeMap<String, CollectionRec>,
+    /// The user accord runs as ([`BossSeed::accord_user`]), for `--target URL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accord_user: Option<String>,
 }
 
 /// A Boss user.
@@ -478,7 +518,10 @@ fn seed_perms(creator: &str, channel: bool, extra: &BTreeMap<String, Vec<String>
 impl BossState {
     /// The state a seed section describes, as if every user had logged in once.
     pub fn from_seed(seed: &BossSeed, _now: DateTime<Utc>) -> BossState {
-        let mut st = BossState::default();
+        let mut st = BossState {
+            accord_user: seed.accord_user().map(|u| u.username.clone()),
+            ..BossState::default()
+        };
         st.add_user(BossUserRec {
             username: BOSS_ADMIN.into(),
             token: None,
@@ -2403,5 +2446,46 @@ fn coord(st: &mut BossState, req: &Req, f: &str) -> Answer {
             empty(StatusCode::NO_CONTENT)
         }
         _ => Err(req.not_allowed()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::emulator::Seed;
+
+    fn seed(boss: &str) -> Result<Seed, String> {
+        Seed::from_yaml_str(&format!("boss:\n{boss}")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn accord_user_defaults_to_the_first_manager_with_a_token() {
+        let s = seed(
+            "  users:\n    - { username: plain, token: t1 }\n    - { username: norole }\n    - { username: mgr, token: t2, roles: [resource-manager] }\n    - { username: adm, token: t3, roles: [admin] }\n",
+        )
+        .unwrap();
+        assert_eq!(s.boss.accord_user().unwrap().username, "mgr");
+        let st = super::BossState::from_seed(&s.boss, chrono::Utc::now());
+        assert_eq!(st.accord_user.as_deref(), Some("mgr"));
+        let none = seed("  users: [{ username: plain, token: t1 }]\n").unwrap();
+        assert!(none.boss.accord_user().is_none());
+    }
+
+    #[test]
+    fn accord_user_must_be_a_seeded_user_with_a_token() {
+        let s = seed(
+            "  accord_user: plain\n  users:\n    - { username: mgr, token: t2, roles: [resource-manager] }\n    - { username: plain, token: t1 }\n",
+        )
+        .unwrap();
+        assert_eq!(s.boss.accord_user().unwrap().username, "plain");
+        let unknown = seed("  accord_user: ghost\n  users: [{ username: mgr, token: t }]\n");
+        assert!(
+            unknown.as_ref().unwrap_err().contains("accord_user ghost"),
+            "{unknown:?}"
+        );
+        let tokenless = seed("  accord_user: bob\n  users: [{ username: bob }]\n");
+        assert!(
+            tokenless.as_ref().unwrap_err().contains("has no token"),
+            "{tokenless:?}"
+        );
     }
 }

@@ -1444,7 +1444,10 @@ fn error_code_and_message(body: &Value) -> (Option<String>, String) {
         .get("errors")
         .and_then(Value::as_array)
         .and_then(|a| a.first());
+    // The Boss's codes are numbers (`{"status": 404, "code": 4002, "message": …}`).
+    let number = |v: Option<&Value>| v.and_then(Value::as_i64).map(|n| n.to_string());
     let code = s(body.get("code"))
+        .or_else(|| number(body.get("code")))
         .or_else(|| first.and_then(|f| s(f.get("code"))))
         .or_else(|| s(body.get("error")))
         .filter(|c| !c.is_empty());
@@ -1507,6 +1510,14 @@ mod tests {
         );
         let g = serde_json::json!({"detail":[{"loc":["body"],"msg":"bad"}]});
         assert!(error_code_and_message(&g).1.contains("bad"));
+        let b = serde_json::json!({"status":404,"code":4002,"message":"u does not exist. Ensure that the user has logged in"});
+        assert_eq!(
+            error_code_and_message(&b),
+            (
+                Some("4002".into()),
+                "u does not exist. Ensure that the user has logged in".into()
+            )
+        );
         let o = serde_json::json!({"error":"invalid_client"});
         assert_eq!(
             error_code_and_message(&o).0.as_deref(),

@@ -13,12 +13,14 @@ use crate::plan::Change;
 use crate::state::{Address, Container, Kind, Object, Principal, State};
 
 pub mod auth;
+pub mod boss;
 pub mod gcs;
 pub mod groups;
 pub mod http;
 pub mod transfer;
 
 pub use auth::GlobusAuth;
+pub use boss::{BossCredentials, BossProvider};
 pub use gcs::GcsProvider;
 pub use groups::GroupsProvider;
 pub use http::{
