@@ -185,3 +185,33 @@ fn token_shapes_finds_tokens_but_not_digests() {
     assert!(token_shapes(&format!("sha256:{t}")).is_empty());
     assert!(token_shapes(&format!("{t}0")).is_empty());
 }
+
+#[test]
+fn embedded_target_state_holds_no_boss_token() {
+    let (_tmp, ws) = workspace("policies/lab");
+    let seed = ws.join("live.yaml");
+    let mut text = std::fs::read_to_string(&seed).unwrap();
+    text.push_str(
+        "boss:\n  accord_user: labbot\n  users:\n    - { username: labbot, token: b0ss-t0ken-of-labbot, roles: [resource-manager] }\n    - { username: intern1, token: b0ss-t0ken-of-intern1 }\n",
+    );
+    std::fs::write(&seed, text).unwrap();
+    let mut ex = Exposed(Vec::new());
+    let dir = ws.to_str().unwrap();
+    let envs = [("ACCORD_LOG", "accord=trace")];
+    for _ in 0..2 {
+        // The second run restores the saved state (tokens from the seed) and saves it again.
+        assert_eq!(ex.run(&ws, &envs, &["-v", "plan", dir]), 0, "{:#?}", ex.0);
+    }
+    let state = ws.join(".accord/demo/state.json");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&state).unwrap()).unwrap();
+    assert!(
+        saved["state"]["boss"]["users"]["labbot"].is_object(),
+        "the Boss users are saved: {saved}"
+    );
+    ex.files(&ws.join(".accord"));
+    ex.assert_absent(&[
+        "b0ss-t0ken-of-labbot".to_string(),
+        "b0ss-t0ken-of-intern1".to_string(),
+    ]);
+}

@@ -297,14 +297,12 @@ impl BossProvider {
         }
         for u in maintainers.maintainers {
             let o = member_object(group, "maintainer", &u, &parent);
-            let implicit = if u == owner || u == BOSS_ADMIN {
-                true
-            } else {
-                if admin.is_none() {
-                    *admin = Some(self.admin_members(caller).await?);
-                }
-                admin.as_ref().is_some_and(|a| a.contains(&u))
-            };
+            // The members of `admin` are read once, and only when they could matter.
+            if admin.is_none() && !is_implicit_maintainer(&u, owner, &BTreeSet::new()) {
+                *admin = Some(self.admin_members(caller).await?);
+            }
+            let implicit =
+                is_implicit_maintainer(&u, owner, admin.as_ref().unwrap_or(&BTreeSet::new()));
             if implicit {
                 live.system_managed.push(o);
             } else {
