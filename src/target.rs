@@ -513,7 +513,9 @@ pub async fn emulate(
     }
     let io_at = |path: PathBuf| move |e| TargetError::Io { path, source: e };
     let Some(tls) = tls else {
-        eprintln!("accord emulate: serving Auth, Groups, Transfer and GCS on http://{listen}");
+        eprintln!(
+            "accord emulate: serving Auth, Groups, Transfer, GCS and the Boss on http://{listen}"
+        );
         print_client(&seed);
         return emulator::serve(emulator, listen)
             .await
@@ -524,7 +526,9 @@ pub async fn emulate(
         std::env::temp_dir().join(format!("accord-emulator-ca-{}.pem", listen.port()))
     });
     std::fs::write(&ca_file, &identity.ca_pem).map_err(io_at(ca_file.clone()))?;
-    eprintln!("accord emulate: serving Auth, Groups, Transfer and GCS on https://{listen}");
+    eprintln!(
+        "accord emulate: serving Auth, Groups, Transfer, GCS and the Boss on https://{listen}"
+    );
     eprintln!(
         "  CA certificate: {} (e.g. GLOBUS_SDK_VERIFY_SSL={})",
         ca_file.display(),
@@ -539,6 +543,9 @@ pub async fn emulate(
 fn print_client(seed: &Seed) {
     if let Some(c) = seed.clients.first() {
         eprintln!("  client id: {} (its secret is in the seed)", c.client_id);
+    }
+    if let Some(u) = seed.boss.accord_user() {
+        eprintln!("  Boss user: {} (its token is in the seed)", u.username);
     }
 }
 
