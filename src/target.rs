@@ -331,12 +331,7 @@ pub async fn connect_with(
                 kind: "globus".into(),
                 description: format!("{name} (Globus)"),
             };
-            let mut urls = ServiceUrls::production();
-            if let Some(boss_url) = ws.and_then(|w| w.config.boss_urls.get(name)) {
-                // Trusted with the token only when it is the real Boss, loopback, or in
-                // ACCORD_ALLOW_HOSTS (the shared client checks before sending).
-                urls.boss = boss_url.trim_end_matches('/').to_string();
-            }
+            let urls = real_urls(ws.and_then(|w| w.config.boss_urls.get(name)));
             Ok(Connected {
                 session: session(urls, creds, BossCredentials::from_env(), target, options)?,
                 embedded: None,
@@ -397,6 +392,17 @@ pub async fn connect_with(
             })
         }
     }
+}
+
+/// The real services, with the Boss at the target's `boss.url` when it names one. That URL
+/// is trusted with the token only when it is the real Boss, loopback, or in
+/// `ACCORD_ALLOW_HOSTS`: the shared client checks before sending anything.
+fn real_urls(boss_url: Option<&String>) -> ServiceUrls {
+    let mut urls = ServiceUrls::production();
+    if let Some(u) = boss_url {
+        urls.boss = u.trim_end_matches('/').to_string();
+    }
+    urls
 }
 
 /// A new emulator from the seed; with `--now`, the seeded objects are stamped at that time,
@@ -601,6 +607,32 @@ boss:
         assert_eq!(users["bob"]["token"], "bob-b0ss-token");
         assert!(users["carol"]["token"].is_null());
         assert_eq!(em.snapshot()["boss"]["accord_user"], "alice");
+    }
+
+    #[test]
+    fn a_real_targets_boss_url_is_trusted_only_as_the_client_allows() {
+        let urls = real_urls(None);
+        assert_eq!(urls.boss, "https://api.theboss.io");
+        let urls = real_urls(Some(&"https://boss.example.org/".to_string()));
+        assert_eq!(urls.boss, "https://boss.example.org");
+        let client = |allow: Vec<String>| {
+            HttpClient::new(
+                urls.clone(),
+                GlobusCredentials::new("id", "s"),
+                HttpOptions {
+                    allow_hosts: allow,
+                    ..HttpOptions::default()
+                },
+            )
+            .unwrap()
+        };
+        let url = url::Url::parse(&urls.boss).unwrap();
+        assert!(client(Vec::new()).check_trusted(&url).is_err());
+        assert!(
+            client(vec!["boss.example.org".into()])
+                .check_trusted(&url)
+                .is_ok()
+        );
     }
 
     #[test]
