@@ -212,6 +212,7 @@ fn session(
         registry,
         auth: Arc::new(GlobusAuth::new(http)),
         target,
+        boss_user: None,
     })
 }
 

@@ -324,7 +324,7 @@ fn a_tombstone_deletes_the_collection_with_its_rules_and_roles() {
         &d,
         &live_lab_share(),
         &DiffContext {
-            caller: Some(caller),
+            callers: [caller].into(),
             ..DiffContext::default()
         },
     );

@@ -14,8 +14,8 @@ use crate::state::{
 /// What the diff needs besides the two states.
 #[derive(Debug, Clone, Default)]
 pub struct DiffContext {
-    /// The identity accord runs as: its own access is protected.
-    pub caller: Option<Principal>,
+    /// Who accord runs as (its Globus identity, its Boss user): their own access is protected.
+    pub callers: BTreeSet<Principal>,
     /// `safety.protect` principals.
     pub protect: BTreeSet<Principal>,
 }
@@ -59,9 +59,12 @@ fn present(o: &Object) -> bool {
 /// The principal an object is about, if its address names one.
 pub fn principal_of(address: &Address) -> Option<Principal> {
     match address.kind {
-        Kind::GlobusMember | Kind::TransferAcl | Kind::GcsRole | Kind::SearchRole => {
-            address.keys.last().and_then(|k| k.parse().ok())
-        }
+        Kind::GlobusMember
+        | Kind::TransferAcl
+        | Kind::GcsRole
+        | Kind::SearchRole
+        | Kind::BossMember
+        | Kind::BossPermission => address.keys.last().and_then(|k| k.parse().ok()),
         _ => None,
     }
 }
@@ -132,6 +135,16 @@ fn update_direction(kind: Kind, fields: &[FieldChange]) -> Direction {
         if spec.access_order.is_empty() {
             continue;
         }
+        // A set of names (Boss permissions): dropping any is a revocation.
+        if let (Value::Array(before), Value::Array(after)) = (&f.before, &f.after) {
+            if before.iter().any(|v| !after.contains(v)) {
+                return Direction::Revoke;
+            }
+            if after.iter().any(|v| !before.contains(v)) {
+                dir = Direction::Grant;
+            }
+            continue;
+        }
         let rank = |v: &Value| {
             v.as_str()
                 .and_then(|s| spec.access_order.iter().position(|o| *o == s))
@@ -165,8 +178,15 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     let mut d = Diff::default();
     let containers = &desired.state.containers;
 
+    // A desired object the service maintains itself (a Boss group's creator as maintainer) is
+    // satisfied: planning it would be sent, then read back as system-managed, forever.
+    let system_managed: BTreeSet<&Address> =
+        live.system_managed.iter().map(|o| &o.address).collect();
     for (address, want) in &desired.state.objects {
         let labels = labels_for(address, desired, live);
+        if live.state.get(address).is_none() && system_managed.contains(address) {
+            continue;
+        }
         match live.state.get(address) {
             Some(have)
                 if address.kind == Kind::GlobusMember
@@ -306,7 +326,15 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
         {
             *d.container_sizes.entry(c.address.clone()).or_default() += 1;
         }
-        if let Some(prov) = desired.tombstones.get(address) {
+        let removal = if let Some(prov) = desired.tombstones.get(address) {
+            Some((prov, format!("tombstone (absent: true) at {prov}")))
+        } else {
+            desired
+                .revoked
+                .get(address)
+                .map(|prov| (prov, format!("revoked in policy (`[]`) at {prov}")))
+        };
+        if let Some((prov, reason)) = removal {
             d.changes.push(Change {
                 address: address.clone(),
                 action: Action::Delete,
@@ -314,9 +342,9 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                 before: Some(live_obj.clone()),
                 after: None,
                 direction: Direction::Revoke,
-                reason: format!("tombstone (absent: true) at {prov}"),
+                reason,
                 provenance: Some(prov.clone()),
-                labels: BTreeMap::new(),
+                labels: labels_for(address, desired, live),
                 deleted_with: None,
             });
         }
@@ -324,6 +352,11 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
 
     protect(&mut d, desired, live, ctx);
     cascade(&mut d, desired, live);
+    for c in &mut d.changes {
+        if let Some(what) = destroys(c) {
+            c.reason = format!("{}; {what}", c.reason);
+        }
+    }
     // Inserted after the system-managed objects so that a regular object wins an address.
     for o in live
         .system_managed
@@ -337,6 +370,42 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     d.labels = live.names.clone();
     d.labels.extend(desired.labels.clone());
     d
+}
+
+/// What deleting (or replacing) a Boss resource destroys, for the plan to say: its data, and
+/// the children the live object lists (the Boss refuses to delete a parent that has any).
+fn destroys(c: &Change) -> Option<String> {
+    if c.address.kind != Kind::BossResource || !matches!(c.action, Action::Delete | Action::Replace)
+    {
+        return None;
+    }
+    let path = &c.address.keys[0];
+    let children = |field: &str| -> Vec<String> {
+        c.before
+            .as_ref()
+            .and_then(|o| o.attrs.get(field))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (level, inner, word) = match path.matches('/').count() {
+        0 => ("collection", children("experiments"), "experiments"),
+        1 => ("experiment", children("channels"), "channels"),
+        _ => ("channel", Vec::new(), ""),
+    };
+    let mut out = format!("destroys the {level} {path} and every voxel stored under it");
+    if !inner.is_empty() {
+        out.push_str(&format!(
+            " (live {word}: {}; the Boss refuses until they are deleted)",
+            inner.join(", ")
+        ));
+    }
+    Some(out)
 }
 
 /// The reason of a delete carried out by the service with a guest collection's.
@@ -428,6 +497,14 @@ fn authoritative_reason(container: &Container, address: &Address) -> String {
             "not in policy; members of {} are authoritative",
             address.keys[0]
         ),
+        Kind::BossMember => format!(
+            "not in policy; {}s of Boss group {} are authoritative",
+            address.keys[1], address.keys[0]
+        ),
+        Kind::BossPermission => format!(
+            "not in policy; permissions on Boss resource {} are authoritative",
+            address.keys[0]
+        ),
         _ => format!("not in policy; {} is authoritative", container.address),
     }
 }
@@ -439,6 +516,10 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
         let who = c.labels.values().next().cloned().unwrap_or_default();
         match c.address.kind {
             Kind::GlobusMember => format!("{who} in {}", c.address.keys[0]),
+            Kind::BossMember => format!(
+                "{who} as {} of Boss group {}",
+                c.address.keys[1], c.address.keys[0]
+            ),
             Kind::TransferAcl => format!("{who} on {} {}", c.address.keys[0], c.address.keys[1]),
             _ => c.address.to_string(),
         }
@@ -446,9 +527,9 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
     // The running identity's own membership, when undeclared, is the one the service made on
     // create: system-managed, not planned and not shown.
     d.changes.retain(|c| {
-        let own = ctx.caller.is_some() && principal_of(&c.address) == ctx.caller;
+        let own = principal_of(&c.address).is_some_and(|p| ctx.callers.contains(&p));
         !(own
-            && c.address.kind == Kind::GlobusMember
+            && matches!(c.address.kind, Kind::GlobusMember | Kind::BossMember)
             && c.action == Action::Delete
             && !desired.expired.contains_key(&c.address))
     });
@@ -457,7 +538,7 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
             return true;
         }
         let who = principal_of(&c.address);
-        let reason = if who.is_some() && who == ctx.caller {
+        let reason = if who.as_ref().is_some_and(|p| ctx.callers.contains(p)) {
             Some("the running identity's own access")
         } else if who.as_ref().is_some_and(|p| ctx.protect.contains(p)) {
             Some("listed in safety.protect")
@@ -656,7 +737,7 @@ mod tests {
             &d,
             &l,
             &DiffContext {
-                caller: Some(caller),
+                callers: [caller].into(),
                 protect,
             },
         );

@@ -6,6 +6,8 @@
 //! name. A credential's `identity_id` (the running identity) is not compiled: compilation
 //! knows no caller, so the GCS provider fills it (it is a computed field, never diffed).
 
+mod boss;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -32,6 +34,9 @@ pub struct Desired {
     pub lookups: Vec<Lookup>,
     /// Tombstoned top-level objects (`absent: true`) and where they are written.
     pub tombstones: BTreeMap<Address, Provenance>,
+    /// Grants the policy revokes explicitly (a Boss group given `[]` on a resource of a keyed
+    /// container), and where: removed when live, like a tombstone.
+    pub revoked: BTreeMap<Address, Provenance>,
     /// Grants whose `expires` has passed: absent from `state`, so a live one is revoked.
     pub expired: BTreeMap<Address, (DateTime<Utc>, Provenance)>,
     /// Objects whose deletion is refused.
@@ -76,8 +81,8 @@ pub fn compile(
     for (name, l) in &policy.search_indexes {
         c.unsupported(&l.origin, &format!("search index `{name}`"), "search:");
     }
-    if let Some(o) = &policy.boss {
-        c.unsupported(o, "the `boss:` section", "boss:");
+    if let Some(b) = &policy.boss {
+        c.boss(b);
     }
     if c.problems.is_empty() {
         Ok(c.desired)
