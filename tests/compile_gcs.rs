@@ -498,12 +498,3 @@ collections:
     assert!(p.message.contains("`labsvc` and `other`"), "{}", p.message);
     assert_eq!(p.related[0].0.line, 8);
 }
-
-#[test]
-fn search_and_boss_still_cannot_be_planned() {
-    let (_dir, ws) = load(
-        "search:\n  indexes:\n    4de2f3a1-5b7c-4d8e-9f0a-1b2c3d4e5f60: { roles: { admin: [group:x] } }\ngroups:\n  x: {}\n",
-    );
-    let Problems(problems) = compile(&ws.policy, &resolved(), now()).unwrap_err();
-    assert!(problems[0].message.contains("cannot be planned yet"));
-}

@@ -123,10 +123,47 @@ pub struct Policy {
     pub endpoints: BTreeMap<Uuid, EndpointPolicy>,
     /// `collections:` by policy name (GCS guest collections accord creates).
     pub collections: BTreeMap<String, CollectionPolicy>,
-    /// `search.indexes` by index id (planned by a later provider).
-    pub search_indexes: BTreeMap<String, Located<()>>,
+    /// `search.indexes` by index id.
+    pub search_indexes: BTreeMap<String, SearchIndexPolicy>,
     /// `boss:` merged from every file, when any file has one.
     pub boss: Option<BossPolicy>,
+}
+
+/// One Globus Search index: its roles and the access to its declared subjects.
+#[derive(Debug, Clone)]
+pub struct SearchIndexPolicy {
+    /// The index id.
+    pub id: Uuid,
+    /// Where the key is first written (files may merge).
+    pub origin: Origin,
+    /// `roles:` (role name → principal), from every file.
+    pub roles: Vec<SearchRoleGrant>,
+    /// `documents:` by subject.
+    pub documents: BTreeMap<String, SearchDocumentPolicy>,
+    /// Ownership settings (`mode` of the roles).
+    pub ownership: Ownership,
+}
+
+/// One principal in one index role.
+#[derive(Debug, Clone)]
+pub struct SearchRoleGrant {
+    /// `owner`, `admin` or `writer`.
+    pub role: String,
+    /// Who.
+    pub principal: Located<PrincipalRef>,
+}
+
+/// The access to one subject's entries.
+#[derive(Debug, Clone)]
+pub struct SearchDocumentPolicy {
+    /// The subject.
+    pub subject: String,
+    /// Where the subject's key is first written.
+    pub origin: Origin,
+    /// `visible_to:` when the policy manages it (where the list is written, its principals).
+    pub visible_to: Option<Located<Vec<Located<PrincipalRef>>>>,
+    /// `principal_sets:` when the policy manages them: set name → principals.
+    pub principal_sets: Option<Located<BTreeMap<String, Vec<Located<PrincipalRef>>>>>,
 }
 
 /// `boss:` merged from every file. Names are Boss names: a namespace of their own.

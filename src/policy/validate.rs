@@ -18,7 +18,7 @@ use super::ast::{self, DirectoryValue, MemberValue, PermissionValue, SpannedMap}
 use super::diagnostics::{PolicyDiagnostic, codes, origin_of};
 use super::model::{
     AclRule, BossFramePolicy, BossGrant, BossGroupPolicy, BossLevel, BossPolicy,
-    BossResourcePolicy, CollectionPolicy, CollectionRole, Directory, EndpointPolicy, GroupPolicies,
+    BossResourcePolicy, SearchDocumentPolicy, SearchIndexPolicy, SearchRoleGrant, CollectionPolicy, CollectionRole, Directory, EndpointPolicy, GroupPolicies,
     GroupPolicy, GroupRole, ID_PLACEHOLDER, Located, MemberGrant, Origin, Override, Ownership,
     Permissions, Policy, PrincipalRef, RoleGrant, Safety, SourceFile, TargetConfig,
     WorkspaceConfig,
@@ -1824,7 +1824,8 @@ impl Checker<'_> {
         what: &str,
         list: &[Spanned<String>],
         ctx: PrincipalContext,
-    ) {
+    ) -> Vec<Located<PrincipalRef>> {
+        let mut out = Vec::new();
         for p in list {
             let o = self.at(file, p);
             if !self.claim(
@@ -1834,14 +1835,20 @@ impl Checker<'_> {
             ) {
                 continue;
             }
-            if let Some(lp) = self.principal(file, p, ctx) {
-                self.same_person(key, &p.value, &lp);
+            if let Some(lp) = self.principal(file, p, ctx)
+                && self.same_person(key, &p.value, &lp)
+            {
+                out.push(lp);
             }
         }
+        out
     }
 
-    fn search(&mut self, files: &[Parsed<'_, ast::PolicyFile>]) -> BTreeMap<String, Located<()>> {
-        let mut out = BTreeMap::new();
+    fn search(
+        &mut self,
+        files: &[Parsed<'_, ast::PolicyFile>],
+    ) -> BTreeMap<String, SearchIndexPolicy> {
+        let mut out: BTreeMap<String, SearchIndexPolicy> = BTreeMap::new();
         for &(file, pf) in files {
             let Some(search) = &pf.search else { continue };
             for (k, idx) in search.value.indexes.iter() {
@@ -1851,22 +1858,37 @@ impl Checker<'_> {
                 let at = self.at(file, k);
                 let key = format!("search.index.{id}");
                 let what = format!("Search index `{id}`");
-                out.entry(id.to_string()).or_insert(Located {
-                    value: (),
-                    origin: at,
-                });
-                if let Some(roles) = &idx.roles {
-                    self.roles(
+                let mut roles = Vec::new();
+                if let Some(r) = &idx.roles {
+                    roles = self.roles(
                         file,
                         &key,
                         &what,
-                        &roles.value,
+                        &r.value,
                         &SEARCH_ROLES,
                         "Search role",
                         PrincipalContext::SearchRole,
                     );
                 }
                 self.mode(file, &idx.mode, &key);
+                let mode = self.lowered_mode(file, &idx.mode);
+                let index = out
+                    .entry(id.to_string())
+                    .or_insert_with(|| SearchIndexPolicy {
+                        id,
+                        origin: at,
+                        roles: Vec::new(),
+                        documents: BTreeMap::new(),
+                        ownership: Ownership::default(),
+                    });
+                index.roles.extend(
+                    roles
+                        .into_iter()
+                        .map(|(role, principal)| SearchRoleGrant { role, principal }),
+                );
+                if mode.is_some() {
+                    index.ownership.mode = mode;
+                }
                 for (subject, doc) in idx.documents.iter() {
                     let so = self.at(file, subject);
                     if subject.value.is_empty() {
@@ -1882,6 +1904,15 @@ impl Checker<'_> {
                     }
                     let dkey = format!("{key}.document.{}", subject.value);
                     let dwhat = format!("document `{}` of {what}", subject.value);
+                    let document = index
+                        .documents
+                        .entry(subject.value.clone())
+                        .or_insert_with(|| SearchDocumentPolicy {
+                            subject: subject.value.clone(),
+                            origin: so.clone(),
+                            visible_to: None,
+                            principal_sets: None,
+                        });
                     if let Some(v) = &doc.visible_to {
                         let o = self.at(file, v);
                         if self.claim(
@@ -1889,13 +1920,17 @@ impl Checker<'_> {
                             &o,
                             &format!("`visible_to` of {dwhat}"),
                         ) {
-                            self.principal_list(
+                            let list = self.principal_list(
                                 file,
                                 &format!("{dkey}.visible_to"),
                                 &format!("`visible_to` of {dwhat}"),
                                 &v.value,
                                 PrincipalContext::SearchDocument,
                             );
+                            document.visible_to = Some(Located {
+                                value: list,
+                                origin: o,
+                            });
                         }
                     }
                     if let Some(sets) = &doc.principal_sets {
@@ -1904,13 +1939,21 @@ impl Checker<'_> {
                             let skey = format!("{dkey}.principal_sets.{}", set.value);
                             let swhat = format!("principal set `{}` of {dwhat}", set.value);
                             if self.claim(skey.clone(), &o, &swhat) {
-                                self.principal_list(
+                                let list = self.principal_list(
                                     file,
                                     &skey,
                                     &swhat,
                                     &members.value,
                                     PrincipalContext::SearchDocument,
                                 );
+                                document
+                                    .principal_sets
+                                    .get_or_insert_with(|| Located {
+                                        value: BTreeMap::new(),
+                                        origin: o,
+                                    })
+                                    .value
+                                    .insert(set.value.clone(), list);
                             }
                         }
                     }

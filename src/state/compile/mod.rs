@@ -7,6 +7,7 @@
 //! knows no caller, so the GCS provider fills it (it is a computed field, never diffed).
 
 mod boss;
+mod search;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -78,8 +79,8 @@ pub fn compile(
     for collection in policy.collections.values() {
         c.collection(collection);
     }
-    for (name, l) in &policy.search_indexes {
-        c.unsupported(&l.origin, &format!("search index `{name}`"), "search:");
+    for index in policy.search_indexes.values() {
+        c.search_index(index);
     }
     if let Some(b) = &policy.boss {
         c.boss(b);
@@ -130,20 +131,6 @@ fn folder(p: &str) -> String {
 }
 
 impl Compiler<'_> {
-    fn unsupported(&mut self, origin: &Origin, what: &str, section: &str) {
-        self.problems.push(
-            Problem::at(
-                origin,
-                format!(
-                    "{what} cannot be planned yet: no provider for `{section}` in this version"
-                ),
-            )
-            .help(
-                "`accord validate` accepts it; planning arrives with the provider for that service",
-            ),
-        );
-    }
-
     fn principal(&mut self, r: &Located<PrincipalRef>) -> Option<Principal> {
         match self.resolved.get(&r.value) {
             Some(p) => Some(p.clone()),
