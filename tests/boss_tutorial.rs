@@ -19,14 +19,29 @@ const GROUPS: [&str; 5] = [
     "jhuapl_admins",
 ];
 
-const ALL: &[&str] = &["read", "add", "update", "delete", "assign_group", "remove_group"];
-const DATA: &[&str] = &["read_volumetric_data", "add_volumetric_data", "delete_volumetric_data"];
+const ALL: &[&str] = &[
+    "read",
+    "add",
+    "update",
+    "delete",
+    "assign_group",
+    "remove_group",
+];
+const DATA: &[&str] = &[
+    "read_volumetric_data",
+    "add_volumetric_data",
+    "delete_volumetric_data",
+];
 
 /// The tutorial's `permissions_add` calls, transcribed call by call (not from the policy):
 /// (resource path, group, permissions). The layer `Algorithm1` is an annotation channel.
 fn tutorial() -> Vec<(&'static str, &'static str, BTreeSet<String>)> {
     let set = |names: &[&[&str]]| -> BTreeSet<String> {
-        names.iter().flat_map(|n| n.iter()).map(|s| s.to_string()).collect()
+        names
+            .iter()
+            .flat_map(|n| n.iter())
+            .map(|s| s.to_string())
+            .collect()
     };
     let mut out = Vec::new();
     let c = "JHUAPL";
@@ -74,7 +89,11 @@ fn get(live: &Live, path_and_query: &str) -> Value {
             .send()
             .await
             .expect("request");
-        assert!(resp.status().is_success(), "{path_and_query}: {}", resp.status());
+        assert!(
+            resp.status().is_success(),
+            "{path_and_query}: {}",
+            resp.status()
+        );
         resp.json().await.expect("json")
     })
 }
@@ -104,7 +123,10 @@ fn after_apply_every_group_holds_the_tutorials_permissions_and_it_converges() {
 
     for (path, group, want) in tutorial() {
         let mut parts = path.split('/');
-        let mut q = format!("permissions/?group={group}&collection={}", parts.next().unwrap());
+        let mut q = format!(
+            "permissions/?group={group}&collection={}",
+            parts.next().unwrap()
+        );
         if let Some(e) = parts.next() {
             q.push_str(&format!("&experiment={e}"));
         }
@@ -121,16 +143,23 @@ fn after_apply_every_group_holds_the_tutorials_permissions_and_it_converges() {
     let members = |g: &str| names(&get(&live, &format!("groups/{g}/members/"))["members"]);
     assert_eq!(
         members("jhuapl_interns"),
-        ["intern-ana", "intern-ben", "jhuapl-admin"].map(String::from).into()
+        ["intern-ana", "intern-ben", "jhuapl-admin"]
+            .map(String::from)
+            .into()
     );
     assert_eq!(
         members("jhuapl_scientists"),
-        ["jhuapl-admin", "sci-carla", "sci-dev"].map(String::from).into()
+        ["jhuapl-admin", "sci-carla", "sci-dev"]
+            .map(String::from)
+            .into()
     );
     let maintainers = names(&get(&live, "groups/jhuapl_admins/maintainers/")["maintainers"]);
     assert!(maintainers.contains("lab-manager"), "{maintainers:?}");
     // The annotation channel accord created names its source.
-    let layer = get(&live, "collection/JHUAPL/experiment/Mouse17/channel/Algorithm1");
+    let layer = get(
+        &live,
+        "collection/JHUAPL/experiment/Mouse17/channel/Algorithm1",
+    );
     assert_eq!(layer["type"], "annotation");
     assert_eq!(layer["sources"], serde_json::json!(["EM"]));
 
@@ -139,14 +168,20 @@ fn after_apply_every_group_holds_the_tutorials_permissions_and_it_converges() {
     live.emulator().clear_request_log();
     let (code, out, _) = run(&["apply", dir, "--target", &url, "--auto-approve"]);
     assert_eq!(code, 0);
-    assert!(out.contains("No changes") && !out.contains("Apply:"), "{out}");
+    assert!(
+        out.contains("No changes") && !out.contains("Apply:"),
+        "{out}"
+    );
     let writes: Vec<_> = live
         .emulator()
         .request_log()
         .into_iter()
         .filter(|r| r.is_write() && r.path.starts_with("/boss"))
         .collect();
-    assert!(writes.is_empty(), "a converged apply writes nothing: {writes:?}");
+    assert!(
+        writes.is_empty(),
+        "a converged apply writes nothing: {writes:?}"
+    );
 }
 
 #[test]

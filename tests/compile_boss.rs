@@ -254,10 +254,7 @@ fn an_update_that_only_adds_is_a_grant() {
         .iter()
         .find(|c| c.address == a(r#"boss.permission["C"]["boss-group:team"]"#))
         .unwrap();
-    assert_eq!(
-        (c.action, c.direction),
-        (Action::Update, Direction::Grant)
-    );
+    assert_eq!((c.action, c.direction), (Action::Update, Direction::Grant));
 }
 
 #[test]

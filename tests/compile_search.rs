@@ -42,7 +42,10 @@ search:
     .unwrap();
     let ws = load_workspace(dir.path()).unwrap_or_else(|d| panic!("{d}"));
     let resolved = Resolved::from_pairs([
-        (PrincipalRef::Alias("alice".into()), Principal::Identity(alice())),
+        (
+            PrincipalRef::Alias("alice".into()),
+            Principal::Identity(alice()),
+        ),
         (
             PrincipalRef::GroupName("curators".into()),
             Principal::ManagedGroup("curators".into()),
@@ -57,11 +60,20 @@ search:
             Principal::AllAuthenticatedUsers,
         ),
     ]);
-    let d = compile(&ws.policy, &resolved, "2026-11-01T00:00:00Z".parse().unwrap())
-        .unwrap_or_else(|p| panic!("{p:?}"));
+    let d = compile(
+        &ws.policy,
+        &resolved,
+        "2026-11-01T00:00:00Z".parse().unwrap(),
+    )
+    .unwrap_or_else(|p| panic!("{p:?}"));
 
-    let owner = a(&format!(r#"search.role["{INDEX}"]["owner"]["identity:{}"]"#, alice()));
-    let writer = a(&format!(r#"search.role["{INDEX}"]["writer"]["group:curators"]"#));
+    let owner = a(&format!(
+        r#"search.role["{INDEX}"]["owner"]["identity:{}"]"#,
+        alice()
+    ));
+    let writer = a(&format!(
+        r#"search.role["{INDEX}"]["writer"]["group:curators"]"#
+    ));
     assert!(d.state.get(&owner).is_some());
     let w = d.state.get(&writer).unwrap();
     assert_eq!(w.depends_on, vec![a(r#"globus.group["curators"]"#)]);
@@ -74,10 +86,19 @@ search:
     assert_eq!(container.address.keys, vec![INDEX.to_string()]);
     assert_eq!(container.mode, ContainerMode::Authoritative);
 
-    let doc0 = d.state.get(&a(&format!(r#"search.entry["{INDEX}"]["doc0"]"#))).unwrap();
+    let doc0 = d
+        .state
+        .get(&a(&format!(r#"search.entry["{INDEX}"]["doc0"]"#)))
+        .unwrap();
     assert_eq!(doc0.attrs["visible_to"], json!(["public"]));
-    assert!(!doc0.attrs.contains_key("principal_sets"), "unset lists are not managed");
-    let doc1 = d.state.get(&a(&format!(r#"search.entry["{INDEX}"]["doc1"]"#))).unwrap();
+    assert!(
+        !doc0.attrs.contains_key("principal_sets"),
+        "unset lists are not managed"
+    );
+    let doc1 = d
+        .state
+        .get(&a(&format!(r#"search.entry["{INDEX}"]["doc1"]"#)))
+        .unwrap();
     assert_eq!(
         doc1.attrs["visible_to"],
         json!(["all_authenticated_users", format!("identity:{}", alice())])
@@ -97,4 +118,62 @@ search:
             .count(),
         2
     );
+}
+
+mod diff {
+    use accord::plan::{self, Action, DiffContext};
+    use accord::providers::LiveRead;
+    use accord::state::{Desired, Object};
+
+    use super::{INDEX, a};
+
+    fn object(addr: &str) -> Object {
+        Object::new(a(addr))
+    }
+
+    #[test]
+    fn the_last_owner_is_kept_and_a_missing_subject_is_blocked() {
+        let owner = format!(
+            r#"search.role["{INDEX}"]["owner"]["identity:00000000-0000-0000-0000-00000000000b"]"#
+        );
+        let admin = format!(
+            r#"search.role["{INDEX}"]["admin"]["identity:00000000-0000-0000-0000-00000000000c"]"#
+        );
+        let entry = format!(r#"search.entry["{INDEX}"]["doc9"]"#);
+        let mut desired = Desired::default();
+        desired.state.containers.push(accord::state::Container {
+            address: accord::state::Address::parse_prefix(&format!(r#"search.role["{INDEX}"]"#))
+                .unwrap(),
+            mode: accord::state::ContainerMode::Authoritative,
+            manage_paths: Vec::new(),
+            provenance: None,
+        });
+        desired
+            .state
+            .insert(object(&entry).with("visible_to", serde_json::json!(["public"])));
+        let mut live = LiveRead::default();
+        live.state.insert(object(&owner));
+        live.state.insert(object(&admin));
+        live.state.insert(object(&entry).with("status", "missing"));
+        let d = plan::diff(&desired, &live, &DiffContext::default());
+        let planned: Vec<(String, Action)> = d
+            .changes
+            .iter()
+            .map(|c| (c.address.to_string(), c.action))
+            .collect();
+        assert_eq!(planned, vec![(admin.clone(), Action::Delete)]);
+        assert_eq!(d.kept.len(), 1);
+        assert_eq!(d.kept[0].address.to_string(), owner);
+        assert!(
+            d.kept[0].reason.contains("last owner"),
+            "{}",
+            d.kept[0].reason
+        );
+        assert_eq!(d.blocked.len(), 1);
+        assert!(
+            d.blocked[0].reason.contains("not in the index"),
+            "{}",
+            d.blocked[0].reason
+        );
+    }
 }

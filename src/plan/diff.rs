@@ -48,6 +48,23 @@ const PRESENT: &[&str] = &["active", "invited", "pending"];
 /// Membership statuses the service refuses to add back (the identity left).
 const REFUSES_ADD: &[&str] = &["left"];
 
+/// Why the service will not carry out a grant on this live object, if it will not: a member
+/// who left a group, or a Search subject that does not exist (accord manages access, never
+/// content, so it does not invent one).
+fn refused(have: &Object) -> Option<String> {
+    let s = status(have)?;
+    match have.address.kind {
+        Kind::GlobusMember if REFUSES_ADD.contains(&s) => Some(format!(
+            "the identity {s} the group; the service will not add it back"
+        )),
+        Kind::SearchEntryAccess if s == "missing" => Some(
+            "the subject is not in the index; accord manages access, not content: ingest it first"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 fn status(o: &Object) -> Option<&str> {
     o.str_attr("status")
 }
@@ -188,10 +205,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
             continue;
         }
         match live.state.get(address) {
-            Some(have)
-                if address.kind == Kind::GlobusMember
-                    && REFUSES_ADD.contains(&status(have).unwrap_or("")) =>
-            {
+            Some(have) if let Some(reason) = refused(have) => {
                 d.blocked.push(Blocked {
                     address: address.clone(),
                     label: labels
@@ -199,10 +213,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                         .next()
                         .cloned()
                         .unwrap_or_else(|| address.keys[1].clone()),
-                    reason: format!(
-                        "the identity {} the group; the service will not add it back",
-                        status(have).unwrap_or("")
-                    ),
+                    reason,
                     provenance: want.provenance.clone(),
                 });
             }
@@ -617,6 +628,38 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
                 address: c.address.clone(),
                 label: label(&c),
                 reason: format!("the last admin of {group}"),
+            });
+        }
+    }
+    // A Search index keeps at least one owner (the service refuses to delete the last).
+    let indexes: BTreeSet<String> = live
+        .state
+        .objects
+        .keys()
+        .filter(|a| a.kind == Kind::SearchRole && a.keys[1] == "owner")
+        .map(|a| a.keys[0].clone())
+        .collect();
+    for index in indexes {
+        let is_owner =
+            |a: &Address| a.kind == Kind::SearchRole && a.keys[0] == index && a.keys[1] == "owner";
+        let live_owners = live.state.objects.keys().filter(|a| is_owner(a)).count();
+        let losing: Vec<usize> = d
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| is_owner(&c.address) && c.action == Action::Delete)
+            .map(|(i, _)| i)
+            .collect();
+        let gaining = d
+            .changes
+            .iter()
+            .any(|c| is_owner(&c.address) && c.action == Action::Create);
+        if !gaining && !losing.is_empty() && losing.len() == live_owners {
+            let c = d.changes.remove(losing[0]);
+            kept.push(Kept {
+                address: c.address.clone(),
+                label: label(&c),
+                reason: format!("the last owner of Search index {index}"),
             });
         }
     }

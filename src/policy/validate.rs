@@ -18,10 +18,10 @@ use super::ast::{self, DirectoryValue, MemberValue, PermissionValue, SpannedMap}
 use super::diagnostics::{PolicyDiagnostic, codes, origin_of};
 use super::model::{
     AclRule, BossFramePolicy, BossGrant, BossGroupPolicy, BossLevel, BossPolicy,
-    BossResourcePolicy, SearchDocumentPolicy, SearchIndexPolicy, SearchRoleGrant, CollectionPolicy, CollectionRole, Directory, EndpointPolicy, GroupPolicies,
+    BossResourcePolicy, CollectionPolicy, CollectionRole, Directory, EndpointPolicy, GroupPolicies,
     GroupPolicy, GroupRole, ID_PLACEHOLDER, Located, MemberGrant, Origin, Override, Ownership,
-    Permissions, Policy, PrincipalRef, RoleGrant, Safety, SourceFile, TargetConfig,
-    WorkspaceConfig,
+    Permissions, Policy, PrincipalRef, RoleGrant, Safety, SearchDocumentPolicy, SearchIndexPolicy,
+    SearchRoleGrant, SourceFile, TargetConfig, WorkspaceConfig,
 };
 use super::principal::{
     PrincipalContext, PrincipalError, PrincipalScope, alias_name_problem, classify,
@@ -1904,15 +1904,16 @@ impl Checker<'_> {
                     }
                     let dkey = format!("{key}.document.{}", subject.value);
                     let dwhat = format!("document `{}` of {what}", subject.value);
-                    let document = index
-                        .documents
-                        .entry(subject.value.clone())
-                        .or_insert_with(|| SearchDocumentPolicy {
-                            subject: subject.value.clone(),
-                            origin: so.clone(),
-                            visible_to: None,
-                            principal_sets: None,
-                        });
+                    let document =
+                        index
+                            .documents
+                            .entry(subject.value.clone())
+                            .or_insert_with(|| SearchDocumentPolicy {
+                                subject: subject.value.clone(),
+                                origin: so.clone(),
+                                visible_to: None,
+                                principal_sets: None,
+                            });
                     if let Some(v) = &doc.visible_to {
                         let o = self.at(file, v);
                         if self.claim(

@@ -83,7 +83,10 @@ pub fn principal_uses(policy: &Policy) -> BTreeMap<PrincipalRef, Vec<Origin>> {
     for i in policy.search_indexes.values() {
         i.roles.iter().for_each(|r| add(&r.principal));
         for d in i.documents.values() {
-            d.visible_to.iter().flat_map(|v| &v.value).for_each(&mut add);
+            d.visible_to
+                .iter()
+                .flat_map(|v| &v.value)
+                .for_each(&mut add);
             d.principal_sets
                 .iter()
                 .flat_map(|s| s.value.values().flatten())

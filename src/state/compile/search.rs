@@ -29,8 +29,10 @@ impl Compiler<'_> {
             let Some(p) = self.principal(&grant.principal) else {
                 continue;
             };
-            let address =
-                Address::new(Kind::SearchRole, [id.clone(), grant.role.clone(), p.to_string()]);
+            let address = Address::new(
+                Kind::SearchRole,
+                [id.clone(), grant.role.clone(), p.to_string()],
+            );
             let who = self.resolved.label(&p);
             if !self.claim(
                 &address,
@@ -60,9 +62,13 @@ impl Compiler<'_> {
             if let Some(sets) = &doc.principal_sets {
                 let mut out = Map::new();
                 for (name, members) in &sets.value {
-                    out.insert(name.clone(), self.principal_values(members, &mut obj.depends_on));
+                    out.insert(
+                        name.clone(),
+                        self.principal_values(members, &mut obj.depends_on),
+                    );
                 }
-                obj.attrs.insert("principal_sets".into(), Value::Object(out));
+                obj.attrs
+                    .insert("principal_sets".into(), Value::Object(out));
             }
             obj.depends_on.sort();
             obj.depends_on.dedup();
