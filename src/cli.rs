@@ -403,10 +403,13 @@ impl Ctx<'_> {
                     p.endpoints.len(),
                     p.collections.len(),
                     p.search_indexes.len(),
-                    if p.boss.is_some() {
-                        ", a boss section"
-                    } else {
-                        ""
+                    match &p.boss {
+                        Some(b) => format!(
+                            "; Boss: {} group(s), {} resource(s)",
+                            b.groups.len(),
+                            b.resources.len()
+                        ),
+                        None => String::new(),
                     }
                 );
                 Exit::Ok

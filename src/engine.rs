@@ -25,8 +25,8 @@ pub struct Session {
     pub auth: Arc<dyn IdentityResolver>,
     /// What the plan says it runs against.
     pub target: TargetInfo,
-    /// The Boss username accord runs as (`ACCORD_BOSS_USERNAME`, or the user an emulator
-    /// seed names), when Boss credentials are known: its own access is protected.
+    /// The Boss username accord runs as (the Boss has no whoami): `ACCORD_BOSS_USERNAME`, or
+    /// the user an emulator seed names, when Boss credentials are known.
     pub boss_user: Option<String>,
 }
 
@@ -119,7 +119,9 @@ pub async fn desired(
 /// Whether an address belongs to read phase 1 (groups), 2 (GCS) or 3 (Transfer).
 fn read_phase(kind: Kind) -> u8 {
     match kind {
+        // The Boss shares nothing with Globus: read it alongside the groups.
         Kind::GlobusGroup | Kind::GlobusMember => 1,
+        k if k.is_boss() => 1,
         Kind::GcsCredential | Kind::GcsCollection | Kind::GcsRole => 2,
         _ => 3,
     }
@@ -224,9 +226,8 @@ pub async fn plan(
     let now = opts.now.unwrap_or_else(Utc::now);
     let (desired, protect) = desired(ws, session, now).await?;
     let (live, ids) = read_live(&desired, session).await?;
-    let me = session.auth.whoami().await?;
     let ctx = DiffContext {
-        caller: Some(Principal::Identity(me.id)),
+        callers: callers(&desired, session).await?,
         protect,
     };
     let mut diff = plan::diff(&desired, &live, &ctx);
@@ -252,6 +253,27 @@ pub async fn plan(
         plan.expiring_window = Some(written.clone());
     }
     Ok(Planned { plan, ids, live })
+}
+
+/// Who accord runs as, for protecting its own access: the Globus identity (asked of Auth only
+/// when the workspace manages a Globus service, so a Boss-only run needs no Globus
+/// credentials) and the Boss user.
+async fn callers(desired: &Desired, session: &Session) -> Result<BTreeSet<Principal>, EngineError> {
+    let mut out = BTreeSet::new();
+    let globus = desired
+        .state
+        .objects
+        .keys()
+        .chain(desired.lookups.iter().map(|l| &l.address))
+        .chain(desired.state.containers.iter().map(|c| &c.address))
+        .any(|a| !a.kind.is_boss());
+    if globus {
+        out.insert(Principal::Identity(session.auth.whoami().await?.id));
+    }
+    if let Some(u) = &session.boss_user {
+        out.insert(Principal::BossUser(u.clone()));
+    }
+    Ok(out)
 }
 
 /// Desired grants whose `expires` falls in `(now, until]`, soonest first.

@@ -23,6 +23,7 @@ use crate::emulator::{self, Emulator, RunningEmulator, Seed};
 use crate::engine::Session;
 use crate::plan::TargetInfo;
 use crate::policy::{TargetConfig, Workspace};
+use crate::providers::ProviderError;
 use crate::providers::auth::GlobusAuth;
 use crate::providers::boss::{BossCredentials, BossProvider};
 use crate::providers::gcs::GcsProvider;
@@ -227,13 +228,19 @@ enum Choice<'a> {
 /// credentials (`boss`) are reported only by a run that reads Boss objects.
 fn session(
     urls: ServiceUrls,
-    creds: GlobusCredentials,
+    creds: Result<GlobusCredentials, String>,
     boss: Result<BossCredentials, String>,
     target: TargetInfo,
     options: HttpOptions,
 ) -> Result<Session, TargetError> {
-    let http =
-        HttpClient::shared(urls, creds, options).map_err(|e| TargetError::Client(e.to_string()))?;
+    // Missing Globus credentials, like missing Boss ones, fail only the calls that need them:
+    // a Boss-only workspace needs none.
+    let http = match creds {
+        Ok(c) => HttpClient::new(urls, c, options),
+        Err(why) => HttpClient::without_globus_credentials(urls, why, options),
+    }
+    .map(Arc::new)
+    .map_err(|e| TargetError::Client(e.to_string()))?;
     let boss = BossProvider::from_credentials(http.clone(), boss);
     let boss_user = boss.username().map(str::to_string);
     let registry = Registry::new()
@@ -246,6 +253,16 @@ fn session(
         auth: Arc::new(GlobusAuth::new(http)),
         target,
         boss_user,
+    })
+}
+
+/// Globus credentials, or why there are none (said by the first call that needs them).
+fn globus_credentials(
+    creds: Result<GlobusCredentials, ProviderError>,
+) -> Result<GlobusCredentials, String> {
+    creds.map_err(|e| match e {
+        ProviderError::Credentials(m) => m,
+        other => other.to_string(),
     })
 }
 
@@ -310,8 +327,7 @@ pub async fn connect_with(
             // variables override.
             let state = emulator_state(url).await;
             let fallback = state.as_ref().and_then(client_from_state);
-            let creds = GlobusCredentials::from_env_or(fallback.as_ref())
-                .map_err(|e| TargetError::Client(e.to_string()))?;
+            let creds = globus_credentials(GlobusCredentials::from_env_or(fallback.as_ref()));
             let boss = emulator_boss_credentials(state.as_ref().and_then(boss_from_state));
             let target = TargetInfo {
                 name: url.to_string(),
@@ -324,8 +340,7 @@ pub async fn connect_with(
             })
         }
         Choice::Named(name, TargetConfig::Globus) => {
-            let creds =
-                GlobusCredentials::from_env().map_err(|e| TargetError::Client(e.to_string()))?;
+            let creds = globus_credentials(GlobusCredentials::from_env());
             let target = TargetInfo {
                 name: name.into(),
                 kind: "globus".into(),
@@ -367,8 +382,9 @@ pub async fn connect_with(
                 emulator.set_now(now);
             }
             let running = emulator::spawn(emulator).await.map_err(io(&file))?;
-            let creds = GlobusCredentials::from_env_or(seed_credentials(&seed).as_ref())
-                .map_err(|e| TargetError::Client(e.to_string()))?;
+            let creds = globus_credentials(GlobusCredentials::from_env_or(
+                seed_credentials(&seed).as_ref(),
+            ));
             let target = TargetInfo {
                 name: name.into(),
                 kind: "embedded".into(),

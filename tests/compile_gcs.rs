@@ -324,7 +324,7 @@ fn a_tombstone_deletes_the_collection_with_its_rules_and_roles() {
         &d,
         &live_lab_share(),
         &DiffContext {
-            caller: Some(caller),
+            callers: [caller].into(),
             ..DiffContext::default()
         },
     );
@@ -497,13 +497,4 @@ collections:
     );
     assert!(p.message.contains("`labsvc` and `other`"), "{}", p.message);
     assert_eq!(p.related[0].0.line, 8);
-}
-
-#[test]
-fn search_and_boss_still_cannot_be_planned() {
-    let (_dir, ws) = load(
-        "search:\n  indexes:\n    4de2f3a1-5b7c-4d8e-9f0a-1b2c3d4e5f60: { roles: { admin: [group:x] } }\ngroups:\n  x: {}\n",
-    );
-    let Problems(problems) = compile(&ws.policy, &resolved(), now()).unwrap_err();
-    assert!(problems[0].message.contains("cannot be planned yet"));
 }

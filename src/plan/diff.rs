@@ -14,8 +14,8 @@ use crate::state::{
 /// What the diff needs besides the two states.
 #[derive(Debug, Clone, Default)]
 pub struct DiffContext {
-    /// The identity accord runs as: its own access is protected.
-    pub caller: Option<Principal>,
+    /// Who accord runs as (its Globus identity, its Boss user): their own access is protected.
+    pub callers: BTreeSet<Principal>,
     /// `safety.protect` principals.
     pub protect: BTreeSet<Principal>,
 }
@@ -48,6 +48,23 @@ const PRESENT: &[&str] = &["active", "invited", "pending"];
 /// Membership statuses the service refuses to add back (the identity left).
 const REFUSES_ADD: &[&str] = &["left"];
 
+/// Why the service will not carry out a grant on this live object, if it will not: a member
+/// who left a group, or a Search subject that does not exist (accord manages access, never
+/// content, so it does not invent one).
+fn refused(have: &Object) -> Option<String> {
+    let s = status(have)?;
+    match have.address.kind {
+        Kind::GlobusMember if REFUSES_ADD.contains(&s) => Some(format!(
+            "the identity {s} the group; the service will not add it back"
+        )),
+        Kind::SearchEntryAccess if s == "missing" => Some(
+            "the subject is not in the index; accord manages access, not content: ingest it first"
+                .into(),
+        ),
+        _ => None,
+    }
+}
+
 fn status(o: &Object) -> Option<&str> {
     o.str_attr("status")
 }
@@ -59,9 +76,12 @@ fn present(o: &Object) -> bool {
 /// The principal an object is about, if its address names one.
 pub fn principal_of(address: &Address) -> Option<Principal> {
     match address.kind {
-        Kind::GlobusMember | Kind::TransferAcl | Kind::GcsRole | Kind::SearchRole => {
-            address.keys.last().and_then(|k| k.parse().ok())
-        }
+        Kind::GlobusMember
+        | Kind::TransferAcl
+        | Kind::GcsRole
+        | Kind::SearchRole
+        | Kind::BossMember
+        | Kind::BossPermission => address.keys.last().and_then(|k| k.parse().ok()),
         _ => None,
     }
 }
@@ -132,6 +152,16 @@ fn update_direction(kind: Kind, fields: &[FieldChange]) -> Direction {
         if spec.access_order.is_empty() {
             continue;
         }
+        // A set of names (Boss permissions): dropping any is a revocation.
+        if let (Value::Array(before), Value::Array(after)) = (&f.before, &f.after) {
+            if before.iter().any(|v| !after.contains(v)) {
+                return Direction::Revoke;
+            }
+            if after.iter().any(|v| !before.contains(v)) {
+                dir = Direction::Grant;
+            }
+            continue;
+        }
         let rank = |v: &Value| {
             v.as_str()
                 .and_then(|s| spec.access_order.iter().position(|o| *o == s))
@@ -165,13 +195,17 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     let mut d = Diff::default();
     let containers = &desired.state.containers;
 
+    // A desired object the service maintains itself (a Boss group's creator as maintainer) is
+    // satisfied: planning it would be sent, then read back as system-managed, forever.
+    let system_managed: BTreeSet<&Address> =
+        live.system_managed.iter().map(|o| &o.address).collect();
     for (address, want) in &desired.state.objects {
         let labels = labels_for(address, desired, live);
+        if live.state.get(address).is_none() && system_managed.contains(address) {
+            continue;
+        }
         match live.state.get(address) {
-            Some(have)
-                if address.kind == Kind::GlobusMember
-                    && REFUSES_ADD.contains(&status(have).unwrap_or("")) =>
-            {
+            Some(have) if let Some(reason) = refused(have) => {
                 d.blocked.push(Blocked {
                     address: address.clone(),
                     label: labels
@@ -179,10 +213,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                         .next()
                         .cloned()
                         .unwrap_or_else(|| address.keys[1].clone()),
-                    reason: format!(
-                        "the identity {} the group; the service will not add it back",
-                        status(have).unwrap_or("")
-                    ),
+                    reason,
                     provenance: want.provenance.clone(),
                 });
             }
@@ -306,7 +337,15 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
         {
             *d.container_sizes.entry(c.address.clone()).or_default() += 1;
         }
-        if let Some(prov) = desired.tombstones.get(address) {
+        let removal = if let Some(prov) = desired.tombstones.get(address) {
+            Some((prov, format!("tombstone (absent: true) at {prov}")))
+        } else {
+            desired
+                .revoked
+                .get(address)
+                .map(|prov| (prov, format!("revoked in policy (`[]`) at {prov}")))
+        };
+        if let Some((prov, reason)) = removal {
             d.changes.push(Change {
                 address: address.clone(),
                 action: Action::Delete,
@@ -314,9 +353,9 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                 before: Some(live_obj.clone()),
                 after: None,
                 direction: Direction::Revoke,
-                reason: format!("tombstone (absent: true) at {prov}"),
+                reason,
                 provenance: Some(prov.clone()),
-                labels: BTreeMap::new(),
+                labels: labels_for(address, desired, live),
                 deleted_with: None,
             });
         }
@@ -324,6 +363,11 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
 
     protect(&mut d, desired, live, ctx);
     cascade(&mut d, desired, live);
+    for c in &mut d.changes {
+        if let Some(what) = destroys(c) {
+            c.reason = format!("{}; {what}", c.reason);
+        }
+    }
     // Inserted after the system-managed objects so that a regular object wins an address.
     for o in live
         .system_managed
@@ -337,6 +381,42 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     d.labels = live.names.clone();
     d.labels.extend(desired.labels.clone());
     d
+}
+
+/// What deleting (or replacing) a Boss resource destroys, for the plan to say: its data, and
+/// the children the live object lists (the Boss refuses to delete a parent that has any).
+fn destroys(c: &Change) -> Option<String> {
+    if c.address.kind != Kind::BossResource || !matches!(c.action, Action::Delete | Action::Replace)
+    {
+        return None;
+    }
+    let path = &c.address.keys[0];
+    let children = |field: &str| -> Vec<String> {
+        c.before
+            .as_ref()
+            .and_then(|o| o.attrs.get(field))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (level, inner, word) = match path.matches('/').count() {
+        0 => ("collection", children("experiments"), "experiments"),
+        1 => ("experiment", children("channels"), "channels"),
+        _ => ("channel", Vec::new(), ""),
+    };
+    let mut out = format!("destroys the {level} {path} and every voxel stored under it");
+    if !inner.is_empty() {
+        out.push_str(&format!(
+            " (live {word}: {}; the Boss refuses until they are deleted)",
+            inner.join(", ")
+        ));
+    }
+    Some(out)
 }
 
 /// The reason of a delete carried out by the service with a guest collection's.
@@ -428,6 +508,14 @@ fn authoritative_reason(container: &Container, address: &Address) -> String {
             "not in policy; members of {} are authoritative",
             address.keys[0]
         ),
+        Kind::BossMember => format!(
+            "not in policy; {}s of Boss group {} are authoritative",
+            address.keys[1], address.keys[0]
+        ),
+        Kind::BossPermission => format!(
+            "not in policy; permissions on Boss resource {} are authoritative",
+            address.keys[0]
+        ),
         _ => format!("not in policy; {} is authoritative", container.address),
     }
 }
@@ -439,6 +527,10 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
         let who = c.labels.values().next().cloned().unwrap_or_default();
         match c.address.kind {
             Kind::GlobusMember => format!("{who} in {}", c.address.keys[0]),
+            Kind::BossMember => format!(
+                "{who} as {} of Boss group {}",
+                c.address.keys[1], c.address.keys[0]
+            ),
             Kind::TransferAcl => format!("{who} on {} {}", c.address.keys[0], c.address.keys[1]),
             _ => c.address.to_string(),
         }
@@ -446,9 +538,9 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
     // The running identity's own membership, when undeclared, is the one the service made on
     // create: system-managed, not planned and not shown.
     d.changes.retain(|c| {
-        let own = ctx.caller.is_some() && principal_of(&c.address) == ctx.caller;
+        let own = principal_of(&c.address).is_some_and(|p| ctx.callers.contains(&p));
         !(own
-            && c.address.kind == Kind::GlobusMember
+            && matches!(c.address.kind, Kind::GlobusMember | Kind::BossMember)
             && c.action == Action::Delete
             && !desired.expired.contains_key(&c.address))
     });
@@ -457,7 +549,7 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
             return true;
         }
         let who = principal_of(&c.address);
-        let reason = if who.is_some() && who == ctx.caller {
+        let reason = if who.as_ref().is_some_and(|p| ctx.callers.contains(p)) {
             Some("the running identity's own access")
         } else if who.as_ref().is_some_and(|p| ctx.protect.contains(p)) {
             Some("listed in safety.protect")
@@ -536,6 +628,38 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
                 address: c.address.clone(),
                 label: label(&c),
                 reason: format!("the last admin of {group}"),
+            });
+        }
+    }
+    // A Search index keeps at least one owner (the service refuses to delete the last).
+    let indexes: BTreeSet<String> = live
+        .state
+        .objects
+        .keys()
+        .filter(|a| a.kind == Kind::SearchRole && a.keys[1] == "owner")
+        .map(|a| a.keys[0].clone())
+        .collect();
+    for index in indexes {
+        let is_owner =
+            |a: &Address| a.kind == Kind::SearchRole && a.keys[0] == index && a.keys[1] == "owner";
+        let live_owners = live.state.objects.keys().filter(|a| is_owner(a)).count();
+        let losing: Vec<usize> = d
+            .changes
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| is_owner(&c.address) && c.action == Action::Delete)
+            .map(|(i, _)| i)
+            .collect();
+        let gaining = d
+            .changes
+            .iter()
+            .any(|c| is_owner(&c.address) && c.action == Action::Create);
+        if !gaining && !losing.is_empty() && losing.len() == live_owners {
+            let c = d.changes.remove(losing[0]);
+            kept.push(Kept {
+                address: c.address.clone(),
+                label: label(&c),
+                reason: format!("the last owner of Search index {index}"),
             });
         }
     }
@@ -656,7 +780,7 @@ mod tests {
             &d,
             &l,
             &DiffContext {
-                caller: Some(caller),
+                callers: [caller].into(),
                 protect,
             },
         );

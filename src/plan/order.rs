@@ -38,16 +38,34 @@ fn phase(c: &Change) -> (u8, i8) {
     }
 }
 
-/// The top-level objects an address refers to: its group, or a managed group it names.
+/// The objects an address refers to, which it must be deleted before: its group, a managed
+/// group it names, a Boss resource's parent, a Boss permission's resource and group.
 pub fn references(address: &Address) -> Vec<Address> {
     let mut out = Vec::new();
     if let Some(c) = address.container() {
         out.push(c);
     }
-    if let Some(Ok(Principal::ManagedGroup(name))) =
-        address.keys.last().map(|k| k.parse::<Principal>())
-    {
-        out.push(Address::new(Kind::GlobusGroup, [name]));
+    match address.keys.last().map(|k| k.parse::<Principal>()) {
+        Some(Ok(Principal::ManagedGroup(name))) => {
+            out.push(Address::new(Kind::GlobusGroup, [name]))
+        }
+        Some(Ok(Principal::BossGroup(name))) if address.kind == Kind::BossPermission => {
+            out.push(Address::new(Kind::BossGroup, [name]))
+        }
+        _ => {}
+    }
+    // A Boss permission lives on its resource; a resource inside its parent (the Boss
+    // refuses to delete a collection or experiment that still has children).
+    match address.kind {
+        Kind::BossPermission => {
+            out.push(Address::new(Kind::BossResource, [address.keys[0].clone()]))
+        }
+        Kind::BossResource => {
+            if let Some((parent, _)) = address.keys[0].rsplit_once('/') {
+                out.push(Address::new(Kind::BossResource, [parent.to_string()]));
+            }
+        }
+        _ => {}
     }
     out
 }

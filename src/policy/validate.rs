@@ -17,10 +17,11 @@ use uuid::Uuid;
 use super::ast::{self, DirectoryValue, MemberValue, PermissionValue, SpannedMap};
 use super::diagnostics::{PolicyDiagnostic, codes, origin_of};
 use super::model::{
-    AclRule, CollectionPolicy, CollectionRole, Directory, EndpointPolicy, GroupPolicies,
+    AclRule, BossFramePolicy, BossGrant, BossGroupPolicy, BossLevel, BossPolicy,
+    BossResourcePolicy, CollectionPolicy, CollectionRole, Directory, EndpointPolicy, GroupPolicies,
     GroupPolicy, GroupRole, ID_PLACEHOLDER, Located, MemberGrant, Origin, Override, Ownership,
-    Permissions, Policy, PrincipalRef, RoleGrant, Safety, SourceFile, TargetConfig,
-    WorkspaceConfig,
+    Permissions, Policy, PrincipalRef, RoleGrant, Safety, SearchDocumentPolicy, SearchIndexPolicy,
+    SearchRoleGrant, SourceFile, TargetConfig, WorkspaceConfig,
 };
 use super::principal::{
     PrincipalContext, PrincipalError, PrincipalScope, alias_name_problem, classify,
@@ -45,6 +46,8 @@ pub const BOSS_VOLUMETRIC: [&str; 3] = [
 ];
 /// The Boss's built-in public group, which may only be granted read permissions.
 const BOSS_PUBLIC_GROUP: &str = "public";
+/// The Boss's admin group, which gets every permission on every new object.
+const BOSS_ADMIN_GROUP: &str = "admin";
 
 /// Why a timestamp was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1821,7 +1824,8 @@ impl Checker<'_> {
         what: &str,
         list: &[Spanned<String>],
         ctx: PrincipalContext,
-    ) {
+    ) -> Vec<Located<PrincipalRef>> {
+        let mut out = Vec::new();
         for p in list {
             let o = self.at(file, p);
             if !self.claim(
@@ -1831,14 +1835,20 @@ impl Checker<'_> {
             ) {
                 continue;
             }
-            if let Some(lp) = self.principal(file, p, ctx) {
-                self.same_person(key, &p.value, &lp);
+            if let Some(lp) = self.principal(file, p, ctx)
+                && self.same_person(key, &p.value, &lp)
+            {
+                out.push(lp);
             }
         }
+        out
     }
 
-    fn search(&mut self, files: &[Parsed<'_, ast::PolicyFile>]) -> BTreeMap<String, Located<()>> {
-        let mut out = BTreeMap::new();
+    fn search(
+        &mut self,
+        files: &[Parsed<'_, ast::PolicyFile>],
+    ) -> BTreeMap<String, SearchIndexPolicy> {
+        let mut out: BTreeMap<String, SearchIndexPolicy> = BTreeMap::new();
         for &(file, pf) in files {
             let Some(search) = &pf.search else { continue };
             for (k, idx) in search.value.indexes.iter() {
@@ -1848,22 +1858,37 @@ impl Checker<'_> {
                 let at = self.at(file, k);
                 let key = format!("search.index.{id}");
                 let what = format!("Search index `{id}`");
-                out.entry(id.to_string()).or_insert(Located {
-                    value: (),
-                    origin: at,
-                });
-                if let Some(roles) = &idx.roles {
-                    self.roles(
+                let mut roles = Vec::new();
+                if let Some(r) = &idx.roles {
+                    roles = self.roles(
                         file,
                         &key,
                         &what,
-                        &roles.value,
+                        &r.value,
                         &SEARCH_ROLES,
                         "Search role",
                         PrincipalContext::SearchRole,
                     );
                 }
                 self.mode(file, &idx.mode, &key);
+                let mode = self.lowered_mode(file, &idx.mode);
+                let index = out
+                    .entry(id.to_string())
+                    .or_insert_with(|| SearchIndexPolicy {
+                        id,
+                        origin: at,
+                        roles: Vec::new(),
+                        documents: BTreeMap::new(),
+                        ownership: Ownership::default(),
+                    });
+                index.roles.extend(
+                    roles
+                        .into_iter()
+                        .map(|(role, principal)| SearchRoleGrant { role, principal }),
+                );
+                if mode.is_some() {
+                    index.ownership.mode = mode;
+                }
                 for (subject, doc) in idx.documents.iter() {
                     let so = self.at(file, subject);
                     if subject.value.is_empty() {
@@ -1879,6 +1904,16 @@ impl Checker<'_> {
                     }
                     let dkey = format!("{key}.document.{}", subject.value);
                     let dwhat = format!("document `{}` of {what}", subject.value);
+                    let document =
+                        index
+                            .documents
+                            .entry(subject.value.clone())
+                            .or_insert_with(|| SearchDocumentPolicy {
+                                subject: subject.value.clone(),
+                                origin: so.clone(),
+                                visible_to: None,
+                                principal_sets: None,
+                            });
                     if let Some(v) = &doc.visible_to {
                         let o = self.at(file, v);
                         if self.claim(
@@ -1886,13 +1921,17 @@ impl Checker<'_> {
                             &o,
                             &format!("`visible_to` of {dwhat}"),
                         ) {
-                            self.principal_list(
+                            let list = self.principal_list(
                                 file,
                                 &format!("{dkey}.visible_to"),
                                 &format!("`visible_to` of {dwhat}"),
                                 &v.value,
                                 PrincipalContext::SearchDocument,
                             );
+                            document.visible_to = Some(Located {
+                                value: list,
+                                origin: o,
+                            });
                         }
                     }
                     if let Some(sets) = &doc.principal_sets {
@@ -1901,13 +1940,21 @@ impl Checker<'_> {
                             let skey = format!("{dkey}.principal_sets.{}", set.value);
                             let swhat = format!("principal set `{}` of {dwhat}", set.value);
                             if self.claim(skey.clone(), &o, &swhat) {
-                                self.principal_list(
+                                let list = self.principal_list(
                                     file,
                                     &skey,
                                     &swhat,
                                     &members.value,
                                     PrincipalContext::SearchDocument,
                                 );
+                                document
+                                    .principal_sets
+                                    .get_or_insert_with(|| Located {
+                                        value: BTreeMap::new(),
+                                        origin: o,
+                                    })
+                                    .value
+                                    .insert(set.value.clone(), list);
                             }
                         }
                     }
@@ -1920,22 +1967,14 @@ impl Checker<'_> {
 
 // ---------------------------------------------------------------- Boss
 
-/// A Boss resource level: decides which permissions are valid.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum BossLevel {
-    Collection,
-    Experiment,
-    Channel,
-}
-
-impl BossLevel {
-    fn word(self) -> &'static str {
-        match self {
-            BossLevel::Collection => "collection",
-            BossLevel::Experiment => "experiment",
-            BossLevel::Channel => "channel",
-        }
-    }
+/// The fields every Boss resource level shares, borrowed from the AST for lowering.
+struct ResourceCommon<'a> {
+    description: &'a Option<Spanned<String>>,
+    public: &'a Option<Spanned<bool>>,
+    absent: &'a Option<Spanned<bool>>,
+    prevent_destroy: &'a Option<Spanned<bool>>,
+    mode: &'a Option<Spanned<String>>,
+    permissions: &'a ast::BossPermissions,
 }
 
 /// Permission set name → (where its name is written, its entries with origins).
@@ -1970,7 +2009,7 @@ impl Checker<'_> {
         false
     }
 
-    fn boss(&mut self, files: &[Parsed<'_, ast::PolicyFile>]) -> Option<Origin> {
+    fn boss(&mut self, files: &[Parsed<'_, ast::PolicyFile>]) -> Option<BossPolicy> {
         let mut first = None;
         let mut decls = BossDecls::default();
         // Pass 1: declarations (groups, sets, frames), with their own checks.
@@ -2019,6 +2058,21 @@ impl Checker<'_> {
                 let key = format!("boss.group.{}", k.value);
                 let what = format!("Boss group `{}`", k.value);
                 if !self.boss_name(file, k, "group") {
+                    continue;
+                }
+                if k.value == BOSS_PUBLIC_GROUP
+                    || k.value == BOSS_ADMIN_GROUP
+                    || k.value.ends_with("-primary")
+                {
+                    let d = self
+                        .diag(
+                            codes::BOSS_NAME,
+                            &o,
+                            format!("Boss group `{}` is made and managed by the Boss itself", k.value),
+                        )
+                        .with_label("system group")
+                        .with_help("`admin`, `public` and each user's `<username>-primary` group are the Boss's own; choose another name");
+                    self.emit(d);
                     continue;
                 }
                 let absent = match &g.absent {
@@ -2147,7 +2201,253 @@ impl Checker<'_> {
             }
         }
         self.boss_required(files, &decls);
-        first
+        let origin = first?;
+        Some(self.boss_lower(files, &decls, origin))
+    }
+
+    /// Lowers the checked `boss:` sections of every file into one [`BossPolicy`]. Leaves were
+    /// claimed once by the checks, so merging is a union; entries the checks refused are
+    /// lowered as written (the load fails on the diagnostics anyway).
+    fn boss_lower(
+        &self,
+        files: &[Parsed<'_, ast::PolicyFile>],
+        decls: &BossDecls,
+        origin: Origin,
+    ) -> BossPolicy {
+        let mut out = BossPolicy {
+            origin,
+            groups: BTreeMap::new(),
+            frames: BTreeMap::new(),
+            resources: BTreeMap::new(),
+        };
+        let located = |file: usize, s: &Spanned<String>| Located {
+            value: s.value.clone(),
+            origin: self.at(file, s),
+        };
+        for &(file, pf) in files {
+            let Some(b) = &pf.boss else { continue };
+            for (k, g) in b.value.groups.iter() {
+                let entry = out
+                    .groups
+                    .entry(k.value.clone())
+                    .or_insert_with(|| BossGroupPolicy {
+                        name: k.value.clone(),
+                        origin: self.at(file, k),
+                        absent: false,
+                        members: Vec::new(),
+                        maintainers: Vec::new(),
+                        ownership: Ownership::default(),
+                    });
+                entry.absent |= g.absent.as_ref().is_some_and(|a| a.value);
+                entry
+                    .members
+                    .extend(g.members.iter().flatten().map(|u| located(file, u)));
+                entry
+                    .maintainers
+                    .extend(g.maintainers.iter().flatten().map(|u| located(file, u)));
+                if let Some(m) = self.lowered_mode(file, &g.mode) {
+                    entry.ownership.mode = Some(m);
+                }
+            }
+            for (k, f) in b.value.coordinate_frames.iter() {
+                let f = &f.value;
+                let mut fields: BTreeMap<String, serde_json::Value> = [
+                    ("x_start", f.x_start.value.into()),
+                    ("x_stop", f.x_stop.value.into()),
+                    ("y_start", f.y_start.value.into()),
+                    ("y_stop", f.y_stop.value.into()),
+                    ("z_start", f.z_start.value.into()),
+                    ("z_stop", f.z_stop.value.into()),
+                    ("x_voxel_size", f.x_voxel_size.value.into()),
+                    ("y_voxel_size", f.y_voxel_size.value.into()),
+                    ("z_voxel_size", f.z_voxel_size.value.into()),
+                    ("voxel_unit", f.voxel_unit.value.clone().into()),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+                if let Some(d) = &f.description {
+                    fields.insert("description".into(), d.value.clone().into());
+                }
+                out.frames.insert(
+                    k.value.clone(),
+                    BossFramePolicy {
+                        name: k.value.clone(),
+                        origin: self.at(file, k),
+                        fields,
+                    },
+                );
+            }
+            for (ck, c) in b.value.collections.iter() {
+                let common = ResourceCommon {
+                    description: &c.description,
+                    public: &c.public,
+                    absent: &c.absent,
+                    prevent_destroy: &c.prevent_destroy,
+                    mode: &c.mode,
+                    permissions: &c.permissions,
+                };
+                self.boss_resource(&mut out, file, ck, ck.value.clone(), common, decls);
+                for (ek, e) in c.experiments.iter() {
+                    let path = format!("{}/{}", ck.value, ek.value);
+                    let common = ResourceCommon {
+                        description: &e.description,
+                        public: &e.public,
+                        absent: &e.absent,
+                        prevent_destroy: &e.prevent_destroy,
+                        mode: &e.mode,
+                        permissions: &e.permissions,
+                    };
+                    let r = self.boss_resource(&mut out, file, ek, path.clone(), common, decls);
+                    let str_field = |v: &Option<Spanned<String>>| {
+                        v.as_ref()
+                            .map(|s| (serde_json::Value::from(s.value.clone()), self.at(file, s)))
+                    };
+                    let int_field = |v: &Option<Spanned<i64>>| {
+                        v.as_ref()
+                            .map(|s| (serde_json::Value::from(s.value), self.at(file, s)))
+                    };
+                    for (name, v) in [
+                        ("coord_frame", str_field(&e.coord_frame)),
+                        ("hierarchy_method", str_field(&e.hierarchy_method)),
+                        ("time_step_unit", str_field(&e.time_step_unit)),
+                        ("num_hierarchy_levels", int_field(&e.num_hierarchy_levels)),
+                        ("num_time_samples", int_field(&e.num_time_samples)),
+                        ("time_step", int_field(&e.time_step)),
+                    ] {
+                        if let Some((value, origin)) = v {
+                            r.fields.insert(name.into(), Located { value, origin });
+                        }
+                    }
+                    for (hk, h) in e.channels.iter() {
+                        let path = format!("{path}/{}", hk.value);
+                        let common = ResourceCommon {
+                            description: &h.description,
+                            public: &h.public,
+                            absent: &h.absent,
+                            prevent_destroy: &h.prevent_destroy,
+                            mode: &h.mode,
+                            permissions: &h.permissions,
+                        };
+                        let r = self.boss_resource(&mut out, file, hk, path, common, decls);
+                        for (name, v) in [
+                            ("type", str_field(&h.channel_type)),
+                            ("datatype", str_field(&h.datatype)),
+                            ("default_time_sample", int_field(&h.default_time_sample)),
+                            ("base_resolution", int_field(&h.base_resolution)),
+                        ] {
+                            if let Some((value, origin)) = v {
+                                r.fields.insert(name.into(), Located { value, origin });
+                            }
+                        }
+                        for (name, list) in [("sources", &h.sources), ("related", &h.related)] {
+                            let Some(list) = list else { continue };
+                            let mut names: Vec<String> =
+                                list.iter().map(|s| s.value.clone()).collect();
+                            names.sort();
+                            let origin = list
+                                .first()
+                                .map(|s| self.at(file, s))
+                                .unwrap_or_else(|| self.at(file, hk));
+                            r.fields.insert(
+                                name.into(),
+                                Located {
+                                    value: names.into(),
+                                    origin,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The resource at `path`, created on first sight and merged with what `common` sets.
+    fn boss_resource<'o>(
+        &self,
+        out: &'o mut BossPolicy,
+        file: usize,
+        key: &Spanned<String>,
+        path: String,
+        common: ResourceCommon<'_>,
+        decls: &BossDecls,
+    ) -> &'o mut BossResourcePolicy {
+        let origin = self.at(file, key);
+        let r = out
+            .resources
+            .entry(path.clone())
+            .or_insert_with(|| BossResourcePolicy {
+                level: BossLevel::of_path(&path),
+                path,
+                origin,
+                absent: false,
+                fields: BTreeMap::new(),
+                permissions: Vec::new(),
+                ownership: Ownership::default(),
+            });
+        r.absent |= common.absent.as_ref().is_some_and(|a| a.value);
+        if let Some(d) = common.description {
+            r.fields.insert(
+                "description".into(),
+                Located {
+                    value: d.value.clone().into(),
+                    origin: self.at(file, d),
+                },
+            );
+        }
+        if let Some(p) = common.public {
+            r.fields.insert(
+                "public".into(),
+                Located {
+                    value: p.value.into(),
+                    origin: self.at(file, p),
+                },
+            );
+        }
+        if let Some(p) = common.prevent_destroy {
+            r.ownership.prevent_destroy = Some(p.value);
+        }
+        if let Some(m) = self.lowered_mode(file, common.mode) {
+            r.ownership.mode = Some(m);
+        }
+        for (g, v) in common.permissions.iter() {
+            let names: Vec<&str> = match &v.value {
+                PermissionValue::One(s) => vec![s.as_str()],
+                PermissionValue::Many(list) => list.iter().map(|s| s.value.as_str()).collect(),
+            };
+            let mut permissions = BTreeSet::new();
+            for n in names {
+                if decls.sets.contains_key(n) {
+                    permissions.extend(expand_set(n, &decls.sets));
+                } else {
+                    permissions.insert(n.to_string());
+                }
+            }
+            r.permissions.push(BossGrant {
+                group: Located {
+                    value: g.value.clone(),
+                    origin: self.at(file, g),
+                },
+                permissions,
+                origin: self.at(file, v),
+            });
+        }
+        r
+    }
+
+    /// A checked `mode:` value, lowered.
+    fn lowered_mode(
+        &self,
+        file: usize,
+        mode: &Option<Spanned<String>>,
+    ) -> Option<Located<ContainerMode>> {
+        let m = mode.as_ref()?;
+        Some(Located {
+            value: parse_mode(&m.value)?,
+            origin: self.at(file, m),
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -3129,7 +3429,7 @@ mod merge_tests {
             ),
         ]);
         assert!(errs.is_empty(), "{errs:?}");
-        assert_eq!(p.boss.unwrap().path, PathBuf::from("a.yaml"));
+        assert_eq!(p.boss.unwrap().origin.path, PathBuf::from("a.yaml"));
     }
 }
 

@@ -778,6 +778,9 @@ pub struct HttpClient {
     client: reqwest::Client,
     urls: ServiceUrls,
     creds: GlobusCredentials,
+    /// Why there are no Globus client credentials (a Boss-only run needs none): every call
+    /// that needs them fails with this, before anything is sent.
+    creds_missing: Option<String>,
     options: HttpOptions,
     trusted: RwLock<BTreeSet<String>>,
     tokens: Mutex<HashMap<String, CachedToken>>,
@@ -846,6 +849,7 @@ impl HttpClient {
             client,
             urls,
             creds,
+            creds_missing: None,
             options,
             trusted: RwLock::new(trusted),
             tokens: Mutex::new(HashMap::new()),
@@ -863,6 +867,19 @@ impl HttpClient {
         options: HttpOptions,
     ) -> Result<Arc<Self>, HttpError> {
         Self::new(urls, creds, options).map(Arc::new)
+    }
+
+    /// A client without Globus client credentials, for a run that may need none (a
+    /// Boss-only workspace): every call needing them fails with [`HttpError::Credentials`]
+    /// saying `why`, and nothing is sent.
+    pub fn without_globus_credentials(
+        urls: ServiceUrls,
+        why: impl Into<String>,
+        options: HttpOptions,
+    ) -> Result<Self, HttpError> {
+        let mut client = Self::new(urls, GlobusCredentials::new("", ""), options)?;
+        client.creds_missing = Some(why.into());
+        Ok(client)
     }
 
     /// The base URLs in use.
@@ -1002,6 +1019,14 @@ impl HttpClient {
     /// Sends a request: trusted-host check, token, rate limit, retries per its kind.
     /// A GCS request discovers its endpoint's manager first.
     pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
+        if let Some(why) = &self.creds_missing
+            && matches!(req.auth, AuthMode::Bearer | AuthMode::ClientBasic)
+        {
+            return Err(HttpError::Credentials {
+                service: req.service,
+                message: why.clone(),
+            });
+        }
         if let Service::Gcs(endpoint) = req.service {
             // Boxed: discovery sends a Transfer request through `send`.
             Box::pin(self.gcs_base(endpoint)).await?;
@@ -1537,6 +1562,29 @@ mod tests {
             retry_after: None,
         };
         assert!(!e.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn missing_globus_credentials_fail_only_calls_that_need_them() {
+        let c = HttpClient::without_globus_credentials(
+            ServiceUrls::emulator("http://127.0.0.1:9"),
+            "set ACCORD_GLOBUS_CLIENT_ID",
+            HttpOptions::default(),
+        )
+        .unwrap();
+        let e = c
+            .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, HttpError::Credentials { message, .. } if message == "set ACCORD_GLOBUS_CLIENT_ID"),
+            "{e}"
+        );
+        // A Boss call carries its own header: it is sent (and here finds no server).
+        let boss = HttpRequest::get(Service::Boss, "/v1/groups/")
+            .auth(AuthMode::Header(Secret::new("Token t")));
+        let e = c.send(&boss).await.unwrap_err();
+        assert!(matches!(e, HttpError::Transport { .. }), "{e}");
     }
 
     #[test]

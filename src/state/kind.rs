@@ -155,6 +155,18 @@ impl Kind {
         )
     }
 
+    /// Whether this kind belongs to the Boss (whose principals are not Globus identities).
+    pub fn is_boss(self) -> bool {
+        matches!(
+            self,
+            Kind::BossGroup
+                | Kind::BossMember
+                | Kind::BossFrame
+                | Kind::BossResource
+                | Kind::BossPermission
+        )
+    }
+
     /// Whether objects of this kind hold data, so `prevent_destroy` is on by default.
     pub fn holds_data(self) -> bool {
         matches!(self, Kind::GcsCollection | Kind::BossResource)
@@ -247,17 +259,65 @@ impl Kind {
                 ];
                 F
             }
-            Kind::BossGroup | Kind::BossMember => &[],
+            Kind::BossGroup => {
+                const F: &[FieldSpec] = &[field("owner", Computed)];
+                F
+            }
+            Kind::BossMember => &[],
+            // The Boss updates only a frame's description; its geometry is fixed at creation.
             Kind::BossFrame => {
-                const F: &[FieldSpec] = &[field("spec", ForceReplace)];
+                const F: &[FieldSpec] = &[
+                    field("description", Managed),
+                    field("x_start", ForceReplace),
+                    field("x_stop", ForceReplace),
+                    field("y_start", ForceReplace),
+                    field("y_stop", ForceReplace),
+                    field("z_start", ForceReplace),
+                    field("z_stop", ForceReplace),
+                    field("x_voxel_size", ForceReplace),
+                    field("y_voxel_size", ForceReplace),
+                    field("z_voxel_size", ForceReplace),
+                    field("voxel_unit", ForceReplace),
+                ];
                 F
             }
+            // One schema for the three levels: a level's object only carries its own fields.
             Kind::BossResource => {
-                const F: &[FieldSpec] = &[field("spec", Managed)];
+                const F: &[FieldSpec] = &[
+                    field("description", Managed),
+                    field("public", Managed),
+                    field("coord_frame", ForceReplace),
+                    field("num_hierarchy_levels", Managed),
+                    field("hierarchy_method", Managed),
+                    field("num_time_samples", Managed),
+                    field("time_step", Managed),
+                    field("time_step_unit", Managed),
+                    field("type", ForceReplace),
+                    field("datatype", ForceReplace),
+                    field("default_time_sample", Managed),
+                    field("base_resolution", Managed),
+                    field("sources", Managed),
+                    field("related", Managed),
+                    field("creator", Computed),
+                ];
                 F
             }
+            // A set of names: an update that drops one reduces access.
             Kind::BossPermission => {
-                const F: &[FieldSpec] = &[field("permissions", Managed)];
+                const F: &[FieldSpec] = &[access(
+                    "permissions",
+                    &[
+                        "read",
+                        "read_volumetric_data",
+                        "add",
+                        "add_volumetric_data",
+                        "update",
+                        "delete",
+                        "delete_volumetric_data",
+                        "assign_group",
+                        "remove_group",
+                    ],
+                )];
                 F
             }
         }

@@ -80,6 +80,19 @@ pub fn principal_uses(policy: &Policy) -> BTreeMap<PrincipalRef, Vec<Origin>> {
             .flat_map(|d| &d.for_principals)
             .for_each(&mut add);
     }
+    for i in policy.search_indexes.values() {
+        i.roles.iter().for_each(|r| add(&r.principal));
+        for d in i.documents.values() {
+            d.visible_to
+                .iter()
+                .flat_map(|v| &v.value)
+                .for_each(&mut add);
+            d.principal_sets
+                .iter()
+                .flat_map(|s| s.value.values().flatten())
+                .for_each(&mut add);
+        }
+    }
     uses
 }
 

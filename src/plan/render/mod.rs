@@ -188,8 +188,20 @@ pub fn change_label(change: &Change) -> String {
         .after
         .as_ref()
         .or(change.before.as_ref())
-        .and_then(|o| o.str_attr("permissions"));
-    object_label(&change.address, &change.labels, perms)
+        .and_then(|o| o.attrs.get("permissions"))
+        .and_then(|v| match v {
+            Value::String(s) => Some(s.clone()),
+            // A Boss permission set.
+            Value::Array(names) => Some(
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            _ => None,
+        });
+    object_label(&change.address, &change.labels, perms.as_deref())
 }
 
 /// The label of a kept, blocked or pending entry. The plan gives a display name (`alice`)
@@ -227,6 +239,22 @@ fn object_label(a: &Address, labels: &BTreeMap<String, String>, perms: Option<&s
             }
             s
         }
+        // Boss names are their own labels: the `boss-user:` / `boss-group:` prefix is for keys.
+        Kind::BossMember if a.keys.len() == 3 => {
+            let role = if a.keys[1] == "maintainer" {
+                " (maintainer)"
+            } else {
+                ""
+            };
+            format!("{} / {}{role}", a.keys[0], boss_name(&a.keys[2]))
+        }
+        Kind::BossPermission if a.keys.len() == 2 => {
+            let mut s = format!("{} {}", a.keys[0], boss_name(&a.keys[1]));
+            if let Some(p) = perms {
+                s.push_str(&format!(" ({p})"));
+            }
+            s
+        }
         _ => a
             .keys
             .iter()
@@ -235,6 +263,13 @@ fn object_label(a: &Address, labels: &BTreeMap<String, String>, perms: Option<&s
             .join(" "),
     };
     format!("{} {}", a.kind.name(), body)
+}
+
+/// A Boss user or group key without its namespace prefix.
+fn boss_name(key: &str) -> &str {
+    key.strip_prefix("boss-user:")
+        .or_else(|| key.strip_prefix("boss-group:"))
+        .unwrap_or(key)
 }
 
 /// The sign of an action, as in Terraform.

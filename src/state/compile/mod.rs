@@ -6,6 +6,9 @@
 //! name. A credential's `identity_id` (the running identity) is not compiled: compilation
 //! knows no caller, so the GCS provider fills it (it is a computed field, never diffed).
 
+mod boss;
+mod search;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -32,6 +35,9 @@ pub struct Desired {
     pub lookups: Vec<Lookup>,
     /// Tombstoned top-level objects (`absent: true`) and where they are written.
     pub tombstones: BTreeMap<Address, Provenance>,
+    /// Grants the policy revokes explicitly (a Boss group given `[]` on a resource of a keyed
+    /// container), and where: removed when live, like a tombstone.
+    pub revoked: BTreeMap<Address, Provenance>,
     /// Grants whose `expires` has passed: absent from `state`, so a live one is revoked.
     pub expired: BTreeMap<Address, (DateTime<Utc>, Provenance)>,
     /// Objects whose deletion is refused.
@@ -73,11 +79,11 @@ pub fn compile(
     for collection in policy.collections.values() {
         c.collection(collection);
     }
-    for (name, l) in &policy.search_indexes {
-        c.unsupported(&l.origin, &format!("search index `{name}`"), "search:");
+    for index in policy.search_indexes.values() {
+        c.search_index(index);
     }
-    if let Some(o) = &policy.boss {
-        c.unsupported(o, "the `boss:` section", "boss:");
+    if let Some(b) = &policy.boss {
+        c.boss(b);
     }
     if c.problems.is_empty() {
         Ok(c.desired)
@@ -125,20 +131,6 @@ fn folder(p: &str) -> String {
 }
 
 impl Compiler<'_> {
-    fn unsupported(&mut self, origin: &Origin, what: &str, section: &str) {
-        self.problems.push(
-            Problem::at(
-                origin,
-                format!(
-                    "{what} cannot be planned yet: no provider for `{section}` in this version"
-                ),
-            )
-            .help(
-                "`accord validate` accepts it; planning arrives with the provider for that service",
-            ),
-        );
-    }
-
     fn principal(&mut self, r: &Located<PrincipalRef>) -> Option<Principal> {
         match self.resolved.get(&r.value) {
             Some(p) => Some(p.clone()),

@@ -1,0 +1,106 @@
+//! Compilation of `search:` (see `docs/search-model.md`): index roles, and the access to
+//! each declared subject (`visible_to`, `principal_sets`). accord manages access, never
+//! content: subjects are looked up, never created.
+
+use serde_json::{Map, Value};
+
+use super::Compiler;
+use crate::policy::{Located, PrincipalRef, SearchIndexPolicy};
+use crate::providers::Lookup;
+use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
+
+impl Compiler<'_> {
+    pub(super) fn search_index(&mut self, index: &SearchIndexPolicy) {
+        let id = index.id.to_string();
+        self.desired.state.containers.push(Container {
+            address: Address {
+                kind: Kind::SearchRole,
+                keys: vec![id.clone()],
+            },
+            mode: index
+                .ownership
+                .mode
+                .as_ref()
+                .map_or(ContainerMode::Authoritative, |m| m.value),
+            manage_paths: Vec::new(),
+            provenance: Some(index.origin.provenance()),
+        });
+        for grant in &index.roles {
+            let Some(p) = self.principal(&grant.principal) else {
+                continue;
+            };
+            let address = Address::new(
+                Kind::SearchRole,
+                [id.clone(), grant.role.clone(), p.to_string()],
+            );
+            let who = self.resolved.label(&p);
+            if !self.claim(
+                &address,
+                &grant.principal.origin,
+                &format!("{who} as {}", grant.role),
+            ) {
+                continue;
+            }
+            let mut obj = Object::new(address);
+            obj.depends_on.extend(managed_group(&p));
+            obj.provenance = Some(grant.principal.origin.provenance());
+            self.desired.state.insert(obj);
+        }
+        for doc in index.documents.values() {
+            let address = Address::new(Kind::SearchEntryAccess, [id.clone(), doc.subject.clone()]);
+            self.desired.lookups.push(Lookup {
+                address: address.clone(),
+                pin: None,
+                previously: Vec::new(),
+                hints: Default::default(),
+            });
+            let mut obj = Object::new(address);
+            if let Some(v) = &doc.visible_to {
+                let list = self.principal_values(&v.value, &mut obj.depends_on);
+                obj.attrs.insert("visible_to".into(), list);
+            }
+            if let Some(sets) = &doc.principal_sets {
+                let mut out = Map::new();
+                for (name, members) in &sets.value {
+                    out.insert(
+                        name.clone(),
+                        self.principal_values(members, &mut obj.depends_on),
+                    );
+                }
+                obj.attrs
+                    .insert("principal_sets".into(), Value::Object(out));
+            }
+            obj.depends_on.sort();
+            obj.depends_on.dedup();
+            obj.provenance = Some(doc.origin.provenance());
+            self.desired.state.insert(obj);
+        }
+    }
+
+    /// Canonical principals as a sorted JSON list; managed groups named become dependencies.
+    fn principal_values(
+        &mut self,
+        refs: &[Located<PrincipalRef>],
+        depends_on: &mut Vec<Address>,
+    ) -> Value {
+        let mut out: Vec<String> = Vec::new();
+        for r in refs {
+            let Some(p) = self.principal(r) else {
+                continue;
+            };
+            depends_on.extend(managed_group(&p));
+            out.push(p.to_string());
+        }
+        out.sort();
+        out.dedup();
+        out.into()
+    }
+}
+
+/// The group object a principal waits for, when it is a group this workspace manages.
+fn managed_group(p: &Principal) -> Option<Address> {
+    match p {
+        Principal::ManagedGroup(name) => Some(Address::new(Kind::GlobusGroup, [name.clone()])),
+        _ => None,
+    }
+}
