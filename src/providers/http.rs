@@ -1569,7 +1569,10 @@ mod tests {
         let c = HttpClient::without_globus_credentials(
             ServiceUrls::emulator("http://127.0.0.1:9"),
             "set ACCORD_GLOBUS_CLIENT_ID",
-            HttpOptions::default(),
+            HttpOptions {
+                max_retries: 0,
+                ..HttpOptions::default()
+            },
         )
         .unwrap();
         let e = c
