@@ -359,13 +359,15 @@ async fn reads_frames_and_resources_parents_first() {
     );
     assert_eq!(
         attrs(resource("c1")),
-        json!({"description": "first", "public": false, "creator": "acc"})
+        json!({"description": "first", "public": false, "creator": "acc",
+               "experiments": ["e1"]})
     );
     assert_eq!(
         attrs(resource("c1/e1")),
         json!({"description": "", "public": false, "creator": "acc", "coord_frame": "f1",
                "num_hierarchy_levels": 1, "hierarchy_method": "anisotropic",
-               "num_time_samples": 1, "time_step": 0, "time_step_unit": "seconds"})
+               "num_time_samples": 1, "time_step": 0, "time_step_unit": "seconds",
+               "channels": ["ch1", "ch2"]})
     );
     assert_eq!(
         attrs(resource("c1/e1/ch2")),

@@ -201,3 +201,64 @@ fn the_embedded_demo_plans_the_tutorial() {
         "the partial set is completed:\n{out}"
     );
 }
+
+#[test]
+fn deleting_a_channel_is_refused_until_prevent_destroy_is_lifted_and_the_plan_says_what_goes() {
+    let live = Live::from_seed_file("policies/boss-tutorial/live.yaml");
+    let (_tmp, ws) = workspace("policies/boss-tutorial");
+    let dir = ws.to_str().unwrap();
+    let url = live.url().to_string();
+    let (code, out, err) = run(&["apply", dir, "--target", &url, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let hierarchy = ws.join("hierarchy.yaml");
+    let text = std::fs::read_to_string(&hierarchy).unwrap();
+    let tombstoned = text.replace(
+        "            Algorithm1:                         # the tutorial's layer: in Boss v1 an annotation channel\n",
+        "            Algorithm1:\n              absent: true\n",
+    );
+    assert_ne!(text, tombstoned);
+    // A tombstone keeps no content: drop the channel's other lines.
+    let mut lines: Vec<&str> = Vec::new();
+    let mut skipping = false;
+    for l in tombstoned.lines() {
+        if l.trim_start().starts_with("absent: true") {
+            lines.push(l);
+            skipping = true;
+            continue;
+        }
+        if skipping && l.starts_with("              ") {
+            continue;
+        }
+        skipping = false;
+        lines.push(l);
+    }
+    std::fs::write(&hierarchy, lines.join("\n") + "\n").unwrap();
+
+    let (code, out, err) = run(&["plan", dir, "--target", &url]);
+    assert_eq!(code, 1, "prevent_destroy refuses:\n{out}{err}");
+    assert!(out.contains("prevent_destroy"), "{out}");
+    assert!(
+        out.contains(
+            "destroys the channel JHUAPL/Mouse17/Algorithm1 and every voxel stored under it"
+        ),
+        "{out}"
+    );
+
+    let lifted = std::fs::read_to_string(&hierarchy).unwrap().replace(
+        "absent: true",
+        "absent: true\n              prevent_destroy: false",
+    );
+    std::fs::write(&hierarchy, lifted).unwrap();
+    let (code, out, err) = run(&["apply", dir, "--target", &url, "--auto-approve"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("- boss.resource JHUAPL/Mouse17/Algorithm1"),
+        "{out}"
+    );
+    // Soft-deleted: gone from the experiment's channels.
+    let experiment = get(&live, "collection/JHUAPL/experiment/Mouse17");
+    assert_eq!(experiment["channels"], serde_json::json!(["EM"]));
+    let (code, out, _) = run(&["plan", dir, "--target", &url, "--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged:\n{out}");
+}

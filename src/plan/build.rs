@@ -98,9 +98,73 @@ fn describe(c: &Change) -> String {
         Kind::GcsRole | Kind::SearchRole => {
             format!("{}: {} of {}", who(c), c.address.keys[1], c.address.keys[0])
         }
+        Kind::BossMember => format!(
+            "{}: {} of Boss group {}",
+            boss_name(&c.address.keys[2]),
+            c.address.keys[1],
+            c.address.keys[0]
+        ),
+        Kind::BossPermission => {
+            let (gained, lost) = boss_permission_delta(c);
+            let names = if c.direction == Direction::Revoke {
+                lost
+            } else {
+                gained
+            };
+            format!(
+                "{}: {} on {}",
+                boss_name(&c.address.keys[1]),
+                names.join(", "),
+                c.address.keys[0]
+            )
+        }
         _ => format!("{}", c.address),
     }
 }
+
+/// A Boss user or group key without its namespace prefix.
+fn boss_name(key: &str) -> &str {
+    key.split_once(':').map_or(key, |(_, name)| name)
+}
+
+/// The Boss permission names a change adds and removes.
+fn boss_permission_delta(c: &Change) -> (Vec<String>, Vec<String>) {
+    let names = |o: Option<&crate::state::Object>| -> Vec<String> {
+        o.and_then(|o| o.attrs.get("permissions"))
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = names(c.before.as_ref());
+    let after = if c.action == Action::Delete {
+        Vec::new()
+    } else {
+        names(c.after.as_ref())
+    };
+    let gained = after
+        .iter()
+        .filter(|n| !before.contains(n))
+        .cloned()
+        .collect();
+    let lost = before
+        .iter()
+        .filter(|n| !after.contains(n))
+        .cloned()
+        .collect();
+    (gained, lost)
+}
+
+/// Boss permissions that let a group change or destroy what others can do or hold.
+const BOSS_POWERFUL: [&str; 4] = [
+    "assign_group",
+    "remove_group",
+    "delete",
+    "delete_volumetric_data",
+];
 
 /// Counts direct grants and revocations, and flags escalations.
 pub fn access_summary(changes: &[Change]) -> AccessSummary {
@@ -147,6 +211,13 @@ fn escalates(c: &Change) -> bool {
         Kind::GlobusMember => rose_to("role", &["manager", "admin"]),
         Kind::TransferAcl => public || rose_to("permissions", &["rw"]),
         Kind::GcsRole | Kind::SearchRole => true,
+        // A maintainer decides who else is in the group.
+        Kind::BossMember => c.address.keys[1] == "maintainer",
+        Kind::BossPermission => {
+            let (gained, _) = boss_permission_delta(c);
+            c.address.keys[1] == "boss-group:public"
+                || gained.iter().any(|n| BOSS_POWERFUL.contains(&n.as_str()))
+        }
         _ => public,
     }
 }

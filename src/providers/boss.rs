@@ -1299,7 +1299,8 @@ fn resource_object(address: Address, path: &ResourcePath, body: Value) -> Result
             o = o
                 .with("description", c.description)
                 .with("public", c.public)
-                .with("creator", c.creator);
+                .with("creator", c.creator)
+                .with("experiments", sorted(c.experiments));
         }
         Level::Experiment => {
             let e: Experiment = serde_json::from_value(body).map_err(err)?;
@@ -1310,7 +1311,8 @@ fn resource_object(address: Address, path: &ResourcePath, body: Value) -> Result
                 .with("num_hierarchy_levels", e.num_hierarchy_levels)
                 .with("hierarchy_method", e.hierarchy_method)
                 .with("num_time_samples", e.num_time_samples)
-                .with("creator", e.creator);
+                .with("creator", e.creator)
+                .with("channels", sorted(e.channels));
             if let Some(t) = e.time_step {
                 o = o.with("time_step", t);
             }

@@ -299,6 +299,10 @@ impl Kind {
                     field("sources", Managed),
                     field("related", Managed),
                     field("creator", Computed),
+                    // What a collection or experiment holds, for the plan to say what a
+                    // deletion destroys.
+                    field("experiments", Computed),
+                    field("channels", Computed),
                 ];
                 F
             }
