@@ -41,10 +41,7 @@ search:
 async fn globus_sdk_search_client() {
     let seed = Seed::from_yaml_str(SEED).expect("seed");
     let em = spawn(Emulator::new(seed)).await.expect("emulator");
-    let script = format!(
-        "{}/tests/conformance/search.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let script = format!("{}/tests/conformance/search.py", env!("CARGO_MANIFEST_DIR"));
     let env = [
         ("GLOBUS_SDK_SERVICE_URL_AUTH", em.service_url(Service::Auth)),
         (
@@ -107,8 +104,9 @@ async fn globus_sdk_search_client() {
         "the SDK polled a task"
     );
     assert!(
-        log.iter()
-            .any(|r| r.method == "DELETE" && r.path.starts_with(&format!("/search/v1/index/{INDEX}/role/"))),
+        log.iter().any(|r| r.method == "DELETE"
+            && r.path
+                .starts_with(&format!("/search/v1/index/{INDEX}/role/"))),
         "the SDK deleted a role"
     );
     assert!(log.iter().all(|r| r.status != 0), "no dropped requests");

@@ -134,7 +134,12 @@ fn subjects(body: &Value) -> Vec<String> {
 }
 
 /// `GET .../search?q=*&filter_principal_sets=<sets>` as `token`: the subjects found.
-async fn filtered(em: &RunningEmulator, index: &str, sets: &str, token: Option<&str>) -> Vec<String> {
+async fn filtered(
+    em: &RunningEmulator,
+    index: &str,
+    sets: &str,
+    token: Option<&str>,
+) -> Vec<String> {
     let mut path = format!("/v1/index/{index}/search?q=*");
     if !sets.is_empty() {
         path.push_str(&format!("&filter_principal_sets={sets}"));
@@ -196,8 +201,14 @@ async fn assert_guide_results(em: &RunningEmulator, index: &str) {
         filtered(em, index, "curator,contributor", i).await,
         ["doc1", "doc2"]
     );
-    assert_eq!(filtered(em, index, "curator,contributor", j).await, ["doc1"]);
-    assert_eq!(filtered(em, index, "curator,contributor", k).await, ["doc2"]);
+    assert_eq!(
+        filtered(em, index, "curator,contributor", j).await,
+        ["doc1"]
+    );
+    assert_eq!(
+        filtered(em, index, "curator,contributor", k).await,
+        ["doc2"]
+    );
     assert!(filtered(em, index, "curator", k).await.is_empty());
     // "For any user, the following query is valid but returns no results".
     for who in [i, j, k, None] {
@@ -208,7 +219,11 @@ async fn assert_guide_results(em: &RunningEmulator, index: &str) {
         assert_eq!(filtered(em, index, "", who).await, ["doc0", "doc1", "doc2"]);
     }
     // An anonymous caller is in no principal set.
-    assert!(filtered(em, index, "curator,contributor", None).await.is_empty());
+    assert!(
+        filtered(em, index, "curator,contributor", None)
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -244,7 +259,10 @@ async fn seed_002_queries_give_the_documented_results() {
     assert_eq!(body["@datatype"], "GSearchResult");
     assert_eq!(body["gmeta"][0]["@datatype"], "GMetaResult");
     assert_eq!(body["gmeta"][0]["entries"][0]["entry_id"], Value::Null);
-    assert_eq!(body["gmeta"][0]["entries"][0]["content"], json!({"foo": "value0"}));
+    assert_eq!(
+        body["gmeta"][0]["entries"][0]["content"],
+        json!({"foo": "value0"})
+    );
     assert!(body["gmeta"][0]["entries"][0].get("visible_to").is_none());
     // POST takes the same filter as a list.
     let (status, body) = call(
@@ -277,7 +295,11 @@ async fn the_guide_ingested_through_the_api_gives_the_same_results() {
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["acknowledged"], true);
     }
-    assert!(filtered(&em, ROLES_INDEX, "", Some("i-search")).await.is_empty());
+    assert!(
+        filtered(&em, ROLES_INDEX, "", Some("i-search"))
+            .await
+            .is_empty()
+    );
     let (status, body) = call(
         &em,
         "POST",
@@ -291,7 +313,10 @@ async fn the_guide_ingested_through_the_api_gives_the_same_results() {
     let task = body["task_id"].as_str().unwrap().to_string();
     assert!(task.parse::<uuid::Uuid>().is_ok());
     // The first poll answers PENDING, the next SUCCESS; the task stays SUCCESS.
-    assert_eq!(poll(&em, &task, "writer-search").await, ["PENDING", "SUCCESS"]);
+    assert_eq!(
+        poll(&em, &task, "writer-search").await,
+        ["PENDING", "SUCCESS"]
+    );
     let (_, t) = get(&em, &format!("/v1/task/{task}"), Some("writer-search")).await;
     assert_eq!(t["state"], "SUCCESS");
     assert_eq!(t["state_description"], "Task succeeded");
@@ -321,14 +346,26 @@ async fn visible_to_public_authenticated_identity_and_group() {
         async move { filtered(em, OPEN_INDEX, "", token).await }
     };
     assert_eq!(see(None).await, ["mixed", "pub"]);
-    assert_eq!(see(Some("j-search")).await, ["authn", "mixed", "only-j", "pub"]);
+    assert_eq!(
+        see(Some("j-search")).await,
+        ["authn", "mixed", "only-j", "pub"]
+    );
     // I and K are active members of H; L has left it.
-    assert_eq!(see(Some("i-search")).await, ["authn", "mixed", "only-h", "pub"]);
-    assert_eq!(see(Some("k-search")).await, ["authn", "mixed", "only-h", "pub"]);
+    assert_eq!(
+        see(Some("i-search")).await,
+        ["authn", "mixed", "only-h", "pub"]
+    );
+    assert_eq!(
+        see(Some("k-search")).await,
+        ["authn", "mixed", "only-h", "pub"]
+    );
     assert_eq!(see(Some("l-search")).await, ["authn", "mixed", "pub"]);
     // The owner sees only what is visible to it, unless it bypasses visible_to.
     let owner = owner_token(&em);
-    assert_eq!(see_owner(&em, &owner, false).await, ["authn", "mixed", "pub"]);
+    assert_eq!(
+        see_owner(&em, &owner, false).await,
+        ["authn", "mixed", "pub"]
+    );
     assert_eq!(
         see_owner(&em, &owner, true).await,
         ["authn", "mixed", "nobody", "only-h", "only-j", "pub"]
@@ -372,7 +409,12 @@ async fn bypass_visible_to_is_for_admins_and_owners() {
     let subject = format!("/v1/index/{OPEN_INDEX}/subject?subject=nobody");
     let (status, body) = get(&em, &subject, Some(&owner)).await;
     assert_error(status, &body, 404, "NotFound.Generic");
-    let (status, body) = get(&em, &format!("{subject}&bypass_visible_to=true"), Some(&owner)).await;
+    let (status, body) = get(
+        &em,
+        &format!("{subject}&bypass_visible_to=true"),
+        Some(&owner),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["subject"], "nobody");
     assert_eq!(body["entries"][0]["visible_to"], json!([]));
@@ -431,7 +473,10 @@ async fn bypass_visible_to_is_for_admins_and_owners() {
     assert!(e.get("content").is_none(), "{e}");
     let (_, body) = post("i-search").await;
     let e = &body["gmeta"][0]["entries"][0];
-    assert!(e.get("visible_to").is_none() && e.get("content").is_none(), "{e}");
+    assert!(
+        e.get("visible_to").is_none() && e.get("content").is_none(),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -492,14 +537,21 @@ async fn ingest_validates_its_body() {
         json!({"messages": {"json": {"ingest_data": {"visible_to": ["Missing data for required field."]}}}})
     );
     // In a list, the item's index is in the path; every problem is reported.
-    let (status, body) = send(json!({"ingest_type": "GMetaList", "ingest_data": {"gmeta": [
+    let (status, body) = send(
+        json!({"ingest_type": "GMetaList", "ingest_data": {"gmeta": [
         {"subject": "ok", "visible_to": ["public"], "content": {}},
-        {"visible_to": ["urn:globus::auth:identity:I"], "content": []}]}}))
+        {"visible_to": ["urn:globus::auth:identity:I"], "content": []}]}}),
+    )
     .await;
     assert_eq!(status, 400, "{body}");
     let item = &body["error_data"]["messages"]["json"]["ingest_data"]["gmeta"]["1"];
     assert_eq!(item["subject"], json!(["Missing data for required field."]));
-    assert!(item["visible_to"][0].as_str().unwrap().contains("Not a valid principal"));
+    assert!(
+        item["visible_to"][0]
+            .as_str()
+            .unwrap()
+            .contains("Not a valid principal")
+    );
     assert_eq!(item["content"], json!(["Not a valid mapping type."]));
     // Nothing of a refused ingest is applied.
     let owner = owner_token(&em);
@@ -531,7 +583,10 @@ async fn ingest_validates_its_body() {
                         "principal_sets": {"curator": ["public"]}}}))
     .await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error_data"]["messages"]["json"]["ingest_data"]["principal_sets"]["curator"].is_array());
+    assert!(
+        body["error_data"]["messages"]["json"]["ingest_data"]["principal_sets"]["curator"]
+            .is_array()
+    );
     // Not JSON at all.
     let resp = reqwest::Client::new()
         .post(format!("{}/search{path}", em.base_url))
@@ -616,7 +671,12 @@ async fn an_eleventh_entry_fails_the_task_and_applies_nothing() {
     let task = body["task_id"].as_str().unwrap().to_string();
     assert_eq!(poll(&em, &task, "i-search").await, ["PENDING", "FAILED"]);
     let (_, t) = get(&em, &format!("/v1/task/{task}"), Some("i-search")).await;
-    assert!(t["message"].as_str().unwrap().contains("more than 10 entries"));
+    assert!(
+        t["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 10 entries")
+    );
     let (status, _) = get(
         &em,
         &format!("/v1/index/{OPEN_INDEX}/subject?subject=crowded"),
@@ -635,14 +695,27 @@ async fn queries_match_terms_and_paginate() {
     let (_, body) = get(&em, &format!("{base}?q=t:only-j"), Some("j-search")).await;
     assert_eq!(subjects(&body), ["only-j"]);
     let (_, body) = get(&em, &format!("{base}?q=secret"), Some("j-search")).await;
-    assert!(subjects(&body).is_empty(), "an invisible entry matches nothing");
-    let (_, body) = get(&em, &format!("{base}?q=*&limit=2&offset=1"), Some("j-search")).await;
+    assert!(
+        subjects(&body).is_empty(),
+        "an invisible entry matches nothing"
+    );
+    let (_, body) = get(
+        &em,
+        &format!("{base}?q=*&limit=2&offset=1"),
+        Some("j-search"),
+    )
+    .await;
     assert_eq!(subjects(&body), ["mixed", "only-j"]);
     assert_eq!(body["count"], 2);
     assert_eq!(body["offset"], 1);
     assert_eq!(body["total"], 4);
     assert_eq!(body["has_next_page"], true);
-    let (_, body) = get(&em, &format!("{base}?q=*&limit=2&offset=2"), Some("j-search")).await;
+    let (_, body) = get(
+        &em,
+        &format!("{base}?q=*&limit=2&offset=2"),
+        Some("j-search"),
+    )
+    .await;
     assert_eq!(body["has_next_page"], false);
     let (status, body) = get(&em, &format!("{base}?limit=2"), None).await;
     assert_error(status, &body, 400, "BadRequest.ValidationError");
@@ -665,10 +738,16 @@ async fn index_roles_create_list_delete() {
     let seeded = body["role_list"].as_array().unwrap().clone();
     assert_eq!(seeded.len(), 3);
     assert_eq!(seeded[0]["role_name"], "owner");
-    assert_eq!(seeded[0]["principal"], format!("urn:globus:auth:identity:{OWNER}"));
+    assert_eq!(
+        seeded[0]["principal"],
+        format!("urn:globus:auth:identity:{OWNER}")
+    );
     assert_eq!(seeded[0]["principal_type"], "identity");
     assert_eq!(seeded[0]["index_id"], ROLES_INDEX);
-    assert_eq!(seeded[2]["principal"], format!("urn:globus:auth:identity:{WRITER}"));
+    assert_eq!(
+        seeded[2]["principal"],
+        format!("urn:globus:auth:identity:{WRITER}")
+    );
     // An admin creates a writer (a group).
     let (status, role) = call(
         &em,
@@ -697,28 +776,59 @@ async fn index_roles_create_list_delete() {
     .await;
     assert_error(status, &body, 409, "Conflict.DuplicateRole");
     // Only owners create owners.
-    let new_owner = json!({"role_name": "owner", "principal": format!("urn:globus:auth:identity:{ADMIN}")});
-    let (status, body) = call(&em, "POST", &roles, Some("admin-search"), Some(new_owner.clone())).await;
+    let new_owner =
+        json!({"role_name": "owner", "principal": format!("urn:globus:auth:identity:{ADMIN}")});
+    let (status, body) = call(
+        &em,
+        "POST",
+        &roles,
+        Some("admin-search"),
+        Some(new_owner.clone()),
+    )
+    .await;
     assert_error(status, &body, 403, "AccessForbidden.NeedsOwner");
     let (status, second_owner) = call(&em, "POST", &roles, Some(&owner), Some(new_owner)).await;
     assert_eq!(status, 200, "{second_owner}");
     // Bad bodies.
     for (body, field) in [
-        (json!({"role_name": "reader", "principal": format!("urn:globus:auth:identity:{J}")}), "role_name"),
-        (json!({"role_name": "writer", "principal": "public"}), "principal"),
+        (
+            json!({"role_name": "reader", "principal": format!("urn:globus:auth:identity:{J}")}),
+            "role_name",
+        ),
+        (
+            json!({"role_name": "writer", "principal": "public"}),
+            "principal",
+        ),
         (json!({"role_name": "writer", "principal": J}), "principal"),
         (json!({"role_name": "writer"}), "principal"),
     ] {
         let (status, answer) = call(&em, "POST", &roles, Some(&owner), Some(body)).await;
         assert_error(status, &answer, 400, "BadRequest.ValidationError");
-        assert!(answer["error_data"]["messages"]["json"][field].is_array(), "{answer}");
+        assert!(
+            answer["error_data"]["messages"]["json"][field].is_array(),
+            "{answer}"
+        );
     }
     // Delete: the new writer role, then an owner while two remain, then not the last owner.
-    let (status, body) = call(&em, "DELETE", &format!("{roles}/{id}"), Some("admin-search"), None).await;
+    let (status, body) = call(
+        &em,
+        "DELETE",
+        &format!("{roles}/{id}"),
+        Some("admin-search"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["success"], true);
     assert_eq!(body["deleted"]["id"], id.as_str());
-    let (status, body) = call(&em, "DELETE", &format!("{roles}/{id}"), Some("admin-search"), None).await;
+    let (status, body) = call(
+        &em,
+        "DELETE",
+        &format!("{roles}/{id}"),
+        Some("admin-search"),
+        None,
+    )
+    .await;
     assert_error(status, &body, 404, "NotFound.Generic");
     let first_owner = seeded[0]["id"].as_str().unwrap();
     let (status, body) = call(
@@ -731,7 +841,14 @@ async fn index_roles_create_list_delete() {
     .await;
     assert_eq!(status, 200, "admins may delete owner roles: {body}");
     let last = second_owner["id"].as_str().unwrap();
-    let (status, body) = call(&em, "DELETE", &format!("{roles}/{last}"), Some("admin-search"), None).await;
+    let (status, body) = call(
+        &em,
+        "DELETE",
+        &format!("{roles}/{last}"),
+        Some("admin-search"),
+        None,
+    )
+    .await;
     assert_error(status, &body, 409, "Conflict.LastOwner");
     let (_, body) = get(&em, &list, Some("admin-search")).await;
     let names: Vec<&str> = body["role_list"]
@@ -750,15 +867,39 @@ async fn fifty_roles_at_most() {
     let roles = format!("/v1/index/{ROLES_INDEX}/role");
     for n in 3..50 {
         let principal = format!("urn:globus:auth:identity:00000000-0000-4000-8000-{n:012}");
-        let (status, body) = call(&em, "POST", &roles, Some(&owner),
-            Some(json!({"role_name": "writer", "principal": principal}))).await;
+        let (status, body) = call(
+            &em,
+            "POST",
+            &roles,
+            Some(&owner),
+            Some(json!({"role_name": "writer", "principal": principal})),
+        )
+        .await;
         assert_eq!(status, 200, "{body}");
     }
-    let (status, body) = call(&em, "POST", &roles, Some(&owner),
-        Some(json!({"role_name": "writer", "principal": format!("urn:globus:auth:identity:{J}")}))).await;
+    let (status, body) = call(
+        &em,
+        "POST",
+        &roles,
+        Some(&owner),
+        Some(json!({"role_name": "writer", "principal": format!("urn:globus:auth:identity:{J}")})),
+    )
+    .await;
     assert_error(status, &body, 409, "Conflict.LimitExceeded");
     assert_eq!(body["message"], "Role limit exceeded");
 }
+
+/// One row of the rights table: method, path, body, a token allowed, a token denied (none:
+/// anonymous), and the denied answer's status and code.
+type Row<'a> = (
+    &'a str,
+    String,
+    Option<Value>,
+    &'a str,
+    Option<&'a str>,
+    u16,
+    &'a str,
+);
 
 /// Each row of the Search rights table: (method, path, body, allowed token, denied token,
 /// denied status, denied code).
@@ -769,32 +910,147 @@ async fn rights_table() {
     let ingest = json!({"ingest_type": "GMetaEntry",
         "ingest_data": {"subject": "r", "visible_to": ["public"], "content": {}}});
     let role = json!({"role_name": "writer", "principal": format!("urn:globus:auth:identity:{K}")});
-    let (_, submitted) = call(&em, "POST", &format!("/v1/index/{ix}/ingest"), Some("writer-search"), Some(ingest.clone())).await;
+    let (_, submitted) = call(
+        &em,
+        "POST",
+        &format!("/v1/index/{ix}/ingest"),
+        Some("writer-search"),
+        Some(ingest.clone()),
+    )
+    .await;
     let task = submitted["task_id"].as_str().unwrap().to_string();
-    let rows: Vec<(&str, String, Option<Value>, &str, Option<&str>, u16, &str)> = vec![
-        ("POST", format!("/v1/index/{ix}/ingest"), Some(ingest.clone()), "writer-search", Some("j-search"), 403, "Forbidden.Generic"),
-        ("POST", format!("/v1/index/{ix}/ingest"), Some(ingest), "admin-search", None, 401, "Unauthorized.Generic"),
-        ("DELETE", format!("/v1/index/{ix}/subject?subject=r"), None, "writer-search", Some("i-search"), 403, "Forbidden.Generic"),
-        ("GET", format!("/v1/task/{task}"), None, "admin-search", Some("j-search"), 403, "Forbidden.Generic"),
-        ("GET", format!("/v1/task/{task}"), None, "writer-search", None, 401, "Unauthorized.Generic"),
-        ("GET", format!("/v1/task_list/{ix}"), None, "writer-search", Some("j-search"), 403, "Forbidden.Generic"),
-        ("POST", format!("/v1/index/{ix}/role"), Some(role.clone()), "admin-search", Some("writer-search"), 403, "Forbidden.Generic"),
-        ("GET", format!("/v1/index/{ix}/role_list"), None, "admin-search", Some("writer-search"), 403, "Forbidden.Generic"),
-        ("GET", format!("/v1/index/{ix}/role_list"), None, "admin-search", None, 401, "Unauthorized.Generic"),
-        ("GET", "/v1/index_list".to_string(), None, "j-search", None, 401, "Unauthorized.Generic"),
+    let rows: Vec<Row> = vec![
+        (
+            "POST",
+            format!("/v1/index/{ix}/ingest"),
+            Some(ingest.clone()),
+            "writer-search",
+            Some("j-search"),
+            403,
+            "Forbidden.Generic",
+        ),
+        (
+            "POST",
+            format!("/v1/index/{ix}/ingest"),
+            Some(ingest),
+            "admin-search",
+            None,
+            401,
+            "Unauthorized.Generic",
+        ),
+        (
+            "DELETE",
+            format!("/v1/index/{ix}/subject?subject=r"),
+            None,
+            "writer-search",
+            Some("i-search"),
+            403,
+            "Forbidden.Generic",
+        ),
+        (
+            "GET",
+            format!("/v1/task/{task}"),
+            None,
+            "admin-search",
+            Some("j-search"),
+            403,
+            "Forbidden.Generic",
+        ),
+        (
+            "GET",
+            format!("/v1/task/{task}"),
+            None,
+            "writer-search",
+            None,
+            401,
+            "Unauthorized.Generic",
+        ),
+        (
+            "GET",
+            format!("/v1/task_list/{ix}"),
+            None,
+            "writer-search",
+            Some("j-search"),
+            403,
+            "Forbidden.Generic",
+        ),
+        (
+            "POST",
+            format!("/v1/index/{ix}/role"),
+            Some(role.clone()),
+            "admin-search",
+            Some("writer-search"),
+            403,
+            "Forbidden.Generic",
+        ),
+        (
+            "GET",
+            format!("/v1/index/{ix}/role_list"),
+            None,
+            "admin-search",
+            Some("writer-search"),
+            403,
+            "Forbidden.Generic",
+        ),
+        (
+            "GET",
+            format!("/v1/index/{ix}/role_list"),
+            None,
+            "admin-search",
+            None,
+            401,
+            "Unauthorized.Generic",
+        ),
+        (
+            "GET",
+            "/v1/index_list".to_string(),
+            None,
+            "j-search",
+            None,
+            401,
+            "Unauthorized.Generic",
+        ),
         // A token for another resource server, or an unknown one, is refused everywhere.
-        ("GET", format!("/v1/index/{ix}/search?q=*"), None, "j-search", Some("j-groups"), 401, "Unauthorized.Generic"),
-        ("GET", format!("/v1/index/{ix}"), None, "j-search", Some("not-a-token"), 401, "Unauthorized.Generic"),
+        (
+            "GET",
+            format!("/v1/index/{ix}/search?q=*"),
+            None,
+            "j-search",
+            Some("j-groups"),
+            401,
+            "Unauthorized.Generic",
+        ),
+        (
+            "GET",
+            format!("/v1/index/{ix}"),
+            None,
+            "j-search",
+            Some("not-a-token"),
+            401,
+            "Unauthorized.Generic",
+        ),
     ];
     for (method, path, body, allowed, denied, status, code) in rows {
         let (s, b) = call(&em, method, &path, denied, body.clone()).await;
-        assert_eq!((s, b["code"].as_str()), (status, Some(code)), "{method} {path} denied: {b}");
+        assert_eq!(
+            (s, b["code"].as_str()),
+            (status, Some(code)),
+            "{method} {path} denied: {b}"
+        );
         let (s, b) = call(&em, method, &path, Some(allowed), body).await;
         assert_eq!(s, 200, "{method} {path} allowed: {b}");
     }
     // The role delete row (the created role goes away once).
-    let (_, list) = get(&em, &format!("/v1/index/{ix}/role_list"), Some("admin-search")).await;
-    let id = list["role_list"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_string();
+    let (_, list) = get(
+        &em,
+        &format!("/v1/index/{ix}/role_list"),
+        Some("admin-search"),
+    )
+    .await;
+    let id = list["role_list"].as_array().unwrap().last().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let del = format!("/v1/index/{ix}/role/{id}");
     let (s, b) = call(&em, "DELETE", &del, Some("writer-search"), None).await;
     assert_error(s, &b, 403, "Forbidden.Generic");
@@ -813,9 +1069,19 @@ async fn rights_table() {
     ] {
         let (s, b) = call(&em, method, &path, Some("j-search"), Some(json!({}))).await;
         assert_error(s, &b, 404, "NotFound.NoSuchIndex");
-        assert!(b["message"].as_str().unwrap().starts_with("There is no search index named"));
+        assert!(
+            b["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("There is no search index named")
+        );
     }
-    let (s, b) = get(&em, "/v1/task/00000000-0000-4000-8000-000000000000", Some("j-search")).await;
+    let (s, b) = get(
+        &em,
+        "/v1/task/00000000-0000-4000-8000-000000000000",
+        Some("j-search"),
+    )
+    .await;
     assert_error(s, &b, 404, "NotFound.Generic");
     let (s, b) = get(&em, "/v1/no/such/route", None).await;
     assert_error(s, &b, 404, "NotFound.Generic");
@@ -824,7 +1090,12 @@ async fn rights_table() {
 #[tokio::test]
 async fn the_index_document_and_index_list() {
     let em = start().await;
-    let (status, body) = get(&em, &format!("/v1/index/{ROLES_INDEX}"), Some("admin-search")).await;
+    let (status, body) = get(
+        &em,
+        &format!("/v1/index/{ROLES_INDEX}"),
+        Some("admin-search"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["@datatype"], "GSearchIndex");
     assert_eq!(body["id"], ROLES_INDEX);
@@ -838,7 +1109,12 @@ async fn the_index_document_and_index_list() {
     // K writes on the visibility index through group H.
     let (status, body) = get(&em, "/v1/index_list", Some("k-search")).await;
     assert_eq!(status, 200, "{body}");
-    let ids: Vec<&str> = body["index_list"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = body["index_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [OPEN_INDEX]);
     assert_eq!(body["index_list"][0]["permissions"], json!(["writer"]));
     let (_, body) = get(&em, "/v1/index_list?filter_roles=owner", Some("k-search")).await;
@@ -854,25 +1130,51 @@ async fn state_dump_reset_faults_and_rate_limit() {
         json!({"foo": "value1"})
     );
     let owner = owner_token(&em);
-    let (status, _) = call(&em, "DELETE", &format!("/v1/index/{ROLES_INDEX}/subject?subject=doc1"), Some(&owner), None).await;
+    let (status, _) = call(
+        &em,
+        "DELETE",
+        &format!("/v1/index/{ROLES_INDEX}/subject?subject=doc1"),
+        Some(&owner),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
-    assert_eq!(em.emulator.snapshot()["search"]["tasks"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        em.emulator.snapshot()["search"]["tasks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     em.emulator.reset();
     let after = em.emulator.snapshot();
-    assert_eq!(after["search"], snap["search"], "a reset returns to the seeded Search state");
+    assert_eq!(
+        after["search"], snap["search"],
+        "a reset returns to the seeded Search state"
+    );
     // Seeded user tokens survive a reset, like issued ones.
-    assert_eq!(filtered(&em, ROLES_INDEX, "curator", Some("i-search")).await, ["doc1"]);
+    assert_eq!(
+        filtered(&em, ROLES_INDEX, "curator", Some("i-search")).await,
+        ["doc1"]
+    );
     // A fault rule for Search answers a GError.
     em.emulator
-        .add_faults(vec![serde_json::from_value::<FaultRule>(json!(
+        .add_faults(vec![
+            serde_json::from_value::<FaultRule>(json!(
             {"service": "search", "error_rate": 1.0, "status": 503, "count": 1}))
-        .unwrap()])
+            .unwrap(),
+        ])
         .unwrap();
     let (status, body) = get(&em, &format!("/v1/index/{ROLES_INDEX}"), None).await;
     assert_error(status, &body, 503, "ServiceUnavailable");
     let (status, _) = get(&em, &format!("/v1/index/{ROLES_INDEX}"), None).await;
     assert_eq!(status, 200);
-    assert!(em.emulator.request_log().iter().any(|r| r.path == format!("/search/v1/index/{ROLES_INDEX}") && r.status == 503));
+    assert!(
+        em.emulator
+            .request_log()
+            .iter()
+            .any(|r| r.path == format!("/search/v1/index/{ROLES_INDEX}") && r.status == 503)
+    );
     // The seed's rate limit for Search answers 429 with Retry-After.
     let mut limited = seed();
     limited.rate_limits.search = Some(2);
@@ -911,5 +1213,8 @@ search:
         assert!(err.contains(needle), "{needle} not in {err}");
     }
     let strict = "search: { indexes: { 5e000000-0000-4000-8000-000000000009: { display_name: x, colour: red } } }";
-    assert!(Seed::from_yaml_str(strict).is_err(), "unknown keys are refused");
+    assert!(
+        Seed::from_yaml_str(strict).is_err(),
+        "unknown keys are refused"
+    );
 }

@@ -12,8 +12,7 @@ use support::*;
 
 use accord::wire::search::{
     DeletedRole, GIngest, GMetaEntry, GMetaResult, GSearchResult, Principal, Role, RoleCreate,
-    RoleList, SearchError, SearchIndex, SearchQuery, Task, TaskList, TaskState,
-    TaskSubmitResponse,
+    RoleList, SearchError, SearchIndex, SearchQuery, Task, TaskList, TaskState, TaskSubmitResponse,
 };
 use serde_json::{Value, json};
 
@@ -151,7 +150,10 @@ fn search_query_body() {
     let q: SearchQuery = decode("search_query_post");
     assert_eq!(q.q.as_deref(), Some("*"));
     assert_eq!(q.limit, Some(10));
-    assert_eq!(q.filter_principal_sets.as_deref(), Some(&["curator".to_string()][..]));
+    assert_eq!(
+        q.filter_principal_sets.as_deref(),
+        Some(&["curator".to_string()][..])
+    );
     assert_round_trip_keeps_all::<SearchQuery>("search_query_post");
 }
 

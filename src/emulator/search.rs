@@ -312,8 +312,7 @@ impl SearchState {
     pub fn from_seed(seed: &SearchSeed, st: &Store, now: DateTime<Utc>) -> SearchState {
         let identity = |r: &str| st.identity_ref(r);
         let group = |r: &str| st.group_ref(r);
-        let resolve =
-            |r: &str, special: bool| seed_principal(r, special, &identity, &group);
+        let resolve = |r: &str, special: bool| seed_principal(r, special, &identity, &group);
         let mut out = SearchState::default();
         for (id, ix) in &seed.indexes {
             let mut roles = Vec::new();
@@ -341,7 +340,10 @@ impl SearchState {
                     principal_sets: e.principal_sets.as_ref().map(|sets| {
                         sets.iter()
                             .map(|(k, v)| {
-                                (k.clone(), v.iter().filter_map(|m| resolve(m, false)).collect())
+                                (
+                                    k.clone(),
+                                    v.iter().filter_map(|m| resolve(m, false)).collect(),
+                                )
                             })
                             .collect()
                     }),
@@ -575,8 +577,14 @@ pub(super) fn routes(em: Emulator) -> Router<Emulator> {
         .route("/v1/index_list", get(index_list))
         .route("/v1/index/{index}", get(get_index))
         .route("/v1/index/{index}/ingest", post(ingest))
-        .route("/v1/index/{index}/subject", get(get_subject).delete(delete_subject))
-        .route("/v1/index/{index}/search", get(search_get).post(search_post))
+        .route(
+            "/v1/index/{index}/subject",
+            get(get_subject).delete(delete_subject),
+        )
+        .route(
+            "/v1/index/{index}/search",
+            get(search_get).post(search_post),
+        )
         .route("/v1/index/{index}/role", post(create_role))
         .route("/v1/index/{index}/role_list", get(role_list))
         .route("/v1/index/{index}/role/{role_id}", delete(delete_role))
@@ -589,7 +597,10 @@ pub(super) fn routes(em: Emulator) -> Router<Emulator> {
 /// No `Authorization`: an anonymous caller (public data only). A bearer token this emulator
 /// issued for Search: that identity. Anything else: 401.
 async fn authenticate(State(em): State<Emulator>, mut req: Request, next: Next) -> Response {
-    let caller = if req.headers().contains_key(axum::http::header::AUTHORIZATION) {
+    let caller = if req
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION)
+    {
         let found = bearer(req.headers()).and_then(|t| {
             let w = em.lock();
             w.tokens
@@ -798,10 +809,7 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
             for item in items {
                 match item.as_str() {
                     Some(s) if Principal::parse(s).is_some() => visible_to.push(s.to_string()),
-                    _ => p.add(
-                        &at("visible_to"),
-                        format!("Not a valid principal: {item}"),
-                    ),
+                    _ => p.add(&at("visible_to"), format!("Not a valid principal: {item}")),
                 }
             }
         }
@@ -1281,7 +1289,10 @@ fn run_query(em: &Emulator, raw: &str, caller: SearchCaller, query: QuerySpec) -
     let location = "query";
     let mut p = Problems::default();
     if query.limit > MAX_RESULTS {
-        p.add(&["limit"], format!("Must be less than or equal to {MAX_RESULTS}."));
+        p.add(
+            &["limit"],
+            format!("Must be less than or equal to {MAX_RESULTS}."),
+        );
     }
     if query.offset + query.limit > MAX_RESULTS {
         p.add(
@@ -1629,10 +1640,11 @@ mod tests {
             id: None,
             visible_to: vec!["public".into()],
             principal_sets: None,
-            content: json!({"title": "Mouse Cortex", "meta": {"year": 2024}, "tags": ["em", "xray"]})
-                .as_object()
-                .unwrap()
-                .clone(),
+            content:
+                json!({"title": "Mouse Cortex", "meta": {"year": 2024}, "tags": ["em", "xray"]})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
         };
         let m = |q: &str| entry_matches(&parse_terms(q), "https://example.org/d1", &e);
         assert!(m("mouse"));

@@ -542,8 +542,7 @@ impl Seed {
                     .unwrap_or_default()
             }),
         };
-        self.search
-            .validate(&identity_id, &group_id, &mut problems);
+        self.search.validate(&identity_id, &group_id, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {

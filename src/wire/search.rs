@@ -99,11 +99,7 @@ pub struct GMetaEntry {
     #[serde(default)]
     pub content: serde_json::Map<String, Value>,
     /// `2017-09-01` when present.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
@@ -117,11 +113,7 @@ pub struct GMetaList {
     #[serde(default)]
     pub gmeta: Vec<GMetaEntry>,
     /// `2017-09-01` when present.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Unknown fields.
     #[serde(flatten)]
@@ -142,11 +134,7 @@ pub struct GIngest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_mapping: Option<serde_json::Map<String, Value>>,
     /// `2017-09-01` when present.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Unknown fields.
     #[serde(flatten)]
@@ -335,18 +323,10 @@ pub struct ResultEntry {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GMetaResult {
     /// `GMetaResult` when present.
-    #[serde(
-        rename = "@datatype",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@datatype", default, skip_serializing_if = "Option::is_none")]
     pub datatype: Option<String>,
     /// `2019-08-27` (or `2017-09-01`) when present.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The subject.
     pub subject: String,
@@ -363,11 +343,7 @@ pub struct GMetaResult {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchQuery {
     /// `2017-09-01` or `query#1.0.0`.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// The query string (`*` matches everything).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -516,18 +492,10 @@ impl SearchParams {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GSearchResult {
     /// `GSearchResult`.
-    #[serde(
-        rename = "@datatype",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@datatype", default, skip_serializing_if = "Option::is_none")]
     pub datatype: Option<String>,
     /// `2017-09-01`.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Length of `gmeta`.
     #[serde(default)]
@@ -616,18 +584,10 @@ pub struct DeletedRole {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchIndex {
     /// `GSearchIndex`.
-    #[serde(
-        rename = "@datatype",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@datatype", default, skip_serializing_if = "Option::is_none")]
     pub datatype: Option<String>,
     /// `2017-09-01`.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Index id (a UUID).
     pub id: String,
@@ -676,18 +636,10 @@ pub struct SearchIndex {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchError {
     /// `GError`.
-    #[serde(
-        rename = "@datatype",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@datatype", default, skip_serializing_if = "Option::is_none")]
     pub datatype: Option<String>,
     /// `2017-09-01`.
-    #[serde(
-        rename = "@version",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// `NotFound.NoSuchIndex`, `BadRequest.ValidationError`, `Forbidden.Generic`, ...
     #[serde(default)]
@@ -796,11 +748,8 @@ mod tests {
         );
         assert!(SearchParams::from_query(&[]).is_err());
         assert!(
-            SearchParams::from_query(&[
-                ("q".into(), "x".into()),
-                ("limit".into(), "ten".into())
-            ])
-            .is_err()
+            SearchParams::from_query(&[("q".into(), "x".into()), ("limit".into(), "ten".into())])
+                .is_err()
         );
         let body = p.into_body();
         assert_eq!(body.q.as_deref(), Some("*"));
