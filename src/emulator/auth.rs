@@ -23,7 +23,7 @@ pub const GROUPS_RS: &str = "groups.api.globus.org";
 pub const TRANSFER_RS: &str = "transfer.api.globus.org";
 
 /// Token lifetime reported in `expires_in` (two days, like the real service).
-const TOKEN_LIFETIME: i64 = 172_800;
+pub(super) const TOKEN_LIFETIME: i64 = 172_800;
 
 pub(super) fn routes() -> Router<Emulator> {
     Router::new()

@@ -12,6 +12,7 @@ use crate::wire::auth::{AuthError, AuthErrorItem};
 use crate::wire::boss::{BossError, DrfDetail};
 use crate::wire::gcs::{GcsResult, RESULT_DATA_TYPE};
 use crate::wire::groups::GroupsError;
+use crate::wire::search::SearchError;
 use crate::wire::transfer::TransferError;
 
 /// The emulated services, as named in fault rules and rate limits.
@@ -28,6 +29,8 @@ pub enum Service {
     Gcs,
     /// The Boss API v1 (`/boss`).
     Boss,
+    /// Globus Search v1 (`/search`).
+    Search,
 }
 
 impl Service {
@@ -39,6 +42,7 @@ impl Service {
             ("/transfer", Service::Transfer),
             ("/gcs", Service::Gcs),
             ("/boss", Service::Boss),
+            ("/search", Service::Search),
         ] {
             if let Some(rest) = path.strip_prefix(prefix)
                 && (rest.is_empty() || rest.starts_with('/'))
@@ -75,6 +79,8 @@ pub struct ApiError {
     pub resource: String,
     /// `Retry-After` seconds, for 429s.
     pub retry_after: Option<u64>,
+    /// Search's `error_data` (validation messages, `{cause, ...}`).
+    pub data: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -92,7 +98,14 @@ impl ApiError {
             message: message.into(),
             resource: String::new(),
             retry_after: None,
+            data: None,
         }
+    }
+
+    /// Sets Search's `error_data`.
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(data);
+        self
     }
 
     /// Sets Transfer's `resource`.
@@ -126,6 +139,12 @@ impl ApiError {
             (Service::Boss, 500..=599) => ("9002", "Injected error"),
             (Service::Boss, 429) => ("9001", "Too many requests; slow down"),
             (Service::Boss, _) => ("9001", "Injected error"),
+            (Service::Search, 429) => ("TooManyRequests", "Too many requests; slow down"),
+            (Service::Search, 500) => ("InternalError", "An internal error occurred"),
+            (Service::Search, 502) => ("BadGateway", "Bad gateway"),
+            (Service::Search, 503) => ("ServiceUnavailable", "Service unavailable"),
+            (Service::Search, 504) => ("GatewayTimeout", "Gateway timeout"),
+            (Service::Search, _) => ("Error", "Injected error"),
             (_, 429) => ("TOO_MANY_REQUESTS", "Too many requests; slow down"),
             (_, 500) => ("INTERNAL_SERVER_ERROR", "An internal error occurred"),
             (_, 502) => ("BAD_GATEWAY", "Bad gateway"),
@@ -169,6 +188,12 @@ impl ApiError {
                 "detail",
                 "Invalid token.",
             ),
+            Service::Search => ApiError::new(
+                service,
+                StatusCode::UNAUTHORIZED,
+                "Unauthorized.Generic",
+                "Token is invalid, expired, or not for this service",
+            ),
         }
         .at(resource)
     }
@@ -205,6 +230,16 @@ impl IntoResponse for ApiError {
                 code: self.code.parse().unwrap_or(9001),
                 message: self.message,
                 ..BossError::default()
+            }),
+            Service::Search => serde_json::to_value(SearchError {
+                datatype: Some("GError".into()),
+                version: Some(crate::wire::search::VERSION_2017.into()),
+                code: self.code,
+                message: self.message,
+                request_id: Some(request_id()),
+                status: self.status.as_u16(),
+                error_data: self.data,
+                ..SearchError::default()
             }),
             Service::Auth => {
                 let title = self

@@ -21,6 +21,8 @@ pub enum FaultTarget {
     Gcs,
     /// Only `/boss`.
     Boss,
+    /// Only `/search`.
+    Search,
 }
 
 impl FaultTarget {
@@ -33,6 +35,7 @@ impl FaultTarget {
                 | (FaultTarget::Transfer, Service::Transfer)
                 | (FaultTarget::Gcs, Service::Gcs)
                 | (FaultTarget::Boss, Service::Boss)
+                | (FaultTarget::Search, Service::Search)
         )
     }
 }
@@ -41,7 +44,7 @@ impl FaultTarget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
-    /// `auth | groups | transfer | gcs | boss | all` (default `all`).
+    /// `auth | groups | transfer | gcs | boss | search | all` (default `all`).
     #[serde(default)]
     pub service: FaultTarget,
     /// Probability (0..1) of answering `status` with the service's error body.

@@ -1,6 +1,7 @@
 //! An axum server emulating every managed service, for embedded targets, `accord emulate` and tests.
 //!
-//! One router serves each service under its prefix (`/auth`, `/groups`, `/transfer`, `/gcs`, `/boss`) with the
+//! One router serves each service under its prefix (`/auth`, `/groups`, `/transfer`, `/gcs`, `/boss`,
+//! `/search`) with the
 //! real service's paths, bodies, status codes and error shapes, plus control routes under
 //! `/_emulator`. State lives in memory, starts from a [`Seed`], and can be dumped
 //! ([`Emulator::snapshot`]) and restored ([`Emulator::from_snapshot`]). See `docs/emulator.md`.
@@ -12,6 +13,7 @@ pub mod errors;
 pub mod faults;
 mod gcs;
 mod groups;
+pub mod search;
 pub mod seed;
 pub mod store;
 pub mod tls;
@@ -163,13 +165,14 @@ impl Emulator {
     }
 
     fn with_state(seed: Seed, state: Store, seeded_at: DateTime<Utc>) -> Emulator {
+        let tokens = seeded_tokens(&seed, &state, seeded_at);
         Emulator {
             inner: Arc::new(Inner {
                 seed,
                 seeded_at,
                 world: Mutex::new(World {
                     state,
-                    tokens: HashMap::new(),
+                    tokens,
                     clock: None,
                     faults: Faults::default(),
                     log: Vec::new(),
@@ -290,11 +293,37 @@ impl Emulator {
             .nest("/transfer", transfer)
             .nest("/gcs", gcs::routes())
             .nest("/boss", boss::routes())
+            .nest("/search", search::routes(self.clone()))
             .merge(control::routes())
             .fallback(fallback)
             .layer(middleware::from_fn_with_state(self.clone(), front))
             .with_state(self.clone())
     }
+}
+
+/// The access tokens a seed hands out beforehand (`identities[].tokens`), so tests can call
+/// as users, who have no client credentials. They never expire, like issued ones.
+fn seeded_tokens(seed: &Seed, state: &Store, at: DateTime<Utc>) -> HashMap<String, TokenRec> {
+    let now = at.timestamp();
+    let mut out = HashMap::new();
+    for i in &seed.identities {
+        if !state.identities.contains_key(&i.id()) {
+            continue;
+        }
+        for (rs, token) in &i.tokens {
+            out.insert(
+                token.clone(),
+                TokenRec {
+                    client_id: i.id(),
+                    scope: format!("urn:globus:auth:scope:{rs}:all"),
+                    resource_server: rs.clone(),
+                    issued_at: now,
+                    expires_at: now + auth::TOKEN_LIFETIME,
+                },
+            );
+        }
+    }
+    out
 }
 
 /// A running emulator bound to a loopback port.
@@ -320,6 +349,7 @@ impl RunningEmulator {
             Service::Transfer => "transfer",
             Service::Gcs => "gcs",
             Service::Boss => "boss",
+            Service::Search => "search",
         };
         format!("{}/{name}/", self.base_url)
     }
@@ -501,6 +531,7 @@ fn over_rate_limit(w: &mut World, seed: &Seed, svc: Service) -> bool {
         Service::Transfer => seed.rate_limits.transfer,
         Service::Gcs => seed.rate_limits.gcs,
         Service::Boss => seed.rate_limits.boss,
+        Service::Search => seed.rate_limits.search,
     };
     let Some(limit) = limit else { return false };
     let now = Instant::now();
@@ -533,6 +564,7 @@ async fn fallback(req: Request) -> Response {
                 Service::Transfer => "ClientError.NotFound",
                 Service::Gcs => "not_found",
                 Service::Boss => "1000",
+                Service::Search => "NotFound.Generic",
                 _ => "NOT_FOUND",
             };
             ApiError::new(

@@ -29,7 +29,7 @@ pub enum SeedError {
 /// The emulator's starting state: clients, identities, groups, endpoints and rate limits.
 ///
 /// Unknown top-level keys are ignored so that sections for services emulated elsewhere
-/// (Search, for instance) may share the file; every nested entry is strict.
+/// may share the file; every nested entry is strict.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Seed {
     /// Confidential clients that may get tokens; each is also an identity.
@@ -50,6 +50,9 @@ pub struct Seed {
     /// The Boss: users with tokens and roles, groups, coordinate frames and resources.
     #[serde(default)]
     pub boss: super::boss::BossSeed,
+    /// Globus Search: indexes with their roles and entries.
+    #[serde(default)]
+    pub search: super::search::SearchSeed,
 }
 
 /// A confidential client (client credentials grant).
@@ -108,6 +111,11 @@ pub struct SeedIdentity {
     /// Whether Groups managers may add this identity without an invitation (default true).
     #[serde(default = "yes")]
     pub allow_add: bool,
+    /// Access tokens issued to this identity beforehand, by resource server
+    /// (`search.api.globus.org: alice-search-token`): users have no client credentials, so
+    /// this is how a test calls as one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tokens: BTreeMap<String, String>,
 }
 
 impl SeedIdentity {
@@ -375,6 +383,9 @@ pub struct RateLimits {
     /// Limit for `/boss`.
     #[serde(default)]
     pub boss: Option<u32>,
+    /// Limit for `/search` (the reference gives 5–10 requests/second per client).
+    #[serde(default)]
+    pub search: Option<u32>,
 }
 
 impl Seed {
@@ -501,8 +512,37 @@ impl Seed {
                 }
             }
         }
+        let mut tokens = BTreeMap::new();
+        for i in &self.identities {
+            for (rs, token) in &i.tokens {
+                if rs.is_empty() || token.is_empty() {
+                    problems.push(format!(
+                        "identity {}: empty resource server or token",
+                        i.username
+                    ));
+                }
+                if tokens.insert(token.as_str(), ()).is_some() {
+                    problems.push(format!("identity {}: token used twice", i.username));
+                }
+            }
+        }
         self.validate_gcs(&identity_ok, &mut problems);
         self.boss.validate(&mut problems);
+        let identity_id = |r: &str| match r.parse::<Uuid>() {
+            Ok(id) => ids.contains_key(&id).then_some(id),
+            Err(_) => usernames.get(&r.to_lowercase()).copied(),
+        };
+        let group_id = |r: &str| match r.parse::<Uuid>() {
+            Ok(id) => Some(id),
+            Err(_) => (group_names.get(r) == Some(&1)).then(|| {
+                self.groups
+                    .iter()
+                    .find(|g| g.name == r)
+                    .map(SeedGroup::id)
+                    .unwrap_or_default()
+            }),
+        };
+        self.search.validate(&identity_id, &group_id, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {

@@ -28,6 +28,9 @@ pub struct State {
     /// The Boss: users, groups, coordinate frames and resources with their permissions.
     #[serde(default)]
     pub boss: super::boss::BossState,
+    /// Globus Search: indexes (roles, entries) and tasks.
+    #[serde(default)]
+    pub search: super::search::SearchState,
 }
 
 /// A confidential client.
@@ -511,6 +514,7 @@ impl State {
             }
         }
         st.boss = super::boss::BossState::from_seed(&seed.boss, now);
+        st.search = super::search::SearchState::from_seed(&seed.search, &st, now);
         st
     }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod boss;
 pub mod gcs;
 pub mod groups;
+pub mod search;
 pub mod transfer;
 
 /// Unknown fields of a document, kept verbatim so they survive a round trip.
