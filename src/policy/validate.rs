@@ -1935,6 +1935,11 @@ impl Checker<'_> {
                         }
                     }
                     if let Some(sets) = &doc.principal_sets {
+                        // `principal_sets: {}` manages the sets too: there are none.
+                        document.principal_sets.get_or_insert_with(|| Located {
+                            value: BTreeMap::new(),
+                            origin: so.clone(),
+                        });
                         for (set, members) in sets.iter() {
                             let o = self.at(file, set);
                             let skey = format!("{dkey}.principal_sets.{}", set.value);
