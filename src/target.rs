@@ -341,7 +341,7 @@ fn fresh(seed: &Seed, now: Option<DateTime<Utc>>) -> Emulator {
 }
 
 /// The first client of a running emulator's seed, read from its control route.
-async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
+pub async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
     let url = format!("{}/_emulator/state", base.trim_end_matches('/'));
     let state: serde_json::Value = reqwest::get(url).await.ok()?.json().await.ok()?;
     let client = state.get("clients")?.as_object()?.values().next()?;
