@@ -942,6 +942,7 @@ impl Ctx<'_> {
                 ca_file: self.cli.ca_file.clone(),
                 ..crate::providers::HttpOptions::default()
             },
+            now: self.cli.now,
         };
         match crate::serve::serve(opts).await {
             Ok(()) => Exit::Ok,

@@ -53,6 +53,8 @@ pub struct ServeOptions {
     pub target: Option<String>,
     /// HTTP options (`--ca-file`).
     pub http: HttpOptions,
+    /// `--now`: the clock of every plan (expiry); the wall clock when unset.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Why the provider could not start.
@@ -244,6 +246,7 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             workspaces: opts.workspaces.clone(),
             target: opts.target.clone(),
             http: opts.http.clone(),
+            now: opts.now,
         },
     ));
     let app = Arc::new(App {

@@ -54,6 +54,8 @@ pub struct RunnerConfig {
     pub target: Option<String>,
     /// HTTP options of the runs (`--ca-file`).
     pub http: HttpOptions,
+    /// `--now`: the clock of every plan (expiry); the wall clock when unset.
+    pub now: Option<DateTime<Utc>>,
 }
 
 /// Who asked to cancel an action, once asked.
@@ -635,7 +637,7 @@ impl Runner {
         let mut conn = match crate::target::connect_with(
             Some(ws),
             self.run.target.as_deref(),
-            None,
+            self.run.now,
             self.run.http.clone(),
         )
         .await
@@ -648,7 +650,15 @@ impl Runner {
         if input.operation == Operation::Apply {
             conn.session.registry = cancellable(&conn.session.registry, cancel);
         }
-        let planned = engine::plan(ws, &conn.session, &PlanOptions::default()).await;
+        let planned = engine::plan(
+            ws,
+            &conn.session,
+            &PlanOptions {
+                now: self.run.now,
+                ..PlanOptions::default()
+            },
+        )
+        .await;
         let end = match planned {
             Err(EngineError::Problems(p)) => {
                 details["diagnostics"] = problems_text(ws, &p).into();

@@ -284,6 +284,18 @@ impl Store {
     pub fn insert(&self, a: &StoredAction) -> Result<Inserted, StoreError> {
         let mut conn = self.w();
         let tx = conn.transaction()?;
+        // An action released by its release_after (not yet swept) frees its request id too.
+        let expired = "SELECT action_id FROM actions WHERE creator_id = ?1 AND request_id = ?2 \
+                       AND release_at_ms IS NOT NULL AND release_at_ms <= ?3";
+        let key = params![a.status.creator_id, a.request_id, now_ms()];
+        tx.execute(
+            &format!("DELETE FROM action_log WHERE action_id IN ({expired})"),
+            key,
+        )?;
+        tx.execute(
+            &format!("DELETE FROM actions WHERE action_id IN ({expired})"),
+            key,
+        )?;
         let existing = tx
             .query_row(
                 &format!("SELECT {COLUMNS} FROM actions WHERE creator_id = ?1 AND request_id = ?2"),
