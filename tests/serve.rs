@@ -935,8 +935,11 @@ fn spawn_binary(emulator: &str, db: &Path, workspaces: &Path) -> Served {
         .spawn()
         .expect("spawn accord serve");
     let stdout = child.stdout.take().unwrap();
+    let mut reader = BufReader::new(stdout);
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    reader.read_line(&mut line).unwrap();
+    // Keep reading, so the provider's later lines never meet a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
     let url = line
         .trim()
         .strip_prefix("accord serve: listening on ")
@@ -992,22 +995,19 @@ async fn killed_mid_apply_then_restarted_loses_nothing() {
                 .to_string()
         }
     };
-    let wait = |base: String, id: String, want: &'static str| {
-        let get = get.clone();
-        async move {
-            let start = Instant::now();
-            loop {
-                let (_, s) = get(format!("{base}/{id}/status")).await;
-                if s["display_status"]
-                    .as_str()
-                    .is_some_and(|d| d.starts_with(want))
-                    || s["status"] == want
-                {
-                    return s;
-                }
-                assert!(start.elapsed() < Duration::from_secs(30), "{s}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+    let wait = |base: String, id: String, want: &'static str| async move {
+        let start = Instant::now();
+        loop {
+            let (_, s) = get(format!("{base}/{id}/status")).await;
+            if s["display_status"]
+                .as_str()
+                .is_some_and(|d| d.starts_with(want))
+                || s["status"] == want
+            {
+                return s;
             }
+            assert!(start.elapsed() < Duration::from_secs(30), "{s}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
 

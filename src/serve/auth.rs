@@ -62,7 +62,8 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// A caller made by hand (tests): no token, these groups.
+    /// A caller made by hand (unit tests): no token, these groups.
+    #[cfg(test)]
     pub fn for_tests(identity: &str, groups: &[&str]) -> Caller {
         let cell = tokio::sync::OnceCell::new();
         let _ = cell.set(groups.iter().map(|g| g.to_string()).collect());
@@ -89,6 +90,9 @@ pub struct Authenticator {
     http: Arc<HttpClient>,
     scope: String,
     introspections: Mutex<HashMap<TokenKey, (Instant, Introspected)>>,
+    /// One introspection per token at a time: concurrent requests with a new token wait for
+    /// the first one's answer instead of each calling Auth.
+    inflight: Mutex<HashMap<TokenKey, Arc<tokio::sync::Mutex<()>>>>,
     groups: Mutex<HashMap<TokenKey, (Instant, BTreeSet<String>)>>,
 }
 
@@ -139,6 +143,7 @@ impl Authenticator {
             http,
             scope,
             introspections: Mutex::new(HashMap::new()),
+            inflight: Mutex::new(HashMap::new()),
             groups: Mutex::new(HashMap::new()),
         }
     }
@@ -152,24 +157,37 @@ impl Authenticator {
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApError> {
         let token = bearer(headers, &self.scope)?;
         let key: TokenKey = Sha256::digest(token.as_bytes()).into();
-        let cached = self
-            .introspections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .filter(|(at, _)| at.elapsed() < INTROSPECTION_TTL)
-            .map(|(_, i)| i.clone());
-        let found = match cached {
+        let found = match self.cached_introspection(&key) {
             Some(i) => i,
             None => {
-                let i = self.introspect(&token).await?;
-                let mut cache = self
-                    .introspections
+                let gate = self
+                    .inflight
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                prune(&mut cache, INTROSPECTION_TTL);
-                cache.insert(key, (Instant::now(), i.clone()));
-                i
+                    .unwrap_or_else(|e| e.into_inner())
+                    .entry(key)
+                    .or_default()
+                    .clone();
+                let _turn = gate.lock().await;
+                let found = match self.cached_introspection(&key) {
+                    Some(i) => i,
+                    None => {
+                        let answer = self.introspect(&token).await;
+                        if let Ok(i) = &answer {
+                            let mut cache = self
+                                .introspections
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner());
+                            prune(&mut cache, INTROSPECTION_TTL);
+                            cache.insert(key, (Instant::now(), i.clone()));
+                        }
+                        self.inflight
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .remove(&key);
+                        answer?
+                    }
+                };
+                found
             }
         };
         if !found.active {
@@ -209,6 +227,15 @@ impl Authenticator {
             key,
             groups: tokio::sync::OnceCell::new(),
         })
+    }
+
+    fn cached_introspection(&self, key: &TokenKey) -> Option<Introspected> {
+        self.introspections
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < INTROSPECTION_TTL)
+            .map(|(_, i)| i.clone())
     }
 
     async fn introspect(&self, token: &str) -> Result<Introspected, ApError> {
@@ -330,11 +357,6 @@ impl Authenticator {
             return allowed.iter().any(|p| groups.contains(p));
         }
         false
-    }
-
-    /// The caller's principals that appear in `list`, groups included when it names one.
-    pub async fn matches_any(&self, caller: &Caller, list: &[String]) -> bool {
-        self.allowed(caller, list, false).await
     }
 }
 

@@ -306,13 +306,25 @@ async fn sweep(store: Store) {
 /// `accord serve`: serves until Ctrl-C or SIGTERM.
 pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     let running = start(opts).await?;
-    println!("accord serve: listening on {}", running.url());
-    println!("  scope: {}", running.app.description.globus_auth_scope);
-    if running.recovered > 0 {
-        println!(
-            "  {} action(s) interrupted by the last stop ended FAILED",
-            running.recovered
+    // Written, not printed: a closed stdout (a parent that read the first line and went)
+    // must not stop the provider.
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "accord serve: listening on {}", running.url());
+        let _ = writeln!(
+            out,
+            "  scope: {}",
+            running.app.description.globus_auth_scope
         );
+        if running.recovered > 0 {
+            let _ = writeln!(
+                out,
+                "  {} action(s) interrupted by the last stop ended FAILED",
+                running.recovered
+            );
+        }
+        let _ = out.flush();
     }
     shutdown_signal().await;
     let app = running.app.clone();

@@ -224,25 +224,18 @@ async fn run(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> An
         cancel_requested_by: None,
     };
     let stored = action.clone();
-    let inserted = app.store.write(move |s| s.insert(&stored)).await?;
+    let requested = format!(
+        "{} of {} requested by {}",
+        action.input.operation.as_str(),
+        action.input.workspace,
+        caller.who()
+    );
+    let inserted = app
+        .store
+        .write(move |s| s.insert(&stored, ("ActionRequested", &requested)))
+        .await?;
     match inserted {
         Inserted::New => {
-            let who = caller.who();
-            let (id, op, ws) = (
-                action.status.action_id.clone(),
-                action.input.operation.as_str(),
-                action.input.workspace.clone(),
-            );
-            app.store
-                .write(move |s| {
-                    s.log(
-                        &id,
-                        "ActionRequested",
-                        &format!("{op} of {ws} requested by {who}"),
-                        &json!({}),
-                    )
-                })
-                .await?;
             app.runner.start(&action);
             Ok(json_response(StatusCode::ACCEPTED, &action.status))
         }

@@ -369,9 +369,13 @@ impl Runner {
         let text = display(format!("Cancelled by {who}"));
         self.store
             .write(move |s| {
-                if s.finish(&id, StatusValue::Failed, &text, &details)? {
-                    s.log(&id, "Cancelled", &description, &json!({"cancelled_by": by}))?;
-                }
+                s.finish(
+                    &id,
+                    StatusValue::Failed,
+                    &text,
+                    &details,
+                    ("Cancelled", &description, &json!({"cancelled_by": by})),
+                )?;
                 Ok(())
             })
             .await?;
@@ -391,7 +395,10 @@ impl Runner {
         for (_, r) in &stopped {
             r.abort.abort();
         }
-        self.store.write(recover).await
+        let ids: Vec<String> = stopped.into_iter().map(|(id, _)| id).collect();
+        self.store
+            .write(move |s| end_interrupted(s, Some(&ids)))
+            .await
     }
 
     async fn progress(&self, id: &str, phase: Phase, text: String) {
@@ -442,9 +449,13 @@ impl Runner {
         let result = self
             .store
             .write(move |s| {
-                if s.finish(&key, end.status, &end.display, &end.details)? {
-                    s.log(&key, end_code, &description, &log_details)?;
-                }
+                s.finish(
+                    &key,
+                    end.status,
+                    &end.display,
+                    &end.details,
+                    (end_code, &description, &log_details),
+                )?;
                 Ok(())
             })
             .await;
@@ -873,7 +884,15 @@ impl Runner {
 /// Ends every action a stopped provider left ACTIVE or INACTIVE: FAILED, saying where it was
 /// interrupted, and frees the locks they held. Returns how many were ended.
 pub fn recover(store: &Store) -> Result<usize, StoreError> {
-    let stranded = store.list(&[StatusValue::Active, StatusValue::Inactive])?;
+    end_interrupted(store, None)
+}
+
+/// Ends the ACTIVE and INACTIVE actions (only those of `only`, when given) as interrupted.
+fn end_interrupted(store: &Store, only: Option<&[String]>) -> Result<usize, StoreError> {
+    let mut stranded = store.list(&[StatusValue::Active, StatusValue::Inactive])?;
+    if let Some(ids) = only {
+        stranded.retain(|a| ids.contains(&a.status.action_id));
+    }
     for a in &stranded {
         let (code, description) = match a.phase {
             Phase::Applying => (
@@ -900,14 +919,13 @@ pub fn recover(store: &Store) -> Result<usize, StoreError> {
         details["workspace"] = a.input.workspace.clone().into();
         details["interrupted_phase"] = a.phase.as_str().into();
         details["error"] = json!({"code": code, "description": description});
-        if store.finish(
+        store.finish(
             &a.status.action_id,
             StatusValue::Failed,
             &display(format!("Interrupted while {}", a.phase.as_str())),
             &details,
-        )? {
-            store.log(&a.status.action_id, code, &description, &json!({}))?;
-        }
+            (code, &description, &json!({})),
+        )?;
     }
     for (workspace, holder) in store.orphan_locks()? {
         store.lock_delete(&workspace, Some(&holder))?;

@@ -1,8 +1,8 @@
 //! The SQLite store of actions, their logs and the workspace locks: nothing the provider
 //! answered is lost when it stops, however it stops.
 //!
-//! Two connections in WAL mode: reads (status polls) go through one and never wait for a
-//! write's sync; writes go through the other, with `synchronous=FULL`, so a committed
+//! Connections in WAL mode: reads (status polls) go through a few read connections and never
+//! wait for a write's sync; writes go through one writer, with `synchronous=FULL`, so a committed
 //! change survives a crash of the process or the machine. Every call is short and
 //! synchronous; async callers run writes through [`Store::write`] (a blocking task).
 //! Nothing secret is stored: no token, no credential; plans are stored redacted.
@@ -125,8 +125,12 @@ pub enum Inserted {
 #[derive(Clone)]
 pub struct Store {
     writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<std::sync::atomic::AtomicUsize>,
 }
+
+/// Read connections (status polls run on them in parallel, never waiting for a write).
+const READERS: usize = 4;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -237,6 +241,28 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
+/// Appends a log entry through `conn` (inside the caller's transaction, if any).
+fn append_log(
+    conn: &Connection,
+    action_id: &str,
+    code: &str,
+    description: &str,
+    details: &Value,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO action_log (action_id, seq, time, code, description, details) \
+         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM action_log WHERE action_id = ?1), ?2, ?3, ?4, ?5)",
+        params![
+            action_id,
+            super::model::iso_time(chrono::Utc::now()),
+            code,
+            description,
+            serde_json::to_string(details)?
+        ],
+    )?;
+    Ok(())
+}
+
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
@@ -252,10 +278,13 @@ impl Store {
         }
         let writer = open_connection(path)?;
         writer.execute_batch(SCHEMA)?;
-        let reader = open_connection(path)?;
+        let readers = (0..READERS)
+            .map(|_| open_connection(path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Store {
             writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
+            readers: Arc::new(readers),
+            next_reader: Arc::default(),
         })
     }
 
@@ -263,8 +292,18 @@ impl Store {
         self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// A free read connection, else the next one in turn.
     fn r(&self) -> MutexGuard<'_, Connection> {
-        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+        for c in self.readers.iter() {
+            if let Ok(guard) = c.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        self.readers[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs `f` (which writes) on a blocking thread, so a sync to disk never stalls the server.
@@ -279,9 +318,10 @@ impl Store {
             .map_err(|e| StoreError::Task(e.to_string()))?
     }
 
-    /// Inserts a new action, unless its creator already used its request id: then the
-    /// existing one (released actions are gone, and free their request id).
-    pub fn insert(&self, a: &StoredAction) -> Result<Inserted, StoreError> {
+    /// Inserts a new action with its first log entry (`code`, `description`), in one
+    /// transaction, unless its creator already used its request id: then the existing one
+    /// (released actions are gone, and free their request id).
+    pub fn insert(&self, a: &StoredAction, log: (&str, &str)) -> Result<Inserted, StoreError> {
         let mut conn = self.w();
         let tx = conn.transaction()?;
         // An action released by its release_after (not yet swept) frees its request id too.
@@ -334,6 +374,13 @@ impl Store {
                 a.deadline,
                 serde_json::to_string(&s.details)?,
             ],
+        )?;
+        append_log(
+            &tx,
+            &s.action_id,
+            log.0,
+            log.1,
+            &Value::Object(Default::default()),
         )?;
         tx.commit()?;
         Ok(Inserted::New)
@@ -403,18 +450,21 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Finishes an ACTIVE action (SUCCEEDED or FAILED) and starts its release clock;
-    /// `false` when it was not ACTIVE any more (cancelled meanwhile).
+    /// Finishes an ACTIVE action (SUCCEEDED or FAILED), starts its release clock and logs
+    /// `log` (code, description, details), in one transaction; `false` (and nothing logged)
+    /// when it was not ACTIVE any more (cancelled meanwhile).
     pub fn finish(
         &self,
         action_id: &str,
         status: StatusValue,
         display_status: &str,
         details: &Value,
+        log: (&str, &str, &Value),
     ) -> Result<bool, StoreError> {
         let now = chrono::Utc::now();
-        let conn = self.w();
-        let n = conn.execute(
+        let mut conn = self.w();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
             "UPDATE actions SET status = ?2, phase = 'done', display_status = ?3, details = ?4, \
              completion_time = ?5, release_at_ms = ?6 + release_after_ms \
              WHERE action_id = ?1 AND status = 'ACTIVE'",
@@ -427,6 +477,10 @@ impl Store {
                 now.timestamp_millis(),
             ],
         )?;
+        if n > 0 {
+            append_log(&tx, action_id, log.0, log.1, log.2)?;
+        }
+        tx.commit()?;
         Ok(n > 0)
     }
 
@@ -481,18 +535,7 @@ impl Store {
         description: &str,
         details: &Value,
     ) -> Result<(), StoreError> {
-        self.w().execute(
-            "INSERT INTO action_log (action_id, seq, time, code, description, details) \
-             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM action_log WHERE action_id = ?1), ?2, ?3, ?4, ?5)",
-            params![
-                action_id,
-                super::model::iso_time(chrono::Utc::now()),
-                code,
-                description,
-                serde_json::to_string(details)?
-            ],
-        )?;
-        Ok(())
+        append_log(&self.w(), action_id, code, description, details)
     }
 
     /// Up to `limit` log entries after entry `after`, and whether more follow.
@@ -647,16 +690,25 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("ap.db")).unwrap();
         let a = action("a1", "r1");
-        assert!(matches!(store.insert(&a).unwrap(), Inserted::New));
+        assert!(matches!(
+            store.insert(&a, ("ActionRequested", "requested")).unwrap(),
+            Inserted::New
+        ));
         assert_eq!(store.get("a1").unwrap().unwrap(), a);
-        match store.insert(&action("a2", "r1")).unwrap() {
+        match store
+            .insert(&action("a2", "r1"), ("ActionRequested", ""))
+            .unwrap()
+        {
             Inserted::Existing(found) => assert_eq!(found.status.action_id, "a1"),
             Inserted::New => panic!("request id reused"),
         }
         let mut other = action("a3", "r1");
         other.status.creator_id =
             "urn:globus:auth:identity:8f3e2a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b".into();
-        assert!(matches!(store.insert(&other).unwrap(), Inserted::New));
+        assert!(matches!(
+            store.insert(&other, ("ActionRequested", "")).unwrap(),
+            Inserted::New
+        ));
         assert_eq!(store.list(&[StatusValue::Active]).unwrap().len(), 2);
     }
 
@@ -666,7 +718,7 @@ mod tests {
         let store = Store::open(&dir.path().join("ap.db")).unwrap();
         let mut a = action("a1", "r1");
         a.release_after_ms = 0;
-        store.insert(&a).unwrap();
+        store.insert(&a, ("ActionRequested", "requested")).unwrap();
         assert!(
             store
                 .progress("a1", Phase::Planning, "Planning", None)
@@ -674,12 +726,24 @@ mod tests {
         );
         assert!(
             store
-                .finish("a1", StatusValue::Succeeded, "Done", &json!({"x": 1}))
+                .finish(
+                    "a1",
+                    StatusValue::Succeeded,
+                    "Done",
+                    &json!({"x": 1}),
+                    ("Done", "", &json!({}))
+                )
                 .unwrap()
         );
         assert!(
             !store
-                .finish("a1", StatusValue::Failed, "again", &json!({}))
+                .finish(
+                    "a1",
+                    StatusValue::Failed,
+                    "again",
+                    &json!({}),
+                    ("Again", "", &json!({}))
+                )
                 .unwrap()
         );
         assert!(store.get("a1").unwrap().is_none(), "released at once");
@@ -690,8 +754,10 @@ mod tests {
     fn logs_page() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("ap.db")).unwrap();
-        store.insert(&action("a1", "r1")).unwrap();
-        for i in 0..5 {
+        store
+            .insert(&action("a1", "r1"), ("ActionRequested", ""))
+            .unwrap();
+        for i in 0..4 {
             store
                 .log("a1", "Step", &format!("step {i}"), &json!({"i": i}))
                 .unwrap();
@@ -702,7 +768,8 @@ mod tests {
         let (rest, more) = store.logs("a1", page[2].seq, 3).unwrap();
         assert_eq!(rest.len(), 2);
         assert!(!more);
-        assert_eq!(rest[1].description, "step 4");
+        assert_eq!(page[0].code, "ActionRequested");
+        assert_eq!(rest[1].description, "step 3");
     }
 
     #[test]
@@ -711,13 +778,15 @@ mod tests {
         let path = dir.path().join("ap.db");
         {
             let store = Store::open(&path).unwrap();
-            store.insert(&action("a1", "r1")).unwrap();
+            store
+                .insert(&action("a1", "r1"), ("ActionRequested", ""))
+                .unwrap();
             store
                 .log("a1", "ActionStarted", "started", &json!({}))
                 .unwrap();
         }
         let store = Store::open(&path).unwrap();
         assert!(store.get("a1").unwrap().is_some());
-        assert_eq!(store.logs("a1", 0, 10).unwrap().0.len(), 1);
+        assert_eq!(store.logs("a1", 0, 10).unwrap().0.len(), 2);
     }
 }
