@@ -1068,3 +1068,56 @@ async fn killed_mid_apply_then_restarted_loses_nothing() {
     let clean = wait(second.url.clone(), drift, "SUCCEEDED").await;
     assert_eq!(clean["details"]["drift_found"], false, "{clean}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_policy_fails_the_action_with_diagnostics() {
+    let ap = Ap::start(ServeConfig::default()).await;
+    let broken = ap.workspaces.join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("accord.yaml"),
+        "policies: [\"*.yaml\"]\ntargets: { demo: { embedded: true, seed: live.yaml } }\ndefault_target: demo\n",
+    )
+    .unwrap();
+    std::fs::write(
+        broken.join("groups.yaml"),
+        "groups:\n  g:\n    members: { nobody: emperor }\n",
+    )
+    .unwrap();
+    let alice = ap.token(ALICE);
+    let id = ap.run(&alice, "broken", plan("broken")).await;
+    let done = ap.finished(&alice, &id).await;
+    assert_eq!(done["status"], "FAILED", "{done}");
+    assert_eq!(done["details"]["error"]["code"], "InvalidPolicy", "{done}");
+    let diagnostics = done["details"]["diagnostics"].as_str().unwrap();
+    assert!(diagnostics.contains("groups.yaml"), "{diagnostics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_auth_outage_is_503_not_401() {
+    let ap = Ap::start(ServeConfig::default()).await;
+    let alice = ap.token(ALICE);
+    ap.em()
+        .add_faults(vec![fault(json!({
+            "service": "auth", "path_contains": "/introspect", "error_rate": 1.0, "status": 503
+        }))])
+        .unwrap();
+    let (code, body) = ap
+        .post(
+            "/run",
+            Some(&alice),
+            json!({"request_id": "r", "body": plan("lab")}),
+        )
+        .await;
+    assert_error(
+        code,
+        &body,
+        503,
+        "ServiceUnavailable",
+        "Globus Auth is unavailable",
+    );
+    // Once Auth is back, the same token works (an outage is not cached).
+    ap.em().clear_faults();
+    let id = ap.run(&alice, "r", plan("lab")).await;
+    ap.finished(&alice, &id).await;
+}
