@@ -178,14 +178,25 @@ fn cancellable(registry: &Registry, cancel: &Arc<CancelFlag>) -> Registry {
     })
 }
 
-/// Apply progress, shown as the display status.
+/// Apply progress, shown as the display status (written at most every quarter second, and
+/// when the last change settles).
 struct ApplyProgress<'a> {
     store: &'a Store,
     action_id: &'a str,
+    last: Mutex<Option<std::time::Instant>>,
 }
+
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
 impl Progress for ApplyProgress<'_> {
     fn step_done(&self, done: usize, total: usize) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if done < total && last.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) {
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+        }
         let text = format!("Applying: {done}/{total} changes settled");
         if let Err(e) = self
             .store
@@ -793,6 +804,7 @@ impl Runner {
                 let progress = ApplyProgress {
                     store: &self.store,
                     action_id: id,
+                    last: Mutex::new(None),
                 };
                 let report = engine::apply_plan(
                     plan,
