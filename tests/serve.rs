@@ -1121,3 +1121,50 @@ async fn an_auth_outage_is_503_not_401() {
     let id = ap.run(&alice, "r", plan("lab")).await;
     ap.finished(&alice, &id).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_grants_dependent_tokens_only_to_the_tokens_resource_server() {
+    let now = common::NOW.parse().unwrap();
+    let emu = accord::emulator::spawn(Emulator::new_at(seed(), now))
+        .await
+        .unwrap();
+    let token = emu
+        .emulator
+        .issue_tokens(OPS.parse().unwrap(), &scope())
+        .unwrap()
+        .access_token;
+    let http = reqwest::Client::new();
+    let grant = |client: &str, secret: &str| {
+        http.post(format!("{}/auth/v2/oauth2/token", emu.base_url))
+            .basic_auth(client, Some(secret))
+            .form(&[
+                ("grant_type", "urn:globus:auth:grant_type:dependent_token"),
+                ("token", token.as_str()),
+            ])
+            .send()
+    };
+    // The provider (the token's resource server) gets a list with a Groups token for OPS.
+    let resp = grant(AP_CLIENT, "demo-secret-not-for-production")
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let tokens: Vec<Value> = resp.json().await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(tokens[0]["resource_server"], "groups.api.globus.org");
+    let groups: Vec<Value> = http
+        .get(format!("{}/groups/v2/groups/my_groups", emu.base_url))
+        .bearer_auth(tokens[0]["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["id"], OPS_GROUP);
+    // Another client may not exchange it.
+    let resp = grant(BOB, "bob-secret").await.unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+}
