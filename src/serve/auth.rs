@@ -168,7 +168,7 @@ impl Authenticator {
                     .or_default()
                     .clone();
                 let _turn = gate.lock().await;
-                let found = match self.cached_introspection(&key) {
+                match self.cached_introspection(&key) {
                     Some(i) => i,
                     None => {
                         let answer = self.introspect(&token).await;
@@ -186,8 +186,7 @@ impl Authenticator {
                             .remove(&key);
                         answer?
                     }
-                };
-                found
+                }
             }
         };
         if !found.active {
