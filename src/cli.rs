@@ -170,6 +170,21 @@ pub enum Command {
         #[arg(long, value_name = "FILE", requires = "tls")]
         ca_out: Option<PathBuf>,
     },
+    /// Serve plan, drift and apply as a Globus Action Provider (see docs/action-provider.md).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8480", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// The SQLite database of actions and their logs (created if missing).
+        #[arg(long, default_value = "accord-serve.db", value_name = "FILE")]
+        db: PathBuf,
+        /// The folder whose sub-folders (each holding accord.yaml) are the workspaces served.
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        workspaces: PathBuf,
+        /// The provider's configuration (YAML): title, scope, visible_to, runnable_by, admins…
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Parses a window such as `30m`, `36h`, `7d` or `2w`.
@@ -332,6 +347,12 @@ pub async fn run(cli: Cli) -> Exit {
             ctx.emulate(*listen, seed.as_deref(), *tls, ca_out.as_deref())
                 .await
         }
+        Command::Serve {
+            listen,
+            db,
+            workspaces,
+            config,
+        } => ctx.serve(*listen, db, workspaces, config.as_deref()).await,
     }
 }
 
@@ -895,6 +916,38 @@ impl Ctx<'_> {
             ca_out: ca_out.map(Path::to_path_buf),
         });
         match target::emulate(listen, seed, self.cli.now, tls).await {
+            Ok(()) => Exit::Ok,
+            Err(e) => fail(e),
+        }
+    }
+}
+
+impl Ctx<'_> {
+    async fn serve(
+        &self,
+        listen: std::net::SocketAddr,
+        db: &Path,
+        workspaces: &Path,
+        config: Option<&Path>,
+    ) -> Exit {
+        use crate::serve::{ServeOptions, config::ServeConfig};
+        let config = match config.map(ServeConfig::load).transpose() {
+            Ok(c) => c.unwrap_or_default(),
+            Err(e) => return fail(e),
+        };
+        let opts = ServeOptions {
+            listen,
+            db: db.to_path_buf(),
+            workspaces: workspaces.to_path_buf(),
+            config,
+            target: self.cli.target.clone(),
+            http: crate::providers::HttpOptions {
+                ca_file: self.cli.ca_file.clone(),
+                ..crate::providers::HttpOptions::default()
+            },
+            now: self.cli.now,
+        };
+        match crate::serve::serve(opts).await {
             Ok(()) => Exit::Ok,
             Err(e) => fail(e),
         }

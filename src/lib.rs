@@ -14,6 +14,7 @@ pub mod lock;
 pub mod plan;
 pub mod policy;
 pub mod providers;
+pub mod serve;
 pub mod state;
 pub mod target;
 pub mod wire;

@@ -436,6 +436,11 @@ async fn emulator_state(base: &str) -> Option<serde_json::Value> {
     reqwest::get(url).await.ok()?.json().await.ok()
 }
 
+/// The first client of a running emulator's seed, read from its control route.
+pub async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
+    client_from_state(&emulator_state(base).await?)
+}
+
 /// The first client of an emulator's state.
 fn client_from_state(state: &serde_json::Value) -> Option<GlobusCredentials> {
     let client = state.get("clients")?.as_object()?.values().next()?;

@@ -165,12 +165,16 @@ async fn token(
             "Client authentication failed",
         );
     };
-    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "Only grant_type=client_credentials is emulated",
-        );
+    match form.get("grant_type").map(String::as_str) {
+        Some("client_credentials") => {}
+        Some(DEPENDENT_TOKEN_GRANT) => return dependent_tokens(&mut w, client_id, &form),
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "Only the client_credentials and dependent_token grants are emulated",
+            );
+        }
     }
     match issue(
         &mut w,
@@ -178,6 +182,58 @@ async fn token(
         form.get("scope").map_or("", String::as_str),
     ) {
         Ok(resp) => Json(resp).into_response(),
+        Err(e) => oauth_error(StatusCode::BAD_REQUEST, e, "Unknown or empty scope"),
+    }
+}
+
+/// The dependent token grant (an Action Provider acting for its caller).
+const DEPENDENT_TOKEN_GRANT: &str = "urn:globus:auth:grant_type:dependent_token";
+
+/// The Groups scope every emulated resource server's scope is taken to list as a dependent
+/// scope (as an Action Provider's `action_all` scope does).
+const GROUPS_DEPENDENT_SCOPE: &str =
+    "urn:globus:auth:scope:groups.api.globus.org:view_my_groups_and_memberships";
+
+/// `grant_type=urn:globus:auth:grant_type:dependent_token`: the client must be the resource
+/// server of `token` (the token was issued for its scope); the answer is a JSON **list** of
+/// tokens for the same identity, one per dependent scope. The emulator has no scope
+/// registry: every scope is taken to have the Groups `view_my_groups_and_memberships`
+/// dependent scope, so the list holds one Groups token.
+fn dependent_tokens(w: &mut World, client_id: Uuid, form: &HashMap<String, String>) -> Response {
+    let Some(token) = form.get("token") else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Missing token parameter",
+        );
+    };
+    let now = w.now().timestamp();
+    let Some(rec) = w.tokens.get(token).filter(|r| r.expires_at > now).cloned() else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "The token is not active",
+        );
+    };
+    if rec.resource_server != client_id.to_string() {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "The token was not issued for this client's scope",
+        );
+    }
+    match issue(w, rec.client_id, GROUPS_DEPENDENT_SCOPE) {
+        Ok(resp) => Json(vec![Token {
+            access_token: resp.access_token,
+            scope: resp.scope,
+            expires_in: resp.expires_in,
+            token_type: resp.token_type,
+            resource_server: resp.resource_server,
+            refresh_token: None,
+            state: None,
+            extra: Default::default(),
+        }])
+        .into_response(),
         Err(e) => oauth_error(StatusCode::BAD_REQUEST, e, "Unknown or empty scope"),
     }
 }

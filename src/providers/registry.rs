@@ -27,6 +27,11 @@ impl Registry {
         self
     }
 
+    /// Every provider, in the order added.
+    pub fn providers(&self) -> &[Arc<dyn Provider>] {
+        &self.providers
+    }
+
     /// The provider managing a kind.
     pub fn for_kind(&self, kind: Kind) -> Option<&Arc<dyn Provider>> {
         self.providers.iter().find(|p| p.kinds().contains(&kind))
