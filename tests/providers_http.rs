@@ -357,13 +357,18 @@ impl Write for Buf {
 
 #[tokio::test]
 async fn tokens_and_secrets_never_reach_errors_debug_or_logs() {
+    // A global subscriber, not a scoped one: tracing caches each callsite's interest
+    // globally, so a callsite first hit by a concurrent test while only a scoped subscriber
+    // exists elsewhere may never reach it (this flaked under load). Every test of this binary
+    // logs into the buffer then, which only makes the no-token check stronger.
     let buf = Buf::default();
     let writer = buf.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+    tracing::callsite::rebuild_interest_cache();
 
     let s = server().await;
     Mock::given(method("GET"))
