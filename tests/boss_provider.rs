@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
-use accord::plan::{Action, Change, Direction, FieldChange};
+use accord::plan::{Action, Change, FieldChange};
 use accord::providers::boss::{BossCredentials, BossProvider};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
@@ -121,18 +121,7 @@ fn container(kind: Kind, key: &str, mode: ContainerMode) -> Container {
 }
 
 fn change(address: Address, action: Action) -> Change {
-    Change {
-        address,
-        action,
-        fields: Vec::new(),
-        before: None,
-        after: None,
-        direction: Direction::Neutral,
-        reason: String::new(),
-        provenance: None,
-        labels: BTreeMap::new(),
-        deleted_with: None,
-    }
+    Change::new(address, action)
 }
 
 fn create(object: Object) -> Change {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accord::emulator::{Emulator, RunningEmulator, Seed, spawn, spawn_tls};
-use accord::plan::{Action, Change, Direction};
+use accord::plan::{Action, Change};
 use accord::providers::gcs::{GcsProvider, partial_collection};
 use accord::providers::http::{
     GlobusCredentials, HttpClient, HttpError, HttpOptions, Service, ServiceUrls,
@@ -97,16 +97,8 @@ fn http_as(base: &str, client: &str, opts: HttpOptions) -> Arc<HttpClient> {
 
 fn change(address: Address, action: Action, after: Option<Object>) -> Change {
     Change {
-        address,
-        action,
-        fields: Vec::new(),
-        before: None,
         after,
-        direction: Direction::Neutral,
-        reason: String::new(),
-        provenance: None,
-        labels: BTreeMap::new(),
-        deleted_with: None,
+        ..Change::new(address, action)
     }
 }
 

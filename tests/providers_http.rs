@@ -71,16 +71,9 @@ fn group_doc(name: &str) -> serde_json::Value {
 
 fn change(address: Address, action: Action, after: Option<Object>) -> Change {
     Change {
-        address,
-        action,
-        fields: Vec::new(),
-        before: None,
         after,
         direction: Direction::Grant,
-        reason: String::new(),
-        provenance: None,
-        labels: Default::default(),
-        deleted_with: None,
+        ..Change::new(address, action)
     }
 }
 

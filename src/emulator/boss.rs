@@ -2318,19 +2318,6 @@ fn list_coords(st: &mut BossState, req: &Req) -> Answer {
     )
 }
 
-const FRAME_FIELDS: [&str; 10] = [
-    "x_start",
-    "x_stop",
-    "y_start",
-    "y_stop",
-    "z_start",
-    "z_stop",
-    "x_voxel_size",
-    "y_voxel_size",
-    "z_voxel_size",
-    "voxel_unit",
-];
-
 fn coord(st: &mut BossState, req: &Req, f: &str) -> Answer {
     let me = req.caller;
     let b = req.body;
@@ -2347,7 +2334,7 @@ fn coord(st: &mut BossState, req: &Req, f: &str) -> Answer {
                     "{'name': ['coordinate frame with this name already exists.']}",
                 ));
             }
-            let missing: Vec<&str> = FRAME_FIELDS
+            let missing: Vec<&str> = crate::wire::boss::FRAME_FIELDS[1..]
                 .iter()
                 .copied()
                 .filter(|k| b.get(*k).is_none_or(Value::is_null))

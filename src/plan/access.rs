@@ -433,7 +433,6 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::Direction;
     use crate::state::Address;
 
     const EP: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
@@ -471,16 +470,9 @@ mod tests {
     fn change(action: Action, before: Option<Object>, after: Option<Object>) -> Change {
         let address = after.as_ref().or(before.as_ref()).unwrap().address.clone();
         Change {
-            address,
-            action,
-            fields: Vec::new(),
             before,
             after,
-            direction: Direction::Neutral,
-            reason: String::new(),
-            provenance: None,
-            labels: BTreeMap::new(),
-            deleted_with: None,
+            ..Change::new(address, action)
         }
     }
 

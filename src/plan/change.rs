@@ -98,6 +98,24 @@ pub struct Change {
 }
 
 impl Change {
+    /// A change with no objects, fields or reason yet (tests and tools fill what they need).
+    pub fn new(address: Address, action: Action) -> Change {
+        Change {
+            address,
+            action,
+            fields: Vec::new(),
+            before: None,
+            after: None,
+            direction: Direction::Neutral,
+            reason: String::new(),
+            provenance: None,
+            labels: BTreeMap::new(),
+            deleted_with: None,
+        }
+    }
+}
+
+impl Change {
     /// Whether apply sends this change (a delete the service carries out itself is not sent).
     pub fn is_sent(&self) -> bool {
         self.deleted_with.is_none()

@@ -30,20 +30,9 @@ use super::principal::{
 use crate::state::ContainerMode;
 
 /// Boss permission names valid on every resource.
-pub const BOSS_PERMISSIONS: [&str; 6] = [
-    "read",
-    "add",
-    "update",
-    "delete",
-    "assign_group",
-    "remove_group",
-];
+pub use crate::wire::boss::RESOURCE_PERMISSIONS as BOSS_PERMISSIONS;
 /// Boss permission names valid on channels only.
-pub const BOSS_VOLUMETRIC: [&str; 3] = [
-    "add_volumetric_data",
-    "read_volumetric_data",
-    "delete_volumetric_data",
-];
+pub use crate::wire::boss::VOLUMETRIC_PERMISSIONS as BOSS_VOLUMETRIC;
 /// The Boss's built-in public group, which may only be granted read permissions.
 const BOSS_PUBLIC_GROUP: &str = "public";
 /// The Boss's admin group, which gets every permission on every new object.

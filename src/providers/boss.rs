@@ -40,8 +40,8 @@ use super::{
 use crate::plan::{Action, Change};
 use crate::state::{Address, ContainerMode, Kind, Object, Principal};
 use crate::wire::boss::{
-    Channel, Collection, CoordFrame, Experiment, Group, MaintainerList, MemberList, PermissionSet,
-    PermissionSets,
+    Channel, Collection, CoordFrame, Experiment, FRAME_FIELDS, Group, MaintainerList, MemberList,
+    PermissionSet, PermissionSets,
 };
 
 /// Environment variable holding the Boss API token.
@@ -62,21 +62,6 @@ const KINDS: &[Kind] = &[
     Kind::BossFrame,
     Kind::BossResource,
     Kind::BossPermission,
-];
-
-/// The attributes of a coordinate frame accord reads and sends on create.
-pub const FRAME_ATTRS: &[&str] = &[
-    "description",
-    "x_start",
-    "x_stop",
-    "y_start",
-    "y_stop",
-    "z_start",
-    "z_stop",
-    "x_voxel_size",
-    "y_voxel_size",
-    "z_voxel_size",
-    "voxel_unit",
 ];
 
 /// The frame attributes the Boss updates in place (`PUT`).
@@ -1028,7 +1013,7 @@ fn permission_parts(address: &Address) -> Result<(ResourcePath, String), String>
 /// The updatable and the create-only attributes of a frame or resource.
 fn attr_sets(address: &Address) -> (&'static [&'static str], &'static [&'static str]) {
     match address.kind {
-        Kind::BossFrame => (FRAME_UPDATABLE, FRAME_ATTRS),
+        Kind::BossFrame => (FRAME_UPDATABLE, &FRAME_FIELDS),
         _ => match address
             .keys
             .first()
@@ -1472,7 +1457,7 @@ impl Provider for BossProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::{Direction, FieldChange};
+    use crate::plan::FieldChange;
     use serde_json::json;
 
     fn strings(v: &[&str]) -> Vec<String> {
@@ -1480,18 +1465,7 @@ mod tests {
     }
 
     fn change(address: Address, action: Action) -> Change {
-        Change {
-            address,
-            action,
-            fields: Vec::new(),
-            before: None,
-            after: None,
-            direction: Direction::Neutral,
-            reason: String::new(),
-            provenance: None,
-            labels: BTreeMap::new(),
-            deleted_with: None,
-        }
+        Change::new(address, action)
     }
 
     #[test]

@@ -377,5 +377,21 @@ pub const VOLUMETRIC_PERMISSIONS: [&str; 3] = [
     "delete_volumetric_data",
 ];
 
+/// The fields of a coordinate frame: its `description`, then its geometry (every geometry
+/// field is required on create, and none can be updated).
+pub const FRAME_FIELDS: [&str; 11] = [
+    "description",
+    "x_start",
+    "x_stop",
+    "y_start",
+    "y_stop",
+    "z_start",
+    "z_stop",
+    "x_voxel_size",
+    "y_voxel_size",
+    "z_voxel_size",
+    "voxel_unit",
+];
+
 /// The Boss roles a user may hold (every user also implicitly has `default`).
 pub const ROLES: [&str; 3] = ["admin", "user-manager", "resource-manager"];

@@ -588,18 +588,7 @@ mod tests {
     const ALICE: &str = "8f3e2b1c-4d5a-4e6f-9a0b-1c2d3e4f5a6b";
 
     fn change(address: Address, action: Action) -> Change {
-        Change {
-            address,
-            action,
-            fields: Vec::new(),
-            before: None,
-            after: None,
-            direction: Direction::Neutral,
-            reason: String::new(),
-            provenance: None,
-            labels: BTreeMap::new(),
-            deleted_with: None,
-        }
+        Change::new(address, action)
     }
 
     #[test]
