@@ -252,6 +252,11 @@ impl Emulator {
         Ok(())
     }
 
+    /// How many faults the active rules have injected so far (latency excluded).
+    pub fn faults_injected(&self) -> u64 {
+        self.lock().faults.list().iter().map(|f| f.injected).sum()
+    }
+
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
         self.lock().faults.clear();
