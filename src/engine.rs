@@ -230,7 +230,23 @@ pub async fn plan(
         callers: callers(&desired, session).await?,
         protect,
     };
-    let mut diff = plan::diff(&desired, &live, &ctx);
+    let plan = plan_from_live(ws, session, opts, now, &desired, &live, &ctx)?;
+    Ok(Planned { plan, ids, live })
+}
+
+/// The CPU part of a plan, on a desired state and a live read already made: diff, filters,
+/// order, rails, access delta and live checks (no call). `plan` runs it; the scale benchmark
+/// (`bench/scale.rs`) times it alone.
+pub fn plan_from_live(
+    ws: &Workspace,
+    session: &Session,
+    opts: &PlanOptions,
+    now: DateTime<Utc>,
+    desired: &Desired,
+    live: &LiveRead,
+    ctx: &DiffContext,
+) -> Result<Plan, EngineError> {
+    let mut diff = plan::diff(desired, live, ctx);
     filter(&mut diff.changes, &diff.expired, opts);
     let limits = Limits::new(&ws.config.safety, now, opts.allow_deletes);
     let registry = session.registry.clone();
@@ -244,21 +260,24 @@ pub async fn plan(
             limits,
             prevent_destroy: &desired.prevent_destroy,
             batch_key: &batch_key,
-            live_checks: live_checks(&desired, &live),
+            live_checks: live_checks(desired, live),
         },
     )?;
     let mut plan = plan;
     if let Some((window, written)) = &opts.expiring_within {
-        plan.expiring = expiring(&desired, now, now + *window);
+        plan.expiring = expiring(desired, now, now + *window);
         plan.expiring_window = Some(written.clone());
     }
-    Ok(Planned { plan, ids, live })
+    Ok(plan)
 }
 
 /// Who accord runs as, for protecting its own access: the Globus identity (asked of Auth only
 /// when the workspace manages a Globus service, so a Boss-only run needs no Globus
 /// credentials) and the Boss user.
-async fn callers(desired: &Desired, session: &Session) -> Result<BTreeSet<Principal>, EngineError> {
+pub async fn callers(
+    desired: &Desired,
+    session: &Session,
+) -> Result<BTreeSet<Principal>, EngineError> {
     let mut out = BTreeSet::new();
     let globus = desired
         .state

@@ -180,7 +180,13 @@ fn sha256(text: &str) -> String {
 /// Loads a seed file.
 pub fn load_seed(path: &Path) -> Result<(Seed, String), TargetError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
-    let seed = Seed::from_yaml_str(&text).map_err(|e| TargetError::Seed {
+    // A `.json` seed is read as JSON (large generated seeds; YAML parsing has a node budget).
+    let parsed = if path.extension().is_some_and(|e| e == "json") {
+        Seed::from_json_str(&text)
+    } else {
+        Seed::from_yaml_str(&text)
+    };
+    let seed = parsed.map_err(|e| TargetError::Seed {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
