@@ -12,9 +12,9 @@
 //! (`DIR/counts.json`), which `bench/scale` uses for the fewest possible requests.
 //!
 //! `stages` resolves and reads once against a running `accord emulate` at URL, then times the
-//! CPU stages on that live state: compile (policy → desired state), and diff + order + rails
-//! + access delta + live checks (`engine::plan_from_live`, what `accord plan` runs after its
-//! reads). Best of 3 runs each.
+//! CPU stages on that live state: compile (policy → desired state), and diff, order, rails,
+//! access delta and live checks (`engine::plan_from_live`, what `accord plan` runs after
+//! its reads). Best of 3 runs each.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -77,8 +77,8 @@ fn role(j: usize) -> &'static str {
 /// Rule k of endpoint e: (principal, path, permissions). Unique per endpoint.
 fn rule(e: usize, k: usize) -> (String, String, &'static str) {
     let path = format!("/data/d{:02}/", k % 50);
-    let perms = if k % 10 == 0 { "rw" } else { "r" };
-    if k % 5 == 0 {
+    let perms = if k.is_multiple_of(10) { "rw" } else { "r" };
+    if k.is_multiple_of(5) {
         (format!("group:g{:04}", (e * 50 + k) % GROUPS), path, perms)
     } else {
         (format!("p{:05}", (e * RULES + k) % PEOPLE), path, perms)
@@ -144,7 +144,7 @@ fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
     w(&mut seed, "groups:".into());
     let mut file = String::new();
     for g in 0..GROUPS {
-        if g % 100 == 0 {
+        if g.is_multiple_of(100) {
             file = String::from("groups:\n");
         }
         let _ = writeln!(
@@ -210,7 +210,7 @@ fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
     // Endpoints: 200 collections accord does not create, 200 rules each, 20 per file.
     w(&mut seed, "endpoints:".into());
     for e in 0..ENDPOINTS {
-        if e % 20 == 0 {
+        if e.is_multiple_of(20) {
             file = String::from("endpoints:\n");
         }
         let _ = writeln!(file, "  {}:\n    acl:", endpoint_id(e));

@@ -568,68 +568,76 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
             None => true,
         }
     });
-    // A group keeps at least one admin.
-    let groups: BTreeSet<String> = live
-        .state
-        .objects
-        .keys()
-        .filter(|a| a.kind == Kind::GlobusMember)
-        .map(|a| a.keys[0].clone())
-        .collect();
-    for group in groups {
-        if desired
-            .tombstones
-            .contains_key(&Address::new(Kind::GlobusGroup, [group.clone()]))
+    // A group keeps at least one admin. Live admins and the changes are indexed by group in
+    // one pass each (a scan of everything per group is quadratic at scale).
+    let is_admin = |o: &Object| {
+        o.str_attr("role") == Some("admin") && o.str_attr("status").is_none_or(|s| s == "active")
+    };
+    let mut live_admins: BTreeMap<&str, usize> = BTreeMap::new();
+    for o in live.state.objects.values() {
+        if o.address.kind == Kind::GlobusMember {
+            let n = live_admins.entry(o.address.keys[0].as_str()).or_default();
+            if is_admin(o) {
+                *n += 1;
+            }
+        }
+    }
+    let mut member_changes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in d.changes.iter().enumerate() {
+        if c.address.kind == Kind::GlobusMember {
+            member_changes
+                .entry(c.address.keys[0].as_str())
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut last_admins: Vec<usize> = Vec::new();
+    for (group, &admins) in &live_admins {
+        if admins == 0
+            || desired
+                .tombstones
+                .contains_key(&Address::new(Kind::GlobusGroup, [group.to_string()]))
         {
             continue;
         }
-        let is_admin = |o: &Object| {
-            o.str_attr("role") == Some("admin")
-                && o.str_attr("status").is_none_or(|s| s == "active")
-        };
-        let live_admins: Vec<&Object> = live
-            .state
-            .objects
-            .values()
-            .filter(|o| {
-                o.address.kind == Kind::GlobusMember && o.address.keys[0] == group && is_admin(o)
-            })
-            .collect();
-        if live_admins.is_empty() {
-            continue;
-        }
-        let losing: Vec<usize> = d
-            .changes
+        let changes = member_changes.get(group).map(Vec::as_slice).unwrap_or(&[]);
+        let losing: Vec<usize> = changes
             .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                c.address.kind == Kind::GlobusMember
-                    && c.address.keys[0] == group
-                    && c.before.as_ref().is_some_and(is_admin)
+            .copied()
+            .filter(|&i| {
+                let c = &d.changes[i];
+                c.before.as_ref().is_some_and(is_admin)
                     && (c.action == Action::Delete
                         || c.after
                             .as_ref()
                             .is_some_and(|a| a.str_attr("role") != Some("admin")))
             })
-            .map(|(i, _)| i)
             .collect();
-        let gaining = d.changes.iter().any(|c| {
-            c.address.kind == Kind::GlobusMember
-                && c.address.keys[0] == group
-                && c.after
-                    .as_ref()
-                    .is_some_and(|a| a.str_attr("role") == Some("admin"))
+        let gaining = changes.iter().any(|&i| {
+            let c = &d.changes[i];
+            c.after
+                .as_ref()
+                .is_some_and(|a| a.str_attr("role") == Some("admin"))
                 && !c.before.as_ref().is_some_and(is_admin)
         });
-        if !gaining && losing.len() == live_admins.len() {
-            let i = losing[0];
-            let c = d.changes.remove(i);
-            kept.push(Kept {
-                address: c.address.clone(),
-                label: label(&c),
-                reason: format!("the last admin of {group}"),
-            });
+        if !gaining && losing.len() == admins {
+            last_admins.push(losing[0]);
         }
+    }
+    // Taken out in group order, without shifting the indices still to take.
+    let mut taken: BTreeMap<usize, Change> = BTreeMap::new();
+    let mut descending = last_admins.clone();
+    descending.sort_unstable_by(|a, b| b.cmp(a));
+    for i in descending {
+        taken.insert(i, d.changes.remove(i));
+    }
+    for i in last_admins {
+        let c = &taken[&i];
+        kept.push(Kept {
+            address: c.address.clone(),
+            label: label(c),
+            reason: format!("the last admin of {}", c.address.keys[0]),
+        });
     }
     // A Search index keeps at least one owner (the service refuses to delete the last).
     let indexes: BTreeSet<String> = live
@@ -663,8 +671,8 @@ fn protect(d: &mut Diff, desired: &Desired, live: &LiveRead, ctx: &DiffContext) 
             });
         }
     }
-    d.expired
-        .retain(|a| d.changes.iter().any(|c| &c.address == a));
+    let changed: BTreeSet<&Address> = d.changes.iter().map(|c| &c.address).collect();
+    d.expired.retain(|a| changed.contains(a));
     d.kept.extend(kept);
 }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 
 use super::http::{AuthMode, HttpClient, HttpRequest, Service};
 use super::{IdentityInfo, IdentityResolver, ProviderError};
@@ -24,21 +25,39 @@ impl GlobusAuth {
         GlobusAuth { http }
     }
 
+    /// One identities call.
+    async fn identities(&self, req: &HttpRequest) -> Result<IdentitiesResponse, ProviderError> {
+        Ok(self.http.send(req).await?.json()?)
+    }
+
     /// `GET /v2/api/identities` with `key=<comma list>` in batches; order is not preserved.
     async fn lookup(
         &self,
         key: &str,
         values: Vec<String>,
     ) -> Result<Vec<IdentityInfo>, ProviderError> {
+        // The batches go out concurrently (the shared client caps requests in flight).
+        let concurrency = self.http.options().max_concurrency.max(1);
+        let requests: Vec<HttpRequest> = values
+            .chunks(LOOKUP_BATCH)
+            .map(|chunk| {
+                let req = HttpRequest::get(Service::Auth, "/v2/api/identities")
+                    .query(key, chunk.join(","));
+                if key == "usernames" {
+                    req.query("provision", "false")
+                } else {
+                    req
+                }
+            })
+            .collect();
+        let calls: Vec<_> = requests.iter().map(|req| self.identities(req)).collect();
+        let pages: Vec<Result<IdentitiesResponse, ProviderError>> = futures::stream::iter(calls)
+            .buffered(concurrency)
+            .collect()
+            .await;
         let mut out = Vec::new();
-        for chunk in values.chunks(LOOKUP_BATCH) {
-            let mut req =
-                HttpRequest::get(Service::Auth, "/v2/api/identities").query(key, chunk.join(","));
-            if key == "usernames" {
-                req = req.query("provision", "false");
-            }
-            let resp: IdentitiesResponse = self.http.send(&req).await?.json()?;
-            out.extend(resp.identities.into_iter().map(info));
+        for page in pages {
+            out.extend(page?.identities.into_iter().map(info));
         }
         Ok(out)
     }

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -542,6 +543,9 @@ impl Provider for GroupsProvider {
         let mut live = LiveRead::default();
         let mut problems: Vec<String> = Vec::new();
         let mut my_groups: Option<Vec<Group>> = None;
+        // Ids first (pins, or one my_groups call), then every group fetched concurrently (the
+        // shared client caps requests in flight per service), kept in lookup order.
+        let mut wanted: Vec<(&Lookup, Uuid)> = Vec::with_capacity(lookups.len());
         for lookup in &lookups {
             let policy_name = &lookup.address.keys[0];
             let id = match &lookup.pin {
@@ -568,7 +572,19 @@ impl Provider for GroupsProvider {
                     }
                 }
             };
-            let group = match self.get_group(&id.to_string()).await {
+            wanted.push((lookup, id));
+        }
+        let concurrency = self.http.options().max_concurrency.max(1);
+        let ids: Vec<String> = wanted.iter().map(|(_, id)| id.to_string()).collect();
+        let calls: Vec<_> = ids.iter().map(|id| self.get_group(id)).collect();
+        let got: Vec<_> = futures::stream::iter(calls)
+            .buffered(concurrency)
+            .collect()
+            .await;
+        let fetched = wanted.into_iter().map(|(lookup, _)| lookup).zip(got);
+        for (lookup, got) in fetched {
+            let policy_name = &lookup.address.keys[0];
+            let group = match got {
                 Ok(g) => g,
                 Err(e) if e.status() == Some(404) => {
                     if let Some(pin) = &lookup.pin {

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use futures::StreamExt;
 use serde_json::Value;
 
 use super::gcs::partial_collection;
@@ -564,25 +565,42 @@ impl Provider for TransferProvider {
                 self.read_directory(lookup, scope, &mut live).await?;
             }
         }
-        for container in &scope.containers {
+        // Every container's access list, read concurrently (the shared client caps requests
+        // in flight and paces Transfer's rate), kept in container order.
+        let wanted = scope.containers.iter().filter_map(|container| {
             if container.address.kind != Kind::TransferAcl {
-                continue;
+                return None;
             }
-            let Some(key) = container.address.keys.first() else {
-                continue;
-            };
-            let Some(id) = read_collection_id(key, scope) else {
-                // A guest collection that does not exist yet has no rules.
-                continue;
-            };
-            let collection = key;
-            let rules = self.access_list(&id).await.map_err(|e| {
-                if e.code() == Some("EndpointNotFound") {
-                    ProviderError::NotFound(format!("collection or endpoint {collection}: {e}"))
-                } else {
-                    e.into()
-                }
-            })?;
+            let key = container.address.keys.first()?;
+            // A guest collection that does not exist yet has no rules.
+            let id = read_collection_id(key, scope)?;
+            Some((container, key, id))
+        });
+        let concurrency = self.http.options().max_concurrency.max(1);
+        let wanted: Vec<_> = wanted.collect();
+        let calls: Vec<_> = wanted
+            .iter()
+            .map(|(_, _, id)| self.access_list(id))
+            .collect();
+        let got: Vec<_> = futures::stream::iter(calls)
+            .buffered(concurrency)
+            .collect()
+            .await;
+        let lists = wanted
+            .into_iter()
+            .zip(got)
+            .map(|((container, key, _), rules)| {
+                let rules = rules.map_err(|e| {
+                    if e.code() == Some("EndpointNotFound") {
+                        ProviderError::NotFound(format!("collection or endpoint {key}: {e}"))
+                    } else {
+                        ProviderError::from(e)
+                    }
+                });
+                (container, key, rules)
+            });
+        for (container, collection, rules) in lists {
+            let rules = rules?;
             for rule in rules {
                 if !under_managed(&rule.path, &container.manage_paths) {
                     continue;
