@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+mod common;
+
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
 use accord::plan::{Action, Change, Direction};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
@@ -34,7 +36,9 @@ identities:
   - { id: a1a1a1a1-0000-4000-8000-000000000001, username: alice@uni.edu }
   - { id: b0b0b0b0-0000-4000-8000-000000000002, username: bob@uni.edu }
 groups:
-  - { id: 9a000000-0000-4000-8000-000000000001, name: lab }
+  - id: 9a000000-0000-4000-8000-000000000001
+    name: lab
+    members: [{ identity: 11111111-1111-4111-8111-111111111111, role: admin }]
   - { id: 9a000000-0000-4000-8000-000000000002, name: other }
 search:
   indexes:
@@ -787,4 +791,74 @@ async fn an_unknown_managed_group_fails_before_any_call() {
     };
     assert!(error.contains("not known"), "{error}");
     assert_eq!(log(&em), Vec::<String>::new());
+}
+
+// ---------------------------------------------------------------------------- end to end
+
+/// A workspace on an embedded target seeded with [`SEED`]: the managed group `lab` (adopted by
+/// name, so its live UUID reads back as `group:lab`), roles and three documents, one of them
+/// absent from the index.
+fn e2e_workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("accord.yaml"),
+        "policies: [\"policy.yaml\"]\ntargets:\n  demo: { embedded: true, seed: live.yaml }\ndefault_target: demo\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("live.yaml"), SEED).unwrap();
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        format!(
+            r#"
+identities:
+  alice: alice@uni.edu
+  bob: bob@uni.edu
+groups:
+  lab:
+    members: {{ alice: member }}
+search:
+  indexes:
+    {INDEX}:
+      roles: {{ admin: [group:lab], writer: [bob, group:lab] }}
+      documents:
+        {D1}:
+          visible_to: [all_authenticated_users, group:lab]
+        {D2}:
+          visible_to: [public]
+          principal_sets: {{ curator: [alice, bob] }}
+        {GONE}:
+          visible_to: [public]
+"#
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn plan_apply_converges_through_the_engine() {
+    let dir = e2e_workspace();
+    let ws = dir.path().to_str().unwrap();
+    let (code, out, err) = common::run(&["plan", ws, "--detailed-exitcode"]);
+    assert_eq!(code, 2, "stdout: {out}\nstderr: {err}");
+    for needle in [
+        "search.role",
+        "search.entry",
+        "group:lab",
+        "not in the index",
+    ] {
+        assert!(out.contains(needle), "missing `{needle}` in:\n{out}");
+    }
+    let (code, out, err) = common::run(&["apply", ws, "--auto-approve"]);
+    assert_eq!(code, 0, "stdout: {out}\nstderr: {err}");
+    assert!(out.contains("0 failed"), "{out}");
+    // The missing subject stays blocked; everything else has converged.
+    let (code, out, err) = common::run(&["plan", ws, "--detailed-exitcode"]);
+    assert_eq!(
+        code, 0,
+        "plan after apply must be empty:\n{out}\nstderr: {err}"
+    );
+    assert!(out.contains("not in the index"), "{out}");
+    let (code, out, _) = common::run(&["drift", ws]);
+    assert_eq!(code, 0, "no drift after apply:\n{out}");
 }
