@@ -208,7 +208,7 @@ impl Case {
 fn contents(dir: &Path) -> Vec<String> {
     let state = std::fs::read_to_string(dir.join(".accord/t/state.json")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&state).unwrap();
-    let entries = &v["search"]["indexes"][INDEX]["entries"];
+    let entries = &v["state"]["search"]["indexes"][INDEX]["subjects"];
     (0..SUBJECTS)
         .map(|d| {
             let subject = &entries[format!("doc{d}")];
