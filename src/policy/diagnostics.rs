@@ -110,6 +110,8 @@ pub mod codes {
     pub const BAD_TARGET: &str = "accord::policy::bad_target";
     /// A bad `safety:` setting.
     pub const BAD_SAFETY: &str = "accord::policy::bad_safety";
+    /// Over one of the limits of `policy::limits` (file size, nesting, aliases, files, objects).
+    pub const LIMIT: &str = "accord::policy::limit";
     /// A generic error reported by a later stage at a policy location.
     pub const ERROR: &str = "accord::policy::error";
 }
