@@ -10,7 +10,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use serde_saphyr::budget::BudgetBreach;
-use serde_saphyr::{Error, Location};
+use serde_saphyr::granit_parser::ErrorKind;
+use serde_saphyr::{Error, ExternalMessageSource, Location};
 
 use super::ast::{
     Boss, BossPermissions, Collection, DirectoryValue, Endpoint, Group, PermissionValue,
@@ -35,7 +36,7 @@ pub const MAX_DEPTH: usize = 32;
 pub const MAX_YAML_NODES: usize = 20_000_000;
 
 /// Most YAML events one file's aliases may replay: an alias bomb ("billion laughs") stops here.
-pub const MAX_ALIAS_EXPANSION: usize = 1_000_000;
+pub const MAX_ALIAS_EXPANSION: usize = 250_000;
 
 /// Most objects a workspace may declare: identities, groups, members, collections,
 /// endpoints, ACL rules, directories, roles, documents, Boss groups, frames and resources
@@ -146,6 +147,8 @@ pub(crate) fn yaml_options(
             // bound, not the ratio of aliases to anchors.
             enforce_alias_anchor_ratio: false,
         },
+        // Merges of merges cost time quadratic in their expansion, within any event budget.
+        merge_keys: serde_saphyr::MergeKeyPolicy::Error,
         alias_limits: serde_saphyr::alias_limits! {
             max_total_replayed_events: limits.alias_expansion,
             max_replay_stack_depth: limits.depth,
@@ -154,10 +157,14 @@ pub(crate) fn yaml_options(
     }
 }
 
-/// A parser error that is a limit breach.
+/// A parser error that is a limit breach (or a merge key, refused for the same reason).
 pub(crate) struct Breach {
+    /// [`CODE`], or the syntax code for a merge key.
+    pub code: &'static str,
     /// What was over which limit.
     pub message: String,
+    /// The text under the place.
+    pub label: &'static str,
     /// What to do about it.
     pub help: String,
     /// Where the parser stopped.
@@ -178,15 +185,19 @@ pub(crate) fn breach(err: &Error, limits: &Limits, nodes_budget: usize) -> Optio
          multiplying each other (an \"alias bomb\") are refused",
         thousands(limits.alias_expansion as u64)
     );
+    let depth_help =
+        "the policy format nests about 10 levels; look for runaway `[`, `{` or indentation";
     let split_help = "split the workspace: each workspace is planned and applied on its own";
     let mut workspace = false;
     let (message, help, location) = match e {
         Error::Budget { breach, location } => {
             let (m, h) = match breach {
                 BudgetBreach::Depth { .. } => (
-                    format!("YAML nested deeper than {} levels (the limit)", limits.depth),
-                    "the policy format nests about 10 levels; look for runaway `[`, `{` or indentation"
-                        .to_string(),
+                    format!(
+                        "YAML nested deeper than {} levels (the limit)",
+                        limits.depth
+                    ),
+                    depth_help.to_string(),
                 ),
                 BudgetBreach::Nodes { .. } | BudgetBreach::Events { .. } => {
                     workspace = true;
@@ -203,10 +214,16 @@ pub(crate) fn breach(err: &Error, limits: &Limits, nodes_budget: usize) -> Optio
                     };
                     (m, split_help.to_string())
                 }
+                BudgetBreach::RecordedAnchorEvents { .. }
+                | BudgetBreach::RecordedAnchorBytes { .. } => (
+                    format!(
+                        "aliases expand to more than {} YAML events (the limit per file)",
+                        thousands(limits.alias_expansion as u64)
+                    ),
+                    alias_help.clone(),
+                ),
                 BudgetBreach::Aliases { .. }
                 | BudgetBreach::Anchors { .. }
-                | BudgetBreach::RecordedAnchorEvents { .. }
-                | BudgetBreach::RecordedAnchorBytes { .. }
                 | BudgetBreach::AliasAnchorRatio { .. } => (
                     format!(
                         "too many YAML anchors or aliases (the limit is {} per file)",
@@ -242,6 +259,23 @@ pub(crate) fn breach(err: &Error, limits: &Limits, nodes_budget: usize) -> Optio
             alias_help,
             *location,
         ),
+        // The scanner runs ahead of the budget on flow collections (`[[[[…`).
+        Error::ExternalMessage {
+            source, location, ..
+        } if matches!(
+            source.as_ref(),
+            ExternalMessageSource::Parser(scan) if matches!(scan.kind(), ErrorKind::RecursionLimitExceeded)
+        ) =>
+        {
+            (
+                format!(
+                    "YAML nested deeper than {} levels (the limit)",
+                    limits.depth
+                ),
+                depth_help.to_string(),
+                *location,
+            )
+        }
         Error::AliasReplayStackDepthExceeded { location, .. } => (
             format!(
                 "aliases nested deeper than {} levels (the limit)",
@@ -250,9 +284,28 @@ pub(crate) fn breach(err: &Error, limits: &Limits, nodes_budget: usize) -> Optio
             alias_help,
             *location,
         ),
+        Error::MergeKeyNotAllowed { location } => {
+            return Some(Breach {
+                code: super::diagnostics::codes::SYNTAX,
+                message: "YAML merge keys (`<<`) are not allowed in policy files".to_string(),
+                help: "write the entries out, or use an alias for a whole value (`members: *admins`); \
+                       merges of merges grow without bound"
+                    .to_string(),
+                location: *location,
+                label: "merge key",
+                workspace: false,
+            });
+        }
         _ => return None,
     };
+    let label = if message.starts_with("aliases") {
+        "being expanded through an alias when the limit was reached"
+    } else {
+        "over the limit"
+    };
     Some(Breach {
+        code: CODE,
+        label,
         message,
         help,
         location,

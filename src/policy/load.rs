@@ -446,8 +446,8 @@ fn parse<T: DeserializeOwned + Default>(
             let o = origin_of(files, idx, &b.location);
             ParseError {
                 diagnostic: Box::new(
-                    PolicyDiagnostic::new(codes::LIMIT, files, &o, b.message)
-                        .with_label("over the limit")
+                    PolicyDiagnostic::new(b.code, files, &o, b.message)
+                        .with_label(b.label)
                         .with_help(b.help),
                 ),
                 workspace_limit: b.workspace,
@@ -500,6 +500,296 @@ fn normalize_rel(p: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn memory<'a>(files: &'a [(&str, String)]) -> Memory<'a> {
+        Memory(
+            files
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), t.as_bytes()))
+                .collect(),
+        )
+    }
+
+    fn load_with(files: &[(&str, String)], limits: &Limits) -> Result<Workspace, Diagnostics> {
+        load(&memory(files), Path::new("ws"), limits)
+    }
+
+    /// The one diagnostic of a load that must fail with exactly one, of code `LIMIT`.
+    fn one_limit_error(r: Result<Workspace, Diagnostics>) -> PolicyDiagnostic {
+        let diags = r.map(|_| ()).expect_err("the load must fail");
+        assert_eq!(diags.len(), 1, "{diags}");
+        let d = diags.0.into_iter().next().unwrap();
+        assert_eq!(d.code, codes::LIMIT, "{d}");
+        d
+    }
+
+    fn text(s: &str) -> String {
+        s.to_string()
+    }
+
+    #[test]
+    fn memory_loads_exactly_like_disk() {
+        let dir = Path::new("policies/lab");
+        let from_disk = load_workspace(dir).unwrap_or_else(|d| panic!("{d}"));
+        let mut files = Vec::new();
+        for entry in WalkDir::new(dir).sort_by_file_name() {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(dir).unwrap();
+            if entry.file_type().is_file() && !rel.starts_with(".accord") {
+                files.push((rel.to_path_buf(), std::fs::read(entry.path()).unwrap()));
+            }
+        }
+        let from_memory = load_from_memory(dir, &files).unwrap_or_else(|d| panic!("{d}"));
+        assert_eq!(format!("{from_memory:?}"), format!("{from_disk:?}"));
+    }
+
+    #[test]
+    fn memory_skips_dot_folders_and_paths_that_are_not_plain() {
+        let bad = text("groups: [not, a, mapping");
+        let files = [
+            ("accord.yaml", text("")),
+            ("groups.yaml", text("groups: { g: {} }")),
+            (".accord/x.yaml", bad.clone()),
+            ("teams/.hidden.yaml", bad.clone()),
+            ("../outside.yaml", bad.clone()),
+            ("/absolute.yaml", bad.clone()),
+            ("./dot.yaml", bad),
+        ];
+        let ws = load_with(&files, &Limits::DEFAULT).unwrap_or_else(|d| panic!("{d}"));
+        let paths: Vec<String> = ws.files.iter().map(|f| display_path(&f.path)).collect();
+        assert_eq!(paths, ["accord.yaml", "groups.yaml"]);
+    }
+
+    #[test]
+    fn a_missing_accord_yaml_in_memory_is_no_workspace() {
+        let d = load_with(&[("groups.yaml", text(""))], &Limits::DEFAULT)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(d.0[0].code, codes::NO_WORKSPACE);
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_io_error_naming_the_file() {
+        let files = [
+            ("accord.yaml", Vec::new()),
+            ("p.yaml", vec![b'a', 0xff, b'\n']),
+        ];
+        let d = load_from_memory(Path::new("ws"), &files)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(
+            d.to_string(),
+            "p.yaml:1:1: cannot read policy file: stream did not contain valid UTF-8"
+        );
+    }
+
+    #[test]
+    fn a_file_over_16_mib_is_refused_before_parsing() {
+        // On disk: a sparse file, never read.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(WORKSPACE_FILE), "").unwrap();
+        let big = std::fs::File::create(dir.path().join("big.yaml")).unwrap();
+        big.set_len(limits::MAX_FILE_BYTES + 1).unwrap();
+        let d = one_limit_error(load_workspace(dir.path()));
+        assert_eq!(
+            d.to_string(),
+            "big.yaml:1:1: policy file is 16 MiB, over the limit of 16 MiB per file"
+        );
+        // In memory, and for accord.yaml too.
+        let huge = " ".repeat(limits::MAX_FILE_BYTES as usize + 512 * 1024);
+        let d = one_limit_error(load_with(&[("accord.yaml", huge)], &Limits::DEFAULT));
+        assert_eq!(
+            d.to_string(),
+            "accord.yaml:1:1: accord.yaml is 16.5 MiB, over the limit of 16 MiB per file"
+        );
+        assert!(d.help.unwrap().contains("split it"));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_at_its_line() {
+        let deep = format!("groups:\n  {}g{}: {{}}\n", "[".repeat(40), "]".repeat(40));
+        let d = one_limit_error(load_with(
+            &[("accord.yaml", text("")), ("p.yaml", deep)],
+            &Limits::DEFAULT,
+        ));
+        assert_eq!(
+            d.to_string(),
+            "p.yaml:2:35: YAML nested deeper than 32 levels (the limit)"
+        );
+        // Block nesting, through the budget rather than the scanner.
+        let mut block = String::from("groups:\n");
+        for i in 0..40 {
+            block.push_str(&format!("{}- \n", "  ".repeat(i + 1)));
+        }
+        let limits = Limits {
+            depth: 4,
+            ..Limits::DEFAULT
+        };
+        let r = load_with(&[("accord.yaml", text("")), ("p.yaml", block)], &limits);
+        let diags = r.map(|_| ()).unwrap_err();
+        assert!(
+            diags.0.iter().all(|d| d.path == Path::new("p.yaml")),
+            "{diags}"
+        );
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused() {
+        // Each level is ten aliases to the level below; only the limit stops the expansion.
+        let mut bomb = String::from(
+            "boss:\n  collections:\n    c0:\n      experiments: &e\n        e0:\n          channels: &h\n",
+        );
+        for i in 0..10 {
+            bomb.push_str(&format!(
+                "            h{i}: {{ permissions: {{ g: [read, add] }} }}\n"
+            ));
+        }
+        for i in 1..10 {
+            bomb.push_str(&format!("        e{i}: {{ channels: *h }}\n"));
+        }
+        for i in 1..10 {
+            bomb.push_str(&format!("    c{i}: {{ experiments: *e }}\n"));
+        }
+        let limits = Limits {
+            alias_expansion: 1_000,
+            ..Limits::DEFAULT
+        };
+        let d = one_limit_error(load_with(
+            &[("accord.yaml", text("")), ("p.yaml", bomb.clone())],
+            &limits,
+        ));
+        assert!(
+            d.message
+                .starts_with("aliases expand to more than 1,000 YAML events"),
+            "{d}"
+        );
+        // Within the default limits the same file loads as far as validation.
+        let r = load_with(
+            &[("accord.yaml", text("")), ("p.yaml", bomb)],
+            &Limits::DEFAULT,
+        );
+        let diags = r.map(|_| ()).unwrap_err();
+        assert!(diags.0.iter().all(|d| d.code != codes::LIMIT), "{diags}");
+    }
+
+    #[test]
+    fn merge_keys_are_refused() {
+        let p = text(
+            "groups:\n  a:\n    members: &m { alice: member }\n  b:\n    members: { <<: *m }\n",
+        );
+        let diags = load_with(
+            &[("accord.yaml", text("")), ("p.yaml", p)],
+            &Limits::DEFAULT,
+        )
+        .map(|_| ())
+        .unwrap_err();
+        assert_eq!(
+            diags.to_string(),
+            "p.yaml:5:16: YAML merge keys (`<<`) are not allowed in policy files"
+        );
+        assert_eq!(diags.0[0].code, codes::SYNTAX);
+    }
+
+    #[test]
+    fn too_many_policy_files_are_refused_before_reading_them() {
+        let mut files = vec![("accord.yaml", text("policies: [\"*.yaml\"]\n"))];
+        let names: Vec<String> = (0..=limits::MAX_FILES)
+            .map(|i| format!("p{i}.yaml"))
+            .collect();
+        // Unparseable: reading any of them would add an error.
+        files.extend(names.iter().map(|n| (n.as_str(), text("[unclosed"))));
+        let d = one_limit_error(load_with(&files, &Limits::DEFAULT));
+        assert_eq!(
+            d.to_string(),
+            "accord.yaml:1:12: the workspace holds more than 10,000 policy files (the limit)"
+        );
+    }
+
+    #[test]
+    fn the_workspace_size_is_limited() {
+        let limits = Limits {
+            workspace_bytes: 40,
+            ..Limits::DEFAULT
+        };
+        let files = [
+            ("accord.yaml", text("")),
+            ("a.yaml", text("groups: { a: {} }\n")),
+            ("b.yaml", text("groups: { b: {} }\n")),
+            ("c.yaml", text("groups: { c: {} }\n")),
+        ];
+        let d = one_limit_error(load_with(&files, &limits));
+        assert_eq!(
+            d.to_string(),
+            "c.yaml:1:1: the workspace's files add up to more than 40 bytes (the limit); this file crosses it"
+        );
+    }
+
+    #[test]
+    fn yaml_nodes_are_counted_across_files() {
+        // Each file: the root mapping, `groups`, its mapping, `a`, its mapping = 5 nodes.
+        let limits = Limits {
+            yaml_nodes: 12,
+            ..Limits::DEFAULT
+        };
+        let files = [
+            ("accord.yaml", text("")),
+            ("a.yaml", text("groups: { a: {} }\n")),
+            ("b.yaml", text("groups: { b: {} }\n")),
+            ("c.yaml", text("groups: { c: {} }\n")),
+        ];
+        let d = one_limit_error(load_with(&files, &limits));
+        assert!(d.to_string().starts_with("c.yaml:1:"), "{d}");
+        assert!(
+            d.message
+                .contains("the workspace's files hold more than 12 YAML nodes"),
+            "{d}"
+        );
+        // Alone, a file over the budget is told so.
+        let limits = Limits {
+            yaml_nodes: 3,
+            ..Limits::DEFAULT
+        };
+        let d = one_limit_error(load_with(&files[..2], &limits));
+        assert!(
+            d.message
+                .starts_with("this file holds more than 3 YAML nodes"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn objects_are_counted_across_files_and_the_first_one_over_is_named() {
+        let limits = Limits {
+            objects: 4,
+            ..Limits::DEFAULT
+        };
+        let files = [
+            ("accord.yaml", text("")),
+            (
+                "a.yaml",
+                text("identities: { alice: alice@uchicago.edu }\ngroups: { a: {} }\n"),
+            ),
+            (
+                "b.yaml",
+                text("groups:\n  b:\n    members: { alice: member }\n  c: {}\n"),
+            ),
+        ];
+        let d = one_limit_error(load_with(&files, &limits));
+        assert_eq!(
+            d.to_string(),
+            "b.yaml:4:3: the workspace declares more than 4 objects (the limit)"
+        );
+        assert!(
+            load_with(
+                &files,
+                &Limits {
+                    objects: 5,
+                    ..Limits::DEFAULT
+                }
+            )
+            .is_ok()
+        );
+    }
 
     #[test]
     fn normalizes_seed_paths() {
