@@ -17,7 +17,10 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 
 fn files(data: &[u8]) -> Vec<(PathBuf, &[u8])> {
     let mut parts = data.split(|b| *b == 0);
-    let mut out = vec![(PathBuf::from("accord.yaml"), parts.next().unwrap_or_default())];
+    let mut out = vec![(
+        PathBuf::from("accord.yaml"),
+        parts.next().unwrap_or_default(),
+    )];
     for (i, part) in parts.enumerate() {
         let ext = if i % 5 == 4 { "yml" } else { "yaml" };
         let name = if i % 3 == 2 {

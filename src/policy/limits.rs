@@ -36,7 +36,7 @@ pub const MAX_DEPTH: usize = 32;
 pub const MAX_YAML_NODES: usize = 20_000_000;
 
 /// Most YAML events one file's aliases may replay: an alias bomb ("billion laughs") stops here.
-pub const MAX_ALIAS_EXPANSION: usize = 250_000;
+pub const MAX_ALIAS_EXPANSION: usize = 100_000;
 
 /// Most objects a workspace may declare: identities, groups, members, collections,
 /// endpoints, ACL rules, directories, roles, documents, Boss groups, frames and resources
