@@ -30,6 +30,7 @@ use crate::providers::gcs::GcsProvider;
 use crate::providers::groups::GroupsProvider;
 use crate::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use crate::providers::registry::Registry;
+use crate::providers::search::SearchProvider;
 use crate::providers::transfer::TransferProvider;
 
 /// Why a target could not be used.
@@ -253,6 +254,7 @@ fn session(
         .with(Arc::new(GroupsProvider::new(http.clone())))
         .with(Arc::new(TransferProvider::new(http.clone())))
         .with(Arc::new(GcsProvider::new(http.clone())))
+        .with(Arc::new(SearchProvider::new(http.clone())))
         .with(Arc::new(boss));
     Ok(Session {
         registry,

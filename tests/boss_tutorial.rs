@@ -165,25 +165,7 @@ fn after_apply_every_group_holds_the_tutorials_permissions_and_it_converges() {
     assert_eq!(layer["type"], "annotation");
     assert_eq!(layer["sources"], serde_json::json!(["EM"]));
 
-    let (code, out, _) = run(&["plan", dir, "--target", &url, "--detailed-exitcode"]);
-    assert_eq!(code, 0, "converged:\n{out}");
-    live.emulator().clear_request_log();
-    let (code, out, _) = run(&["apply", dir, "--target", &url, "--auto-approve"]);
-    assert_eq!(code, 0);
-    assert!(
-        out.contains("No changes") && !out.contains("Apply:"),
-        "{out}"
-    );
-    let writes: Vec<_> = live
-        .emulator()
-        .request_log()
-        .into_iter()
-        .filter(|r| r.is_write() && r.path.starts_with("/boss"))
-        .collect();
-    assert!(
-        writes.is_empty(),
-        "a converged apply writes nothing: {writes:?}"
-    );
+    common::assert_converged_without_writes(&live, dir, &url, "/boss");
 }
 
 #[test]

@@ -177,3 +177,31 @@ mod diff {
         );
     }
 }
+
+#[test]
+fn an_index_naming_only_documents_leaves_its_roles_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("accord.yaml"), "policies: [\"*.yaml\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("policy.yaml"),
+        format!("search:\n  indexes:\n    {INDEX}:\n      documents:\n        doc0: {{ visible_to: [public] }}\n"),
+    )
+    .unwrap();
+    let ws = load_workspace(dir.path()).unwrap_or_else(|d| panic!("{d}"));
+    let resolved = Resolved::from_pairs([(PrincipalRef::Public, Principal::Public)]);
+    let d = compile(
+        &ws.policy,
+        &resolved,
+        "2026-11-01T00:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    assert!(
+        d.state
+            .containers
+            .iter()
+            .all(|c| c.address.kind != Kind::SearchRole),
+        "no role container: {:?}",
+        d.state.containers
+    );
+    assert_eq!(d.state.objects.len(), 1);
+}

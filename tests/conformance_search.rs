@@ -4,7 +4,8 @@
 //! identities, and index roles. Fails, never skips, when python3 or that exact globus-sdk is
 //! missing. `scripts/test` points `ACCORD_PYTHON` at a virtualenv holding it.
 
-use std::process::Command;
+#[path = "conformance_support.rs"]
+mod conformance;
 
 use accord::emulator::{Emulator, Seed, Service, spawn};
 
@@ -41,7 +42,6 @@ search:
 async fn globus_sdk_search_client() {
     let seed = Seed::from_yaml_str(SEED).expect("seed");
     let em = spawn(Emulator::new(seed)).await.expect("emulator");
-    let script = format!("{}/tests/conformance/search.py", env!("CARGO_MANIFEST_DIR"));
     let env = [
         ("GLOBUS_SDK_SERVICE_URL_AUTH", em.service_url(Service::Auth)),
         (
@@ -60,28 +60,7 @@ async fn globus_sdk_search_client() {
         ("EMULATOR_J_TOKEN", "j-search-token".to_string()),
         ("EMULATOR_K_TOKEN", "k-search-token".to_string()),
     ];
-    // The SDK is blocking; run it off the runtime's worker so the server keeps serving.
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(std::env::var("ACCORD_PYTHON").unwrap_or_else(|_| "python3".into()))
-            .arg(&script)
-            .envs(env)
-            .env("GLOBUS_SDK_HTTP_TIMEOUT", "30")
-            .output()
-    })
-    .await
-    .expect("join")
-    .unwrap_or_else(|e| panic!("python3 must be installed to run this test: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "globus-sdk Search conformance script failed ({}).\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        output.status
-    );
-    assert!(
-        stdout.contains("globus-sdk Search conformance: ok"),
-        "{stdout}"
-    );
+    conformance::run_script("search.py", env.to_vec(), "globus-sdk Search conformance").await;
     let log = em.emulator.request_log();
     for (method, path) in [
         ("POST", "/auth/v2/oauth2/token".to_string()),

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use common::run;
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 const USERS: usize = 4;
 const GROUPS: usize = 3;
@@ -245,14 +246,7 @@ impl Case {
     }
 
     fn write(&self, dir: &Path) {
-        std::fs::write(
-            dir.join("accord.yaml"),
-            "policies: [\"policy.yaml\"]\ntargets:\n  t: { embedded: true, seed: live.yaml }\n\
-             default_target: t\nsafety: { max_deletes: 1000, max_delete_share: 1.0 }\n",
-        )
-        .unwrap();
-        std::fs::write(dir.join("live.yaml"), self.seed()).unwrap();
-        std::fs::write(dir.join("policy.yaml"), self.policy()).unwrap();
+        common::write_embedded(dir, &self.seed(), &self.policy());
     }
 }
 
@@ -264,15 +258,8 @@ proptest! {
         let tmp = tempfile::tempdir().unwrap();
         case.write(tmp.path());
         let dir = tmp.path().to_str().unwrap();
-        let ctx = || format!("seed:\n{}\npolicy:\n{}", case.seed(), case.policy());
-        let (code, out, err) = run(&["apply", dir, "--auto-approve", "--allow-deletes", "1000"]);
-        prop_assert_eq!(code, 0, "apply failed\n{}\n{}\n{}", out, err, ctx());
-        prop_assert!(out.contains(" 0 failed, 0 blocked") || out.contains("No changes"), "{}", out);
-        let (code, plan, err) = run(&["plan", dir, "--detailed-exitcode"]);
-        prop_assert_eq!(code, 0, "not converged after one apply\n{}\n{}\napply:\n{}\n{}", plan, err, out, ctx());
-        let (code, again, _) = run(&["apply", dir, "--auto-approve"]);
-        prop_assert_eq!(code, 0);
-        prop_assert!(again.contains("No changes"), "{}", again);
+        let ctx = format!("seed:\n{}\npolicy:\n{}", case.seed(), case.policy());
+        common::converges(dir, &ctx).map_err(TestCaseError::fail)?;
     }
 }
 

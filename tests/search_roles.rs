@@ -96,23 +96,5 @@ fn the_guides_queries_give_its_results_after_one_apply() {
         serde_json::json!({"foo": "value1"})
     );
 
-    let (code, out, _) = run(&["plan", dir, "--target", &url, "--detailed-exitcode"]);
-    assert_eq!(code, 0, "converged:\n{out}");
-    live.emulator().clear_request_log();
-    let (code, out, _) = run(&["apply", dir, "--target", &url, "--auto-approve"]);
-    assert_eq!(code, 0);
-    assert!(
-        out.contains("No changes") && !out.contains("Apply:"),
-        "{out}"
-    );
-    let writes: Vec<_> = live
-        .emulator()
-        .request_log()
-        .into_iter()
-        .filter(|r| r.is_write() && r.path.starts_with("/search"))
-        .collect();
-    assert!(
-        writes.is_empty(),
-        "a converged apply writes nothing: {writes:?}"
-    );
+    common::assert_converged_without_writes(&live, dir, &url, "/search");
 }

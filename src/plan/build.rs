@@ -98,6 +98,15 @@ fn describe(c: &Change) -> String {
         Kind::GcsRole | Kind::SearchRole => {
             format!("{}: {} of {}", who(c), c.address.keys[1], c.address.keys[0])
         }
+        Kind::SearchEntryAccess => {
+            let fields: Vec<&str> = c.fields.iter().map(|f| f.name.as_str()).collect();
+            format!(
+                "{} in {}: {}",
+                c.address.keys[1],
+                short_key(&format!("index:{}", c.address.keys[0])),
+                fields.join(", ")
+            )
+        }
         Kind::BossMember => format!(
             "{}: {} of Boss group {}",
             boss_name(&c.address.keys[2]),
@@ -211,6 +220,21 @@ fn escalates(c: &Change) -> bool {
         Kind::GlobusMember => rose_to("role", &["manager", "admin"]),
         Kind::TransferAcl => public || rose_to("permissions", &["rw"]),
         Kind::GcsRole | Kind::SearchRole => true,
+        // A document opened to everyone.
+        Kind::SearchEntryAccess => {
+            let everyone = |o: Option<&crate::state::Object>| {
+                o.and_then(|o| o.attrs.get("visible_to"))
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|a| {
+                        a.iter().any(|p| {
+                            p.as_str()
+                                .and_then(|s| s.parse::<Principal>().ok())
+                                .is_some_and(|p| p.is_public())
+                        })
+                    })
+            };
+            everyone(after) && !everyone(before)
+        }
         // A maintainer decides who else is in the group.
         Kind::BossMember => c.address.keys[1] == "maintainer",
         Kind::BossPermission => {

@@ -143,23 +143,46 @@ fn changed_fields(
 }
 
 /// Whether an update widens or narrows access, by the kind's access-ordered fields.
+/// A value as a set: a list's items, or a map of lists' (key, item) pairs; `None` for scalars.
+/// Absent counts as the empty set.
+fn set_members(v: &Value) -> Option<BTreeSet<String>> {
+    match v {
+        Value::Null => Some(BTreeSet::new()),
+        Value::Array(a) => Some(a.iter().map(Value::to_string).collect()),
+        Value::Object(m) => {
+            let mut out = BTreeSet::new();
+            for (k, x) in m {
+                match x {
+                    Value::Array(a) => out.extend(a.iter().map(|i| format!("{k}\u{1f}{i}"))),
+                    _ => return None,
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 fn update_direction(kind: Kind, fields: &[FieldChange]) -> Direction {
     let mut dir = Direction::Neutral;
     for f in fields {
-        let Some(spec) = kind.field(&f.name) else {
-            continue;
-        };
-        if spec.access_order.is_empty() {
-            continue;
-        }
-        // A set of names (Boss permissions): dropping any is a revocation.
-        if let (Value::Array(before), Value::Array(after)) = (&f.before, &f.after) {
+        // Sets (Boss permission names, Search `visible_to`, and `principal_sets` as sets of
+        // (set name, principal)): dropping any member is a revocation.
+        if kind.grants_access()
+            && let (Some(before), Some(after)) = (set_members(&f.before), set_members(&f.after))
+        {
             if before.iter().any(|v| !after.contains(v)) {
                 return Direction::Revoke;
             }
             if after.iter().any(|v| !before.contains(v)) {
                 dir = Direction::Grant;
             }
+            continue;
+        }
+        let Some(spec) = kind.field(&f.name) else {
+            continue;
+        };
+        if spec.access_order.is_empty() {
             continue;
         }
         let rank = |v: &Value| {
@@ -177,6 +200,25 @@ fn update_direction(kind: Kind, fields: &[FieldChange]) -> Direction {
 
 fn labels_for(address: &Address, desired: &Desired, live: &LiveRead) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
+    // Document access lists principals in its values, not its address: name them all.
+    if address.kind == Kind::SearchEntryAccess {
+        let mut keys = BTreeSet::new();
+        for o in [desired.state.get(address), live.state.get(address)]
+            .into_iter()
+            .flatten()
+        {
+            o.attrs
+                .values()
+                .for_each(|v| principal_strings(v, &mut keys));
+        }
+        for k in keys {
+            if let Ok(p) = k.parse::<Principal>()
+                && let Some(l) = desired.labels.get(&p).or_else(|| live.names.get(&p))
+            {
+                out.insert(k, l.clone());
+            }
+        }
+    }
     if let Some(p) = principal_of(address) {
         let label = desired
             .labels
@@ -188,6 +230,18 @@ fn labels_for(address: &Address, desired: &Desired, live: &LiveRead) -> BTreeMap
         }
     }
     out
+}
+
+/// Every string inside a value (lists of principals, and maps of them).
+fn principal_strings(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::String(s) => {
+            out.insert(s.clone());
+        }
+        Value::Array(a) => a.iter().for_each(|x| principal_strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| principal_strings(x, out)),
+        _ => {}
+    }
 }
 
 /// Diffs the desired state against the live one.
@@ -507,6 +561,10 @@ fn authoritative_reason(container: &Container, address: &Address) -> String {
         Kind::GlobusMember => format!(
             "not in policy; members of {} are authoritative",
             address.keys[0]
+        ),
+        Kind::SearchRole => format!(
+            "not in policy; the roles of Search index {} are authoritative",
+            short(&address.keys[0])
         ),
         Kind::BossMember => format!(
             "not in policy; {}s of Boss group {} are authoritative",

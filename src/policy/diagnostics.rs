@@ -4,7 +4,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, Severity, SourceCode, SourceSpan};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, Severity, SourceCode, SourceSpan,
+    SpanContents,
+};
 use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::model::{Origin, SourceFile};
@@ -22,8 +25,8 @@ pub struct PolicyDiagnostic {
     pub line: u32,
     /// 1-based column.
     pub column: u32,
-    /// The file's text, for the snippet (absent when the file could not be read).
-    pub src: Option<NamedSource<String>>,
+    /// The lines around each place, for the snippet (absent when the file could not be read).
+    pub src: Option<Excerpt>,
     /// The primary span.
     pub span: Option<SourceSpan>,
     /// Text under the primary span.
@@ -110,6 +113,8 @@ pub mod codes {
     pub const BAD_TARGET: &str = "accord::policy::bad_target";
     /// A bad `safety:` setting.
     pub const BAD_SAFETY: &str = "accord::policy::bad_safety";
+    /// Over one of the limits of `policy::limits` (file size, nesting, aliases, files, objects).
+    pub const LIMIT: &str = "accord::policy::limit";
     /// A generic error reported by a later stage at a policy location.
     pub const ERROR: &str = "accord::policy::error";
 }
@@ -122,12 +127,9 @@ impl PolicyDiagnostic {
         origin: &Origin,
         message: impl Into<String>,
     ) -> Self {
-        let src = files
-            .get(origin.file)
-            .map(|f| NamedSource::new(display_path(&f.path), f.text.clone()).with_language("yaml"));
-        let span = src
-            .as_ref()
-            .map(|s| SourceSpan::new(origin.offset.into(), clamp_len(s, origin)));
+        let file = files.get(origin.file);
+        let src = file.map(|f| Excerpt::new(display_path(&f.path), &f.text, origin));
+        let span = file.map(|f| SourceSpan::new(origin.offset.into(), clamp_len(&f.text, origin)));
         PolicyDiagnostic {
             code: code.to_string(),
             message: message.into(),
@@ -191,9 +193,9 @@ impl PolicyDiagnostic {
         );
         let same_file =
             self.src.is_some() && files.get(origin.file).map(|f| &f.path) == Some(&self.path);
-        if same_file {
-            let src = self.src.as_ref().expect("checked above");
-            let span = SourceSpan::new(origin.offset.into(), clamp_len(src, origin));
+        if let (true, Some(src), Some(f)) = (same_file, self.src.as_mut(), files.get(origin.file)) {
+            src.add(&f.text, origin);
+            let span = SourceSpan::new(origin.offset.into(), clamp_len(&f.text, origin));
             self.secondary.push((at, span, label.to_string()));
         } else {
             let mut note = PolicyDiagnostic::new(&self.code, files, origin, label.to_string());
@@ -429,7 +431,9 @@ fn offset_of(text: &str, line: u32, column: u32) -> usize {
 /// The length of the token starting at `offset`: up to the end of the line, or of the
 /// key when the text there is `key:`; at least 1 so the snippet shows a caret.
 fn token_len(text: &str, offset: usize) -> usize {
-    let rest = &text[offset..];
+    // Never more than an excerpt holds: a line may be megabytes long.
+    let start = char_floor(text, offset);
+    let rest = &text[start..char_floor(text, start.saturating_add(EXCERPT_BYTES))];
     let line = rest.split('\n').next().unwrap_or("");
     let line = line.trim_end();
     let end = line
@@ -439,13 +443,165 @@ fn token_len(text: &str, offset: usize) -> usize {
     end.max(1)
 }
 
-/// Keeps a span inside its source so miette never panics on a bad offset.
-fn clamp_len(src: &NamedSource<String>, origin: &Origin) -> usize {
-    let total = src.inner().len();
+/// Keeps a span inside its source so miette never panics on a bad offset, and inside the
+/// excerpt kept of it.
+fn clamp_len(text: &str, origin: &Origin) -> usize {
+    let total = text.len();
     if origin.offset >= total {
         0
     } else {
-        origin.len.min(total - origin.offset)
+        origin.len.min(total - origin.offset).min(EXCERPT_BYTES)
+    }
+}
+
+/// Lines kept before and after each place of a diagnostic (miette shows one).
+const EXCERPT_LINES: usize = 3;
+
+/// The most bytes kept on either side of a place, and of the place itself: a snippet of a
+/// huge one-line file stays small.
+const EXCERPT_BYTES: usize = 2048;
+
+/// The parts of a file a diagnostic's snippet shows: a few lines around each of its places.
+///
+/// A diagnostic never holds (or scans) the whole file, which may be 16 MiB and have a
+/// diagnostic on each of its lines: holding a copy each would exhaust memory.
+#[derive(Debug, Clone)]
+pub struct Excerpt {
+    /// The file's path, as snippets name it.
+    name: String,
+    /// Disjoint windows, by offset.
+    windows: Vec<Window>,
+}
+
+/// One contiguous part of a file.
+#[derive(Debug, Clone)]
+struct Window {
+    /// Byte offset of `text` in the file.
+    start: usize,
+    /// 0-based line of `text`'s first byte.
+    line: usize,
+    /// 0-based byte column of `text`'s first byte (0 but in a line too long to keep whole).
+    column: usize,
+    /// The text.
+    text: String,
+}
+
+impl Window {
+    fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+}
+
+impl Excerpt {
+    /// The lines of `text` around `origin`.
+    fn new(name: String, text: &str, origin: &Origin) -> Excerpt {
+        let mut e = Excerpt {
+            name,
+            windows: Vec::new(),
+        };
+        e.add(text, origin);
+        e
+    }
+
+    /// Adds the lines of `text` around `origin`, merging windows that touch.
+    fn add(&mut self, text: &str, origin: &Origin) {
+        let offset = char_floor(text, origin.offset.min(text.len()));
+        let lo = char_floor(text, offset.saturating_sub(EXCERPT_BYTES));
+        let start = match text[lo..offset].rmatch_indices('\n').nth(EXCERPT_LINES) {
+            Some((i, _)) => lo + i + 1,
+            None => lo,
+        };
+        let place_end = char_floor(
+            text,
+            offset + origin.len.min(EXCERPT_BYTES).min(text.len() - offset),
+        );
+        let hi = char_floor(text, (place_end + EXCERPT_BYTES).min(text.len()));
+        let end = match text[place_end..hi].match_indices('\n').nth(EXCERPT_LINES) {
+            Some((i, _)) => place_end + i + 1,
+            None => hi,
+        };
+        let before = &text[start..offset];
+        let newlines = before.matches('\n').count();
+        let line = (origin.line as usize)
+            .saturating_sub(1)
+            .saturating_sub(newlines);
+        let column = if start == 0 || text.as_bytes()[start - 1] == b'\n' {
+            0
+        } else {
+            // A window cut inside a long line: its column, from the place's own.
+            (origin.column as usize)
+                .saturating_sub(1)
+                .saturating_sub(before.len())
+        };
+        let (mut start, mut end, mut line, mut column) = (start, end, line, column);
+        // Merge with every window this one touches.
+        self.windows.retain(|w| {
+            let touches = w.start <= end && start <= w.end();
+            if touches {
+                if w.start < start {
+                    (start, line, column) = (w.start, w.line, w.column);
+                }
+                end = end.max(w.end());
+            }
+            !touches
+        });
+        let at = self.windows.partition_point(|w| w.start < start);
+        self.windows.insert(
+            at,
+            Window {
+                start,
+                line,
+                column,
+                text: text[start..end].to_string(),
+            },
+        );
+    }
+}
+
+/// The largest char boundary of `text` at or before `i`.
+fn char_floor(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let (offset, len) = (span.offset(), span.len());
+        let w = self
+            .windows
+            .iter()
+            .find(|w| w.start <= offset && offset + len <= w.end())
+            .ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((offset - w.start).into(), len);
+        let c = w
+            .text
+            .as_bytes()
+            .read_span(&local, context_lines_before, context_lines_after)?;
+        let column = if c.line() == 0 {
+            c.column() + w.column
+        } else {
+            c.column()
+        };
+        Ok(Box::new(
+            MietteSpanContents::new_named(
+                self.name.clone(),
+                c.data(),
+                SourceSpan::new((c.span().offset() + w.start).into(), c.span().len()),
+                c.line() + w.line,
+                column,
+                // miette counts lines from the start of what it scanned: the file's start.
+                c.line_count() + w.line,
+            )
+            .with_language("yaml"),
+        ))
     }
 }
 
@@ -492,5 +648,160 @@ fn yaml_code(message: &str) -> &'static str {
         codes::WRONG_TYPE
     } else {
         codes::SYNTAX
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use miette::{GraphicalReportHandler, GraphicalTheme};
+
+    fn files(text: &str) -> Vec<SourceFile> {
+        vec![SourceFile {
+            path: PathBuf::from("p.yaml"),
+            text: text.to_string(),
+        }]
+    }
+
+    fn origin(files: &[SourceFile], line: u32, column: u32, len: usize) -> Origin {
+        Origin {
+            file: 0,
+            path: files[0].path.clone(),
+            line,
+            column,
+            offset: offset_of(&files[0].text, line, column),
+            len,
+        }
+    }
+
+    fn render(d: &PolicyDiagnostic) -> String {
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_links(false);
+        let mut out = String::new();
+        handler.render_report(&mut out, d).unwrap();
+        out
+    }
+
+    /// A file of `n` lines `key{i}: value{i}`.
+    fn numbered(n: usize) -> String {
+        (1..=n).map(|i| format!("key{i}: value{i}\n")).collect()
+    }
+
+    #[test]
+    fn a_diagnostic_keeps_only_the_lines_around_its_places() {
+        let files = files(&numbered(100_000));
+        let d = PolicyDiagnostic::new(codes::ERROR, &files, &origin(&files, 50_000, 1, 8), "bad")
+            .with_label("here")
+            .also_at(&files, &origin(&files, 90_000, 1, 8), "and here");
+        let kept: usize = d
+            .src
+            .as_ref()
+            .unwrap()
+            .windows
+            .iter()
+            .map(|w| w.text.len())
+            .sum();
+        assert!(kept < 400, "{kept} bytes kept");
+        let out = render(&d);
+        assert!(out.contains("[p.yaml:50000:1]"), "{out}");
+        assert!(out.contains("50000 │ key50000: value50000"), "{out}");
+        assert!(out.contains("90000 │ key90000: value90000"), "{out}");
+        assert!(out.contains("89999 │ key89999"), "{out}");
+        assert!(!out.contains("key70000"), "{out}");
+    }
+
+    #[test]
+    fn nearby_places_render_as_with_the_whole_file() {
+        let text = numbered(30);
+        let files = files(&text);
+        let d = PolicyDiagnostic::new(codes::ERROR, &files, &origin(&files, 10, 1, 5), "bad")
+            .with_label("here")
+            .also_at(&files, &origin(&files, 14, 1, 5), "and here");
+        // What miette renders from the whole text.
+        let mut whole = d.clone();
+        whole.src = None;
+        struct Whole(PolicyDiagnostic, miette::NamedSource<String>);
+        impl fmt::Debug for Whole {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+        impl fmt::Display for Whole {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+        impl std::error::Error for Whole {}
+        impl Diagnostic for Whole {
+            fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+                self.0.code()
+            }
+            fn source_code(&self) -> Option<&dyn SourceCode> {
+                Some(&self.1)
+            }
+            fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+                self.0.labels()
+            }
+        }
+        let reference = Whole(
+            whole,
+            miette::NamedSource::new("p.yaml", text.clone()).with_language("yaml"),
+        );
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_links(false);
+        let mut want = String::new();
+        handler.render_report(&mut want, &reference).unwrap();
+        assert_eq!(render(&d), want);
+    }
+
+    #[test]
+    fn a_huge_line_is_cut_around_the_place() {
+        let line = format!("groups: {{ {} }}\n", "g: {}, ".repeat(1_000_000));
+        let files = files(&line);
+        let d = PolicyDiagnostic::new(
+            codes::ERROR,
+            &files,
+            &origin(&files, 1, 3_000_001, 1),
+            "bad",
+        )
+        .with_label("here");
+        let kept: usize = d
+            .src
+            .as_ref()
+            .unwrap()
+            .windows
+            .iter()
+            .map(|w| w.text.len())
+            .sum();
+        assert!(kept <= 2 * EXCERPT_BYTES + 1, "{kept} bytes kept");
+        let out = render(&d);
+        assert!(out.contains("[p.yaml:1:3000001]"), "{out}");
+    }
+
+    #[test]
+    fn many_diagnostics_of_a_big_file_stay_small() {
+        let files = files(&numbered(200_000));
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(files[0].text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let diags: Vec<PolicyDiagnostic> = (1..=200_000)
+            .step_by(7)
+            .map(|l| {
+                let o = Origin {
+                    offset: starts[l as usize - 1],
+                    ..origin(&files, 1, 1, 3)
+                };
+                let o = Origin { line: l, ..o };
+                PolicyDiagnostic::new(codes::ERROR, &files, &o, "bad")
+            })
+            .collect();
+        let kept: usize = diags
+            .iter()
+            .flat_map(|d| &d.src.as_ref().unwrap().windows)
+            .map(|w| w.text.len())
+            .sum();
+        assert!(kept < 20 * files[0].text.len(), "{kept} bytes kept");
     }
 }

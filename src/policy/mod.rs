@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod diagnostics;
+pub mod limits;
 pub mod load;
 pub mod model;
 pub mod principal;
@@ -13,6 +14,6 @@ pub mod schema;
 pub mod validate;
 
 pub use diagnostics::{Diagnostics, PolicyDiagnostic, error_at};
-pub use load::load_workspace;
+pub use load::{load_from_memory, load_workspace};
 pub use model::*;
 pub use schema::{policy_file_schema, workspace_file_schema};

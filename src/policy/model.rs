@@ -136,6 +136,8 @@ pub struct SearchIndexPolicy {
     pub id: Uuid,
     /// Where the key is first written (files may merge).
     pub origin: Origin,
+    /// Whether any file writes `roles:` for the index: only then are its roles managed.
+    pub manage_roles: bool,
     /// `roles:` (role name → principal), from every file.
     pub roles: Vec<SearchRoleGrant>,
     /// `documents:` by subject.

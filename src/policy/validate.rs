@@ -1866,10 +1866,12 @@ impl Checker<'_> {
                     .or_insert_with(|| SearchIndexPolicy {
                         id,
                         origin: at,
+                        manage_roles: false,
                         roles: Vec::new(),
                         documents: BTreeMap::new(),
                         ownership: Ownership::default(),
                     });
+                index.manage_roles |= idx.roles.is_some();
                 index.roles.extend(
                     roles
                         .into_iter()

@@ -524,11 +524,7 @@ impl BossProvider {
     }
 
     async fn add_member(&self, caller: &Caller, change: &Change) -> Outcome {
-        let (group, role, user) = match member_parts(&change.address) {
-            Ok(p) => p,
-            Err(e) => return failed(e),
-        };
-        let path = match member_path(&group, role, &user) {
+        let (group, role, user, path) = match member_call(&change.address) {
             Ok(p) => p,
             Err(e) => return failed(e),
         };
@@ -549,11 +545,7 @@ impl BossProvider {
     }
 
     async fn remove_member(&self, caller: &Caller, change: &Change) -> Outcome {
-        let (group, role, user) = match member_parts(&change.address) {
-            Ok(p) => p,
-            Err(e) => return failed(e),
-        };
-        let path = match member_path(&group, role, &user) {
+        let (_, role, _, path) = match member_call(&change.address) {
             Ok(p) => p,
             Err(e) => return failed(e),
         };
@@ -979,6 +971,13 @@ fn object_api_path(address: &Address) -> Result<String, String> {
 }
 
 /// (group, `member` | `maintainer`, username) of a member address.
+/// A membership's group, role, user and API path, from its address.
+fn member_call(address: &Address) -> Result<(String, &'static str, String, String), String> {
+    let (group, role, user) = member_parts(address)?;
+    let path = member_path(&group, role, &user)?;
+    Ok((group, role, user, path))
+}
+
 fn member_parts(address: &Address) -> Result<(String, &'static str, String), String> {
     let [group, role, principal] = address.keys.as_slice() else {
         return Err(format!("{address}: not a Boss member address"));

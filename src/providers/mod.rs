@@ -17,6 +17,7 @@ pub mod boss;
 pub mod gcs;
 pub mod groups;
 pub mod http;
+pub mod search;
 pub mod transfer;
 
 pub use auth::GlobusAuth;
@@ -26,6 +27,7 @@ pub use groups::GroupsProvider;
 pub use http::{
     CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, Secret, Service, ServiceUrls,
 };
+pub use search::SearchProvider;
 pub use transfer::TransferProvider;
 
 /// The kind of credential a provider needs.

@@ -128,6 +128,22 @@ async fn authorize(
     )))
 }
 
+/// The caller, if its token is good and it is in `runnable_by` (run and enumerate need that).
+async fn runner_of(app: &App, headers: &HeaderMap) -> Result<Caller, ApError> {
+    let caller = app.auth.authenticate(headers).await?;
+    if !app
+        .auth
+        .allowed(&caller, &app.config.runnable_by, false)
+        .await
+    {
+        return Err(ApError::Unauthorized(format!(
+            "{} is not in runnable_by of this action provider",
+            caller.who()
+        )));
+    }
+    Ok(caller)
+}
+
 fn not_found(id: &str) -> ApError {
     ApError::NotFound(format!("No Action with id {id}"))
 }
@@ -140,17 +156,7 @@ async fn find(app: &App, caller: &Caller, id: &str, manage: bool) -> Result<Stor
 }
 
 async fn run(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Answer {
-    let caller = app.auth.authenticate(&headers).await?;
-    if !app
-        .auth
-        .allowed(&caller, &app.config.runnable_by, false)
-        .await
-    {
-        return Err(ApError::Unauthorized(format!(
-            "{} is not in runnable_by of this action provider",
-            caller.who()
-        )));
-    }
+    let caller = runner_of(&app, &headers).await?;
     // Parsed whatever the Content-Type says, as the toolkit does.
     let doc: Value = serde_json::from_slice(&body)
         .map_err(|e| ApError::BadRequest(format!("Invalid JSON: {e}")))?;
@@ -360,17 +366,7 @@ async fn enumerate(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    let caller = app.auth.authenticate(&headers).await?;
-    if !app
-        .auth
-        .allowed(&caller, &app.config.runnable_by, false)
-        .await
-    {
-        return Err(ApError::Unauthorized(format!(
-            "{} is not in runnable_by of this action provider",
-            caller.who()
-        )));
-    }
+    let caller = runner_of(&app, &headers).await?;
     // As the toolkit: unknown values are dropped; nothing left means the default.
     let mut statuses: BTreeSet<StatusValue> = query_values(&query, "status")
         .iter()

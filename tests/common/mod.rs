@@ -123,3 +123,64 @@ impl Live {
         self.emulator().snapshot()
     }
 }
+
+/// Writes an embedded workspace into `dir`: `accord.yaml` (target `t` on `live.yaml`, the
+/// deletion rails opened wide), the seed `live.yaml` and one policy file `policy.yaml`.
+pub fn write_embedded(dir: &Path, seed: &str, policy: &str) {
+    std::fs::write(
+        dir.join("accord.yaml"),
+        "policies: [\"policy.yaml\"]\ntargets:\n  t: { embedded: true, seed: live.yaml }\n\
+         default_target: t\nsafety: { max_deletes: 1000, max_delete_share: 1.0 }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("live.yaml"), seed).unwrap();
+    std::fs::write(dir.join("policy.yaml"), policy).unwrap();
+}
+
+/// The convergence property on a workspace: one apply succeeds with nothing failed or
+/// blocked, the plan after it is empty, and a second apply does nothing. `Err` says which
+/// step broke it, with the outputs and `context` (the generated seed and policy).
+pub fn converges(dir: &str, context: &str) -> Result<(), String> {
+    let (code, out, err) = run(&["apply", dir, "--auto-approve", "--allow-deletes", "1000"]);
+    if code != 0 {
+        return Err(format!("apply failed\n{out}\n{err}\n{context}"));
+    }
+    if !(out.contains(" 0 failed, 0 blocked") || out.contains("No changes")) {
+        return Err(format!("apply left failures\n{out}\n{context}"));
+    }
+    let (code, plan, err) = run(&["plan", dir, "--detailed-exitcode"]);
+    if code != 0 {
+        return Err(format!(
+            "not converged after one apply\n{plan}\n{err}\napply:\n{out}\n{context}"
+        ));
+    }
+    let (code, again, _) = run(&["apply", dir, "--auto-approve"]);
+    if code != 0 || !again.contains("No changes") {
+        return Err(format!("a second apply did something\n{again}\n{context}"));
+    }
+    Ok(())
+}
+
+/// After an apply against `live`: the plan is empty, and a second apply says so and sends
+/// no write to the service under `prefix` (`/boss`, `/search`).
+pub fn assert_converged_without_writes(live: &Live, dir: &str, url: &str, prefix: &str) {
+    let (code, out, _) = run(&["plan", dir, "--target", url, "--detailed-exitcode"]);
+    assert_eq!(code, 0, "converged:\n{out}");
+    live.emulator().clear_request_log();
+    let (code, out, _) = run(&["apply", dir, "--target", url, "--auto-approve"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("No changes") && !out.contains("Apply:"),
+        "{out}"
+    );
+    let writes: Vec<_> = live
+        .emulator()
+        .request_log()
+        .into_iter()
+        .filter(|r| r.is_write() && r.path.starts_with(prefix))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "a converged apply writes nothing: {writes:?}"
+    );
+}

@@ -365,8 +365,8 @@ fn details(change: &Change, verbose: bool) -> Vec<String> {
                 let mut line = format!(
                     "{}: {} → {}",
                     f.name,
-                    format_value(kind, &f.name, &f.before),
-                    format_value(kind, &f.name, &f.after)
+                    format_value(kind, &f.name, &f.before, &change.labels),
+                    format_value(kind, &f.name, &f.after, &change.labels)
                 );
                 if change.action == Action::Replace
                     && kind.field(&f.name).map(|s| s.mode) == Some(FieldMode::ForceReplace)
@@ -396,7 +396,10 @@ fn details(change: &Change, verbose: bool) -> Vec<String> {
                         continue;
                     }
                     if verbose || is_notable(kind, name, value) {
-                        out.push(format!("{name}: {}", format_value(kind, name, value)));
+                        out.push(format!(
+                            "{name}: {}",
+                            format_value(kind, name, value, &change.labels)
+                        ));
                     }
                 }
             }
@@ -424,9 +427,32 @@ fn is_notable(kind: Kind, name: &str, value: &Value) -> bool {
     }
 }
 
-/// A value for people: levels, timestamps, ids and paths bare; free text quoted; absent as `(none)`.
-fn format_value(kind: Kind, name: &str, value: &Value) -> String {
+/// A value for people: levels, timestamps, ids and paths bare; free text quoted; absent as
+/// `(none)`; lists and maps of principals by their labels (`[ivy, group:team-g]`).
+fn format_value(
+    kind: Kind,
+    name: &str,
+    value: &Value,
+    labels: &BTreeMap<String, String>,
+) -> String {
+    let item = |v: &Value| match v {
+        Value::String(s) if s.parse::<Principal>().is_ok() => {
+            labels.get(s).cloned().unwrap_or_else(|| abbreviate_key(s))
+        }
+        other => format_value(kind, name, other, labels),
+    };
     match value {
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(item).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) if map.values().all(Value::is_array) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(k, v)| format!("{k}: {}", format_value(kind, name, v, labels)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Value::Null => "(none)".to_string(),
         Value::String(s) => {
             let bare = s == REDACTED
@@ -653,10 +679,21 @@ mod tests {
     #[test]
     fn values_are_quoted_only_when_free_text() {
         let k = Kind::GlobusMember;
-        assert_eq!(format_value(k, "role", &Value::from("admin")), "admin");
-        assert_eq!(format_value(k, "expires", &Value::Null), "(none)");
         assert_eq!(
-            format_value(Kind::GlobusGroup, "description", &Value::from("Lab share")),
+            format_value(k, "role", &Value::from("admin"), &BTreeMap::new()),
+            "admin"
+        );
+        assert_eq!(
+            format_value(k, "expires", &Value::Null, &BTreeMap::new()),
+            "(none)"
+        );
+        assert_eq!(
+            format_value(
+                Kind::GlobusGroup,
+                "description",
+                &Value::from("Lab share"),
+                &BTreeMap::new()
+            ),
             "\"Lab share\""
         );
     }

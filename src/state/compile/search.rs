@@ -12,6 +12,44 @@ use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
 impl Compiler<'_> {
     pub(super) fn search_index(&mut self, index: &SearchIndexPolicy) {
         let id = index.id.to_string();
+        // An index whose policy names only documents leaves its roles alone.
+        if index.manage_roles {
+            self.search_roles(index, &id);
+        }
+        for doc in index.documents.values() {
+            let address = Address::new(Kind::SearchEntryAccess, [id.clone(), doc.subject.clone()]);
+            self.desired.lookups.push(Lookup {
+                address: address.clone(),
+                pin: None,
+                previously: Vec::new(),
+                hints: Default::default(),
+            });
+            let mut obj = Object::new(address);
+            if let Some(v) = &doc.visible_to {
+                let list = self.principal_values(&v.value, &mut obj.depends_on);
+                obj.attrs.insert("visible_to".into(), list);
+            }
+            if let Some(sets) = &doc.principal_sets {
+                let mut out = Map::new();
+                for (name, members) in &sets.value {
+                    out.insert(
+                        name.clone(),
+                        self.principal_values(members, &mut obj.depends_on),
+                    );
+                }
+                obj.attrs
+                    .insert("principal_sets".into(), Value::Object(out));
+            }
+            obj.depends_on.sort();
+            obj.depends_on.dedup();
+            obj.provenance = Some(doc.origin.provenance());
+            self.desired.state.insert(obj);
+        }
+    }
+
+    /// The index's roles: an authoritative container (unless `mode:` says otherwise).
+    fn search_roles(&mut self, index: &SearchIndexPolicy, id: &str) {
+        let id = id.to_string();
         self.desired.state.containers.push(Container {
             address: Address {
                 kind: Kind::SearchRole,
@@ -44,35 +82,6 @@ impl Compiler<'_> {
             let mut obj = Object::new(address);
             obj.depends_on.extend(managed_group(&p));
             obj.provenance = Some(grant.principal.origin.provenance());
-            self.desired.state.insert(obj);
-        }
-        for doc in index.documents.values() {
-            let address = Address::new(Kind::SearchEntryAccess, [id.clone(), doc.subject.clone()]);
-            self.desired.lookups.push(Lookup {
-                address: address.clone(),
-                pin: None,
-                previously: Vec::new(),
-                hints: Default::default(),
-            });
-            let mut obj = Object::new(address);
-            if let Some(v) = &doc.visible_to {
-                let list = self.principal_values(&v.value, &mut obj.depends_on);
-                obj.attrs.insert("visible_to".into(), list);
-            }
-            if let Some(sets) = &doc.principal_sets {
-                let mut out = Map::new();
-                for (name, members) in &sets.value {
-                    out.insert(
-                        name.clone(),
-                        self.principal_values(members, &mut obj.depends_on),
-                    );
-                }
-                obj.attrs
-                    .insert("principal_sets".into(), Value::Object(out));
-            }
-            obj.depends_on.sort();
-            obj.depends_on.dedup();
-            obj.provenance = Some(doc.origin.provenance());
             self.desired.state.insert(obj);
         }
     }
