@@ -47,7 +47,9 @@ struct Args {
     /// Timeout of one request, in seconds.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
-    /// Passed by `cargo bench`; ignored.
+    /// Passed by `cargo bench`. Without it the binary was started by `cargo test
+    /// --all-targets`, which runs benches once as tests: it then does nothing (the load run
+    /// is `bench/emulator-load`, never part of the test suite).
     #[arg(long, hide = true)]
     bench: bool,
 }
@@ -170,6 +172,10 @@ fn free_port() -> std::io::Result<u16> {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
+    if !args.bench {
+        println!("emulator-load: not under `cargo bench`; run bench/emulator-load");
+        return;
+    }
     match run(args).await {
         Ok(true) => {}
         Ok(false) => std::process::exit(1),
