@@ -261,6 +261,7 @@ pub fn plan_from_live(
             prevent_destroy: &desired.prevent_destroy,
             batch_key: &batch_key,
             live_checks: live_checks(desired, live),
+            live,
         },
     )?;
     let mut plan = plan;
@@ -360,16 +361,21 @@ pub fn live_checks(desired: &Desired, live: &LiveRead) -> LiveChecks {
         .cloned()
         .collect();
     let looked_up: BTreeSet<&Address> = desired.lookups.iter().map(|l| &l.address).collect();
+    let index = plan::diff::ContainerIndex::new(&authoritative);
     let mut objects = BTreeMap::new();
+    let mut canonical = Vec::new();
     for (address, object) in &live.state.objects {
-        let inside = plan::diff::container_of(&authoritative, address)
+        let inside = index
+            .find(address)
             .is_some_and(|c| plan::diff::managed_path(c, address));
         if inside || looked_up.contains(address) {
-            let canonical = serde_json::to_string(&(&object.attrs, &object.server_id))
+            // One buffer for every object's canonical JSON.
+            canonical.clear();
+            serde_json::to_writer(&mut canonical, &(&object.attrs, &object.server_id))
                 .expect("objects serialise");
             objects.insert(
                 address.clone(),
-                hex::encode(&Sha256::digest(canonical.as_bytes())[..12]),
+                hex::encode(&Sha256::digest(&canonical)[..12]),
             );
         }
     }

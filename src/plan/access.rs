@@ -28,6 +28,7 @@
 //! group removes its memberships. The kinds that carry access and what they mean are all
 //! in `direct_grant`; the rest of the module is kind-agnostic.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
@@ -36,7 +37,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::change::{Action, Change};
-use crate::state::{Kind, Object, Principal, State};
+use crate::state::{Address, Kind, Object, Principal, State};
 
 /// What access is on: a group (its roles) or a path on a Transfer collection.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -275,24 +276,122 @@ fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant> {
     })
 }
 
-/// The effective access of a state at time `now`.
-pub fn effective(state: &State, now: DateTime<Utc>) -> Effective {
-    let grants: Vec<Grant> = state
-        .objects
-        .values()
-        .filter_map(|o| direct_grant(o, now))
-        .collect();
+/// The grants of a set of objects.
+fn grants<'a>(objects: impl Iterator<Item = &'a Object>, now: DateTime<Utc>) -> Vec<Grant> {
+    objects.filter_map(|o| direct_grant(o, now)).collect()
+}
+
+/// Which principals of a resource a computation covers.
+#[derive(Debug, Clone)]
+enum Who {
+    /// Every principal.
+    All,
+    /// These only.
+    These(BTreeSet<Principal>),
+}
+
+impl Who {
+    fn covers(&self, p: &Principal) -> bool {
+        match self {
+            Who::All => true,
+            Who::These(set) => set.contains(p),
+        }
+    }
+
+    fn merge(&mut self, other: &Who) {
+        match (&mut *self, other) {
+            (Who::All, _) => {}
+            (_, Who::All) => *self = Who::All,
+            (Who::These(a), Who::These(b)) => a.extend(b.iter().cloned()),
+        }
+    }
+}
+
+/// The `(principal, resource)` pairs whose effective access is computed: every pair, or the
+/// pairs a plan's changes can move.
+#[derive(Debug, Default)]
+struct Scope {
+    everything: bool,
+    resources: BTreeMap<Resource, Who>,
+}
+
+impl Scope {
+    fn covers(&self, p: &Principal, r: &Resource) -> bool {
+        self.everything || self.resources.get(r).is_some_and(|w| w.covers(p))
+    }
+
+    fn add(&mut self, r: Resource, who: Who) {
+        match self.resources.get_mut(&r) {
+            Some(w) => w.merge(&who),
+            None => {
+                self.resources.insert(r, who);
+            }
+        }
+    }
+
+    /// What `changes` can move: a changed rule moves its whole resource; a changed
+    /// membership moves that member's access to the group and to every resource a rule
+    /// gives the group (in either state); a deleted group moves all of it. Any other pair
+    /// keeps the same routes before and after, so its access cannot change.
+    fn of_changes(changes: &[Change], before: &[Grant], after: &[Grant]) -> Scope {
+        let mut scope = Scope::default();
+        let mut members_moved: BTreeMap<&str, Who> = BTreeMap::new();
+        for c in changes {
+            let keys = &c.address.keys;
+            match c.address.kind {
+                Kind::TransferAcl if keys.len() == 3 => scope.add(
+                    Resource::Path {
+                        collection: keys[0].clone(),
+                        path: keys[1].clone(),
+                    },
+                    Who::All,
+                ),
+                Kind::GlobusMember if keys.len() == 2 => {
+                    let Ok(p) = keys[1].parse::<Principal>() else {
+                        continue;
+                    };
+                    let who = Who::These(BTreeSet::from([p]));
+                    members_moved
+                        .entry(keys[0].as_str())
+                        .or_insert_with(|| Who::These(BTreeSet::new()))
+                        .merge(&who);
+                    scope.add(Resource::Group(keys[0].clone()), who);
+                }
+                Kind::GlobusGroup if c.action == Action::Delete && keys.len() == 1 => {
+                    members_moved.insert(keys[0].as_str(), Who::All);
+                    scope.add(Resource::Group(keys[0].clone()), Who::All);
+                }
+                _ => {}
+            }
+        }
+        for g in before.iter().chain(after) {
+            if let (Principal::ManagedGroup(name), Resource::Path { .. }) =
+                (&g.principal, &g.resource)
+                && let Some(who) = members_moved.get(name.as_str())
+            {
+                scope.add(g.resource.clone(), who.clone());
+            }
+        }
+        scope
+    }
+}
+
+/// The effective access the grants give, for the pairs in `scope`.
+fn effective_within(grants: &[Grant], scope: &Scope) -> Effective {
     // Members of each managed group: any effective role makes one a member.
     let mut members: BTreeMap<&str, Vec<&Principal>> = BTreeMap::new();
-    for g in &grants {
+    for g in grants {
         if let Resource::Group(name) = &g.resource {
             members.entry(name.as_str()).or_default().push(&g.principal);
         }
     }
     let mut out = Effective::new();
-    let mut add = |principal: Principal, g: &Grant, via: String| {
+    let mut add = |principal: &Principal, g: &Grant, via: &dyn Fn() -> String| {
+        if !scope.covers(principal, &g.resource) {
+            return;
+        }
         let h = out
-            .entry((principal, g.resource.clone()))
+            .entry((principal.clone(), g.resource.clone()))
             .or_insert_with(|| Holding {
                 level: g.level.clone(),
                 rank: g.rank,
@@ -304,69 +403,125 @@ pub fn effective(state: &State, now: DateTime<Utc>) -> Effective {
             h.via.clear();
         }
         if g.rank == h.rank {
-            h.via.insert(via);
+            h.via.insert(via());
         }
     };
-    for g in &grants {
+    for g in grants {
+        if !scope.everything && !scope.resources.contains_key(&g.resource) {
+            continue;
+        }
         match &g.principal {
             // A rule to a managed group is access for its members, not for the group.
             Principal::ManagedGroup(name) if matches!(g.resource, Resource::Path { .. }) => {
                 for m in members.get(name.as_str()).into_iter().flatten() {
-                    add((*m).clone(), g, g.principal.to_string());
+                    add(m, g, &|| g.principal.to_string());
                 }
             }
-            p => add(p.clone(), g, "direct".to_string()),
+            p => add(p, g, &|| "direct".to_string()),
         }
     }
     out
 }
 
-/// The live state with the plan's changes applied.
-pub fn after_changes(live: &State, changes: &[Change]) -> State {
-    let mut state = live.clone();
-    for c in changes {
-        match c.action {
-            Action::Create | Action::Replace => {
-                if let Some(after) = &c.after {
-                    state.insert(after.clone());
+/// The effective access of a state at time `now`.
+pub fn effective(state: &State, now: DateTime<Utc>) -> Effective {
+    let scope = Scope {
+        everything: true,
+        ..Scope::default()
+    };
+    effective_within(&grants(state.objects.values(), now), &scope)
+}
+
+/// The objects after a plan: the live ones with the changes laid over them, built without
+/// copying the live state (it can hold a hundred thousand objects).
+struct Overlay<'a> {
+    /// What each changed address holds after the plan (`None`: deleted).
+    objects: BTreeMap<&'a Address, Option<Cow<'a, Object>>>,
+    /// Groups the plan deletes: their live memberships go with them.
+    deleted_groups: BTreeSet<&'a str>,
+}
+
+impl<'a> Overlay<'a> {
+    fn new(changes: &'a [Change]) -> Self {
+        let mut o = Overlay {
+            objects: BTreeMap::new(),
+            deleted_groups: BTreeSet::new(),
+        };
+        for c in changes {
+            match c.action {
+                Action::Create | Action::Replace => {
+                    if let Some(after) = &c.after {
+                        o.objects.insert(&c.address, Some(Cow::Borrowed(after)));
+                    }
                 }
-            }
-            Action::Update => {
-                if let Some(after) = &c.after {
-                    // The desired object sets only what the policy manages; the live one's
-                    // computed fields (a membership's status) still hold after the update.
-                    let mut merged = state
-                        .get(&c.address)
-                        .or(c.before.as_ref())
-                        .cloned()
-                        .unwrap_or_else(|| after.clone());
-                    merged.attrs.extend(after.attrs.clone());
-                    state.insert(merged);
+                Action::Update => {
+                    if let Some(after) = &c.after {
+                        // The desired object sets only what the policy manages; the live
+                        // one's computed fields (a membership's status) still hold after.
+                        let mut merged = match o.objects.get(&c.address) {
+                            Some(Some(seen)) => seen.clone().into_owned(),
+                            _ => c.before.clone().unwrap_or_else(|| after.clone()),
+                        };
+                        merged.attrs.extend(after.attrs.clone());
+                        o.objects.insert(&c.address, Some(Cow::Owned(merged)));
+                    }
                 }
-            }
-            Action::Delete => {
-                state.objects.remove(&c.address);
-                if c.address.kind == Kind::GlobusGroup {
-                    let group = &c.address.keys[0];
-                    state.objects.retain(|a, _| {
-                        !(a.kind == Kind::GlobusMember && a.keys.first() == Some(group))
-                    });
+                Action::Delete => {
+                    o.objects.insert(&c.address, None);
+                    if c.address.kind == Kind::GlobusGroup {
+                        let group = c.address.keys[0].as_str();
+                        o.deleted_groups.insert(group);
+                        for (a, v) in o.objects.iter_mut() {
+                            if a.kind == Kind::GlobusMember && a.keys[0] == group {
+                                *v = None;
+                            }
+                        }
+                    }
                 }
             }
         }
+        o
     }
-    state
+
+    /// The objects after the plan, given the live ones.
+    fn apply<'b, 'l: 'b>(
+        &'b self,
+        live: impl Iterator<Item = &'l Object> + 'b,
+    ) -> impl Iterator<Item = &'b Object> {
+        live.map(|o| -> &'b Object { o })
+            .filter(|o| {
+                !self.objects.contains_key(&o.address)
+                    && !(o.address.kind == Kind::GlobusMember
+                        && self.deleted_groups.contains(o.address.keys[0].as_str()))
+            })
+            .chain(self.objects.values().filter_map(|o| o.as_deref()))
+    }
 }
 
-/// Who gains and who loses effective access when `changes` are applied to `live`.
-pub fn delta(
-    live: &State,
-    changes: &[Change],
+/// Who gains and who loses effective access when `changes` are applied to the `live`
+/// objects (one per address). Only the pairs the changes can move are computed, so the
+/// cost follows the plan, not the size of the estate.
+pub fn delta<'a>(
+    live: impl Iterator<Item = &'a Object> + Clone,
+    changes: &'a [Change],
     labels: &BTreeMap<Principal, String>,
     now: DateTime<Utc>,
 ) -> AccessDelta {
-    let before = effective(live, now);
-    let after = effective(&after_changes(live, changes), now);
+    let overlay = Overlay::new(changes);
+    let before_grants = grants(live.clone(), now);
+    let after_grants = grants(overlay.apply(live), now);
+    let scope = Scope::of_changes(changes, &before_grants, &after_grants);
+    let before = effective_within(&before_grants, &scope);
+    let after = effective_within(&after_grants, &scope);
+    compare(&before, &after, labels)
+}
+
+/// The gains and losses between two effective-access maps.
+fn compare(
+    before: &Effective,
+    after: &Effective,
+    labels: &BTreeMap<Principal, String>,
+) -> AccessDelta {
     let keys: BTreeSet<&(Principal, Resource)> = before.keys().chain(after.keys()).collect();
     let mut d = AccessDelta::default();
     for key in keys {
@@ -433,7 +588,6 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Address;
 
     const EP: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
 
@@ -491,7 +645,57 @@ mod tests {
     }
 
     fn run(live: Vec<Object>, changes: Vec<Change>) -> AccessDelta {
-        delta(&state(live), &changes, &BTreeMap::new(), now())
+        let live = state(live);
+        let d = delta(live.objects.values(), &changes, &BTreeMap::new(), now());
+        assert_eq!(
+            d,
+            full_delta(&live, &changes),
+            "the scoped delta is the full one"
+        );
+        d
+    }
+
+    /// The live state with the changes applied by copying it: the obvious model the
+    /// overlay must agree with.
+    fn after_changes(live: &State, changes: &[Change]) -> State {
+        let mut state = live.clone();
+        for c in changes {
+            match c.action {
+                Action::Create | Action::Replace => {
+                    if let Some(after) = &c.after {
+                        state.insert(after.clone());
+                    }
+                }
+                Action::Update => {
+                    if let Some(after) = &c.after {
+                        let mut merged = state
+                            .get(&c.address)
+                            .or(c.before.as_ref())
+                            .cloned()
+                            .unwrap_or_else(|| after.clone());
+                        merged.attrs.extend(after.attrs.clone());
+                        state.insert(merged);
+                    }
+                }
+                Action::Delete => {
+                    state.objects.remove(&c.address);
+                    if c.address.kind == Kind::GlobusGroup {
+                        let group = &c.address.keys[0];
+                        state.objects.retain(|a, _| {
+                            !(a.kind == Kind::GlobusMember && a.keys.first() == Some(group))
+                        });
+                    }
+                }
+            }
+        }
+        state
+    }
+
+    /// The delta computed over every pair of both whole states.
+    fn full_delta(live: &State, changes: &[Change]) -> AccessDelta {
+        let before = effective(live, now());
+        let after = effective(&after_changes(live, changes), now());
+        compare(&before, &after, &BTreeMap::new())
     }
 
     fn path(p: &str) -> Resource {
@@ -685,5 +889,96 @@ mod tests {
             Resource::Group("lab".into()).phrase("admin"),
             "admin of group lab"
         );
+    }
+
+    mod scoped_equals_full {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One random object among a few groups, paths and people, so that changes collide.
+        fn object() -> impl Strategy<Value = Object> {
+            let role = prop::sample::select(vec!["member", "manager", "admin"]);
+            let status = prop::sample::select(vec!["active", "active", "invited", "left"]);
+            let perms = prop::sample::select(vec!["r", "rw"]);
+            let group = prop::sample::select(vec!["a", "b", "c"]);
+            let path = prop::sample::select(vec!["/x/", "/y/", "/z/"]);
+            let expiry = prop::option::of(prop::sample::select(vec![
+                "2026-01-01T00:00:00Z",
+                "2027-01-01T00:00:00Z",
+            ]));
+            prop_oneof![
+                (group.clone(), 1u128..6, role, status)
+                    .prop_map(|(g, n, r, s)| member(g, n, r).with("status", s)),
+                (
+                    path,
+                    prop_oneof![
+                        (1u128..6).prop_map(who),
+                        group.prop_map(|g| format!("group:{g}")),
+                        Just("anonymous".to_string()),
+                    ],
+                    perms,
+                    expiry
+                )
+                    .prop_map(|(p, who, perms, exp)| {
+                        let r = rule(p, &who, perms);
+                        match exp {
+                            Some(e) => r.with("expires", e),
+                            None => r,
+                        }
+                    }),
+                group_object(),
+            ]
+        }
+
+        fn group_object() -> impl Strategy<Value = Object> {
+            prop::sample::select(vec!["a", "b", "c"])
+                .prop_map(|g| Object::new(Address::new(Kind::GlobusGroup, [g])))
+        }
+
+        /// A change against the live state: create or replace with a new object, update
+        /// one, delete one (groups included).
+        fn changes(live: &State, news: Vec<Object>, picks: Vec<(u8, usize)>) -> Vec<Change> {
+            let existing: Vec<&Object> = live.objects.values().collect();
+            let mut out = Vec::new();
+            let mut seen = BTreeSet::new();
+            for ((action, pick), new) in picks.into_iter().zip(news) {
+                let change = match (action % 4, existing.get(pick % existing.len().max(1))) {
+                    (0, _) => {
+                        let mut c = create(new.clone());
+                        if live.objects.contains_key(&new.address) {
+                            c.action = Action::Replace;
+                            c.before = live.get(&new.address).cloned();
+                        }
+                        c
+                    }
+                    (1, Some(have)) if have.address.kind != Kind::GlobusGroup => {
+                        let mut want = new.clone();
+                        want.address = have.address.clone();
+                        update((*have).clone(), want)
+                    }
+                    (_, Some(have)) => delete((*have).clone()),
+                    _ => continue,
+                };
+                if seen.insert(change.address.clone()) {
+                    out.push(change);
+                }
+            }
+            out
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+            #[test]
+            fn on_random_states(
+                live in prop::collection::vec(object(), 0..24),
+                news in prop::collection::vec(object(), 0..8),
+                picks in prop::collection::vec((0u8..4, 0usize..64), 0..8),
+            ) {
+                let live = state(live);
+                let changes = changes(&live, news, picks);
+                let scoped = delta(live.objects.values(), &changes, &BTreeMap::new(), now());
+                prop_assert_eq!(scoped, full_delta(&live, &changes));
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use super::diff::Diff;
 use super::model::{AccessSummary, FORMAT_VERSION, LiveChecks, Plan, TargetInfo};
 use super::order::{Cycle, order};
 use super::rails::{Limits, check};
+use crate::providers::LiveRead;
 use crate::state::{Address, Kind, Principal};
 
 /// Everything a plan is made from besides the diff.
@@ -27,6 +28,8 @@ pub struct PlanInputs<'a> {
     pub batch_key: &'a dyn Fn(&Change) -> Option<String>,
     /// Fingerprints of what was read live (the absent addresses are added here).
     pub live_checks: LiveChecks,
+    /// The live read: the access delta starts from it.
+    pub live: &'a LiveRead,
 }
 
 /// Builds the plan from a diff.
@@ -39,7 +42,15 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
     );
     let (changes, steps) = order(diff.changes, inputs.batch_key)?;
     let access = access_summary(&changes);
-    let access_delta = delta(&diff.live, &changes, &diff.labels, inputs.now);
+    // System-managed objects carry access too (a membership through a subgroup is still
+    // membership); a regular object wins an address.
+    let live = inputs.live;
+    let live_objects = live
+        .system_managed
+        .iter()
+        .filter(|o| !live.state.objects.contains_key(&o.address))
+        .chain(live.state.objects.values());
+    let access_delta = delta(live_objects, &changes, &diff.labels, inputs.now);
     Ok(Plan {
         format_version: FORMAT_VERSION,
         target: inputs.target,

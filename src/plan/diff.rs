@@ -1,6 +1,6 @@
 //! The diff: desired state against live state, per container and per the kind's field schema.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::Value;
 
@@ -8,7 +8,7 @@ use super::change::{Action, Change, Direction, FieldChange};
 use super::model::{Blocked, Kept, Pending};
 use crate::providers::LiveRead;
 use crate::state::{
-    Address, Container, ContainerMode, Desired, FieldMode, Kind, Object, Principal, State,
+    Address, Container, ContainerMode, Desired, FieldMode, Kind, Object, Principal,
 };
 
 /// What the diff needs besides the two states.
@@ -35,9 +35,6 @@ pub struct Diff {
     pub expired: BTreeSet<Address>,
     /// Live object counts per container, for the share rail.
     pub container_sizes: BTreeMap<Address, usize>,
-    /// The live objects that carry access, system-managed ones included (a membership
-    /// through a subgroup is still membership): the access delta starts from them.
-    pub live: State,
     /// Display names of every principal known (policy aliases first, then live usernames),
     /// for the access delta, which names people no change is about.
     pub labels: BTreeMap<Principal, String>,
@@ -86,14 +83,71 @@ pub fn principal_of(address: &Address) -> Option<Principal> {
     }
 }
 
-/// Which container an object belongs to, among the desired containers.
-pub fn container_of<'a>(containers: &'a [Container], address: &Address) -> Option<&'a Container> {
-    containers.iter().find(|c| {
-        c.address.kind == address.kind && address.keys.starts_with(&c.address.keys)
-            || (c.address.kind == Kind::GlobusGroup
-                && address.kind == Kind::GlobusMember
-                && address.keys.first() == c.address.keys.first())
-    })
+/// The desired containers, indexed by kind and first key, so that finding an object's
+/// container costs a lookup, not a scan of thousands of containers per live object.
+pub struct ContainerIndex<'a> {
+    /// Per kind: the containers with no key, and the others by first key; each with its
+    /// position in the policy order.
+    by_kind: HashMap<Kind, KindContainers<'a>>,
+    /// Group containers by group name: a group's memberships belong to it.
+    groups: HashMap<&'a str, Vec<(usize, &'a Container)>>,
+}
+
+/// One kind's containers: keyless ones, and the others by first key.
+type KindContainers<'a> = (
+    Vec<(usize, &'a Container)>,
+    HashMap<&'a str, Vec<(usize, &'a Container)>>,
+);
+
+impl<'a> ContainerIndex<'a> {
+    /// Indexes the containers.
+    pub fn new(containers: &'a [Container]) -> Self {
+        let mut index = ContainerIndex {
+            by_kind: HashMap::new(),
+            groups: HashMap::new(),
+        };
+        for (i, c) in containers.iter().enumerate() {
+            let (keyless, keyed) = index.by_kind.entry(c.address.kind).or_default();
+            match c.address.keys.first() {
+                None => keyless.push((i, c)),
+                Some(first) => keyed.entry(first.as_str()).or_default().push((i, c)),
+            }
+            if c.address.kind == Kind::GlobusGroup
+                && let Some(name) = c.address.keys.first()
+            {
+                index.groups.entry(name.as_str()).or_default().push((i, c));
+            }
+        }
+        index
+    }
+
+    /// Which container an object belongs to: the first in policy order whose address
+    /// prefixes the object's (a group's members belong to the group).
+    pub fn find(&self, address: &Address) -> Option<&'a Container> {
+        let first = address.keys.first().map(String::as_str);
+        let (keyless, keyed) = match self.by_kind.get(&address.kind) {
+            Some((keyless, keyed)) => (
+                keyless.as_slice(),
+                first
+                    .and_then(|k| keyed.get(k))
+                    .map_or(&[][..], Vec::as_slice),
+            ),
+            None => (&[][..], &[][..]),
+        };
+        let group = match (address.kind, first) {
+            (Kind::GlobusMember, Some(name)) => {
+                self.groups.get(name).map_or(&[][..], Vec::as_slice)
+            }
+            _ => &[][..],
+        };
+        keyless
+            .iter()
+            .chain(keyed)
+            .filter(|(_, c)| address.keys.starts_with(&c.address.keys))
+            .chain(group)
+            .min_by_key(|(i, _)| *i)
+            .map(|(_, c)| *c)
+    }
 }
 
 /// Whether `path` lies under one of `manage_paths` (all paths when empty).
@@ -247,14 +301,15 @@ fn principal_strings(v: &Value, out: &mut BTreeSet<String>) {
 /// Diffs the desired state against the live one.
 pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     let mut d = Diff::default();
-    let containers = &desired.state.containers;
+    let containers = ContainerIndex::new(&desired.state.containers);
 
     // A desired object the service maintains itself (a Boss group's creator as maintainer) is
     // satisfied: planning it would be sent, then read back as system-managed, forever.
     let system_managed: BTreeSet<&Address> =
         live.system_managed.iter().map(|o| &o.address).collect();
     for (address, want) in &desired.state.objects {
-        let labels = labels_for(address, desired, live);
+        // Labels are made only for what the plan mentions: most objects are unchanged.
+        let labels = || labels_for(address, desired, live);
         if live.state.get(address).is_none() && system_managed.contains(address) {
             continue;
         }
@@ -262,7 +317,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
             Some(have) if let Some(reason) = refused(have) => {
                 d.blocked.push(Blocked {
                     address: address.clone(),
-                    label: labels
+                    label: labels()
                         .values()
                         .next()
                         .cloned()
@@ -275,7 +330,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                 if let Some(s) = status(have).filter(|s| *s != "active") {
                     d.pending.push(Pending {
                         address: address.clone(),
-                        label: labels
+                        label: labels()
                             .values()
                             .next()
                             .cloned()
@@ -315,7 +370,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                     direction,
                     reason: "policy differs from live".into(),
                     provenance: want.provenance.clone(),
-                    labels,
+                    labels: labels(),
                     deleted_with: None,
                 });
             }
@@ -334,7 +389,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
                     direction,
                     reason: "in policy, not live".into(),
                     provenance: want.provenance.clone(),
-                    labels,
+                    labels: labels(),
                     deleted_with: None,
                 });
             }
@@ -346,7 +401,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
         if desired.state.objects.contains_key(address) || address.kind == Kind::GlobusGroup {
             continue;
         }
-        let Some(container) = container_of(containers, address) else {
+        let Some(container) = containers.find(address) else {
             continue;
         };
         *d.container_sizes
@@ -387,7 +442,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     }
     for (address, live_obj) in &live.state.objects {
         if desired.state.objects.contains_key(address)
-            && let Some(c) = container_of(containers, address)
+            && let Some(c) = containers.find(address)
         {
             *d.container_sizes.entry(c.address.clone()).or_default() += 1;
         }
@@ -420,16 +475,6 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     for c in &mut d.changes {
         if let Some(what) = destroys(c) {
             c.reason = format!("{}; {what}", c.reason);
-        }
-    }
-    // Inserted after the system-managed objects so that a regular object wins an address.
-    for o in live
-        .system_managed
-        .iter()
-        .chain(live.state.objects.values())
-    {
-        if o.address.kind.grants_access() {
-            d.live.insert(o.clone());
         }
     }
     d.labels = live.names.clone();
@@ -755,6 +800,66 @@ mod tests {
                 column: 1,
             }),
         }
+    }
+
+    /// The index finds what a scan of every container in policy order finds.
+    #[test]
+    fn the_container_index_agrees_with_a_scan() {
+        let scan = |containers: &[Container], a: &Address| -> Option<Address> {
+            containers
+                .iter()
+                .find(|c| {
+                    c.address.kind == a.kind && a.keys.starts_with(&c.address.keys)
+                        || (c.address.kind == Kind::GlobusGroup
+                            && a.kind == Kind::GlobusMember
+                            && a.keys.first() == c.address.keys.first())
+                })
+                .map(|c| c.address.clone())
+        };
+        let container = |kind: Kind, keys: &[&str]| Container {
+            address: Address {
+                kind,
+                keys: keys.iter().map(|k| k.to_string()).collect(),
+            },
+            ..group_container("x")
+        };
+        let containers = vec![
+            container(Kind::TransferAcl, &["ep1", "/a/"]),
+            container(Kind::TransferAcl, &["ep1"]),
+            container(Kind::GlobusGroup, &["lab"]),
+            container(Kind::GlobusMember, &["lab"]),
+            container(Kind::BossPermission, &[]),
+            container(Kind::BossPermission, &["coll"]),
+        ];
+        let index = ContainerIndex::new(&containers);
+        let addresses = [
+            Address::new(Kind::TransferAcl, ["ep1", "/a/", "identity:x"]),
+            Address::new(Kind::TransferAcl, ["ep1", "/b/", "identity:x"]),
+            Address::new(Kind::TransferAcl, ["ep2", "/a/", "identity:x"]),
+            Address::new(Kind::GlobusMember, ["lab", "identity:x"]),
+            Address::new(Kind::GlobusMember, ["other", "identity:x"]),
+            Address {
+                kind: Kind::BossPermission,
+                keys: vec!["coll".into(), "boss-group:g".into()],
+            },
+            Address {
+                kind: Kind::BossPermission,
+                keys: vec!["else".into(), "boss-group:g".into()],
+            },
+            Address::new(Kind::GlobusGroup, ["lab"]),
+        ];
+        for a in &addresses {
+            assert_eq!(
+                index.find(a).map(|c| c.address.clone()),
+                scan(&containers, a),
+                "{a}"
+            );
+        }
+        assert_eq!(
+            index.find(&addresses[0]).unwrap().address.keys,
+            vec!["ep1", "/a/"],
+            "the first container in policy order wins"
+        );
     }
 
     fn setup(desired: Vec<Object>, live: Vec<Object>) -> (Desired, LiveRead) {
