@@ -30,6 +30,8 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::fmt;
 use std::str::FromStr;
 
@@ -37,6 +39,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::change::{Action, Change};
+use super::join::join;
 use crate::state::{Address, Kind, Object, Principal, State};
 
 /// What access is on: a group (its roles) or a path on a Transfer collection.
@@ -217,11 +220,36 @@ pub struct Holding {
 /// The effective access of a state, per principal and resource.
 pub type Effective = BTreeMap<(Principal, Resource), Holding>;
 
-/// A grant one object makes by itself, before managed groups are expanded.
-struct Grant {
-    principal: Principal,
-    resource: Resource,
-    level: String,
+/// What a grant is on, borrowed from the granting object's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum On<'a> {
+    /// A managed group, by policy name.
+    Group(&'a str),
+    /// A path on a collection.
+    Path(&'a str, &'a str),
+}
+
+impl On<'_> {
+    fn resource(self) -> Resource {
+        match self {
+            On::Group(name) => Resource::Group(name.to_string()),
+            On::Path(collection, path) => Resource::Path {
+                collection: collection.to_string(),
+                path: path.to_string(),
+            },
+        }
+    }
+}
+
+/// A grant one object makes by itself, before managed groups are expanded. It borrows from
+/// the object: a plan over a hundred thousand objects copies none of them.
+#[derive(Debug, Clone, Copy)]
+struct Grant<'a> {
+    address: &'a Address,
+    /// The principal's canonical key, parsed only for the pairs computed.
+    principal: &'a str,
+    on: On<'a>,
+    level: &'a str,
     rank: usize,
 }
 
@@ -229,25 +257,19 @@ struct Grant {
 const EFFECTIVE_STATUS: &str = "active";
 
 /// What an object grants directly: the one place that knows what each kind means for access.
-fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant> {
+fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant<'_>> {
     let keys = &o.address.keys;
-    let (principal, resource, field, default) = match o.address.kind {
+    let (principal, on, field, default) = match o.address.kind {
         Kind::GlobusMember if keys.len() == 2 => {
             // No status means an object the plan creates: Groups adds it as active.
             if o.str_attr("status").is_some_and(|s| s != EFFECTIVE_STATUS) {
                 return None;
             }
-            (&keys[1], Resource::Group(keys[0].clone()), "role", "member")
+            (&keys[1], On::Group(&keys[0]), "role", "member")
         }
-        Kind::TransferAcl if keys.len() == 3 => (
-            &keys[2],
-            Resource::Path {
-                collection: keys[0].clone(),
-                path: keys[1].clone(),
-            },
-            "permissions",
-            "r",
-        ),
+        Kind::TransferAcl if keys.len() == 3 => {
+            (&keys[2], On::Path(&keys[0], &keys[1]), "permissions", "r")
+        }
         // Other kinds carry no access the core can reason about yet (GCS and Search roles,
         // Boss permissions get their semantics here when their providers land).
         _ => return None,
@@ -259,7 +281,7 @@ fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant> {
     if expired {
         return None;
     }
-    let level = o.str_attr(field).unwrap_or(default).to_string();
+    let level = o.str_attr(field).unwrap_or(default);
     // The kind's field schema orders the levels, so ranks stay defined in one place.
     let rank = o
         .address
@@ -269,16 +291,23 @@ fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant> {
         .iter()
         .position(|l| *l == level)?;
     Some(Grant {
-        principal: principal.parse().ok()?,
-        resource,
+        address: &o.address,
+        principal,
+        on,
         level,
         rank,
     })
 }
 
 /// The grants of a set of objects.
-fn grants<'a>(objects: impl Iterator<Item = &'a Object>, now: DateTime<Utc>) -> Vec<Grant> {
+fn grants<'a>(objects: impl Iterator<Item = &'a Object>, now: DateTime<Utc>) -> Vec<Grant<'a>> {
     objects.filter_map(|o| direct_grant(o, now)).collect()
+}
+
+/// The managed group a principal key names (`group:<name>`, not a UUID), if it names one.
+fn managed_group(key: &str) -> Option<&str> {
+    let name = key.strip_prefix("group:")?;
+    matches!(key.parse(), Ok(Principal::ManagedGroup(_))).then_some(name)
 }
 
 /// Which principals of a resource a computation covers.
@@ -310,21 +339,32 @@ impl Who {
 /// The `(principal, resource)` pairs whose effective access is computed: every pair, or the
 /// pairs a plan's changes can move.
 #[derive(Debug, Default)]
-struct Scope {
+struct Scope<'a> {
     everything: bool,
-    resources: BTreeMap<Resource, Who>,
+    resources: HashMap<On<'a>, Who>,
 }
 
-impl Scope {
-    fn covers(&self, p: &Principal, r: &Resource) -> bool {
-        self.everything || self.resources.get(r).is_some_and(|w| w.covers(p))
+impl<'a> Scope<'a> {
+    fn everything() -> Self {
+        Scope {
+            everything: true,
+            resources: HashMap::default(),
+        }
     }
 
-    fn add(&mut self, r: Resource, who: Who) {
-        match self.resources.get_mut(&r) {
+    fn includes(&self, on: On<'_>) -> bool {
+        self.everything || self.resources.contains_key(&on)
+    }
+
+    fn covers(&self, p: &Principal, on: On<'_>) -> bool {
+        self.everything || self.resources.get(&on).is_some_and(|w| w.covers(p))
+    }
+
+    fn add(&mut self, on: On<'a>, who: Who) {
+        match self.resources.get_mut(&on) {
             Some(w) => w.merge(&who),
             None => {
-                self.resources.insert(r, who);
+                self.resources.insert(on, who);
             }
         }
     }
@@ -333,19 +373,15 @@ impl Scope {
     /// membership moves that member's access to the group and to every resource a rule
     /// gives the group (in either state); a deleted group moves all of it. Any other pair
     /// keeps the same routes before and after, so its access cannot change.
-    fn of_changes(changes: &[Change], before: &[Grant], after: &[Grant]) -> Scope {
+    fn of_changes(changes: &'a [Change], grants: impl Iterator<Item = Grant<'a>>) -> Self {
         let mut scope = Scope::default();
-        let mut members_moved: BTreeMap<&str, Who> = BTreeMap::new();
+        let mut members_moved: HashMap<&str, Who> = HashMap::default();
         for c in changes {
             let keys = &c.address.keys;
             match c.address.kind {
-                Kind::TransferAcl if keys.len() == 3 => scope.add(
-                    Resource::Path {
-                        collection: keys[0].clone(),
-                        path: keys[1].clone(),
-                    },
-                    Who::All,
-                ),
+                Kind::TransferAcl if keys.len() == 3 => {
+                    scope.add(On::Path(&keys[0], &keys[1]), Who::All)
+                }
                 Kind::GlobusMember if keys.len() == 2 => {
                     let Ok(p) = keys[1].parse::<Principal>() else {
                         continue;
@@ -355,21 +391,27 @@ impl Scope {
                         .entry(keys[0].as_str())
                         .or_insert_with(|| Who::These(BTreeSet::new()))
                         .merge(&who);
-                    scope.add(Resource::Group(keys[0].clone()), who);
+                    scope.add(On::Group(&keys[0]), who);
                 }
                 Kind::GlobusGroup if c.action == Action::Delete && keys.len() == 1 => {
                     members_moved.insert(keys[0].as_str(), Who::All);
-                    scope.add(Resource::Group(keys[0].clone()), Who::All);
+                    scope.add(On::Group(&keys[0]), Who::All);
                 }
                 _ => {}
             }
         }
-        for g in before.iter().chain(after) {
-            if let (Principal::ManagedGroup(name), Resource::Path { .. }) =
-                (&g.principal, &g.resource)
-                && let Some(who) = members_moved.get(name.as_str())
+        if members_moved.is_empty() {
+            return scope;
+        }
+        for g in grants {
+            if let On::Path(..) = g.on
+                && let Some(who) = g
+                    .principal
+                    .strip_prefix("group:")
+                    .and_then(|name| members_moved.get(name))
+                && managed_group(g.principal).is_some()
             {
-                scope.add(g.resource.clone(), who.clone());
+                scope.add(g.on, who.clone());
             }
         }
         scope
@@ -377,47 +419,47 @@ impl Scope {
 }
 
 /// The effective access the grants give, for the pairs in `scope`.
-fn effective_within(grants: &[Grant], scope: &Scope) -> Effective {
+fn effective_within(grants: &[Grant<'_>], scope: &Scope<'_>) -> Effective {
     // Members of each managed group: any effective role makes one a member.
-    let mut members: BTreeMap<&str, Vec<&Principal>> = BTreeMap::new();
+    let mut members: HashMap<&str, Vec<&str>> = HashMap::default();
     for g in grants {
-        if let Resource::Group(name) = &g.resource {
-            members.entry(name.as_str()).or_default().push(&g.principal);
+        if let On::Group(name) = g.on {
+            members.entry(name).or_default().push(g.principal);
         }
     }
     let mut out = Effective::new();
-    let mut add = |principal: &Principal, g: &Grant, via: &dyn Fn() -> String| {
-        if !scope.covers(principal, &g.resource) {
+    let mut add = |principal: &str, g: &Grant<'_>, via: &str| {
+        let Ok(principal) = principal.parse::<Principal>() else {
+            return;
+        };
+        if !scope.covers(&principal, g.on) {
             return;
         }
         let h = out
-            .entry((principal.clone(), g.resource.clone()))
+            .entry((principal, g.on.resource()))
             .or_insert_with(|| Holding {
-                level: g.level.clone(),
+                level: g.level.to_string(),
                 rank: g.rank,
                 via: BTreeSet::new(),
             });
         if g.rank > h.rank {
-            h.level = g.level.clone();
+            h.level = g.level.to_string();
             h.rank = g.rank;
             h.via.clear();
         }
-        if g.rank == h.rank {
-            h.via.insert(via());
+        if g.rank == h.rank && !h.via.contains(via) {
+            h.via.insert(via.to_string());
         }
     };
-    for g in grants {
-        if !scope.everything && !scope.resources.contains_key(&g.resource) {
-            continue;
-        }
-        match &g.principal {
-            // A rule to a managed group is access for its members, not for the group.
-            Principal::ManagedGroup(name) if matches!(g.resource, Resource::Path { .. }) => {
-                for m in members.get(name.as_str()).into_iter().flatten() {
-                    add(m, g, &|| g.principal.to_string());
+    for g in grants.iter().filter(|g| scope.includes(g.on)) {
+        // A rule to a managed group is access for its members, not for the group.
+        match (g.on, managed_group(g.principal)) {
+            (On::Path(..), Some(name)) => {
+                for m in members.get(name).into_iter().flatten() {
+                    add(m, g, g.principal);
                 }
             }
-            p => add(p, g, &|| "direct".to_string()),
+            _ => add(g.principal, g, "direct"),
         }
     }
     out
@@ -425,27 +467,23 @@ fn effective_within(grants: &[Grant], scope: &Scope) -> Effective {
 
 /// The effective access of a state at time `now`.
 pub fn effective(state: &State, now: DateTime<Utc>) -> Effective {
-    let scope = Scope {
-        everything: true,
-        ..Scope::default()
-    };
-    effective_within(&grants(state.objects.values(), now), &scope)
+    effective_within(&grants(state.objects.values(), now), &Scope::everything())
 }
 
 /// The objects after a plan: the live ones with the changes laid over them, built without
 /// copying the live state (it can hold a hundred thousand objects).
 struct Overlay<'a> {
     /// What each changed address holds after the plan (`None`: deleted).
-    objects: BTreeMap<&'a Address, Option<Cow<'a, Object>>>,
+    objects: HashMap<&'a Address, Option<Cow<'a, Object>>>,
     /// Groups the plan deletes: their live memberships go with them.
-    deleted_groups: BTreeSet<&'a str>,
+    deleted_groups: HashSet<&'a str>,
 }
 
 impl<'a> Overlay<'a> {
     fn new(changes: &'a [Change]) -> Self {
         let mut o = Overlay {
-            objects: BTreeMap::new(),
-            deleted_groups: BTreeSet::new(),
+            objects: HashMap::default(),
+            deleted_groups: HashSet::default(),
         };
         for c in changes {
             match c.action {
@@ -483,18 +521,23 @@ impl<'a> Overlay<'a> {
         o
     }
 
-    /// The objects after the plan, given the live ones.
-    fn apply<'b, 'l: 'b>(
-        &'b self,
-        live: impl Iterator<Item = &'l Object> + 'b,
-    ) -> impl Iterator<Item = &'b Object> {
-        live.map(|o| -> &'b Object { o })
-            .filter(|o| {
-                !self.objects.contains_key(&o.address)
-                    && !(o.address.kind == Kind::GlobusMember
-                        && self.deleted_groups.contains(o.address.keys[0].as_str()))
-            })
-            .chain(self.objects.values().filter_map(|o| o.as_deref()))
+    /// Whether a live object is still there, unchanged, after the plan.
+    fn keeps(&self, address: &Address) -> bool {
+        !self.objects.contains_key(address)
+            && !(address.kind == Kind::GlobusMember
+                && self.deleted_groups.contains(address.keys[0].as_str()))
+    }
+
+    /// The grants after the plan: the live grants the plan keeps, and the changed objects'.
+    fn grants<'b>(&'b self, live: &[Grant<'b>], now: DateTime<Utc>) -> Vec<Grant<'b>> {
+        live.iter()
+            .copied()
+            .filter(|g| self.keeps(g.address))
+            .chain(grants(
+                self.objects.values().filter_map(|o| o.as_deref()),
+                now,
+            ))
+            .collect()
     }
 }
 
@@ -502,18 +545,20 @@ impl<'a> Overlay<'a> {
 /// objects (one per address). Only the pairs the changes can move are computed, so the
 /// cost follows the plan, not the size of the estate.
 pub fn delta<'a>(
-    live: impl Iterator<Item = &'a Object> + Clone,
+    live: impl Iterator<Item = &'a Object>,
     changes: &'a [Change],
     labels: &BTreeMap<Principal, String>,
     now: DateTime<Utc>,
 ) -> AccessDelta {
     let overlay = Overlay::new(changes);
-    let before_grants = grants(live.clone(), now);
-    let after_grants = grants(overlay.apply(live), now);
-    let scope = Scope::of_changes(changes, &before_grants, &after_grants);
-    let before = effective_within(&before_grants, &scope);
-    let after = effective_within(&after_grants, &scope);
-    compare(&before, &after, labels)
+    let before = grants(live, now);
+    let after = overlay.grants(&before, now);
+    let scope = Scope::of_changes(changes, before.iter().chain(&after).copied());
+    compare(
+        &effective_within(&before, &scope),
+        &effective_within(&after, &scope),
+        labels,
+    )
 }
 
 /// The gains and losses between two effective-access maps.
@@ -522,11 +567,8 @@ fn compare(
     after: &Effective,
     labels: &BTreeMap<Principal, String>,
 ) -> AccessDelta {
-    let keys: BTreeSet<&(Principal, Resource)> = before.keys().chain(after.keys()).collect();
     let mut d = AccessDelta::default();
-    for key in keys {
-        let (b, a) = (before.get(key), after.get(key));
-        let (principal, resource) = key;
+    for ((principal, resource), b, a) in join(before, after) {
         let entry = |via: &BTreeSet<String>, escalation| AccessEntry {
             principal: principal.to_string(),
             label: labels.get(principal).cloned(),

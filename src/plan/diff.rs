@@ -1,10 +1,13 @@
 //! The diff: desired state against live state, per container and per the kind's field schema.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use rustc_hash::FxHashMap as HashMap;
 
 use serde_json::Value;
 
 use super::change::{Action, Change, Direction, FieldChange};
+use super::join::join;
 use super::model::{Blocked, Kept, Pending};
 use crate::providers::LiveRead;
 use crate::state::{
@@ -103,8 +106,8 @@ impl<'a> ContainerIndex<'a> {
     /// Indexes the containers.
     pub fn new(containers: &'a [Container]) -> Self {
         let mut index = ContainerIndex {
-            by_kind: HashMap::new(),
-            groups: HashMap::new(),
+            by_kind: HashMap::default(),
+            groups: HashMap::default(),
         };
         for (i, c) in containers.iter().enumerate() {
             let (keyless, keyed) = index.by_kind.entry(c.address.kind).or_default();
@@ -307,13 +310,15 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     // satisfied: planning it would be sent, then read back as system-managed, forever.
     let system_managed: BTreeSet<&Address> =
         live.system_managed.iter().map(|o| &o.address).collect();
-    for (address, want) in &desired.state.objects {
+    let both = || join(&desired.state.objects, &live.state.objects);
+    for (address, want, have) in both() {
+        let Some(want) = want else { continue };
         // Labels are made only for what the plan mentions: most objects are unchanged.
         let labels = || labels_for(address, desired, live);
-        if live.state.get(address).is_none() && system_managed.contains(address) {
+        if have.is_none() && system_managed.contains(address) {
             continue;
         }
-        match live.state.get(address) {
+        match have {
             Some(have) if let Some(reason) = refused(have) => {
                 d.blocked.push(Blocked {
                     address: address.clone(),
@@ -397,8 +402,9 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     }
 
     // Undeclared live objects inside managed containers.
-    for (address, have) in &live.state.objects {
-        if desired.state.objects.contains_key(address) || address.kind == Kind::GlobusGroup {
+    for (address, want, have) in both() {
+        let Some(have) = have else { continue };
+        if want.is_some() || address.kind == Kind::GlobusGroup {
             continue;
         }
         let Some(container) = containers.find(address) else {
@@ -440,8 +446,9 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
             deleted_with: None,
         });
     }
-    for (address, live_obj) in &live.state.objects {
-        if desired.state.objects.contains_key(address)
+    for (address, want, live_obj) in both() {
+        let Some(live_obj) = live_obj else { continue };
+        if want.is_some()
             && let Some(c) = containers.find(address)
         {
             *d.container_sizes.entry(c.address.clone()).or_default() += 1;

@@ -15,6 +15,7 @@ pub use model::{
 pub mod build;
 pub mod diff;
 pub mod drift;
+pub mod join;
 pub mod order;
 pub mod rails;
 
