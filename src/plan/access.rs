@@ -523,9 +523,9 @@ impl<'a> Overlay<'a> {
 
     /// Whether a live object is still there, unchanged, after the plan.
     fn keeps(&self, address: &Address) -> bool {
-        !self.objects.contains_key(address)
-            && !(address.kind == Kind::GlobusMember
-                && self.deleted_groups.contains(address.keys[0].as_str()))
+        let gone_with_group = address.kind == Kind::GlobusMember
+            && self.deleted_groups.contains(address.keys[0].as_str());
+        !gone_with_group && !self.objects.contains_key(address)
     }
 
     /// The grants after the plan: the live grants the plan keeps, and the changed objects'.
