@@ -313,7 +313,7 @@ async fn reads_roles_and_entries_canonically_with_one_call_each() {
     let gone = live.state.get(&entry(INDEX, GONE)).unwrap();
     assert_eq!(
         gone.attrs,
-        BTreeMap::from([("status".into(), json!("missing"))])
+        accord::state::Attrs::from_iter([("status".into(), json!("missing"))])
     );
 
     // The fewest calls: one role list per index, one subject read per declared subject.

@@ -2,6 +2,7 @@
 //! objects, desired and live state, principal resolution and compilation of a policy.
 
 pub mod address;
+pub mod attrs;
 pub mod compile;
 pub mod kind;
 pub mod object;
@@ -10,6 +11,7 @@ pub mod problem;
 pub mod resolve;
 
 pub use address::{Address, AddressParseError};
+pub use attrs::Attrs;
 pub use compile::{Desired, compile, timestamp};
 pub use kind::{FieldMode, FieldSpec, Kind};
 pub use object::{Container, ContainerMode, Object, Provenance, State};

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::address::Address;
+use super::attrs::Attrs;
 
 /// Where in the policy an object was asked for.
 #[derive(
@@ -34,7 +35,7 @@ pub struct Object {
     pub address: Address,
     /// Normalised fields: sorted lists, canonical principals, paths ending in `/`,
     /// timestamps as RFC 3339 UTC with `Z`.
-    pub attrs: BTreeMap<String, Value>,
+    pub attrs: Attrs,
     /// Objects that must exist before this one (a rule naming a managed group).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Address>,
@@ -51,7 +52,7 @@ impl Object {
     pub fn new(address: Address) -> Self {
         Object {
             address,
-            attrs: BTreeMap::new(),
+            attrs: Attrs::new(),
             depends_on: Vec::new(),
             provenance: None,
             server_id: None,
