@@ -193,7 +193,7 @@ impl GroupsProvider {
         };
         let id = id.to_string();
         ids.insert(change.address.clone(), id.clone());
-        if POLICY_FIELDS.iter().any(|f| after.attrs.contains_key(*f)) {
+        if POLICY_FIELDS.iter().any(|f| after.attrs.contains_key(f)) {
             let doc = merged_policies(None, after);
             let req =
                 HttpRequest::put(Service::Groups, format!("/v2/groups/{id}/policies")).json(&doc);
