@@ -225,7 +225,11 @@ pub async fn plan(
 ) -> Result<Planned, EngineError> {
     let now = opts.now.unwrap_or_else(Utc::now);
     let (desired, protect) = desired(ws, session, now).await?;
+    // Loading, resolving and compiling, then decoding every response, leave freed memory
+    // behind: give it back before the next phase builds on top of it.
+    crate::memory::release_free_memory();
     let (live, ids) = read_live(&desired, session).await?;
+    crate::memory::release_free_memory();
     let ctx = DiffContext {
         callers: callers(&desired, session).await?,
         protect,

@@ -11,6 +11,7 @@ pub mod emulator;
 pub mod engine;
 pub mod import;
 pub mod lock;
+pub mod memory;
 pub mod plan;
 pub mod policy;
 pub mod providers;

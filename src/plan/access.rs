@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::change::{Action, Change};
 use super::join::join;
-use crate::state::{Address, Kind, Object, Principal, State};
+use crate::state::{Address, Kind, Object, Principal};
 
 /// What access is on: a group (its roles) or a path on a Transfer collection.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -206,22 +206,23 @@ impl AccessDelta {
     }
 }
 
-/// One principal's effective level on one resource, and the routes giving it.
+/// One principal's effective level on one resource, and the routes giving it, borrowed from
+/// the objects granting it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holding {
+struct Holding<'a> {
     /// The level (`r`, `rw`, `member`, …).
-    pub level: String,
+    level: &'a str,
     /// Its position in the kind's access order: levels compare by it.
     rank: usize,
-    /// `direct` and/or `group:<name>`.
-    pub via: BTreeSet<String>,
+    /// `direct` and/or `group:<name>`, sorted.
+    via: Vec<&'a str>,
 }
 
-/// The effective access of a state, per principal and resource.
-pub type Effective = BTreeMap<(Principal, Resource), Holding>;
+/// The effective access of a state, per principal (its canonical key) and resource.
+type Effective<'a> = BTreeMap<(&'a str, On<'a>), Holding<'a>>;
 
 /// What a grant is on, borrowed from the granting object's address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum On<'a> {
     /// A managed group, by policy name.
     Group(&'a str),
@@ -301,7 +302,10 @@ fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant<'_>> {
 
 /// The grants of a set of objects.
 fn grants<'a>(objects: impl Iterator<Item = &'a Object>, now: DateTime<Utc>) -> Vec<Grant<'a>> {
-    objects.filter_map(|o| direct_grant(o, now)).collect()
+    let mut out: Vec<Grant<'a>> = objects.filter_map(|o| direct_grant(o, now)).collect();
+    // A hundred thousand grants: the growth slack would be megabytes.
+    out.shrink_to_fit();
+    out
 }
 
 /// The managed group a principal key names (`group:<name>`, not a UUID), if it names one.
@@ -312,22 +316,22 @@ fn managed_group(key: &str) -> Option<&str> {
 
 /// Which principals of a resource a computation covers.
 #[derive(Debug, Clone)]
-enum Who {
+enum Who<'a> {
     /// Every principal.
     All,
-    /// These only.
-    These(BTreeSet<Principal>),
+    /// These only, by canonical key.
+    These(BTreeSet<&'a str>),
 }
 
-impl Who {
-    fn covers(&self, p: &Principal) -> bool {
+impl<'a> Who<'a> {
+    fn covers(&self, p: &str) -> bool {
         match self {
             Who::All => true,
             Who::These(set) => set.contains(p),
         }
     }
 
-    fn merge(&mut self, other: &Who) {
+    fn merge(&mut self, other: &Who<'a>) {
         match (&mut *self, other) {
             (Who::All, _) => {}
             (_, Who::All) => *self = Who::All,
@@ -341,10 +345,11 @@ impl Who {
 #[derive(Debug, Default)]
 struct Scope<'a> {
     everything: bool,
-    resources: HashMap<On<'a>, Who>,
+    resources: HashMap<On<'a>, Who<'a>>,
 }
 
 impl<'a> Scope<'a> {
+    #[cfg(test)]
     fn everything() -> Self {
         Scope {
             everything: true,
@@ -356,11 +361,11 @@ impl<'a> Scope<'a> {
         self.everything || self.resources.contains_key(&on)
     }
 
-    fn covers(&self, p: &Principal, on: On<'_>) -> bool {
+    fn covers(&self, p: &str, on: On<'_>) -> bool {
         self.everything || self.resources.get(&on).is_some_and(|w| w.covers(p))
     }
 
-    fn add(&mut self, on: On<'a>, who: Who) {
+    fn add(&mut self, on: On<'a>, who: Who<'a>) {
         match self.resources.get_mut(&on) {
             Some(w) => w.merge(&who),
             None => {
@@ -375,7 +380,7 @@ impl<'a> Scope<'a> {
     /// keeps the same routes before and after, so its access cannot change.
     fn of_changes(changes: &'a [Change], grants: impl Iterator<Item = Grant<'a>>) -> Self {
         let mut scope = Scope::default();
-        let mut members_moved: HashMap<&str, Who> = HashMap::default();
+        let mut members_moved: HashMap<&str, Who<'a>> = HashMap::default();
         for c in changes {
             let keys = &c.address.keys;
             match c.address.kind {
@@ -383,10 +388,7 @@ impl<'a> Scope<'a> {
                     scope.add(On::Path(&keys[0], &keys[1]), Who::All)
                 }
                 Kind::GlobusMember if keys.len() == 2 => {
-                    let Ok(p) = keys[1].parse::<Principal>() else {
-                        continue;
-                    };
-                    let who = Who::These(BTreeSet::from([p]));
+                    let who = Who::These(BTreeSet::from([keys[1].as_str()]));
                     members_moved
                         .entry(keys[0].as_str())
                         .or_insert_with(|| Who::These(BTreeSet::new()))
@@ -419,7 +421,7 @@ impl<'a> Scope<'a> {
 }
 
 /// The effective access the grants give, for the pairs in `scope`.
-fn effective_within(grants: &[Grant<'_>], scope: &Scope<'_>) -> Effective {
+fn effective_within<'a>(grants: &[Grant<'a>], scope: &Scope<'_>) -> Effective<'a> {
     // Members of each managed group: any effective role makes one a member.
     let mut members: HashMap<&str, Vec<&str>> = HashMap::default();
     for g in grants {
@@ -428,27 +430,24 @@ fn effective_within(grants: &[Grant<'_>], scope: &Scope<'_>) -> Effective {
         }
     }
     let mut out = Effective::new();
-    let mut add = |principal: &str, g: &Grant<'_>, via: &str| {
-        let Ok(principal) = principal.parse::<Principal>() else {
-            return;
-        };
-        if !scope.covers(&principal, g.on) {
+    let mut add = |principal: &'a str, g: &Grant<'a>, via: &'a str| {
+        if !scope.covers(principal, g.on) || principal.parse::<Principal>().is_err() {
             return;
         }
-        let h = out
-            .entry((principal, g.on.resource()))
-            .or_insert_with(|| Holding {
-                level: g.level.to_string(),
-                rank: g.rank,
-                via: BTreeSet::new(),
-            });
+        let h = out.entry((principal, g.on)).or_insert_with(|| Holding {
+            level: g.level,
+            rank: g.rank,
+            via: Vec::new(),
+        });
         if g.rank > h.rank {
-            h.level = g.level.to_string();
+            h.level = g.level;
             h.rank = g.rank;
             h.via.clear();
         }
-        if g.rank == h.rank && !h.via.contains(via) {
-            h.via.insert(via.to_string());
+        if g.rank == h.rank
+            && let Err(i) = h.via.binary_search(&via)
+        {
+            h.via.insert(i, via);
         }
     };
     for g in grants.iter().filter(|g| scope.includes(g.on)) {
@@ -465,8 +464,10 @@ fn effective_within(grants: &[Grant<'_>], scope: &Scope<'_>) -> Effective {
     out
 }
 
-/// The effective access of a state at time `now`.
-pub fn effective(state: &State, now: DateTime<Utc>) -> Effective {
+/// The effective access of a whole state at time `now`: what the scoped computation must
+/// agree with.
+#[cfg(test)]
+fn effective(state: &crate::state::State, now: DateTime<Utc>) -> Effective<'_> {
     effective_within(&grants(state.objects.values(), now), &Scope::everything())
 }
 
@@ -568,14 +569,20 @@ fn compare(
     labels: &BTreeMap<Principal, String>,
 ) -> AccessDelta {
     let mut d = AccessDelta::default();
-    for ((principal, resource), b, a) in join(before, after) {
-        let entry = |via: &BTreeSet<String>, escalation| AccessEntry {
+    for ((key, on), b, a) in join(before, after) {
+        if a.map(|h| h.rank) == b.map(|h| h.rank) {
+            continue;
+        }
+        let (Ok(principal), resource) = (key.parse::<Principal>(), on.resource()) else {
+            continue;
+        };
+        let entry = |via: &[&str], escalation| AccessEntry {
             principal: principal.to_string(),
-            label: labels.get(principal).cloned(),
+            label: labels.get(&principal).cloned(),
             resource: resource.clone(),
-            before: b.map(|h| h.level.clone()),
-            after: a.map(|h| h.level.clone()),
-            via: via.iter().cloned().collect(),
+            before: b.map(|h| h.level.to_string()),
+            after: a.map(|h| h.level.to_string()),
+            via: via.iter().map(|v| v.to_string()).collect(),
             escalation,
         };
         // No access ranks below every level (`None < Some`).
@@ -585,7 +592,7 @@ fn compare(
                 let escalation = if principal.is_public() {
                     Some(Escalation::Everyone)
                 } else {
-                    resource.escalation(&a.level)
+                    resource.escalation(a.level)
                 };
                 d.gains.push(entry(&a.via, escalation));
             }
@@ -630,6 +637,7 @@ fn short(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::State;
 
     const EP: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
 
@@ -736,7 +744,8 @@ mod tests {
     /// The delta computed over every pair of both whole states.
     fn full_delta(live: &State, changes: &[Change]) -> AccessDelta {
         let before = effective(live, now());
-        let after = effective(&after_changes(live, changes), now());
+        let after_state = after_changes(live, changes);
+        let after = effective(&after_state, now());
         compare(&before, &after, &BTreeMap::new())
     }
 

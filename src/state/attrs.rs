@@ -50,6 +50,10 @@ impl Attrs {
         match self.position(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
+                // Objects hold a few attributes: grow one at a time, not by doubling.
+                if self.0.len() == self.0.capacity() {
+                    self.0.reserve_exact(1);
+                }
                 self.0.insert(i, (name, value));
                 None
             }
