@@ -19,7 +19,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::emulator::{self, Emulator, RunningEmulator, Seed};
+use crate::emulator::{self, Connection, Emulator, RunningEmulator, Seed};
 use crate::engine::Session;
 use crate::plan::TargetInfo;
 use crate::policy::{TargetConfig, Workspace};
@@ -333,10 +333,9 @@ pub async fn connect_with(
             }
             // A loopback emulator runs as the client and Boss user its seed names; the
             // variables override.
-            let state = emulator_state(url).await;
-            let fallback = state.as_ref().and_then(client_from_state);
+            let (fallback, boss) = emulator_connection(url).await;
             let creds = globus_credentials(GlobusCredentials::from_env_or(fallback.as_ref()));
-            let boss = emulator_boss_credentials(state.as_ref().and_then(boss_from_state));
+            let boss = emulator_boss_credentials(boss);
             let target = TargetInfo {
                 name: url.to_string(),
                 kind: "emulator".into(),
@@ -438,15 +437,41 @@ fn fresh(seed: &Seed, now: Option<DateTime<Utc>>) -> Emulator {
     }
 }
 
-/// A running emulator's state, read from its control route.
+/// The first client of a running emulator and the Boss user accord runs as there, from its
+/// `/_emulator/connection` route: a few hundred bytes, where the whole state runs to tens of
+/// megabytes at scale. An emulator without that route (an older `accord emulate`) is asked
+/// for its state instead.
+async fn emulator_connection(base: &str) -> (Option<GlobusCredentials>, Option<BossCredentials>) {
+    let base = base.trim_end_matches('/');
+    let Ok(resp) = reqwest::get(format!("{base}/_emulator/connection")).await else {
+        return (None, None);
+    };
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        let state = emulator_state(base).await;
+        return (
+            state.as_ref().and_then(client_from_state),
+            state.as_ref().and_then(boss_from_state),
+        );
+    }
+    let Some(conn) = resp.json::<Connection>().await.ok() else {
+        return (None, None);
+    };
+    (
+        conn.client
+            .map(|c| GlobusCredentials::new(c.client_id.to_string(), c.client_secret)),
+        conn.boss.map(|b| BossCredentials::new(b.username, b.token)),
+    )
+}
+
+/// A running emulator's whole state, read from its control route.
 async fn emulator_state(base: &str) -> Option<serde_json::Value> {
-    let url = format!("{}/_emulator/state", base.trim_end_matches('/'));
+    let url = format!("{base}/_emulator/state");
     reqwest::get(url).await.ok()?.json().await.ok()
 }
 
-/// The first client of a running emulator's seed, read from its control route.
+/// The first client of a running emulator, read from its control route.
 pub async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
-    client_from_state(&emulator_state(base).await?)
+    emulator_connection(base).await.0
 }
 
 /// The first client of an emulator's state.
@@ -674,5 +699,40 @@ boss:
         let none = Seed::from_yaml_str("boss: { users: [{ username: bob, token: t }] }").unwrap();
         assert!(seed_boss_credentials(&none).is_none());
         assert!(boss_from_state(&Emulator::new(none).snapshot()).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_url_target_connects_as_its_state_names_without_fetching_the_state() {
+        // Two clients, the second sorting first by id: a URL target has always taken the
+        // state's first client, and the connection route must answer that same one.
+        let seed = Seed::from_yaml_str(
+            "
+clients:
+  - { client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }
+  - { client_id: 01111111-1111-4111-8111-111111111111, client_secret: other-s3cret }
+boss:
+  accord_user: alice
+  users: [{ username: alice, token: alice-b0ss-token, roles: [resource-manager] }]
+",
+        )
+        .unwrap();
+        let em = Emulator::new(seed);
+        let state = em.snapshot();
+        let running = emulator::spawn(em).await.unwrap();
+        let (client, boss) = emulator_connection(&running.base_url).await;
+        assert_eq!(client, client_from_state(&state));
+        assert_eq!(
+            client.map(|c| c.client_id),
+            Some("01111111-1111-4111-8111-111111111111".to_string())
+        );
+        assert_eq!(boss, boss_from_state(&state));
+        assert_eq!(
+            boss,
+            Some(BossCredentials::new("alice", "alice-b0ss-token"))
+        );
+        assert_eq!(
+            emulator_client(&format!("{}/", running.base_url)).await,
+            client_from_state(&state)
+        );
     }
 }

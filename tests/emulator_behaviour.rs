@@ -475,6 +475,68 @@ async fn state_dump_reset_snapshot_and_request_log() {
     assert_eq!(mine.body.as_array().unwrap().len(), 3);
 }
 
+#[tokio::test]
+async fn connection_route_answers_the_first_client_and_the_boss_user_only() {
+    let em = start().await;
+    let http = reqwest::Client::new();
+    let get = |route: &'static str| {
+        let url = format!("{}/_emulator/{route}", em.base_url);
+        let http = http.clone();
+        async move {
+            let resp = http.get(url).send().await.unwrap();
+            assert_eq!(resp.status(), 200);
+            resp.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    em.emulator.clear_request_log();
+    let conn = get("connection").await;
+    // The same client a reader of the whole state takes: the first by id.
+    let state = get("state").await;
+    let (first_id, first) = state["clients"].as_object().unwrap().iter().next().unwrap();
+    assert_eq!(first_id, ADMIN);
+    assert_eq!(
+        conn,
+        json!({"client": {"client_id": first["id"], "client_secret": first["secret"]}, "boss": null})
+    );
+    assert_eq!(
+        conn,
+        serde_json::to_value(em.emulator.connection()).unwrap()
+    );
+    assert!(
+        em.emulator.request_log().is_empty(),
+        "control routes are not logged"
+    );
+
+    // With a Boss user accord runs as.
+    let mut seed = seed();
+    seed.boss = serde_json::from_value(json!({
+        "accord_user": "alice",
+        "users": [{"username": "alice", "token": "alice-b0ss-token", "roles": ["resource-manager"]}]
+    }))
+    .unwrap();
+    let boss = spawn(Emulator::new(seed)).await.unwrap();
+    let conn: serde_json::Value = http
+        .get(format!("{}/_emulator/connection", boss.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        conn["boss"],
+        json!({"username": "alice", "token": "alice-b0ss-token"})
+    );
+    assert_eq!(conn["client"]["client_id"], ADMIN);
+    // Its Debug form, what a log line would show, keeps the secrets out.
+    let debug = format!("{:?}", boss.emulator.connection());
+    assert!(debug.contains(ADMIN) && debug.contains("alice"), "{debug}");
+    assert!(
+        !debug.contains("b0ss-token") && !debug.contains("admin-secret"),
+        "{debug}"
+    );
+}
+
 #[test]
 fn seeds_are_reproducible_and_validated() {
     let a = Emulator::new(seed()).snapshot();

@@ -163,6 +163,55 @@ async fn retry_after_is_honoured_on_429() {
     );
 }
 
+/// Sends `n` Groups reads through [`HttpClient::concurrently`]; how long they took.
+async fn time_groups_reads(s: &MockServer, opts: HttpOptions, n: usize) -> Duration {
+    let http = client(s, opts);
+    let req = HttpRequest::get(Service::Groups, "/v2/groups/my_groups");
+    let started = Instant::now();
+    let got = http
+        .concurrently((0..n).map(|_| http.send(&req)).collect())
+        .await;
+    let elapsed = started.elapsed();
+    assert_eq!(got.len(), n);
+    assert!(got.iter().all(Result::is_ok));
+    elapsed
+}
+
+#[tokio::test]
+async fn services_without_a_documented_limit_are_paced_only_when_asked() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/groups/v2/groups/my_groups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&s)
+        .await;
+    // Unpaced by default: 40 reads wait for nothing but the server (paced at 10/s, they
+    // could not finish before 2.9 s: 11 in the one-second burst, then one every 100 ms).
+    let unpaced = time_groups_reads(&s, options(), 40).await;
+    assert!(unpaced < Duration::from_secs(2), "took {unpaced:?}");
+    let paced = HttpOptions {
+        default_rate_per_sec: Some(10),
+        ..options()
+    };
+    let paced = time_groups_reads(&s, paced, 40).await;
+    assert!(paced >= Duration::from_millis(2900), "took {paced:?}");
+}
+
+#[tokio::test]
+async fn concurrent_calls_answer_in_the_order_given() {
+    let s = server().await;
+    let http = client(&s, options());
+    // Later calls finish first; the answers still come in the order of the calls.
+    let calls: Vec<_> = (0..20u64)
+        .map(|i| async move {
+            tokio::time::sleep(Duration::from_millis(40 - 2 * i)).await;
+            i
+        })
+        .collect();
+    let got = http.concurrently(calls).await;
+    assert_eq!(got, (0..20).collect::<Vec<_>>());
+}
+
 #[tokio::test]
 async fn transfer_external_errors_are_never_retried_and_mkdir_exists_is_success() {
     let s = server().await;

@@ -1,4 +1,5 @@
-//! Control routes under `/_emulator`: state dump and reset, faults, clock, request log.
+//! Control routes under `/_emulator`: state dump and reset, what a client connects with,
+//! faults, clock, request log.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -6,16 +7,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use uuid::Uuid;
 
 use super::Emulator;
 use super::faults::FaultBody;
-use super::store::{fmt_time, parse_time};
+use super::store::{State as Store, fmt_time, parse_time};
 
 pub(super) fn routes() -> Router<Emulator> {
     Router::new()
         .route("/_emulator/state", get(state))
+        .route("/_emulator/connection", get(connection))
         .route("/_emulator/reset", post(reset))
         .route(
             "/_emulator/faults",
@@ -35,6 +38,76 @@ fn bad(msg: impl Into<String>) -> Response {
 
 async fn state(State(em): State<Emulator>) -> Response {
     Json(em.snapshot()).into_response()
+}
+
+/// What a client needs to connect to an emulator (`GET /_emulator/connection`), without the
+/// whole state: its first client and the Boss user accord runs as, each with its secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Connection {
+    /// The state's first client (by id); `None` when there is none.
+    pub client: Option<ConnectionClient>,
+    /// The Boss user accord runs as (`boss.accord_user`) when it has a token.
+    pub boss: Option<ConnectionBoss>,
+}
+
+/// A Globus confidential client of an emulator.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionClient {
+    /// The client id (also its identity id).
+    pub client_id: Uuid,
+    /// The client secret.
+    pub client_secret: String,
+}
+
+/// A Boss user of an emulator.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionBoss {
+    /// The Boss username.
+    pub username: String,
+    /// Its API token.
+    pub token: String,
+}
+
+// The secrets stay out of every log and error.
+impl std::fmt::Debug for ConnectionClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ConnectionBoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionBoss")
+            .field("username", &self.username)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Connection {
+    /// The connection of a state: the same client and Boss user as a client reading
+    /// `GET /_emulator/state` picks (the first client by id; `boss.accord_user` with its token).
+    pub(super) fn of(state: &Store) -> Connection {
+        let client = state.clients.values().next().map(|c| ConnectionClient {
+            client_id: c.id,
+            client_secret: c.secret.clone(),
+        });
+        let boss = state.boss.accord_user.as_ref().and_then(|name| {
+            let token = state.boss.users.get(name)?.token.as_deref()?;
+            (!token.is_empty()).then(|| ConnectionBoss {
+                username: name.clone(),
+                token: token.to_string(),
+            })
+        });
+        Connection { client, boss }
+    }
+}
+
+async fn connection(State(em): State<Emulator>) -> Response {
+    Json(em.connection()).into_response()
 }
 
 async fn reset(State(em): State<Emulator>) -> Response {

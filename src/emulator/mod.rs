@@ -35,6 +35,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub use control::{Connection, ConnectionBoss, ConnectionClient};
 pub use errors::Service;
 pub use faults::{FaultRule, FaultTarget};
 pub use seed::{Seed, SeedError};
@@ -192,6 +193,11 @@ impl Emulator {
     pub fn snapshot(&self) -> serde_json::Value {
         let mut w = self.lock();
         serde_json::to_value(w.state_now()).unwrap_or_default()
+    }
+
+    /// What a client needs to connect (what `GET /_emulator/connection` answers).
+    pub fn connection(&self) -> Connection {
+        Connection::of(&self.lock().state)
     }
 
     /// Sets the emulator clock (expiry of ACL rules, timestamps of new objects).

@@ -22,6 +22,11 @@
 //!   `GET /v1/permissions/?collection=…` (sets of the groups the caller belongs to). The sets
 //!   of `admin` and of `<user>-primary` groups are system-managed.
 //!
+//! `read` goes step by step (groups, their lists, frames, resources one level at a time,
+//! permission sets); the calls of a step go out concurrently, up to the client's
+//! `max_concurrency`, and are handled in order, so the result and the first error are those of
+//! one call at a time.
+//!
 //! `apply` sends the fewest correct calls (see the table in `docs/boss-model.md`). A create
 //! answered "exists" (6001 for groups, 400 1003 for frames and resources) or failing in a way
 //! that may have reached the Boss is re-read by name and adopted, never blindly resent. A
@@ -250,31 +255,39 @@ impl BossProvider {
         Ok(out)
     }
 
-    async fn read_members(
+    /// A group's members and maintainers, both lists asked for at once.
+    async fn fetch_members(
+        &self,
+        caller: &Caller,
+        group: &str,
+    ) -> Result<(MemberList, MaintainerList), ProviderError> {
+        let base = group_path(group)?;
+        let list = |what: &'static str| {
+            let req = HttpRequest::get(Service::Boss, format!("{base}{what}/"));
+            async move {
+                self.send(caller, req)
+                    .await
+                    .map_err(|e| self.read_error(caller, e))
+            }
+        };
+        let (members, maintainers) = futures::join!(list("members"), list("maintainers"));
+        // The members' error first, as when they were read one after the other.
+        let members: MemberList = decode(members?, "members")?;
+        let maintainers: MaintainerList = decode(maintainers?, "maintainers")?;
+        Ok((members, maintainers))
+    }
+
+    /// Places a group's members and maintainers in `live`; a maintainer the Boss lists without
+    /// a direct grant is system-managed.
+    async fn place_members(
         &self,
         caller: &Caller,
         group: &str,
         owner: &str,
+        (members, maintainers): (MemberList, MaintainerList),
         admin: &mut Option<BTreeSet<String>>,
         live: &mut LiveRead,
     ) -> Result<(), ProviderError> {
-        let base = group_path(group)?;
-        let members: MemberList = self
-            .send(
-                caller,
-                HttpRequest::get(Service::Boss, format!("{base}members/")),
-            )
-            .await
-            .map_err(|e| self.read_error(caller, e))
-            .and_then(|b| decode(b, "members"))?;
-        let maintainers: MaintainerList = self
-            .send(
-                caller,
-                HttpRequest::get(Service::Boss, format!("{base}maintainers/")),
-            )
-            .await
-            .map_err(|e| self.read_error(caller, e))
-            .and_then(|b| decode(b, "maintainers"))?;
         let parent = Address::new(Kind::BossGroup, [group]);
         for u in members.members {
             live.state
@@ -297,36 +310,32 @@ impl BossProvider {
         Ok(())
     }
 
+    /// One coordinate frame; `Ok(None)` when it is absent.
     async fn read_frame(
         &self,
         caller: &Caller,
         lookup: &Lookup,
-        live: &mut LiveRead,
-    ) -> Result<(), ProviderError> {
+    ) -> Result<Option<Object>, ProviderError> {
         let name = &lookup.address.keys[0];
         let path = frame_path(name).map_err(ProviderError::NotFound)?;
-        if let Some(f) = self
+        Ok(self
             .get_opt::<CoordFrame>(caller, &path)
             .await
             .map_err(|e| self.read_error(caller, e))?
-        {
-            live.state.insert(frame_object(lookup.address.clone(), &f));
-        }
-        Ok(())
+            .map(|f| frame_object(lookup.address.clone(), &f)))
     }
 
-    /// One resource; `Ok(false)` when it is absent.
+    /// One resource; `Ok(None)` when it is absent.
     async fn read_resource(
         &self,
         caller: &Caller,
         lookup: &Lookup,
-        live: &mut LiveRead,
-    ) -> Result<bool, ProviderError> {
+    ) -> Result<Option<Object>, ProviderError> {
         let path = ResourcePath::parse(&lookup.address.keys[0]).map_err(ProviderError::NotFound)?;
         let req = HttpRequest::get(Service::Boss, path.api_path());
         let body = match self.send(caller, req).await {
             Ok(b) => b,
-            Err(e) if e.status() == Some(404) => return Ok(false),
+            Err(e) if e.status() == Some(404) => return Ok(None),
             Err(e) if e.status() == Some(403) => {
                 return Err(ProviderError::Service {
                     service: "boss",
@@ -344,8 +353,7 @@ impl BossProvider {
                 message: format!("GET {}: unexpected response body: {m}", path.api_path()),
             }
         })?;
-        live.state.insert(object);
-        Ok(true)
+        Ok(Some(object))
     }
 
     /// `GET /v1/permissions/?…`; `Ok(None)` when the group or resource does not exist.
@@ -368,6 +376,9 @@ impl BossProvider {
         }
     }
 
+    /// The permission sets of the containers: per looked-up group (and `public`), then, for
+    /// each authoritative container, the sets of the groups the caller belongs to. The calls of
+    /// each step go out concurrently; their answers are placed in order.
     async fn read_permissions(
         &self,
         caller: &Caller,
@@ -380,12 +391,13 @@ impl BossProvider {
         if !managed.contains(PUBLIC_GROUP) {
             groups.push(PUBLIC_GROUP);
         }
-        for g in groups {
-            for set in self
-                .permission_sets(caller, &[("group", g)])
-                .await?
-                .unwrap_or_default()
-            {
+        let calls: Vec<_> = groups
+            .iter()
+            .map(|g| async move { self.permission_sets(caller, &[("group", g)]).await })
+            .collect();
+        let per_group = self.http.concurrently(calls).await;
+        for sets in per_group {
+            for set in sets?.unwrap_or_default() {
                 let path = set_path(&set);
                 if containers.contains_key(&path) {
                     let o = permission_object(&path, &set.group, &set.permissions, managed);
@@ -393,23 +405,30 @@ impl BossProvider {
                 }
             }
         }
-        for (path, mode) in containers {
-            if *mode != ContainerMode::Authoritative || absent.contains(path) {
-                continue;
-            }
-            let p = ResourcePath::parse(path).map_err(ProviderError::NotFound)?;
-            let mut query = vec![("collection", p.collection.as_str())];
-            if let Some(e) = &p.experiment {
-                query.push(("experiment", e));
-            }
-            if let Some(ch) = &p.channel {
-                query.push(("channel", ch));
-            }
-            for set in self
-                .permission_sets(caller, &query)
-                .await?
-                .unwrap_or_default()
-            {
+        let authoritative: Vec<&String> = containers
+            .iter()
+            .filter(|(path, mode)| {
+                **mode == ContainerMode::Authoritative && !absent.contains(*path)
+            })
+            .map(|(path, _)| path)
+            .collect();
+        let calls: Vec<_> = authoritative
+            .iter()
+            .map(|path| async move {
+                let p = ResourcePath::parse(path).map_err(ProviderError::NotFound)?;
+                let mut query = vec![("collection", p.collection.as_str())];
+                if let Some(e) = &p.experiment {
+                    query.push(("experiment", e));
+                }
+                if let Some(ch) = &p.channel {
+                    query.push(("channel", ch));
+                }
+                self.permission_sets(caller, &query).await
+            })
+            .collect();
+        let per_container = self.http.concurrently(calls).await;
+        for (path, sets) in authoritative.into_iter().zip(per_container) {
+            for set in sets?.unwrap_or_default() {
                 if set_path(&set) != *path {
                     continue;
                 }
@@ -1374,13 +1393,25 @@ impl Provider for BossProvider {
         let caller = self.caller().map_err(ProviderError::Credentials)?;
         let mut live = LiveRead::default();
 
+        // Each step's calls go out concurrently (the shared client caps them in flight) and
+        // their answers are handled in order, so the live state, the system-managed list and
+        // the first error are those of reading one call at a time.
+
         // Groups: the looked-up ones and those whose members are read.
+        let mut seen_names: BTreeSet<&String> = BTreeSet::new();
+        let names: Vec<&String> = group_lookups
+            .iter()
+            .chain(&member_groups)
+            .filter(|name| seen_names.insert(*name))
+            .collect();
+        let calls: Vec<_> = names
+            .iter()
+            .map(|name| self.read_group(caller, name))
+            .collect();
+        let read = self.http.concurrently(calls).await;
         let mut groups: BTreeMap<String, GroupSeen> = BTreeMap::new();
-        for name in group_lookups.iter().chain(&member_groups) {
-            if groups.contains_key(name) {
-                continue;
-            }
-            if let Some(seen) = self.read_group(caller, name).await? {
+        for (name, seen) in names.into_iter().zip(read) {
+            if let Some(seen) = seen? {
                 let mut o = Object::new(Address::new(Kind::BossGroup, [name.clone()]));
                 if let GroupSeen::Readable { owner } = &seen {
                     o = o.with("owner", owner.clone());
@@ -1390,48 +1421,80 @@ impl Provider for BossProvider {
             }
         }
 
-        // Members and maintainers.
-        let mut admin: Option<BTreeSet<String>> = None;
-        for g in &member_groups {
-            match groups.get(g) {
-                None => {}
-                Some(GroupSeen::Unreadable(why)) => {
-                    return Err(ProviderError::Service {
+        // Members and maintainers; the members of `admin` are read once, while placing them.
+        let groups = &groups;
+        let calls: Vec<_> = member_groups
+            .iter()
+            .map(|g| async move {
+                match groups.get(g) {
+                    None => Ok(None),
+                    Some(GroupSeen::Unreadable(why)) => Err(ProviderError::Service {
                         service: "boss",
                         message: format!(
                             "boss.member[{g:?}]: {} is neither a member nor a maintainer of Boss group {g}, so its members cannot be read ({why}); make {} a maintainer of it",
                             caller.username, caller.username
                         ),
-                    });
+                    }),
+                    Some(GroupSeen::Readable { owner }) => self
+                        .fetch_members(caller, g)
+                        .await
+                        .map(|lists| Some((owner, lists))),
                 }
-                Some(GroupSeen::Readable { owner }) => {
-                    let owner = owner.clone();
-                    self.read_members(caller, g, &owner, &mut admin, &mut live)
-                        .await?;
-                }
+            })
+            .collect();
+        let lists = self.http.concurrently(calls).await;
+        let mut admin: Option<BTreeSet<String>> = None;
+        for (g, lists) in member_groups.iter().zip(lists) {
+            if let Some((owner, lists)) = lists? {
+                self.place_members(caller, g, owner, lists, &mut admin, &mut live)
+                    .await?;
             }
         }
 
-        for lookup in frames {
-            self.read_frame(caller, lookup, &mut live).await?;
+        let calls: Vec<_> = frames.iter().map(|l| self.read_frame(caller, l)).collect();
+        let read = self.http.concurrently(calls).await;
+        for frame in read {
+            if let Some(o) = frame? {
+                live.state.insert(o);
+            }
         }
 
-        // Resources, parents first: a child of an absent parent is absent without a call.
-        resources.sort_by_key(|l| {
-            (
-                l.address.keys[0].matches('/').count(),
-                l.address.keys[0].clone(),
-            )
-        });
+        // Resources level by level, parents first: a child of an absent parent is absent
+        // without a call.
+        let depth = |l: &&Lookup| l.address.keys[0].matches('/').count();
+        resources.sort_by_key(|l| (depth(l), l.address.keys[0].clone()));
         let mut absent: BTreeSet<String> = BTreeSet::new();
-        for lookup in resources {
-            let path = &lookup.address.keys[0];
-            let parent_absent = ResourcePath::parse(path)
-                .ok()
-                .and_then(|p| p.parent())
-                .is_some_and(|parent| absent.contains(&parent));
-            if parent_absent || !self.read_resource(caller, lookup, &mut live).await? {
-                absent.insert(path.clone());
+        for level in resources.chunk_by(|a, b| depth(a) == depth(b)) {
+            let parent_absent: Vec<bool> = level
+                .iter()
+                .map(|l| {
+                    ResourcePath::parse(&l.address.keys[0])
+                        .ok()
+                        .and_then(|p| p.parent())
+                        .is_some_and(|parent| absent.contains(&parent))
+                })
+                .collect();
+            let calls: Vec<_> = level
+                .iter()
+                .zip(&parent_absent)
+                .map(|(lookup, &parent_absent)| async move {
+                    if parent_absent {
+                        Ok(None)
+                    } else {
+                        self.read_resource(caller, lookup).await
+                    }
+                })
+                .collect();
+            let read = self.http.concurrently(calls).await;
+            for (lookup, object) in level.iter().zip(read) {
+                match object? {
+                    Some(o) => {
+                        live.state.insert(o);
+                    }
+                    None => {
+                        absent.insert(lookup.address.keys[0].clone());
+                    }
+                }
             }
         }
 

@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use backon::{BackoffBuilder, ExponentialBuilder, Retryable};
+use futures::StreamExt;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -338,12 +339,16 @@ pub struct HttpOptions {
     pub timeout: Duration,
     /// Hosts trusted with credentials besides the real services and loopback.
     pub allow_hosts: Vec<String>,
-    /// Requests in flight per service.
+    /// Requests in flight per service (each GCS endpoint on its own).
     pub max_concurrency: usize,
     /// Requests per second to Transfer (its documented limit is 20).
     pub transfer_rate_per_sec: u32,
-    /// Requests per second to every other service (each GCS endpoint on its own).
-    pub default_rate_per_sec: u32,
+    /// Requests per second to Search (its documented limit is 5–10 per client).
+    pub search_rate_per_sec: u32,
+    /// Requests per second to the services with no documented limit (Auth, Groups, each GCS
+    /// endpoint, the Boss); `None` paces them not at all: `max_concurrency` and their 429
+    /// answers (`Retry-After`) bound them instead.
+    pub default_rate_per_sec: Option<u32>,
     /// A PEM file of extra root certificates (`--ca-file`, `ACCORD_CA_FILE`).
     pub ca_file: Option<PathBuf>,
 }
@@ -372,8 +377,22 @@ impl Default for HttpOptions {
             allow_hosts,
             max_concurrency: 16,
             transfer_rate_per_sec: 20,
-            default_rate_per_sec: 50,
+            search_rate_per_sec: 10,
+            default_rate_per_sec: None,
             ca_file,
+        }
+    }
+}
+
+impl HttpOptions {
+    /// The rate a service is paced at: its documented limit, else `default_rate_per_sec`.
+    pub fn rate_per_sec(&self, service: Service) -> Option<u32> {
+        match service {
+            Service::Transfer => Some(self.transfer_rate_per_sec),
+            Service::Search => Some(self.search_rate_per_sec),
+            Service::Auth | Service::Groups | Service::Boss | Service::Gcs(_) => {
+                self.default_rate_per_sec
+            }
         }
     }
 }
@@ -728,26 +747,32 @@ impl Pacer {
     async fn until_ready(&self) {
         let mut tat = self.tat.lock().await;
         let now = Instant::now();
-        let start = (*tat).max(now);
-        let earliest = start.checked_sub(self.burst).unwrap_or(now);
-        if earliest > now {
+        if let Some(earliest) = self.reserve(&mut tat, now) {
             tokio::time::sleep_until(earliest.into()).await;
         }
+    }
+
+    /// Books one request at `now` on the theoretical arrival time `tat`: when it may go, if
+    /// later than `now`. Kept apart from the sleep so tests check the schedule without a clock.
+    fn reserve(&self, tat: &mut Instant, now: Instant) -> Option<Instant> {
+        let start = (*tat).max(now);
+        let earliest = start.checked_sub(self.burst).unwrap_or(now);
         *tat = start + self.interval;
+        (earliest > now).then_some(earliest)
     }
 }
 
-/// Per-service limits: requests in flight and request rate.
+/// Per-service limits: requests in flight and, for a paced service, request rate.
 struct Limits {
     in_flight: Semaphore,
-    pacer: Pacer,
+    pacer: Option<Pacer>,
 }
 
 impl Limits {
-    fn new(max_concurrency: usize, rate_per_sec: u32) -> Self {
+    fn new(max_concurrency: usize, rate_per_sec: Option<u32>) -> Self {
         Limits {
             in_flight: Semaphore::new(max_concurrency.max(1)),
-            pacer: Pacer::new(rate_per_sec),
+            pacer: rate_per_sec.map(Pacer::new),
         }
     }
 }
@@ -836,11 +861,7 @@ impl HttpClient {
         let limits = FIXED_SERVICES
             .into_iter()
             .map(|s| {
-                let rate = if s == Service::Transfer {
-                    options.transfer_rate_per_sec
-                } else {
-                    options.default_rate_per_sec
-                };
+                let rate = options.rate_per_sec(s);
                 (s, Arc::new(Limits::new(options.max_concurrency, rate)))
             })
             .collect();
@@ -895,6 +916,18 @@ impl HttpClient {
     /// The options in use.
     pub fn options(&self) -> &HttpOptions {
         &self.options
+    }
+
+    /// Runs `calls` at most `max_concurrency` at a time and answers their outputs in the
+    /// order given, so a provider reads concurrently yet reports (and fails) as if in order.
+    /// The client's per-service limits still apply to every request the calls make. A `Vec`,
+    /// not an iterator: a closure held across the await would make the caller's future fail
+    /// the `Send` bound of `async_trait` ("FnOnce is not general enough").
+    pub async fn concurrently<F: Future>(&self, calls: Vec<F>) -> Vec<F::Output> {
+        futures::stream::iter(calls)
+            .buffered(self.options.max_concurrency.max(1))
+            .collect()
+            .await
     }
 
     /// Trusts one more host for this run, for every service's credentials (like
@@ -1215,7 +1248,7 @@ impl HttpClient {
                 .or_insert_with(|| {
                     Arc::new(Limits::new(
                         self.options.max_concurrency,
-                        self.options.default_rate_per_sec,
+                        self.options.rate_per_sec(service),
                     ))
                 })
                 .clone(),
@@ -1273,7 +1306,9 @@ impl HttpClient {
                 .acquire()
                 .await
                 .map_err(|_| HttpError::Config("client closed".into()))?;
-            limits.pacer.until_ready().await;
+            if let Some(pacer) = &limits.pacer {
+                pacer.until_ready().await;
+            }
 
             let mut rb = self
                 .client
@@ -1588,6 +1623,57 @@ mod tests {
             .auth(AuthMode::Header(Secret::new("Token t")));
         let e = c.send(&boss).await.unwrap_err();
         assert!(matches!(e, HttpError::Transport { .. }), "{e}");
+    }
+
+    #[test]
+    fn only_services_with_a_documented_limit_are_paced_by_default() {
+        let o = HttpOptions::default();
+        assert_eq!(o.rate_per_sec(Service::Transfer), Some(20));
+        assert_eq!(o.rate_per_sec(Service::Search), Some(10));
+        for s in [
+            Service::Auth,
+            Service::Groups,
+            Service::Boss,
+            Service::Gcs(uuid::Uuid::nil()),
+        ] {
+            assert_eq!(o.rate_per_sec(s), None, "{s}");
+        }
+        let c = HttpClient::new(
+            ServiceUrls::emulator("http://127.0.0.1:9"),
+            GlobusCredentials::new("id", "s"),
+            o,
+        )
+        .unwrap();
+        let interval = |s| c.limits_for(s).pacer.as_ref().map(|p| p.interval);
+        assert_eq!(interval(Service::Groups), None);
+        assert_eq!(interval(Service::Boss), None);
+        assert_eq!(interval(Service::Gcs(uuid::Uuid::nil())), None);
+        assert_eq!(interval(Service::Search), Some(Duration::from_millis(100)));
+        assert_eq!(interval(Service::Transfer), Some(Duration::from_millis(50)));
+        // Pacing them stays possible.
+        let paced = HttpOptions {
+            default_rate_per_sec: Some(5),
+            ..HttpOptions::default()
+        };
+        assert_eq!(paced.rate_per_sec(Service::Groups), Some(5));
+    }
+
+    #[test]
+    fn a_paced_service_gets_a_one_second_burst_then_its_rate() {
+        // Search at 10/s: 11 requests go at once (the burst), then one every 100 ms.
+        let pacer = Pacer::new(10);
+        let t0 = Instant::now();
+        let mut tat = t0;
+        let waits: Vec<Option<Duration>> = (0..31)
+            .map(|_| pacer.reserve(&mut tat, t0).map(|at| at - t0))
+            .collect();
+        assert!(waits[..11].iter().all(Option::is_none), "{waits:?}");
+        assert_eq!(waits[11], Some(Duration::from_millis(100)));
+        assert_eq!(waits[20], Some(Duration::from_secs(1)));
+        assert_eq!(waits[30], Some(Duration::from_secs(2)));
+        // After a quiet second the burst is available again.
+        let later = t0 + Duration::from_secs(4);
+        assert_eq!(pacer.reserve(&mut tat, later), None);
     }
 
     #[test]

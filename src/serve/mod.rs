@@ -232,7 +232,8 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
         HttpOptions {
             max_retries: 2,
             timeout: Duration::from_secs(15),
-            default_rate_per_sec: 1000,
+            // Introspection has no documented limit: unpaced, like the other such services.
+            default_rate_per_sec: None,
             max_concurrency: 64,
             ..opts.http.clone()
         },
