@@ -1,12 +1,14 @@
 //! The scale benchmark's binary (run by `bench/scale`, not by CI).
 //!
 //! ```sh
-//! cargo run --release --example scale -- gen DIR        # workspace in DIR, seed in DIR/seed.yaml
+//! cargo run --release --example scale -- gen DIR        # workspace in DIR, seed in DIR/seed.json
+//! cargo run --release --example scale -- gen DIR --no-search --no-gcs   # without those parts
 //! cargo run --release --example scale -- stages DIR URL # times compile + diff + order alone
 //! ```
 //!
 //! `gen` writes a workspace of about 100,000 managed objects split over several files as an
-//! institution would (people, groups by department, ACLs by endpoint batch, the Boss, Search),
+//! institution would (people, groups by department, ACLs by endpoint batch, guest collections,
+//! the Boss, Search),
 //! and an emulator seed whose live state differs from it by about 5%. Everything is
 //! deterministic: the same run writes the same files. It prints the counts as JSON
 //! (`DIR/counts.json`), which `bench/scale` uses for the fewest possible requests.
@@ -37,7 +39,14 @@ const BOSS_COLLECTIONS: usize = 20;
 const BOSS_EXPERIMENTS: usize = 5;
 const BOSS_CHANNELS: usize = 5;
 const SEARCH_INDEXES: usize = 4;
-const SEARCH_DOCS: usize = 500;
+/// Documents per index: the Search provider reads one subject per call and Search is paced
+/// at 10 requests/second, so 200 subjects are 20 s of reads (2,000 would be 200 s).
+const SEARCH_DOCS: usize = 50;
+const GCS_ENDPOINTS: usize = 4;
+/// Guest collections per GCS endpoint (one mapped collection each).
+const GUESTS: usize = 5;
+/// ACL rules per guest collection.
+const GUEST_RULES: usize = 25;
 
 const CLIENT: &str = "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
 const BOSS_TOKEN: &str = "bench-boss-token";
@@ -53,6 +62,39 @@ fn endpoint_id(e: usize) -> String {
 }
 fn index_id(i: usize) -> String {
     format!("5e000000-0000-4000-8000-{i:012}")
+}
+fn gcs_endpoint_id(e: usize) -> String {
+    format!("ec000000-0000-4000-8000-{e:012}")
+}
+fn gateway_id(e: usize) -> String {
+    format!("a7000000-0000-4000-8000-{e:012}")
+}
+fn guest_id(c: usize) -> String {
+    format!("6c000000-0000-4000-8000-{c:012}")
+}
+fn mapped_id(e: usize) -> String {
+    format!("3c000000-0000-4000-8000-{e:012}")
+}
+
+/// A policy principal (`pNNNNN` or `group:gNNNN`) as the seed writes it (an identity id, or
+/// the seeded group's name).
+fn seed_principal(p: &str) -> String {
+    match p.strip_prefix("group:") {
+        Some(_) => p.to_string(),
+        None => person(p[1..].parse().expect("pNNNNN")),
+    }
+}
+
+/// One live ACL rule of a seeded endpoint or collection (a line of its `acl:` list).
+fn live_rule(seed: &mut String, principal: &str, path: &str, perms: &str) {
+    let (ty, who) = match principal.strip_prefix("group:g") {
+        Some(g) => ("group", group_id(g.parse().expect("gNNNN"))),
+        None => ("identity", person(principal[1..].parse().expect("pNNNNN"))),
+    };
+    let _ = writeln!(
+        seed,
+        "      {{ principal_type: {ty}, principal: {who}, path: {path}, permissions: {perms} }},"
+    );
 }
 
 /// A deterministic draw in 0..100 for an object (SplitMix64 of its coordinates).
@@ -74,6 +116,17 @@ fn role(j: usize) -> &'static str {
     if j == 0 { "manager" } else { "member" }
 }
 
+/// Rule k of guest collection c: (principal, path, permissions). Unique per collection.
+fn guest_rule(c: usize, k: usize) -> (String, String, &'static str) {
+    let path = format!("/d{:02}/", k % 10);
+    let perms = if k.is_multiple_of(4) { "rw" } else { "r" };
+    if k.is_multiple_of(5) {
+        (format!("group:g{:04}", (c * 97 + k) % GROUPS), path, perms)
+    } else {
+        (format!("p{:05}", (c * 331 + k * 17) % PEOPLE), path, perms)
+    }
+}
+
 /// Rule k of endpoint e: (principal, path, permissions). Unique per endpoint.
 fn rule(e: usize, k: usize) -> (String, String, &'static str) {
     let path = format!("/data/d{:02}/", k % 50);
@@ -91,6 +144,8 @@ struct Counts {
     /// Groups whose memberships get grants / revocations (adds, role changes / removals).
     groups_with_grants: std::collections::BTreeSet<usize>,
     groups_with_revocations: std::collections::BTreeSet<usize>,
+    /// Search indexes with a document whose access differs (one ingest each at best).
+    indexes_with_doc_changes: std::collections::BTreeSet<usize>,
 }
 impl Counts {
     fn add(&mut self, key: &'static str, n: usize) {
@@ -98,7 +153,7 @@ impl Counts {
     }
 }
 
-fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
+fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut n = Counts::default();
     let mut seed = String::new();
@@ -221,18 +276,6 @@ fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
                 endpoint_id(e)
             ),
         );
-        let live_rule = |seed: &mut String, principal: &str, path: &str, perms: &str| {
-            let (ty, who) = match principal.strip_prefix("group:g") {
-                Some(g) => ("group", group_id(g.parse().unwrap())),
-                None => ("identity", person(principal[1..].parse().unwrap())),
-            };
-            w(
-                seed,
-                format!(
-                    "      {{ principal_type: {ty}, principal: {who}, path: {path}, permissions: {perms} }},"
-                ),
-            );
-        };
         for k in 0..RULES {
             let (principal, path, perms) = rule(e, k);
             let _ = writeln!(
@@ -259,6 +302,10 @@ fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
         if e % 20 == 19 {
             std::fs::write(dir.join(format!("acl/endpoints{:02}.yaml", e / 20)), &file)?;
         }
+    }
+
+    if with_gcs {
+        guest_collections(dir, &mut seed, &mut n)?;
     }
 
     // The Boss: 100 groups of 10 members, 10 collections × 5 experiments × 4 channels, each
@@ -398,58 +445,8 @@ fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
     std::fs::write(dir.join("boss/hierarchy.yaml"), &boss)?;
     seed.push_str(&boss_seed);
 
-    // Search: index roles and each document's visible_to (5% off live).
-    let mut search = String::from("search:\n  indexes:\n");
     if with_search {
-        seed.push_str("search:\n  indexes:\n");
-    }
-    for i in 0..SEARCH_INDEXES {
-        let writers: Vec<String> = (0..5).map(|k| format!("p{:05}", i * 5 + k)).collect();
-        let _ = writeln!(
-            search,
-            "    {}:\n      roles: {{ owner: [accord], writer: [{}] }}\n      documents:",
-            index_id(i),
-            writers.join(", ")
-        );
-        n.add("search_roles", 6);
-        let mut live_writers = writers.clone();
-        live_writers.pop();
-        n.add("diff_search_role_missing", 1);
-        let live_writers: Vec<String> = live_writers
-            .iter()
-            .map(|w| person(w[1..].parse().unwrap()))
-            .collect();
-        if with_search {
-            let _ = writeln!(
-                seed,
-                "    {}:\n      display_name: bench index {i}\n      roles: {{ owner: [{CLIENT}], writer: [{}] }}\n      entries:",
-                index_id(i),
-                live_writers.join(", ")
-            );
-        }
-        for d in 0..SEARCH_DOCS {
-            let group = format!("g{:04}", (i * SEARCH_DOCS + d) % GROUPS);
-            let _ = writeln!(
-                search,
-                "        doc{d:04}: {{ visible_to: [group:{group}] }}"
-            );
-            n.add("search_documents", 1);
-            let live = if draw(i, d, 8) < 5 {
-                n.add("diff_search_visible_to", 1);
-                "public".to_string()
-            } else {
-                format!("group:{group}")
-            };
-            if with_search {
-                let _ = writeln!(
-                    seed,
-                    "        - {{ subject: doc{d:04}, visible_to: [{live}], content: {{ n: {d} }} }}"
-                );
-            }
-        }
-    }
-    if with_search {
-        std::fs::write(dir.join("search.yaml"), &search)?;
+        search_indexes(dir, &mut seed, &mut n)?;
     }
     // A seed this size is over the YAML loader's node budget: it is written as JSON, which
     // `accord emulate --seed` reads by its extension.
@@ -465,29 +462,30 @@ fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
         serde_json::to_string(&value).expect("json"),
     )?;
 
-    let total: usize = [
-        "groups",
-        "members",
-        "acl_rules",
-        "boss_groups",
-        "boss_members",
-        "boss_resources",
-        "boss_permissions",
-    ]
-    .iter()
-    .map(|k| n.counts.get(k).copied().unwrap_or(0))
-    .sum::<usize>()
-        + if with_search {
-            n.counts["search_roles"] + n.counts["search_documents"]
-        } else {
-            0
-        };
+    // Managed objects per service (rules on guest collections are Transfer's).
+    let c = |k: &str| n.counts.get(k).copied().unwrap_or(0);
+    let by_service = json!({
+        "groups": c("groups") + c("members"),
+        "transfer": c("acl_rules") + c("gcs_acl_rules"),
+        "gcs": c("gcs_credentials") + c("gcs_collections") + c("gcs_roles"),
+        "boss": c("boss_groups") + c("boss_members") + c("boss_resources") + c("boss_permissions"),
+        "search": c("search_roles") + c("search_documents"),
+    });
+    let total: usize = by_service
+        .as_object()
+        .expect("object")
+        .values()
+        .filter_map(serde_json::Value::as_u64)
+        .sum::<u64>() as usize;
     let mut counts = serde_json::to_value(&n.counts).expect("counts");
     counts["managed_objects"] = json!(total);
+    counts["objects_by_service"] = by_service;
     counts["people"] = json!(PEOPLE);
     counts["endpoints"] = json!(ENDPOINTS);
     counts["search"] = json!(with_search);
     counts["search_indexes"] = json!(if with_search { SEARCH_INDEXES } else { 0 });
+    counts["search_indexes_with_doc_changes"] = json!(n.indexes_with_doc_changes.len());
+    counts["gcs"] = json!(with_gcs);
     counts["groups_with_grants"] = json!(n.groups_with_grants.len());
     counts["groups_with_revocations"] = json!(n.groups_with_revocations.len());
     counts["boss_token"] = json!(BOSS_TOKEN);
@@ -497,6 +495,231 @@ fn generate(dir: &Path, with_search: bool) -> std::io::Result<()> {
     )?;
     println!("{}", serde_json::to_string_pretty(&counts).expect("json"));
     Ok(())
+}
+
+/// Guest collections (GCS): `GCS_ENDPOINTS` endpoints, each with a storage gateway and a
+/// mapped collection holding `GUESTS` guest collections with three roles and `GUEST_RULES`
+/// ACL rules each, and the running identity's user credential they need. Live: the last
+/// guest collection and the last endpoint's credential are missing, one collection has the
+/// other `public`, a role is missing, two guests have an undeclared access manager, 1% of
+/// the rules have other permissions and 1% are extra.
+fn guest_collections(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Result<()> {
+    let mut policy = String::from("collections:\n");
+    let last = GCS_ENDPOINTS * GUESTS - 1;
+    for e in 0..GCS_ENDPOINTS {
+        let (ep, gw, mapped) = (gcs_endpoint_id(e), gateway_id(e), mapped_id(e));
+        n.add("gcs_endpoints", 1);
+        n.add("gcs_credentials", 1);
+        let credential = if e + 1 < GCS_ENDPOINTS {
+            format!("{{ identity: {CLIENT}, storage_gateway: posix }}")
+        } else {
+            n.add("diff_gcs_credential_missing", 1);
+            String::new()
+        };
+        let _ = writeln!(
+            seed,
+            "  - {{ id: {ep}, display_name: gcs endpoint {e}, entity_type: GCSv5_endpoint, \
+             storage_gateways: [{{ id: {gw}, display_name: posix }}], user_credentials: [{credential}] }}"
+        );
+        let _ = writeln!(
+            seed,
+            "  - {{ id: {mapped}, display_name: mapped collection {e}, entity_type: GCSv5_mapped_collection, \
+             host_endpoint_id: {ep}, storage_gateway: posix, roles: {{ administrator: [{CLIENT}] }} }}"
+        );
+        for k in 0..GUESTS {
+            let c = e * GUESTS + k;
+            let public = c.is_multiple_of(2);
+            let managers = [
+                format!("p{:05}", (c * 53 + 1) % PEOPLE),
+                format!("p{:05}", (c * 53 + 2) % PEOPLE),
+            ];
+            let monitor = format!("group:g{:04}", (c * 61) % GROUPS);
+            let _ = writeln!(
+                policy,
+                "  gc{c:02}:\n    endpoint: {ep}\n    mapped_collection: {mapped}\n    \
+                 storage_gateway: {gw}\n    base_path: /projects/p{c:02}/\n    \
+                 display_name: Guest collection {c}\n    public: {public}\n    \
+                 roles: {{ access_manager: [{}], activity_monitor: [{monitor}] }}\n    acl:",
+                managers.join(", ")
+            );
+            n.add("gcs_collections", 1);
+            n.add("gcs_roles", 3);
+            let live = c != last;
+            if !live {
+                n.add("diff_gcs_collection_missing", 1);
+                n.add("diff_gcs_role_missing", 3);
+            } else {
+                n.add("gcs_collections_live", 1);
+                let live_public = if c == 7 {
+                    n.add("diff_gcs_collection_changed", 1);
+                    !public
+                } else {
+                    public
+                };
+                let mut live_managers: Vec<String> =
+                    managers.iter().map(|m| seed_principal(m)).collect();
+                if c == 4 {
+                    live_managers.pop();
+                    n.add("diff_gcs_role_missing", 1);
+                }
+                if c % 10 == 3 {
+                    live_managers.push(person((c * 53 + 3) % PEOPLE));
+                    n.add("diff_gcs_role_extra", 1);
+                }
+                let _ = writeln!(
+                    seed,
+                    "  - id: {}\n    display_name: Guest collection {c}\n    \
+                     entity_type: GCSv5_guest_collection\n    host_endpoint_id: {ep}\n    \
+                     mapped_collection_id: {mapped}\n    collection_base_path: /projects/p{c:02}/\n    \
+                     owner: {CLIENT}\n    public: {live_public}\n    \
+                     roles: {{ administrator: [{CLIENT}], access_manager: [{}], activity_monitor: [{monitor}] }}\n    acl: [",
+                    guest_id(c),
+                    live_managers.join(", ")
+                );
+            }
+            for k in 0..GUEST_RULES {
+                let (principal, path, perms) = guest_rule(c, k);
+                let _ = writeln!(
+                    policy,
+                    "      - {{ principal: {principal}, path: {path}, permissions: {perms} }}"
+                );
+                n.add("gcs_acl_rules", 1);
+                if !live {
+                    n.add("diff_gcs_rule_missing", 1);
+                    continue;
+                }
+                if draw(c, k, 9) < 1 {
+                    let other = if perms == "r" { "rw" } else { "r" };
+                    live_rule(seed, &principal, &path, other);
+                    n.add("diff_gcs_rule_changed", 1);
+                } else {
+                    live_rule(seed, &principal, &path, perms);
+                }
+                if draw(c, k, 10) < 1 {
+                    live_rule(seed, &principal, "/stale/", "r");
+                    n.add("diff_gcs_rule_extra", 1);
+                }
+            }
+            if live {
+                seed.push_str("    ]\n");
+            }
+        }
+    }
+    std::fs::write(dir.join("collections.yaml"), policy)
+}
+
+/// Search: `SEARCH_INDEXES` indexes, each with its roles (owner accord, an admin, three
+/// writers and a writer group) and `SEARCH_DOCS` documents whose `visible_to` names a group,
+/// every other one with `principal_sets` (a curator and a contributor group); each index's
+/// doc0000 has two entries. Live: a writer missing on two indexes, an undeclared writer on
+/// one, about 3% of the documents visible to `public`, about 2% missing their curator, and
+/// doc0000 of index 1 with entries that disagree.
+fn search_indexes(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Result<()> {
+    let mut policy = String::from("search:\n  indexes:\n");
+    seed.push_str("search:\n  indexes:\n");
+    let seeds = |v: &[String]| {
+        v.iter()
+            .map(|p| seed_principal(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for i in 0..SEARCH_INDEXES {
+        let admin = format!("p{:05}", 9_000 + i * 10);
+        let writers: Vec<String> = (1..4)
+            .map(|k| format!("p{:05}", 9_000 + i * 10 + k))
+            .chain([format!("group:g{:04}", 1_900 + i)])
+            .collect();
+        let _ = writeln!(
+            policy,
+            "    {}:\n      roles: {{ owner: [accord], admin: [{admin}], writer: [{}] }}\n      documents:",
+            index_id(i),
+            writers.join(", ")
+        );
+        n.add("search_roles", 2 + writers.len());
+        let mut live_writers = writers.clone();
+        if i.is_multiple_of(2) {
+            live_writers.remove(0);
+            n.add("diff_search_role_missing", 1);
+        }
+        if i == 1 {
+            live_writers.push(format!("p{:05}", 9_000 + i * 10 + 5));
+            n.add("diff_search_role_extra", 1);
+        }
+        let _ = writeln!(
+            seed,
+            "    {}:\n      display_name: bench index {i}\n      \
+             roles: {{ owner: [{CLIENT}], admin: [{}], writer: [{}] }}\n      entries:",
+            index_id(i),
+            seed_principal(&admin),
+            seeds(&live_writers)
+        );
+        for d in 0..SEARCH_DOCS {
+            let visible = vec![format!("group:g{:04}", (i * 500 + d * 7) % GROUPS)];
+            let sets = d.is_multiple_of(2).then(|| {
+                (
+                    vec![format!("p{:05}", (i * 1_000 + d * 13) % PEOPLE)],
+                    vec![format!("group:g{:04}", (i * 300 + d * 11 + 1) % GROUPS)],
+                )
+            });
+            let _ = write!(
+                policy,
+                "        doc{d:04}: {{ visible_to: [{}]",
+                visible.join(", ")
+            );
+            if let Some((curators, contributors)) = &sets {
+                let _ = write!(
+                    policy,
+                    ", principal_sets: {{ curator: [{}], contributor: [{}] }}",
+                    curators.join(", "),
+                    contributors.join(", ")
+                );
+            }
+            policy.push_str(" }\n");
+            n.add("search_documents", 1);
+            let (mut live_visible, mut live_sets) = (seeds(&visible), sets.clone());
+            let r = draw(i, d, 8);
+            let mut differs = false;
+            if r < 3 {
+                live_visible = "public".into();
+                differs = true;
+            } else if r < 7
+                && let Some((curators, _)) = &mut live_sets
+            {
+                curators.clear();
+                differs = true;
+            }
+            let entry = |id: &str, visible: &str, sets: &Option<(Vec<String>, Vec<String>)>| {
+                let sets = match sets {
+                    Some((cur, con)) => format!(
+                        ", principal_sets: {{ curator: [{}], contributor: [{}] }}",
+                        seeds(cur),
+                        seeds(con)
+                    ),
+                    None => String::new(),
+                };
+                format!(
+                    "        - {{ subject: doc{d:04}{id}, visible_to: [{visible}]{sets}, \
+                     content: {{ n: {d}, title: \"document {d} of index {i}\" }} }}\n"
+                )
+            };
+            seed.push_str(&entry("", &live_visible, &live_sets));
+            if d == 0 {
+                // A second entry (id v2): in index 1 it disagrees with the first.
+                let v2_visible = if i == 1 {
+                    differs = true;
+                    "public".to_string()
+                } else {
+                    live_visible.clone()
+                };
+                seed.push_str(&entry(", id: v2", &v2_visible, &live_sets));
+            }
+            if differs {
+                n.add("diff_search_documents", 1);
+                n.indexes_with_doc_changes.insert(i);
+            }
+        }
+    }
+    std::fs::write(dir.join("search.yaml"), policy)
 }
 
 async fn stages(dir: &Path, url: &str) -> anyhow::Result<()> {
@@ -556,14 +779,18 @@ fn main() -> anyhow::Result<()> {
         .as_slice()
     {
         ["gen", dir, rest @ ..] => {
-            generate(&PathBuf::from(dir), rest.contains(&"--search"))?;
+            generate(
+                &PathBuf::from(dir),
+                !rest.contains(&"--no-search"),
+                !rest.contains(&"--no-gcs"),
+            )?;
             Ok(())
         }
         ["stages", dir, url] => {
             tokio::runtime::Runtime::new()?.block_on(stages(&PathBuf::from(dir), url))
         }
         _ => {
-            eprintln!("usage: scale gen DIR [--search] | scale stages DIR URL");
+            eprintln!("usage: scale gen DIR [--no-search] [--no-gcs] | scale stages DIR URL");
             std::process::exit(1)
         }
     }

@@ -32,24 +32,35 @@ c = lambda k: counts.get(k, 0)
 boss_resources = c("boss_resources")
 
 
-def fewest_reads(tokens, unnamed_lookup):
-    """The fewest requests a plan needs, per service (see the formulas printed below)."""
+def fewest_reads(tokens, unnamed_lookup, guests_live):
+    """The fewest requests a plan needs, per service (see the formulas printed below), when
+    guests_live guest collections exist."""
     f = {s: 0 for s in SERVICES}
     f["auth"] = tokens + 1 + math.ceil((c("people") + 1) / 100) + unnamed_lookup
     f["groups"] = c("groups")
-    f["transfer"] = c("endpoints") * max(1, math.ceil(c("acl_rules") / c("endpoints") / 1000))
+    f["transfer"] = (c("endpoints") * max(1, math.ceil(c("acl_rules") / c("endpoints") / 1000))
+                     + c("gcs_endpoints") + guests_live)
+    if c("gcs_endpoints"):
+        per_endpoint = math.ceil(c("gcs_collections") / c("gcs_endpoints") / 100)
+        f["gcs"] = c("gcs_endpoints") * (1 + per_endpoint) + guests_live
     f["boss"] = 2 * c("boss_groups") + 1 + 2 * boss_resources
-    f["search"] = 2 * c("search_indexes")
+    if c("search_indexes"):
+        per_index = math.ceil(c("search_documents") / c("search_indexes") / 10000)
+        f["search"] = c("search_indexes") * (1 + per_index)
     return f
 
 
 def fewest_writes():
     f = {s: 0 for s in SERVICES}
     f["groups"] = c("groups_with_grants") + c("groups_with_revocations")
-    f["transfer"] = c("diff_rule_missing") + c("diff_rule_changed") + c("diff_rule_extra")
+    f["transfer"] = sum(c(k) for k in ("diff_rule_missing", "diff_rule_changed", "diff_rule_extra",
+                                        "diff_gcs_rule_missing", "diff_gcs_rule_changed", "diff_gcs_rule_extra"))
+    f["gcs"] = sum(c(k) for k in ("diff_gcs_credential_missing", "diff_gcs_collection_missing",
+                                   "diff_gcs_collection_changed", "diff_gcs_role_missing", "diff_gcs_role_extra"))
     f["boss"] = sum(c(k) for k in ("diff_boss_member_missing", "diff_boss_member_extra",
                                     "diff_boss_permission_missing", "diff_boss_permission_changed"))
-    f["search"] = (c("search_indexes") * 1 + c("diff_search_visible_to")) if counts.get("search") else 0
+    f["search"] = (c("diff_search_role_missing") + c("diff_search_role_extra")
+                   + 2 * c("search_indexes_with_doc_changes"))
     return f
 
 
@@ -65,15 +76,16 @@ def fmt_by(r, f):
 
 
 extra_people = 1 if c("diff_member_extra") else 0
-f_plan = fewest_reads(plan["tokens"], extra_people)
-f_replan = fewest_reads(replan["tokens"], 0)
+# Before the apply, the generated live guest collections exist; after it, all of them.
+f_plan = fewest_reads(plan["tokens"], extra_people, c("gcs_collections_live"))
+f_replan = fewest_reads(replan["tokens"], 0, c("gcs_collections"))
 f_w = fewest_writes()
-f_apply = {s: fewest_reads(apply["tokens"], extra_people)[s] + f_w[s] for s in SERVICES}
+f_apply = {s: fewest_reads(apply["tokens"], extra_people, c("gcs_collections_live"))[s] + f_w[s] for s in SERVICES}
 b_plan, b_apply, b_replan = bound(f_plan), bound(f_apply), bound(f_replan)
 # Services read concurrently in an ideal run: the plan's bound is the largest service bound.
-# accord reads in phases (auth resolution, then groups and the Boss, then GCS, then Transfer):
-# the phased bound adds them up.
-phased = lambda b: b["auth"] + max(b["groups"], b["boss"], b["search"]) + b["gcs"] + b["transfer"]
+# accord reads in phases (auth resolution, then Groups and the Boss, then GCS, then Transfer
+# and Search): the phased bound adds them up.
+phased = lambda b: b["auth"] + max(b["groups"], b["boss"]) + b["gcs"] + max(b["transfer"], b["search"])
 
 # Groups batches per group in the apply: POST /groups/v2/groups/{id}.
 posts = collections.Counter(q["path"] for q in apply["requests"]
@@ -82,10 +94,19 @@ worst = max(posts.values()) if posts else 0
 
 total = sum(f_plan.values())
 print()
-print(f"accord scale benchmark: {c('managed_objects')} managed objects "
-      f"({c('groups')} groups, {c('members')} memberships, {c('acl_rules')} ACL rules on {c('endpoints')} endpoints, "
-      f"{c('boss_groups')} Boss groups, {c('boss_members')} Boss members/maintainers, {boss_resources} Boss resources, "
-      f"{c('boss_permissions')} Boss permission sets" + (f", {c('search_roles')} Search roles, {c('search_documents')} documents" if counts.get('search') else ", no Search") + ")")
+by_service = counts.get("objects_by_service", {})
+print(f"accord scale benchmark: {c('managed_objects')} managed objects; by service: "
+      + ", ".join(f"{k} {v}" for k, v in by_service.items()))
+print(f"  groups: {c('groups')} groups, {c('members')} memberships; transfer: {c('acl_rules')} ACL rules on "
+      f"{c('endpoints')} endpoints + {c('gcs_acl_rules')} on guest collections; "
+      + (f"gcs: {c('gcs_collections')} guest collections on {c('gcs_endpoints')} endpoints, {c('gcs_roles')} roles, "
+         f"{c('gcs_credentials')} user credentials; " if counts.get("gcs") else "no GCS; ")
+      + f"boss: {c('boss_groups')} groups, {c('boss_members')} members/maintainers, {boss_resources} resources, "
+      f"{c('boss_permissions')} permission sets; "
+      + (f"search: {c('search_indexes')} indexes, {c('search_roles')} roles, {c('search_documents')} documents"
+         if counts.get("search") else "no Search"))
+drift = {k[5:]: v for k, v in counts.items() if k.startswith("diff_")}
+print(f"  generated drift: {sum(drift.values())} objects off ({drift})")
 print(f"live state off by: {st['changes']} changes planned; latency {latency_ms:.0f} ms/request, --parallelism {par}")
 print()
 rows = [
@@ -107,18 +128,48 @@ for r in rows:
 print()
 print("service bounds (s) plan:", {s: round(v, 2) for s, v in b_plan.items() if v},
       " apply:", {s: round(v, 2) for s, v in b_apply.items() if v})
+
+
+def routes(r, service):
+    """Requests of one service by method and route (ids elided)."""
+    by = collections.Counter(
+        f"{q['method']} " + re.sub(r"/(roles?)/[^/]+$", r"/\1/{id}",
+                                   re.sub(r"/[0-9a-fA-F-]{36}(?=/|$)", "/{id}", q["path"].split("?")[0])).split("/", 2)[2]
+        for q in r["requests"] if q["path"].split("/")[1] == service)
+    return ", ".join(f"{k} {v}" for k, v in sorted(by.items()))
+
+
+for s in ("gcs", "search"):
+    if plan["by"][s] or apply["by"][s]:
+        print(f"{s} requests, plan: {routes(plan, s)}")
+        print(f"{s} requests, apply: {routes(apply, s)}")
 print("errors answered (status 0 or >= 400): plan", plan["errors"], "apply", apply["errors"], "second plan", replan["errors"])
 print("exit codes: stages", stages["rc"], "plan", plan["rc"], "apply", apply["rc"], "second plan", replan["rc"])
 print("""
-fewest requests of a plan: auth = token grants made + 1 introspection + ceil((people + 1) / 100)
-  identity lookups (+1 to name the undeclared live members); groups = 1 GET per group (ids pinned);
-  transfer = 1 access_list page (1,000 rules) per endpoint; boss = members + maintainers per group,
-  the frame, 1 GET per resource and 1 permission listing per resource; search = roles + 1 query
-  (10,000 results) per index. apply = the same reads, plus: groups = 1 batch per group with grants
-  + 1 per group with revocations; transfer = 1 call per rule created, changed or deleted; boss = 1 call
-  per member added/removed and per permission set created/changed; search = re-ingests.
+fewest requests of a plan:
+  auth = token grants made + 1 introspection + ceil((people + 1) / 100) identity lookups (+1 to name
+    the undeclared live members);
+  groups = 1 GET per group (ids pinned);
+  transfer = 1 access_list page (1,000 rules) per endpoint + 1 GET /endpoint per GCS endpoint (its GCS
+    Manager URL) + 1 access_list per guest collection that exists;
+  gcs = per GCS endpoint, 1 user_credentials listing + ceil(guest collections / 100) collection
+    listings (filter=guest_collections), + 1 role listing per guest collection that exists (by
+    collection_id; include=all_roles needs the endpoint's administrator role, which accord lacks here);
+  boss = members + maintainers per group, the frame, 1 GET per resource and 1 permission listing per
+    resource;
+  search = per index, 1 role_list + ceil(documents / 10,000) queries (q=*, bypass_visible_to, fields
+    visible_to, principal_sets and content: up to 10,000 results); accord's provider reads 1 subject per
+    call instead (docs/search-model.md).
+fewest requests of an apply = the same reads, plus:
+  groups = 1 batch per group with grants + 1 per group with revocations;
+  transfer = 1 call per rule created, changed or deleted (endpoints and guest collections alike);
+  gcs = 1 call per user credential created, guest collection created or changed, role created or deleted;
+  boss = 1 call per member added/removed and per permission set created/changed;
+  search = 1 call per role created or deleted + per index with documents to change, 1 ingest (every
+    changed subject's entries in one GMetaList) and 1 task poll.
 bound of a service = max(fewest x latency / parallelism, fewest / rate limit) (Transfer 20/s,
-  Search 10/s; the others have no documented limit).""")
+  Search 10/s; Groups, GCS (each endpoint its own host), the Boss and Auth have no documented limit).
+phased bound = auth + max(groups, boss) + gcs + max(transfer, search): accord's read phases.""")
 ok = (st["cpu_s"] < 1 and plan["wall"] <= 1.5 * max(b_plan.values()) and max(plan["rss_mb"], apply["rss_mb"]) < 300
       and worst <= 2 and replan["rc"] == 0 and plan["rc"] == 0 and apply["rc"] == 0)
 print("all targets met" if ok else "some targets missed")
