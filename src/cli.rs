@@ -476,7 +476,12 @@ impl Ctx<'_> {
         let out = match format {
             Format::Text => render::text(plan, &self.render),
             Format::Markdown => render::markdown(plan, &self.render),
-            Format::Json => render::json_string(plan),
+            Format::Json => {
+                // Streamed: at scale the JSON is tens of megabytes.
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                let _ = render::write_json(plan, &mut stdout).and_then(|()| stdout.flush());
+                return;
+            }
         };
         let mut stdout = std::io::stdout().lock();
         let _ = stdout.write_all(out.as_bytes());

@@ -65,9 +65,12 @@ pub enum PlanFileError {
 /// Writes `plan` (redacted, pretty JSON) to `path` atomically: a reader sees the old file or
 /// the new one, never half of one.
 pub fn write(path: &Path, plan: &Plan) -> io::Result<()> {
-    let body = render::json_string(plan);
     let tmp = temp_path(path)?;
-    let result = write_then_rename(&tmp, path, body.as_bytes());
+    let result = write_then_rename(&tmp, path, |file| {
+        let mut w = io::BufWriter::new(file);
+        render::write_json(plan, &mut w)?;
+        w.flush()
+    });
     if result.is_err() {
         // Best effort: the temp file is ours and useless now; the original error matters more.
         let _ = fs::remove_file(&tmp);
@@ -89,10 +92,14 @@ fn temp_path(path: &Path) -> io::Result<PathBuf> {
     Ok(path.with_file_name(tmp_name))
 }
 
-fn write_then_rename(tmp: &Path, path: &Path, body: &[u8]) -> io::Result<()> {
+fn write_then_rename(
+    tmp: &Path,
+    path: &Path,
+    body: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     // create_new: never clobber a file another writer is using as its temp.
     let mut file = OpenOptions::new().write(true).create_new(true).open(tmp)?;
-    file.write_all(body)?;
+    body(&mut file)?;
     file.sync_all()?;
     drop(file);
     fs::rename(tmp, path)?;

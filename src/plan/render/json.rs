@@ -16,10 +16,16 @@ pub fn json(plan: &Plan) -> Value {
 
 /// The redacted plan as pretty JSON with `format_version` first, ending in a newline.
 pub fn json_string(plan: &Plan) -> String {
-    let mut s = serde_json::to_string_pretty(&redact(plan))
-        .expect("a plan always serialises: its keys are strings");
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    write_json(plan, &mut out).expect("writing to memory cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
+}
+
+/// Writes the redacted plan as [`json_string`] does, streamed: a plan of 100,000 live
+/// objects is tens of megabytes of JSON, never held in memory whole.
+pub fn write_json(plan: &Plan, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &redact(plan)).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
 }
 
 /// The JSON Schema (draft 2020-12) of a plan: `plan --format json` and saved plan files.

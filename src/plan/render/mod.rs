@@ -8,6 +8,7 @@ mod json;
 mod markdown;
 mod text;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
@@ -18,7 +19,7 @@ use super::change::{Action, Change, Direction};
 use super::model::{AccessSummary, Plan};
 use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
 
-pub use json::{json, json_string, plan_schema};
+pub use json::{json, json_string, plan_schema, write_json};
 pub use markdown::markdown;
 pub use text::text;
 
@@ -84,9 +85,11 @@ impl Counts {
 ///
 /// It also makes every policy path valid UTF-8 (lossily), so that serialising the result
 /// cannot fail: JSON has no way to carry a non-UTF-8 path.
-pub fn redact(plan: &Plan) -> Plan {
-    let mut plan = plan.clone();
-    for change in &mut plan.changes {
+pub fn redact(plan: &Plan) -> Cow<'_, Plan> {
+    // Only the changes and blocked grants carry values and paths; the rest (live-check
+    // fingerprints of every live object, at scale) is not copied unless it must be.
+    let mut changes = plan.changes.clone();
+    for change in &mut changes {
         let kind = change.address.kind;
         lossy_path(&mut change.provenance);
         for object in [&mut change.before, &mut change.after]
@@ -103,10 +106,17 @@ pub fn redact(plan: &Plan) -> Plan {
             }
         }
     }
-    for blocked in &mut plan.blocked {
-        lossy_path(&mut blocked.provenance);
+    let mut blocked = plan.blocked.clone();
+    for b in &mut blocked {
+        lossy_path(&mut b.provenance);
     }
-    plan
+    if changes == plan.changes && blocked == plan.blocked {
+        return Cow::Borrowed(plan);
+    }
+    let mut out = plan.clone();
+    out.changes = changes;
+    out.blocked = blocked;
+    Cow::Owned(out)
 }
 
 fn lossy_path(provenance: &mut Option<Provenance>) {
