@@ -421,10 +421,13 @@ impl<'a> Scope<'a> {
 }
 
 /// The effective access the grants give, for the pairs in `scope`.
-fn effective_within<'a>(grants: &[Grant<'a>], scope: &Scope<'_>) -> Effective<'a> {
+fn effective_within<'a>(
+    grants: impl Iterator<Item = Grant<'a>> + Clone,
+    scope: &Scope<'_>,
+) -> Effective<'a> {
     // Members of each managed group: any effective role makes one a member.
     let mut members: HashMap<&str, Vec<&str>> = HashMap::default();
-    for g in grants {
+    for g in grants.clone() {
         if let On::Group(name) = g.on {
             members.entry(name).or_default().push(g.principal);
         }
@@ -450,15 +453,15 @@ fn effective_within<'a>(grants: &[Grant<'a>], scope: &Scope<'_>) -> Effective<'a
             h.via.insert(i, via);
         }
     };
-    for g in grants.iter().filter(|g| scope.includes(g.on)) {
+    for g in grants.filter(|g| scope.includes(g.on)) {
         // A rule to a managed group is access for its members, not for the group.
         match (g.on, managed_group(g.principal)) {
             (On::Path(..), Some(name)) => {
                 for m in members.get(name).into_iter().flatten() {
-                    add(m, g, g.principal);
+                    add(m, &g, g.principal);
                 }
             }
-            _ => add(g.principal, g, "direct"),
+            _ => add(g.principal, &g, "direct"),
         }
     }
     out
@@ -468,7 +471,8 @@ fn effective_within<'a>(grants: &[Grant<'a>], scope: &Scope<'_>) -> Effective<'a
 /// agree with.
 #[cfg(test)]
 fn effective(state: &crate::state::State, now: DateTime<Utc>) -> Effective<'_> {
-    effective_within(&grants(state.objects.values(), now), &Scope::everything())
+    let grants = grants(state.objects.values(), now);
+    effective_within(grants.iter().copied(), &Scope::everything())
 }
 
 /// The objects after a plan: the live ones with the changes laid over them, built without
@@ -530,15 +534,16 @@ impl<'a> Overlay<'a> {
     }
 
     /// The grants after the plan: the live grants the plan keeps, and the changed objects'.
-    fn grants<'b>(&'b self, live: &[Grant<'b>], now: DateTime<Utc>) -> Vec<Grant<'b>> {
+    /// Walked, not collected: the live grants are a hundred thousand.
+    fn grants<'b>(
+        &'b self,
+        live: &'b [Grant<'b>],
+        changed: &'b [Grant<'b>],
+    ) -> impl Iterator<Item = Grant<'b>> + Clone {
         live.iter()
             .copied()
             .filter(|g| self.keeps(g.address))
-            .chain(grants(
-                self.objects.values().filter_map(|o| o.as_deref()),
-                now,
-            ))
-            .collect()
+            .chain(changed.iter().copied())
     }
 }
 
@@ -553,11 +558,12 @@ pub fn delta<'a>(
 ) -> AccessDelta {
     let overlay = Overlay::new(changes);
     let before = grants(live, now);
-    let after = overlay.grants(&before, now);
-    let scope = Scope::of_changes(changes, before.iter().chain(&after).copied());
+    let changed = grants(overlay.objects.values().filter_map(|o| o.as_deref()), now);
+    let after = overlay.grants(&before, &changed);
+    let scope = Scope::of_changes(changes, before.iter().copied().chain(after.clone()));
     compare(
-        &effective_within(&before, &scope),
-        &effective_within(&after, &scope),
+        &effective_within(before.iter().copied(), &scope),
+        &effective_within(after, &scope),
         labels,
     )
 }

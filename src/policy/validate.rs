@@ -3269,6 +3269,16 @@ impl Checker<'_> {
         let collections = self.collections(files);
         let search_indexes = self.search(files);
         let boss = self.boss(files);
+        let mut groups = groups;
+        let mut endpoints = endpoints;
+        // The model lives for the whole run: drop the growth slack of its long lists
+        // (tens of thousands of rules and members at institution scale).
+        for g in groups.values_mut() {
+            g.members.shrink_to_fit();
+        }
+        for ep in endpoints.values_mut() {
+            ep.acl.shrink_to_fit();
+        }
         Policy {
             identities,
             groups,
