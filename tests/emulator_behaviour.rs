@@ -273,6 +273,11 @@ async fn expired_rules_disappear_when_the_clock_passes() {
     assert!(rules.as_array().unwrap().iter().all(|r| r["id"] != id));
 }
 
+/// A control route's JSON answer.
+async fn get_json(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 async fn statuses_with_faults(seed: u64) -> Vec<u16> {
     let em = start().await;
     let admin = Api::login(&em, ADMIN).await;
@@ -350,14 +355,7 @@ async fn fault_after_count_and_path_filter_via_http() {
         admin.get(&list).await.status,
     ];
     assert_eq!(seq, [200, 200, 500, 200]);
-    let faults: serde_json::Value = http
-        .get(format!("{}/_emulator/faults", em.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let faults = get_json(&http, &format!("{}/_emulator/faults", em.base_url)).await;
     assert_eq!(faults["rules"][0]["injected"], 1);
     let cleared = http
         .delete(format!("{}/_emulator/faults", em.base_url))
@@ -515,14 +513,7 @@ async fn connection_route_answers_the_first_client_and_the_boss_user_only() {
     }))
     .unwrap();
     let boss = spawn(Emulator::new(seed)).await.unwrap();
-    let conn: serde_json::Value = http
-        .get(format!("{}/_emulator/connection", boss.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let conn = get_json(&http, &format!("{}/_emulator/connection", boss.base_url)).await;
     assert_eq!(
         conn["boss"],
         json!({"username": "alice", "token": "alice-b0ss-token"})
