@@ -150,24 +150,37 @@ pub async fn read_live(
             .collect(),
         ..Scope::default()
     };
-    let mut live = session.registry.read(&scope(1)).await?;
-    let group_names = crate::providers::groups::group_names(&live);
-    let gcs = session
-        .registry
-        .read(&Scope {
-            group_names: group_names.clone(),
-            ..scope(2)
-        })
-        .await?;
-    let collection_ids = collection_ids(&gcs);
-    let transfer = session
-        .registry
-        .read(&Scope {
-            group_names,
-            collection_ids: collection_ids.clone(),
-            ..scope(3)
-        })
-        .await?;
+    // The later phases need the managed groups' live ids. When the policy pins every one,
+    // those are known before reading (a pinned id that does not exist fails the groups
+    // read, and with it the plan), so GCS and Transfer are read alongside the groups.
+    let later = |group_names: BTreeMap<String, String>| async move {
+        let gcs = session
+            .registry
+            .read(&Scope {
+                group_names: group_names.clone(),
+                ..scope(2)
+            })
+            .await?;
+        let collection_ids = collection_ids(&gcs);
+        let transfer = session
+            .registry
+            .read(&Scope {
+                group_names,
+                collection_ids: collection_ids.clone(),
+                ..scope(3)
+            })
+            .await?;
+        Ok::<_, ProviderError>((gcs, transfer, collection_ids))
+    };
+    let first = scope(1);
+    let (mut live, (gcs, transfer, collection_ids)) = match pinned_group_names(desired) {
+        Some(names) => futures::try_join!(session.registry.read(&first), later(names))?,
+        None => {
+            let live = session.registry.read(&first).await?;
+            let names = crate::providers::groups::group_names(&live);
+            (live, later(names).await?)
+        }
+    };
     for rest in [gcs, transfer] {
         live.state.objects.extend(rest.state.objects);
         live.names.extend(rest.names);
@@ -205,6 +218,16 @@ pub async fn read_live(
         ids.insert(state::compile::collection_id_key(&name), id);
     }
     Ok((live, ids))
+}
+
+/// Live id → policy name of every managed group, when the policy pins them all.
+fn pinned_group_names(desired: &Desired) -> Option<BTreeMap<String, String>> {
+    desired
+        .lookups
+        .iter()
+        .filter(|l| l.address.kind == Kind::GlobusGroup)
+        .map(|l| Some((l.pin.clone()?, l.address.keys.first()?.clone())))
+        .collect()
 }
 
 /// Guest collection policy name → live id, from the GCS read's `gcs.collection[E][N]` objects.

@@ -186,3 +186,48 @@ fn verbose_plan_lists_system_managed_objects() {
     let (_, quiet, _) = run(&["plan", ws.to_str().unwrap()]);
     assert!(!quiet.contains("System-managed"), "{quiet}");
 }
+
+/// With every group pinned, GCS and Transfer are read alongside the groups (their ids are
+/// known before reading); the plan must be the one the phased read makes.
+#[test]
+fn pinned_groups_read_alongside_plan_the_same() {
+    let plan_json = |pin: bool| {
+        let (_tmp, ws) = workspace("policies/lab");
+        let groups = std::fs::read_to_string(ws.join("groups.yaml")).unwrap();
+        let mut groups = groups[..groups.find("  lab-readers:").unwrap()].to_string();
+        // The unpinned file keeps the pin lines as comments, so provenance lines match.
+        let pin_line = if pin { "    id: " } else { "    # id: " };
+        groups = groups
+            .replace(
+                "  lab-admins:\n",
+                &format!("  lab-admins:\n{pin_line}6a1f9c0e-8d2b-4e3a-9f4c-5b6d7e8f9a0b\n"),
+            )
+            .replace(
+                "  lab-members:\n",
+                &format!("  lab-members:\n{pin_line}7b2a0d1f-9e3c-4f4b-8a5d-6c7e8f9a0b1c\n"),
+            );
+        std::fs::write(ws.join("groups.yaml"), groups).unwrap();
+        let shares = std::fs::read_to_string(ws.join("shares.yaml")).unwrap();
+        let shares: String = shares
+            .lines()
+            .filter(|l| !l.contains("group:lab-readers"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(ws.join("shares.yaml"), shares).unwrap();
+        let (code, out, err) = run(&["plan", ws.to_str().unwrap(), "--format", "json"]);
+        assert_eq!(code, 0, "stderr: {err}");
+        let mut plan: serde_json::Value = serde_json::from_str(&out).unwrap();
+        plan.as_object_mut().unwrap().remove("workspace_digest");
+        plan
+    };
+    let phased = plan_json(false);
+    assert!(
+        phased.to_string().contains("group:lab-members"),
+        "the rule naming a managed group is read back by name"
+    );
+    let pinned = plan_json(true);
+    for (key, value) in phased.as_object().unwrap() {
+        assert_eq!(&pinned[key], value, "`{key}` differs");
+    }
+    assert_eq!(pinned, phased);
+}
