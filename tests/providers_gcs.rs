@@ -425,6 +425,14 @@ async fn guest_collections_on_one_endpoint_are_one_listing() {
     // One listing for the five (the pinned one is in it), one credential listing and one
     // role listing per collection; no collection is read on its own.
     assert_eq!(calls, want);
+    // The manager URL was asked of Transfer once, though the listings ran side by side.
+    let discoveries = em
+        .emulator
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path == format!("/transfer/v0.10/endpoint/{GCS}"))
+        .count();
+    assert_eq!(discoveries, 1);
 }
 
 #[tokio::test]

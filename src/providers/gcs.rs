@@ -25,8 +25,9 @@
 //! pinned collection and per mapped collection (its storage gateway), and one role listing
 //! per existing collection (`include=all_roles` would list an endpoint's in one go, but it
 //! needs the endpoint's administrator role, which a guest collection's creator seldom holds,
-//! and it lists every collection's roles). The calls of each step run concurrently, within
-//! the shared client's limits per endpoint.
+//! and it lists every collection's roles). Each endpoint's manager URL is discovered once
+//! first; the calls of each step then run concurrently, within the shared client's limits
+//! per endpoint.
 //!
 //! `apply` creates credentials (never deletes them: one may back other collections), creates,
 //! patches and deletes guest collections, and creates and deletes roles. A create is never
@@ -1279,6 +1280,7 @@ impl Provider for GcsProvider {
         // What each endpoint's shared listings must cover.
         let mut gateways: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
         let mut listed: BTreeSet<Uuid> = BTreeSet::new();
+        let mut endpoints: BTreeSet<Uuid> = BTreeSet::new();
         let mut collections: Vec<&Lookup> = Vec::new();
         for lookup in &scope.lookups {
             match lookup.address.kind {
@@ -1288,9 +1290,11 @@ impl Provider for GcsProvider {
                         .entry(endpoint)
                         .or_default()
                         .insert(gateway.to_string());
+                    endpoints.insert(endpoint);
                 }
                 Kind::GcsCollection => {
                     let (endpoint, _) = collection_keys(&lookup.address)?;
+                    endpoints.insert(endpoint);
                     if lookup.pin.is_none() {
                         listed.insert(endpoint);
                     }
@@ -1298,6 +1302,12 @@ impl Provider for GcsProvider {
                 }
                 _ => {}
             }
+        }
+        // Each endpoint's manager URL is found once (Transfer `GET /endpoint/{E}`) before its
+        // listings run side by side, each of which would otherwise ask Transfer for it.
+        let discoveries: Vec<_> = endpoints.iter().map(|e| self.http.gcs_base(*e)).collect();
+        for discovered in self.http.concurrently(discoveries).await {
+            discovered?;
         }
         let credential_calls: Vec<_> = gateways
             .iter()
