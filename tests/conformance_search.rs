@@ -1,7 +1,9 @@
 //! Drives the emulator's Search API with the official globus-sdk 4.9.0 `SearchClient`
 //! (Python): ingest of a GMetaList with `visible_to` and `principal_sets`, polling the task
 //! to SUCCESS, subjects, queries with and without `filter_principal_sets` as different
-//! identities, and index roles. Fails, never skips, when python3 or that exact globus-sdk is
+//! identities, the `query#1.0.0` query accord reads an index with (`bypass_visible_to`,
+//! `fields: [visible_to, principal_sets]`, paged by the SDK's paginator) and the default
+//! `fields`, and index roles. Fails, never skips, when python3 or that exact globus-sdk is
 //! missing. `scripts/test` points `ACCORD_PYTHON` at a virtualenv holding it.
 
 #[path = "conformance_support.rs"]

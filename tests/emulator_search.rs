@@ -390,13 +390,14 @@ async fn see_owner(em: &RunningEmulator, owner: &str, bypass: bool) -> Vec<Strin
     )
     .await;
     assert_eq!(status, 200, "{body}");
-    if bypass {
-        // Bypassing also answers visible_to and principal_sets.
-        for g in body["gmeta"].as_array().unwrap() {
-            for e in g["entries"].as_array().unwrap() {
-                assert!(e["visible_to"].is_array(), "{e}");
-                assert!(e["principal_sets"].is_object(), "{e}");
-            }
+    // `fields` defaults to content: bypassing alone shows every entry, not its lists.
+    for g in body["gmeta"].as_array().unwrap() {
+        for e in g["entries"].as_array().unwrap() {
+            assert!(e["content"].is_object(), "{e}");
+            assert!(
+                e.get("visible_to").is_none() && e.get("principal_sets").is_none(),
+                "{e}"
+            );
         }
     }
     subjects(&body)
@@ -477,6 +478,79 @@ async fn bypass_visible_to_is_for_admins_and_owners() {
         e.get("visible_to").is_none() && e.get("content").is_none(),
         "{e}"
     );
+    // accord's read: bypassing, every subject with its lists and no content.
+    let (status, body) = call(
+        &em,
+        "POST",
+        &format!("/v1/index/{OPEN_INDEX}/search"),
+        Some(&owner),
+        Some(
+            json!({"@version": "query#1.0.0", "q": "*", "limit": 1000, "offset": 0,
+                    "bypass_visible_to": true, "fields": ["visible_to", "principal_sets"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        subjects(&body),
+        ["authn", "mixed", "nobody", "only-h", "only-j", "pub"]
+    );
+    for g in body["gmeta"].as_array().unwrap() {
+        for e in g["entries"].as_array().unwrap() {
+            assert!(e["visible_to"].is_array(), "{e}");
+            assert!(e["principal_sets"].is_object(), "{e}");
+            assert!(e.get("content").is_none(), "{e}");
+        }
+    }
+    // One list alone when only it is named.
+    let (status, body) = call(
+        &em,
+        "POST",
+        &format!("/v1/index/{OPEN_INDEX}/search"),
+        Some(&owner),
+        Some(
+            json!({"@version": "query#1.0.0", "q": "*", "bypass_visible_to": true,
+                    "fields": ["principal_sets", "content"]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let e = &body["gmeta"][0]["entries"][0];
+    assert!(
+        e["principal_sets"].is_object() && e["content"].is_object(),
+        "{e}"
+    );
+    assert!(e.get("visible_to").is_none(), "{e}");
+    // `fields` is not part of a 2017-09-01 body (nor of one without @version).
+    for version in [json!("2017-09-01"), Value::Null] {
+        let mut q = json!({"q": "*", "bypass_visible_to": true, "fields": ["visible_to"]});
+        if !version.is_null() {
+            q["@version"] = version;
+        }
+        let (status, body) = call(
+            &em,
+            "POST",
+            &format!("/v1/index/{OPEN_INDEX}/search"),
+            Some(&owner),
+            Some(q),
+        )
+        .await;
+        assert_error(status, &body, 400, "BadRequest.ValidationError");
+        assert_eq!(
+            body["error_data"]["messages"]["json"]["fields"],
+            json!(["Unknown field."])
+        );
+    }
+    let (status, body) = call(
+        &em,
+        "POST",
+        &format!("/v1/index/{OPEN_INDEX}/search"),
+        Some(&owner),
+        Some(json!({"@version": "query#2.0.0", "q": "*"})),
+    )
+    .await;
+    assert_error(status, &body, 400, "BadRequest.ValidationError");
+    assert!(body["error_data"]["messages"]["json"]["@version"].is_array());
 }
 
 #[tokio::test]

@@ -4,15 +4,19 @@
 //! key of the example: an entry's `content` and its unknown fields round-trip unchanged.
 //!
 //! Where the reference writes a placeholder (`<G>`, `<I>`, `…`), the golden file spells a
-//! full UUID. The index document is assembled from the fields §5.5 lists.
+//! full UUID. The index document is assembled from the fields §5.5 lists. The access query
+//! accord reads an index with (`search_query_access`) and its answer (`search_result_access`)
+//! follow §5.4 and the OpenAPI's `GSearchRequestBodyV1` and `ResultEntry`: `fields` in a
+//! `query#1.0.0` body, entries carrying `visible_to` and `principal_sets` without `content`.
 
 #[path = "golden_support.rs"]
 mod support;
 use support::*;
 
 use accord::wire::search::{
-    DeletedRole, GIngest, GMetaEntry, GMetaResult, GSearchResult, Principal, Role, RoleCreate,
-    RoleList, SearchError, SearchIndex, SearchQuery, Task, TaskList, TaskState, TaskSubmitResponse,
+    DeletedRole, GIngest, GMetaEntry, GMetaResult, GSearchResult, Principal, QUERY_V1, Role,
+    RoleCreate, RoleList, SearchError, SearchIndex, SearchQuery, Task, TaskList, TaskState,
+    TaskSubmitResponse,
 };
 use serde_json::{Value, json};
 
@@ -155,6 +159,51 @@ fn search_query_body() {
         Some(&["curator".to_string()][..])
     );
     assert_round_trip_keeps_all::<SearchQuery>("search_query_post");
+}
+
+#[test]
+fn access_query_body() {
+    let q: SearchQuery = decode("search_query_access");
+    assert_eq!(q.version.as_deref(), Some(QUERY_V1));
+    assert!(q.takes_fields());
+    assert_eq!(q.bypass_visible_to, Some(true));
+    assert_eq!(
+        q.fields.as_deref(),
+        Some(&["visible_to".to_string(), "principal_sets".to_string()][..])
+    );
+    assert_round_trip_keeps_all::<SearchQuery>("search_query_access");
+    // It is exactly what the provider sends for a first page.
+    assert_eq!(
+        serde_json::to_value(SearchQuery::access_of_all(0, 1000)).unwrap(),
+        golden("search_query_access")
+    );
+}
+
+#[test]
+fn access_query_result() {
+    let r: GSearchResult = decode("search_result_access");
+    assert_eq!((r.count, r.total, r.has_next_page), (2, 2, false));
+    let doc1 = &r.gmeta[0];
+    assert_eq!(doc1.subject, "doc1");
+    assert_eq!(doc1.entries.len(), 2);
+    for e in r.gmeta.iter().flat_map(|g| &g.entries) {
+        assert!(e.content.is_none());
+        assert!(e.visible_to.is_some());
+        assert!(e.principal_sets.as_ref().is_some_and(Value::is_object));
+    }
+    assert_eq!(doc1.entries[1].entry_id.as_deref(), Some("otherentry"));
+    assert!(
+        doc1.entries[0]
+            .visible_to
+            .as_ref()
+            .unwrap()
+            .iter()
+            .all(|v| Principal::parse(v).is_some())
+    );
+    assert_round_trip_keeps_all::<GSearchResult>("search_result_access");
+    // No `content` key is invented on the way back.
+    let back = serde_json::to_value(&r).unwrap();
+    assert!(back["gmeta"][0]["entries"][0].get("content").is_none());
 }
 
 #[test]

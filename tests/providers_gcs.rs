@@ -28,6 +28,8 @@ const ME: &str = "22222222-2222-4222-8222-222222222222";
 const OUTSIDER: &str = "44444444-4444-4444-8444-444444444444";
 const GCS: &str = "e0000000-0000-4000-8000-00000000000e";
 const GATEWAY: &str = "9a000000-0000-4000-8000-000000000001";
+/// A second gateway of the endpoint, where nobody has a credential.
+const GATEWAY_2: &str = "9a000000-0000-4000-8000-000000000002";
 const MAPPED: &str = "3c000000-0000-4000-8000-000000000001";
 const OUTSIDER_CRED: &str = "c0000000-0000-4000-8000-000000000004";
 const ALICE: &str = "a1a1a1a1-0000-4000-8000-000000000001";
@@ -49,6 +51,7 @@ endpoints:
       administrator: [11111111-1111-4111-8111-111111111111]
     storage_gateways:
       - { id: 9a000000-0000-4000-8000-000000000001, display_name: posix-gw }
+      - { id: 9a000000-0000-4000-8000-000000000002, display_name: posix-gw-2 }
     user_credentials:
       - { id: c0000000-0000-4000-8000-000000000004, identity: 44444444-4444-4444-8444-444444444444,
           storage_gateway: posix-gw, username: outsider }
@@ -338,6 +341,129 @@ async fn collection_create_records_ids_and_reads_back() {
     let out = gcs.apply(&[delete], &ids).await;
     assert_eq!(out[0], Outcome::Applied { server_id: None });
     assert!(gcs.read(&scope).await.is_ok());
+}
+
+/// The GCS requests since the log was last cleared, as `METHOD PATH` (the endpoint's prefix
+/// `/gcs/{GCS}/api` left out).
+fn gcs_requests(em: &RunningEmulator) -> Vec<String> {
+    let prefix = format!("/gcs/{GCS}/api");
+    em.emulator
+        .request_log()
+        .into_iter()
+        .filter_map(|r| Some(format!("{} {}", r.method, r.path.strip_prefix(&prefix)?)))
+        .collect()
+}
+
+#[tokio::test]
+async fn guest_collections_on_one_endpoint_are_one_listing() {
+    let em = emulator().await;
+    let gcs = GcsProvider::new(http_as(&em.base_url, ME, options()));
+    let ids = IdMap::default();
+    create_share(&gcs, &ids).await;
+    let names: Vec<String> = (1..5).map(|i| format!("share-{i}")).collect();
+    for name in &names {
+        let out = gcs
+            .apply(
+                &[change(
+                    collection_address(name),
+                    Action::Create,
+                    Some(desired_collection(name, &format!("Share {name}"))),
+                )],
+                &ids,
+            )
+            .await;
+        applied_id(&out[0]);
+    }
+    // Five guest collections (one of them pinned), their roles and accord's credential.
+    let mut lookups = vec![
+        credential_lookup(),
+        collection_lookup("lab-share", "Lab share"),
+    ];
+    lookups.extend(
+        names
+            .iter()
+            .map(|n| collection_lookup(n, &format!("Share {n}"))),
+    );
+    lookups[2].pin = ids.get(&collection_address("share-1"));
+    assert!(lookups[2].pin.is_some());
+    let mut all = vec!["lab-share".to_string()];
+    all.extend(names.iter().cloned());
+    let scope = Scope {
+        lookups,
+        containers: all
+            .iter()
+            .map(|n| {
+                container(Address {
+                    kind: Kind::GcsRole,
+                    keys: vec![n.clone()],
+                })
+            })
+            .collect(),
+        ..Scope::default()
+    };
+    em.emulator.clear_request_log();
+    let live = GcsProvider::new(http_as(&em.base_url, ME, options()))
+        .read(&scope)
+        .await
+        .unwrap();
+    for name in &all {
+        let o = live.state.get(&collection_address(name)).expect(name);
+        assert_eq!(o.server_id, ids.get(&collection_address(name)), "{name}");
+        assert_eq!(o.attrs["storage_gateway_id"], GATEWAY, "{name}");
+    }
+    assert!(live.state.get(&credential_address()).is_some());
+    // The creator's own administrator role, once per collection, is system-managed.
+    assert_eq!(live.system_managed.len(), 5);
+    let mut calls = gcs_requests(&em);
+    calls.sort();
+    let mut want = vec![
+        "GET /collections".to_string(),
+        "GET /user_credentials".to_string(),
+    ];
+    want.extend(std::iter::repeat_n("GET /roles".to_string(), 5));
+    want.sort();
+    // One listing for the five (the pinned one is in it), one credential listing and one
+    // role listing per collection; no collection is read on its own.
+    assert_eq!(calls, want);
+    // The manager URL was asked of Transfer once, though the listings ran side by side.
+    let discoveries = em
+        .emulator
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path == format!("/transfer/v0.10/endpoint/{GCS}"))
+        .count();
+    assert_eq!(discoveries, 1);
+}
+
+#[tokio::test]
+async fn credentials_on_two_gateways_of_an_endpoint_are_one_listing() {
+    let em = emulator().await;
+    let outsider = GcsProvider::new(http_as(&em.base_url, OUTSIDER, options()));
+    let on_2 = Address::new(Kind::GcsCredential, [GCS, GATEWAY_2]);
+    let scope = Scope {
+        lookups: vec![
+            credential_lookup(),
+            Lookup {
+                address: on_2.clone(),
+                pin: None,
+                previously: Vec::new(),
+                hints: BTreeMap::new(),
+            },
+        ],
+        ..Scope::default()
+    };
+    em.emulator.clear_request_log();
+    let live = outsider.read(&scope).await.unwrap();
+    assert_eq!(
+        live.state
+            .get(&credential_address())
+            .unwrap()
+            .server_id
+            .as_deref(),
+        Some(OUTSIDER_CRED)
+    );
+    assert!(live.state.get(&on_2).is_none());
+    assert_eq!(gcs_requests(&em), ["GET /user_credentials"]);
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! The Search provider against the in-process emulator (docs/search-model.md): roles and
 //! subject access read canonically, role creates (adopted on conflict, never blindly resent)
 //! and deletes, re-ingests that keep content byte for byte, failed tasks, missing subjects,
-//! and the calls it sends, counted in the emulator's request log.
+//! subjects read per subject or by query (paged, stopping early), and the calls it sends,
+//! counted in the emulator's request log.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ mod common;
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
 use accord::plan::{Action, Change, Direction};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
-use accord::providers::search::{DEFAULT_ENTRY, SearchProvider};
+use accord::providers::search::{DEFAULT_ENTRY, QUERY_PAGE, QUERY_THRESHOLD, SearchProvider};
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
 use accord::state::{Address, Container, ContainerMode, Kind, Object};
 use serde_json::{Value, json};
@@ -251,7 +252,7 @@ fn group_urn(id: &str) -> String {
 // ---------------------------------------------------------------------------------- read
 
 #[tokio::test]
-async fn reads_roles_and_entries_canonically_with_one_call_each() {
+async fn reads_roles_and_entries_canonically_with_one_query() {
     let em = start().await;
     let scope = Scope {
         containers: vec![roles_container(INDEX)],
@@ -316,16 +317,48 @@ async fn reads_roles_and_entries_canonically_with_one_call_each() {
         accord::state::Attrs::from_iter([("status".into(), json!("missing"))])
     );
 
-    // The fewest calls: one role list per index, one subject read per declared subject.
+    // The fewest calls: one role list and, for three declared subjects, one query of them
+    // all (a subject it does not return is missing without a call of its own).
     assert_eq!(
         take_search_log(&em),
         [
             format!("GET /v1/index/{INDEX}/role_list 200"),
-            format!("GET /v1/index/{INDEX}/subject 200"),
+            format!("POST /v1/index/{INDEX}/search 200"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn few_declared_subjects_are_read_one_get_each_and_read_the_same() {
+    assert_eq!(QUERY_THRESHOLD, 3);
+    let em = start().await;
+    let scope = |subjects: &[&str]| Scope {
+        lookups: subjects.iter().map(|s| entry_lookup(INDEX, s)).collect(),
+        group_names: group_names(),
+        ..Scope::default()
+    };
+    em.emulator.clear_request_log();
+    let by_get = acc(&em).read(&scope(&[D2, GONE])).await.unwrap();
+    assert_eq!(
+        take_search_log(&em),
+        [
             format!("GET /v1/index/{INDEX}/subject 200"),
             format!("GET /v1/index/{INDEX}/subject 404"),
         ]
     );
+    let by_query = acc(&em).read(&scope(&[D1, D2, GONE])).await.unwrap();
+    assert_eq!(
+        take_search_log(&em),
+        [format!("POST /v1/index/{INDEX}/search 200")]
+    );
+    // Both ways read a subject alike, entries that disagree and a missing one included.
+    for subject in [D2, GONE] {
+        assert_eq!(
+            by_get.state.get(&entry(INDEX, subject)),
+            by_query.state.get(&entry(INDEX, subject)),
+            "{subject}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -791,6 +824,234 @@ async fn an_unknown_managed_group_fails_before_any_call() {
     };
     assert!(error.contains("not known"), "{error}");
     assert_eq!(log(&em), Vec::<String>::new());
+}
+
+// ------------------------------------------------------------------------- query reads
+
+const BIG_INDEX: &str = "5e000000-0000-4000-8000-0000000000b1";
+
+/// accord owning [`BIG_INDEX`], which holds `n` subjects `s00000`, `s00001`, ... (sorted as
+/// numbered), each visible to the managed group `lab` and curated by alice.
+fn big_seed(n: usize) -> Seed {
+    let mut yaml = format!(
+        "clients:\n  - {{ client_id: {ACC}, client_secret: acc-secret, name: accord }}\n\
+         identities:\n  - {{ id: {ALICE}, username: alice@uni.edu }}\n\
+         groups:\n  - {{ id: {LAB}, name: lab }}\n\
+         search:\n  indexes:\n    {BIG_INDEX}:\n      display_name: big\n\
+         \x20     roles: {{ owner: [{ACC}] }}\n      entries:\n"
+    );
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "        - {{ subject: s{i:05}, visible_to: [group:lab], \
+             principal_sets: {{ curator: [alice@uni.edu] }}, content: {{ n: {i} }} }}\n"
+        ));
+    }
+    Seed::from_yaml_str(&yaml).expect("big seed")
+}
+
+/// Reads `subjects` of [`BIG_INDEX`] (no roles) and answers the live state and the Search
+/// calls made (`query STATUS`, `GET STATUS`; the request log holds no bodies, so a page's
+/// offset shows in what it found).
+async fn read_big(
+    em: &RunningEmulator,
+    subjects: &[String],
+) -> (accord::state::State, Vec<String>) {
+    em.emulator.clear_request_log();
+    let scope = Scope {
+        lookups: subjects
+            .iter()
+            .map(|s| entry_lookup(BIG_INDEX, s))
+            .collect(),
+        group_names: group_names(),
+        ..Scope::default()
+    };
+    let live = acc(em).read(&scope).await.unwrap();
+    let calls = em
+        .emulator
+        .request_log()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/search/"))
+        .map(|r| match r.method.as_str() {
+            "POST" => format!("query {}", r.status),
+            _ => format!("GET {}", r.status),
+        })
+        .collect();
+    (live.state, calls)
+}
+
+fn s(i: usize) -> String {
+    format!("s{i:05}")
+}
+
+#[tokio::test]
+async fn ten_declared_subjects_are_the_role_list_and_one_query() {
+    let em = spawn(Emulator::new(big_seed(12))).await.expect("emulator");
+    let subjects: Vec<String> = (0..10).map(s).collect();
+    em.emulator.clear_request_log();
+    let scope = Scope {
+        containers: vec![roles_container(BIG_INDEX)],
+        lookups: subjects
+            .iter()
+            .map(|x| entry_lookup(BIG_INDEX, x))
+            .collect(),
+        group_names: group_names(),
+        ..Scope::default()
+    };
+    let live = acc(&em).read(&scope).await.unwrap();
+    let log: Vec<String> = log(&em)
+        .into_iter()
+        .filter(|l| l.contains("/search/"))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            format!("GET /search/v1/index/{BIG_INDEX}/role_list 200"),
+            format!("POST /search/v1/index/{BIG_INDEX}/search 200"),
+        ]
+    );
+    for x in &subjects {
+        let o = live.state.get(&entry(BIG_INDEX, x)).unwrap();
+        assert_eq!(o.attrs["visible_to"], json!(["group:lab"]), "{x}");
+        assert_eq!(
+            o.attrs["principal_sets"],
+            json!({"curator": [identity(ALICE)]}),
+            "{x}"
+        );
+    }
+    // Undeclared subjects the query returned are not live objects.
+    assert!(live.state.get(&entry(BIG_INDEX, &s(11))).is_none());
+}
+
+#[tokio::test]
+async fn a_large_index_is_paged_and_paging_stops_when_gets_are_fewer() {
+    assert_eq!(QUERY_PAGE, 1000);
+    let em = spawn(Emulator::new(big_seed(2500)))
+        .await
+        .expect("emulator");
+
+    // Five subjects on the first page: one query, paging stops once all are found.
+    let (live, calls) = read_big(&em, &(0..5).map(s).collect::<Vec<_>>()).await;
+    assert_eq!(calls, ["query 200"]);
+    assert!(
+        live.objects
+            .values()
+            .all(|o| !o.attrs.contains_key("status"))
+    );
+
+    // Every subject and two that do not exist: three pages; after several pages a subject
+    // not found is checked with a GET (a write between pages could have moved it).
+    let mut all: Vec<String> = (0..2500).map(s).collect();
+    all.extend(["gone-1".to_string(), "gone-2".to_string()]);
+    let (live, calls) = read_big(&em, &all).await;
+    assert_eq!(
+        calls,
+        ["query 200", "query 200", "query 200", "GET 404", "GET 404",]
+    );
+    assert_eq!(live.objects.len(), 2502);
+    assert_eq!(
+        live.get(&entry(BIG_INDEX, "gone-1")).unwrap().attrs["status"],
+        "missing"
+    );
+    assert_eq!(
+        live.get(&entry(BIG_INDEX, &s(2499))).unwrap().attrs["visible_to"],
+        json!(["group:lab"])
+    );
+
+    // Three subjects at the very end: three unfound against two pages left, then against
+    // one: paging goes on to the third page, and finds them all.
+    let (live, calls) = read_big(&em, &(2497..2500).map(s).collect::<Vec<_>>()).await;
+    assert_eq!(calls, ["query 200", "query 200", "query 200"]);
+    assert!(
+        live.objects
+            .values()
+            .all(|o| o.attrs["visible_to"] == json!(["group:lab"]))
+    );
+
+    // Two found on the first page and one at the end: one unfound against two pages left,
+    // so a GET rather than two more pages.
+    let (live, calls) = read_big(&em, &[s(0), s(1), s(2499)]).await;
+    assert_eq!(calls, ["query 200", "GET 200"]);
+    assert!(
+        live.objects
+            .values()
+            .all(|o| o.attrs["visible_to"] == json!(["group:lab"]))
+    );
+}
+
+#[tokio::test]
+async fn a_result_without_visible_to_is_read_with_a_get_never_as_empty() {
+    use wiremock::matchers::{body_partial_json, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let s = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/auth/v2/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": "search-token", "scope": "x", "expires_in": 172800,
+            "token_type": "Bearer", "resource_server": "search.api.globus.org",
+            "other_tokens": []})))
+        .mount(&s)
+        .await;
+    let result = |subject: &str, acl: bool| {
+        let mut e = json!({"entry_id": null, "matched_principal_sets": []});
+        if acl {
+            e["visible_to"] = json!(["public"]);
+        }
+        json!({"subject": subject, "entries": [e]})
+    };
+    // A service that ignored `fields`: one result comes back without its lists.
+    Mock::given(method("POST"))
+        .and(path(format!("/search/v1/index/{INDEX}/search")))
+        .and(body_partial_json(
+            json!({"@version": "query#1.0.0", "q": "*",
+            "bypass_visible_to": true, "fields": ["visible_to", "principal_sets"]}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "@datatype": "GSearchResult", "@version": "2017-09-01", "count": 3, "offset": 0,
+            "total": 3, "has_next_page": false,
+            "gmeta": [result("a", true), result("b", false), result("c", true)]})))
+        .expect(1)
+        .mount(&s)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/search/v1/index/{INDEX}/subject")))
+        .and(query_param("subject", "b"))
+        .and(query_param("bypass_visible_to", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "subject": "b", "entries": [{"entry_id": null, "content": {},
+            "visible_to": ["all_authenticated_users"], "principal_sets": {}}]})))
+        .expect(1)
+        .mount(&s)
+        .await;
+    let p = SearchProvider::new(
+        HttpClient::shared(
+            ServiceUrls::emulator(&s.uri()),
+            GlobusCredentials::new(ACC, "acc-secret"),
+            HttpOptions {
+                backoff_scale: 0.001,
+                allow_hosts: Vec::new(),
+                ca_file: None,
+                ..HttpOptions::default()
+            },
+        )
+        .unwrap(),
+    );
+    let scope = Scope {
+        lookups: ["a", "b", "c"]
+            .iter()
+            .map(|x| entry_lookup(INDEX, x))
+            .collect(),
+        ..Scope::default()
+    };
+    let live = p.read(&scope).await.unwrap();
+    assert_eq!(
+        live.state.get(&entry(INDEX, "b")).unwrap().attrs["visible_to"],
+        json!(["all_authenticated_users"])
+    );
+    assert_eq!(
+        live.state.get(&entry(INDEX, "a")).unwrap().attrs["visible_to"],
+        json!(["public"])
+    );
+    s.verify().await;
 }
 
 // ---------------------------------------------------------------------------- end to end

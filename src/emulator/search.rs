@@ -25,9 +25,9 @@ use super::errors::{ApiError, Service};
 use super::store::State as Store;
 use super::{Emulator, World, bearer};
 use crate::wire::search::{
-    DeletedRole, GMetaResult, GSearchResult, Principal, RESULT_VERSION, ROLE_NAMES, ResultEntry,
-    Role, RoleList, SearchIndex, SearchParams, SearchQuery, Task, TaskList, TaskState,
-    TaskSubmitResponse, VERSION_2017,
+    DeletedRole, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, Principal, QUERY_FIELDS, QUERY_V1,
+    RESULT_VERSION, ROLE_NAMES, ResultEntry, Role, RoleList, SearchIndex, SearchParams,
+    SearchQuery, Task, TaskList, TaskState, TaskSubmitResponse, VERSION_2017,
 };
 
 /// Resource server of Search tokens.
@@ -40,8 +40,8 @@ const MAX_VISIBLE_TO: usize = 100;
 const MAX_ENTRIES_PER_SUBJECT: usize = 10;
 /// Most roles of one index.
 const MAX_ROLES: usize = 50;
-/// Results reachable by offset + limit.
-const MAX_RESULTS: u64 = 10_000;
+/// Results reachable by offset + limit (the reference's 10,000).
+const MAX_RESULTS: u64 = MAX_QUERY_RESULTS;
 /// Tasks listed by `task_list`.
 const MAX_TASKS_LISTED: usize = 1000;
 /// Largest request body (the reference's 10 MB limit).
@@ -1094,8 +1094,10 @@ fn bool_param(q: &[(String, String)], key: &str) -> Result<bool, Response> {
 #[derive(Clone, Copy)]
 struct Shape {
     content: bool,
-    /// `visible_to` and `principal_sets` (index admins and owners only).
-    acl: bool,
+    /// `visible_to` (index admins and owners only).
+    visible_to: bool,
+    /// `principal_sets` (index admins and owners only).
+    principal_sets: bool,
 }
 
 fn result_entry(e: &EntryRec, who: &Who, shape: Shape) -> ResultEntry {
@@ -1103,9 +1105,9 @@ fn result_entry(e: &EntryRec, who: &Who, shape: Shape) -> ResultEntry {
         entry_id: e.id.clone(),
         content: shape.content.then(|| e.content.clone()),
         matched_principal_sets: who.matched_sets(e),
-        visible_to: shape.acl.then(|| e.visible_to.clone()),
+        visible_to: shape.visible_to.then(|| e.visible_to.clone()),
         principal_sets: shape
-            .acl
+            .principal_sets
             .then(|| serde_json::to_value(e.principal_sets.clone().unwrap_or_default()))
             .and_then(Result::ok),
         extra: Default::default(),
@@ -1157,9 +1159,11 @@ async fn get_subject(
     if let Some(r) = check_bypass(bypass, admin, caller, "subject_show") {
         return r;
     }
+    // A subject read takes no `fields`: bypassing is how an admin asks for the lists.
     let shape = Shape {
         content: true,
-        acl: bypass,
+        visible_to: bypass,
+        principal_sets: bypass,
     };
     let entries: Vec<ResultEntry> = ix
         .subjects
@@ -1305,7 +1309,7 @@ fn run_query(em: &Emulator, raw: &str, caller: SearchCaller, query: QuerySpec) -
         .clone()
         .unwrap_or_else(|| vec!["content".to_string()]);
     for f in &fields {
-        if !matches!(f.as_str(), "content" | "visible_to" | "principal_sets") {
+        if !QUERY_FIELDS.contains(&f.as_str()) {
             p.add(
                 &["fields"],
                 format!("Must be one of: visible_to, principal_sets, content (got {f})."),
@@ -1326,13 +1330,13 @@ fn run_query(em: &Emulator, raw: &str, caller: SearchCaller, query: QuerySpec) -
     if let Some(r) = check_bypass(query.bypass, admin, caller, "query") {
         return r;
     }
+    // `fields` alone decides what an entry carries (default `content`); the lists only
+    // for index admins and owners, bypassing or not.
+    let named = |f: &str| fields.iter().any(|n| n == f);
     let shape = Shape {
-        content: fields.iter().any(|f| f == "content"),
-        acl: admin
-            && (query.bypass
-                || fields
-                    .iter()
-                    .any(|f| f == "visible_to" || f == "principal_sets")),
+        content: named("content"),
+        visible_to: admin && named("visible_to"),
+        principal_sets: admin && named("principal_sets"),
     };
     let terms = if matches!(query.q.trim(), "" | "*") {
         Vec::new()
@@ -1424,6 +1428,21 @@ async fn search_post(
             return invalid("json", p.0);
         }
     };
+    // The body's version decides its schema: only `query#1.0.0` has `fields`.
+    let mut p = Problems::default();
+    match body.version.as_deref() {
+        None | Some(VERSION_2017) | Some(QUERY_V1) => {}
+        Some(_) => p.add(
+            &["@version"],
+            format!("Must be one of: {VERSION_2017}, {QUERY_V1}."),
+        ),
+    }
+    if body.fields.is_some() && !body.takes_fields() {
+        p.add(&["fields"], "Unknown field.");
+    }
+    if !p.is_empty() {
+        return invalid("json", p.0);
+    }
     let query = QuerySpec {
         q: body.q.unwrap_or_else(|| "*".into()),
         limit: body.limit.unwrap_or(10),

@@ -18,12 +18,23 @@
 //!   identity's own `administrator` role (the creator's, added by the service) is
 //!   system-managed.
 //!
+//! Reads are shared per endpoint, so their number does not grow with the lookups: one
+//! `user_credentials` listing per endpoint (filtered by gateway when the lookups name one
+//! gateway there), one guest collection listing per endpoint with an unpinned collection
+//! (all its pages), which also answers the pinned collections it holds, a `GET` per other
+//! pinned collection and per mapped collection (its storage gateway), and one role listing
+//! per existing collection (`include=all_roles` would list an endpoint's in one go, but it
+//! needs the endpoint's administrator role, which a guest collection's creator seldom holds,
+//! and it lists every collection's roles). Each endpoint's manager URL is discovered once
+//! first; the calls of each step then run concurrently, within the shared client's limits
+//! per endpoint.
+//!
 //! `apply` creates credentials (never deletes them: one may back other collections), creates,
 //! patches and deletes guest collections, and creates and deletes roles. A create is never
 //! blindly resent: after a failure that may have reached the service, the object is re-read by
 //! its natural key and adopted; `exists`/`conflict` answers are adopted the same way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -177,20 +188,24 @@ impl GcsProvider {
         gateway: &str,
         username: Option<&str>,
     ) -> Result<Option<UserCredential>, HttpError> {
-        let me = self.me().map_err(HttpError::Config)?.to_string();
-        let mut mine: Vec<UserCredential> = self
-            .user_credentials(endpoint, gateway)
-            .await?
-            .into_iter()
-            .filter(|c| {
-                c.identity_id
-                    .as_deref()
-                    .is_none_or(|i| i.eq_ignore_ascii_case(&me))
-            })
-            .filter(|c| username.is_none_or(|u| c.username.as_deref() == Some(u)))
-            .collect();
-        mine.sort_by_key(|c| (!c.is_usable(), c.id.clone().unwrap_or_default()));
-        Ok(mine.into_iter().next())
+        let me = self.me().map_err(HttpError::Config)?;
+        let listed = self.user_credentials(endpoint, gateway).await?;
+        Ok(pick_credential(&listed, gateway, username, me))
+    }
+
+    /// The caller's own user credentials on the given gateways of an endpoint, in one
+    /// listing: filtered by the gateway when there is one (the same call as
+    /// [`GcsProvider::user_credentials`]), else all of them.
+    async fn credentials_on(
+        &self,
+        endpoint: Uuid,
+        gateways: &BTreeSet<String>,
+    ) -> Result<Vec<UserCredential>, HttpError> {
+        if let [gateway] = Vec::from_iter(gateways).as_slice() {
+            return self.user_credentials(endpoint, gateway).await;
+        }
+        let items = self.list(endpoint, "/user_credentials", &[]).await?;
+        decode_all::<UserCredential>(endpoint, "/user_credentials", items)
     }
 
     /// Every guest collection on an endpoint that the caller can see.
@@ -226,16 +241,8 @@ impl GcsProvider {
         display_name: &str,
         mapped: &str,
     ) -> Result<Vec<Value>, HttpError> {
-        Ok(self
-            .guest_collections(endpoint)
-            .await?
-            .into_iter()
-            .filter(|c| {
-                str_field(c, "display_name") == Some(display_name)
-                    && str_field(c, "mapped_collection_id")
-                        .is_some_and(|m| m.eq_ignore_ascii_case(mapped))
-            })
-            .collect())
+        let listed = self.guest_collections(endpoint).await?;
+        Ok(matching(&listed, display_name, mapped))
     }
 
     /// Every role on one collection.
@@ -274,149 +281,154 @@ impl GcsProvider {
 
     // ---- read ----
 
-    async fn read_credential(
+    /// Finds each collection lookup: in its endpoint's shared guest listing (`listings`,
+    /// taken out on error), else by `GET` of its pin; answers them in lookup order.
+    async fn find_collections<'a>(
         &self,
-        lookup: &Lookup,
-        live: &mut LiveRead,
-    ) -> Result<(), ProviderError> {
-        let [endpoint, gateway] = lookup.address.keys.as_slice() else {
-            return Err(ProviderError::NotFound(format!(
-                "{}: not a credential address",
-                lookup.address
-            )));
-        };
-        let endpoint = parse_endpoint(endpoint).map_err(ProviderError::NotFound)?;
-        let username = lookup.hints.get("username").and_then(Value::as_str);
-        if let Some(c) = self.find_credential(endpoint, gateway, username).await? {
-            live.state
-                .insert(credential_object(lookup.address.clone(), &c));
-        }
-        Ok(())
-    }
-
-    async fn read_collection(
-        &self,
-        lookup: &Lookup,
-        live: &mut LiveRead,
-        ids: &mut BTreeMap<String, String>,
-        gateways: &mut BTreeMap<Uuid, Option<String>>,
-    ) -> Result<(), ProviderError> {
-        let [endpoint_key, name] = lookup.address.keys.as_slice() else {
-            return Err(ProviderError::NotFound(format!(
-                "{}: not a guest collection address",
-                lookup.address
-            )));
-        };
-        let endpoint = parse_endpoint(endpoint_key).map_err(ProviderError::NotFound)?;
-        self.remember_endpoint(name, endpoint);
-        let doc = match &lookup.pin {
-            Some(pin) => match self.collection(endpoint, pin).await? {
-                Some(doc) => doc,
+        lookups: &[&'a Lookup],
+        listings: &mut BTreeMap<Uuid, Result<Vec<Value>, HttpError>>,
+    ) -> Result<Vec<(&'a Lookup, Uuid, Option<Value>)>, ProviderError> {
+        let mut found: Vec<(&Lookup, Uuid, Found)> = Vec::with_capacity(lookups.len());
+        for lookup in lookups {
+            let (endpoint, name) = collection_keys(&lookup.address)?;
+            self.remember_endpoint(name, endpoint);
+            let listed = match listings.get(&endpoint) {
+                Some(Ok(list)) => Some(list.as_slice()),
+                _ => None,
+            };
+            let hit = match &lookup.pin {
+                Some(pin) => listed
+                    .and_then(|list| {
+                        list.iter().find(|c| {
+                            str_field(c, "id").is_some_and(|i| i.eq_ignore_ascii_case(pin))
+                        })
+                    })
+                    .map_or_else(|| Found::Fetch(pin.clone()), |c| Found::Doc(c.clone())),
                 None => {
-                    return Err(ProviderError::NotFound(format!(
-                        "collection {name}: the pinned id {pin} does not exist on endpoint {endpoint}"
-                    )));
-                }
-            },
-            None => {
-                let display_name = lookup
-                    .hints
-                    .get("display_name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(name);
-                let Some(mapped) = lookup
-                    .hints
-                    .get("mapped_collection_id")
-                    .and_then(Value::as_str)
-                else {
-                    return Err(ProviderError::NotFound(format!(
-                        "collection {name}: no mapped_collection_id to find it by"
-                    )));
-                };
-                let mut found = self
-                    .matching_collections(endpoint, display_name, mapped)
-                    .await?;
-                match found.len() {
-                    0 => return Ok(()),
-                    1 => found.remove(0),
-                    _ => {
-                        let ids: Vec<&str> =
-                            found.iter().filter_map(|c| str_field(c, "id")).collect();
+                    let display_name = lookup
+                        .hints
+                        .get("display_name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(name);
+                    let Some(mapped) = lookup
+                        .hints
+                        .get("mapped_collection_id")
+                        .and_then(Value::as_str)
+                    else {
                         return Err(ProviderError::NotFound(format!(
-                            "collection {name}: {} guest collections on endpoint {endpoint} are named `{display_name}` on mapped collection {mapped} ({}); pin one with `id:`",
-                            found.len(),
-                            ids.join(", ")
+                            "collection {name}: no mapped_collection_id to find it by"
                         )));
+                    };
+                    let list = match listed {
+                        Some(list) => list,
+                        None => {
+                            return Err(match listings.remove(&endpoint) {
+                                Some(Err(e)) => e.into(),
+                                _ => ProviderError::NotFound(format!(
+                                    "collection {name}: endpoint {endpoint} was not listed"
+                                )),
+                            });
+                        }
+                    };
+                    let mut candidates = matching(list, display_name, mapped);
+                    match candidates.len() {
+                        0 => Found::Absent,
+                        1 => Found::Doc(candidates.remove(0)),
+                        _ => {
+                            let ids: Vec<&str> = candidates
+                                .iter()
+                                .filter_map(|c| str_field(c, "id"))
+                                .collect();
+                            return Err(ProviderError::NotFound(format!(
+                                "collection {name}: {} guest collections on endpoint {endpoint} are named `{display_name}` on mapped collection {mapped} ({}); pin one with `id:`",
+                                candidates.len(),
+                                ids.join(", ")
+                            )));
+                        }
                     }
                 }
-            }
-        };
-        let mut object = collection_object(lookup.address.clone(), &doc);
-        if !object.attrs.contains_key("storage_gateway_id")
-            && let Some(g) = self.mapped_gateway(endpoint, &doc, gateways).await
-        {
-            object = object.with("storage_gateway_id", g);
+            };
+            found.push((lookup, endpoint, hit));
         }
-        if let Some(id) = &object.server_id {
-            ids.insert(name.clone(), id.clone());
+        let fetches: Vec<_> = found
+            .iter()
+            .filter_map(|(_, endpoint, hit)| match hit {
+                Found::Fetch(pin) => Some(self.collection(*endpoint, pin)),
+                _ => None,
+            })
+            .collect();
+        let mut fetched = self.http.concurrently(fetches).await.into_iter();
+        let mut out = Vec::with_capacity(found.len());
+        for (lookup, endpoint, hit) in found {
+            let doc = match hit {
+                Found::Doc(doc) => Some(doc),
+                Found::Absent => None,
+                Found::Fetch(pin) => match fetched.next() {
+                    Some(Ok(Some(doc))) => Some(doc),
+                    Some(Ok(None)) | None => {
+                        let (_, name) = collection_keys(&lookup.address)?;
+                        return Err(ProviderError::NotFound(format!(
+                            "collection {name}: the pinned id {pin} does not exist on endpoint {endpoint}"
+                        )));
+                    }
+                    Some(Err(e)) => return Err(e.into()),
+                },
+            };
+            out.push((lookup, endpoint, doc));
         }
-        live.state.insert(object);
-        Ok(())
+        Ok(out)
     }
 
-    /// The storage gateway of a guest collection, which GCS keeps on its mapped collection
-    /// (read once per mapped collection; best effort, as the field is computed).
-    async fn mapped_gateway(
+    /// The storage gateway of each mapped collection the guest collections sit on, which GCS
+    /// keeps on the mapped collection: one `GET` per mapped collection, concurrently (best
+    /// effort, as the field is computed: a failed read leaves it out).
+    async fn mapped_gateways(
         &self,
-        endpoint: Uuid,
-        doc: &Value,
-        cache: &mut BTreeMap<Uuid, Option<String>>,
-    ) -> Option<String> {
-        let mapped: Uuid = str_field(doc, "mapped_collection_id")?.parse().ok()?;
-        if let Some(g) = cache.get(&mapped) {
-            return g.clone();
-        }
-        let gateway = match self.collection(endpoint, &mapped.to_string()).await {
-            Ok(Some(m)) => str_field(&m, "storage_gateway_id").map(str::to_string),
-            Ok(None) => None,
-            Err(e) => {
-                tracing::debug!(%mapped, "reading the mapped collection failed: {e}");
-                None
-            }
-        };
-        cache.insert(mapped, gateway.clone());
-        gateway
+        mapped: BTreeSet<(Uuid, Uuid)>,
+    ) -> BTreeMap<Uuid, Option<String>> {
+        let ids: Vec<String> = mapped.iter().map(|(_, m)| m.to_string()).collect();
+        let calls: Vec<_> = mapped
+            .iter()
+            .zip(&ids)
+            .map(|((endpoint, _), id)| self.collection(*endpoint, id))
+            .collect();
+        let got = self.http.concurrently(calls).await;
+        mapped
+            .into_iter()
+            .zip(got)
+            .map(|((_, m), doc)| {
+                let gateway = match doc {
+                    Ok(Some(d)) => str_field(&d, "storage_gateway_id").map(str::to_string),
+                    Ok(None) => None,
+                    Err(e) => {
+                        tracing::debug!(mapped = %m, "reading the mapped collection failed: {e}");
+                        None
+                    }
+                };
+                (m, gateway)
+            })
+            .collect()
     }
 
-    async fn read_roles(
+    /// The role objects of one collection's roles (`gcs.role[N][ROLE][PRINCIPAL]`, depending
+    /// on the collection); the running identity's own `administrator` role is system-managed.
+    fn role_objects(
         &self,
         name: &str,
-        scope: &Scope,
-        ids: &BTreeMap<String, String>,
+        endpoint: Uuid,
+        roles: Vec<Role>,
+        me: Uuid,
+        group_names: &BTreeMap<String, String>,
         live: &mut LiveRead,
-    ) -> Result<(), ProviderError> {
-        let Some(collection) = ids
-            .get(name)
-            .cloned()
-            .or_else(|| name.parse::<Uuid>().ok().map(|u| u.to_string()))
-        else {
-            // The collection does not exist yet: it has no roles.
-            return Ok(());
-        };
-        let Some(endpoint) = self.known_endpoint(name) else {
-            return Err(ProviderError::NotFound(format!(
-                "gcs.role[{name:?}]: the endpoint of collection {name} is not known (declare it under collections:)"
-            )));
-        };
-        let me = self.me().map_err(ProviderError::Credentials)?;
+    ) {
         let me_key = Principal::Identity(me).to_string();
         let parent = Address::new(
             Kind::GcsCollection,
             [endpoint.to_string(), name.to_string()],
         );
-        for role in self.roles(endpoint, &collection).await? {
+        for role in roles {
             let (role_name, urn) = (role.role.as_str(), role.principal.as_str());
-            let key = principal_key(urn, &scope.group_names);
+            let key = principal_key(urn, group_names);
             let address = Address::new(
                 Kind::GcsRole,
                 [
@@ -434,7 +446,6 @@ impl GcsProvider {
                 live.state.insert(object);
             }
         }
-        Ok(())
     }
 
     // ---- apply ----
@@ -1026,6 +1037,79 @@ fn collection_id_by_name(name: &str, endpoint: Uuid, ids: &IdMap) -> Option<Stri
         .or_else(|| name.parse::<Uuid>().ok().map(|u| u.to_string()))
 }
 
+/// How a guest collection lookup was found.
+enum Found {
+    /// Its document, from the endpoint's listing.
+    Doc(Value),
+    /// Not in the listing: its pin is read with a `GET`.
+    Fetch(String),
+    /// No guest collection matches it: it does not exist yet.
+    Absent,
+}
+
+/// The running identity's credential on `gateway` among those listed: the one with
+/// `username` when given, else a valid one (lowest id first, so the choice is stable).
+fn pick_credential(
+    listed: &[UserCredential],
+    gateway: &str,
+    username: Option<&str>,
+    me: Uuid,
+) -> Option<UserCredential> {
+    let me = me.to_string();
+    let mut mine: Vec<&UserCredential> = listed
+        .iter()
+        .filter(|c| {
+            c.storage_gateway_id
+                .as_deref()
+                .is_none_or(|g| g.eq_ignore_ascii_case(gateway))
+                && c.deleted != Some(true)
+        })
+        .filter(|c| {
+            c.identity_id
+                .as_deref()
+                .is_none_or(|i| i.eq_ignore_ascii_case(&me))
+        })
+        .filter(|c| username.is_none_or(|u| c.username.as_deref() == Some(u)))
+        .collect();
+    mine.sort_by_key(|c| (!c.is_usable(), c.id.clone().unwrap_or_default()));
+    mine.first().map(|c| (*c).clone())
+}
+
+/// The listed guest collections with this display name on this mapped collection.
+fn matching(listed: &[Value], display_name: &str, mapped: &str) -> Vec<Value> {
+    listed
+        .iter()
+        .filter(|c| {
+            str_field(c, "display_name") == Some(display_name)
+                && str_field(c, "mapped_collection_id")
+                    .is_some_and(|m| m.eq_ignore_ascii_case(mapped))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The endpoint and gateway of a credential address.
+fn credential_keys(address: &Address) -> Result<(Uuid, &str), ProviderError> {
+    let [endpoint, gateway] = address.keys.as_slice() else {
+        return Err(ProviderError::NotFound(format!(
+            "{address}: not a credential address"
+        )));
+    };
+    let endpoint = parse_endpoint(endpoint).map_err(ProviderError::NotFound)?;
+    Ok((endpoint, gateway))
+}
+
+/// The endpoint and policy name of a guest collection address.
+fn collection_keys(address: &Address) -> Result<(Uuid, &str), ProviderError> {
+    let [endpoint, name] = address.keys.as_slice() else {
+        return Err(ProviderError::NotFound(format!(
+            "{address}: not a guest collection address"
+        )));
+    };
+    let endpoint = parse_endpoint(endpoint).map_err(ProviderError::NotFound)?;
+    Ok((endpoint, name))
+}
+
 fn parse_endpoint(key: &str) -> Result<Uuid, String> {
     key.parse()
         .map_err(|_| format!("`{key}` is not a GCS endpoint UUID"))
@@ -1193,17 +1277,111 @@ impl Provider for GcsProvider {
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         let mut live = LiveRead::default();
         let mut ids = scope.collection_ids.clone();
-        let mut gateways = BTreeMap::new();
+        // What each endpoint's shared listings must cover.
+        let mut gateways: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
+        let mut listed: BTreeSet<Uuid> = BTreeSet::new();
+        let mut endpoints: BTreeSet<Uuid> = BTreeSet::new();
+        let mut collections: Vec<&Lookup> = Vec::new();
         for lookup in &scope.lookups {
             match lookup.address.kind {
-                Kind::GcsCredential => self.read_credential(lookup, &mut live).await?,
+                Kind::GcsCredential => {
+                    let (endpoint, gateway) = credential_keys(&lookup.address)?;
+                    gateways
+                        .entry(endpoint)
+                        .or_default()
+                        .insert(gateway.to_string());
+                    endpoints.insert(endpoint);
+                }
                 Kind::GcsCollection => {
-                    self.read_collection(lookup, &mut live, &mut ids, &mut gateways)
-                        .await?
+                    let (endpoint, _) = collection_keys(&lookup.address)?;
+                    endpoints.insert(endpoint);
+                    if lookup.pin.is_none() {
+                        listed.insert(endpoint);
+                    }
+                    collections.push(lookup);
                 }
                 _ => {}
             }
         }
+        // Each endpoint's manager URL is found once (Transfer `GET /endpoint/{E}`) before its
+        // listings run side by side, each of which would otherwise ask Transfer for it.
+        let discoveries: Vec<_> = endpoints.iter().map(|e| self.http.gcs_base(*e)).collect();
+        for discovered in self.http.concurrently(discoveries).await {
+            discovered?;
+        }
+        let credential_calls: Vec<_> = gateways
+            .iter()
+            .map(|(endpoint, on)| self.credentials_on(*endpoint, on))
+            .collect();
+        let listing_calls: Vec<_> = listed
+            .iter()
+            .map(|endpoint| self.guest_collections(*endpoint))
+            .collect();
+        let (credentials, listings) = futures::join!(
+            self.http.concurrently(credential_calls),
+            self.http.concurrently(listing_calls)
+        );
+        let mut credentials: BTreeMap<Uuid, Result<Vec<UserCredential>, HttpError>> =
+            gateways.keys().copied().zip(credentials).collect();
+        let mut listings: BTreeMap<Uuid, Result<Vec<Value>, HttpError>> =
+            listed.iter().copied().zip(listings).collect();
+
+        for lookup in &scope.lookups {
+            if lookup.address.kind != Kind::GcsCredential {
+                continue;
+            }
+            let (endpoint, gateway) = credential_keys(&lookup.address)?;
+            let listed = match credentials.get(&endpoint) {
+                Some(Ok(list)) => list,
+                _ => {
+                    return Err(match credentials.remove(&endpoint) {
+                        Some(Err(e)) => e.into(),
+                        _ => ProviderError::NotFound(format!(
+                            "{}: endpoint {endpoint} was not listed",
+                            lookup.address
+                        )),
+                    });
+                }
+            };
+            let me = self.me().map_err(HttpError::Config)?;
+            let username = lookup.hints.get("username").and_then(Value::as_str);
+            if let Some(c) = pick_credential(listed, gateway, username, me) {
+                live.state
+                    .insert(credential_object(lookup.address.clone(), &c));
+            }
+        }
+
+        let found = self.find_collections(&collections, &mut listings).await?;
+        let mapped: BTreeSet<(Uuid, Uuid)> = found
+            .iter()
+            .filter_map(|(_, endpoint, doc)| {
+                let doc = doc.as_ref()?;
+                if doc.get("storage_gateway_id").is_some_and(|g| !g.is_null()) {
+                    return None;
+                }
+                let m = str_field(doc, "mapped_collection_id")?.parse().ok()?;
+                Some((*endpoint, m))
+            })
+            .collect();
+        let gateways_of = self.mapped_gateways(mapped).await;
+        for (lookup, _, doc) in found {
+            let Some(doc) = doc else { continue };
+            let mut object = collection_object(lookup.address.clone(), &doc);
+            if !object.attrs.contains_key("storage_gateway_id")
+                && let Some(g) = str_field(&doc, "mapped_collection_id")
+                    .and_then(|m| m.parse::<Uuid>().ok())
+                    .and_then(|m| gateways_of.get(&m).cloned().flatten())
+            {
+                object = object.with("storage_gateway_id", g);
+            }
+            if let (Some(id), Some(name)) = (&object.server_id, lookup.address.keys.get(1)) {
+                ids.insert(name.clone(), id.clone());
+            }
+            live.state.insert(object);
+        }
+
+        // Roles, one listing per existing collection.
+        let mut role_reads: Vec<(&str, Uuid, String)> = Vec::new();
         for container in &scope.containers {
             if container.address.kind != Kind::GcsRole {
                 continue;
@@ -1211,7 +1389,32 @@ impl Provider for GcsProvider {
             let [name] = container.address.keys.as_slice() else {
                 continue;
             };
-            self.read_roles(name, scope, &ids, &mut live).await?;
+            let Some(collection) = ids
+                .get(name)
+                .cloned()
+                .or_else(|| name.parse::<Uuid>().ok().map(|u| u.to_string()))
+            else {
+                // The collection does not exist yet: it has no roles.
+                continue;
+            };
+            let Some(endpoint) = self.known_endpoint(name) else {
+                return Err(ProviderError::NotFound(format!(
+                    "gcs.role[{name:?}]: the endpoint of collection {name} is not known (declare it under collections:)"
+                )));
+            };
+            role_reads.push((name.as_str(), endpoint, collection));
+        }
+        if role_reads.is_empty() {
+            return Ok(live);
+        }
+        let me = self.me().map_err(ProviderError::Credentials)?;
+        let calls: Vec<_> = role_reads
+            .iter()
+            .map(|(_, endpoint, collection)| self.roles(*endpoint, collection))
+            .collect();
+        let got = self.http.concurrently(calls).await;
+        for ((name, endpoint, _), roles) in role_reads.into_iter().zip(got) {
+            self.role_objects(name, endpoint, roles?, me, &scope.group_names, &mut live);
         }
         Ok(live)
     }

@@ -6,17 +6,22 @@
 //! filled, so a managed group's URN maps back to `group:<policy name>`):
 //! - a container `search.role[INDEX]`: one `GET /v1/index/{INDEX}/role_list`, each role as
 //!   `search.role[INDEX][ROLE][PRINCIPAL]` with `server_id` = the role id;
-//! - a [`Lookup`] `search.entry[INDEX][SUBJECT]`: one
-//!   `GET /v1/index/{INDEX}/subject?subject=S&bypass_visible_to=true`, with `visible_to` (a
-//!   sorted list of canonical principals, `public` and `all_authenticated_users` kept) and
-//!   `principal_sets` (set name → sorted list). A subject whose entries disagree carries
-//!   `entries_differ: true`, and each list the entries disagree on is read per entry (an
-//!   object entry id → value, [`DEFAULT_ENTRY`] for the default entry), so it differs from any
-//!   desired list and the subject is re-ingested. An absent subject (404) is a live object
-//!   with `status: "missing"`, which the plan lists as blocked.
+//! - the [`Lookup`]s `search.entry[INDEX][SUBJECT]` of one index: with at least
+//!   [`QUERY_THRESHOLD`] of them, one query of every subject (`POST /v1/index/{INDEX}/search`,
+//!   `query#1.0.0`, `q: "*"`, `bypass_visible_to`, `fields: [visible_to, principal_sets]`,
+//!   [`QUERY_PAGE`] results a page, see [`SearchProvider::read_by_query`]); with fewer, one
+//!   `GET /v1/index/{INDEX}/subject?subject=S&bypass_visible_to=true` each. Either way a
+//!   subject reads as `visible_to` (a sorted list of canonical principals, `public` and
+//!   `all_authenticated_users` kept) and `principal_sets` (set name → sorted list). A subject
+//!   whose entries disagree carries `entries_differ: true`, and each list the entries
+//!   disagree on is read per entry (an object entry id → value, [`DEFAULT_ENTRY`] for the
+//!   default entry), so it differs from any desired list and the subject is re-ingested. An
+//!   absent subject (404, or not among the query's results) is a live object with
+//!   `status: "missing"`, which the plan lists as blocked.
 //!
-//! An index Search does not know is a read error. A scope without Search containers or
-//! lookups makes no call at all (not even for a token).
+//! Indexes are read concurrently (the shared client paces Search at its documented rate), each
+//! one's roles first. An index Search does not know is a read error. A scope without Search
+//! containers or lookups makes no call at all (not even for a token).
 //!
 //! `apply` sends:
 //! - role create: `POST /v1/index/{INDEX}/role {role_name, principal}`, a create: a `409` or a
@@ -44,8 +49,8 @@ use crate::plan::{Action, Change};
 use crate::state::{Address, Kind, Object, Principal};
 use crate::wire::search::Principal as SearchPrincipal;
 use crate::wire::search::{
-    GIngest, GMetaEntry, GMetaResult, ROLE_NAMES, ResultEntry, Role, RoleCreate, RoleList, Task,
-    TaskState, TaskSubmitResponse,
+    GIngest, GMetaEntry, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, ROLE_NAMES, ResultEntry,
+    Role, RoleCreate, RoleList, SearchQuery, Task, TaskState, TaskSubmitResponse,
 };
 
 const KINDS: &[Kind] = &[Kind::SearchRole, Kind::SearchEntryAccess];
@@ -55,6 +60,15 @@ pub const DEFAULT_ENTRY: &str = "(default)";
 
 /// The Search error code of an unknown index (a read error, not a missing subject).
 pub const NO_SUCH_INDEX: &str = "NotFound.NoSuchIndex";
+
+/// Declared subjects of one index from which it is read with a query rather than a `GET`
+/// per subject: below it, the GETs are as few calls (1 or 2) and carry no other subject.
+pub const QUERY_THRESHOLD: usize = 3;
+
+/// Results asked for per query page. The documented cap is 10,000 ([`MAX_QUERY_RESULTS`]);
+/// 1,000 bounds one answer's size (up to 10 entries of up to 100 principals each per
+/// subject) while a full 10,000-subject window still takes only 10 calls.
+pub const QUERY_PAGE: u64 = 1_000;
 
 /// How long an ingest task is waited for, before backoff scaling.
 const TASK_WAIT: Duration = Duration::from_secs(300);
@@ -109,6 +123,159 @@ impl SearchProvider {
             Err(e) if e.status() == Some(404) && e.code() != Some(NO_SUCH_INDEX) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// One page of `POST /v1/index/{index}/search` asking for every subject's entries with
+    /// their `visible_to` and `principal_sets` and without `content`
+    /// ([`SearchQuery::access_of_all`]).
+    pub async fn query_access(
+        &self,
+        index: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<GSearchResult, HttpError> {
+        let req = HttpRequest::post(
+            Service::Search,
+            format!("/v1/index/{}/search", segment(index)),
+        )
+        .json(&SearchQuery::access_of_all(offset, limit));
+        self.http.send(&req).await?.json()
+    }
+
+    /// Reads the declared subjects of one index with queries of every subject, a page of
+    /// [`QUERY_PAGE`] at a time by `offset`, and answers each subject's result (`None`:
+    /// missing). Paging stops early when fewer subjects remain unfound than pages remain (a
+    /// `GET` each is then fewer calls), or at the end of the 10,000 results a query reaches;
+    /// a subject not found then is read with a `GET` (it may lie beyond). A subject not
+    /// found after a single complete page is missing; after several pages it is read with a
+    /// `GET` too, as a write between pages may have shifted it across one. A subject whose
+    /// entries come back without `visible_to` (a service that did not honour `fields`) is
+    /// read with a `GET` as well, never taken for an empty list.
+    pub async fn read_by_query(
+        &self,
+        index: &str,
+        subjects: &[&str],
+    ) -> Result<BTreeMap<String, Option<GMetaResult>>, HttpError> {
+        let wanted: BTreeSet<&str> = subjects.iter().copied().collect();
+        let mut found: BTreeMap<String, Option<GMetaResult>> = BTreeMap::new();
+        // Returned without their lists: read with a GET whatever the paging did.
+        let mut unreadable: BTreeSet<String> = BTreeSet::new();
+        let mut offset = 0;
+        let mut pages = 0;
+        let complete = loop {
+            let limit = QUERY_PAGE.min(MAX_QUERY_RESULTS - offset);
+            let page = self.query_access(index, offset, limit).await?;
+            pages += 1;
+            let count = page.gmeta.len() as u64;
+            for result in page.gmeta {
+                if !wanted.contains(result.subject.as_str()) {
+                    continue;
+                }
+                if !result.entries.is_empty()
+                    && result.entries.iter().all(|e| e.visible_to.is_some())
+                {
+                    unreadable.remove(&result.subject);
+                    found.insert(result.subject.clone(), Some(result));
+                } else {
+                    unreadable.insert(result.subject);
+                }
+            }
+            if !page.has_next_page || count == 0 {
+                break true;
+            }
+            offset += count;
+            let reachable = page.total.min(MAX_QUERY_RESULTS);
+            if offset >= reachable {
+                break false;
+            }
+            let pages_left = (reachable - offset).div_ceil(QUERY_PAGE);
+            let unfound = wanted.len() - found.len();
+            if unfound as u64 <= pages_left {
+                break false;
+            }
+        };
+        for subject in wanted {
+            if found.contains_key(subject) {
+                continue;
+            }
+            let result = if complete && pages == 1 && !unreadable.contains(subject) {
+                None
+            } else {
+                self.subject(index, subject).await?
+            };
+            found.insert(subject.to_string(), result);
+        }
+        Ok(found)
+    }
+
+    /// The roles and declared subjects of one index: `Ok(Err(message))` when Search does not
+    /// know the index.
+    async fn read_index(
+        &self,
+        index: &str,
+        roles: bool,
+        subjects: &[&Address],
+        group_names: &BTreeMap<String, String>,
+    ) -> Result<Result<Vec<Object>, String>, ProviderError> {
+        let mut objects = Vec::new();
+        if roles {
+            let list = match self.role_list(index).await {
+                Ok(r) => r,
+                Err(e) => {
+                    return match read_error(index, "its roles", e) {
+                        ProviderError::NotFound(m) => Ok(Err(m)),
+                        other => Err(other),
+                    };
+                }
+            };
+            objects.extend(
+                list.into_iter()
+                    .filter_map(|r| role_object(index, r, group_names)),
+            );
+        }
+        let keys: Vec<&str> = subjects
+            .iter()
+            .filter_map(|a| a.keys.get(1).map(String::as_str))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let results = if keys.len() >= QUERY_THRESHOLD {
+            self.read_by_query(index, &keys).await
+        } else {
+            let mut results = BTreeMap::new();
+            let mut failed = None;
+            for subject in &keys {
+                match self.subject(index, subject).await {
+                    Ok(r) => {
+                        results.insert(subject.to_string(), r);
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            failed.map_or(Ok(results), Err)
+        };
+        let results = match results {
+            Ok(r) => r,
+            Err(e) => {
+                return match read_error(index, "its subjects' access", e) {
+                    ProviderError::NotFound(m) => Ok(Err(m)),
+                    other => Err(other),
+                };
+            }
+        };
+        for address in subjects {
+            let Some(subject) = address.keys.get(1) else {
+                continue;
+            };
+            objects.push(match results.get(subject).and_then(Option::as_ref) {
+                Some(result) => entry_object((*address).clone(), result, group_names),
+                None => missing_entry((*address).clone()),
+            });
+        }
+        Ok(Ok(objects))
     }
 
     /// The id of the role `role` held by `principal` (a URN) on `index`, if any.
@@ -551,6 +718,26 @@ pub fn entry_object(
     o
 }
 
+/// The live object of an index role, keyed by its canonical principal; `None` (skipped with a
+/// warning, never deleted) for a principal that is not an identity or group accord knows.
+fn role_object(index: &str, role: Role, group_names: &BTreeMap<String, String>) -> Option<Object> {
+    let key = match canonical(&role.principal, group_names) {
+        Some(p @ (Principal::Identity(_) | Principal::Group(_) | Principal::ManagedGroup(_))) => {
+            p.to_string()
+        }
+        _ => {
+            tracing::warn!(%index, role = %role.role_name, principal = %role.principal, "skipping a Search role whose principal accord does not know");
+            return None;
+        }
+    };
+    let mut o = Object::new(Address::new(
+        Kind::SearchRole,
+        [index.to_string(), role.role_name, key],
+    ));
+    o.server_id = Some(role.id);
+    Some(o)
+}
+
 /// The live object of a declared subject Search does not have.
 fn missing_entry(address: Address) -> Object {
     Object::new(address).with("status", "missing")
@@ -609,78 +796,45 @@ impl Provider for SearchProvider {
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
-        let mut live = LiveRead::default();
-        let mut unknown: BTreeMap<String, String> = BTreeMap::new();
-        let indexes: BTreeSet<&str> = scope
-            .containers
-            .iter()
-            .filter(|c| c.address.kind == Kind::SearchRole)
-            .filter_map(|c| c.address.keys.first().map(String::as_str))
-            .collect();
-        for index in indexes {
-            let roles = match self.role_list(index).await {
-                Ok(r) => r,
-                Err(e) => match read_error(index, "its roles", e) {
-                    ProviderError::NotFound(m) => {
-                        unknown.insert(index.to_string(), m);
-                        continue;
-                    }
-                    other => return Err(other),
-                },
-            };
-            for r in roles {
-                let key = match canonical(&r.principal, &scope.group_names) {
-                    Some(
-                        p @ (Principal::Identity(_)
-                        | Principal::Group(_)
-                        | Principal::ManagedGroup(_)),
-                    ) => p.to_string(),
-                    _ => {
-                        tracing::warn!(%index, role = %r.role_name, principal = %r.principal, "skipping a Search role whose principal accord does not know");
-                        continue;
-                    }
-                };
-                let mut o = Object::new(Address::new(
-                    Kind::SearchRole,
-                    [index.to_string(), r.role_name.clone(), key],
-                ));
-                o.server_id = Some(r.id);
-                live.state.insert(o);
+        // Index → (roles read?, declared subjects), in index order.
+        let mut indexes: BTreeMap<&str, (bool, Vec<&Address>)> = BTreeMap::new();
+        for c in &scope.containers {
+            if c.address.kind == Kind::SearchRole
+                && let Some(index) = c.address.keys.first()
+            {
+                indexes.entry(index.as_str()).or_default().0 = true;
             }
         }
         for lookup in &scope.lookups {
             let address = &lookup.address;
-            if address.kind != Kind::SearchEntryAccess {
-                continue;
+            if address.kind == Kind::SearchEntryAccess
+                && let [index, _] = address.keys.as_slice()
+            {
+                indexes.entry(index.as_str()).or_default().1.push(address);
             }
-            let [index, subject] = address.keys.as_slice() else {
-                continue;
-            };
-            if unknown.contains_key(index) {
-                continue;
-            }
-            match self.subject(index, subject).await {
-                Ok(Some(result)) => {
-                    live.state
-                        .insert(entry_object(address.clone(), &result, &scope.group_names));
-                }
-                Ok(None) => {
-                    live.state.insert(missing_entry(address.clone()));
-                }
-                Err(e) => match read_error(index, "its subjects' access", e) {
-                    ProviderError::NotFound(m) => {
-                        unknown.insert(index.to_string(), m);
+        }
+        let calls: Vec<_> = indexes
+            .iter()
+            .map(|(index, (roles, subjects))| {
+                self.read_index(index, *roles, subjects, &scope.group_names)
+            })
+            .collect();
+        let mut live = LiveRead::default();
+        let mut unknown = Vec::new();
+        for read in self.http.concurrently(calls).await {
+            match read? {
+                Ok(objects) => {
+                    for o in objects {
+                        live.state.insert(o);
                     }
-                    other => return Err(other),
-                },
+                }
+                Err(message) => unknown.push(message),
             }
         }
         if unknown.is_empty() {
             Ok(live)
         } else {
-            Err(ProviderError::NotFound(
-                unknown.into_values().collect::<Vec<_>>().join("; "),
-            ))
+            Err(ProviderError::NotFound(unknown.join("; ")))
         }
     }
 

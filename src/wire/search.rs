@@ -16,6 +16,14 @@ use super::Extra;
 
 /// The `@version` of documents this crate writes (`GIngest`, `GMetaEntry`, query bodies).
 pub const VERSION_2017: &str = "2017-09-01";
+/// The `@version` of query bodies that may name `fields` (`GSearchRequestBodyV1`); a
+/// `2017-09-01` body has no `fields`, and its results carry `content` only.
+pub const QUERY_V1: &str = "query#1.0.0";
+/// The query `fields` that may be asked for; a query that names none answers `content`.
+pub const QUERY_FIELDS: [&str; 3] = ["content", "visible_to", "principal_sets"];
+/// Results a query reaches by `offset` + `limit` (also the largest `limit`): the rest of an
+/// index needs a scroll.
+pub const MAX_QUERY_RESULTS: u64 = 10_000;
 /// The `@version` of `GMetaResult` documents the service answers.
 pub const RESULT_VERSION: &str = "2019-08-27";
 /// The `visible_to` value that makes an entry visible to anybody, signed in or not.
@@ -363,7 +371,8 @@ pub struct SearchQuery {
     /// Keep only entries whose named principal sets hold the caller.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter_principal_sets: Option<Vec<String>>,
-    /// `query#1.0.0`: which of `content`, `visible_to`, `principal_sets` to answer.
+    /// `query#1.0.0` only: which of `content`, `visible_to`, `principal_sets` to answer
+    /// (default `content`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<String>>,
     /// Facets, raw.
@@ -381,6 +390,29 @@ pub struct SearchQuery {
     /// Unknown fields.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl SearchQuery {
+    /// A `query#1.0.0` query of every subject (`q: "*"`) for an index admin or owner:
+    /// `bypass_visible_to`, and per entry only its `visible_to` and `principal_sets` (no
+    /// `content`), one page of `limit` results from `offset`.
+    pub fn access_of_all(offset: u64, limit: u64) -> SearchQuery {
+        SearchQuery {
+            version: Some(QUERY_V1.into()),
+            q: Some("*".into()),
+            limit: Some(limit),
+            offset: Some(offset),
+            bypass_visible_to: Some(true),
+            fields: Some(vec!["visible_to".into(), "principal_sets".into()]),
+            ..SearchQuery::default()
+        }
+    }
+
+    /// Whether this body's `@version` takes `fields` (`query#1.0.0`; a body without
+    /// `@version` is a `2017-09-01` one).
+    pub fn takes_fields(&self) -> bool {
+        self.version.as_deref() == Some(QUERY_V1)
+    }
 }
 
 /// The query parameters of `GET /v1/index/{index_id}/search` (list values comma-joined, as
@@ -471,10 +503,16 @@ impl SearchParams {
         Ok(p)
     }
 
-    /// The same query as a POST body.
+    /// The same query as a POST body: `query#1.0.0` when it names `fields` (a `2017-09-01`
+    /// body cannot), else `2017-09-01`.
     pub fn into_body(self) -> SearchQuery {
+        let version = if self.fields.is_empty() {
+            VERSION_2017
+        } else {
+            QUERY_V1
+        };
         SearchQuery {
-            version: Some(VERSION_2017.into()),
+            version: Some(version.into()),
             q: Some(self.q),
             limit: self.limit,
             offset: self.offset,
@@ -751,9 +789,29 @@ mod tests {
             SearchParams::from_query(&[("q".into(), "x".into()), ("limit".into(), "ten".into())])
                 .is_err()
         );
-        let body = p.into_body();
+        let body = p.clone().into_body();
         assert_eq!(body.q.as_deref(), Some("*"));
         assert_eq!(body.version.as_deref(), Some(VERSION_2017));
+        assert!(!body.takes_fields());
+        // `fields` needs a query#1.0.0 body.
+        let with_fields = SearchParams {
+            fields: vec!["visible_to".into()],
+            ..p
+        }
+        .into_body();
+        assert_eq!(with_fields.version.as_deref(), Some(QUERY_V1));
+        assert!(with_fields.takes_fields());
+    }
+
+    #[test]
+    fn the_access_query_asks_for_lists_not_content() {
+        let q = SearchQuery::access_of_all(1000, 500);
+        assert_eq!(
+            serde_json::to_value(&q).unwrap(),
+            json!({"@version": "query#1.0.0", "q": "*", "limit": 500, "offset": 1000,
+                   "bypass_visible_to": true, "fields": ["visible_to", "principal_sets"]})
+        );
+        assert!(q.takes_fields());
     }
 
     #[test]

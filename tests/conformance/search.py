@@ -151,6 +151,34 @@ assert [g["subject"] for g in res["gmeta"]] == ["doc2"], res.data
 pages = list(j_client.paginated.post_search(INDEX, {"q": "*"}).items())
 assert [g["subject"] for g in pages] == ["doc0", "doc1", "doc2"], pages
 
+# --- accord's read of an index: every subject with its lists, no content (query#1.0.0) ---
+ACCESS = {"bypass_visible_to": True, "fields": ["visible_to", "principal_sets"]}
+query = globus_sdk.SearchQueryV1(q="*", limit=1000, offset=0, additional_fields=ACCESS)
+res = owner.post_search(INDEX, query)
+assert res["has_next_page"] is False, res.data
+entries = {g["subject"]: g["entries"] for g in res["gmeta"]}
+assert list(entries) == ["doc0", "doc1", "doc2", SAMPLE], res.data
+assert entries[SAMPLE][0]["visible_to"] == [identity(I)], res.data
+assert entries["doc1"][0]["principal_sets"]["curator"] == [identity(I), identity(J)], res.data
+assert all("content" not in e for es in entries.values() for e in es), res.data
+# The SDK's paginator pages the same query by offset.
+pages = list(owner.paginated.post_search(INDEX, query).items())
+assert [g["subject"] for g in pages] == list(entries), pages
+# `fields` defaults to content: bypassing alone answers no lists.
+res = owner.post_search(INDEX, {"@version": "2017-09-01", "q": "*", "bypass_visible_to": True})
+assert all(
+    "visible_to" not in e and "content" in e for g in res["gmeta"] for e in g["entries"]
+), res.data
+# A 2017-09-01 body has no `fields`.
+e = expect_error(
+    400,
+    "BadRequest.ValidationError",
+    owner.post_search,
+    INDEX,
+    {"@version": "2017-09-01", "q": "*", "fields": ["visible_to"]},
+)
+assert e.error_data["messages"]["json"]["fields"] == ["Unknown field."], e.error_data
+
 # --- Errors the SDK parses ---
 e = expect_error(
     400,
