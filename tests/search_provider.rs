@@ -91,10 +91,15 @@ fn provider(em: &RunningEmulator, client: &str) -> SearchProvider {
         NOBODY => "nobody-secret",
         _ => panic!("unknown client"),
     };
+    provider_at(&em.base_url, client, secret)
+}
+
+/// A Search provider against any base URL (the emulator, or a mock server).
+fn provider_at(base: &str, client: &str, secret: &str) -> SearchProvider {
     SearchProvider::new(
         HttpClient::shared(
-            ServiceUrls::emulator(&em.base_url),
-            GlobusCredentials::new(client, secret),
+            ServiceUrls::emulator(base),
+            GlobusCredentials::new(client, secret.to_string()),
             HttpOptions {
                 backoff_scale: 0.001,
                 allow_hosts: Vec::new(),
@@ -1022,19 +1027,7 @@ async fn a_result_without_visible_to_is_read_with_a_get_never_as_empty() {
         .expect(1)
         .mount(&s)
         .await;
-    let p = SearchProvider::new(
-        HttpClient::shared(
-            ServiceUrls::emulator(&s.uri()),
-            GlobusCredentials::new(ACC, "acc-secret"),
-            HttpOptions {
-                backoff_scale: 0.001,
-                allow_hosts: Vec::new(),
-                ca_file: None,
-                ..HttpOptions::default()
-            },
-        )
-        .unwrap(),
-    );
+    let p = provider_at(&s.uri(), ACC, "acc-secret");
     let scope = Scope {
         lookups: ["a", "b", "c"]
             .iter()
