@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::StreamExt;
 
 use super::http::{AuthMode, HttpClient, HttpRequest, Service};
 use super::{IdentityInfo, IdentityResolver, ProviderError};
@@ -37,7 +36,6 @@ impl GlobusAuth {
         values: Vec<String>,
     ) -> Result<Vec<IdentityInfo>, ProviderError> {
         // The batches go out concurrently (the shared client caps requests in flight).
-        let concurrency = self.http.options().max_concurrency.max(1);
         let requests: Vec<HttpRequest> = values
             .chunks(LOOKUP_BATCH)
             .map(|chunk| {
@@ -51,10 +49,8 @@ impl GlobusAuth {
             })
             .collect();
         let calls: Vec<_> = requests.iter().map(|req| self.identities(req)).collect();
-        let pages: Vec<Result<IdentitiesResponse, ProviderError>> = futures::stream::iter(calls)
-            .buffered(concurrency)
-            .collect()
-            .await;
+        let pages: Vec<Result<IdentitiesResponse, ProviderError>> =
+            self.http.concurrently(calls).await;
         let mut out = Vec::new();
         for page in pages {
             out.extend(page?.identities.into_iter().map(info));

@@ -14,7 +14,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::StreamExt;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -574,13 +573,9 @@ impl Provider for GroupsProvider {
             };
             wanted.push((lookup, id));
         }
-        let concurrency = self.http.options().max_concurrency.max(1);
         let ids: Vec<String> = wanted.iter().map(|(_, id)| id.to_string()).collect();
         let calls: Vec<_> = ids.iter().map(|id| self.get_group(id)).collect();
-        let got: Vec<_> = futures::stream::iter(calls)
-            .buffered(concurrency)
-            .collect()
-            .await;
+        let got = self.http.concurrently(calls).await;
         let fetched = wanted.into_iter().map(|(lookup, _)| lookup).zip(got);
         for (lookup, got) in fetched {
             let policy_name = &lookup.address.keys[0];

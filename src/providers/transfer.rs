@@ -22,7 +22,6 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
-use futures::StreamExt;
 use serde_json::Value;
 
 use super::gcs::partial_collection;
@@ -576,16 +575,12 @@ impl Provider for TransferProvider {
             let id = read_collection_id(key, scope)?;
             Some((container, key, id))
         });
-        let concurrency = self.http.options().max_concurrency.max(1);
         let wanted: Vec<_> = wanted.collect();
         let calls: Vec<_> = wanted
             .iter()
             .map(|(_, _, id)| self.access_list(id))
             .collect();
-        let got: Vec<_> = futures::stream::iter(calls)
-            .buffered(concurrency)
-            .collect()
-            .await;
+        let got = self.http.concurrently(calls).await;
         let lists = wanted
             .into_iter()
             .zip(got)
