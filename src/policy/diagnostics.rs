@@ -674,6 +674,12 @@ mod tests {
         }
     }
 
+    /// How much of the source a diagnostic keeps.
+    fn kept_bytes(d: &PolicyDiagnostic) -> usize {
+        let windows = &d.src.as_ref().unwrap().windows;
+        windows.iter().map(|w| w.text.len()).sum()
+    }
+
     fn render(d: &PolicyDiagnostic) -> String {
         let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
             .with_width(100)
@@ -694,14 +700,7 @@ mod tests {
         let d = PolicyDiagnostic::new(codes::ERROR, &files, &origin(&files, 50_000, 1, 8), "bad")
             .with_label("here")
             .also_at(&files, &origin(&files, 90_000, 1, 8), "and here");
-        let kept: usize = d
-            .src
-            .as_ref()
-            .unwrap()
-            .windows
-            .iter()
-            .map(|w| w.text.len())
-            .sum();
+        let kept = kept_bytes(&d);
         assert!(kept < 400, "{kept} bytes kept");
         let out = render(&d);
         assert!(out.contains("[p.yaml:50000:1]"), "{out}");
@@ -767,14 +766,7 @@ mod tests {
             "bad",
         )
         .with_label("here");
-        let kept: usize = d
-            .src
-            .as_ref()
-            .unwrap()
-            .windows
-            .iter()
-            .map(|w| w.text.len())
-            .sum();
+        let kept = kept_bytes(&d);
         assert!(kept <= 2 * EXCERPT_BYTES + 1, "{kept} bytes kept");
         let out = render(&d);
         assert!(out.contains("[p.yaml:1:3000001]"), "{out}");
