@@ -307,17 +307,10 @@ async fn reads_go_out_concurrently_and_come_back_the_same_each_time() {
     em.emulator
         .add_faults(vec![FaultRule {
             service: FaultTarget::Boss,
-            error_rate: 0.0,
-            status: 503,
             latency_ms: LATENCY_MS,
-            rate_limit: 0.0,
             retry_after: 0,
-            drop_rate: 0.0,
             seed: 1,
-            after: 0,
-            count: None,
-            path_contains: None,
-            method: None,
+            ..FaultRule::default()
         }])
         .unwrap();
     let names: Vec<String> = (0..GROUPS).map(|i| format!("g{i:02}")).collect();
@@ -731,15 +724,12 @@ async fn a_create_that_may_have_applied_is_reread_before_it_is_resent() {
             service: FaultTarget::Boss,
             error_rate: 1.0,
             status: 500,
-            latency_ms: 0,
-            rate_limit: 0.0,
             retry_after: 0,
-            drop_rate: 0.0,
             seed: 1,
-            after: 0,
             count: Some(1),
             path_contains: Some("groups/flaky".into()),
             method: Some("POST".into()),
+            ..FaultRule::default()
         }])
         .unwrap();
     let p = acc(&em);

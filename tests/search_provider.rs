@@ -578,16 +578,12 @@ async fn a_create_that_may_have_applied_is_re_read_before_it_is_resent() {
         .add_faults(vec![FaultRule {
             service: FaultTarget::Search,
             error_rate: 1.0,
-            status: 503,
-            latency_ms: 0,
-            rate_limit: 0.0,
             retry_after: 0,
-            drop_rate: 0.0,
             seed: 1,
-            after: 0,
             count: Some(1),
             path_contains: Some("/role".into()),
             method: Some("POST".into()),
+            ..FaultRule::default()
         }])
         .unwrap();
     let p = acc(&em);

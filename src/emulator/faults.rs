@@ -90,6 +90,13 @@ fn default_retry_after() -> u64 {
     1
 }
 
+impl Default for FaultRule {
+    /// The rule an empty JSON object gives: every service, nothing injected.
+    fn default() -> Self {
+        serde_json::from_value(serde_json::json!({})).expect("every field has a default")
+    }
+}
+
 impl FaultRule {
     /// Checks probabilities and status.
     pub fn validate(&self) -> Result<(), String> {
@@ -261,5 +268,18 @@ impl FaultBody {
             FaultBody::Wrapped { rules } | FaultBody::List(rules) => rules,
             FaultBody::One(r) => vec![r],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_rule_is_the_empty_json_rule_and_injects_nothing() {
+        let d = FaultRule::default();
+        assert_eq!((d.status, d.retry_after, d.count), (503, 1, None));
+        assert_eq!((d.error_rate, d.rate_limit, d.drop_rate), (0.0, 0.0, 0.0));
+        assert!(d.validate().is_ok());
     }
 }
