@@ -257,10 +257,7 @@ pub async fn read(
         }
         let scope = Scope {
             containers: vec![Container {
-                address: Address {
-                    kind: Kind::TransferAcl,
-                    keys: vec![id.to_string()],
-                },
+                address: Address::partial(Kind::TransferAcl, [id.to_string()]),
                 mode: ContainerMode::Authoritative,
                 manage_paths: Vec::new(),
                 provenance: None,

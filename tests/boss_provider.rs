@@ -126,10 +126,7 @@ fn lookup(kind: Kind, key: &str) -> Lookup {
 
 fn container(kind: Kind, key: &str, mode: ContainerMode) -> Container {
     Container {
-        address: Address {
-            kind,
-            keys: vec![key.to_string()],
-        },
+        address: Address::partial(kind, [key]),
         mode,
         manage_paths: Vec::new(),
         provenance: None,

@@ -83,7 +83,7 @@ search:
         .iter()
         .find(|c| c.address.kind == Kind::SearchRole)
         .unwrap();
-    assert_eq!(container.address.keys, vec![INDEX.to_string()]);
+    assert_eq!(container.address.keys[..], [INDEX.to_string()]);
     assert_eq!(container.mode, ContainerMode::Authoritative);
 
     let doc0 = d

@@ -150,10 +150,7 @@ fn group_scope(lookups: Vec<Lookup>) -> Scope {
 
 fn share_scope(group_names: BTreeMap<String, String>) -> Scope {
     Scope {
-        containers: vec![container(Address {
-            kind: Kind::TransferAcl,
-            keys: vec![SHARE.into()],
-        })],
+        containers: vec![container(Address::partial(Kind::TransferAcl, [SHARE]))],
         group_names,
         ..Scope::default()
     }

@@ -392,12 +392,7 @@ async fn guest_collections_on_one_endpoint_are_one_listing() {
         lookups,
         containers: all
             .iter()
-            .map(|n| {
-                container(Address {
-                    kind: Kind::GcsRole,
-                    keys: vec![n.clone()],
-                })
-            })
+            .map(|n| container(Address::partial(Kind::GcsRole, [n.clone()])))
             .collect(),
         ..Scope::default()
     };
@@ -497,10 +492,7 @@ async fn roles_create_delete_and_adopt() {
     // Reading the container: the new role, keyed canonically; accord's own administrator
     // role (the creator's) is system-managed.
     let scope = Scope {
-        containers: vec![container(Address {
-            kind: Kind::GcsRole,
-            keys: vec!["lab-share".into()],
-        })],
+        containers: vec![container(Address::partial(Kind::GcsRole, ["lab-share"]))],
         lookups: vec![collection_lookup("lab-share", "Lab share")],
         ..Scope::default()
     };
@@ -654,10 +646,10 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
     applied_id(&out[0]);
     let live = transfer
         .read(&Scope {
-            containers: vec![container(Address {
-                kind: Kind::TransferAcl,
-                keys: vec!["lab-share".into()],
-            })],
+            containers: vec![container(Address::partial(
+                Kind::TransferAcl,
+                ["lab-share"],
+            ))],
             ..scope.clone()
         })
         .await

@@ -145,10 +145,7 @@ fn take_search_log(em: &RunningEmulator) -> Vec<String> {
 
 fn roles_container(index: &str) -> Container {
     Container {
-        address: Address {
-            kind: Kind::SearchRole,
-            keys: vec![index.to_string()],
-        },
+        address: Address::partial(Kind::SearchRole, [index.to_string()]),
         mode: ContainerMode::Authoritative,
         manage_paths: Vec::new(),
         provenance: None,

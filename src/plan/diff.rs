@@ -824,10 +824,7 @@ mod tests {
                 .map(|c| c.address.clone())
         };
         let container = |kind: Kind, keys: &[&str]| Container {
-            address: Address {
-                kind,
-                keys: keys.iter().map(|k| k.to_string()).collect(),
-            },
+            address: Address::partial(kind, keys.iter().copied()),
             ..group_container("x")
         };
         let containers = vec![
@@ -845,14 +842,8 @@ mod tests {
             Address::new(Kind::TransferAcl, ["ep2", "/a/", "identity:x"]),
             Address::new(Kind::GlobusMember, ["lab", "identity:x"]),
             Address::new(Kind::GlobusMember, ["other", "identity:x"]),
-            Address {
-                kind: Kind::BossPermission,
-                keys: vec!["coll".into(), "boss-group:g".into()],
-            },
-            Address {
-                kind: Kind::BossPermission,
-                keys: vec!["else".into(), "boss-group:g".into()],
-            },
+            Address::partial(Kind::BossPermission, ["coll", "boss-group:g"]),
+            Address::partial(Kind::BossPermission, ["else", "boss-group:g"]),
             Address::new(Kind::GlobusGroup, ["lab"]),
         ];
         for a in &addresses {
@@ -863,7 +854,7 @@ mod tests {
             );
         }
         assert_eq!(
-            index.find(&addresses[0]).unwrap().address.keys,
+            index.find(&addresses[0]).unwrap().address.keys[..],
             vec!["ep1", "/a/"],
             "the first container in policy order wins"
         );
@@ -988,10 +979,7 @@ mod tests {
     fn additive_never_removes_and_manage_paths_scope() {
         let mut d = Desired::default();
         d.state.containers.push(Container {
-            address: Address {
-                kind: Kind::TransferAcl,
-                keys: vec!["ep".into()],
-            },
+            address: Address::partial(Kind::TransferAcl, ["ep"]),
             mode: ContainerMode::Authoritative,
             manage_paths: vec!["/disthome/".into()],
             provenance: None,

@@ -207,10 +207,7 @@ mod tests {
     #[test]
     fn share_rail_counts_per_container() {
         let now = "2026-11-01T00:00:00Z".parse().unwrap();
-        let container = Address {
-            kind: Kind::TransferAcl,
-            keys: vec!["ep".into()],
-        };
+        let container = Address::partial(Kind::TransferAcl, ["ep"]);
         let sizes: BTreeMap<_, _> = [(container.clone(), 10)].into_iter().collect();
         let limits = Limits::new(&Safety::default(), now, None);
         let two: Vec<Change> = (0..2).map(delete).collect();

@@ -998,7 +998,7 @@ fn member_call(address: &Address) -> Result<(String, &'static str, String, Strin
 }
 
 fn member_parts(address: &Address) -> Result<(String, &'static str, String), String> {
-    let [group, role, principal] = address.keys.as_slice() else {
+    let [group, role, principal] = &address.keys[..] else {
         return Err(format!("{address}: not a Boss member address"));
     };
     let role = match role.as_str() {
@@ -1016,7 +1016,7 @@ fn member_parts(address: &Address) -> Result<(String, &'static str, String), Str
 
 /// (resource path, group) of a permission address.
 fn permission_parts(address: &Address) -> Result<(ResourcePath, String), String> {
-    let [path, principal] = address.keys.as_slice() else {
+    let [path, principal] = &address.keys[..] else {
         return Err(format!("{address}: not a Boss permission address"));
     };
     let path = ResourcePath::parse(path)?;

@@ -484,7 +484,7 @@ impl GcsProvider {
     }
 
     async fn create_credential(&self, change: &Change, ids: &IdMap) -> Outcome {
-        let [endpoint, gateway] = change.address.keys.as_slice() else {
+        let [endpoint, gateway] = &change.address.keys[..] else {
             return failed(format!("{}: not a credential address", change.address));
         };
         let endpoint = match parse_endpoint(endpoint) {
@@ -641,7 +641,7 @@ impl GcsProvider {
         let Some(after) = &change.after else {
             return failed("create without a desired object");
         };
-        let [endpoint, name] = change.address.keys.as_slice() else {
+        let [endpoint, name] = &change.address.keys[..] else {
             return failed(format!(
                 "{}: not a guest collection address",
                 change.address
@@ -906,7 +906,7 @@ impl GcsProvider {
     }
 
     async fn create_role(&self, change: &Change, ids: &IdMap) -> Outcome {
-        let [name, role, principal] = change.address.keys.as_slice() else {
+        let [name, role, principal] = &change.address.keys[..] else {
             return failed(format!("{}: not a role address", change.address));
         };
         let endpoint = match self.role_endpoint(change) {
@@ -1011,10 +1011,7 @@ impl GcsProvider {
 
 /// The partial address `gcs.collection[N]` under which a guest collection's id is recorded.
 pub fn partial_collection(name: &str) -> Address {
-    Address {
-        kind: Kind::GcsCollection,
-        keys: vec![name.to_string()],
-    }
+    Address::partial(Kind::GcsCollection, [name.to_string()])
 }
 
 /// Records a guest collection's id under `gcs.collection[E][N]` and `gcs.collection[N]`.
@@ -1090,7 +1087,7 @@ fn matching(listed: &[Value], display_name: &str, mapped: &str) -> Vec<Value> {
 
 /// The endpoint and gateway of a credential address.
 fn credential_keys(address: &Address) -> Result<(Uuid, &str), ProviderError> {
-    let [endpoint, gateway] = address.keys.as_slice() else {
+    let [endpoint, gateway] = &address.keys[..] else {
         return Err(ProviderError::NotFound(format!(
             "{address}: not a credential address"
         )));
@@ -1101,7 +1098,7 @@ fn credential_keys(address: &Address) -> Result<(Uuid, &str), ProviderError> {
 
 /// The endpoint and policy name of a guest collection address.
 fn collection_keys(address: &Address) -> Result<(Uuid, &str), ProviderError> {
-    let [endpoint, name] = address.keys.as_slice() else {
+    let [endpoint, name] = &address.keys[..] else {
         return Err(ProviderError::NotFound(format!(
             "{address}: not a guest collection address"
         )));
@@ -1386,7 +1383,7 @@ impl Provider for GcsProvider {
             if container.address.kind != Kind::GcsRole {
                 continue;
             }
-            let [name] = container.address.keys.as_slice() else {
+            let [name] = &container.address.keys[..] else {
                 continue;
             };
             let Some(collection) = ids

@@ -325,7 +325,7 @@ impl SearchProvider {
     }
 
     async fn create_role(&self, change: &Change, ids: &IdMap) -> Outcome {
-        let [index, role, key] = change.address.keys.as_slice() else {
+        let [index, role, key] = &change.address.keys[..] else {
             return failed(format!("{}: not a Search role address", change.address));
         };
         if !ROLE_NAMES.contains(&role.as_str()) {
@@ -422,7 +422,7 @@ impl SearchProvider {
     }
 
     async fn update_entry(&self, change: &Change, ids: &IdMap) -> Outcome {
-        let [index, subject] = change.address.keys.as_slice() else {
+        let [index, subject] = &change.address.keys[..] else {
             return failed(format!("{}: not a Search entry address", change.address));
         };
         let Some(after) = &change.after else {
@@ -808,7 +808,7 @@ impl Provider for SearchProvider {
         for lookup in &scope.lookups {
             let address = &lookup.address;
             if address.kind == Kind::SearchEntryAccess
-                && let [index, _] = address.keys.as_slice()
+                && let [index, _] = &address.keys[..]
             {
                 indexes.entry(index.as_str()).or_default().1.push(address);
             }

@@ -112,7 +112,7 @@ impl TransferProvider {
         scope: &Scope,
         live: &mut LiveRead,
     ) -> Result<(), ProviderError> {
-        let [key, path] = lookup.address.keys.as_slice() else {
+        let [key, path] = &lookup.address.keys[..] else {
             return Ok(());
         };
         let Some(collection) = read_collection_id(key, scope) else {
@@ -155,7 +155,7 @@ impl TransferProvider {
     }
 
     async fn mkdir(&self, change: &Change, ids: &IdMap) -> Outcome {
-        let [key, path] = change.address.keys.as_slice() else {
+        let [key, path] = &change.address.keys[..] else {
             return failed(format!("{}: not a directory address", change.address));
         };
         let collection = match apply_collection_id(key, ids) {
@@ -180,7 +180,7 @@ impl TransferProvider {
         let Some(after) = &change.after else {
             return failed("create without a desired object");
         };
-        let [key, path, principal_key] = change.address.keys.as_slice() else {
+        let [key, path, principal_key] = &change.address.keys[..] else {
             return failed(format!("{}: not an ACL rule address", change.address));
         };
         let collection = match apply_collection_id(key, ids) {

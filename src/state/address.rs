@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -16,8 +17,9 @@ use super::kind::Kind;
 pub struct Address {
     /// The kind of the object.
     pub kind: Kind,
-    /// Its key segments, as many as the kind's arity.
-    pub keys: Vec<String>,
+    /// Its key segments, as many as the kind's arity. Shared: a plan holds each address
+    /// several times over (map key, object, live checks, id map), and a clone is a count.
+    pub keys: Arc<[String]>,
 }
 
 /// Why a string is not an address.
@@ -41,8 +43,24 @@ pub enum AddressParseError {
 impl Address {
     /// Builds an address; panics in debug builds if the arity is wrong.
     pub fn new(kind: Kind, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        let keys: Vec<String> = keys.into_iter().map(Into::into).collect();
+        let keys: Arc<[String]> = keys
+            .into_iter()
+            .map(|k| {
+                let mut k: String = k.into();
+                // Keys are often formatted into a growing buffer: keep only what they use.
+                k.shrink_to_fit();
+                k
+            })
+            .collect();
         debug_assert_eq!(keys.len(), kind.arity(), "{kind} address arity");
+        Address { kind, keys }
+    }
+
+    /// A partial address, with fewer keys than the kind's arity: a container
+    /// (`transfer.acl["<collection>"]`) or an `--only` prefix.
+    pub fn partial(kind: Kind, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        let keys: Arc<[String]> = keys.into_iter().map(Into::into).collect();
+        debug_assert!(keys.len() <= kind.arity(), "{kind} address arity");
         Address { kind, keys }
     }
 
@@ -96,14 +114,17 @@ impl Address {
                 found: keys.len(),
             });
         }
-        Ok(Address { kind, keys })
+        Ok(Address {
+            kind,
+            keys: keys.into(),
+        })
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.kind.name())?;
-        for k in &self.keys {
+        for k in self.keys.iter() {
             write!(f, "[{}]", serde_json::Value::String(k.clone()))?;
         }
         Ok(())

@@ -49,10 +49,7 @@ impl Compiler<'_> {
             obj.provenance = Some(g.origin.provenance());
             self.desired.state.insert(obj);
             self.desired.state.containers.push(Container {
-                address: Address {
-                    kind: Kind::BossMember,
-                    keys: vec![g.name.clone()],
-                },
+                address: Address::partial(Kind::BossMember, [g.name.clone()]),
                 mode: mode_or(&g.ownership, ContainerMode::Authoritative),
                 manage_paths: Vec::new(),
                 provenance: Some(g.origin.provenance()),
@@ -139,10 +136,7 @@ impl Compiler<'_> {
         self.desired.state.insert(obj);
 
         self.desired.state.containers.push(Container {
-            address: Address {
-                kind: Kind::BossPermission,
-                keys: vec![r.path.clone()],
-            },
+            address: Address::partial(Kind::BossPermission, [r.path.clone()]),
             mode: mode_or(&r.ownership, ContainerMode::Keyed),
             manage_paths: Vec::new(),
             provenance: Some(r.origin.provenance()),

@@ -106,19 +106,13 @@ struct Compiler<'a> {
 /// The ACL container of a collection: by UUID for endpoints, by policy name for guest
 /// collections.
 fn acl_container(collection: &str) -> Address {
-    Address {
-        kind: Kind::TransferAcl,
-        keys: vec![collection.to_string()],
-    }
+    Address::partial(Kind::TransferAcl, [collection.to_string()])
 }
 
 /// A guest collection's partial address `gcs.collection[N]`, under which providers find its
 /// id (`IdMap`).
 pub fn collection_id_key(name: &str) -> Address {
-    Address {
-        kind: Kind::GcsCollection,
-        keys: vec![name.to_string()],
-    }
+    Address::partial(Kind::GcsCollection, [name.to_string()])
 }
 
 /// A base path as objects carry it: ending in `/`.
@@ -508,10 +502,7 @@ impl Compiler<'_> {
         // A tombstone's rules and roles are read, so the plan lists what goes with it.
         for container in [
             acl_container(&n),
-            Address {
-                kind: Kind::GcsRole,
-                keys: vec![n.clone()],
-            },
+            Address::partial(Kind::GcsRole, [n.clone()]),
         ] {
             self.desired.state.containers.push(Container {
                 address: container,

@@ -51,10 +51,7 @@ impl Compiler<'_> {
     fn search_roles(&mut self, index: &SearchIndexPolicy, id: &str) {
         let id = id.to_string();
         self.desired.state.containers.push(Container {
-            address: Address {
-                kind: Kind::SearchRole,
-                keys: vec![id.clone()],
-            },
+            address: Address::partial(Kind::SearchRole, [id.clone()]),
             mode: index
                 .ownership
                 .mode
