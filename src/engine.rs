@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::apply::{ApplyReport, Progress, apply};
 use crate::plan::{
-    self, Change, Cycle, DiffContext, Limits, LiveChecks, Plan, PlanInputs, TargetInfo,
+    self, Change, Cycle, DiffContext, Fingerprint, Limits, LiveChecks, Plan, PlanInputs, TargetInfo,
 };
 use crate::policy::Workspace;
 use crate::providers::registry::Registry;
@@ -186,6 +186,7 @@ pub async fn read_live(
         live.names.extend(rest.names);
         live.system_managed.extend(rest.system_managed);
     }
+    live.state.pack();
     // Name the identities seen live that the policy does not label (undeclared members, rules).
     let unnamed: BTreeSet<uuid::Uuid> = live
         .state
@@ -379,7 +380,6 @@ pub async fn apply_plan(
 /// Fingerprints of the live objects a plan depends on: everything inside its authoritative
 /// containers (within `manage_paths`), and the top-level objects it looked up.
 pub fn live_checks(desired: &Desired, live: &LiveRead) -> LiveChecks {
-    use sha2::{Digest, Sha256};
     let authoritative: Vec<Container> = desired
         .state
         .containers
@@ -389,23 +389,26 @@ pub fn live_checks(desired: &Desired, live: &LiveRead) -> LiveChecks {
         .collect();
     let looked_up: BTreeSet<&Address> = desired.lookups.iter().map(|l| &l.address).collect();
     let index = plan::diff::ContainerIndex::new(&authoritative);
-    let mut objects = BTreeMap::new();
+    // One buffer for every object's canonical JSON.
     let mut canonical = Vec::new();
-    for (address, object) in &live.state.objects {
-        let inside = index
-            .find(address)
-            .is_some_and(|c| plan::diff::managed_path(c, address));
-        if inside || looked_up.contains(address) {
-            // One buffer for every object's canonical JSON.
+    // The live map is walked in order, so the checks collect into a packed map.
+    let objects = live
+        .state
+        .objects
+        .iter()
+        .filter(|(address, _)| {
+            index
+                .find(address)
+                .is_some_and(|c| plan::diff::managed_path(c, address))
+                || looked_up.contains(address)
+        })
+        .map(|(address, object)| {
             canonical.clear();
             serde_json::to_writer(&mut canonical, &(&object.attrs, &object.server_id))
                 .expect("objects serialise");
-            objects.insert(
-                address.clone(),
-                hex::encode(&Sha256::digest(&canonical)[..12]),
-            );
-        }
-    }
+            (address.clone(), Fingerprint::of(&canonical))
+        })
+        .collect();
     LiveChecks {
         objects,
         containers: authoritative.into_iter().map(|c| c.address).collect(),

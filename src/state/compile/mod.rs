@@ -86,6 +86,7 @@ pub fn compile(
         c.boss(b);
     }
     if c.problems.is_empty() {
+        c.desired.state.pack();
         Ok(c.desired)
     } else {
         Err(Problems(c.problems))
