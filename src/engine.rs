@@ -80,7 +80,7 @@ pub struct Planned {
 
 /// Digest of the workspace files, recorded in plans.
 pub fn workspace_digest(ws: &Workspace) -> String {
-    plan::planfile::workspace_digest(ws.files.iter().map(|f| (f.path.clone(), f.text.clone())))
+    plan::planfile::workspace_digest(ws.files.iter().map(|f| (&*f.path, f.text.as_str())))
 }
 
 /// Resolves and compiles the workspace: every policy problem is reported together.

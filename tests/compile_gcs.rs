@@ -492,7 +492,7 @@ collections:
     assert_eq!(problems.len(), 1);
     let p = &problems[0];
     assert_eq!(
-        (p.origin.path.as_path(), p.origin.line, p.origin.column),
+        (&*p.origin.path, p.origin.line, p.origin.column),
         (Path::new("policy.yaml"), 14, 21)
     );
     assert!(p.message.contains("`labsvc` and `other`"), "{}", p.message);

@@ -22,7 +22,7 @@ fn write(dir: &Path, rel: &str, text: &str) {
 fn design_example_lowers_to_the_expected_model() {
     let ws = load_workspace(Path::new(DESIGN)).unwrap_or_else(|d| panic!("{d}"));
     let p = &ws.policy;
-    assert_eq!(ws.files[0].path, Path::new("accord.yaml"));
+    assert_eq!(&*ws.files[0].path, Path::new("accord.yaml"));
     assert_eq!(ws.files.len(), 2, "accord.yaml and policy.yaml");
 
     assert_eq!(
@@ -97,7 +97,7 @@ fn design_example_lowers_to_the_expected_model() {
         rule.expires.unwrap().to_rfc3339(),
         "2026-12-31T00:00:00+00:00"
     );
-    assert_eq!(rule.origin.path, Path::new("policy.yaml"));
+    assert_eq!(&*rule.origin.path, Path::new("policy.yaml"));
     assert_eq!((rule.origin.line, rule.origin.column), (34, 9));
     assert_eq!(
         (rule.principal.origin.line, rule.principal.origin.column),
@@ -159,7 +159,10 @@ fn containers_merge_across_files() {
     let ws = load_workspace(d).unwrap_or_else(|e| panic!("{e}"));
     let lab = &ws.policy.groups["lab"];
     assert_eq!(lab.members.len(), 2);
-    assert_eq!(lab.members[1].origin.path, Path::new("team-b/policy.yaml"));
+    assert_eq!(
+        &*lab.members[1].origin.path,
+        Path::new("team-b/policy.yaml")
+    );
     assert_eq!(
         lab.ownership.mode.as_ref().unwrap().value,
         ContainerMode::Additive
@@ -171,7 +174,7 @@ fn containers_merge_across_files() {
     );
     let ep = ws.policy.endpoints.values().next().unwrap();
     assert_eq!(ep.acl.len(), 3);
-    assert_eq!(ep.origin.path, Path::new("team-a/policy.yaml"));
+    assert_eq!(&*ep.origin.path, Path::new("team-a/policy.yaml"));
 }
 
 #[test]

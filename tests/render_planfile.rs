@@ -19,13 +19,10 @@ const SECRET: &str = "tok-5up3r-s3cr3t";
 
 fn digest() -> String {
     planfile::workspace_digest([
-        (
-            PathBuf::from("accord.yaml"),
-            "default_target: demo\n".into(),
-        ),
+        (PathBuf::from("accord.yaml"), "default_target: demo\n"),
         (
             PathBuf::from("policies/lab.yaml"),
-            "identities: { alice: alice@uchicago.edu }\n".into(),
+            "identities: { alice: alice@uchicago.edu }\n",
         ),
     ])
 }
@@ -38,7 +35,7 @@ fn plan() -> Plan {
     );
     let cred = Address::new(Kind::GcsCredential, [GCS, "lab-share"]);
     let at = Some(Provenance {
-        file: "policies/lab.yaml".into(),
+        file: std::path::Path::new("policies/lab.yaml").into(),
         line: 6,
         column: 7,
     });
@@ -293,7 +290,7 @@ fn check_current_refuses_another_target() {
 fn check_current_refuses_a_changed_workspace() {
     let now = planfile::workspace_digest([(
         PathBuf::from("policies/lab.yaml"),
-        "identities: { alice: alice@uni.edu }\n".into(),
+        "identities: { alice: alice@uni.edu }\n",
     )]);
     let err = planfile::check_current(&plan(), "demo", &now).unwrap_err();
     assert!(
@@ -311,19 +308,16 @@ fn workspace_digest_is_stable_and_content_sensitive() {
     assert!(a.starts_with("sha256:"));
     assert_eq!(a.len(), "sha256:".len() + 64);
     let renamed = planfile::workspace_digest([
-        (
-            PathBuf::from("accord.yaml"),
-            "default_target: demo\n".into(),
-        ),
+        (PathBuf::from("accord.yaml"), "default_target: demo\n"),
         (
             PathBuf::from("policies/lab2.yaml"),
-            "identities: { alice: alice@uchicago.edu }\n".into(),
+            "identities: { alice: alice@uchicago.edu }\n",
         ),
     ]);
     assert_ne!(a, renamed);
     // The empty workspace has a digest too: sha256 of nothing.
     assert_eq!(
-        planfile::workspace_digest(Vec::new()),
+        planfile::workspace_digest(Vec::<(PathBuf, String)>::new()),
         "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
 }

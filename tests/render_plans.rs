@@ -29,7 +29,7 @@ fn id(uuid: &str) -> String {
 
 fn at(file: &str, line: u32) -> Option<Provenance> {
     Some(Provenance {
-        file: file.into(),
+        file: std::path::Path::new(file).into(),
         line,
         column: 5,
     })

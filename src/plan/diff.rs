@@ -802,7 +802,7 @@ mod tests {
             mode: ContainerMode::Authoritative,
             manage_paths: vec![],
             provenance: Some(Provenance {
-                file: "g.yaml".into(),
+                file: std::path::Path::new("g.yaml").into(),
                 line: 1,
                 column: 1,
             }),

@@ -172,14 +172,18 @@ pub fn check_current(
 ///
 /// The length makes the framing unambiguous: without it, moving bytes from the end of one
 /// file to the start of the next path could give the same digest.
-pub fn workspace_digest(files: impl IntoIterator<Item = (PathBuf, String)>) -> String {
-    let mut files: Vec<(String, String)> = files
-        .into_iter()
-        .map(|(path, contents)| (portable_path(&path), contents))
+pub fn workspace_digest<P: AsRef<Path>, S: AsRef<str>>(
+    files: impl IntoIterator<Item = (P, S)>,
+) -> String {
+    // Borrowed: at scale the workspace is megabytes of text.
+    let files: Vec<(P, S)> = files.into_iter().collect();
+    let mut sorted: Vec<(String, &str)> = files
+        .iter()
+        .map(|(path, contents)| (portable_path(path.as_ref()), contents.as_ref()))
         .collect();
-    files.sort();
+    sorted.sort();
     let mut hasher = Sha256::new();
-    for (path, contents) in &files {
+    for (path, contents) in &sorted {
         hasher.update(path.as_bytes());
         hasher.update([0u8]);
         hasher.update((contents.len() as u64).to_be_bytes());
@@ -203,18 +207,18 @@ mod tests {
     #[test]
     fn digest_ignores_order_and_separates_files() {
         let a = workspace_digest([
-            (PathBuf::from("b.yaml"), "x".into()),
-            (PathBuf::from("a.yaml"), "y".into()),
+            (PathBuf::from("b.yaml"), "x"),
+            (PathBuf::from("a.yaml"), "y"),
         ]);
         let b = workspace_digest([
-            (PathBuf::from("a.yaml"), "y".into()),
-            (PathBuf::from("b.yaml"), "x".into()),
+            (PathBuf::from("a.yaml"), "y"),
+            (PathBuf::from("b.yaml"), "x"),
         ]);
         assert_eq!(a, b);
         assert!(a.starts_with("sha256:") && a.len() == 7 + 64);
         // Without the length, `a.yaml` holding `y` then `b.yaml` holding `x` would hash
         // the same bytes as `a.yaml` alone holding `yb.yaml\0x`.
-        let merged = workspace_digest([(PathBuf::from("a.yaml"), "yb.yaml\0x".into())]);
+        let merged = workspace_digest([(PathBuf::from("a.yaml"), "yb.yaml\0x")]);
         assert_ne!(a, merged);
     }
 

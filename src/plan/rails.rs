@@ -146,7 +146,7 @@ mod tests {
     fn origin() -> Origin {
         Origin {
             file: 0,
-            path: "accord.yaml".into(),
+            path: std::path::Path::new("accord.yaml").into(),
             line: 1,
             column: 1,
             offset: 0,

@@ -133,7 +133,7 @@ impl PolicyDiagnostic {
         PolicyDiagnostic {
             code: code.to_string(),
             message: message.into(),
-            path: origin.path.clone(),
+            path: origin.path.to_path_buf(),
             line: origin.line,
             column: origin.column,
             src,
@@ -191,8 +191,8 @@ impl PolicyDiagnostic {
             origin.line,
             origin.column
         );
-        let same_file =
-            self.src.is_some() && files.get(origin.file).map(|f| &f.path) == Some(&self.path);
+        let same_file = self.src.is_some()
+            && files.get(origin.file).map(|f| &*f.path) == Some(self.path.as_path());
         if let (true, Some(src), Some(f)) = (same_file, self.src.as_mut(), files.get(origin.file)) {
             src.add(&f.text, origin);
             let span = SourceSpan::new(origin.offset.into(), clamp_len(&f.text, origin));
@@ -658,7 +658,7 @@ mod tests {
 
     fn files(text: &str) -> Vec<SourceFile> {
         vec![SourceFile {
-            path: PathBuf::from("p.yaml"),
+            path: Path::new("p.yaml").into(),
             text: text.to_string(),
         }]
     }

@@ -247,7 +247,7 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
         objects: ObjectCounter::new(limits.objects),
     };
     let mut files = vec![SourceFile {
-        path: config_rel,
+        path: config_rel.into(),
         text: config_text,
     }];
     let wf: WorkspaceFile = match parse(&files, 0, &mut usage) {
@@ -348,7 +348,10 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
             );
             return Err(sorted(diags));
         }
-        files.push(SourceFile { path: rel, text });
+        files.push(SourceFile {
+            path: rel.into(),
+            text,
+        });
         let idx = files.len() - 1;
         match parse::<PolicyFile>(&files, idx, &mut usage) {
             Ok(pf) => {

@@ -5,7 +5,8 @@
 //! This model is span-carrying but YAML-free: the serde-saphyr AST stays inside the loader.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -18,8 +19,8 @@ use crate::state::{ContainerMode, Provenance};
 pub struct Origin {
     /// Index into `Workspace::files`.
     pub file: usize,
-    /// The file's path relative to the workspace root.
-    pub path: PathBuf,
+    /// The file's path relative to the workspace root, shared with every origin in the file.
+    pub path: Arc<Path>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column.
@@ -557,7 +558,7 @@ pub struct Workspace {
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the workspace root.
-    pub path: PathBuf,
+    pub path: Arc<Path>,
     /// Its full text.
     pub text: String,
 }

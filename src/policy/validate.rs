@@ -3299,7 +3299,7 @@ mod merge_tests {
         let sources: Vec<SourceFile> = files
             .iter()
             .map(|(p, t)| SourceFile {
-                path: PathBuf::from(p),
+                path: std::path::Path::new(p).into(),
                 text: t.to_string(),
             })
             .collect();
@@ -3333,7 +3333,7 @@ mod merge_tests {
         let pol = &lab.policies.as_ref().unwrap().value;
         assert_eq!(pol.group_visibility.as_deref(), Some("private"));
         assert_eq!(pol.join_requests, Some(true));
-        assert_eq!(lab.origin.path, PathBuf::from("a.yaml"));
+        assert_eq!(&*lab.origin.path, std::path::Path::new("a.yaml"));
     }
 
     #[test]
@@ -3435,7 +3435,10 @@ mod merge_tests {
             ),
         ]);
         assert!(errs.is_empty(), "{errs:?}");
-        assert_eq!(p.boss.unwrap().origin.path, PathBuf::from("a.yaml"));
+        assert_eq!(
+            &*p.boss.unwrap().origin.path,
+            std::path::Path::new("a.yaml")
+        );
     }
 }
 
@@ -3512,7 +3515,7 @@ mod tests {
     fn sets_expand_through_nesting_and_cycles() {
         let o = Origin {
             file: 0,
-            path: "p.yaml".into(),
+            path: std::path::Path::new("p.yaml").into(),
             line: 1,
             column: 1,
             offset: 0,

@@ -1,7 +1,8 @@
 //! Objects, containers and the desired or live state they make up.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,7 +16,8 @@ use super::attrs::Attrs;
 )]
 pub struct Provenance {
     /// The policy file, relative to the workspace root.
-    pub file: PathBuf,
+    // Shared: every object a file asks for names it.
+    pub file: Arc<Path>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column.

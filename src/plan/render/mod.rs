@@ -123,7 +123,7 @@ fn lossy_path(provenance: &mut Option<Provenance>) {
     if let Some(p) = provenance
         && p.file.to_str().is_none()
     {
-        p.file = p.file.to_string_lossy().into_owned().into();
+        p.file = std::path::Path::new(&*p.file.to_string_lossy()).into();
     }
 }
 
@@ -723,7 +723,7 @@ mod tests {
             after: Value::from("secret"),
         });
         c.provenance = Some(Provenance {
-            file: "p.yaml".into(),
+            file: std::path::Path::new("p.yaml").into(),
             line: 1,
             column: 1,
         });
