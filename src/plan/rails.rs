@@ -48,15 +48,15 @@ pub fn is_removal(c: &Change) -> bool {
         || (c.action == Action::Update && c.direction == Direction::Revoke)
 }
 
-/// The container an address is counted in for the share rail.
+/// The container an address is counted in for the share rail: of the containers that hold it
+/// (a prefix of its keys, or its group), the first in address order. Looked up, not scanned:
+/// a plan at scale removes thousands of objects from thousands of containers.
 fn share_container(address: &Address, sizes: &BTreeMap<Address, usize>) -> Option<Address> {
-    sizes
-        .keys()
-        .find(|c| {
-            (c.kind == address.kind && address.keys.starts_with(&c.keys))
-                || (address.container().as_ref() == Some(*c))
-        })
-        .cloned()
+    (0..=address.keys.len())
+        .map(|n| Address::partial(address.kind, address.keys[..n].iter().cloned()))
+        .chain(address.container())
+        .filter(|c| sizes.contains_key(c))
+        .min()
 }
 
 /// Every rail the changes break.
@@ -216,6 +216,46 @@ mod tests {
         let v = check(&three, &sizes, &BTreeSet::new(), &limits);
         assert_eq!(v[0].rail, "max_delete_share");
         assert_eq!(v[0].address.as_ref(), Some(&container));
+    }
+
+    #[test]
+    fn the_share_container_is_looked_up_as_a_scan_would_find_it() {
+        let containers = [
+            Address::partial(Kind::TransferAcl, ["ep"]),
+            Address::partial(Kind::TransferAcl, ["ep", "/a/"]),
+            Address::partial(Kind::TransferAcl, ["other"]),
+            Address::new(Kind::GlobusGroup, ["lab"]),
+            Address::partial(Kind::GlobusMember, ["lab"]),
+            Address::partial(Kind::BossPermission, ["coll/exp"]),
+        ];
+        let addresses = [
+            Address::new(Kind::TransferAcl, ["ep", "/a/", "identity:1"]),
+            Address::new(Kind::TransferAcl, ["ep", "/b/", "identity:1"]),
+            Address::new(Kind::TransferAcl, ["none", "/a/", "identity:1"]),
+            Address::new(Kind::GlobusMember, ["lab", "identity:1"]),
+            Address::new(Kind::GlobusMember, ["else", "identity:1"]),
+            Address::new(Kind::BossPermission, ["coll/exp", "boss-group:g"]),
+            Address::new(Kind::GlobusGroup, ["lab"]),
+        ];
+        // Any subset of the containers: the lookup must agree with the first match of a scan.
+        for mask in 0..1u32 << containers.len() {
+            let sizes: BTreeMap<Address, usize> = containers
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, c)| (c.clone(), 1))
+                .collect();
+            for a in &addresses {
+                let scan = sizes
+                    .keys()
+                    .find(|c| {
+                        (c.kind == a.kind && a.keys.starts_with(&c.keys))
+                            || a.container().as_ref() == Some(*c)
+                    })
+                    .cloned();
+                assert_eq!(share_container(a, &sizes), scan, "{a} in {mask:b}");
+            }
+        }
     }
 
     #[test]
