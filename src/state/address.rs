@@ -43,6 +43,14 @@ pub enum AddressParseError {
 impl Address {
     /// Builds an address; panics in debug builds if the arity is wrong.
     pub fn new(kind: Kind, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        let address = Address::partial(kind, keys);
+        debug_assert_eq!(address.keys.len(), kind.arity(), "{kind} address arity");
+        address
+    }
+
+    /// A partial address, with fewer keys than the kind's arity: a container
+    /// (`transfer.acl["<collection>"]`) or an `--only` prefix.
+    pub fn partial(kind: Kind, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
         let keys: Arc<[String]> = keys
             .into_iter()
             .map(|k| {
@@ -52,14 +60,6 @@ impl Address {
                 k
             })
             .collect();
-        debug_assert_eq!(keys.len(), kind.arity(), "{kind} address arity");
-        Address { kind, keys }
-    }
-
-    /// A partial address, with fewer keys than the kind's arity: a container
-    /// (`transfer.acl["<collection>"]`) or an `--only` prefix.
-    pub fn partial(kind: Kind, keys: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        let keys: Arc<[String]> = keys.into_iter().map(Into::into).collect();
         debug_assert!(keys.len() <= kind.arity(), "{kind} address arity");
         Address { kind, keys }
     }
