@@ -97,6 +97,18 @@ fn owner_token(em: &RunningEmulator) -> String {
 }
 
 /// Sends one request to `/search{path}`; answers the status and the JSON body.
+/// A search query (`POST /v1/index/{index}/search`) with a token.
+async fn query(em: &RunningEmulator, index: &str, token: &str, body: Value) -> (u16, Value) {
+    call(
+        em,
+        "POST",
+        &format!("/v1/index/{index}/search"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
 async fn call(
     em: &RunningEmulator,
     method: &str,
@@ -265,13 +277,12 @@ async fn seed_002_queries_give_the_documented_results() {
     );
     assert!(body["gmeta"][0]["entries"][0].get("visible_to").is_none());
     // POST takes the same filter as a list.
-    let (status, body) = call(
+    let (status, body) = query(
         &em,
-        "POST",
-        &format!("/v1/index/{ROLES_INDEX}/search"),
-        Some("i-search"),
-        Some(json!({"@version": "2017-09-01", "q": "*", "limit": 10,
-                    "filter_principal_sets": ["curator", "contributor"]})),
+        ROLES_INDEX,
+        "i-search",
+        json!({"@version": "2017-09-01", "q": "*", "limit": 10,
+                    "filter_principal_sets": ["curator", "contributor"]}),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -454,18 +465,13 @@ async fn bypass_visible_to_is_for_admins_and_owners() {
     assert_error(status, &body, 401, "Unauthorized.Generic");
     // `fields` asks for visible_to without bypassing: only admins get it.
     let post = |token: &'static str| {
-        let em = &em;
-        async move {
-            call(
-                em,
-                "POST",
-                &format!("/v1/index/{ROLES_INDEX}/search"),
-                Some(token),
-                Some(json!({"@version": "query#1.0.0", "q": "doc1",
-                            "fields": ["visible_to", "principal_sets"]})),
-            )
-            .await
-        }
+        query(
+            &em,
+            ROLES_INDEX,
+            token,
+            json!({"@version": "query#1.0.0", "q": "doc1",
+                   "fields": ["visible_to", "principal_sets"]}),
+        )
     };
     let (status, body) = post("admin-search").await;
     assert_eq!(status, 200, "{body}");
@@ -479,15 +485,12 @@ async fn bypass_visible_to_is_for_admins_and_owners() {
         "{e}"
     );
     // accord's read: bypassing, every subject with its lists and no content.
-    let (status, body) = call(
+    let (status, body) = query(
         &em,
-        "POST",
-        &format!("/v1/index/{OPEN_INDEX}/search"),
-        Some(&owner),
-        Some(
-            json!({"@version": "query#1.0.0", "q": "*", "limit": 1000, "offset": 0,
+        OPEN_INDEX,
+        &owner,
+        json!({"@version": "query#1.0.0", "q": "*", "limit": 1000, "offset": 0,
                     "bypass_visible_to": true, "fields": ["visible_to", "principal_sets"]}),
-        ),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -503,15 +506,12 @@ async fn bypass_visible_to_is_for_admins_and_owners() {
         }
     }
     // One list alone when only it is named.
-    let (status, body) = call(
+    let (status, body) = query(
         &em,
-        "POST",
-        &format!("/v1/index/{OPEN_INDEX}/search"),
-        Some(&owner),
-        Some(
-            json!({"@version": "query#1.0.0", "q": "*", "bypass_visible_to": true,
+        OPEN_INDEX,
+        &owner,
+        json!({"@version": "query#1.0.0", "q": "*", "bypass_visible_to": true,
                     "fields": ["principal_sets", "content"]}),
-        ),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -527,26 +527,18 @@ async fn bypass_visible_to_is_for_admins_and_owners() {
         if !version.is_null() {
             q["@version"] = version;
         }
-        let (status, body) = call(
-            &em,
-            "POST",
-            &format!("/v1/index/{OPEN_INDEX}/search"),
-            Some(&owner),
-            Some(q),
-        )
-        .await;
+        let (status, body) = query(&em, OPEN_INDEX, &owner, q).await;
         assert_error(status, &body, 400, "BadRequest.ValidationError");
         assert_eq!(
             body["error_data"]["messages"]["json"]["fields"],
             json!(["Unknown field."])
         );
     }
-    let (status, body) = call(
+    let (status, body) = query(
         &em,
-        "POST",
-        &format!("/v1/index/{OPEN_INDEX}/search"),
-        Some(&owner),
-        Some(json!({"@version": "query#2.0.0", "q": "*"})),
+        OPEN_INDEX,
+        &owner,
+        json!({"@version": "query#2.0.0", "q": "*"}),
     )
     .await;
     assert_error(status, &body, 400, "BadRequest.ValidationError");

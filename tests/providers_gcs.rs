@@ -109,6 +109,11 @@ fn credential_address() -> Address {
     Address::new(Kind::GcsCredential, [GCS, GATEWAY])
 }
 
+/// The server id of the credential a read found.
+fn credential_id(state: &accord::state::State) -> Option<&str> {
+    state.get(&credential_address())?.server_id.as_deref()
+}
+
 fn collection_address(name: &str) -> Address {
     Address::new(Kind::GcsCollection, [GCS, name])
 }
@@ -449,14 +454,7 @@ async fn credentials_on_two_gateways_of_an_endpoint_are_one_listing() {
     };
     em.emulator.clear_request_log();
     let live = outsider.read(&scope).await.unwrap();
-    assert_eq!(
-        live.state
-            .get(&credential_address())
-            .unwrap()
-            .server_id
-            .as_deref(),
-        Some(OUTSIDER_CRED)
-    );
+    assert_eq!(credential_id(&live.state), Some(OUTSIDER_CRED));
     assert!(live.state.get(&on_2).is_none());
     assert_eq!(gcs_requests(&em), ["GET /user_credentials"]);
 }
@@ -801,14 +799,7 @@ async fn discovery_and_a_token_per_endpoint() {
     };
     for _ in 0..2 {
         let live = gcs.read(&scope).await.unwrap();
-        assert_eq!(
-            live.state
-                .get(&credential_address())
-                .unwrap()
-                .server_id
-                .as_deref(),
-            Some("cred-1")
-        );
+        assert_eq!(credential_id(&live.state), Some("cred-1"));
     }
     let requests = s.received_requests().await.unwrap();
     let count = |p: &str| requests.iter().filter(|r| r.url.path() == p).count();

@@ -855,15 +855,7 @@ async fn read_big(
     subjects: &[String],
 ) -> (accord::state::State, Vec<String>) {
     em.emulator.clear_request_log();
-    let scope = Scope {
-        lookups: subjects
-            .iter()
-            .map(|s| entry_lookup(BIG_INDEX, s))
-            .collect(),
-        group_names: group_names(),
-        ..Scope::default()
-    };
-    let live = acc(em).read(&scope).await.unwrap();
+    let live = acc(em).read(&big_scope(subjects)).await.unwrap();
     let calls = em
         .emulator
         .request_log()
@@ -877,6 +869,18 @@ async fn read_big(
     (live.state, calls)
 }
 
+/// The lookups of `subjects` in [`BIG_INDEX`].
+fn big_scope(subjects: &[String]) -> Scope {
+    Scope {
+        lookups: subjects
+            .iter()
+            .map(|s| entry_lookup(BIG_INDEX, s))
+            .collect(),
+        group_names: group_names(),
+        ..Scope::default()
+    }
+}
+
 fn s(i: usize) -> String {
     format!("s{i:05}")
 }
@@ -888,12 +892,7 @@ async fn ten_declared_subjects_are_the_role_list_and_one_query() {
     em.emulator.clear_request_log();
     let scope = Scope {
         containers: vec![roles_container(BIG_INDEX)],
-        lookups: subjects
-            .iter()
-            .map(|x| entry_lookup(BIG_INDEX, x))
-            .collect(),
-        group_names: group_names(),
-        ..Scope::default()
+        ..big_scope(&subjects)
     };
     let live = acc(&em).read(&scope).await.unwrap();
     let log: Vec<String> = log(&em)

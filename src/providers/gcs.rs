@@ -1087,24 +1087,26 @@ fn matching(listed: &[Value], display_name: &str, mapped: &str) -> Vec<Value> {
 
 /// The endpoint and gateway of a credential address.
 fn credential_keys(address: &Address) -> Result<(Uuid, &str), ProviderError> {
-    let [endpoint, gateway] = &address.keys[..] else {
-        return Err(ProviderError::NotFound(format!(
-            "{address}: not a credential address"
-        )));
-    };
-    let endpoint = parse_endpoint(endpoint).map_err(ProviderError::NotFound)?;
-    Ok((endpoint, gateway))
+    endpoint_and_key(address, "credential")
 }
 
 /// The endpoint and policy name of a guest collection address.
 fn collection_keys(address: &Address) -> Result<(Uuid, &str), ProviderError> {
-    let [endpoint, name] = &address.keys[..] else {
+    endpoint_and_key(address, "guest collection")
+}
+
+/// The two keys of an address on a GCS endpoint: the endpoint's UUID and a name.
+fn endpoint_and_key<'a>(
+    address: &'a Address,
+    what: &str,
+) -> Result<(Uuid, &'a str), ProviderError> {
+    let [endpoint, key] = &address.keys[..] else {
         return Err(ProviderError::NotFound(format!(
-            "{address}: not a guest collection address"
+            "{address}: not a {what} address"
         )));
     };
     let endpoint = parse_endpoint(endpoint).map_err(ProviderError::NotFound)?;
-    Ok((endpoint, name))
+    Ok((endpoint, key))
 }
 
 fn parse_endpoint(key: &str) -> Result<Uuid, String> {
