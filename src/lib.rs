@@ -9,6 +9,7 @@ pub mod cli;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod engine;
+pub mod escape;
 pub mod import;
 pub mod lock;
 pub mod memory;

@@ -362,6 +362,12 @@ pub async fn connect_with(
         Choice::Named(name, TargetConfig::Embedded { seed }) => {
             let ws = ws.expect("named targets come from a workspace");
             let seed_path = ws.root.join(seed);
+            // Loading checked this already; checked again here, as the file may have changed
+            // since, because a seed's parse error shows its first lines.
+            crate::policy::source::file_inside(&ws.root, seed).map_err(|e| TargetError::Seed {
+                path: seed_path.clone(),
+                message: format!("not a file inside the workspace: it {e}"),
+            })?;
             let (seed, digest) = load_seed(&seed_path)?;
             let file = state_file(ws, name);
             let emulator = match std::fs::read_to_string(&file) {

@@ -274,3 +274,155 @@ fn example_workspaces_in_the_repository_load() {
         }
     }
 }
+
+/// A workspace with `accord.yaml` (default globs) in a fresh folder, and a folder beside it,
+/// outside the workspace, holding `secret.yaml`.
+#[cfg(unix)]
+fn workspace_beside_outside() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ws, outside) = (tmp.path().join("ws"), tmp.path().join("outside"));
+    write(&ws, "accord.yaml", "");
+    write(
+        &outside,
+        "secret.yaml",
+        "groups: { SECRET-LINE-FROM-OUTSIDE: {} }\n",
+    );
+    (tmp, ws, outside)
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_inside_the_workspace_are_followed_and_each_file_read_once() {
+    use std::os::unix::fs::symlink;
+    let (_tmp, ws, _) = workspace_beside_outside();
+    write(&ws, ".shared/common.yaml", "groups: { common: {} }\n");
+    write(&ws, "teams/a.yaml", "groups: { team-a: {} }\n");
+    // A file in a dot-folder, reached only through a link.
+    symlink(".shared/common.yaml", ws.join("common.yaml")).unwrap();
+    // A second path to a file the walk reaches anyway: sorted first, yet not the one kept.
+    symlink("teams/a.yaml", ws.join("a-link.yaml")).unwrap();
+    // A linked folder, and a link back up to the root: neither reads anything twice.
+    symlink("teams", ws.join("current")).unwrap();
+    symlink(".", ws.join("teams/loop")).unwrap();
+    let loaded = load_workspace(&ws).unwrap_or_else(|d| panic!("{d}"));
+    let paths: Vec<String> = loaded
+        .files
+        .iter()
+        .map(|f| f.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(paths, ["accord.yaml", "common.yaml", "teams/a.yaml"]);
+    let groups: Vec<&str> = loaded.policy.groups.keys().map(String::as_str).collect();
+    assert_eq!(groups, ["common", "team-a"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_workspace_are_refused_by_name_and_never_read() {
+    use std::os::unix::fs::symlink;
+    let (_tmp, ws, outside) = workspace_beside_outside();
+    write(&ws, "groups.yaml", "groups: { lab: {} }\n");
+    symlink(outside.join("secret.yaml"), ws.join("evil.yaml")).unwrap();
+    symlink("../outside", ws.join("linked-folder")).unwrap();
+    symlink("nowhere.yaml", ws.join("dangling.yaml")).unwrap();
+    // Not selected by the globs: never looked at.
+    symlink(outside.join("secret.yaml"), ws.join("notes.txt")).unwrap();
+    let diags = load_workspace(&ws).map(|_| ()).unwrap_err();
+    let places: Vec<(String, &str)> = diags
+        .0
+        .iter()
+        .map(|d| (d.path.to_string_lossy().into_owned(), d.code.as_str()))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("dangling.yaml".to_string(), "accord::policy::refused_file"),
+            ("evil.yaml".to_string(), "accord::policy::refused_file"),
+            ("linked-folder".to_string(), "accord::policy::refused_file"),
+        ],
+        "{diags}"
+    );
+    let text = diags.to_string();
+    assert!(
+        text.contains("evil.yaml:1:1: this symlink resolves to `"),
+        "{text}"
+    );
+    assert!(text.contains("outside the workspace"), "{text}");
+    assert!(
+        text.contains("dangling.yaml:1:1: this symlink leads nowhere"),
+        "{text}"
+    );
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    let rendered = diags.render(&handler);
+    assert!(!rendered.contains("SECRET-LINE"), "{rendered}");
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_sockets_are_refused_without_being_opened() {
+    let (_tmp, ws, _) = workspace_beside_outside();
+    write(&ws, "groups.yaml", "groups: { lab: {} }\n");
+    // Opening a FIFO for reading would wait for a writer forever.
+    let made = std::process::Command::new("mkfifo")
+        .arg(ws.join("pipe.yaml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(ws.join("socket.yaml")).unwrap();
+    let diags = load_workspace(&ws).map(|_| ()).unwrap_err();
+    assert_eq!(
+        diags.to_string(),
+        "pipe.yaml:1:1: this policy file is a FIFO, not a regular file: accord never reads it\n\
+         socket.yaml:1:1: this policy file is a socket, not a regular file: accord never reads it"
+    );
+    // `accord.yaml` itself is checked alike.
+    std::fs::remove_file(ws.join("accord.yaml")).unwrap();
+    std::os::unix::fs::symlink("pipe.yaml", ws.join("accord.yaml")).unwrap();
+    let diags = load_workspace(&ws).map(|_| ()).unwrap_err();
+    assert_eq!(
+        diags.to_string(),
+        "accord.yaml:1:1: accord.yaml is a FIFO, not a regular file: accord never reads it"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_seed_must_be_a_file_inside_the_workspace() {
+    use std::os::unix::fs::symlink;
+    let (_tmp, ws, outside) = workspace_beside_outside();
+    let secret = outside.join("secret.yaml");
+    let config = |seed: &str| {
+        format!("policies: [\"*.yaml\"]\ntargets:\n  demo: {{ embedded: true, seed: {seed} }}\n")
+    };
+    write(&ws, "groups.yaml", "groups: { lab: {} }\n");
+    for (seed, message) in [
+        (secret.to_str().unwrap(), "is outside the workspace"),
+        ("../outside/secret.yaml", "is outside the workspace"),
+        ("link.yaml", "is outside the workspace"),
+        ("missing.yaml", "does not exist in the workspace"),
+        (".accord", "is a folder, not a file"),
+    ] {
+        write(&ws, "accord.yaml", &config(seed));
+        let _ = std::fs::remove_file(ws.join("link.yaml"));
+        symlink(&secret, ws.join("link.yaml")).unwrap();
+        std::fs::create_dir_all(ws.join(".accord")).unwrap();
+        let diags = load_workspace(&ws).map(|_| ()).unwrap_err();
+        let d = &diags.0[0];
+        assert_eq!(
+            (d.path.to_str().unwrap(), d.line, d.column, d.code.as_str()),
+            ("accord.yaml", 3, 33, "accord::policy::bad_target"),
+            "{diags}"
+        );
+        assert!(
+            d.message.ends_with(&format!("of target `demo` {message}")),
+            "{seed}: {diags}"
+        );
+    }
+    // A seed in a dot-folder, through a symlink inside the workspace, is fine.
+    write(&ws, ".seeds/live.yaml", "clients: []\n");
+    std::fs::remove_file(ws.join("link.yaml")).unwrap();
+    symlink(".seeds/live.yaml", ws.join("link.yaml")).unwrap();
+    write(&ws, "accord.yaml", &config("link.yaml"));
+    let loaded = load_workspace(&ws).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(loaded.files.len(), 2, "the seed is never policy");
+}

@@ -4,13 +4,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use miette::{
-    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, Severity, SourceCode, SourceSpan,
-    SpanContents,
-};
+use miette::{Diagnostic, LabeledSpan, Severity, SourceCode, SourceSpan};
 use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
+use super::excerpt::{EXCERPT_BYTES, Excerpt, char_floor};
 use super::model::{Origin, SourceFile};
+use crate::escape::{escape_line, escape_text};
 
 /// One error (or a note attached to one) at a place in a workspace file.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -55,6 +54,9 @@ pub mod codes {
     pub const MISSING_FIELD: &str = "accord::policy::missing_field";
     /// A file could not be read.
     pub const IO: &str = "accord::policy::io";
+    /// A path the globs select that is never read: a symlink out of the workspace or to
+    /// nothing, a FIFO, a socket, a device.
+    pub const REFUSED_FILE: &str = "accord::policy::refused_file";
     /// No `accord.yaml`.
     pub const NO_WORKSPACE: &str = "accord::policy::no_workspace";
     /// A bad glob, or one that matches nothing.
@@ -249,6 +251,33 @@ impl PolicyDiagnostic {
     pub fn place(&self) -> String {
         format!("{}:{}:{}", display_path(&self.path), self.line, self.column)
     }
+
+    /// The copy rendered for people: control characters in its texts, its path and its
+    /// snippet escaped (`crate::escape`), its spans moved to match.
+    fn escaped(&self) -> PolicyDiagnostic {
+        let (src, map) = match self.src.as_ref().map(Excerpt::escaped) {
+            Some((src, map)) => (Some(src), Some(map)),
+            None => (None, None),
+        };
+        let span = |s: SourceSpan| map.as_ref().map_or(s, |m| m.span(s));
+        let line = |s: &str| escape_line(s).into_owned();
+        PolicyDiagnostic {
+            code: self.code.clone(),
+            message: escape_text(&self.message).into_owned(),
+            path: PathBuf::from(line(&display_path(&self.path))),
+            line: self.line,
+            column: self.column,
+            src,
+            span: self.span.map(span),
+            label: self.label.as_deref().map(line),
+            help: self.help.as_deref().map(|h| escape_text(h).into_owned()),
+            secondary: (self.secondary.iter())
+                .map(|(at, s, label)| (line(at), span(*s), line(label)))
+                .collect(),
+            related: self.related.iter().map(PolicyDiagnostic::escaped).collect(),
+            severity: self.severity,
+        }
+    }
 }
 
 impl fmt::Display for PolicyDiagnostic {
@@ -330,11 +359,12 @@ impl Diagnostics {
     }
 
     /// Renders every diagnostic with `handler`, then a count: what `accord validate` prints.
+    /// Control characters from the files show escaped, never act on the terminal.
     pub fn render(&self, handler: &miette::GraphicalReportHandler) -> String {
         let mut out = String::new();
         for d in &self.0 {
             // Writing into a String cannot fail.
-            let _ = handler.render_report(&mut out, d);
+            let _ = handler.render_report(&mut out, &d.escaped());
             out.push('\n');
         }
         let n = self.0.len();
@@ -454,157 +484,6 @@ fn clamp_len(text: &str, origin: &Origin) -> usize {
     }
 }
 
-/// Lines kept before and after each place of a diagnostic (miette shows one).
-const EXCERPT_LINES: usize = 3;
-
-/// The most bytes kept on either side of a place, and of the place itself: a snippet of a
-/// huge one-line file stays small.
-const EXCERPT_BYTES: usize = 2048;
-
-/// The parts of a file a diagnostic's snippet shows: a few lines around each of its places.
-///
-/// A diagnostic never holds (or scans) the whole file, which may be 16 MiB and have a
-/// diagnostic on each of its lines: holding a copy each would exhaust memory.
-#[derive(Debug, Clone)]
-pub struct Excerpt {
-    /// The file's path, as snippets name it.
-    name: String,
-    /// Disjoint windows, by offset.
-    windows: Vec<Window>,
-}
-
-/// One contiguous part of a file.
-#[derive(Debug, Clone)]
-struct Window {
-    /// Byte offset of `text` in the file.
-    start: usize,
-    /// 0-based line of `text`'s first byte.
-    line: usize,
-    /// 0-based byte column of `text`'s first byte (0 but in a line too long to keep whole).
-    column: usize,
-    /// The text.
-    text: String,
-}
-
-impl Window {
-    fn end(&self) -> usize {
-        self.start + self.text.len()
-    }
-}
-
-impl Excerpt {
-    /// The lines of `text` around `origin`.
-    fn new(name: String, text: &str, origin: &Origin) -> Excerpt {
-        let mut e = Excerpt {
-            name,
-            windows: Vec::new(),
-        };
-        e.add(text, origin);
-        e
-    }
-
-    /// Adds the lines of `text` around `origin`, merging windows that touch.
-    fn add(&mut self, text: &str, origin: &Origin) {
-        let offset = char_floor(text, origin.offset.min(text.len()));
-        let lo = char_floor(text, offset.saturating_sub(EXCERPT_BYTES));
-        let start = match text[lo..offset].rmatch_indices('\n').nth(EXCERPT_LINES) {
-            Some((i, _)) => lo + i + 1,
-            None => lo,
-        };
-        let place_end = char_floor(
-            text,
-            offset + origin.len.min(EXCERPT_BYTES).min(text.len() - offset),
-        );
-        let hi = char_floor(text, (place_end + EXCERPT_BYTES).min(text.len()));
-        let end = match text[place_end..hi].match_indices('\n').nth(EXCERPT_LINES) {
-            Some((i, _)) => place_end + i + 1,
-            None => hi,
-        };
-        let before = &text[start..offset];
-        let newlines = before.matches('\n').count();
-        let line = (origin.line as usize)
-            .saturating_sub(1)
-            .saturating_sub(newlines);
-        let column = if start == 0 || text.as_bytes()[start - 1] == b'\n' {
-            0
-        } else {
-            // A window cut inside a long line: its column, from the place's own.
-            (origin.column as usize)
-                .saturating_sub(1)
-                .saturating_sub(before.len())
-        };
-        let (mut start, mut end, mut line, mut column) = (start, end, line, column);
-        // Merge with every window this one touches.
-        self.windows.retain(|w| {
-            let touches = w.start <= end && start <= w.end();
-            if touches {
-                if w.start < start {
-                    (start, line, column) = (w.start, w.line, w.column);
-                }
-                end = end.max(w.end());
-            }
-            !touches
-        });
-        let at = self.windows.partition_point(|w| w.start < start);
-        self.windows.insert(
-            at,
-            Window {
-                start,
-                line,
-                column,
-                text: text[start..end].to_string(),
-            },
-        );
-    }
-}
-
-/// The largest char boundary of `text` at or before `i`.
-fn char_floor(text: &str, mut i: usize) -> usize {
-    i = i.min(text.len());
-    while !text.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-impl SourceCode for Excerpt {
-    fn read_span<'a>(
-        &'a self,
-        span: &SourceSpan,
-        context_lines_before: usize,
-        context_lines_after: usize,
-    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let (offset, len) = (span.offset(), span.len());
-        let w = self
-            .windows
-            .iter()
-            .find(|w| w.start <= offset && offset + len <= w.end())
-            .ok_or(MietteError::OutOfBounds)?;
-        let local = SourceSpan::new((offset - w.start).into(), len);
-        let c = w
-            .text
-            .as_bytes()
-            .read_span(&local, context_lines_before, context_lines_after)?;
-        let column = if c.line() == 0 {
-            c.column() + w.column
-        } else {
-            c.column()
-        };
-        Ok(Box::new(
-            MietteSpanContents::new_named(
-                self.name.clone(),
-                c.data(),
-                SourceSpan::new((c.span().offset() + w.start).into(), c.span().len()),
-                c.line() + w.line,
-                column,
-                // miette counts lines from the start of what it scanned: the file's start.
-                c.line_count() + w.line,
-            )
-            .with_language("yaml"),
-        ))
-    }
-}
-
 /// Paths always print with `/`, whatever the platform, so snapshots are portable.
 pub fn display_path(p: &Path) -> String {
     p.to_string_lossy().replace('\\', "/")
@@ -676,8 +555,7 @@ mod tests {
 
     /// How much of the source a diagnostic keeps.
     fn kept_bytes(d: &PolicyDiagnostic) -> usize {
-        let windows = &d.src.as_ref().unwrap().windows;
-        windows.iter().map(|w| w.text.len()).sum()
+        d.src.as_ref().unwrap().kept_bytes()
     }
 
     fn render(d: &PolicyDiagnostic) -> String {
@@ -791,9 +669,74 @@ mod tests {
             .collect();
         let kept: usize = diags
             .iter()
-            .flat_map(|d| &d.src.as_ref().unwrap().windows)
-            .map(|w| w.text.len())
+            .map(|d| d.src.as_ref().unwrap().kept_bytes())
             .sum();
         assert!(kept < 20 * files[0].text.len(), "{kept} bytes kept");
+    }
+
+    /// What `Diagnostics::render` prints for one diagnostic (its count line cut off).
+    fn rendered(d: &PolicyDiagnostic) -> String {
+        let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_width(100)
+            .with_links(false);
+        let out = Diagnostics(vec![d.clone()]).render(&handler);
+        out.trim_end_matches("1 error in the workspace\n")
+            .to_string()
+    }
+
+    #[test]
+    fn control_characters_show_escaped_and_labels_stay_under_their_text() {
+        let text = "a: 1\nkey\x1b]0;title\x07: value\r\n\u{202e}b: 2\n";
+        let files = files(text);
+        let at = text.find("value").unwrap();
+        let o = Origin {
+            offset: at,
+            ..origin(&files, 2, 16, 5)
+        };
+        let d = PolicyDiagnostic::new(codes::ERROR, &files, &o, "bad \x1b[2J")
+            .with_label("here\x1b")
+            .with_help("see \u{2066}x");
+        let out = rendered(&d);
+        for c in ['\x1b', '\x07', '\u{202e}', '\u{2066}'] {
+            assert!(!out.contains(c), "{c:?} in {out}");
+        }
+        assert!(out.contains("bad \\u{1b}[2J"), "{out}");
+        assert!(out.contains("see \\u{2066}x"), "{out}");
+        // The header gives the place in the file, not in the escaped line.
+        assert!(out.contains("[p.yaml:2:16]"), "{out}");
+        let lines: Vec<&str> = out.lines().collect();
+        let row = lines
+            .iter()
+            .position(|l| l.contains("key\\u{1b}]0;title\\u{7}: value"))
+            .unwrap_or_else(|| panic!("{out}"));
+        let column = |l: &str, pat: &str| l.find(pat).map(|b| l[..b].chars().count());
+        assert_eq!(
+            column(lines[row + 1], "─"),
+            column(lines[row], "value"),
+            "{out}"
+        );
+        assert!(lines[row + 2].contains("here\\u{1b}"), "{out}");
+        assert!(out.contains("\\u{202e}b: 2"), "{out}");
+        // Far from the first place, a second one still labels its own text.
+        let far = format!("{text}{}x\x1b: late\n", "pad: 1\n".repeat(40));
+        let files = super::tests::files(&far);
+        let second = far.find("late").unwrap();
+        let o2 = Origin {
+            offset: second,
+            ..origin(&files, 45, 7, 4)
+        };
+        let d =
+            PolicyDiagnostic::new(codes::ERROR, &files, &o, "bad").also_at(&files, &o2, "there");
+        let out = rendered(&d);
+        let lines: Vec<&str> = out.lines().collect();
+        let row = lines
+            .iter()
+            .position(|l| l.contains("x\\u{1b}: late"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert_eq!(
+            column(lines[row + 1], "─"),
+            column(lines[row], "late"),
+            "{out}"
+        );
     }
 }

@@ -2,19 +2,20 @@
 //! file, then merging, checking and lowering them (see [`validate`](super::validate)).
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
-use std::path::{Component, Path, PathBuf};
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::de::DeserializeOwned;
-use walkdir::WalkDir;
 
 use super::ast::{PolicyFile, WorkspaceFile};
 use super::diagnostics::{Diagnostics, PolicyDiagnostic, codes, display_path, origin_of};
 use super::limits::{self, Limits, ObjectCounter, human_bytes, thousands};
 use super::model::{SourceFile, Workspace};
+use super::source::{
+    Containment, Disk, Found, Memory, ReadError, Source, check_seeds, read_text, refused,
+};
 use super::validate::Checker;
 
 /// The workspace settings file, at the root of every workspace.
@@ -37,7 +38,7 @@ const WHOLE_WORKSPACE_CODES: [&str; 7] = [
 
 /// Loads, merges and checks the workspace in `dir`: every error of every file at once.
 pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
-    load(&Disk(dir), dir, &Limits::DEFAULT)
+    load(&Disk::new(dir), dir, &Limits::DEFAULT)
 }
 
 /// Loads, merges and checks a workspace held in memory, exactly as [`load_workspace`] does
@@ -59,158 +60,6 @@ where
     load(&memory, root, &Limits::DEFAULT)
 }
 
-/// Why a file could not be read.
-enum ReadError {
-    NotFound,
-    /// Larger than [`limits::MAX_FILE_BYTES`]: its size.
-    TooLarge(u64),
-    Io(std::io::Error),
-}
-
-/// Where a workspace's files come from: a folder, or files in memory. Everything else
-/// (globs, limits, parsing, merging, checks) is shared.
-trait Source {
-    /// Calls `f` with every file's path relative to the root, skipping dot-folders and
-    /// dot-files, until `f` returns false. Folders that cannot be read go to `diags`.
-    fn each_file(&self, diags: &mut Diagnostics, f: &mut dyn FnMut(&Path) -> bool);
-    /// The contents of file `rel`, refused without reading it when it is too large.
-    fn read(&self, rel: &Path, max: u64) -> Result<Vec<u8>, ReadError>;
-}
-
-/// A workspace folder.
-struct Disk<'a>(&'a Path);
-
-impl Source for Disk<'_> {
-    fn each_file(&self, diags: &mut Diagnostics, f: &mut dyn FnMut(&Path) -> bool) {
-        let dir = self.0;
-        let walker = WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            // Dot-folders (`.accord/`, `.git/`, `.github/`) hold state and tooling, never policy.
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    let path = e
-                        .path()
-                        .map(|p| p.strip_prefix(dir).unwrap_or(p).to_path_buf())
-                        .unwrap_or_default();
-                    diags.push(PolicyDiagnostic::at_file(
-                        codes::IO,
-                        &path,
-                        format!("cannot read the workspace folder: {e}"),
-                    ));
-                    continue;
-                }
-            };
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let Ok(rel) = entry.path().strip_prefix(dir) else {
-                continue;
-            };
-            if !f(rel) {
-                return;
-            }
-        }
-    }
-
-    fn read(&self, rel: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-        let io = |e: std::io::Error| match e.kind() {
-            std::io::ErrorKind::NotFound => ReadError::NotFound,
-            _ => ReadError::Io(e),
-        };
-        let mut file = std::fs::File::open(self.0.join(rel)).map_err(io)?;
-        let size = file.metadata().map_err(io)?.len();
-        if size > max {
-            return Err(ReadError::TooLarge(size));
-        }
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-        // The file may grow between the two calls: read no more than the limit allows.
-        (&mut file)
-            .take(max.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > max {
-            return Err(ReadError::TooLarge(bytes.len() as u64));
-        }
-        Ok(bytes)
-    }
-}
-
-/// A workspace in memory: relative path → contents.
-struct Memory<'a>(BTreeMap<PathBuf, &'a [u8]>);
-
-impl Source for Memory<'_> {
-    fn each_file(&self, _diags: &mut Diagnostics, f: &mut dyn FnMut(&Path) -> bool) {
-        for rel in self.0.keys() {
-            // As on disk: only plain relative paths, and never inside a dot-folder.
-            let plain = rel.components().all(|c| match c {
-                Component::Normal(name) => !name.to_string_lossy().starts_with('.'),
-                _ => false,
-            });
-            if plain && rel.components().next().is_some() && !f(rel) {
-                return;
-            }
-        }
-    }
-
-    fn read(&self, rel: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-        let bytes = self.0.get(rel).ok_or(ReadError::NotFound)?;
-        if bytes.len() as u64 > max {
-            return Err(ReadError::TooLarge(bytes.len() as u64));
-        }
-        Ok(bytes.to_vec())
-    }
-}
-
-/// The text of a file, or why it cannot be had: the message of an IO diagnostic or a limit.
-fn read_text(
-    source: &dyn Source,
-    rel: &Path,
-    what: &str,
-    max: u64,
-) -> Result<String, Box<PolicyDiagnostic>> {
-    let bytes = match source.read(rel, max) {
-        Ok(b) => b,
-        Err(ReadError::TooLarge(size)) => {
-            return Err(Box::new(PolicyDiagnostic::at_file(
-                codes::LIMIT,
-                rel,
-                format!(
-                    "{what} is {}, over the limit of {} per file",
-                    limits::human_bytes(size),
-                    limits::human_bytes(max)
-                ),
-            )
-            .with_help("split it: a container (a group, an endpoint's rules) may be spread over several files")));
-        }
-        Err(ReadError::NotFound) => {
-            let e = std::io::Error::from(std::io::ErrorKind::NotFound);
-            return Err(Box::new(PolicyDiagnostic::at_file(
-                codes::IO,
-                rel,
-                format!("cannot read {what}: {e}"),
-            )));
-        }
-        Err(ReadError::Io(e)) => {
-            return Err(Box::new(PolicyDiagnostic::at_file(
-                codes::IO,
-                rel,
-                format!("cannot read {what}: {e}"),
-            )));
-        }
-    };
-    String::from_utf8(bytes).map_err(|_| {
-        Box::new(PolicyDiagnostic::at_file(
-            codes::IO,
-            rel,
-            format!("cannot read {what}: stream did not contain valid UTF-8"),
-        ))
-    })
-}
-
 /// The limits of one load, and what parsing has used of the workspace-wide ones.
 struct Usage<'a> {
     limits: &'a Limits,
@@ -226,7 +75,7 @@ struct Usage<'a> {
 fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, Diagnostics> {
     let config_rel = PathBuf::from(WORKSPACE_FILE);
     let config_text = match source.read(&config_rel, limits.file_bytes) {
-        Err(ReadError::NotFound) => {
+        Err(ReadError::Unusable(Containment::NotFound)) => {
             return Err(PolicyDiagnostic::at_file(
                 codes::NO_WORKSPACE,
                 &root.join(WORKSPACE_FILE),
@@ -291,8 +140,18 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
         .filter_map(|(_, t)| t.seed.as_ref())
         .map(|s| normalize_rel(&s.value))
         .collect();
+    // accord.yaml and the seeds are never policy, whatever path (a symlink) reaches them.
+    let mut not_policy = check_seeds(source, &files, &wf, &mut diags);
+    not_policy.extend(source.locate(Path::new(WORKSPACE_FILE)).ok().flatten());
 
-    let (paths, matched) = discover(source, &set, &seeds, limits.files, &mut diags);
+    let discovered = discover(
+        source,
+        &set,
+        (&seeds, &not_policy),
+        limits.files,
+        &mut diags,
+    );
+    let (paths, matched) = (discovered.paths, discovered.matched);
     if paths.len() > limits.files {
         let message = format!(
             "the workspace holds more than {} policy files (the limit)",
@@ -323,7 +182,8 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
     }
 
     let mut parsed: Vec<(usize, PolicyFile)> = Vec::new();
-    let mut syntax_errors = false;
+    // A refused file is unread, like one that does not parse.
+    let mut syntax_errors = discovered.refused;
     for rel in paths {
         let text = match read_text(source, &rel, "policy file", limits.file_bytes) {
             Ok(t) => t,
@@ -463,32 +323,79 @@ fn parse<T: DeserializeOwned + Default>(
     })
 }
 
-/// Policy files of `source` matching `set`, sorted, as paths relative to the root, and the
-/// indexes of the globs that matched something; at most one more than the limit.
+/// What [`discover`] found.
+struct Discovered {
+    /// Policy files matching the globs, sorted, relative to the root; at most one more than
+    /// the limit.
+    paths: Vec<PathBuf>,
+    /// The indexes of the globs that matched something.
+    matched: BTreeSet<usize>,
+    /// Whether the globs matched something refused (an error in `diags`).
+    refused: bool,
+}
+
+/// The policy files of `source` matching `set`, but `accord.yaml` and the seeds (`excluded`:
+/// their relative paths and, on disk, canonical paths). A file reached by several paths is
+/// listed once, by its own path when that matches.
 fn discover(
     source: &dyn Source,
     set: &GlobSet,
-    seeds: &BTreeSet<String>,
+    excluded: (&BTreeSet<String>, &HashSet<PathBuf>),
     max: usize,
     diags: &mut Diagnostics,
-) -> (Vec<PathBuf>, BTreeSet<usize>) {
-    let mut out = Vec::new();
+) -> Discovered {
+    let mut found: Vec<(PathBuf, Option<PathBuf>, bool)> = Vec::new();
     let mut matched = BTreeSet::new();
-    source.each_file(diags, &mut |rel| {
+    let mut refusals = Vec::new();
+    source.each_file(diags, &mut |rel, what| {
         let rel_s = display_path(rel);
-        if rel_s == WORKSPACE_FILE || seeds.contains(&rel_s) {
+        if rel_s == WORKSPACE_FILE || excluded.0.contains(&rel_s) {
             return true;
         }
         let hits = set.matches(rel);
         if hits.is_empty() {
             return true;
         }
-        matched.extend(hits);
-        out.push(rel.to_path_buf());
-        out.len() <= max
+        match what {
+            Found::File { id, .. } if id.as_ref().is_some_and(|id| excluded.1.contains(id)) => {}
+            Found::File { id, linked } => {
+                matched.extend(hits);
+                found.push((rel.to_path_buf(), id, linked));
+            }
+            Found::Refused(why) => {
+                let what = match why {
+                    Containment::NotAFile(_) | Containment::Io(_) => "this policy file",
+                    Containment::Outside(_) | Containment::NotFound => "this symlink",
+                };
+                refusals.push(refused(rel, what, &why));
+            }
+        }
+        found.len() <= max
     });
-    out.sort();
-    (out, matched)
+    let refused = !refusals.is_empty();
+    diags.0.extend(refusals);
+    // Per file, the path kept: its own when the globs matched it, else the first.
+    let mut kept: std::collections::HashMap<PathBuf, (usize, bool)> = Default::default();
+    for (i, (_, id, linked)) in found.iter().enumerate() {
+        if let Some(id) = id {
+            let best = kept.entry(id.clone()).or_insert((i, *linked));
+            if best.1 && !linked {
+                *best = (i, false);
+            }
+        }
+    }
+    let mut paths: Vec<PathBuf> = found
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, id, _))| id.as_ref().is_none_or(|id| kept[id].0 == *i))
+        .map(|(_, (rel, _, _))| rel.clone())
+        .collect();
+    paths.sort();
+    Discovered {
+        paths,
+        matched,
+        refused,
+    }
 }
 
 /// A relative path as written in `accord.yaml`, in the form `discover` compares.
@@ -535,7 +442,7 @@ mod tests {
         let dir = Path::new("policies/lab");
         let from_disk = load_workspace(dir).unwrap_or_else(|d| panic!("{d}"));
         let mut files = Vec::new();
-        for entry in WalkDir::new(dir).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let entry = entry.unwrap();
             let rel = entry.path().strip_prefix(dir).unwrap();
             if entry.file_type().is_file() && !rel.starts_with(".accord") {

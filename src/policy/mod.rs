@@ -6,11 +6,13 @@
 
 pub mod ast;
 pub mod diagnostics;
+pub mod excerpt;
 pub mod limits;
 pub mod load;
 pub mod model;
 pub mod principal;
 pub mod schema;
+pub mod source;
 pub mod validate;
 
 pub use diagnostics::{Diagnostics, PolicyDiagnostic, error_at};
