@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::apply::{ApplyReport, ChangeStatus};
 use crate::engine::{self, EngineError, PlanOptions};
+use crate::escape::{Escaped, escape_line};
 use crate::lock::{FileLock, LockBackend, LockGuard, LockInfo, Removed};
 use crate::plan::render::{self, RenderOptions};
 use crate::plan::{Plan, planfile};
@@ -247,7 +248,7 @@ pub fn main() -> ExitCode {
             .into();
         }
     };
-    init_logging(cli.verbose);
+    crate::logs::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -259,21 +260,6 @@ pub fn main() -> ExitCode {
         }
     };
     runtime.block_on(run(cli)).into()
-}
-
-fn init_logging(verbose: u8) {
-    let default = match verbose {
-        0 => "warn",
-        1 => "accord=info",
-        _ => "accord=debug",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ACCORD_LOG")
-        .unwrap_or_else(|_| default.into());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
 }
 
 /// Runs a parsed command line.
@@ -361,9 +347,10 @@ struct Ctx<'a> {
     render: RenderOptions,
 }
 
-/// Prints an error for people on stderr.
+/// Prints an error for people on stderr; names in it may come from files or services, so
+/// its control characters are escaped.
 fn fail(message: impl std::fmt::Display) -> Exit {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", Escaped(message));
     Exit::Error
 }
 
@@ -757,7 +744,7 @@ impl Ctx<'_> {
                     path.display()
                 );
                 for d in &differences {
-                    eprintln!("  - {d}");
+                    eprintln!("  - {}", escape_line(&d.to_string()));
                 }
                 eprintln!("Make a new plan (accord plan --out FILE) and review it.");
                 Exit::Error
@@ -794,6 +781,7 @@ impl Ctx<'_> {
                 ChangeStatus::Blocked { reason } => format!("  blocked  {label}: {reason}"),
                 ChangeStatus::Skipped => format!("  skipped  {label}"),
             };
+            let line = escape_line(&line);
             if self.cli.verbose > 0 {
                 out.push_str(&format!("{line}    {address}\n"));
             } else {
@@ -881,7 +869,10 @@ impl Ctx<'_> {
             .acquire(&LockInfo::current(crate::lock::command_line()))
             .map_err(fail)?;
         if let Some(stale) = guard.took_over() {
-            eprintln!("notice: took over a stale lock of {stale}: that process is gone");
+            eprintln!(
+                "notice: took over a stale lock of {}: that process is gone",
+                Escaped(stale)
+            );
         }
         Ok(Some(guard))
     }
@@ -900,10 +891,13 @@ impl Ctx<'_> {
                         holder.pid
                     );
                 }
-                println!("removed {path}, held by {holder}");
+                println!("removed {path}, held by {}", Escaped(holder));
             }
             Ok(Removed::Unreadable(reason)) => {
-                println!("removed {path} (its content was unreadable: {reason})")
+                println!(
+                    "removed {path} (its content was unreadable: {})",
+                    Escaped(reason)
+                )
             }
             Err(e) => return fail(e),
         }
@@ -967,7 +961,7 @@ fn print_system_managed(objects: &[crate::state::Object]) {
     }
     println!("\nSystem-managed (never planned):");
     for o in objects {
-        println!("  {}", o.address);
+        println!("  {}", escape_line(&o.address.to_string()));
     }
 }
 

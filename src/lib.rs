@@ -12,6 +12,7 @@ pub mod engine;
 pub mod escape;
 pub mod import;
 pub mod lock;
+pub mod logs;
 pub mod memory;
 pub mod plan;
 pub mod policy;

@@ -382,10 +382,11 @@ pub async fn connect_with(
                         })?
                     }
                     _ => {
-                        eprintln!(
+                        let notice = format!(
                             "notice: {} changed since the embedded target `{name}` last ran; its state starts again from the seed",
                             seed_path.display()
                         );
+                        eprintln!("{}", crate::escape::escape_line(&notice));
                         fresh(&seed, now)
                     }
                 },

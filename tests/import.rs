@@ -329,3 +329,96 @@ fn without_a_target_or_workspace_import_asks_for_one() {
     assert!(err.contains("no target: pass --target"), "{err}");
     assert!(!tmp.path().join("x").exists());
 }
+
+/// Live group names no YAML writer may trust: each must import as it is and round-trip.
+fn hostile_group_names() -> Vec<String> {
+    vec![
+        "line\nbreak".into(),
+        "x\nsafety: { max_deletes: 0 }".into(),
+        "a # hash: and colon".into(),
+        "quote \" and ' marks, \\ backslash".into(),
+        "ctl\x1b[2J\x07\x7f\u{9b}\u{202e}\r".into(),
+        "ünïcode ✓ 日本語".into(),
+        "- dash, [flow] {map} &anchor *alias !tag".into(),
+        "g".repeat(2000),
+        format!("long {}", "é".repeat(1995)),
+    ]
+}
+
+#[test]
+fn every_live_name_imports_as_it_is_and_round_trips() {
+    use serde_json::json;
+    let client = "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
+    let names = hostile_group_names();
+    let ids: Vec<String> = (0..names.len())
+        .map(|i| format!("{:08x}-0000-4000-8000-{:012x}", i + 1, i + 1))
+        .collect();
+    let groups: Vec<serde_json::Value> = names
+        .iter()
+        .zip(&ids)
+        .map(|(name, id)| {
+            json!({"id": id, "name": name, "description": format!("about {name}"),
+                   "members": [{"identity": client, "role": "admin"},
+                               {"identity": "alice@uchicago.edu", "role": "member"}]})
+        })
+        .collect();
+    let seed = json!({
+        "clients": [{"client_id": client, "client_secret": "s", "name": "accord"}],
+        "identities": [{"id": "8f3e2a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+                        "username": "alice@uchicago.edu", "name": "Alice"}],
+        "groups": groups,
+        "endpoints": [{"id": ENDPOINT, "display_name": "share",
+                       "roles": {"access_manager": [client]},
+                       "acl": [{"principal_type": "group", "principal": names[1],
+                                "path": "/a: b #c 'q' \"d\" ü/", "permissions": "r"},
+                               {"principal_type": "group", "principal": names[7],
+                                "path": "/long/", "permissions": "rw"}]}],
+    });
+    let live =
+        Live::from_seed(accord::emulator::Seed::from_json_str(&seed.to_string()).expect("seed"));
+    let url = live.url();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("hostile");
+    let mut args = vec!["import".to_string()];
+    for id in &ids {
+        args.extend(["--group".into(), id.clone()]);
+    }
+    args.extend(["--endpoint".into(), ENDPOINT.into()]);
+    args.extend(["--out".into(), out.to_str().unwrap().into()]);
+    args.extend(["--target".into(), url.into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, stdout, err) = run(&args);
+    assert_eq!(code, 0, "{stdout}\n{err}");
+    for file in [
+        "accord.yaml",
+        "groups.yaml",
+        "endpoints.yaml",
+        "identities.yaml",
+    ] {
+        let text = read(&out, file);
+        // Nothing a name holds reaches the file raw, nor starts a line of its own.
+        assert!(
+            !text
+                .chars()
+                .any(|c| accord::escape::is_control(c) || c == '\r'),
+            "{file}:\n{text}"
+        );
+        assert!(
+            !text.lines().any(|l| l.starts_with("safety")),
+            "{file}:\n{text}"
+        );
+    }
+    let groups = read(&out, "groups.yaml");
+    assert!(
+        groups.contains(&format!("  ? {}\n  :\n", "g".repeat(2000))),
+        "{groups}"
+    );
+    assert!(groups.contains("# Groups "), "{groups}");
+    // Read back, every name is the live one.
+    let loaded = accord::policy::load_workspace(&out).unwrap_or_else(|d| panic!("{d}"));
+    let mut want = names.clone();
+    want.sort();
+    let got: Vec<String> = loaded.policy.groups.keys().cloned().collect();
+    assert_eq!(got, want);
+    assert_no_change(&out, url);
+}

@@ -1168,3 +1168,76 @@ async fn the_emulator_grants_dependent_tokens_only_to_the_tokens_resource_server
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "invalid_grant");
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_requests_and_workspaces_linked_from_outside_are_refused() {
+    let ap = Ap::start(ServeConfig::default()).await;
+    let t = ap.token(ALICE);
+
+    // A folder outside --workspaces, linked into it: never served. A link inside is.
+    let (_elsewhere, outside) = common::workspace("policies/lab");
+    std::os::unix::fs::symlink(&outside, ap.workspaces.join("linked-out")).unwrap();
+    std::os::unix::fs::symlink("lab", ap.workspaces.join("linked-in")).unwrap();
+    let (code, resp) = ap
+        .post(
+            "/run",
+            Some(&t),
+            json!({"request_id": "r1", "body": plan("linked-out")}),
+        )
+        .await;
+    assert_error(
+        code,
+        &resp,
+        422,
+        "RequestValidationError",
+        "workspace `linked-out` is a symlink to a folder outside the workspaces folder: it is not served; served: lab, linked-in",
+    );
+    let id = ap.run(&t, "r2", plan("linked-in")).await;
+    let done = ap.wait(&t, &id, |s| s["status"] != "ACTIVE").await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+
+    // A body over the limit: the documented error shape, after the token check.
+    let big = format!(
+        r#"{{"request_id": "r3", "body": {}, "label": "{}"}}"#,
+        plan("lab"),
+        "x".repeat(accord::serve::routes::MAX_BODY_BYTES)
+    );
+    for (token, status, name) in [
+        (None, 401, "UnauthorizedRequest"),
+        (Some(&t), 413, "RequestEntityTooLarge"),
+    ] {
+        let mut req = ap.http.post(format!("{}/run", ap.url())).body(big.clone());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), status);
+        assert_eq!(
+            resp.headers()["content-type"],
+            "application/json",
+            "{status}"
+        );
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["code"], name, "{body}");
+    }
+
+    // A request_id of 1 MB is refused; one at the limit is fine.
+    let max = accord::serve::model::MAX_REQUEST_ID_CHARS;
+    let (code, resp) = ap
+        .post(
+            "/run",
+            Some(&t),
+            json!({"request_id": "r".repeat(1_000_000), "body": plan("lab")}),
+        )
+        .await;
+    assert_error(
+        code,
+        &resp,
+        422,
+        "RequestValidationError",
+        &format!("Field 'request_id': 1000000 characters, over the limit of {max}"),
+    );
+    let id = ap.run(&t, &"é".repeat(max), plan("lab")).await;
+    ap.wait(&t, &id, |s| s["status"] != "ACTIVE").await;
+}

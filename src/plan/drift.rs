@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::change::{Action, Change, FieldChange};
 use super::model::Plan;
-use super::render::{RenderOptions, change_label, redact};
+use super::render::{RenderOptions, change_label, markdown_code, markdown_text, redact};
+use crate::escape::escape_line;
 use crate::state::{Address, Provenance};
 
 /// How one object drifted.
@@ -105,11 +106,12 @@ const ORDER: [DriftKind; 4] = [
 ];
 
 impl Drift {
-    /// Text for people.
+    /// Text for people; names from policy and live data on one line each, their control
+    /// characters escaped (`crate::escape`).
     pub fn text(&self, _opts: &RenderOptions) -> String {
         let mut out = format!(
             "drift on {} at {}\n",
-            self.target,
+            escape_line(&self.target),
             crate::state::timestamp(&self.now)
         );
         if self.items.is_empty() {
@@ -124,15 +126,14 @@ impl Drift {
             out.push_str(&format!("\n{} ({}):\n", heading(kind), items.len()));
             for i in items {
                 let at = match (&i.provenance, kind) {
-                    (Some(p), DriftKind::Missing | DriftKind::Differs) => format!("  {p}"),
-                    _ => format!("  {}", i.reason),
+                    (Some(p), DriftKind::Missing | DriftKind::Differs) => p.to_string(),
+                    _ => i.reason.clone(),
                 };
-                out.push_str(&format!("  {}{at}\n", i.label));
+                let line = format!("  {}  {at}", i.label);
+                out.push_str(&format!("{}\n", escape_line(&line)));
                 for f in &i.fields {
-                    out.push_str(&format!(
-                        "      {}: live {} → policy {}\n",
-                        f.name, f.before, f.after
-                    ));
+                    let line = format!("{}: live {} → policy {}", f.name, f.before, f.after);
+                    out.push_str(&format!("      {}\n", escape_line(&line)));
                 }
             }
         }
@@ -143,9 +144,10 @@ impl Drift {
         out
     }
 
-    /// Markdown for an issue or PR comment.
+    /// Markdown for an issue or PR comment: data in code spans or escaped text, so a name
+    /// can neither break the table nor bring in HTML.
     pub fn markdown(&self) -> String {
-        let mut out = format!("### accord drift on `{}`\n\n", self.target);
+        let mut out = format!("### accord drift on {}\n\n", markdown_code(&self.target));
         if self.items.is_empty() {
             out.push_str("No drift. The live state matches the policy.\n");
             return out;
@@ -154,22 +156,23 @@ impl Drift {
         for kind in ORDER {
             for i in self.items.iter().filter(|i| i.drift == kind) {
                 let mut at = match (&i.provenance, kind) {
-                    (Some(p), DriftKind::Missing | DriftKind::Differs) => format!("`{p}`"),
-                    _ => i.reason.replace('|', "\\|"),
+                    (Some(p), DriftKind::Missing | DriftKind::Differs) => {
+                        markdown_code(&p.to_string())
+                    }
+                    _ => markdown_text(&i.reason),
                 };
                 for f in &i.fields {
-                    at.push_str(
-                        &format!(
-                            "<br>`{}`: live `{}` → policy `{}`",
-                            f.name, f.before, f.after
-                        )
-                        .replace('|', "\\|"),
-                    );
+                    at.push_str(&format!(
+                        "<br>{}: live {} → policy {}",
+                        markdown_code(&f.name),
+                        markdown_code(&f.before.to_string()),
+                        markdown_code(&f.after.to_string())
+                    ));
                 }
                 out.push_str(&format!(
-                    "| {} | `{}` | {at} |\n",
+                    "| {} | {} | {at} |\n",
                     heading(kind),
-                    i.label.replace('|', "\\|")
+                    markdown_code(&i.label)
                 ));
             }
         }

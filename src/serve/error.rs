@@ -30,6 +30,9 @@ pub enum ApError {
     /// 400 `BadActionRequest`: the body is not JSON.
     #[error("{0}")]
     BadRequest(String),
+    /// 413 `RequestEntityTooLarge`: the body is over the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// 503 `ServiceUnavailable`: Globus Auth could not be reached to check a token.
     #[error("{0}")]
     Unavailable(String),
@@ -48,6 +51,7 @@ impl ApError {
             ApError::Conflict(_) => StatusCode::CONFLICT,
             ApError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -63,6 +67,8 @@ impl ApError {
             ApError::Conflict(_) => "ActionConflict",
             ApError::Validation(_) => "RequestValidationError",
             ApError::BadRequest(_) => "BadActionRequest",
+            // Werkzeug's name for it, as the toolkit's error bodies name the exception.
+            ApError::TooLarge(_) => "RequestEntityTooLarge",
             ApError::Unavailable(_) => "ServiceUnavailable",
             ApError::Internal(_) => "ActionProviderError",
         }

@@ -20,6 +20,7 @@ pub mod model;
 pub mod routes;
 pub mod runner;
 pub mod store;
+pub mod workspaces;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -333,7 +334,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), ServeError> {
     match app.runner.stop_all().await {
         Ok(0) => {}
         Ok(n) => eprintln!("accord serve: stopped; {n} running action(s) ended FAILED"),
-        Err(e) => eprintln!("accord serve: stopping: {e}"),
+        Err(e) => eprintln!("accord serve: stopping: {}", crate::escape::Escaped(e)),
     }
     Ok(())
 }

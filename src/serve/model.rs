@@ -211,6 +211,10 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// The longest `request_id` accepted, in characters: ids are stored, indexed and echoed in
+/// messages, and callers send UUIDs (36).
+pub const MAX_REQUEST_ID_CHARS: usize = 1024;
+
 impl ActionRequest {
     /// Validates a run request's JSON: the envelope (reference B2), then `body` against
     /// [`input_schema`]. Every problem is listed in one 422 description.
@@ -226,6 +230,13 @@ impl ActionRequest {
         let request_id = match obj.get("request_id") {
             None | Some(Value::Null) => {
                 problems.push("Field 'request_id': field required".into());
+                None
+            }
+            Some(Value::String(s)) if s.chars().count() > MAX_REQUEST_ID_CHARS => {
+                problems.push(format!(
+                    "Field 'request_id': {} characters, over the limit of {MAX_REQUEST_ID_CHARS}",
+                    s.chars().count()
+                ));
                 None
             }
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
@@ -428,9 +439,10 @@ pub fn iso_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
-/// Cuts a display status to the 64 characters the interface allows.
+/// Cuts a display status to the 64 characters the interface allows, on one line with its
+/// control characters escaped (`crate::escape`): it is shown to people as it is.
 pub fn display(text: impl AsRef<str>) -> String {
-    let text = text.as_ref();
+    let text = crate::escape::escape_line(text.as_ref());
     if text.chars().count() <= 64 {
         text.to_string()
     } else {
@@ -573,5 +585,6 @@ mod tests {
     fn display_status_is_cut_to_64() {
         assert_eq!(display("x".repeat(80)).chars().count(), 64);
         assert_eq!(display("short"), "short");
+        assert_eq!(display("a\x1b]0;t\x07\nb"), "a\\u{1b}]0;t\\u{7}\\u{a}b");
     }
 }

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -24,6 +25,9 @@ use super::error::ApError;
 use super::model::{ActionRequest, ActionStatus, StatusValue, display, iso_time};
 use super::runner::Cancelled;
 use super::store::{Inserted, Phase, StoredAction};
+
+/// The largest request body read (a run's ActionRequest); a larger one is answered 413.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// The router of one provider.
 pub fn router(app: Arc<App>) -> Router {
@@ -40,6 +44,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/{id}/log", get(log))
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app)
 }
 
@@ -155,17 +160,27 @@ async fn find(app: &App, caller: &Caller, id: &str, manage: bool) -> Result<Stor
     Ok(a)
 }
 
-async fn run(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Answer {
+async fn run(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Answer {
     let caller = runner_of(&app, &headers).await?;
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApError::TooLarge(format!(
+            "the request body is over the limit of {MAX_BODY_BYTES} bytes"
+        )),
+        _ => ApError::BadRequest(format!("the request body could not be read: {e}")),
+    })?;
     // Parsed whatever the Content-Type says, as the toolkit does.
     let doc: Value = serde_json::from_slice(&body)
         .map_err(|e| ApError::BadRequest(format!("Invalid JSON: {e}")))?;
     let req = ActionRequest::parse(&doc)?;
-    if !app.runner.workspace_exists(&req.input.workspace) {
+    if let Err(e) = app.runner.workspace_root(&req.input.workspace) {
         let served = app.runner.workspace_names();
         return Err(ApError::Validation(format!(
-            "Field 'body.workspace': no workspace `{}` is served here; served: {}",
-            req.input.workspace,
+            "Field 'body.workspace': {}; served: {}",
+            super::workspaces::why_not(&req.input.workspace, &e),
             if served.is_empty() {
                 "none".to_string()
             } else {

@@ -27,12 +27,14 @@ use super::config::{ServeConfig, WhenBusy};
 use super::lock::{self, Busy};
 use super::model::{Input, Operation, StatusValue, display};
 use super::store::{Phase, Store, StoreError, StoredAction};
+use super::workspaces;
 use crate::apply::{ApplyReport, ChangeStatus, Progress};
 use crate::engine::{self, EngineError, PlanOptions};
 use crate::lock::LockInfo;
 use crate::plan::Plan;
 use crate::plan::render::{self, Counts, RenderOptions};
 use crate::policy::diagnostics::{Diagnostics, error_at};
+use crate::policy::source::Containment;
 use crate::policy::{self, Workspace};
 use crate::providers::registry::Registry;
 use crate::providers::{
@@ -287,26 +289,14 @@ impl Runner {
         self.finished.load(Ordering::Relaxed)
     }
 
-    /// Whether `workspace` names a folder holding `accord.yaml` under the workspaces folder.
-    pub fn workspace_exists(&self, workspace: &str) -> bool {
-        self.run
-            .workspaces
-            .join(workspace)
-            .join(crate::policy::load::WORKSPACE_FILE)
-            .is_file()
+    /// The folder of `workspace` when it is served ([`workspaces::root`]).
+    pub fn workspace_root(&self, workspace: &str) -> Result<PathBuf, Containment> {
+        workspaces::root(&self.run.workspaces, workspace)
     }
 
     /// The workspaces served, sorted (for error messages).
     pub fn workspace_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(&self.run.workspaces)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().join(crate::policy::load::WORKSPACE_FILE).is_file())
-            .filter_map(|e| e.file_name().to_str().map(str::to_string))
-            .collect();
-        names.sort();
-        names
+        workspaces::names(&self.run.workspaces)
     }
 
     /// Starts running a stored action in the background.
@@ -483,7 +473,14 @@ impl Runner {
         cancel: &Arc<CancelFlag>,
     ) -> End {
         let base = json!({"operation": input.operation, "workspace": input.workspace});
-        let root = self.run.workspaces.join(&input.workspace);
+        // Checked again: the folder may have changed since the run was accepted.
+        let root = match self.workspace_root(&input.workspace) {
+            Ok(root) => root,
+            Err(e) => {
+                let why = workspaces::why_not(&input.workspace, &e);
+                return End::failed("WorkspaceNotServed", why, base);
+            }
+        };
         let ws = match tokio::task::spawn_blocking({
             let root = root.clone();
             move || policy::load_workspace(&root)

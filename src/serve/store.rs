@@ -241,7 +241,8 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Appends a log entry through `conn` (inside the caller's transaction, if any).
+/// Appends a log entry through `conn` (inside the caller's transaction, if any). Its
+/// description is text shown to people: control characters are escaped (`crate::escape`).
 fn append_log(
     conn: &Connection,
     action_id: &str,
@@ -256,7 +257,7 @@ fn append_log(
             action_id,
             super::model::iso_time(chrono::Utc::now()),
             code,
-            description,
+            crate::escape::escape_text(description),
             serde_json::to_string(details)?
         ],
     )?;
@@ -759,7 +760,7 @@ mod tests {
             .unwrap();
         for i in 0..4 {
             store
-                .log("a1", "Step", &format!("step {i}"), &json!({"i": i}))
+                .log("a1", "Step", &format!("step {i}\x1b[2J"), &json!({"i": i}))
                 .unwrap();
         }
         let (page, more) = store.logs("a1", 0, 3).unwrap();
@@ -769,7 +770,8 @@ mod tests {
         assert_eq!(rest.len(), 2);
         assert!(!more);
         assert_eq!(page[0].code, "ActionRequested");
-        assert_eq!(rest[1].description, "step 3");
+        // A description is text for people: control characters are escaped.
+        assert_eq!(rest[1].description, "step 3\\u{1b}[2J");
     }
 
     #[test]

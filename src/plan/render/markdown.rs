@@ -6,13 +6,16 @@
 use std::fmt::Write as _;
 
 use super::{
-    Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, delta_lines, entry_label,
-    redact,
+    Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, delta_lines, redact, shown,
+    shown_entry,
 };
 use crate::plan::model::Plan;
 
-/// Escapes text for use outside code spans (list items, table cells).
-fn escape(s: &str) -> String {
+/// Escapes text for use outside code spans (list items, table cells): markdown syntax and
+/// HTML (`<`, `>`) are backslash-escaped, so data never becomes a tag, a link or a column;
+/// control characters and newlines as [`shown`].
+pub(crate) fn escape(s: &str) -> String {
+    let s = shown(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(
@@ -26,8 +29,10 @@ fn escape(s: &str) -> String {
     out
 }
 
-/// An inline code span that survives backticks in its content and `|` inside a table.
-fn code(s: &str) -> String {
+/// An inline code span that survives backticks in its content and `|` inside a table, on one
+/// line, with control characters escaped as [`shown`].
+pub(crate) fn code(s: &str) -> String {
+    let s = &shown(s);
     let longest = longest_backtick_run(s);
     let ticks = "`".repeat(longest + 1);
     let pad = if longest > 0 { " " } else { "" };
@@ -146,7 +151,7 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
             let _ = writeln!(
                 out,
                 "- {}: {}",
-                code(&entry_label(&k.address, &k.label)),
+                code(&shown_entry(&k.address, &k.label)),
                 escape(&k.reason)
             );
         }
@@ -157,7 +162,7 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
             let _ = write!(
                 out,
                 "- {}: {}",
-                code(&entry_label(&b.address, &b.label)),
+                code(&shown_entry(&b.address, &b.label)),
                 escape(&b.reason)
             );
             if let Some(p) = &b.provenance {
@@ -175,7 +180,7 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
             let _ = write!(
                 out,
                 "- {}: expires {}",
-                code(&entry_label(&e.address, &e.label)),
+                code(&shown_entry(&e.address, &e.label)),
                 crate::state::timestamp(&e.expires)
             );
             if let Some(p) = &e.provenance {
@@ -190,7 +195,7 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
             let _ = writeln!(
                 out,
                 "- {}: {}",
-                code(&entry_label(&p.address, &p.label)),
+                code(&shown_entry(&p.address, &p.label)),
                 escape(&p.status)
             );
         }

@@ -2,7 +2,9 @@
 //!
 //! Every renderer starts from [`redact`]ed data so that a sensitive field can never leak
 //! through one output format that was forgotten. Text and markdown share the line model
-//! built here ([`ChangeLine`]) so that both always describe a change the same way.
+//! built here ([`ChangeLine`]) so that both always describe a change the same way; its texts
+//! come from policy files and live services, so they are escaped here ([`shown`]), once for
+//! both, and a name can neither act on a terminal nor forge a line.
 
 mod json;
 mod markdown;
@@ -17,10 +19,12 @@ use uuid::Uuid;
 use super::access::{AccessDelta, AccessEntry, Escalation};
 use super::change::{Action, Change, Direction};
 use super::model::{AccessSummary, Plan};
+use crate::escape::escape_line;
 use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
 
 pub use json::{json, json_string, plan_schema, write_json};
 pub use markdown::markdown;
+pub(crate) use markdown::{code as markdown_code, escape as markdown_text};
 pub use text::text;
 
 /// What every sensitive attribute value is replaced with in plans, renderings and plan files.
@@ -214,6 +218,17 @@ pub fn change_label(change: &Change) -> String {
     object_label(&change.address, &change.labels, perms.as_deref())
 }
 
+/// Text from policy or live data as the human renderings show it: on one line, its control
+/// characters escaped (`crate::escape`).
+fn shown(s: &str) -> String {
+    escape_line(s).into_owned()
+}
+
+/// [`entry_label`], [`shown`].
+fn shown_entry(address: &Address, label: &str) -> String {
+    shown(&entry_label(address, label))
+}
+
 /// The label of a kept, blocked or pending entry. The plan gives a display name (`alice`)
 /// or a ready-made label; a display name is placed in the object's label, so the reader
 /// sees which group or rule the entry is about, not only who.
@@ -349,9 +364,9 @@ fn change_lines(plan: &Plan, verbose: bool) -> Vec<ChangeLine> {
         .map(|c| ChangeLine {
             action: c.action,
             sign: sign(c.action),
-            label: change_label(c),
-            note: note(c),
-            details: details(c, verbose),
+            label: shown(&change_label(c)),
+            note: shown(&note(c)),
+            details: details(c, verbose).iter().map(|d| shown(d)).collect(),
             refused: !concerned_by(plan, c).is_empty(),
         })
         .collect()
@@ -494,7 +509,7 @@ fn access_summary(access: &AccessSummary, verbose: bool) -> Option<String> {
         }
         s
     };
-    Some(format!(
+    let summary = format!(
         "{}, {}, {}",
         part("+", access.grants.len(), "grant", &access.grants, false),
         part(
@@ -511,7 +526,8 @@ fn access_summary(access: &AccessSummary, verbose: bool) -> Option<String> {
             &access.revocations,
             true
         ),
-    ))
+    );
+    Some(shown(&summary))
 }
 
 fn list_items(items: &[String], verbose: bool) -> String {
@@ -604,11 +620,11 @@ fn delta_line(e: &AccessEntry, gain: bool) -> DeltaLine {
     DeltaLine {
         gain,
         sign: if gain { "+" } else { "−" },
-        who,
-        sentence,
-        levels: format!("{} → {}", level(&e.before), level(&e.after)),
-        resource: e.resource.label(),
-        via: e.via.join(" and "),
+        who: shown(&who),
+        sentence: shown(&sentence),
+        levels: shown(&format!("{} → {}", level(&e.before), level(&e.after))),
+        resource: shown(&e.resource.label()),
+        via: shown(&e.via.join(" and ")),
         escalation: e.escalation,
     }
 }

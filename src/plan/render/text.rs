@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{
     ChangeLine, Counts, NO_CHANGES, RenderOptions, access_summary, change_lines, delta_lines,
-    entry_label, redact,
+    redact, shown, shown_entry,
 };
 use crate::plan::change::Action;
 use crate::plan::model::Plan;
@@ -70,7 +70,7 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
     let plan = redact(plan);
     let color = opts.color;
     let mut out = String::new();
-    let _ = writeln!(out, "target: {}", plan.target.description);
+    let _ = writeln!(out, "target: {}", shown(&plan.target.description));
     let refused = plan.is_refused();
 
     let lines: Vec<ChangeLine> = change_lines(&plan, opts.verbose);
@@ -138,8 +138,8 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
             .iter()
             .map(|k| {
                 (
-                    format!("  {}", entry_label(&k.address, &k.label)),
-                    k.reason.clone(),
+                    format!("  {}", shown_entry(&k.address, &k.label)),
+                    shown(&k.reason),
                 )
             })
             .collect();
@@ -155,13 +155,16 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
                     Some(p) => format!("{} ({p})", b.reason),
                     None => b.reason.clone(),
                 };
-                (format!("  {}", entry_label(&b.address, &b.label)), note)
+                (
+                    format!("  {}", shown_entry(&b.address, &b.label)),
+                    shown(&note),
+                )
             })
             .collect();
         write_rows(&mut out, &rows);
     }
     if let Some(window) = &plan.expiring_window {
-        let title = format!("Expiring within {window}:");
+        let title = format!("Expiring within {}:", shown(window));
         let _ = writeln!(out, "\n{}", paint(&title, BOLD, color));
         if plan.expiring.is_empty() {
             let _ = writeln!(out, "  none");
@@ -175,7 +178,10 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
                     Some(p) => format!("expires {when} ({p})"),
                     None => format!("expires {when}"),
                 };
-                (format!("  {}", entry_label(&e.address, &e.label)), note)
+                (
+                    format!("  {}", shown_entry(&e.address, &e.label)),
+                    shown(&note),
+                )
             })
             .collect();
         write_rows(&mut out, &rows);
@@ -187,8 +193,8 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
             .iter()
             .map(|p| {
                 (
-                    format!("  {}", entry_label(&p.address, &p.label)),
-                    p.status.clone(),
+                    format!("  {}", shown_entry(&p.address, &p.label)),
+                    shown(&p.status),
                 )
             })
             .collect();
@@ -215,11 +221,11 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
                 out,
                 "  {} {}: {}",
                 paint("✗", RED, color),
-                v.rail,
-                v.message
+                shown(&v.rail),
+                shown(&v.message)
             );
             if let Some(a) = &v.address {
-                let _ = writeln!(out, "      at {a}");
+                let _ = writeln!(out, "      at {}", shown(&a.to_string()));
             }
         }
         if lines.iter().any(|l| l.refused) {

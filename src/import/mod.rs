@@ -27,6 +27,10 @@ use crate::providers::groups::POLICY_FIELDS;
 use crate::providers::{LiveRead, Lookup, ProviderError, Scope};
 use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
 
+mod yaml;
+
+use yaml::{block_scalar, comment, key, scalar, value};
+
 /// A group named on the command line: by id, or by name among the caller's groups.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GroupRef {
@@ -480,66 +484,16 @@ fn slug(s: &str) -> String {
     out.trim_matches(|c| c == '-' || c == '.').to_string()
 }
 
-/// A string as a YAML scalar in flow context (inside `{ }` or `[ ]`): plain when it surely
-/// reads back as the same string, else double-quoted with JSON escapes, which YAML reads alike.
-fn scalar(s: &str) -> String {
-    quoted_unless_plain(s, "")
-}
-
-/// A string as a YAML scalar in block context (a mapping value on its own line), where plain
-/// text may also hold spaces and a few punctuation marks: descriptions stay readable.
-fn block_scalar(s: &str) -> String {
-    quoted_unless_plain(s, " ,'()!?&*%;=")
-}
-
-fn quoted_unless_plain(s: &str, extra: &str) -> String {
-    const KEYWORDS: &[&str] = &[
-        "true", "false", "yes", "no", "on", "off", "y", "n", "null", "~", "nan", "inf", "-inf",
-        "+inf", ".nan", ".inf", "-.inf", "+.inf",
-    ];
-    let lower = s.to_ascii_lowercase();
-    let plain = s.chars().next().is_some_and(|c| {
-        c.is_ascii_alphanumeric() || c == '_' || c == '/' || c == '.'
-    }) && s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_./@+-:".contains(c) || extra.contains(c))
-        && !s.ends_with([':', ' '])
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.contains("::")
-        && !KEYWORDS.contains(&lower.as_str())
-        // Numbers, dates and sexagesimals in any YAML version.
-        && !s.chars().all(|c| c.is_ascii_digit() || "+-._:".contains(c))
-        && s.parse::<f64>().is_err()
-        && !["0x", "0o", "0b"].iter().any(|p| lower.starts_with(p));
-    if plain {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).expect("strings serialise")
-    }
-}
-
-/// A policy field's value as YAML.
-fn value(v: &Value) -> String {
-    match v {
-        Value::String(s) => scalar(s),
-        Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(value).collect();
-            format!("[{}]", items.join(", "))
-        }
-        other => other.to_string(),
-    }
-}
-
 /// The schema comment editors read; the schemas are written beside the files.
 const SCHEMAS_DIR: &str = "schemas";
 
 /// Where the import read from, for the header comments.
 fn source(target: &TargetInfo) -> String {
+    let name = comment(&target.name);
     match target.kind.as_str() {
-        "globus" => format!("the Globus target `{}`", target.name),
-        "embedded" => format!("the embedded target `{}`", target.name),
-        _ => format!("the emulator at {}", target.name),
+        "globus" => format!("the Globus target `{name}`"),
+        "embedded" => format!("the embedded target `{name}`"),
+        _ => format!("the emulator at {name}"),
     }
 }
 
@@ -556,7 +510,7 @@ fn header(out: &mut String, schema: &str, imported: &Imported, what: &[&str]) {
         imported.now.to_rfc3339_opts(SecondsFormat::Secs, true)
     );
     for line in what {
-        let _ = writeln!(out, "# {line}");
+        let _ = writeln!(out, "# {}", comment(line));
     }
 }
 
@@ -604,8 +558,8 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
         for (alias, id) in by_alias {
             let _ = writeln!(
                 text,
-                "  {}: {}  # {id}",
-                scalar(alias),
+                "{} {}  # {id}",
+                key("  ", alias),
                 scalar(&imported.usernames[id])
             );
         }
@@ -627,7 +581,7 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
         );
         text.push_str("groups:\n");
         for g in &imported.groups {
-            let _ = writeln!(text, "  {}:", scalar(&g.name));
+            let _ = writeln!(text, "{}", key("  ", &g.name));
             let _ = writeln!(text, "    id: {}", g.id);
             if !g.description.is_empty() {
                 let _ = writeln!(text, "    description: {}", block_scalar(&g.description));
@@ -645,7 +599,7 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
             } else {
                 text.push_str("    members:\n");
                 for (m, role) in members {
-                    let _ = writeln!(text, "      {}: {role}", scalar(&m));
+                    let _ = writeln!(text, "{} {role}", key("      ", &m));
                 }
             }
         }
@@ -722,8 +676,8 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
 fn targets(target: &TargetInfo) -> String {
     match target.kind.as_str() {
         "globus" => format!(
-            "targets:\n  {}: {{ globus: {{}} }}\ndefault_target: {}\n",
-            scalar(&target.name),
+            "targets:\n{} {{ globus: {{}} }}\ndefault_target: {}\n",
+            key("  ", &target.name),
             scalar(&target.name)
         ),
         "embedded" => format!(
@@ -731,7 +685,7 @@ fn targets(target: &TargetInfo) -> String {
              # whose state lives in that workspace's .accord/ folder; its seed describes the state\n\
              # before any apply, not what was imported. Add a target, e.g. `prod: {{ globus: {{}} }}`,\n\
              # or plan against a running `accord emulate` with `--target http://127.0.0.1:PORT`.\n",
-            target.name
+            comment(&target.name)
         ),
         _ => "# No target: this was imported from a running `accord emulate` (--target URL), whose\n\
               # address is not part of a workspace. Plan it with `accord plan DIR --target URL`, or add\n\
@@ -856,66 +810,6 @@ mod tests {
         let unique: BTreeSet<&String> = a.values().collect();
         assert_eq!(unique.len(), 3, "{a:?}");
         assert_eq!(a[&id(1)], "alice-uchicago");
-    }
-
-    #[test]
-    fn scalars_read_back_as_the_same_string() {
-        for s in [
-            "alice",
-            "alice@uchicago.edu",
-            "/disthome/alice/",
-            "2026-12-31T00:00:00Z",
-            "8b7d57bc-1666-11ec-88b2-f50515619d57",
-            "true",
-            "No",
-            "null",
-            "~",
-            "2024",
-            "1e10",
-            "0x1F",
-            "1:20",
-            "2026-06-30",
-            "",
-            "Lab's data: everything",
-            "a, b",
-            "#hash",
-            "[x]",
-            "{y}",
-            "- dash",
-            "tab\there",
-            "line\nbreak",
-            "ünïcode",
-            "key: value",
-            ".inf",
-            "Lab members",
-            "Read access, for (almost) everyone!",
-            "trailing ",
-            " leading",
-            "two  spaces",
-            "a # not a comment",
-            "&anchor",
-            "*alias",
-            "? key",
-            "!tag",
-            "%directive",
-        ] {
-            let yaml = format!(
-                "k: {}\nl: [{}]\nb: {}\n",
-                scalar(s),
-                scalar(s),
-                block_scalar(s)
-            );
-            let back: BTreeMap<String, Value> =
-                serde_saphyr::from_str(&yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
-            assert_eq!(back["k"], Value::from(s), "{yaml}");
-            assert_eq!(back["l"], Value::from(vec![s]), "{yaml}");
-            assert_eq!(back["b"], Value::from(s), "{yaml}");
-        }
-        assert_eq!(scalar("alice"), "alice");
-        assert_eq!(scalar("2026-12-31T00:00:00Z"), "2026-12-31T00:00:00Z");
-        assert_eq!(scalar("true"), "\"true\"");
-        assert_eq!(block_scalar("Lab members"), "Lab members");
-        assert_eq!(scalar("Lab members"), "\"Lab members\"");
     }
 
     #[test]
