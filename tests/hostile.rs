@@ -6,8 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use accord::escape::is_control;
-use common::{NOW, accord, run, write_embedded};
+use common::{NOW, accord, assert_inert, run, write_embedded};
 
 /// A name from a policy file: a terminal escape, a title change, markdown and HTML syntax, a
 /// bidi override and a newline forging a top-level line.
@@ -51,13 +50,6 @@ fn hostile_workspace() -> (tempfile::TempDir, String) {
     .unwrap();
     let dir = ws.to_str().unwrap().to_string();
     (tmp, dir)
-}
-
-/// No character of `out` acts on a terminal.
-fn assert_inert(what: &str, out: &str) {
-    if let Some(c) = out.chars().find(|c| is_control(*c) || *c == '\r') {
-        panic!("{what} holds {c:?}:\n{out}");
-    }
 }
 
 /// The parts of a markdown line outside its code spans; a span left open fails.

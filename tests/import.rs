@@ -397,12 +397,7 @@ fn every_live_name_imports_as_it_is_and_round_trips() {
     ] {
         let text = read(&out, file);
         // Nothing a name holds reaches the file raw, nor starts a line of its own.
-        assert!(
-            !text
-                .chars()
-                .any(|c| accord::escape::is_control(c) || c == '\r'),
-            "{file}:\n{text}"
-        );
+        common::assert_inert(file, &text);
         assert!(
             !text.lines().any(|l| l.starts_with("safety")),
             "{file}:\n{text}"

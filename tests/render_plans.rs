@@ -1,6 +1,8 @@
 //! Renderings of hand-built plans, pinned with insta under `snapshots/`, and the JSON
 //! output checked against the plan schema.
 
+mod common;
+
 use std::collections::BTreeMap;
 
 use accord::plan::render::{self, RenderOptions};
@@ -664,6 +666,49 @@ fn colour_only_when_asked() {
     // Stripping the escapes gives exactly the plain text: colour never moves a column.
     let stripped = strip_ansi(&colored);
     assert_eq!(stripped, render::text(&plan, &plain()));
+}
+
+#[test]
+fn with_colour_the_only_escapes_are_accords_own() {
+    let mut plan = rich_plan();
+    plan.target.description = "demo\u{202e} (embedded)".into();
+    plan.changes[1]
+        .labels
+        .insert(id(ALICE), "alice\x1b]0;pwned\x07\x1b[2J".into());
+    plan.changes[2].provenance = at("p\x1b[8m.yaml", 3);
+    plan.kept[0].reason.push_str("\u{9b}31m\r");
+    let colored = render::text(
+        &plan,
+        &RenderOptions {
+            color: true,
+            verbose: false,
+        },
+    );
+    let ours = [
+        "\x1b[32m",
+        "\x1b[33m",
+        "\x1b[31m",
+        "\x1b[1;31m",
+        "\x1b[1m",
+        "\x1b[0m",
+    ];
+    for (i, _) in colored.match_indices('\x1b') {
+        assert!(
+            ours.iter().any(|o| colored[i..].starts_with(o)),
+            "an escape accord did not write: {:?}",
+            &colored[i..(i + 12).min(colored.len())]
+        );
+    }
+    let stripped = strip_ansi(&colored);
+    common::assert_inert("the plan without accord's colours", &stripped);
+    for shown in [
+        "alice\\u{1b}]0;pwned\\u{7}\\u{1b}[2J",
+        "p\\u{1b}[8m.yaml:3",
+        "\\u{9b}31m\\u{d}",
+        "demo\\u{202e} (embedded)",
+    ] {
+        assert!(stripped.contains(shown), "`{shown}` not in:\n{stripped}");
+    }
 }
 
 fn strip_ansi(s: &str) -> String {

@@ -175,6 +175,12 @@ impl Ap {
             .await
     }
 
+    /// Posts a run that must be refused with 422 `RequestValidationError`, saying `says`.
+    async fn assert_invalid_run(&self, token: &str, request: Value, says: &str) {
+        let (code, body) = self.post("/run", Some(token), request).await;
+        assert_error(code, &body, 422, "RequestValidationError", says);
+    }
+
     /// Runs an action; asserts 202 ACTIVE and returns its id.
     async fn run(&self, token: &str, request_id: &str, body: Value) -> String {
         let (code, status) = self
@@ -457,8 +463,7 @@ async fn bad_requests_are_422_or_400_with_reasons() {
         ),
     ];
     for (body, says) in cases {
-        let (code, resp) = ap.post("/run", Some(&t), body.clone()).await;
-        assert_error(code, &resp, 422, "RequestValidationError", says);
+        ap.assert_invalid_run(&t, body, says).await;
     }
     let resp = ap
         .http
@@ -1179,20 +1184,12 @@ async fn hostile_requests_and_workspaces_linked_from_outside_are_refused() {
     let (_elsewhere, outside) = common::workspace("policies/lab");
     std::os::unix::fs::symlink(&outside, ap.workspaces.join("linked-out")).unwrap();
     std::os::unix::fs::symlink("lab", ap.workspaces.join("linked-in")).unwrap();
-    let (code, resp) = ap
-        .post(
-            "/run",
-            Some(&t),
-            json!({"request_id": "r1", "body": plan("linked-out")}),
-        )
-        .await;
-    assert_error(
-        code,
-        &resp,
-        422,
-        "RequestValidationError",
+    ap.assert_invalid_run(
+        &t,
+        json!({"request_id": "r1", "body": plan("linked-out")}),
         "workspace `linked-out` is a symlink to a folder outside the workspaces folder: it is not served; served: lab, linked-in",
-    );
+    )
+    .await;
     let id = ap.run(&t, "r2", plan("linked-in")).await;
     let done = ap.wait(&t, &id, |s| s["status"] != "ACTIVE").await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
@@ -1224,20 +1221,12 @@ async fn hostile_requests_and_workspaces_linked_from_outside_are_refused() {
 
     // A request_id of 1 MB is refused; one at the limit is fine.
     let max = accord::serve::model::MAX_REQUEST_ID_CHARS;
-    let (code, resp) = ap
-        .post(
-            "/run",
-            Some(&t),
-            json!({"request_id": "r".repeat(1_000_000), "body": plan("lab")}),
-        )
-        .await;
-    assert_error(
-        code,
-        &resp,
-        422,
-        "RequestValidationError",
+    ap.assert_invalid_run(
+        &t,
+        json!({"request_id": "r".repeat(1_000_000), "body": plan("lab")}),
         &format!("Field 'request_id': 1000000 characters, over the limit of {max}"),
-    );
+    )
+    .await;
     let id = ap.run(&t, &"é".repeat(max), plan("lab")).await;
     ap.wait(&t, &id, |s| s["status"] != "ACTIVE").await;
 }

@@ -768,8 +768,7 @@ pub struct Target {
     #[serde(default)]
     #[schemars(with = "Option<bool>")]
     pub embedded: Option<Spanned<bool>>,
-    /// The emulator's seed file, relative to the workspace; it must be a file inside it
-    /// (symlinks resolved).
+    /// The emulator's seed file, relative to the workspace and inside it (symlinks resolved).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub seed: Option<Spanned<String>>,

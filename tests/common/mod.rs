@@ -190,3 +190,14 @@ pub fn assert_converged_without_writes(live: &Live, dir: &str, url: &str, prefix
         "a converged apply writes nothing: {writes:?}"
     );
 }
+
+/// No character of `out` acts on a terminal: every control character a text output may carry
+/// from data is escaped (`accord::escape`); only newlines and tabs remain.
+pub fn assert_inert(what: &str, out: &str) {
+    if let Some(c) = out
+        .chars()
+        .find(|c| accord::escape::is_control(*c) || *c == '\r')
+    {
+        panic!("{what} holds {c:?}:\n{out}");
+    }
+}
