@@ -612,7 +612,8 @@ fn print_client(seed: &Seed) {
         eprintln!("  client id: {} (its secret is in the seed)", c.client_id);
     }
     if let Some(u) = seed.boss.accord_user() {
-        eprintln!("  Boss user: {} (its token is in the seed)", u.username);
+        let user = crate::escape::escape_line(&u.username);
+        eprintln!("  Boss user: {user} (its token is in the seed)");
     }
 }
 

@@ -47,9 +47,13 @@ impl From<std::io::Error> for Containment {
 /// The canonical path of `rel` (relative to `root`; an absolute path is taken as is) when it
 /// resolves, every symlink followed, to `root` or something inside it.
 pub fn resolve_inside(root: &Path, rel: &Path) -> Result<PathBuf, Containment> {
-    let root = root.canonicalize()?;
+    inside(&root.canonicalize()?, rel)
+}
+
+/// [`resolve_inside`] under a root already canonical.
+fn inside(root: &Path, rel: &Path) -> Result<PathBuf, Containment> {
     let full = root.join(rel).canonicalize()?;
-    if full.starts_with(&root) {
+    if full.starts_with(root) {
         Ok(full)
     } else {
         Err(Containment::Outside(full))
@@ -58,7 +62,11 @@ pub fn resolve_inside(root: &Path, rel: &Path) -> Result<PathBuf, Containment> {
 
 /// As [`resolve_inside`], for a regular file only.
 pub fn file_inside(root: &Path, rel: &Path) -> Result<PathBuf, Containment> {
-    let full = resolve_inside(root, rel)?;
+    regular_file(resolve_inside(root, rel)?)
+}
+
+/// `full` when it is a regular file.
+fn regular_file(full: PathBuf) -> Result<PathBuf, Containment> {
     let kind = fs::metadata(&full)?.file_type();
     if kind.is_file() {
         Ok(full)
@@ -126,23 +134,27 @@ pub(super) trait Source {
 }
 
 /// A workspace folder.
-pub(super) struct Disk<'a> {
-    root: &'a Path,
-    /// The root with every symlink resolved; none when it does not exist.
+pub(super) struct Disk {
+    /// The folder with every symlink resolved; none when it does not exist.
     canonical: Option<PathBuf>,
 }
 
-impl<'a> Disk<'a> {
+impl Disk {
     /// The folder `root`.
-    pub(super) fn new(root: &'a Path) -> Self {
+    pub(super) fn new(root: &Path) -> Self {
         Disk {
-            root,
             canonical: root.canonicalize().ok(),
         }
     }
+
+    /// [`file_inside`] the folder.
+    fn file(&self, rel: &Path) -> Result<PathBuf, Containment> {
+        let root = self.canonical.as_deref().ok_or(Containment::NotFound)?;
+        regular_file(inside(root, rel)?)
+    }
 }
 
-impl Source for Disk<'_> {
+impl Source for Disk {
     fn each_file(&self, diags: &mut Diagnostics, f: &mut dyn FnMut(&Path, Found) -> bool) {
         let Some(root) = &self.canonical else {
             return;
@@ -158,7 +170,7 @@ impl Source for Disk<'_> {
     }
 
     fn read(&self, rel: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-        let path = file_inside(self.root, rel).map_err(ReadError::Unusable)?;
+        let path = self.file(rel).map_err(ReadError::Unusable)?;
         let io = |e: std::io::Error| ReadError::Unusable(e.into());
         let mut file = fs::File::open(path).map_err(io)?;
         let size = file.metadata().map_err(io)?.len();
@@ -178,7 +190,7 @@ impl Source for Disk<'_> {
     }
 
     fn locate(&self, rel: &Path) -> Result<Option<PathBuf>, Containment> {
-        file_inside(self.root, rel).map(Some)
+        self.file(rel).map(Some)
     }
 }
 
