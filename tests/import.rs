@@ -417,3 +417,29 @@ fn every_live_name_imports_as_it_is_and_round_trips() {
     assert_eq!(got, want);
     assert_no_change(&out, url);
 }
+
+#[test]
+fn a_name_in_an_import_error_stays_on_its_line() {
+    let live = Live::from_seed_file("policies/lab/live.yaml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    let (code, stdout, err) = run(&[
+        "import",
+        "--group",
+        "nope\nerror: forged\x1b[2J",
+        "--out",
+        out.to_str().unwrap(),
+        "--target",
+        live.url(),
+    ]);
+    assert_eq!(code, 1, "{stdout}\n{err}");
+    common::assert_inert("stderr", &err);
+    assert!(
+        err.contains("group `nope\\u{a}error: forged\\u{1b}[2J` is not among your groups"),
+        "{err}"
+    );
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "{err}"
+    );
+}

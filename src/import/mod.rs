@@ -21,6 +21,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::engine::Session;
+use crate::escape::escape_line;
 use crate::plan::TargetInfo;
 use crate::providers::groups::POLICY_FIELDS;
 use crate::providers::{LiveRead, Lookup, ProviderError, Scope};
@@ -98,12 +99,13 @@ pub enum ImportError {
         /// The error.
         source: std::io::Error,
     },
-    /// Groups or endpoints that could not be found.
-    #[error("not found:\n  {}", .0.join("\n  "))]
+    /// Groups or endpoints that could not be found, one a line.
+    #[error("not found:\n  {}", .0.iter().map(|m| escape_line(m)).collect::<Vec<_>>().join("\n  "))]
     NotFound(Vec<String>),
     /// Two imported groups have the same live name; policy names must be unique.
     #[error(
-        "groups {ids} are all named `{name}`: a workspace names each group once; import them into separate workspaces"
+        "groups {ids} are all named `{}`: a workspace names each group once; import them into separate workspaces",
+        escape_line(name)
     )]
     NameClash {
         /// The shared name.
