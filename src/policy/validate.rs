@@ -283,6 +283,8 @@ pub(crate) struct Checker<'a> {
     group_absent: BTreeMap<String, bool>,
     /// Where each group's `absent: true` is written.
     group_absent_at: BTreeMap<String, Origin>,
+    /// Pinned group id → policy name: `group:<pin>` is that group.
+    group_pins: BTreeMap<Uuid, String>,
 }
 
 impl<'a> Checker<'a> {
@@ -296,6 +298,7 @@ impl<'a> Checker<'a> {
             aliases: BTreeMap::new(),
             group_absent: BTreeMap::new(),
             group_absent_at: BTreeMap::new(),
+            group_pins: BTreeMap::new(),
         }
     }
 
@@ -559,7 +562,10 @@ impl<'a> Checker<'a> {
     /// Reports the same person written twice (two spellings) in one container.
     /// Returns `false` (and reports) when the principal is already listed in `container`.
     fn same_person(&mut self, container: &str, written: &str, p: &Located<PrincipalRef>) -> bool {
-        let key = (container.to_string(), person_key(&p.value, &self.aliases));
+        let key = (
+            container.to_string(),
+            person_key(&p.value, &self.aliases, &self.group_pins),
+        );
         if let Some((first, first_at)) = self.persons.get(&key).cloned() {
             let d = self
                 .diag(
@@ -674,6 +680,7 @@ impl<'a> Checker<'a> {
                 out.insert(name, gp);
             }
         }
+        self.group_pins = pins.into_iter().map(|(id, (name, _))| (id, name)).collect();
         // Tombstones with content: checked once every file has been merged.
         for gp in out.values() {
             if !gp.absent {
