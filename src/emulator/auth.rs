@@ -11,10 +11,10 @@ use base64::Engine;
 use uuid::Uuid;
 
 use super::errors::{ApiError, Service, oauth_error};
-use crate::services::auth::refusals as refused;
-use crate::services::auth::scopes;
 use super::store::IdentityRec;
 use super::{Emulator, TokenRec, World, bearer};
+use crate::services::auth::refusals as refused;
+use crate::services::auth::scopes;
 use crate::wire::auth::{IdentitiesResponse, Identity, IntrospectResponse, Token, TokenResponse};
 
 /// Resource server of Groups.
@@ -82,18 +82,17 @@ fn registered(st: &crate::emulator::store::State, scope: &str) -> Result<String,
     if !scopes::known(st, rs, name) {
         return Err(format!("Unknown scope {scope}"));
     }
-    for dependent in scopes::dependents(scope).map(split_scopes).unwrap_or_default() {
+    for dependent in scopes::dependents(scope)
+        .map(split_scopes)
+        .unwrap_or_default()
+    {
         registered(st, &dependent)?;
     }
     Ok(rs.to_string())
 }
 
 /// Issues one token per resource server named by `scopes`, the first one top-level.
-pub(super) fn issue(
-    w: &mut World,
-    client_id: Uuid,
-    scopes: &str,
-) -> Result<TokenResponse, String> {
+pub(super) fn issue(w: &mut World, client_id: Uuid, scopes: &str) -> Result<TokenResponse, String> {
     let mut by_rs: Vec<(String, Vec<String>)> = Vec::new();
     for s in split_scopes(scopes) {
         let rs = registered(&w.state, &s)?;

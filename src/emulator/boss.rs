@@ -819,7 +819,8 @@ pub(super) fn routes() -> Router<Emulator> {
 /// The authenticated caller's username.
 fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Failure> {
     let drf = |msg: &str| {
-        let mut resp = ApiError::refused(Service::Boss, &refused::UNAUTHORIZED, msg).into_response();
+        let mut resp =
+            ApiError::refused(Service::Boss, &refused::UNAUTHORIZED, msg).into_response();
         resp.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Token"),
@@ -1119,7 +1120,10 @@ fn members(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> Answer
         }
         (Method::DELETE, Some(u)) => {
             if u == BOSS_ADMIN {
-                return Err(err(&refused::BOSSADMIN, "Cannot remove bossadmin from a group"));
+                return Err(err(
+                    &refused::BOSSADMIN,
+                    "Cannot remove bossadmin from a group",
+                ));
             }
             st.user(u).ok_or_else(|| user_not_found(u))?;
             if let Some(rec) = st.groups.get_mut(g) {
@@ -1127,9 +1131,10 @@ fn members(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> Answer
             }
             empty(StatusCode::NO_CONTENT)
         }
-        (Method::POST | Method::DELETE, None) => {
-            Err(err(&refused::MISSING_USER, "Missing the username in the request"))
-        }
+        (Method::POST | Method::DELETE, None) => Err(err(
+            &refused::MISSING_USER,
+            "Missing the username in the request",
+        )),
         _ => Err(req.not_allowed()),
     }
 }
@@ -1163,7 +1168,10 @@ fn maintainers(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> An
         }
         (Method::DELETE, Some(u)) => {
             if u == BOSS_ADMIN {
-                return Err(err(&refused::BOSSADMIN, "Cannot remove bossadmin as a maintainer"));
+                return Err(err(
+                    &refused::BOSSADMIN,
+                    "Cannot remove bossadmin as a maintainer",
+                ));
             }
             st.user(u).ok_or_else(|| user_not_found(u))?;
             if !rec.maintainers.contains(u) {
@@ -1177,9 +1185,10 @@ fn maintainers(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> An
             }
             empty(StatusCode::NO_CONTENT)
         }
-        (Method::POST | Method::DELETE, None) => {
-            Err(err(&refused::MISSING_USER, "Missing the username in the request"))
-        }
+        (Method::POST | Method::DELETE, None) => Err(err(
+            &refused::MISSING_USER,
+            "Missing the username in the request",
+        )),
         _ => Err(req.not_allowed()),
     }
 }
@@ -1356,8 +1365,8 @@ fn get_permissions(st: &BossState, req: &Req) -> Answer {
     let target = q("collection").map(|c| Target::from_fields(c, q("experiment"), q("channel")));
     let sets: Vec<PermissionSet> = match (group, &target) {
         (Some(g), Some(t)) => {
-            let perms =
-                perms_of(st, t).map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
+            let perms = perms_of(st, t)
+                .map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
             perms
                 .get(g)
                 .filter(|p| !p.is_empty())
@@ -1365,8 +1374,8 @@ fn get_permissions(st: &BossState, req: &Req) -> Answer {
                 .unwrap_or_default()
         }
         (None, Some(t)) => {
-            let perms =
-                perms_of(st, t).map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
+            let perms = perms_of(st, t)
+                .map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
             st.groups_of(req.caller)
                 .into_iter()
                 .filter_map(|g| {
@@ -1492,8 +1501,8 @@ fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
         body_str(b, "experiment"),
         body_str(b, "channel"),
     );
-    let perms =
-        perms_of(st, &target).map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
+    let perms = perms_of(st, &target)
+        .map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
     if !st.has_perm(me, perms, "assign_group") {
         return Err(missing_perm("assign group", collection));
     }
@@ -1507,10 +1516,8 @@ fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
     if !invalid.is_empty() {
         return Err(invalid_post(
             &refused::PERMISSION_NAME,
-            format!(
-            "Invalid permissions {} in the request",
-            py_list(&invalid)
-        )));
+            format!("Invalid permissions {} in the request", py_list(&invalid)),
+        ));
     }
     if !st.groups.contains_key(group) {
         return Err(group_not_found(group));
@@ -1726,8 +1733,9 @@ fn check_name(name: &str) -> Result<(), Failure> {
         Err(invalid_post(
             &refused::NAME,
             format!(
-            "{{'name': ['Invalid name {name}: only letters, digits, _ and - are allowed.']}}"
-        )))
+                "{{'name': ['Invalid name {name}: only letters, digits, _ and - are allowed.']}}"
+            ),
+        ))
     }
 }
 
@@ -1743,9 +1751,8 @@ fn rename(
             if taken(n) {
                 return Err(invalid_post(
                     &refused::EXISTS,
-                    format!(
-                    "{{'name': ['A resource with name {n} already exists.']}}"
-                )));
+                    format!("{{'name': ['A resource with name {n} already exists.']}}"),
+                ));
             }
             Ok(Some(n.to_string()))
         }
@@ -1764,9 +1771,10 @@ fn readonly_fields(b: &Map<String, Value>, allowed: &[&str]) -> Result<(), Failu
         Err(invalid_post(
             &refused::READONLY,
             format!(
-            "Cannot update the following readonly fields:{}",
-            py_list(&bad)
-        )))
+                "Cannot update the following readonly fields:{}",
+                py_list(&bad)
+            ),
+        ))
     }
 }
 

@@ -107,7 +107,11 @@ impl ApiError {
     }
 
     /// `refusal` answered by `service`: its status and code, with `message`.
-    pub fn refused(service: Service, refusal: &'static Refusal, message: impl Into<String>) -> Self {
+    pub fn refused(
+        service: Service,
+        refusal: &'static Refusal,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             refusal: Some(refusal),
             ..ApiError::new(service, refusal.status_code(), refusal.code, message)
@@ -289,5 +293,8 @@ pub fn oauth_error(refused: &'static Refusal, description: &str) -> Response {
         error_description: Some(description.into()),
         ..AuthError::default()
     };
-    refusal::tag((refused.status_code(), Json(body)).into_response(), &[refused])
+    refusal::tag(
+        (refused.status_code(), Json(body)).into_response(),
+        &[refused],
+    )
 }

@@ -243,7 +243,12 @@ fn gcs_endpoint(w: &World, raw: &str) -> Result<Uuid, Response> {
                 .get(id)
                 .is_some_and(|e| e.entity_type == "GCSv5_endpoint")
         })
-        .ok_or_else(|| not_found(&refused::ENDPOINT_NOT_FOUND, format!("No GCS endpoint '{raw}'")))
+        .ok_or_else(|| {
+            not_found(
+                &refused::ENDPOINT_NOT_FOUND,
+                format!("No GCS endpoint '{raw}'"),
+            )
+        })
 }
 
 /// Authenticates a call: a token this emulator issued for the endpoint's resource server
@@ -924,7 +929,11 @@ async fn create_collection(
         Err(e) => return e,
     };
     let Some(display_name) = write.display_name.clone() else {
-        return bad_input(&refused::DISPLAY_NAME, "display_name", "display_name is required");
+        return bad_input(
+            &refused::DISPLAY_NAME,
+            "display_name",
+            "display_name is required",
+        );
     };
     let guest = match body.get("collection_type").and_then(Value::as_str) {
         Some("guest") => true,
@@ -1125,7 +1134,11 @@ fn update_collection(
         Err(e) => return e,
     };
     if replace && write.display_name.is_none() {
-        return bad_input(&refused::DISPLAY_NAME, "display_name", "display_name is required");
+        return bad_input(
+            &refused::DISPLAY_NAME,
+            "display_name",
+            "display_name is required",
+        );
     }
     let rec = c.collection.clone().unwrap_or_default();
     let current_type = if c.is_guest() { "guest" } else { "mapped" };

@@ -69,7 +69,8 @@ fn unprocessable(refusal: &'static Refusal, loc: &[&str], msg: impl Into<String>
 
 /// Parses a JSON body; failures answer FastAPI's 422 shape.
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(bytes).map_err(|e| unprocessable(&refused::MALFORMED, &["body"], e.to_string()))
+    serde_json::from_slice(bytes)
+        .map_err(|e| unprocessable(&refused::MALFORMED, &["body"], e.to_string()))
 }
 
 fn group_id(raw: &str) -> Result<Uuid, Response> {
@@ -392,8 +393,16 @@ async fn get_policies(
 /// `authentication_assurance_timeout` outside an unsigned 32-bit number (docs/emulator.md).
 fn check_policies(p: &GroupPoliciesWrite) -> Result<(), Response> {
     for (field, value, allowed) in [
-        ("group_visibility", &p.group_visibility, &["authenticated", "private"][..]),
-        ("group_members_visibility", &p.group_members_visibility, &["members", "managers"][..]),
+        (
+            "group_visibility",
+            &p.group_visibility,
+            &["authenticated", "private"][..],
+        ),
+        (
+            "group_members_visibility",
+            &p.group_members_visibility,
+            &["members", "managers"][..],
+        ),
     ] {
         if let Some(v) = value
             && !allowed.contains(&v.as_str())
@@ -635,7 +644,10 @@ fn apply_item(
                 return Err(no_membership());
             };
             if cur.status != MembershipStatus::Pending {
-                return Err((&refused::MEMBER_STATUS, "The membership is not pending.".into()));
+                return Err((
+                    &refused::MEMBER_STATUS,
+                    "The membership is not pending.".into(),
+                ));
             }
             let status = if action == "approve" {
                 MembershipStatus::Active

@@ -657,7 +657,14 @@ async fn require_groups_token(State(em): State<Emulator>, req: Request, next: Ne
 
 async fn require_transfer_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
     let refused = &crate::services::transfer::refusals::UNAUTHORIZED;
-    require_token(em, (Service::Transfer, refused), auth::TRANSFER_RS, req, next).await
+    require_token(
+        em,
+        (Service::Transfer, refused),
+        auth::TRANSFER_RS,
+        req,
+        next,
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -28,8 +28,7 @@ pub struct Refusal {
 impl Refusal {
     /// The HTTP status as a `StatusCode`.
     pub fn status_code(&self) -> axum::http::StatusCode {
-        axum::http::StatusCode::from_u16(self.status)
-            .unwrap_or(axum::http::StatusCode::BAD_REQUEST)
+        axum::http::StatusCode::from_u16(self.status).unwrap_or(axum::http::StatusCode::BAD_REQUEST)
     }
 }
 

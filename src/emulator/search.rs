@@ -32,15 +32,10 @@ use crate::wire::search::{
 };
 
 /// Resource server of Search tokens.
-pub const SEARCH_RS: &str = "search.api.globus.org";
-/// Longest subject, in UTF-8 bytes.
-const MAX_SUBJECT_BYTES: usize = 500;
-/// Most `visible_to` values of one entry.
-const MAX_VISIBLE_TO: usize = 100;
-/// Most entries of one subject.
-const MAX_ENTRIES_PER_SUBJECT: usize = 10;
-/// Most roles of one index.
-const MAX_ROLES: usize = 50;
+pub const SEARCH_RS: &str = crate::services::search::RESOURCE_SERVER;
+use crate::services::search::{
+    MAX_ENTRIES_PER_SUBJECT, MAX_ROLES, MAX_SUBJECT_BYTES, MAX_VISIBLE_TO,
+};
 /// Results reachable by offset + limit (the reference's 10,000).
 const MAX_RESULTS: u64 = MAX_QUERY_RESULTS;
 /// Tasks listed by `task_list`.
@@ -524,7 +519,11 @@ fn invalid(location: &str, p: Problems) -> Response {
     refusal::tag(resp, &p.refusals)
 }
 
-fn conflict(refusal: &'static Refusal, message: impl Into<String>, data: Option<Value>) -> Response {
+fn conflict(
+    refusal: &'static Refusal,
+    message: impl Into<String>,
+    data: Option<Value>,
+) -> Response {
     let mut e = gerror(refusal, message);
     if let Some(d) = data {
         e = e.with_data(d);
@@ -733,7 +732,8 @@ async fn index_list(
         .collect();
     if let Some(bad) = filter.iter().find(|r| !ROLE_NAMES.contains(&r.as_str())) {
         let mut p = Problems::default();
-        p.add(&refused::QUERY, 
+        p.add(
+            &refused::QUERY,
             &["filter_roles"],
             format!("Must be one of: owner, admin, writer (got {bad})."),
         );
@@ -785,7 +785,8 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
             None
         }
         Some(Value::String(s)) if s.is_empty() || s.len() > MAX_SUBJECT_BYTES => {
-            p.add(&refused::SUBJECT_LENGTH, 
+            p.add(
+                &refused::SUBJECT_LENGTH,
                 &at("subject"),
                 format!("Length must be between 1 and {MAX_SUBJECT_BYTES}."),
             );
@@ -793,7 +794,11 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
         }
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            p.add(&refused::INGEST_MALFORMED, &at("subject"), "Not a valid string.");
+            p.add(
+                &refused::INGEST_MALFORMED,
+                &at("subject"),
+                "Not a valid string.",
+            );
             None
         }
     };
@@ -810,7 +815,8 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
         None | Some(Value::Null) => p.add(&refused::INGEST_MALFORMED, &at("visible_to"), MISSING),
         Some(Value::Array(items)) => {
             if items.len() > MAX_VISIBLE_TO {
-                p.add(&refused::VISIBLE_TO_LIMIT, 
+                p.add(
+                    &refused::VISIBLE_TO_LIMIT,
                     &at("visible_to"),
                     format!("Longer than maximum length {MAX_VISIBLE_TO}."),
                 );
@@ -818,11 +824,19 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
             for item in items {
                 match item.as_str() {
                     Some(s) if Principal::parse(s).is_some() => visible_to.push(s.to_string()),
-                    _ => p.add(&refused::VISIBLE_TO_PRINCIPAL, &at("visible_to"), format!("Not a valid principal: {item}")),
+                    _ => p.add(
+                        &refused::VISIBLE_TO_PRINCIPAL,
+                        &at("visible_to"),
+                        format!("Not a valid principal: {item}"),
+                    ),
                 }
             }
         }
-        Some(_) => p.add(&refused::INGEST_MALFORMED, &at("visible_to"), "Not a valid list."),
+        Some(_) => p.add(
+            &refused::INGEST_MALFORMED,
+            &at("visible_to"),
+            "Not a valid list.",
+        ),
     }
     let principal_sets = match m.get("principal_sets") {
         None | Some(Value::Null) => None,
@@ -837,21 +851,30 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
                                 Some(pr) if pr.principal_type().is_some() => {
                                     list.push(item.as_str().unwrap_or_default().to_string())
                                 }
-                                _ => p.add(&refused::PRINCIPAL_SET_MEMBER, 
+                                _ => p.add(
+                                    &refused::PRINCIPAL_SET_MEMBER,
                                     &join(&at("principal_sets"), name),
                                     format!("Not a valid principal URN: {item}"),
                                 ),
                             }
                         }
                     }
-                    None => p.add(&refused::INGEST_MALFORMED, &join(&at("principal_sets"), name), "Not a valid list."),
+                    None => p.add(
+                        &refused::INGEST_MALFORMED,
+                        &join(&at("principal_sets"), name),
+                        "Not a valid list.",
+                    ),
                 }
                 out.insert(name.clone(), list);
             }
             Some(out)
         }
         Some(_) => {
-            p.add(&refused::INGEST_MALFORMED, &at("principal_sets"), "Not a valid mapping type.");
+            p.add(
+                &refused::INGEST_MALFORMED,
+                &at("principal_sets"),
+                "Not a valid mapping type.",
+            );
             None
         }
     };
@@ -862,7 +885,11 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
         }
         Some(Value::Object(c)) => Some(c.clone()),
         Some(_) => {
-            p.add(&refused::INGEST_MALFORMED, &at("content"), "Not a valid mapping type.");
+            p.add(
+                &refused::INGEST_MALFORMED,
+                &at("content"),
+                "Not a valid mapping type.",
+            );
             None
         }
     };
@@ -888,22 +915,36 @@ fn check_ingest(body: &Map<String, Value>) -> Result<Vec<(String, EntryRec)>, Re
     match body.get("ingest_type") {
         None | Some(Value::Null) => p.add(&refused::INGEST_MALFORMED, &["ingest_type"], MISSING),
         Some(Value::String(s)) if s == "GMetaEntry" || s == "GMetaList" => {}
-        Some(_) => p.add(&refused::INGEST_MALFORMED, &["ingest_type"], "Must be one of: GMetaEntry, GMetaList."),
+        Some(_) => p.add(
+            &refused::INGEST_MALFORMED,
+            &["ingest_type"],
+            "Must be one of: GMetaEntry, GMetaList.",
+        ),
     }
     match (kind, body.get("ingest_data")) {
-        (_, None | Some(Value::Null)) => p.add(&refused::INGEST_MALFORMED, &["ingest_data"], MISSING),
+        (_, None | Some(Value::Null)) => {
+            p.add(&refused::INGEST_MALFORMED, &["ingest_data"], MISSING)
+        }
         (Some("GMetaEntry"), Some(data)) => {
             out.extend(check_entry(data, &["ingest_data"], &mut p));
         }
         (Some("GMetaList"), Some(data)) => match data.get("gmeta") {
-            None | Some(Value::Null) => p.add(&refused::INGEST_MALFORMED, &["ingest_data", "gmeta"], MISSING),
+            None | Some(Value::Null) => p.add(
+                &refused::INGEST_MALFORMED,
+                &["ingest_data", "gmeta"],
+                MISSING,
+            ),
             Some(Value::Array(items)) => {
                 let keys: Vec<String> = (0..items.len()).map(|i| i.to_string()).collect();
                 for (item, key) in items.iter().zip(&keys) {
                     out.extend(check_entry(item, &["ingest_data", "gmeta", key], &mut p));
                 }
             }
-            Some(_) => p.add(&refused::INGEST_MALFORMED, &["ingest_data", "gmeta"], "Not a valid list."),
+            Some(_) => p.add(
+                &refused::INGEST_MALFORMED,
+                &["ingest_data", "gmeta"],
+                "Not a valid list.",
+            ),
         },
         _ => {}
     }
@@ -1026,7 +1067,10 @@ async fn get_task(
         .ok()
         .and_then(|id| st.search.tasks.iter().position(|t| t.task_id == id))
     else {
-        return not_found(&refused::TASK_NOT_FOUND, format!("No task with id \"{raw}\""));
+        return not_found(
+            &refused::TASK_NOT_FOUND,
+            format!("No task with id \"{raw}\""),
+        );
     };
     let t = &st.search.tasks[pos];
     let who = Who::of(st, caller);
@@ -1189,9 +1233,10 @@ async fn get_subject(
         .map(|e| result_entry(e, &who, shape))
         .collect();
     if entries.is_empty() {
-        return not_found(&refused::SUBJECT_NOT_FOUND, format!(
-            "No entries visible to you for subject \"{subject}\" in index \"{raw}\""
-        ));
+        return not_found(
+            &refused::SUBJECT_NOT_FOUND,
+            format!("No entries visible to you for subject \"{subject}\" in index \"{raw}\""),
+        );
     }
     Json(gmeta_result(subject, entries)).into_response()
 }
@@ -1308,13 +1353,15 @@ fn run_query(em: &Emulator, raw: &str, caller: SearchCaller, query: QuerySpec) -
     let location = "query";
     let mut p = Problems::default();
     if query.limit > MAX_RESULTS {
-        p.add(&refused::QUERY, 
+        p.add(
+            &refused::QUERY,
             &["limit"],
             format!("Must be less than or equal to {MAX_RESULTS}."),
         );
     }
     if query.offset + query.limit > MAX_RESULTS {
-        p.add(&refused::QUERY, 
+        p.add(
+            &refused::QUERY,
             &["offset"],
             format!("offset + limit must be less than or equal to {MAX_RESULTS}."),
         );
@@ -1325,7 +1372,8 @@ fn run_query(em: &Emulator, raw: &str, caller: SearchCaller, query: QuerySpec) -
         .unwrap_or_else(|| vec!["content".to_string()]);
     for f in &fields {
         if !QUERY_FIELDS.contains(&f.as_str()) {
-            p.add(&refused::QUERY, 
+            p.add(
+                &refused::QUERY,
                 &["fields"],
                 format!("Must be one of: visible_to, principal_sets, content (got {f})."),
             );
@@ -1447,7 +1495,8 @@ async fn search_post(
     let mut p = Problems::default();
     match body.version.as_deref() {
         None | Some(VERSION_2017) | Some(QUERY_V1) => {}
-        Some(_) => p.add(&refused::QUERY, 
+        Some(_) => p.add(
+            &refused::QUERY,
             &["@version"],
             format!("Must be one of: {VERSION_2017}, {QUERY_V1}."),
         ),
@@ -1513,7 +1562,11 @@ async fn create_role(
         }
         Some(Value::String(s)) if ROLE_NAMES.contains(&s.as_str()) => Some(s.clone()),
         Some(_) => {
-            p.add(&refused::ROLE_INVALID, &["role_name"], "Must be one of: owner, admin, writer.");
+            p.add(
+                &refused::ROLE_INVALID,
+                &["role_name"],
+                "Must be one of: owner, admin, writer.",
+            );
             None
         }
     };
@@ -1525,7 +1578,8 @@ async fn create_role(
         Some(Value::String(s)) => match Principal::parse(s) {
             Some(pr) if pr.principal_type().is_some() => Some(pr),
             _ => {
-                p.add(&refused::ROLE_INVALID, 
+                p.add(
+                    &refused::ROLE_INVALID,
                     &["principal"],
                     format!("Not a valid identity or group principal URN: {s}"),
                 );
@@ -1533,7 +1587,11 @@ async fn create_role(
             }
         },
         Some(_) => {
-            p.add(&refused::ROLE_INVALID, &["principal"], "Not a valid string.");
+            p.add(
+                &refused::ROLE_INVALID,
+                &["principal"],
+                "Not a valid string.",
+            );
             None
         }
     };
@@ -1619,7 +1677,10 @@ async fn delete_role(
         return no_index(&raw);
     };
     let Some(pos) = ix.roles.iter().position(|r| r.id == role_id) else {
-        return not_found(&refused::ROLE_NOT_FOUND, format!("No role with id \"{role_id}\" on index \"{raw}\""));
+        return not_found(
+            &refused::ROLE_NOT_FOUND,
+            format!("No role with id \"{role_id}\" on index \"{raw}\""),
+        );
     };
     let owners = ix.roles.iter().filter(|r| r.role_name == "owner").count();
     if ix.roles[pos].role_name == "owner" && owners == 1 {
@@ -1655,8 +1716,16 @@ mod tests {
     #[test]
     fn problems_nest_by_path() {
         let mut p = Problems::default();
-        p.add(&refused::INGEST_MALFORMED, &["ingest_data", "gmeta", "0", "visible_to"], MISSING);
-        p.add(&refused::INGEST_MALFORMED, &["ingest_data", "gmeta", "0", "content"], MISSING);
+        p.add(
+            &refused::INGEST_MALFORMED,
+            &["ingest_data", "gmeta", "0", "visible_to"],
+            MISSING,
+        );
+        p.add(
+            &refused::INGEST_MALFORMED,
+            &["ingest_data", "gmeta", "0", "content"],
+            MISSING,
+        );
         p.add(&refused::INGEST_MALFORMED, &["ingest_type"], "x");
         assert_eq!(p.refusals, [&refused::INGEST_MALFORMED]);
         assert_eq!(

@@ -29,8 +29,7 @@ use crate::wire::transfer::{
     MkdirRequest, MkdirResult, PrincipalType, TransferResult,
 };
 
-/// Most rules one endpoint holds (the guest-collection limit in Globus' docs).
-const MAX_RULES: usize = 1000;
+use crate::services::transfer::MAX_RULES;
 
 pub(super) fn routes() -> Router<Emulator> {
     Router::new()
@@ -664,7 +663,11 @@ async fn stat(
         );
     };
     if !path.starts_with('/') || path.split('/').any(|s| s == "." || s == "..") {
-        return err(&refused::STAT_BAD_PATH, format!("Invalid path '{path}'"), &uri);
+        return err(
+            &refused::STAT_BAD_PATH,
+            format!("Invalid path '{path}'"),
+            &uri,
+        );
     }
     let dir = dir_key(path);
     let privileged = roles.contains("administrator") || roles.contains("access_manager");

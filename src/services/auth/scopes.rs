@@ -63,7 +63,9 @@ mod tests {
             Some(("abc", "data_access"))
         );
         assert_eq!(
-            parse("urn:globus:auth:scope:e:manage_collections[https://auth.globus.org/scopes/m/data_access]"),
+            parse(
+                "urn:globus:auth:scope:e:manage_collections[https://auth.globus.org/scopes/m/data_access]"
+            ),
             Some(("e", "manage_collections"))
         );
         assert_eq!(parse("urn:globus:auth:scope::x"), None);
