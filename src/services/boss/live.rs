@@ -87,7 +87,7 @@ fn still_holds(boss: &BossPolicy, r: &BossResourcePolicy, live: Option<Value>) -
         Problem::at(
             &r.origin,
             format!(
-                "Boss {level} `{}` is marked `absent: true` but still holds live {child}s {list}; the Boss deletes a {level} only once it is empty (400 4003)",
+                "Boss {level} `{}` is marked `absent: true` but still holds live {child}s {list}; the Boss deletes it only once it is empty (400 4003)",
                 r.path
             ),
         )
