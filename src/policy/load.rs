@@ -390,9 +390,6 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
     let mut config = checker.config(0, &wf, glob_strings);
     let refs: Vec<(usize, &PolicyFile)> = parsed.iter().map(|(i, p)| (*i, p)).collect();
     let policy = checker.policy(&refs);
-    checker
-        .diags
-        .extend(crate::services::check_policy(&files, &policy));
     if let Some(s) = &wf.safety {
         config.safety = checker.safety(0, &s.value);
     }

@@ -3257,14 +3257,18 @@ impl Checker<'_> {
         for ep in endpoints.values_mut() {
             ep.acl.shrink_to_fit();
         }
-        Policy {
+        let policy = Policy {
             identities,
             groups,
             endpoints,
             collections,
             search_indexes,
             boss,
-        }
+        };
+        // What each service would refuse that the merged policy already shows.
+        self.diags
+            .extend(crate::services::check_policy(self.files, &policy));
+        policy
     }
 }
 
