@@ -138,6 +138,12 @@ fn plan_rows_are_refused_before_any_write_or_withheld() {
     }
     for (dir, rows) in by_dir {
         let applied = apply(&dir);
+        if applied.code != 0 {
+            let name = dir.trim_start_matches("tests/refusals/");
+            common::snapshots().bind(|| {
+                insta::assert_snapshot!(format!("refusals__{name}"), applied.output.trim());
+            });
+        }
         for row in rows {
             if row.how.contains("refused at") {
                 let place = quoted(&row.how)[1];
