@@ -121,14 +121,7 @@ fn compile(
         Ok(_) => Err(Problems(problems).into()),
         Err(Problems(more)) => {
             problems.extend(more);
-            problems.sort_by(|a, b| {
-                (&a.origin.path, a.origin.line, a.origin.column).cmp(&(
-                    &b.origin.path,
-                    b.origin.line,
-                    b.origin.column,
-                ))
-            });
-            Err(Problems(problems).into())
+            Err(Problems(problems).sorted().into())
         }
     }
 }
@@ -225,9 +218,7 @@ pub async fn read_live(
         }
     };
     for rest in [gcs, transfer] {
-        live.state.objects.extend(rest.state.objects);
-        live.names.extend(rest.names);
-        live.system_managed.extend(rest.system_managed);
+        live.merge(rest);
     }
     live.state.pack();
     // Name the identities seen live that the policy does not label (undeclared members, rules).
@@ -320,6 +311,11 @@ pub fn plan_from_live(
     live: &LiveRead,
     ctx: &DiffContext,
 ) -> Result<Plan, EngineError> {
+    // What a service would refuse is refused now, before any write, naming the policy line.
+    let refused = crate::services::check_live(&ws.policy, desired, live);
+    if !refused.is_empty() {
+        return Err(Problems(refused).sorted().into());
+    }
     let mut diff = plan::diff(desired, live, ctx);
     filter(&mut diff.changes, &diff.expired, opts);
     let limits = Limits::new(&ws.config.safety, now, opts.allow_deletes);
