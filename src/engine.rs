@@ -90,29 +90,65 @@ pub async fn desired(
     session: &Session,
     now: DateTime<Utc>,
 ) -> Result<(Desired, BTreeSet<Principal>), EngineError> {
-    let safety = &ws.config.safety;
-    let resolved = state::resolve(&ws.policy, &safety.protect, session.auth.as_ref()).await?;
-    let protect = safety
+    let resolved = resolve(ws, session).await?;
+    compile(ws, &resolved, now)
+}
+
+/// Resolves every principal the workspace names, `safety.protect` included. Policy problems
+/// stay in the resolution, to be reported with compilation's.
+async fn resolve(ws: &Workspace, session: &Session) -> Result<state::Resolved, EngineError> {
+    let protect = &ws.config.safety.protect;
+    Ok(state::resolve(&ws.policy, protect, session.auth.as_ref()).await?)
+}
+
+/// Compiles a resolution, reporting its problems and compilation's together. Also returns
+/// the canonical `safety.protect` principals.
+fn compile(
+    ws: &Workspace,
+    resolved: &state::Resolved,
+    now: DateTime<Utc>,
+) -> Result<(Desired, BTreeSet<Principal>), EngineError> {
+    let protect = ws
+        .config
+        .safety
         .protect
         .iter()
         .filter_map(|p| resolved.get(&p.value).cloned())
         .collect();
-    // Resolution and compilation problems are reported together.
     let mut problems = resolved.problems.clone();
-    match state::compile(&ws.policy, &resolved, now) {
+    match state::compile(&ws.policy, resolved, now) {
         Ok(desired) if problems.is_empty() => Ok((desired, protect)),
         Ok(_) => Err(Problems(problems).into()),
         Err(Problems(more)) => {
             problems.extend(more);
-            problems.sort_by(|a, b| {
-                (&a.origin.path, a.origin.line, a.origin.column).cmp(&(
-                    &b.origin.path,
-                    b.origin.line,
-                    b.origin.column,
-                ))
-            });
-            Err(Problems(problems).into())
+            Err(Problems(problems).sorted().into())
         }
+    }
+}
+
+/// The desired state with every managed group named by its policy name. An unpinned managed
+/// group written `group:<uuid>` is known for what it is only once the Groups read has found
+/// its live id; the policy is then compiled again with that group by name
+/// ([`state::Resolved::with_live_group_ids`]), and a container naming it both ways is
+/// refused. The reads need nothing of this: they are scoped by containers and lookups,
+/// never by a principal.
+fn with_managed_group_names(
+    ws: &Workspace,
+    resolved: &state::Resolved,
+    compiled: (Desired, BTreeSet<Principal>),
+    live: &LiveRead,
+    now: DateTime<Utc>,
+) -> Result<(Desired, BTreeSet<Principal>), EngineError> {
+    let live_ids = crate::providers::groups::group_names(live)
+        .into_iter()
+        .filter_map(|(id, name)| Some((id.parse().ok()?, name)))
+        .collect();
+    match resolved.with_live_group_ids(&live_ids) {
+        Some(named) => {
+            drop(compiled);
+            compile(ws, &named, now)
+        }
+        None => Ok(compiled),
     }
 }
 
@@ -182,9 +218,7 @@ pub async fn read_live(
         }
     };
     for rest in [gcs, transfer] {
-        live.state.objects.extend(rest.state.objects);
-        live.names.extend(rest.names);
-        live.system_managed.extend(rest.system_managed);
+        live.merge(rest);
     }
     live.state.pack();
     // Name the identities seen live that the policy does not label (undeclared members, rules).
@@ -248,11 +282,14 @@ pub async fn plan(
     opts: &PlanOptions,
 ) -> Result<Planned, EngineError> {
     let now = opts.now.unwrap_or_else(Utc::now);
-    let (desired, protect) = desired(ws, session, now).await?;
+    let resolved = resolve(ws, session).await?;
+    let compiled = compile(ws, &resolved, now)?;
     // Loading, resolving and compiling, then decoding every response, leave freed memory
     // behind: give it back before the next phase builds on top of it.
     crate::memory::release_free_memory();
-    let (live, ids) = read_live(&desired, session).await?;
+    let (live, ids) = read_live(&compiled.0, session).await?;
+    let (desired, protect) = with_managed_group_names(ws, &resolved, compiled, &live, now)?;
+    drop(resolved);
     crate::memory::release_free_memory();
     let ctx = DiffContext {
         callers: callers(&desired, session).await?,
@@ -274,6 +311,11 @@ pub fn plan_from_live(
     live: &LiveRead,
     ctx: &DiffContext,
 ) -> Result<Plan, EngineError> {
+    // What a service would refuse is refused now, before any write, naming the policy line.
+    let refused = crate::services::check_live(&ws.policy, desired, live);
+    if !refused.is_empty() {
+        return Err(Problems(refused).sorted().into());
+    }
     let mut diff = plan::diff(desired, live, ctx);
     filter(&mut diff.changes, &diff.expired, opts);
     let limits = Limits::new(&ws.config.safety, now, opts.allow_deletes);

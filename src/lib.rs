@@ -18,6 +18,7 @@ pub mod plan;
 pub mod policy;
 pub mod providers;
 pub mod serve;
+pub mod services;
 pub mod state;
 pub mod target;
 pub mod wire;

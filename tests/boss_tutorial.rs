@@ -165,7 +165,7 @@ fn after_apply_every_group_holds_the_tutorials_permissions_and_it_converges() {
     assert_eq!(layer["type"], "annotation");
     assert_eq!(layer["sources"], serde_json::json!(["EM"]));
 
-    common::assert_converged_without_writes(&live, dir, &url, "/boss");
+    common::assert_converged_without_writes(&live, dir, &url, &["/boss"]);
 }
 
 #[test]

@@ -34,7 +34,8 @@ clients:
       username: user@uni.edu }
   - { client_id: 44444444-4444-4444-8444-444444444444, client_secret: outsider-secret, name: outsider }
 identities:
-  - { id: a1a1a1a1-0000-4000-8000-000000000001, username: alice@uni.edu }
+  - { id: a1a1a1a1-0000-4000-8000-000000000001, username: alice@uni.edu,
+      tokens: { e0000000-0000-4000-8000-00000000000e: alice-gcs-all } }
 endpoints:
   - id: e0000000-0000-4000-8000-00000000000e
     display_name: lab-gcs
@@ -98,6 +99,10 @@ pub async fn answer(resp: reqwest::Response) -> Answer {
         body: serde_json::from_str(&text).unwrap_or(Value::Null),
     }
 }
+
+/// A token Alice holds for the endpoint's resource server, seeded with the scope `:all`
+/// (no `manage_collections`: the token endpoint issues no scope the endpoint lacks).
+pub const ALICE_GCS_ALL: &str = "alice-gcs-all";
 
 /// Gets one access token by client credentials.
 pub async fn token(http: &reqwest::Client, base: &str, client: &str, scope: &str) -> String {

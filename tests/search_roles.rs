@@ -96,5 +96,5 @@ fn the_guides_queries_give_its_results_after_one_apply() {
         serde_json::json!({"foo": "value1"})
     );
 
-    common::assert_converged_without_writes(&live, dir, &url, "/search");
+    common::assert_converged_without_writes(&live, dir, &url, &["/search"]);
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -13,14 +13,14 @@ use uuid::Uuid;
 use super::errors::{ApiError, Service, oauth_error};
 use super::store::IdentityRec;
 use super::{Emulator, TokenRec, World, bearer};
+use crate::services::auth::refusals as refused;
+use crate::services::auth::scopes;
 use crate::wire::auth::{IdentitiesResponse, Identity, IntrospectResponse, Token, TokenResponse};
 
-/// Resource server of Globus Auth itself (`openid profile email`).
-pub const AUTH_RS: &str = "auth.globus.org";
 /// Resource server of Groups.
-pub const GROUPS_RS: &str = "groups.api.globus.org";
+pub const GROUPS_RS: &str = crate::services::groups::RESOURCE_SERVER;
 /// Resource server of Transfer.
-pub const TRANSFER_RS: &str = "transfer.api.globus.org";
+pub const TRANSFER_RS: &str = crate::services::transfer::RESOURCE_SERVER;
 
 /// Token lifetime reported in `expires_in` (two days, like the real service).
 pub(super) const TOKEN_LIFETIME: i64 = 172_800;
@@ -75,39 +75,34 @@ pub(super) fn split_scopes(s: &str) -> Vec<String> {
     out
 }
 
-/// The resource server a scope string belongs to.
-fn resource_server(scope: &str) -> Option<String> {
-    let base = scope.split('[').next().unwrap_or(scope);
-    if matches!(base, "openid" | "profile" | "email") {
-        return Some(AUTH_RS.into());
+/// The resource server of a scope string when it and each of its dependent scopes are in
+/// the registry (`services::auth::scopes`), else why not.
+fn registered(st: &crate::emulator::store::State, scope: &str) -> Result<String, String> {
+    let (rs, name) = scopes::parse(scope).ok_or_else(|| format!("Malformed scope {scope}"))?;
+    if !scopes::known(st, rs, name) {
+        return Err(format!("Unknown scope {scope}"));
     }
-    if let Some(rest) = base.strip_prefix("urn:globus:auth:scope:") {
-        let (rs, name) = rest.rsplit_once(':')?;
-        return (!rs.is_empty() && !name.is_empty()).then(|| rs.to_string());
+    for dependent in scopes::dependents(scope)
+        .map(split_scopes)
+        .unwrap_or_default()
+    {
+        registered(st, &dependent)?;
     }
-    if let Some(rest) = base.strip_prefix("https://auth.globus.org/scopes/") {
-        let (rs, name) = rest.split_once('/')?;
-        return (!rs.is_empty() && !name.is_empty()).then(|| rs.to_string());
-    }
-    None
+    Ok(rs.to_string())
 }
 
 /// Issues one token per resource server named by `scopes`, the first one top-level.
-pub(super) fn issue(
-    w: &mut World,
-    client_id: Uuid,
-    scopes: &str,
-) -> Result<TokenResponse, &'static str> {
+pub(super) fn issue(w: &mut World, client_id: Uuid, scopes: &str) -> Result<TokenResponse, String> {
     let mut by_rs: Vec<(String, Vec<String>)> = Vec::new();
     for s in split_scopes(scopes) {
-        let rs = resource_server(&s).ok_or("invalid_scope")?;
+        let rs = registered(&w.state, &s)?;
         match by_rs.iter_mut().find(|(r, _)| *r == rs) {
             Some((_, list)) => list.push(s),
             None => by_rs.push((rs, vec![s])),
         }
     }
     if by_rs.is_empty() {
-        return Err("invalid_scope");
+        return Err("No scope requested".into());
     }
     let now = w.now().timestamp();
     let mut tokens: Vec<Token> = by_rs
@@ -159,19 +154,14 @@ async fn token(
 ) -> Response {
     let mut w = em.lock();
     let Some(client_id) = basic_client(&w, &headers) else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed",
-        );
+        return oauth_error(&refused::CLIENT, "Client authentication failed");
     };
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {}
         Some(DEPENDENT_TOKEN_GRANT) => return dependent_tokens(&mut w, client_id, &form),
         _ => {
             return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
+                &refused::GRANT_TYPE,
                 "Only the client_credentials and dependent_token grants are emulated",
             );
         }
@@ -182,7 +172,7 @@ async fn token(
         form.get("scope").map_or("", String::as_str),
     ) {
         Ok(resp) => Json(resp).into_response(),
-        Err(e) => oauth_error(StatusCode::BAD_REQUEST, e, "Unknown or empty scope"),
+        Err(e) => oauth_error(&refused::SCOPE, &e),
     }
 }
 
@@ -196,29 +186,20 @@ const GROUPS_DEPENDENT_SCOPE: &str =
 
 /// `grant_type=urn:globus:auth:grant_type:dependent_token`: the client must be the resource
 /// server of `token` (the token was issued for its scope); the answer is a JSON **list** of
-/// tokens for the same identity, one per dependent scope. The emulator has no scope
-/// registry: every scope is taken to have the Groups `view_my_groups_and_memberships`
+/// tokens for the same identity, one per dependent scope. The scope registry has no
+/// dependent scopes: every scope is taken to have the Groups `view_my_groups_and_memberships`
 /// dependent scope, so the list holds one Groups token.
 fn dependent_tokens(w: &mut World, client_id: Uuid, form: &HashMap<String, String>) -> Response {
     let Some(token) = form.get("token") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing token parameter",
-        );
+        return oauth_error(&refused::MISSING_TOKEN, "Missing token parameter");
     };
     let now = w.now().timestamp();
     let Some(rec) = w.tokens.get(token).filter(|r| r.expires_at > now).cloned() else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The token is not active",
-        );
+        return oauth_error(&refused::GRANT, "The token is not active");
     };
     if rec.resource_server != client_id.to_string() {
         return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
+            &refused::GRANT,
             "The token was not issued for this client's scope",
         );
     }
@@ -234,7 +215,7 @@ fn dependent_tokens(w: &mut World, client_id: Uuid, form: &HashMap<String, Strin
             extra: Default::default(),
         }])
         .into_response(),
-        Err(e) => oauth_error(StatusCode::BAD_REQUEST, e, "Unknown or empty scope"),
+        Err(e) => oauth_error(&refused::SCOPE, &e),
     }
 }
 
@@ -245,18 +226,10 @@ async fn introspect(
 ) -> Response {
     let w = em.lock();
     if basic_client(&w, &headers).is_none() {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed",
-        );
+        return oauth_error(&refused::CLIENT, "Client authentication failed");
     }
     let Some(tok) = form.get("token") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Missing token parameter",
-        );
+        return oauth_error(&refused::MISSING_TOKEN, "Missing token parameter");
     };
     let Some(rec) = w.tokens.get(tok) else {
         return Json(IntrospectResponse::default()).into_response();
@@ -305,13 +278,7 @@ fn to_wire(i: &IdentityRec) -> Identity {
 }
 
 fn bad_params(detail: &str) -> Response {
-    ApiError::new(
-        Service::Auth,
-        StatusCode::BAD_REQUEST,
-        "INVALID_PARAMETERS",
-        detail,
-    )
-    .into_response()
+    ApiError::refused(Service::Auth, &refused::PARAMETERS, detail).into_response()
 }
 
 fn list_param(q: &HashMap<String, String>, key: &str) -> Option<Vec<String>> {
@@ -331,7 +298,7 @@ async fn identities(
 ) -> Response {
     let mut w = em.lock();
     if !authorized(&w, &headers) {
-        return ApiError::unauthorized(Service::Auth, "").into_response();
+        return ApiError::unauthorized(Service::Auth, &refused::UNAUTHORIZED, "").into_response();
     }
     let usernames = list_param(&q, "usernames");
     let ids = list_param(&q, "ids");
@@ -383,7 +350,7 @@ async fn identity(
 ) -> Response {
     let w = em.lock();
     if !authorized(&w, &headers) {
-        return ApiError::unauthorized(Service::Auth, "").into_response();
+        return ApiError::unauthorized(Service::Auth, &refused::UNAUTHORIZED, "").into_response();
     }
     let found = id
         .parse::<Uuid>()
@@ -391,10 +358,9 @@ async fn identity(
         .and_then(|id| w.state.identities.get(&id));
     match found {
         Some(i) => Json(serde_json::json!({ "identity": to_wire(i) })).into_response(),
-        None => ApiError::new(
+        None => ApiError::refused(
             Service::Auth,
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
+            &refused::IDENTITY_NOT_FOUND,
             format!("No identity {id}"),
         )
         .into_response(),

@@ -19,7 +19,9 @@ use serde_json::{Map, Value};
 
 use super::Emulator;
 use super::errors::{ApiError, Service};
+use super::refusal::Refusal;
 use super::store::fmt_time;
+use crate::services::boss::refusals as refused;
 use crate::wire::boss::{
     BoolResult, Channel, ChannelList, Collection, CollectionList, CoordFrame, CoordList,
     Experiment, ExperimentList, Group, GroupList, MaintainerList, MemberList, PermissionSet,
@@ -746,9 +748,8 @@ type Failure = Box<Response>;
 
 type Answer = Result<Response, Failure>;
 
-fn err(status: u16, code: u32, message: impl Into<String>) -> Failure {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    Box::new(ApiError::new(Service::Boss, status, code.to_string(), message).into_response())
+fn err(refusal: &'static Refusal, message: impl Into<String>) -> Failure {
+    Box::new(ApiError::refused(Service::Boss, refusal, message).into_response())
 }
 
 fn json<T: Serialize>(status: StatusCode, body: &T) -> Answer {
@@ -761,46 +762,42 @@ fn empty(status: StatusCode) -> Answer {
 
 fn missing_role(user: &str, role: &str) -> Failure {
     err(
-        403,
-        3000,
+        &refused::MISSING_ROLE,
         format!("{user} does not have the required role {role}"),
     )
 }
 
 fn missing_perm(perm: &str, name: &str) -> Failure {
     err(
-        403,
-        3001,
+        &refused::MISSING_PERMISSION,
         format!("Missing {perm} permissions on the resource {name}"),
     )
 }
 
 fn not_found(name: &str) -> Failure {
-    err(404, 4000, format!("{name} does not exist."))
+    err(&refused::NOT_FOUND, format!("{name} does not exist."))
 }
 
 fn marked_for_deletion() -> Failure {
     err(
-        404,
-        4005,
+        &refused::MARKED_FOR_DELETION,
         "Invalid Request. This Resource has been marked for deletion",
     )
 }
 
 fn group_not_found(g: &str) -> Failure {
-    err(404, 4001, format!("{g} does not exist."))
+    err(&refused::GROUP_NOT_FOUND, format!("{g} does not exist."))
 }
 
 fn user_not_found(u: &str) -> Failure {
     err(
-        404,
-        4002,
+        &refused::USER_NOT_FOUND,
         format!("{u} does not exist. Ensure that the user has logged in"),
     )
 }
 
-fn invalid_post(message: impl Into<String>) -> Failure {
-    err(400, 1003, message)
+fn invalid_post(refusal: &'static Refusal, message: impl Into<String>) -> Failure {
+    err(refusal, message)
 }
 
 /// A Python-style list repr, `['a', 'b']`, as the Boss's messages print them.
@@ -823,7 +820,7 @@ pub(super) fn routes() -> Router<Emulator> {
 fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Failure> {
     let drf = |msg: &str| {
         let mut resp =
-            ApiError::new(Service::Boss, StatusCode::UNAUTHORIZED, "detail", msg).into_response();
+            ApiError::refused(Service::Boss, &refused::UNAUTHORIZED, msg).into_response();
         resp.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Token"),
@@ -865,12 +862,11 @@ async fn dispatch(
     if segs.first() != Some(&"v1") {
         if segs.first().is_some_and(|s| s.starts_with("v0.")) {
             return *err(
-                400,
-                9003,
+                &refused::OLD_VERSION,
                 " This API version is unsupported. Update to version v1",
             );
         }
-        return *err(404, 1000, format!("Invalid URL {path}"));
+        return *err(&refused::INVALID_URL, format!("Invalid URL {path}"));
     }
     let caller = match authenticate(&em, &headers) {
         Ok(c) => c,
@@ -881,7 +877,7 @@ async fn dispatch(
     } else {
         match serde_json::from_slice::<Value>(&body) {
             Ok(Value::Object(m)) => m,
-            Ok(_) | Err(_) => return *err(400, 1006, "Invalid JSON body"),
+            Ok(_) | Err(_) => return *err(&refused::MALFORMED, "Invalid JSON body"),
         }
     };
     let now = em.now();
@@ -910,7 +906,7 @@ async fn dispatch(
         ["collection", c, "experiment", e, "channel", ch] => channel(st, &req, c, e, ch),
         ["coord"] => list_coords(st, &req),
         ["coord", f] => coord(st, &req, f),
-        _ => Err(err(404, 1000, format!("Invalid URL {path}"))),
+        _ => Err(err(&refused::INVALID_URL, format!("Invalid URL {path}"))),
     };
     answer.unwrap_or_else(|e| *e)
 }
@@ -935,8 +931,7 @@ impl Req<'_> {
 
     fn not_allowed(&self) -> Failure {
         err(
-            405,
-            1006,
+            &refused::METHOD,
             format!("Method \"{}\" not allowed.", self.method),
         )
     }
@@ -966,8 +961,7 @@ fn list_groups(st: &mut BossState, req: &Req) -> Answer {
         Some("maintainer") => maintained,
         Some(_) => {
             return Err(err(
-                400,
-                1004,
+                &refused::GROUP_FILTER,
                 "Unrecognized value {} for filter. Valid options are member, maintainer",
             ));
         }
@@ -987,12 +981,11 @@ fn group(st: &mut BossState, req: &Req, g: &str) -> Answer {
         Method::GET => {
             let rec = st.groups.get(g).ok_or_else(|| group_not_found(g))?;
             let Some(owner) = rec.creator.clone() else {
-                return Err(err(400, 1004, format!("Invalid group {g}")));
+                return Err(err(&refused::GROUP_INVALID, format!("Invalid group {g}")));
             };
             if !st.member_or_maintainer(me, rec) {
                 return Err(err(
-                    403,
-                    3001,
+                    &refused::NOT_MEMBER,
                     format!(
                         "Unauthorized. The user {me} is not a member or maintainer of the group {g}"
                     ),
@@ -1013,13 +1006,12 @@ fn group(st: &mut BossState, req: &Req, g: &str) -> Answer {
             req.require_role(st, "resource-manager")?;
             if st.groups.contains_key(g) {
                 return Err(err(
-                    404,
-                    6001,
+                    &refused::GROUP_EXISTS,
                     format!("A group  with name {g} already exist"),
                 ));
             }
             if !valid_principal(g) {
-                return Err(err(400, 1000, format!("Invalid group name {g}")));
+                return Err(err(&refused::GROUP_NAME, format!("Invalid group name {g}")));
             }
             st.groups.insert(
                 g.to_string(),
@@ -1037,12 +1029,14 @@ fn group(st: &mut BossState, req: &Req, g: &str) -> Answer {
             req.require_role(st, "resource-manager")?;
             let rec = st.groups.get(g).ok_or_else(|| group_not_found(g))?;
             if g == ADMIN_GROUP || g == PUBLIC_GROUP {
-                return Err(err(400, 1006, format!("The group {g} cannot be deleted")));
+                return Err(err(
+                    &refused::SYSTEM_GROUP,
+                    format!("The group {g} cannot be deleted"),
+                ));
             }
             if rec.creator.as_deref() != Some(me) && !st.has_role(me, "admin") {
                 return Err(err(
-                    403,
-                    3000,
+                    &refused::NOT_CREATOR,
                     "Groups can only be deleted by the creator or administrator",
                 ));
             }
@@ -1072,8 +1066,7 @@ fn group_for_membership<'a>(
     if *req.method == Method::GET {
         if !st.member_or_maintainer(me, rec) {
             return Err(err(
-                403,
-                3001,
+                &refused::NOT_MEMBER,
                 format!(
                     "Unauthorized. The user {me} is not a member or maintainer of the group {g}"
                 ),
@@ -1082,15 +1075,13 @@ fn group_for_membership<'a>(
     } else {
         if g == ADMIN_GROUP || g == PUBLIC_GROUP {
             return Err(err(
-                400,
-                1006,
+                &refused::SYSTEM_GROUP,
                 format!("Cannot change the membership of the group {g}"),
             ));
         }
         if !st.is_maintainer(me, rec) {
             return Err(err(
-                403,
-                3001,
+                &refused::NOT_MAINTAINER,
                 format!(
                     "The user {me} does not have the maintain_group permission on the group {g}"
                 ),
@@ -1129,7 +1120,10 @@ fn members(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> Answer
         }
         (Method::DELETE, Some(u)) => {
             if u == BOSS_ADMIN {
-                return Err(err(400, 1006, "Cannot remove bossadmin from a group"));
+                return Err(err(
+                    &refused::BOSSADMIN,
+                    "Cannot remove bossadmin from a group",
+                ));
             }
             st.user(u).ok_or_else(|| user_not_found(u))?;
             if let Some(rec) = st.groups.get_mut(g) {
@@ -1137,9 +1131,10 @@ fn members(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> Answer
             }
             empty(StatusCode::NO_CONTENT)
         }
-        (Method::POST | Method::DELETE, None) => {
-            Err(err(400, 1000, "Missing the username in the request"))
-        }
+        (Method::POST | Method::DELETE, None) => Err(err(
+            &refused::MISSING_USER,
+            "Missing the username in the request",
+        )),
         _ => Err(req.not_allowed()),
     }
 }
@@ -1173,13 +1168,15 @@ fn maintainers(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> An
         }
         (Method::DELETE, Some(u)) => {
             if u == BOSS_ADMIN {
-                return Err(err(400, 1006, "Cannot remove bossadmin as a maintainer"));
+                return Err(err(
+                    &refused::BOSSADMIN,
+                    "Cannot remove bossadmin as a maintainer",
+                ));
             }
             st.user(u).ok_or_else(|| user_not_found(u))?;
             if !rec.maintainers.contains(u) {
                 return Err(err(
-                    403,
-                    3001,
+                    &refused::NOT_DIRECT_MAINTAINER,
                     format!("The user {u} is not a maintainer of the group {g}"),
                 ));
             }
@@ -1188,9 +1185,10 @@ fn maintainers(st: &mut BossState, req: &Req, g: &str, user: Option<&str>) -> An
             }
             empty(StatusCode::NO_CONTENT)
         }
-        (Method::POST | Method::DELETE, None) => {
-            Err(err(400, 1000, "Missing the username in the request"))
-        }
+        (Method::POST | Method::DELETE, None) => Err(err(
+            &refused::MISSING_USER,
+            "Missing the username in the request",
+        )),
         _ => Err(req.not_allowed()),
     }
 }
@@ -1367,8 +1365,8 @@ fn get_permissions(st: &BossState, req: &Req) -> Answer {
     let target = q("collection").map(|c| Target::from_fields(c, q("experiment"), q("channel")));
     let sets: Vec<PermissionSet> = match (group, &target) {
         (Some(g), Some(t)) => {
-            let perms =
-                perms_of(st, t).map_err(|n| err(404, 4000, format!("{n} does not exist")))?;
+            let perms = perms_of(st, t)
+                .map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
             perms
                 .get(g)
                 .filter(|p| !p.is_empty())
@@ -1376,8 +1374,8 @@ fn get_permissions(st: &BossState, req: &Req) -> Answer {
                 .unwrap_or_default()
         }
         (None, Some(t)) => {
-            let perms =
-                perms_of(st, t).map_err(|n| err(404, 4000, format!("{n} does not exist")))?;
+            let perms = perms_of(st, t)
+                .map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
             st.groups_of(req.caller)
                 .into_iter()
                 .filter_map(|g| {
@@ -1441,7 +1439,11 @@ fn body_str<'a>(body: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
 fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
     req.require_role(st, "resource-manager")?;
     let patch = *req.method == Method::PATCH;
-    let missing_code = if patch { 1004 } else { 1000 };
+    let missing_fields = if patch {
+        &refused::PERMISSION_PATCH_FIELDS
+    } else {
+        &refused::PERMISSION_FIELDS
+    };
     let b = req.body;
     let permissions: Vec<String> = match b.get("permissions") {
         Some(Value::Array(items)) => items
@@ -1451,23 +1453,20 @@ fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
         Some(Value::String(s)) => vec![s.clone()],
         _ => {
             return Err(err(
-                400,
-                missing_code,
+                missing_fields,
                 "Permissions are not included in the request",
             ));
         }
     };
     let Some(group) = body_str(b, "group") else {
         return Err(err(
-            400,
-            missing_code,
+            missing_fields,
             "Group name is not included in the request",
         ));
     };
     let Some(collection) = body_str(b, "collection") else {
         return Err(err(
-            400,
-            missing_code,
+            missing_fields,
             "Invalid resource or missing resource name in request",
         ));
     };
@@ -1481,6 +1480,7 @@ fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
         };
         if !ok {
             return Err(invalid_post(
+                &refused::PUBLIC_READ_ONLY,
                 "The public group can only have read permissions",
             ));
         }
@@ -1490,8 +1490,7 @@ fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
         && !st.member_or_maintainer(me, rec)
     {
         return Err(err(
-            403,
-            3001,
+            &refused::NOT_MEMBER,
             format!(
                 "Unauthorized. The user {me} is not a member or maintainer of the group {group}"
             ),
@@ -1502,7 +1501,8 @@ fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
         body_str(b, "experiment"),
         body_str(b, "channel"),
     );
-    let perms = perms_of(st, &target).map_err(|n| err(404, 4000, format!("{n} does not exist")))?;
+    let perms = perms_of(st, &target)
+        .map_err(|n| err(&refused::NOT_FOUND, format!("{n} does not exist")))?;
     if !st.has_perm(me, perms, "assign_group") {
         return Err(missing_perm("assign group", collection));
     }
@@ -1514,10 +1514,10 @@ fn write_permissions(st: &mut BossState, req: &Req) -> Answer {
         .filter(|p| !valid_permission(p, target.is_channel()))
         .collect();
     if !invalid.is_empty() {
-        return Err(invalid_post(format!(
-            "Invalid permissions {} in the request",
-            py_list(&invalid)
-        )));
+        return Err(invalid_post(
+            &refused::PERMISSION_NAME,
+            format!("Invalid permissions {} in the request", py_list(&invalid)),
+        ));
     }
     if !st.groups.contains_key(group) {
         return Err(group_not_found(group));
@@ -1549,12 +1549,14 @@ fn delete_permissions(st: &mut BossState, req: &Req) -> Answer {
             .filter(|s| !s.is_empty())
     };
     let Some(group) = q("group") else {
-        return Err(err(400, 1000, "Group name is not included in the request"));
+        return Err(err(
+            &refused::PERMISSION_FIELDS,
+            "Group name is not included in the request",
+        ));
     };
     let Some(collection) = q("collection") else {
         return Err(err(
-            400,
-            1000,
+            &refused::PERMISSION_FIELDS,
             "Invalid resource or missing resource name in request",
         ));
     };
@@ -1562,8 +1564,7 @@ fn delete_permissions(st: &mut BossState, req: &Req) -> Answer {
     let rec = st.groups.get(group).ok_or_else(|| group_not_found(group))?;
     if !st.member_or_maintainer(me, rec) {
         return Err(err(
-            403,
-            3001,
+            &refused::NOT_MEMBER,
             format!(
                 "Unauthorized. The user {me} is not a member or maintainer of the group {group}"
             ),
@@ -1572,8 +1573,7 @@ fn delete_permissions(st: &mut BossState, req: &Req) -> Answer {
     let target = Target::from_fields(collection, q("experiment"), q("channel"));
     let perms = perms_of(st, &target).map_err(|n| {
         err(
-            500,
-            9002,
+            &refused::PERMISSION_DELETE_UNKNOWN,
             format!("(<ErrorCodes.RESOURCE_NOT_FOUND: 4000>, '{n} does not exist')"),
         )
     })?;
@@ -1651,21 +1651,38 @@ fn body_bool(b: &Map<String, Value>, k: &str) -> Result<Option<bool>, Failure> {
         Some(Value::Bool(v)) => Ok(Some(*v)),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
         Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-        Some(_) => Err(invalid_post(format!(
-            "{{'{k}': ['Must be a valid boolean.']}}"
-        ))),
+        Some(_) => Err(invalid_post(
+            &refused::FIELD_TYPE,
+            format!("{{'{k}': ['Must be a valid boolean.']}}"),
+        )),
     }
 }
 
+/// An integer field; Django's `IntegerField` takes MySQL's signed 32-bit range.
 fn body_int(b: &Map<String, Value>, k: &str) -> Result<Option<i64>, Failure> {
-    match b.get(k) {
-        None | Some(Value::Null) => Ok(None),
+    let n = match b.get(k) {
+        None | Some(Value::Null) => return Ok(None),
         Some(v) => v
             .as_i64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-            .map(Some)
-            .ok_or_else(|| invalid_post(format!("{{'{k}': ['A valid integer is required.']}}"))),
-    }
+            .ok_or_else(|| {
+                invalid_post(
+                    &refused::FIELD_TYPE,
+                    format!("{{'{k}': ['A valid integer is required.']}}"),
+                )
+            })?,
+    };
+    let (bound, side) = if n > i64::from(i32::MAX) {
+        (i32::MAX, "less")
+    } else if n < i64::from(i32::MIN) {
+        (i32::MIN, "greater")
+    } else {
+        return Ok(Some(n));
+    };
+    Err(invalid_post(
+        &refused::OUT_OF_RANGE,
+        format!("{{'{k}': ['Ensure this value is {side} than or equal to {bound}.']}}"),
+    ))
 }
 
 fn body_f64(b: &Map<String, Value>, k: &str) -> Result<Option<f64>, Failure> {
@@ -1675,7 +1692,12 @@ fn body_f64(b: &Map<String, Value>, k: &str) -> Result<Option<f64>, Failure> {
             .as_f64()
             .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             .map(Some)
-            .ok_or_else(|| invalid_post(format!("{{'{k}': ['A valid number is required.']}}"))),
+            .ok_or_else(|| {
+                invalid_post(
+                    &refused::FIELD_TYPE,
+                    format!("{{'{k}': ['A valid number is required.']}}"),
+                )
+            }),
     }
 }
 
@@ -1684,6 +1706,7 @@ fn body_description(b: &Map<String, Value>) -> Result<Option<String>, Failure> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.chars().count() <= 4096 => Ok(Some(s.clone())),
         Some(_) => Err(invalid_post(
+            &refused::DESCRIPTION,
             "{'description': ['Ensure this field has no more than 4096 characters.']}",
         )),
     }
@@ -1693,10 +1716,13 @@ fn one_of(b: &Map<String, Value>, k: &str, allowed: &[&str]) -> Result<Option<St
     match b.get(k) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if allowed.contains(&s.as_str()) => Ok(Some(s.clone())),
-        Some(v) => Err(invalid_post(format!(
-            "{{'{k}': ['{}' is not a valid choice.']}}",
-            v.as_str().unwrap_or_default()
-        ))),
+        Some(v) => Err(invalid_post(
+            &refused::CHOICE,
+            format!(
+                "{{'{k}': ['{}' is not a valid choice.']}}",
+                v.as_str().unwrap_or_default()
+            ),
+        )),
     }
 }
 
@@ -1704,9 +1730,12 @@ fn check_name(name: &str) -> Result<(), Failure> {
     if valid_resource_name(name) {
         Ok(())
     } else {
-        Err(invalid_post(format!(
-            "{{'name': ['Invalid name {name}: only letters, digits, _ and - are allowed.']}}"
-        )))
+        Err(invalid_post(
+            &refused::NAME,
+            format!(
+                "{{'name': ['Invalid name {name}: only letters, digits, _ and - are allowed.']}}"
+            ),
+        ))
     }
 }
 
@@ -1720,9 +1749,10 @@ fn rename(
         Some(n) if n != current => {
             check_name(n)?;
             if taken(n) {
-                return Err(invalid_post(format!(
-                    "{{'name': ['A resource with name {n} already exists.']}}"
-                )));
+                return Err(invalid_post(
+                    &refused::EXISTS,
+                    format!("{{'name': ['A resource with name {n} already exists.']}}"),
+                ));
             }
             Ok(Some(n.to_string()))
         }
@@ -1738,10 +1768,13 @@ fn readonly_fields(b: &Map<String, Value>, allowed: &[&str]) -> Result<(), Failu
     if bad.is_empty() {
         Ok(())
     } else {
-        Err(invalid_post(format!(
-            "Cannot update the following readonly fields:{}",
-            py_list(&bad)
-        )))
+        Err(invalid_post(
+            &refused::READONLY,
+            format!(
+                "Cannot update the following readonly fields:{}",
+                py_list(&bad)
+            ),
+        ))
     }
 }
 
@@ -1773,6 +1806,7 @@ fn collection(st: &mut BossState, req: &Req, c: &str) -> Answer {
             check_name(c)?;
             if st.collections.contains_key(c) {
                 return Err(invalid_post(
+                    &refused::EXISTS,
                     "{'name': ['collection with this name already exists.']}",
                 ));
             }
@@ -1827,8 +1861,7 @@ fn collection(st: &mut BossState, req: &Req, c: &str) -> Answer {
             }
             if rec.experiments.values().any(|e| e.to_be_deleted.is_none()) {
                 return Err(err(
-                    400,
-                    4003,
+                    &refused::HAS_EXPERIMENTS,
                     "Cannot delete the collection since it has experiments that reference it.",
                 ));
             }
@@ -1848,8 +1881,7 @@ fn list_experiments(st: &mut BossState, req: &Req, c: &str) -> Answer {
     let Some(col) = st.collections.get(c) else {
         // The real view raises an unhandled DoesNotExist here.
         return Err(err(
-            500,
-            9002,
+            &refused::LIST_UNKNOWN,
             format!("Collection matching query does not exist. ({c})"),
         ));
     };
@@ -1901,6 +1933,7 @@ fn experiment(st: &mut BossState, req: &Req, c: &str, e: &str) -> Answer {
             check_name(e)?;
             let Some(frame) = body_str(b, "coord_frame") else {
                 return Err(invalid_post(
+                    &refused::NO_FRAME,
                     "This request requires a valid coordinate frame",
                 ));
             };
@@ -1911,6 +1944,7 @@ fn experiment(st: &mut BossState, req: &Req, c: &str, e: &str) -> Answer {
             )?;
             if col.experiments.contains_key(e) {
                 return Err(invalid_post(
+                    &refused::EXISTS,
                     "{'non_field_errors': ['The fields collection, name must make a unique set.']}",
                 ));
             }
@@ -2004,8 +2038,7 @@ fn experiment(st: &mut BossState, req: &Req, c: &str, e: &str) -> Answer {
             }
             if rec.channels.values().any(|ch| ch.to_be_deleted.is_none()) {
                 return Err(err(
-                    400,
-                    4003,
+                    &refused::HAS_CHANNELS,
                     "Cannot delete the experiment since it has channels that reference it.",
                 ));
             }
@@ -2069,11 +2102,15 @@ fn name_list(b: &Map<String, Value>, k: &str) -> Result<Option<Vec<String>>, Fai
             .collect::<Option<Vec<_>>>()
             .map(Some)
             .ok_or_else(|| {
-                invalid_post(format!("{{'{k}': ['Expected a list of channel names.']}}"))
+                invalid_post(
+                    &refused::FIELD_TYPE,
+                    format!("{{'{k}': ['Expected a list of channel names.']}}"),
+                )
             }),
-        Some(_) => Err(invalid_post(format!(
-            "{{'{k}': ['Expected a list of channel names.']}}"
-        ))),
+        Some(_) => Err(invalid_post(
+            &refused::FIELD_TYPE,
+            format!("{{'{k}': ['Expected a list of channel names.']}}"),
+        )),
     }
 }
 
@@ -2085,13 +2122,15 @@ fn check_links(exp: &ExperimentRec, sources: &[String], related: &[String]) -> R
             .get(n)
             .is_none_or(|ch| ch.to_be_deleted.is_some())
         {
-            return Err(invalid_post(format!(
-                "Invalid channel name {n}. It does not exist."
-            )));
+            return Err(invalid_post(
+                &refused::UNKNOWN_LINK,
+                format!("Invalid channel name {n}. It does not exist."),
+            ));
         }
     }
     if sources.iter().any(|s| related.contains(s)) {
         return Err(invalid_post(
+            &refused::LINK_OVERLAP,
             "Related channels have to be different from source channels",
         ));
     }
@@ -2122,19 +2161,27 @@ fn channel(st: &mut BossState, req: &Req, c: &str, e: &str, ch: &str) -> Answer 
             check_name(ch)?;
             if exp.channels.contains_key(ch) {
                 return Err(invalid_post(
+                    &refused::EXISTS,
                     "{'non_field_errors': ['The fields experiment, name must make a unique set.']}",
                 ));
             }
             let Some(channel_type) = one_of(b, "type", &["image", "annotation"])? else {
-                return Err(invalid_post("{'type': ['This field is required.']}"));
+                return Err(invalid_post(
+                    &refused::CHANNEL_REQUIRED,
+                    "{'type': ['This field is required.']}",
+                ));
             };
             let Some(datatype) = one_of(b, "datatype", &["uint8", "uint16", "uint32", "uint64"])?
             else {
-                return Err(invalid_post("{'datatype': ['This field is required.']}"));
+                return Err(invalid_post(
+                    &refused::CHANNEL_REQUIRED,
+                    "{'datatype': ['This field is required.']}",
+                ));
             };
             let default_time_sample = body_int(b, "default_time_sample")?.unwrap_or(0);
             if default_time_sample >= exp.doc.num_time_samples || default_time_sample < 0 {
                 return Err(invalid_post(
+                    &refused::TIME_SAMPLE,
                     "The default time sample must be less than the number of time samples of the experiment",
                 ));
             }
@@ -2147,8 +2194,7 @@ fn channel(st: &mut BossState, req: &Req, c: &str, e: &str, ch: &str) -> Answer 
             let mut cv_path = body_str(b, "cv_path").map(String::from);
             if (bucket.is_some() || cv_path.is_some()) && !in_admin {
                 return Err(err(
-                    403,
-                    3001,
+                    &refused::ADMIN_FIELD,
                     "Only admins can set the bucket or cv_path of a channel",
                 ));
             }
@@ -2210,6 +2256,7 @@ fn channel(st: &mut BossState, req: &Req, c: &str, e: &str, ch: &str) -> Answer 
             if let Some(n) = body_int(b, "default_time_sample")? {
                 if n < 0 || n >= exp.doc.num_time_samples {
                     return Err(invalid_post(
+                        &refused::TIME_SAMPLE,
                         "The default time sample must be less than the number of time samples of the experiment",
                     ));
                 }
@@ -2276,8 +2323,7 @@ fn channel(st: &mut BossState, req: &Req, c: &str, e: &str, ch: &str) -> Answer 
             });
             if is_source {
                 return Err(err(
-                    400,
-                    4003,
+                    &refused::IS_SOURCE,
                     "Cannot delete the channel since it is a source of other channels.",
                 ));
             }
@@ -2331,6 +2377,7 @@ fn coord(st: &mut BossState, req: &Req, f: &str) -> Answer {
             check_name(f)?;
             if st.coord_frames.contains_key(f) {
                 return Err(invalid_post(
+                    &refused::EXISTS,
                     "{'name': ['coordinate frame with this name already exists.']}",
                 ));
             }
@@ -2344,7 +2391,10 @@ fn coord(st: &mut BossState, req: &Req, f: &str) -> Answer {
                     .iter()
                     .map(|k| format!("'{k}': ['This field is required.']"))
                     .collect();
-                return Err(invalid_post(format!("{{{}}}", errors.join(", "))));
+                return Err(invalid_post(
+                    &refused::FRAME_REQUIRED,
+                    format!("{{{}}}", errors.join(", ")),
+                ));
             }
             let int = |k: &str| body_int(b, k).map(Option::unwrap_or_default);
             let float = |k: &str| body_f64(b, k).map(Option::unwrap_or_default);
@@ -2422,8 +2472,7 @@ fn coord(st: &mut BossState, req: &Req, f: &str) -> Answer {
             });
             if used {
                 return Err(err(
-                    400,
-                    4003,
+                    &refused::FRAME_IN_USE,
                     "Cannot delete the coordinate frame since it has experiments that reference it.",
                 ));
             }

@@ -7,6 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::refusal::{self, Refusal};
 use super::store::short_id;
 use crate::wire::auth::{AuthError, AuthErrorItem};
 use crate::wire::boss::{BossError, DrfDetail};
@@ -81,6 +82,8 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Search's `error_data` (validation messages, `{cause, ...}`).
     pub data: Option<serde_json::Value>,
+    /// The refusal this answer is (none for injected faults).
+    pub refusal: Option<&'static Refusal>,
 }
 
 impl ApiError {
@@ -99,6 +102,19 @@ impl ApiError {
             resource: String::new(),
             retry_after: None,
             data: None,
+            refusal: None,
+        }
+    }
+
+    /// `refusal` answered by `service`: its status and code, with `message`.
+    pub fn refused(
+        service: Service,
+        refusal: &'static Refusal,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            refusal: Some(refusal),
+            ..ApiError::new(service, refusal.status_code(), refusal.code, message)
         }
     }
 
@@ -155,47 +171,18 @@ impl ApiError {
         ApiError::new(service, status, code, message).at(resource)
     }
 
-    /// The 401 a route answers without a valid bearer token.
-    pub fn unauthorized(service: Service, resource: &str) -> Self {
-        match service {
-            Service::Transfer => ApiError::new(
-                service,
-                StatusCode::UNAUTHORIZED,
-                "AuthenticationFailed",
-                "Token is not active",
-            ),
-            Service::Groups => ApiError::new(
-                service,
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHORIZED",
-                "Token is invalid, expired, or not for this service",
-            ),
-            Service::Auth => ApiError::new(
-                service,
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHORIZED",
-                "Call must be authenticated",
-            ),
-            Service::Gcs => ApiError::new(
-                service,
-                StatusCode::UNAUTHORIZED,
-                "not_authorized",
-                "Token is invalid, expired, or not for this endpoint",
-            ),
-            Service::Boss => ApiError::new(
-                service,
-                StatusCode::UNAUTHORIZED,
-                "detail",
-                "Invalid token.",
-            ),
-            Service::Search => ApiError::new(
-                service,
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized.Generic",
-                "Token is invalid, expired, or not for this service",
-            ),
-        }
-        .at(resource)
+    /// The 401 a route answers without a valid bearer token (`refusal` is the service's).
+    pub fn unauthorized(service: Service, refusal: &'static Refusal, resource: &str) -> Self {
+        let message = match service {
+            Service::Transfer => "Token is not active",
+            Service::Auth => "Call must be authenticated",
+            Service::Gcs => "Token is invalid, expired, or not for this endpoint",
+            Service::Boss => "Invalid token.",
+            Service::Groups | Service::Search => {
+                "Token is invalid, expired, or not for this service"
+            }
+        };
+        ApiError::refused(service, refusal, message).at(resource)
     }
 }
 
@@ -264,6 +251,9 @@ impl IntoResponse for ApiError {
         }
         .unwrap_or_default();
         let mut resp = (self.status, Json(body)).into_response();
+        if let Some(r) = self.refusal {
+            resp = refusal::tag(resp, &[r]);
+        }
         if let Some(secs) = self.retry_after
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
@@ -295,12 +285,16 @@ pub fn gcs_error_body(
     }
 }
 
-/// An RFC 6749 error of the OAuth endpoints (`{"error": "invalid_client"}`).
-pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+/// An RFC 6749 error of the OAuth endpoints (`{"error": "invalid_client"}`): the refusal's
+/// code is the `error`.
+pub fn oauth_error(refused: &'static Refusal, description: &str) -> Response {
     let body = AuthError {
-        error: Some(error.into()),
+        error: Some(refused.code.into()),
         error_description: Some(description.into()),
         ..AuthError::default()
     };
-    (status, Json(body)).into_response()
+    refusal::tag(
+        (refused.status_code(), Json(body)).into_response(),
+        &[refused],
+    )
 }

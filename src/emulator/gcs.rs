@@ -21,12 +21,14 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::errors::gcs_error_body;
+use super::refusal::{self, Refusal};
 use super::seed::derived_id;
 use super::store::{
     CollectionRec, CredentialRec, EndpointRec, GatewayRec, RoleRec, State as Store, fmt_time,
     join_path, local_part, with_parents,
 };
 use super::{Emulator, World, bearer};
+use crate::services::gcs::refusals as refused;
 use crate::wire::gcs::{
     COLLECTION_DATA_TYPE, CONNECTOR_DATA_TYPE, Collection, CollectionType, GcsResult,
     INFO_DATA_TYPE, POSIX_CONNECTOR_ID, POSIX_CREDENTIAL_POLICIES_DATA_TYPE, RESULT_DATA_TYPE,
@@ -103,52 +105,59 @@ pub(super) fn routes() -> Router<Emulator> {
 // ---------------------------------------------------------------------------------------
 // Answers
 
-/// An error in the GCS envelope.
-fn fail(status: StatusCode, code: &str, message: impl Into<String>, detail: Value) -> Response {
+/// `refusal` in the GCS envelope.
+fn fail(refusal: &'static Refusal, message: impl Into<String>, detail: Value) -> Response {
     let message = message.into();
-    (status, Json(gcs_error_body(status, code, &message, detail))).into_response()
+    let status = refusal.status_code();
+    let body = gcs_error_body(status, refusal.code, &message, detail);
+    refusal::tag((status, Json(body)).into_response(), &[refusal])
 }
 
-fn not_found(message: impl Into<String>) -> Response {
-    fail(StatusCode::NOT_FOUND, "not_found", message, Value::Null)
+fn not_found(refusal: &'static Refusal, message: impl Into<String>) -> Response {
+    fail(refusal, message, Value::Null)
 }
 
 /// 400 `bad_request` with an `invalid_input#1.0.0` detail naming the property.
-fn bad_input(property: &str, message: impl Into<String>) -> Response {
+fn bad_input(refusal: &'static Refusal, property: &str, message: impl Into<String>) -> Response {
     let message = message.into();
     let detail = json!({"DATA_TYPE": "invalid_input#1.0.0",
                         "errors": [{"property": property, "message": message}]});
-    fail(StatusCode::BAD_REQUEST, "bad_request", message, detail)
+    fail(refusal, message, detail)
+}
+
+/// A malformed request: 400 `bad_request` naming the property.
+fn malformed(property: &str, message: impl Into<String>) -> Response {
+    bad_input(&refused::MALFORMED, property, message)
 }
 
 /// 403 `permission_denied` with a `missing_required_role#1.0.0` detail listing roles any
 /// one of which would do (`collection` null for an endpoint role).
-fn missing_role(message: impl Into<String>, roles: &[(Option<Uuid>, &str)]) -> Response {
+fn missing_role(
+    refusal: &'static Refusal,
+    message: impl Into<String>,
+    roles: &[(Option<Uuid>, &str)],
+) -> Response {
     let roles: Vec<Value> = roles
         .iter()
         .map(|(c, r)| json!({"collection": c.map(|c| c.to_string()), "role": r}))
         .collect();
-    fail(
-        StatusCode::FORBIDDEN,
-        "permission_denied",
-        message,
-        json!({"DATA_TYPE": "missing_required_role#1.0.0", "roles": roles}),
-    )
+    let detail = json!({"DATA_TYPE": "missing_required_role#1.0.0", "roles": roles});
+    fail(refusal, message, detail)
 }
 
 /// 403 `permission_denied` with a typed detail of `data_type` and `fields`.
-fn denied(message: impl Into<String>, data_type: &str, fields: Value) -> Response {
+fn denied(
+    refusal: &'static Refusal,
+    message: impl Into<String>,
+    data_type: &str,
+    fields: Value,
+) -> Response {
     let mut detail = Map::new();
     detail.insert("DATA_TYPE".into(), json!(data_type));
     if let Value::Object(f) = fields {
         detail.extend(f);
     }
-    fail(
-        StatusCode::FORBIDDEN,
-        "permission_denied",
-        message,
-        Value::Object(detail),
-    )
+    fail(refusal, message, Value::Object(detail))
 }
 
 /// A success envelope.
@@ -234,7 +243,12 @@ fn gcs_endpoint(w: &World, raw: &str) -> Result<Uuid, Response> {
                 .get(id)
                 .is_some_and(|e| e.entity_type == "GCSv5_endpoint")
         })
-        .ok_or_else(|| not_found(format!("No GCS endpoint '{raw}'")))
+        .ok_or_else(|| {
+            not_found(
+                &refused::ENDPOINT_NOT_FOUND,
+                format!("No GCS endpoint '{raw}'"),
+            )
+        })
 }
 
 /// Authenticates a call: a token this emulator issued for the endpoint's resource server
@@ -246,8 +260,7 @@ fn open(w: &World, raw: &str, headers: &HeaderMap) -> Result<Ctx, Response> {
         .filter(|rec| rec.resource_server == ep.to_string())
         .ok_or_else(|| {
             fail(
-                StatusCode::UNAUTHORIZED,
-                "not_authorized",
+                &refused::UNAUTHORIZED,
                 "Token is invalid, expired, or not for this endpoint",
                 Value::Null,
             )
@@ -263,6 +276,7 @@ fn open(w: &World, raw: &str, headers: &HeaderMap) -> Result<Ctx, Response> {
     });
     if !has_scope {
         return Err(denied(
+            &refused::MISSING_SCOPE,
             "The token lacks the manage_collections scope of this endpoint",
             "missing_required_scopes#1.0.0",
             json!({"scopes": [wanted[0]]}),
@@ -278,13 +292,13 @@ fn open(w: &World, raw: &str, headers: &HeaderMap) -> Result<Ctx, Response> {
 /// A JSON object body whose `DATA_TYPE` names `name` (any version).
 fn object_body(bytes: &Bytes, name: &str) -> Result<Map<String, Value>, Response> {
     let v: Value = serde_json::from_slice(bytes)
-        .map_err(|e| bad_input("", format!("Request body is not valid JSON: {e}")))?;
+        .map_err(|e| malformed("", format!("Request body is not valid JSON: {e}")))?;
     let Value::Object(map) = v else {
-        return Err(bad_input("", "Request body must be a JSON object"));
+        return Err(malformed("", "Request body must be a JSON object"));
     };
     match map.get("DATA_TYPE").and_then(Value::as_str) {
         Some(dt) if data_type_name(dt) == name && dt.contains('#') => Ok(map),
-        _ => Err(bad_input(
+        _ => Err(malformed(
             "DATA_TYPE",
             format!("DATA_TYPE must be a version of '{name}' (e.g. '{name}#1.0.0')"),
         )),
@@ -298,7 +312,7 @@ fn uuid_param(q: &HashMap<String, String>, key: &str) -> Result<Option<Uuid>, Re
         Some(v) => v
             .parse()
             .map(Some)
-            .map_err(|_| bad_input(key, format!("'{v}' is not a UUID"))),
+            .map_err(|_| malformed(key, format!("'{v}' is not a UUID"))),
     }
 }
 
@@ -312,7 +326,7 @@ fn page<T>(
         Some(v) => match v.parse::<usize>() {
             Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
             _ => {
-                return Err(bad_input(
+                return Err(malformed(
                     "page_size",
                     format!("page_size must be an integer from 1 to {MAX_PAGE_SIZE}"),
                 ));
@@ -326,7 +340,7 @@ fn page<T>(
                 .decode(m)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| bad_input("marker", "Invalid marker"))?,
+                .ok_or_else(|| malformed("marker", "Invalid marker"))?,
         ),
     };
     let mut items = items;
@@ -357,8 +371,7 @@ fn collection<'a>(st: &'a Store, ctx: &Ctx, raw: &str) -> Result<&'a EndpointRec
         .filter(|c| c.is_collection_of(ctx.ep))
         .ok_or_else(|| {
             fail(
-                StatusCode::NOT_FOUND,
-                "not_found",
+                &refused::COLLECTION_NOT_FOUND,
                 format!("Collection '{raw}' not found"),
                 json!({"DATA_TYPE": "collection_not_found#1.0.0", "collection_id": raw}),
             )
@@ -635,7 +648,7 @@ async fn endpoint_doc(
         Err(e) => return e,
     };
     let Some(e) = w.state.endpoints.get(&ctx.ep) else {
-        return not_found("No such endpoint");
+        return not_found(&refused::ENDPOINT_NOT_FOUND, "No such endpoint");
     };
     let doc = json!({
         "DATA_TYPE": "endpoint#1.2.0",
@@ -692,7 +705,10 @@ async fn get_gateway(
     };
     match gateway(&w.state, ctx.ep, id.parse().ok()) {
         Some(g) => Answer::new(StatusCode::OK, vec![gateway_doc(g)]).into_response(),
-        None => not_found(format!("Storage gateway '{id}' not found")),
+        None => not_found(
+            &refused::GATEWAY_NOT_FOUND,
+            format!("Storage gateway '{id}' not found"),
+        ),
     }
 }
 
@@ -779,6 +795,7 @@ async fn get_collection(
     };
     if !may_see(&w.state, &ctx, c) {
         return missing_role(
+            &refused::COLLECTION_ROLE,
             format!("Missing a role on collection '{id}'"),
             &[(Some(c.id), "administrator"), (None, "administrator")],
         );
@@ -791,7 +808,7 @@ fn opt_string(body: &Map<String, Value>, key: &str) -> Result<Option<Option<Stri
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
         Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(_) => Err(bad_input(key, format!("'{key}' must be a string"))),
+        Some(_) => Err(malformed(key, format!("'{key}' must be a string"))),
     }
 }
 
@@ -801,8 +818,8 @@ fn opt_uuid(body: &Map<String, Value>, key: &str) -> Result<Option<Uuid>, Respon
         Some(Value::String(s)) => s
             .parse()
             .map(Some)
-            .map_err(|_| bad_input(key, format!("'{key}' must be a UUID"))),
-        Some(_) => Err(bad_input(key, format!("'{key}' must be a UUID"))),
+            .map_err(|_| malformed(key, format!("'{key}' must be a UUID"))),
+        Some(_) => Err(malformed(key, format!("'{key}' must be a UUID"))),
     }
 }
 
@@ -815,11 +832,13 @@ fn check_credential(st: &Store, ctx: &Ctx, cred: Uuid, gateway: Option<Uuid>) ->
         .filter(|c| c.identity_id == ctx.who && Some(c.storage_gateway_id) == gateway);
     match found {
         None => Some(denied(
+            &refused::CREDENTIAL_MISSING,
             format!("No user credential '{cred}' of the caller on the storage gateway"),
             "credential_not_found#1.0.0",
             json!({"accounts": []}),
         )),
         Some(c) if c.invalid => Some(denied(
+            &refused::CREDENTIAL_INVALID,
             format!("User credential '{cred}' is invalid"),
             "invalid_credential#1.0.0",
             json!({"user_credential_id": cred.to_string()}),
@@ -840,9 +859,19 @@ struct CollectionWrite {
 
 fn collection_write(body: &Map<String, Value>) -> Result<CollectionWrite, Response> {
     let display_name = match opt_string(body, "display_name")? {
-        Some(None) => return Err(bad_input("display_name", "display_name may not be null")),
+        Some(None) => {
+            return Err(bad_input(
+                &refused::DISPLAY_NAME,
+                "display_name",
+                "display_name may not be null",
+            ));
+        }
         Some(Some(s)) if s.trim().is_empty() => {
-            return Err(bad_input("display_name", "display_name may not be empty"));
+            return Err(bad_input(
+                &refused::DISPLAY_NAME,
+                "display_name",
+                "display_name may not be empty",
+            ));
         }
         other => other.flatten(),
     };
@@ -850,7 +879,7 @@ fn collection_write(body: &Map<String, Value>) -> Result<CollectionWrite, Respon
         None => None,
         Some(Value::Null) => Some(false),
         Some(Value::Bool(b)) => Some(*b),
-        Some(_) => return Err(bad_input("public", "'public' must be a boolean")),
+        Some(_) => return Err(malformed("public", "'public' must be a boolean")),
     };
     Ok(CollectionWrite {
         display_name,
@@ -873,6 +902,7 @@ fn base_path(body: &Map<String, Value>, default: Option<&str>) -> Result<String,
         }
         None | Some(Value::Null) if default.is_some() => Ok(default.unwrap_or("/").into()),
         _ => Err(bad_input(
+            &refused::BASE_PATH,
             "collection_base_path",
             "collection_base_path must be an absolute path",
         )),
@@ -899,13 +929,17 @@ async fn create_collection(
         Err(e) => return e,
     };
     let Some(display_name) = write.display_name.clone() else {
-        return bad_input("display_name", "display_name is required");
+        return bad_input(
+            &refused::DISPLAY_NAME,
+            "display_name",
+            "display_name is required",
+        );
     };
     let guest = match body.get("collection_type").and_then(Value::as_str) {
         Some("guest") => true,
         Some("mapped") => false,
         _ => {
-            return bad_input(
+            return malformed(
                 "collection_type",
                 "collection_type must be 'mapped' or 'guest'",
             );
@@ -917,7 +951,7 @@ async fn create_collection(
         let m = match opt_uuid(&body, "mapped_collection_id") {
             Ok(Some(m)) => m,
             Ok(None) => {
-                return bad_input("mapped_collection_id", "mapped_collection_id is required");
+                return malformed("mapped_collection_id", "mapped_collection_id is required");
             }
             Err(e) => return e,
         };
@@ -925,6 +959,7 @@ async fn create_collection(
             Ok(c) if !c.is_guest() => c,
             Ok(_) => {
                 return bad_input(
+                    &refused::MAPPED_IS_GUEST,
                     "mapped_collection_id",
                     "mapped_collection_id names a guest collection",
                 );
@@ -933,6 +968,7 @@ async fn create_collection(
         };
         if !holds(st, ctx.ep, ctx.who, &GCS_ROLES) && !holds(st, m, ctx.who, &GCS_ROLES) {
             return missing_role(
+                &refused::COLLECTION_ROLE,
                 "Creating a guest collection needs a role on the mapped collection or the endpoint",
                 &[
                     (Some(m), "administrator"),
@@ -943,6 +979,7 @@ async fn create_collection(
         }
         if !ctx.has_data_access(m) {
             return denied(
+                &refused::MISSING_DATA_ACCESS,
                 "The token lacks the data_access scope of the mapped collection",
                 "missing_required_scopes#1.0.0",
                 json!({"scopes": [format!(
@@ -954,6 +991,7 @@ async fn create_collection(
         match opt_uuid(&body, "identity_id") {
             Ok(Some(i)) if i != ctx.who => {
                 return denied(
+                    &refused::NOT_CALLER,
                     format!("Identity '{i}' is not in the caller's identity set"),
                     "id_not_in_identity_set#1.0.0",
                     json!({"identity_id": i.to_string()}),
@@ -967,7 +1005,7 @@ async fn create_collection(
             .as_ref()
             .and_then(|r| r.storage_gateway_id);
         let Some(cred) = write.user_credential_id else {
-            return bad_input("user_credential_id", "user_credential_id is required");
+            return malformed("user_credential_id", "user_credential_id is required");
         };
         if let Some(e) = check_credential(st, &ctx, cred, gateway_id) {
             return e;
@@ -980,17 +1018,21 @@ async fn create_collection(
     } else {
         if !holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN) {
             return missing_role(
+                &refused::COLLECTION_ROLE,
                 "Creating a mapped collection needs the endpoint's administrator role",
                 &[(None, "administrator"), (None, "owner")],
             );
         }
         let g = match opt_uuid(&body, "storage_gateway_id") {
             Ok(Some(g)) => g,
-            Ok(None) => return bad_input("storage_gateway_id", "storage_gateway_id is required"),
+            Ok(None) => return malformed("storage_gateway_id", "storage_gateway_id is required"),
             Err(e) => return e,
         };
         if gateway(st, ctx.ep, Some(g)).is_none() {
-            return not_found(format!("Storage gateway '{g}' not found"));
+            return not_found(
+                &refused::GATEWAY_NOT_FOUND,
+                format!("Storage gateway '{g}' not found"),
+            );
         }
         let base = match base_path(&body, Some("/")) {
             Ok(b) => b,
@@ -1078,6 +1120,7 @@ fn update_collection(
     };
     if !may_manage(st, &ctx, c) {
         return missing_role(
+            &refused::COLLECTION_ROLE,
             format!("Updating collection '{id}' needs its administrator role"),
             &manage_roles(c),
         );
@@ -1091,7 +1134,11 @@ fn update_collection(
         Err(e) => return e,
     };
     if replace && write.display_name.is_none() {
-        return bad_input("display_name", "display_name is required");
+        return bad_input(
+            &refused::DISPLAY_NAME,
+            "display_name",
+            "display_name is required",
+        );
     }
     let rec = c.collection.clone().unwrap_or_default();
     let current_type = if c.is_guest() { "guest" } else { "mapped" };
@@ -1115,7 +1162,11 @@ fn update_collection(
             && !v.is_null()
             && v.as_str() != current.as_deref()
         {
-            return bad_input(key, format!("'{key}' of a collection cannot be changed"));
+            return bad_input(
+                &refused::FIXED_FIELD,
+                key,
+                format!("'{key}' of a collection cannot be changed"),
+            );
         }
     }
     if let Some(cred) = write.user_credential_id
@@ -1126,7 +1177,7 @@ fn update_collection(
     }
     let cid = c.id;
     let Some(c) = w.state.endpoints.get_mut(&cid) else {
-        return not_found("Collection vanished");
+        return not_found(&refused::COLLECTION_NOT_FOUND, "Collection vanished");
     };
     if replace {
         c.description = None;
@@ -1208,6 +1259,7 @@ async fn delete_collection(
             .is_some_and(|m| holds(st, m, ctx.who, &["administrator"]));
     if !may_manage(st, &ctx, c) && !via_mapped {
         return missing_role(
+            &refused::COLLECTION_ROLE,
             format!("Deleting collection '{id}' needs its administrator role"),
             &manage_roles(c),
         );
@@ -1220,8 +1272,7 @@ async fn delete_collection(
         .unwrap_or(false);
     if protected {
         return fail(
-            StatusCode::CONFLICT,
-            "conflict",
+            &refused::DELETE_PROTECTED,
             format!("Collection '{id}' is delete_protected"),
             json!({"DATA_TYPE": "resource_conflict#1.0.0", "resources": [id]}),
         );
@@ -1320,6 +1371,7 @@ async fn list_roles(
     let items: Vec<(String, Value)> = if all {
         if !holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN) {
             return missing_role(
+                &refused::ROLE_ROLE,
                 "include=all_roles needs the endpoint's administrator role",
                 &[(None, "administrator")],
             );
@@ -1335,6 +1387,7 @@ async fn list_roles(
         };
         if !may_view_roles(st, &ctx, on) {
             return missing_role(
+                &refused::ROLE_ROLE,
                 "Listing these roles needs a role on them",
                 &assign_roles(st, &ctx, on),
             );
@@ -1367,11 +1420,12 @@ async fn get_role(
     };
     let st = &w.state;
     let Some((on, r)) = find_role(st, &ctx, &id) else {
-        return not_found(format!("Role '{id}' not found"));
+        return not_found(&refused::ROLE_NOT_FOUND, format!("Role '{id}' not found"));
     };
     let scope = on.unwrap_or(ctx.ep);
     if !may_view_roles(st, &ctx, scope) {
         return missing_role(
+            &refused::ROLE_ROLE,
             "Reading this role needs a role on its collection or endpoint",
             &assign_roles(st, &ctx, scope),
         );
@@ -1404,6 +1458,7 @@ async fn create_role(
         .and_then(parse_principal)
     else {
         return bad_input(
+            &refused::ROLE_PRINCIPAL,
             "principal",
             "principal must be urn:globus:auth:identity:<uuid> or urn:globus:groups:id:<uuid>",
         );
@@ -1416,6 +1471,7 @@ async fn create_role(
     };
     if !allowed.contains(&role) {
         return bad_input(
+            &refused::ROLE_NAME,
             "role",
             format!(
                 "role must be one of {} on {}",
@@ -1435,6 +1491,7 @@ async fn create_role(
     };
     if !may_assign(st, &ctx, on) {
         return missing_role(
+            &refused::ROLE_ROLE,
             "Assigning this role needs the administrator role",
             &assign_roles(st, &ctx, on),
         );
@@ -1446,8 +1503,7 @@ async fn create_role(
     });
     if exists {
         return fail(
-            StatusCode::CONFLICT,
-            "exists",
+            &refused::ROLE_EXISTS,
             format!("The principal already holds the role '{role}' there"),
             Value::Null,
         );
@@ -1481,7 +1537,7 @@ async fn delete_role(
     };
     let st = &w.state;
     let Some((on, r)) = find_role(st, &ctx, &id) else {
-        return not_found(format!("Role '{id}' not found"));
+        return not_found(&refused::ROLE_NOT_FOUND, format!("Role '{id}' not found"));
     };
     let scope = on.unwrap_or(ctx.ep);
     let via_mapped = st
@@ -1492,6 +1548,7 @@ async fn delete_role(
         .is_some_and(|m| holds(st, m, ctx.who, &["administrator"]));
     if !may_assign(st, &ctx, scope) && !via_mapped {
         return missing_role(
+            &refused::ROLE_ROLE,
             "Deleting this role needs the administrator role",
             &assign_roles(st, &ctx, scope),
         );
@@ -1503,8 +1560,7 @@ async fn delete_role(
             "the endpoint's owner role"
         };
         return fail(
-            StatusCode::CONFLICT,
-            "conflict",
+            &refused::ROLE_PROTECTED,
             format!("Role '{id}' is {what} and may not be deleted using this API"),
             json!({"DATA_TYPE": "resource_conflict#1.0.0", "resources": [id]}),
         );
@@ -1562,9 +1618,15 @@ fn own_credential<'a>(st: &'a Store, ctx: &Ctx, id: &str) -> Result<&'a Credenti
     let c = credentials(st, ctx.ep)
         .iter()
         .find(|c| c.id.to_string() == id)
-        .ok_or_else(|| not_found(format!("User credential '{id}' not found")))?;
+        .ok_or_else(|| {
+            not_found(
+                &refused::CREDENTIAL_NOT_FOUND,
+                format!("User credential '{id}' not found"),
+            )
+        })?;
     if c.identity_id != ctx.who && !holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN) {
         return Err(denied(
+            &refused::NOT_CALLER,
             format!("User credential '{id}' belongs to another identity"),
             "id_not_in_identity_set#1.0.0",
             json!({"identity_id": c.identity_id.to_string()}),
@@ -1608,16 +1670,20 @@ async fn create_credential(
     };
     let gateway_id = match opt_uuid(&body, "storage_gateway_id") {
         Ok(Some(g)) => g,
-        Ok(None) => return bad_input("storage_gateway_id", "storage_gateway_id is required"),
+        Ok(None) => return malformed("storage_gateway_id", "storage_gateway_id is required"),
         Err(e) => return e,
     };
     let st = &w.state;
     if gateway(st, ctx.ep, Some(gateway_id)).is_none() {
-        return not_found(format!("Storage gateway '{gateway_id}' not found"));
+        return not_found(
+            &refused::GATEWAY_NOT_FOUND,
+            format!("Storage gateway '{gateway_id}' not found"),
+        );
     }
     match opt_uuid(&body, "identity_id") {
         Ok(Some(i)) if i != ctx.who => {
             return denied(
+                &refused::NOT_CALLER,
                 format!("Identity '{i}' is not in the caller's identity set"),
                 "id_not_in_identity_set#1.0.0",
                 json!({"identity_id": i.to_string()}),

@@ -15,8 +15,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::errors::{ApiError, Service};
+use super::refusal::{self, Refusal};
 use super::store::{GroupRec, MemberRec, State as Store, apply_policies, fmt_time};
 use super::{Caller, Emulator};
+use crate::services::groups::refusals as refused;
 use crate::wire::Extra;
 use crate::wire::groups::{
     BatchError, BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate,
@@ -42,35 +44,33 @@ pub(super) fn routes() -> Router<Emulator> {
         .route("/v2/preferences", get(get_preferences).put(put_preferences))
 }
 
-fn err(status: StatusCode, code: &str, detail: impl Into<String>) -> Response {
-    ApiError::new(Service::Groups, status, code, detail).into_response()
+fn err(refusal: &'static Refusal, detail: impl Into<String>) -> Response {
+    ApiError::refused(Service::Groups, refusal, detail).into_response()
 }
 
 fn forbidden(detail: &str) -> Response {
-    err(StatusCode::FORBIDDEN, "FORBIDDEN", detail)
+    err(&refused::FORBIDDEN, detail)
 }
 
 fn not_found(id: &str) -> Response {
-    err(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        format!("Group {id} not found"),
-    )
+    err(&refused::NOT_FOUND, format!("Group {id} not found"))
 }
 
 /// A FastAPI-style 422, the shape Groups answers for a body that does not validate.
-fn unprocessable(msg: impl Into<String>) -> Response {
+fn unprocessable(refusal: &'static Refusal, loc: &[&str], msg: impl Into<String>) -> Response {
     let msg = msg.into();
-    (
+    let resp = (
         StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({"detail": [{"loc": ["body"], "msg": msg, "type": "value_error"}]})),
+        Json(json!({"detail": [{"loc": loc, "msg": msg, "type": "value_error"}]})),
     )
-        .into_response()
+        .into_response();
+    refusal::tag(resp, &[refusal])
 }
 
 /// Parses a JSON body; failures answer FastAPI's 422 shape.
 fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Response> {
-    serde_json::from_slice(bytes).map_err(|e| unprocessable(e.to_string()))
+    serde_json::from_slice(bytes)
+        .map_err(|e| unprocessable(&refused::MALFORMED, &["body"], e.to_string()))
 }
 
 fn group_id(raw: &str) -> Result<Uuid, Response> {
@@ -248,11 +248,7 @@ async fn create_group(
         Err(e) => return e,
     };
     if req.name.trim().is_empty() {
-        return err(
-            StatusCode::BAD_REQUEST,
-            "BAD_REQUEST",
-            "Group name must not be empty",
-        );
+        return err(&refused::EMPTY_NAME, "Group name must not be empty");
     }
     let mut w = em.lock();
     let now = fmt_time(w.now());
@@ -267,6 +263,9 @@ async fn create_group(
     }
     let mut policies = GroupPolicies::default();
     if let Some(p) = &req.policies {
+        if let Err(e) = check_policies(p) {
+            return e;
+        }
         apply_policies(&mut policies, p);
     }
     let id = w.state.next_id("group");
@@ -336,11 +335,7 @@ async fn update_group(
     }
     if let Some(n) = req.name {
         if n.trim().is_empty() {
-            return err(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "Group name must not be empty",
-            );
+            return err(&refused::EMPTY_NAME, "Group name must not be empty");
         }
         g.name = n;
     }
@@ -394,6 +389,38 @@ async fn get_policies(
     Json(g.policies.clone()).into_response()
 }
 
+/// The policy values Groups refuses: visibilities outside their values, and an
+/// `authentication_assurance_timeout` outside an unsigned 32-bit number (docs/emulator.md).
+fn check_policies(p: &GroupPoliciesWrite) -> Result<(), Response> {
+    for (field, value, allowed) in [
+        (
+            "group_visibility",
+            &p.group_visibility,
+            &["authenticated", "private"][..],
+        ),
+        (
+            "group_members_visibility",
+            &p.group_members_visibility,
+            &["members", "managers"][..],
+        ),
+    ] {
+        if let Some(v) = value
+            && !allowed.contains(&v.as_str())
+        {
+            let msg = format!("invalid {field}: {v}");
+            return Err(unprocessable(&refused::POLICY_VALUE, &["body", field], msg));
+        }
+    }
+    if let Some(t) = p.authentication_assurance_timeout
+        && u32::try_from(t).is_err()
+    {
+        let field = "authentication_assurance_timeout";
+        let msg = format!("{field} {t} is not between 0 and {}", u32::MAX);
+        return Err(unprocessable(&refused::POLICY_RANGE, &["body", field], msg));
+    }
+    Ok(())
+}
+
 async fn put_policies(
     State(em): State<Emulator>,
     Extension(caller): Extension<Caller>,
@@ -408,23 +435,8 @@ async fn put_policies(
         Ok(r) => r,
         Err(e) => return e,
     };
-    for (field, value, allowed) in [
-        (
-            "group_visibility",
-            &req.group_visibility,
-            &["authenticated", "private"][..],
-        ),
-        (
-            "group_members_visibility",
-            &req.group_members_visibility,
-            &["members", "managers"][..],
-        ),
-    ] {
-        if let Some(v) = value
-            && !allowed.contains(&v.as_str())
-        {
-            return unprocessable(format!("invalid {field}: {v}"));
-        }
+    if let Err(e) = check_policies(&req) {
+        return e;
     }
     let mut w = em.lock();
     let Some(g) = w.state.groups.get_mut(&id) else {
@@ -485,8 +497,8 @@ fn set_action(r: &mut BatchMembershipResponse, action: &str, list: Vec<Membershi
     *slot = Some(list);
 }
 
-/// A per-identity failure: (code, detail).
-type ItemError = (&'static str, String);
+/// A per-identity failure: the refusal (its code) and the detail.
+type ItemError = (&'static Refusal, String);
 
 fn active_admins(g: &GroupRec) -> usize {
     g.members
@@ -511,7 +523,7 @@ fn apply_item(
     let who = item.identity_id;
     let Some(ident) = st.identities.get(&who) else {
         return Err((
-            "IDENTITY_NOT_FOUND",
+            &refused::MEMBER_UNKNOWN,
             format!("Identity {who} does not exist."),
         ));
     };
@@ -528,14 +540,14 @@ fn apply_item(
             Ok(())
         } else {
             Err((
-                "PERMISSION_DENIED",
+                &refused::MEMBER_NOT_SELF,
                 "This action may only be taken on your own identity.".to_string(),
             ))
         }
     };
     let no_membership = || {
         (
-            "NO_MEMBERSHIP",
+            &refused::MEMBER_NONE,
             "Identity has no membership in group.".to_string(),
         )
     };
@@ -544,13 +556,13 @@ fn apply_item(
             let role = item.role.clone().unwrap_or(Role::Member);
             if elevated(&role) && !is_admin(g, caller) {
                 return Err((
-                    "PERMISSION_DENIED",
+                    &refused::MEMBER_ELEVATED,
                     "Only admins may add admins or managers.".into(),
                 ));
             }
             if is_status(current.as_ref(), MembershipStatus::Active) {
                 return Err((
-                    "ALREADY_ACTIVE",
+                    &refused::MEMBER_ACTIVE,
                     "The identity is already an active member of the group.".into(),
                 ));
             }
@@ -558,7 +570,7 @@ fn apply_item(
                 && (is_status(current.as_ref(), MembershipStatus::Left) || !ident.allow_add)
             {
                 return Err((
-                    "ADD_FORBIDDEN",
+                    &refused::MEMBER_ADD_FORBIDDEN,
                     "The identity has left the group or does not allow being added; invite it instead."
                         .into(),
                 ));
@@ -572,7 +584,7 @@ fn apply_item(
         }
         "change_role" => {
             let Some(role) = item.role.clone() else {
-                return Err(("INVALID_ROLE", "change_role needs a role.".into()));
+                return Err((&refused::MEMBER_NO_ROLE, "change_role needs a role.".into()));
             };
             let Some(cur) = current.filter(|m| {
                 matches!(
@@ -586,7 +598,7 @@ fn apply_item(
             };
             if role != Role::Admin && is_last_admin(g, who) {
                 return Err((
-                    "LAST_ADMIN",
+                    &refused::MEMBER_LAST_ADMIN,
                     "The last admin of a group cannot be demoted.".into(),
                 ));
             }
@@ -609,19 +621,19 @@ fn apply_item(
             };
             if who == caller {
                 return Err((
-                    "CANNOT_REMOVE_SELF",
+                    &refused::MEMBER_REMOVE_SELF,
                     "You cannot remove yourself; use leave.".into(),
                 ));
             }
             if elevated(&cur.role) && !is_admin(g, caller) {
                 return Err((
-                    "PERMISSION_DENIED",
+                    &refused::MEMBER_ELEVATED,
                     "Only admins may remove admins or managers.".into(),
                 ));
             }
             if is_last_admin(g, who) {
                 return Err((
-                    "LAST_ADMIN",
+                    &refused::MEMBER_LAST_ADMIN,
                     "The last admin of a group cannot be removed.".into(),
                 ));
             }
@@ -632,7 +644,10 @@ fn apply_item(
                 return Err(no_membership());
             };
             if cur.status != MembershipStatus::Pending {
-                return Err(("INVALID_STATUS", "The membership is not pending.".into()));
+                return Err((
+                    &refused::MEMBER_STATUS,
+                    "The membership is not pending.".into(),
+                ));
             }
             let status = if action == "approve" {
                 MembershipStatus::Active
@@ -647,7 +662,10 @@ fn apply_item(
                 return Err(no_membership());
             };
             if cur.status != MembershipStatus::Invited {
-                return Err(("INVALID_STATUS", "There is no pending invitation.".into()));
+                return Err((
+                    &refused::MEMBER_STATUS,
+                    "There is no pending invitation.".into(),
+                ));
             }
             let status = if action == "accept" {
                 MembershipStatus::Active
@@ -663,7 +681,7 @@ fn apply_item(
             };
             if is_last_admin(g, who) {
                 return Err((
-                    "LAST_ADMIN",
+                    &refused::MEMBER_LAST_ADMIN,
                     "The last admin of a group cannot leave.".into(),
                 ));
             }
@@ -673,13 +691,13 @@ fn apply_item(
             self_only()?;
             if is_status(current.as_ref(), MembershipStatus::Active) {
                 return Err((
-                    "ALREADY_ACTIVE",
+                    &refused::MEMBER_ACTIVE,
                     "The identity is already an active member of the group.".into(),
                 ));
             }
             if g.policies.group_visibility != "authenticated" || g.policies.join_requests {
                 return Err((
-                    "PERMISSION_DENIED",
+                    &refused::MEMBER_NO_JOIN,
                     "This group cannot be joined directly.".into(),
                 ));
             }
@@ -689,13 +707,13 @@ fn apply_item(
             self_only()?;
             if is_status(current.as_ref(), MembershipStatus::Active) {
                 return Err((
-                    "ALREADY_ACTIVE",
+                    &refused::MEMBER_ACTIVE,
                     "The identity is already an active member of the group.".into(),
                 ));
             }
             if !g.policies.join_requests {
                 return Err((
-                    "PERMISSION_DENIED",
+                    &refused::MEMBER_NO_JOIN,
                     "This group does not accept join requests.".into(),
                 ));
             }
@@ -725,8 +743,7 @@ async fn batch(
         for item in action_items(&req, action) {
             if !seen.insert(item.identity_id) {
                 return err(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_REQUEST",
+                    &refused::BATCH_DUPLICATE,
                     format!(
                         "Identity {} appears more than once in the request",
                         item.identity_id
@@ -750,6 +767,7 @@ async fn batch(
         return forbidden("Only group admins may change roles");
     }
     let mut resp = BatchMembershipResponse::default();
+    let mut refusals: Vec<&Refusal> = Vec::new();
     for action in ACTIONS {
         let items = action_items(&req, action);
         if items.is_empty() {
@@ -760,12 +778,15 @@ async fn batch(
         for item in items {
             match apply_item(&w.state, &mut g, caller.identity, action, item, &now) {
                 Ok(rec) => done.push(membership(&w.state, id, item.identity_id, &rec)),
-                Err((code, detail)) => errors.push(BatchError {
-                    identity_id: item.identity_id,
-                    code: code.into(),
-                    detail,
-                    extra: Extra::new(),
-                }),
+                Err((refusal, detail)) => {
+                    refusals.push(refusal);
+                    errors.push(BatchError {
+                        identity_id: item.identity_id,
+                        code: refusal.code.into(),
+                        detail,
+                        extra: Extra::new(),
+                    });
+                }
             }
         }
         set_action(&mut resp, action, done);
@@ -774,7 +795,7 @@ async fn batch(
         }
     }
     w.state.groups.insert(id, g);
-    Json(resp).into_response()
+    refusal::tag(Json(resp).into_response(), &refusals)
 }
 
 async fn get_preferences(
@@ -807,7 +828,10 @@ async fn put_preferences(
         Err(e) => return e,
     };
     if req.keys().any(|k| *k != caller.identity) {
-        return forbidden("You may only set preferences of your own identities");
+        return err(
+            &refused::PREFERENCES_FORBIDDEN,
+            "You may only set preferences of your own identities",
+        );
     }
     let mut w = em.lock();
     let mut out = Preferences::new();

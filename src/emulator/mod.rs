@@ -13,6 +13,7 @@ pub mod errors;
 pub mod faults;
 mod gcs;
 mod groups;
+pub mod refusal;
 pub mod search;
 pub mod seed;
 pub mod store;
@@ -54,6 +55,9 @@ pub struct RecordedRequest {
     pub path: String,
     /// Status answered; 0 when the connection was dropped by a fault.
     pub status: u16,
+    /// The ids of the refusals the answer carries (`emulator::refusal`), if any.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refusals: Vec<String>,
 }
 
 impl RecordedRequest {
@@ -520,7 +524,7 @@ async fn front(State(em): State<Emulator>, req: Request, next: Next) -> Response
             err.into_response()
         }
         (FaultAction::Drop, _) => dropped_connection(),
-        _ => next.run(req).await,
+        _ => refused_by_framework(next.run(req).await),
     };
     let status = if action == FaultAction::Drop {
         0
@@ -531,8 +535,19 @@ async fn front(State(em): State<Emulator>, req: Request, next: Next) -> Response
         method,
         path,
         status,
+        refusals: refusal::of(&resp),
     });
     resp
+}
+
+/// A 4xx no route named (axum's own: a method the path does not take, a body over the limit,
+/// a form that does not parse) is tagged as the HTTP layer's refusal; every route names its own.
+fn refused_by_framework(resp: Response) -> Response {
+    if resp.status().is_client_error() && refusal::of(&resp).is_empty() {
+        refusal::tag(resp, &[&refusal::FRAMEWORK])
+    } else {
+        resp
+    }
 }
 
 fn over_rate_limit(w: &mut World, seed: &Seed, svc: Service) -> bool {
@@ -578,22 +593,28 @@ async fn fallback(req: Request) -> Response {
                 Service::Search => "NotFound.Generic",
                 _ => "NOT_FOUND",
             };
-            ApiError::new(
-                svc,
-                StatusCode::NOT_FOUND,
-                code,
-                format!("No route for {rest}"),
-            )
+            ApiError {
+                refusal: Some(&refusal::NO_ROUTE),
+                ..ApiError::new(
+                    svc,
+                    StatusCode::NOT_FOUND,
+                    code,
+                    format!("No route for {rest}"),
+                )
+            }
             .at(rest)
             .into_response()
         }
-        None => (
-            StatusCode::NOT_FOUND,
-            axum::Json(
-                serde_json::json!({"code": "NotFound", "message": format!("No route for {path}")}),
-            ),
-        )
-            .into_response(),
+        None => refusal::tag(
+            (
+                StatusCode::NOT_FOUND,
+                axum::Json(
+                    serde_json::json!({"code": "NotFound", "message": format!("No route for {path}")}),
+                ),
+            )
+                .into_response(),
+            &[&refusal::NO_ROUTE],
+        ),
     }
 }
 
@@ -615,7 +636,7 @@ fn authenticate(em: &Emulator, headers: &HeaderMap, resource_server: &str) -> Op
 
 async fn require_token(
     em: Emulator,
-    service: Service,
+    (service, refused): (Service, &'static refusal::Refusal),
     resource_server: &str,
     mut req: Request,
     next: Next,
@@ -625,16 +646,25 @@ async fn require_token(
             req.extensions_mut().insert(caller);
             next.run(req).await
         }
-        None => ApiError::unauthorized(service, req.uri().path()).into_response(),
+        None => ApiError::unauthorized(service, refused, req.uri().path()).into_response(),
     }
 }
 
 async fn require_groups_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
-    require_token(em, Service::Groups, auth::GROUPS_RS, req, next).await
+    let refused = &crate::services::groups::refusals::UNAUTHORIZED;
+    require_token(em, (Service::Groups, refused), auth::GROUPS_RS, req, next).await
 }
 
 async fn require_transfer_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
-    require_token(em, Service::Transfer, auth::TRANSFER_RS, req, next).await
+    let refused = &crate::services::transfer::refusals::UNAUTHORIZED;
+    require_token(
+        em,
+        (Service::Transfer, refused),
+        auth::TRANSFER_RS,
+        req,
+        next,
+    )
+    .await
 }
 
 #[cfg(test)]

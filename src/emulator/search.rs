@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -22,8 +21,10 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::errors::{ApiError, Service};
+use super::refusal::{self, Refusal};
 use super::store::State as Store;
 use super::{Emulator, World, bearer};
+use crate::services::search::refusals as refused;
 use crate::wire::search::{
     DeletedRole, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, Principal, QUERY_FIELDS, QUERY_V1,
     RESULT_VERSION, ROLE_NAMES, ResultEntry, Role, RoleList, SearchIndex, SearchParams,
@@ -31,15 +32,10 @@ use crate::wire::search::{
 };
 
 /// Resource server of Search tokens.
-pub const SEARCH_RS: &str = "search.api.globus.org";
-/// Longest subject, in UTF-8 bytes.
-const MAX_SUBJECT_BYTES: usize = 500;
-/// Most `visible_to` values of one entry.
-const MAX_VISIBLE_TO: usize = 100;
-/// Most entries of one subject.
-const MAX_ENTRIES_PER_SUBJECT: usize = 10;
-/// Most roles of one index.
-const MAX_ROLES: usize = 50;
+pub const SEARCH_RS: &str = crate::services::search::RESOURCE_SERVER;
+use crate::services::search::{
+    MAX_ENTRIES_PER_SUBJECT, MAX_ROLES, MAX_SUBJECT_BYTES, MAX_VISIBLE_TO,
+};
 /// Results reachable by offset + limit (the reference's 10,000).
 const MAX_RESULTS: u64 = MAX_QUERY_RESULTS;
 /// Tasks listed by `task_list`.
@@ -469,18 +465,17 @@ impl Need {
 // Errors
 // ---------------------------------------------------------------------------------------
 
-fn gerror(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-    ApiError::new(Service::Search, status, code, message)
+fn gerror(refusal: &'static Refusal, message: impl Into<String>) -> ApiError {
+    ApiError::refused(Service::Search, refusal, message)
 }
 
-fn not_found(message: impl Into<String>) -> Response {
-    gerror(StatusCode::NOT_FOUND, "NotFound.Generic", message).into_response()
+fn not_found(refusal: &'static Refusal, message: impl Into<String>) -> Response {
+    gerror(refusal, message).into_response()
 }
 
 fn no_index(raw: &str) -> Response {
     gerror(
-        StatusCode::NOT_FOUND,
-        "NotFound.NoSuchIndex",
+        &refused::NO_INDEX,
         format!("There is no search index named \"{raw}\""),
     )
     .into_response()
@@ -489,8 +484,7 @@ fn no_index(raw: &str) -> Response {
 /// 403 `Forbidden.Generic`, shaped like the SDK's recorded `index_update` refusal.
 fn forbidden(op: &str) -> Response {
     gerror(
-        StatusCode::FORBIDDEN,
-        "Forbidden.Generic",
+        &refused::FORBIDDEN,
         format!("{op} request denied by service"),
     )
     .with_data(json!({
@@ -503,43 +497,54 @@ fn forbidden(op: &str) -> Response {
 
 fn unauthenticated(op: &str) -> Response {
     gerror(
-        StatusCode::UNAUTHORIZED,
-        "Unauthorized.Generic",
+        &refused::ANONYMOUS,
         format!("{op} requires an authenticated call"),
     )
     .into_response()
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
-    gerror(StatusCode::BAD_REQUEST, "BadRequest.Generic", message).into_response()
+    gerror(&refused::MALFORMED, message).into_response()
 }
 
-/// 400 `BadRequest.ValidationError` with marshmallow-style `error_data.messages.<location>`.
-fn invalid(location: &str, messages: Map<String, Value>) -> Response {
-    gerror(
-        StatusCode::BAD_REQUEST,
-        "BadRequest.ValidationError",
-        "Request failed input validation.",
-    )
-    .with_data(json!({ "messages": { location: messages } }))
-    .into_response()
+/// 400 `BadRequest.ValidationError` with marshmallow-style `error_data.messages.<location>`,
+/// tagged with every refusal the problems name.
+fn invalid(location: &str, p: Problems) -> Response {
+    let Some(first) = p.refusals.first() else {
+        return bad_request("Request failed input validation.");
+    };
+    let resp = gerror(first, "Request failed input validation.")
+        .with_data(json!({ "messages": { location: p.messages } }))
+        .into_response();
+    refusal::tag(resp, &p.refusals)
 }
 
-fn conflict(code: &str, message: impl Into<String>, data: Option<Value>) -> Response {
-    let mut e = gerror(StatusCode::CONFLICT, code, message);
+fn conflict(
+    refusal: &'static Refusal,
+    message: impl Into<String>,
+    data: Option<Value>,
+) -> Response {
+    let mut e = gerror(refusal, message);
     if let Some(d) = data {
         e = e.with_data(d);
     }
     e.into_response()
 }
 
-/// Validation messages keyed by field path, built up as the body is checked.
+/// Validation messages keyed by field path, built up as the body is checked, and the
+/// refusals they are.
 #[derive(Default)]
-struct Problems(Map<String, Value>);
+struct Problems {
+    messages: Map<String, Value>,
+    refusals: Vec<&'static Refusal>,
+}
 
 impl Problems {
-    fn add(&mut self, path: &[&str], message: impl Into<String>) {
-        let mut map = &mut self.0;
+    fn add(&mut self, refusal: &'static Refusal, path: &[&str], message: impl Into<String>) {
+        if !self.refusals.contains(&refusal) {
+            self.refusals.push(refusal);
+        }
+        let mut map = &mut self.messages;
         for (i, key) in path.iter().enumerate() {
             if i + 1 == path.len() {
                 let list = map
@@ -562,7 +567,7 @@ impl Problems {
     }
 
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.messages.is_empty()
     }
 }
 
@@ -610,7 +615,10 @@ async fn authenticate(State(em): State<Emulator>, mut req: Request, next: Next) 
         });
         match found {
             Some(id) => Some(id),
-            None => return ApiError::unauthorized(Service::Search, "").into_response(),
+            None => {
+                return ApiError::unauthorized(Service::Search, &refused::UNAUTHORIZED, "")
+                    .into_response();
+            }
         }
     } else {
         None
@@ -725,10 +733,11 @@ async fn index_list(
     if let Some(bad) = filter.iter().find(|r| !ROLE_NAMES.contains(&r.as_str())) {
         let mut p = Problems::default();
         p.add(
+            &refused::QUERY,
             &["filter_roles"],
             format!("Must be one of: owner, admin, writer (got {bad})."),
         );
-        return invalid("query", p.0);
+        return invalid("query", p);
     }
     let w = em.lock();
     let who = Who::of(&w.state, caller);
@@ -765,18 +774,19 @@ fn join<'a>(path: &[&'a str], key: &'a str) -> Vec<&'a str> {
 /// Checks one `GMetaEntry` at `path`, returning the subject and the entry when valid.
 fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, EntryRec)> {
     let Some(m) = v.as_object() else {
-        p.add(path, "Invalid input type.");
+        p.add(&refused::INGEST_MALFORMED, path, "Invalid input type.");
         return None;
     };
     let at = |field: &'static str| join(path, field);
-    let before = p.0.clone();
+    let before = p.messages.clone();
     let subject = match m.get("subject") {
         None | Some(Value::Null) => {
-            p.add(&at("subject"), MISSING);
+            p.add(&refused::INGEST_MALFORMED, &at("subject"), MISSING);
             None
         }
         Some(Value::String(s)) if s.is_empty() || s.len() > MAX_SUBJECT_BYTES => {
             p.add(
+                &refused::SUBJECT_LENGTH,
                 &at("subject"),
                 format!("Length must be between 1 and {MAX_SUBJECT_BYTES}."),
             );
@@ -784,7 +794,11 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
         }
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            p.add(&at("subject"), "Not a valid string.");
+            p.add(
+                &refused::INGEST_MALFORMED,
+                &at("subject"),
+                "Not a valid string.",
+            );
             None
         }
     };
@@ -792,16 +806,17 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => Some(s.clone()),
         Some(_) => {
-            p.add(&at("id"), "Not a valid string.");
+            p.add(&refused::INGEST_MALFORMED, &at("id"), "Not a valid string.");
             None
         }
     };
     let mut visible_to = Vec::new();
     match m.get("visible_to") {
-        None | Some(Value::Null) => p.add(&at("visible_to"), MISSING),
+        None | Some(Value::Null) => p.add(&refused::INGEST_MALFORMED, &at("visible_to"), MISSING),
         Some(Value::Array(items)) => {
             if items.len() > MAX_VISIBLE_TO {
                 p.add(
+                    &refused::VISIBLE_TO_LIMIT,
                     &at("visible_to"),
                     format!("Longer than maximum length {MAX_VISIBLE_TO}."),
                 );
@@ -809,11 +824,19 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
             for item in items {
                 match item.as_str() {
                     Some(s) if Principal::parse(s).is_some() => visible_to.push(s.to_string()),
-                    _ => p.add(&at("visible_to"), format!("Not a valid principal: {item}")),
+                    _ => p.add(
+                        &refused::VISIBLE_TO_PRINCIPAL,
+                        &at("visible_to"),
+                        format!("Not a valid principal: {item}"),
+                    ),
                 }
             }
         }
-        Some(_) => p.add(&at("visible_to"), "Not a valid list."),
+        Some(_) => p.add(
+            &refused::INGEST_MALFORMED,
+            &at("visible_to"),
+            "Not a valid list.",
+        ),
     }
     let principal_sets = match m.get("principal_sets") {
         None | Some(Value::Null) => None,
@@ -829,35 +852,48 @@ fn check_entry(v: &Value, path: &[&str], p: &mut Problems) -> Option<(String, En
                                     list.push(item.as_str().unwrap_or_default().to_string())
                                 }
                                 _ => p.add(
+                                    &refused::PRINCIPAL_SET_MEMBER,
                                     &join(&at("principal_sets"), name),
                                     format!("Not a valid principal URN: {item}"),
                                 ),
                             }
                         }
                     }
-                    None => p.add(&join(&at("principal_sets"), name), "Not a valid list."),
+                    None => p.add(
+                        &refused::INGEST_MALFORMED,
+                        &join(&at("principal_sets"), name),
+                        "Not a valid list.",
+                    ),
                 }
                 out.insert(name.clone(), list);
             }
             Some(out)
         }
         Some(_) => {
-            p.add(&at("principal_sets"), "Not a valid mapping type.");
+            p.add(
+                &refused::INGEST_MALFORMED,
+                &at("principal_sets"),
+                "Not a valid mapping type.",
+            );
             None
         }
     };
     let content = match m.get("content") {
         None | Some(Value::Null) => {
-            p.add(&at("content"), MISSING);
+            p.add(&refused::INGEST_MALFORMED, &at("content"), MISSING);
             None
         }
         Some(Value::Object(c)) => Some(c.clone()),
         Some(_) => {
-            p.add(&at("content"), "Not a valid mapping type.");
+            p.add(
+                &refused::INGEST_MALFORMED,
+                &at("content"),
+                "Not a valid mapping type.",
+            );
             None
         }
     };
-    if p.0 != before {
+    if p.messages != before {
         return None;
     }
     Some((
@@ -877,31 +913,45 @@ fn check_ingest(body: &Map<String, Value>) -> Result<Vec<(String, EntryRec)>, Re
     let mut out = Vec::new();
     let kind = body.get("ingest_type").and_then(Value::as_str);
     match body.get("ingest_type") {
-        None | Some(Value::Null) => p.add(&["ingest_type"], MISSING),
+        None | Some(Value::Null) => p.add(&refused::INGEST_MALFORMED, &["ingest_type"], MISSING),
         Some(Value::String(s)) if s == "GMetaEntry" || s == "GMetaList" => {}
-        Some(_) => p.add(&["ingest_type"], "Must be one of: GMetaEntry, GMetaList."),
+        Some(_) => p.add(
+            &refused::INGEST_MALFORMED,
+            &["ingest_type"],
+            "Must be one of: GMetaEntry, GMetaList.",
+        ),
     }
     match (kind, body.get("ingest_data")) {
-        (_, None | Some(Value::Null)) => p.add(&["ingest_data"], MISSING),
+        (_, None | Some(Value::Null)) => {
+            p.add(&refused::INGEST_MALFORMED, &["ingest_data"], MISSING)
+        }
         (Some("GMetaEntry"), Some(data)) => {
             out.extend(check_entry(data, &["ingest_data"], &mut p));
         }
         (Some("GMetaList"), Some(data)) => match data.get("gmeta") {
-            None | Some(Value::Null) => p.add(&["ingest_data", "gmeta"], MISSING),
+            None | Some(Value::Null) => p.add(
+                &refused::INGEST_MALFORMED,
+                &["ingest_data", "gmeta"],
+                MISSING,
+            ),
             Some(Value::Array(items)) => {
                 let keys: Vec<String> = (0..items.len()).map(|i| i.to_string()).collect();
                 for (item, key) in items.iter().zip(&keys) {
                     out.extend(check_entry(item, &["ingest_data", "gmeta", key], &mut p));
                 }
             }
-            Some(_) => p.add(&["ingest_data", "gmeta"], "Not a valid list."),
+            Some(_) => p.add(
+                &refused::INGEST_MALFORMED,
+                &["ingest_data", "gmeta"],
+                "Not a valid list.",
+            ),
         },
         _ => {}
     }
     if p.is_empty() {
         Ok(out)
     } else {
-        Err(invalid("json", p.0))
+        Err(invalid("json", p))
     }
 }
 
@@ -972,7 +1022,13 @@ async fn ingest(
     {
         ix.subjects = subjects;
     }
-    submit(&mut w, index_id, "INGEST", submitter, failure)
+    let failed = failure.is_some();
+    let resp = submit(&mut w, index_id, "INGEST", submitter, failure);
+    if failed {
+        refusal::tag(resp, &[&refused::ENTRY_LIMIT])
+    } else {
+        resp
+    }
 }
 
 fn task_doc(t: &TaskRec) -> Task {
@@ -1011,7 +1067,10 @@ async fn get_task(
         .ok()
         .and_then(|id| st.search.tasks.iter().position(|t| t.task_id == id))
     else {
-        return not_found(format!("No task with id \"{raw}\""));
+        return not_found(
+            &refused::TASK_NOT_FOUND,
+            format!("No task with id \"{raw}\""),
+        );
     };
     let t = &st.search.tasks[pos];
     let who = Who::of(st, caller);
@@ -1084,8 +1143,8 @@ fn bool_param(q: &[(String, String)], key: &str) -> Result<bool, Response> {
         Some("true") | Some("1") | Some("yes") => Ok(true),
         Some(_) => {
             let mut p = Problems::default();
-            p.add(&[key], "Not a valid boolean.");
-            Err(invalid("query", p.0))
+            p.add(&refused::QUERY, &[key], "Not a valid boolean.");
+            Err(invalid("query", p))
         }
     }
 }
@@ -1147,8 +1206,8 @@ async fn get_subject(
     };
     let Some(subject) = param(&q, "subject") else {
         let mut p = Problems::default();
-        p.add(&["subject"], MISSING);
-        return invalid("query", p.0);
+        p.add(&refused::QUERY, &["subject"], MISSING);
+        return invalid("query", p);
     };
     let bypass = match bool_param(&q, "bypass_visible_to") {
         Ok(b) => b,
@@ -1174,9 +1233,10 @@ async fn get_subject(
         .map(|e| result_entry(e, &who, shape))
         .collect();
     if entries.is_empty() {
-        return not_found(format!(
-            "No entries visible to you for subject \"{subject}\" in index \"{raw}\""
-        ));
+        return not_found(
+            &refused::SUBJECT_NOT_FOUND,
+            format!("No entries visible to you for subject \"{subject}\" in index \"{raw}\""),
+        );
     }
     Json(gmeta_result(subject, entries)).into_response()
 }
@@ -1195,8 +1255,8 @@ async fn delete_subject(
         };
     let Some(subject) = param(&q, "subject") else {
         let mut p = Problems::default();
-        p.add(&["subject"], MISSING);
-        return invalid("query", p.0);
+        p.add(&refused::SUBJECT_MISSING, &["subject"], MISSING);
+        return invalid("query", p);
     };
     if let Some(ix) = w.state.search.indexes.get_mut(&index_id) {
         ix.subjects.remove(subject);
@@ -1294,12 +1354,14 @@ fn run_query(em: &Emulator, raw: &str, caller: SearchCaller, query: QuerySpec) -
     let mut p = Problems::default();
     if query.limit > MAX_RESULTS {
         p.add(
+            &refused::QUERY,
             &["limit"],
             format!("Must be less than or equal to {MAX_RESULTS}."),
         );
     }
     if query.offset + query.limit > MAX_RESULTS {
         p.add(
+            &refused::QUERY,
             &["offset"],
             format!("offset + limit must be less than or equal to {MAX_RESULTS}."),
         );
@@ -1311,13 +1373,14 @@ fn run_query(em: &Emulator, raw: &str, caller: SearchCaller, query: QuerySpec) -
     for f in &fields {
         if !QUERY_FIELDS.contains(&f.as_str()) {
             p.add(
+                &refused::QUERY,
                 &["fields"],
                 format!("Must be one of: visible_to, principal_sets, content (got {f})."),
             );
         }
     }
     if !p.is_empty() {
-        return invalid(location, p.0);
+        return invalid(location, p);
     }
     let w = em.lock();
     let st = &w.state;
@@ -1395,8 +1458,8 @@ async fn search_get(
         Err(msg) => {
             let (field, text) = msg.split_once(": ").unwrap_or(("q", msg.as_str()));
             let mut p = Problems::default();
-            p.add(&[field], text);
-            return invalid("query", p.0);
+            p.add(&refused::QUERY, &[field], text);
+            return invalid("query", p);
         }
     };
     let query = QuerySpec {
@@ -1424,8 +1487,8 @@ async fn search_post(
         Ok(b) => b,
         Err(e) => {
             let mut p = Problems::default();
-            p.add(&["_schema"], e.to_string());
-            return invalid("json", p.0);
+            p.add(&refused::QUERY, &["_schema"], e.to_string());
+            return invalid("json", p);
         }
     };
     // The body's version decides its schema: only `query#1.0.0` has `fields`.
@@ -1433,15 +1496,16 @@ async fn search_post(
     match body.version.as_deref() {
         None | Some(VERSION_2017) | Some(QUERY_V1) => {}
         Some(_) => p.add(
+            &refused::QUERY,
             &["@version"],
             format!("Must be one of: {VERSION_2017}, {QUERY_V1}."),
         ),
     }
     if body.fields.is_some() && !body.takes_fields() {
-        p.add(&["fields"], "Unknown field.");
+        p.add(&refused::QUERY, &["fields"], "Unknown field.");
     }
     if !p.is_empty() {
-        return invalid("json", p.0);
+        return invalid("json", p);
     }
     let query = QuerySpec {
         q: body.q.unwrap_or_else(|| "*".into()),
@@ -1493,24 +1557,29 @@ async fn create_role(
     let mut p = Problems::default();
     let role_name = match body.get("role_name") {
         None | Some(Value::Null) => {
-            p.add(&["role_name"], MISSING);
+            p.add(&refused::ROLE_INVALID, &["role_name"], MISSING);
             None
         }
         Some(Value::String(s)) if ROLE_NAMES.contains(&s.as_str()) => Some(s.clone()),
         Some(_) => {
-            p.add(&["role_name"], "Must be one of: owner, admin, writer.");
+            p.add(
+                &refused::ROLE_INVALID,
+                &["role_name"],
+                "Must be one of: owner, admin, writer.",
+            );
             None
         }
     };
     let principal = match body.get("principal") {
         None | Some(Value::Null) => {
-            p.add(&["principal"], MISSING);
+            p.add(&refused::ROLE_INVALID, &["principal"], MISSING);
             None
         }
         Some(Value::String(s)) => match Principal::parse(s) {
             Some(pr) if pr.principal_type().is_some() => Some(pr),
             _ => {
                 p.add(
+                    &refused::ROLE_INVALID,
                     &["principal"],
                     format!("Not a valid identity or group principal URN: {s}"),
                 );
@@ -1518,17 +1587,20 @@ async fn create_role(
             }
         },
         Some(_) => {
-            p.add(&["principal"], "Not a valid string.");
+            p.add(
+                &refused::ROLE_INVALID,
+                &["principal"],
+                "Not a valid string.",
+            );
             None
         }
     };
     let (Some(role_name), Some(principal)) = (role_name, principal) else {
-        return invalid("json", p.0);
+        return invalid("json", p);
     };
     if role_name == "owner" && !caller_roles.contains("owner") {
         return gerror(
-            StatusCode::FORBIDDEN,
-            "AccessForbidden.NeedsOwner",
+            &refused::NEEDS_OWNER,
             "The operation you have requested requires \"Owner\" rights",
         )
         .into_response();
@@ -1542,7 +1614,7 @@ async fn create_role(
         .any(|r| r.role_name == role_name && Principal::parse(&r.principal) == Some(principal))
     {
         return conflict(
-            "Conflict.DuplicateRole",
+            &refused::ROLE_EXISTS,
             format!(
                 "{} already holds the {role_name} role on this index",
                 principal.urn()
@@ -1552,7 +1624,7 @@ async fn create_role(
     }
     if ix.roles.len() >= MAX_ROLES {
         return conflict(
-            "Conflict.LimitExceeded",
+            &refused::ROLE_LIMIT,
             "Role limit exceeded",
             Some(json!({
                 "cause": "Creating this role would exceed the limit on roles of an index.",
@@ -1605,12 +1677,15 @@ async fn delete_role(
         return no_index(&raw);
     };
     let Some(pos) = ix.roles.iter().position(|r| r.id == role_id) else {
-        return not_found(format!("No role with id \"{role_id}\" on index \"{raw}\""));
+        return not_found(
+            &refused::ROLE_NOT_FOUND,
+            format!("No role with id \"{role_id}\" on index \"{raw}\""),
+        );
     };
     let owners = ix.roles.iter().filter(|r| r.role_name == "owner").count();
     if ix.roles[pos].role_name == "owner" && owners == 1 {
         return conflict(
-            "Conflict.LastOwner",
+            &refused::ROLE_LAST_OWNER,
             "The last owner role on an index cannot be deleted",
             None,
         );
@@ -1641,11 +1716,20 @@ mod tests {
     #[test]
     fn problems_nest_by_path() {
         let mut p = Problems::default();
-        p.add(&["ingest_data", "gmeta", "0", "visible_to"], MISSING);
-        p.add(&["ingest_data", "gmeta", "0", "content"], MISSING);
-        p.add(&["ingest_type"], "x");
+        p.add(
+            &refused::INGEST_MALFORMED,
+            &["ingest_data", "gmeta", "0", "visible_to"],
+            MISSING,
+        );
+        p.add(
+            &refused::INGEST_MALFORMED,
+            &["ingest_data", "gmeta", "0", "content"],
+            MISSING,
+        );
+        p.add(&refused::INGEST_MALFORMED, &["ingest_type"], "x");
+        assert_eq!(p.refusals, [&refused::INGEST_MALFORMED]);
         assert_eq!(
-            Value::Object(p.0),
+            Value::Object(p.messages),
             json!({
                 "ingest_data": {"gmeta": {"0": {"visible_to": [MISSING], "content": [MISSING]}}},
                 "ingest_type": ["x"]

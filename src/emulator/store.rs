@@ -509,6 +509,10 @@ impl State {
             if let Some(rec) = st.endpoints.get_mut(&ep_id) {
                 rec.user_credentials = creds;
                 if collection.is_some() {
+                    // A GCSv5 collection is owned by its endpoint's client unless the seed
+                    // names an owner, as real collections report (globus-cli finds the
+                    // endpoint through it).
+                    rec.owner_id = rec.owner_id.or(e.host_endpoint_id);
                     rec.collection = collection;
                 }
             }

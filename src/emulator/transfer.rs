@@ -17,18 +17,19 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::errors::{ApiError, Service, request_id};
+use super::refusal::Refusal;
 use super::store::{
     AclRec, EndpointRec, State as Store, dir_key, fmt_time, parse_time, with_parents,
 };
 use super::{Caller, Emulator};
+use crate::services::transfer::refusals as refused;
 use crate::wire::Extra;
 use crate::wire::transfer::{
     AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, Endpoint,
     MkdirRequest, MkdirResult, PrincipalType, TransferResult,
 };
 
-/// Most rules one endpoint holds (the guest-collection limit in Globus' docs).
-const MAX_RULES: usize = 1000;
+use crate::services::transfer::MAX_RULES;
 
 pub(super) fn routes() -> Router<Emulator> {
     Router::new()
@@ -51,14 +52,10 @@ pub(crate) fn valid_path(p: &str) -> bool {
         && !p.split('/').any(|seg| seg == "." || seg == "..")
 }
 
-fn err(status: StatusCode, code: &str, message: impl Into<String>, uri: &Uri) -> Response {
-    ApiError::new(Service::Transfer, status, code, message)
+fn err(refusal: &'static Refusal, message: impl Into<String>, uri: &Uri) -> Response {
+    ApiError::refused(Service::Transfer, refusal, message)
         .at(uri.path())
         .into_response()
-}
-
-fn bad_request(message: impl Into<String>, uri: &Uri) -> Response {
-    err(StatusCode::BAD_REQUEST, "BadRequest", message, uri)
 }
 
 /// What a route needs of the caller's effective roles.
@@ -86,8 +83,7 @@ fn endpoint<'a>(
         .and_then(|id| st.endpoints.get(&id))
         .ok_or_else(|| {
             err(
-                StatusCode::NOT_FOUND,
-                "EndpointNotFound",
+                &refused::ENDPOINT_NOT_FOUND,
                 format!("No such endpoint '{raw}'"),
                 uri,
             )
@@ -103,8 +99,7 @@ fn endpoint<'a>(
     };
     if !ok {
         return Err(err(
-            StatusCode::FORBIDDEN,
-            "PermissionDenied",
+            &refused::PERMISSION_DENIED,
             format!(
                 "User does not have an administrator or access_manager role on endpoint '{raw}'"
             ),
@@ -112,6 +107,23 @@ fn endpoint<'a>(
         ));
     }
     Ok((ep, roles))
+}
+
+/// Whether an endpoint has access rules at all: a GCSv5 endpoint does not (its collections do).
+fn acl_available(ep: &EndpointRec) -> bool {
+    ep.entity_type != "GCSv5_endpoint"
+}
+
+/// The refusal of access rules on an endpoint without them (`acl_available: false`).
+fn no_acl(ep: &EndpointRec, uri: &Uri) -> Response {
+    err(
+        &refused::ACL_UNAVAILABLE,
+        format!(
+            "Endpoint '{}' is a {} and has no access rules (acl_available is false); set them on one of its collections",
+            ep.id, ep.entity_type
+        ),
+        uri,
+    )
 }
 
 fn rule_doc(r: &AclRec) -> AccessRule {
@@ -153,21 +165,27 @@ fn role_rules(ep: &EndpointRec) -> impl Iterator<Item = AccessRule> + '_ {
 /// Parses a JSON body, insisting on `DATA_TYPE` as Transfer does.
 fn body<T: DeserializeOwned>(bytes: &Bytes, data_type: &str, uri: &Uri) -> Result<T, Response> {
     let v: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| bad_request(format!("Invalid JSON: {e}"), uri))?;
+        .map_err(|e| err(&refused::MALFORMED, format!("Invalid JSON: {e}"), uri))?;
     match v.get("DATA_TYPE").and_then(|d| d.as_str()) {
         Some(d) if d == data_type => {}
         _ => {
-            return Err(bad_request(format!("DATA_TYPE must be '{data_type}'"), uri));
+            return Err(err(
+                &refused::MALFORMED,
+                format!("DATA_TYPE must be '{data_type}'"),
+                uri,
+            ));
         }
     }
-    serde_json::from_value(v).map_err(|e| bad_request(format!("Invalid document: {e}"), uri))
+    serde_json::from_value(v)
+        .map_err(|e| err(&refused::MALFORMED, format!("Invalid document: {e}"), uri))
 }
 
 fn check_permissions(p: &str, uri: &Uri) -> Result<(), Response> {
     if p == "r" || p == "rw" {
         Ok(())
     } else {
-        Err(bad_request(
+        Err(err(
+            &refused::ACL_PERMISSIONS,
             format!("Invalid permissions '{p}': must be 'r' or 'rw'"),
             uri,
         ))
@@ -180,10 +198,19 @@ fn check_expiry(
     now: chrono::DateTime<chrono::Utc>,
     uri: &Uri,
 ) -> Result<String, Response> {
-    let t =
-        parse_time(e).ok_or_else(|| bad_request(format!("Invalid expiration_date '{e}'"), uri))?;
+    let t = parse_time(e).ok_or_else(|| {
+        err(
+            &refused::ACL_EXPIRY_INVALID,
+            format!("Invalid expiration_date '{e}'"),
+            uri,
+        )
+    })?;
     if t <= now {
-        return Err(bad_request("expiration_date must be in the future", uri));
+        return Err(err(
+            &refused::ACL_EXPIRY_PAST,
+            "expiration_date must be in the future",
+            uri,
+        ));
     }
     Ok(fmt_time(t))
 }
@@ -200,7 +227,12 @@ async fn get_endpoint(
         Ok(x) => x,
         Err(e) => return e,
     };
-    let owner = ep.owner_id.and_then(|o| st.identities.get(&o));
+    // An owner that is no identity of the state is a client (a GCS endpoint's own), whose
+    // username is `<id>@clients.auth.globus.org`.
+    let owner_string = ep.owner_id.map(|o| match st.identities.get(&o) {
+        Some(i) => i.username.clone(),
+        None => format!("{o}@clients.auth.globus.org"),
+    });
     // A GCS endpoint and its collections point at the emulator's GCS Manager API unless
     // the seed names a URL.
     let gcs_host = match ep.entity_type.as_str() {
@@ -222,7 +254,7 @@ async fn get_endpoint(
         display_name: Some(ep.display_name.clone()),
         entity_type: Some(ep.entity_type.clone()),
         owner_id: ep.owner_id.map(|o| o.to_string()),
-        owner_string: owner.map(|o| o.username.clone()),
+        owner_string,
         host_endpoint_id: ep.host_endpoint_id.map(|h| h.to_string()),
         mapped_collection_id: ep.mapped_collection_id.map(|m| m.to_string()),
         gcs_manager_url,
@@ -241,7 +273,7 @@ async fn get_endpoint(
         is_globus_connect: Some(false),
         subscription_id: None,
         my_effective_roles: Some(roles.iter().cloned().collect()),
-        acl_available: Some(ep.entity_type != "GCSv5_endpoint"),
+        acl_available: Some(acl_available(ep)),
         acl_editable: Some(editable),
         data: Some(Vec::new()),
         extra: Extra::new(),
@@ -261,6 +293,9 @@ async fn access_list(
         Ok(x) => x,
         Err(e) => return e,
     };
+    if !acl_available(ep) {
+        return no_acl(ep, &uri);
+    }
     let data: Vec<AccessRule> = role_rules(ep).chain(ep.acl.iter().map(rule_doc)).collect();
     Json(AccessList {
         data_type: "access_list".into(),
@@ -286,6 +321,7 @@ async fn create_rule(
     let now = w.now();
     let st = w.state_now();
     let ep_id = match endpoint(st, &raw, caller, Need::ManageAcl, &uri) {
+        Ok((ep, _)) if !acl_available(ep) => return no_acl(ep, &uri),
         Ok((ep, _)) => ep.id,
         Err(e) => return e,
     };
@@ -302,7 +338,8 @@ async fn create_rule(
         PrincipalType::Other(_) => false,
     };
     if !principal_ok {
-        return bad_request(
+        return err(
+            &refused::ACL_PRINCIPAL,
             format!(
                 "Invalid principal '{}' for principal_type '{}'",
                 req.principal,
@@ -313,8 +350,7 @@ async fn create_rule(
     }
     if !valid_path(&req.path) {
         return err(
-            StatusCode::BAD_REQUEST,
-            "InvalidPath",
+            &refused::ACL_PATH,
             format!(
                 "Invalid path '{}': it must be absolute and begin and end with '/'",
                 req.path
@@ -336,27 +372,20 @@ async fn create_rule(
         .map(|u| u.to_string())
         .unwrap_or_default();
     let Some(ep) = st.endpoints.get(&ep_id) else {
-        return err(
-            StatusCode::NOT_FOUND,
-            "EndpointNotFound",
-            "No such endpoint",
-            &uri,
-        );
+        return err(&refused::ENDPOINT_NOT_FOUND, "No such endpoint", &uri);
     };
     if ep.acl.iter().any(|r| {
         r.principal_type == req.principal_type && r.principal == principal && r.path == req.path
     }) {
         return err(
-            StatusCode::CONFLICT,
-            "Exists",
+            &refused::ACL_EXISTS,
             "This folder is already shared with this identity. If you would like to change the read/write access level, please delete this permission and then add a new permission with the desired access level.",
             &uri,
         );
     }
     if ep.acl.len() >= MAX_RULES {
         return err(
-            StatusCode::CONFLICT,
-            "LimitExceeded",
+            &refused::ACL_LIMIT,
             format!("An endpoint may hold at most {MAX_RULES} access rules"),
             &uri,
         );
@@ -390,8 +419,7 @@ async fn create_rule(
 
 fn rule_not_found(rule_id: &str, uri: &Uri) -> Response {
     err(
-        StatusCode::NOT_FOUND,
-        "AccessRuleNotFound",
+        &refused::ACL_NOT_FOUND,
         format!("Access rule '{rule_id}' not found"),
         uri,
     )
@@ -441,7 +469,11 @@ async fn update_rule(
         return rule_not_found(&rule_id, &uri);
     };
     if req.id.as_deref().is_some_and(|id| id != rule_id) {
-        return bad_request("The id in the document does not match the URL", &uri);
+        return err(
+            &refused::ACL_FIXED_FIELD,
+            "The id in the document does not match the URL",
+            &uri,
+        );
     }
     // Only permissions and expiration_date may change; the rest may be echoed unchanged.
     let unchanged = |key: &str, current: &str| {
@@ -453,7 +485,8 @@ async fn update_rule(
         || !unchanged("principal", &rule.principal)
         || !unchanged("principal_type", rule.principal_type.as_str())
     {
-        return bad_request(
+        return err(
+            &refused::ACL_FIXED_FIELD,
             "Only permissions and expiration_date of an access rule may be updated",
             &uri,
         );
@@ -555,17 +588,20 @@ async fn mkdir(
         Err(e) => return e,
     };
     if !req.path.starts_with('/') || req.path.split('/').any(|s| s == "." || s == "..") {
-        return bad_request(format!("Invalid path '{}'", req.path), &uri);
+        return err(
+            &refused::MKDIR_BAD_PATH,
+            format!("Invalid path '{}'", req.path),
+            &uri,
+        );
     }
     let dir = dir_key(&req.path);
     let Some(ep) = st.endpoints.get(&ep_id) else {
-        return rule_not_found("", &uri);
+        return err(&refused::ENDPOINT_NOT_FOUND, "No such endpoint", &uri);
     };
     let privileged = roles.contains("administrator") || roles.contains("access_manager");
     if !privileged && !can_access(st, ep, caller.identity, &dir, true) {
         return err(
-            StatusCode::FORBIDDEN,
-            "EndpointPermissionDenied",
+            &refused::MKDIR_DENIED,
             format!("No write permission on '{}'", req.path),
             &uri,
         );
@@ -577,8 +613,7 @@ async fn mkdir(
         .is_some_and(|h| h.directories.contains(&stored))
     {
         return err(
-            StatusCode::BAD_GATEWAY,
-            "ExternalError.MkdirFailed.Exists",
+            &refused::MKDIR_EXISTS,
             format!(
                 "Path already exists, Error Path '{}' already exists",
                 req.path
@@ -621,17 +656,24 @@ async fn stat(
         Err(e) => return e,
     };
     let Some(path) = q.get("path").filter(|p| !p.is_empty()) else {
-        return bad_request("Missing required parameter 'path'", &uri);
+        return err(
+            &refused::STAT_BAD_PATH,
+            "Missing required parameter 'path'",
+            &uri,
+        );
     };
     if !path.starts_with('/') || path.split('/').any(|s| s == "." || s == "..") {
-        return bad_request(format!("Invalid path '{path}'"), &uri);
+        return err(
+            &refused::STAT_BAD_PATH,
+            format!("Invalid path '{path}'"),
+            &uri,
+        );
     }
     let dir = dir_key(path);
     let privileged = roles.contains("administrator") || roles.contains("access_manager");
     if !privileged && !can_access(st, ep, caller.identity, &dir, false) {
         return err(
-            StatusCode::FORBIDDEN,
-            "EndpointPermissionDenied",
+            &refused::STAT_DENIED,
             format!("No read permission on '{path}'"),
             &uri,
         );
@@ -643,8 +685,7 @@ async fn stat(
         .is_some_and(|h| h.directories.contains(&stored))
     {
         return err(
-            StatusCode::NOT_FOUND,
-            "NotFound",
+            &refused::STAT_NOT_FOUND,
             format!("Path not found, Error Path '{path}' does not exist"),
             &uri,
         );

@@ -13,6 +13,7 @@ pub use model::{
     Step, TargetInfo, Violation,
 };
 pub mod build;
+pub mod capacity;
 pub mod diff;
 pub mod drift;
 pub mod join;

@@ -526,22 +526,22 @@ pub struct CoordinateFrame {
     #[schemars(with = "Option<String>")]
     pub description: Option<Spanned<String>>,
     /// First x index.
-    #[schemars(with = "i64")]
+    #[schemars(with = "u32", range(max = 2147483646))]
     pub x_start: Spanned<i64>,
     /// x index after the last.
-    #[schemars(with = "i64")]
+    #[schemars(with = "u32", range(min = 1, max = 2147483647))]
     pub x_stop: Spanned<i64>,
     /// First y index.
-    #[schemars(with = "i64")]
+    #[schemars(with = "u32", range(max = 2147483646))]
     pub y_start: Spanned<i64>,
     /// y index after the last.
-    #[schemars(with = "i64")]
+    #[schemars(with = "u32", range(min = 1, max = 2147483647))]
     pub y_stop: Spanned<i64>,
     /// First z index.
-    #[schemars(with = "i64")]
+    #[schemars(with = "u32", range(max = 2147483646))]
     pub z_start: Spanned<i64>,
     /// z index after the last.
-    #[schemars(with = "i64")]
+    #[schemars(with = "u32", range(min = 1, max = 2147483647))]
     pub z_stop: Spanned<i64>,
     /// Voxel size along x.
     #[schemars(with = "f64")]
@@ -644,7 +644,7 @@ pub struct BossExperiment {
     pub public: Option<Spanned<bool>>,
     /// Number of resolution levels.
     #[serde(default)]
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(min = 1, max = 2147483647))]
     pub num_hierarchy_levels: Option<Spanned<i64>>,
     /// `anisotropic` or `isotropic`.
     #[serde(default)]
@@ -652,11 +652,11 @@ pub struct BossExperiment {
     pub hierarchy_method: Option<Spanned<String>>,
     /// Number of time samples.
     #[serde(default)]
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(min = 1, max = 2147483647))]
     pub num_time_samples: Option<Spanned<i64>>,
     /// Time step between samples.
     #[serde(default)]
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(max = 2147483647))]
     pub time_step: Option<Spanned<i64>>,
     /// `nanoseconds`, `microseconds`, `milliseconds` or `seconds`.
     #[serde(default)]
@@ -705,11 +705,11 @@ pub struct BossChannel {
     pub public: Option<Spanned<bool>>,
     /// Default time sample (less than the experiment's `num_time_samples`).
     #[serde(default)]
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(max = 2147483647))]
     pub default_time_sample: Option<Spanned<i64>>,
     /// Base resolution level.
     #[serde(default)]
-    #[schemars(with = "Option<u32>")]
+    #[schemars(with = "Option<u32>", range(max = 2147483647))]
     pub base_resolution: Option<Spanned<i64>>,
     /// Names of source channels in the same experiment.
     #[serde(default)]

@@ -255,6 +255,8 @@ pub struct BossResourcePolicy {
     /// The Boss fields the policy sets (`description`, `public`, `coord_frame`, `type`, …),
     /// by their wire names; lists sorted.
     pub fields: BTreeMap<String, Located<serde_json::Value>>,
+    /// A channel's `sources:` and `related:`: each channel name where it is written.
+    pub links: BTreeMap<String, Vec<Located<String>>>,
     /// `permissions:` one entry per group.
     pub permissions: Vec<BossGrant>,
     /// Ownership settings (`mode` of the permissions; `prevent_destroy`).

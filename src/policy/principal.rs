@@ -235,14 +235,23 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// A key under which two spellings surely denote the same principal, as far as can be
 /// told without network: an alias stands for what it names, usernames compare without
-/// case (Globus usernames are case-insensitive).
-pub fn person_key(p: &PrincipalRef, aliases: &BTreeMap<String, PrincipalRef>) -> PrincipalRef {
+/// case (Globus usernames are case-insensitive), and a group's pinned id (`group_pins`:
+/// id → policy name) is that group.
+pub fn person_key(
+    p: &PrincipalRef,
+    aliases: &BTreeMap<String, PrincipalRef>,
+    group_pins: &BTreeMap<Uuid, String>,
+) -> PrincipalRef {
     match p {
         PrincipalRef::Alias(a) => match aliases.get(a) {
-            Some(target) => person_key(target, aliases),
+            Some(target) => person_key(target, aliases, group_pins),
             None => p.clone(),
         },
         PrincipalRef::Username(u) => PrincipalRef::Username(u.to_lowercase()),
+        PrincipalRef::GroupId(id) => match group_pins.get(id) {
+            Some(name) => PrincipalRef::GroupName(name.clone()),
+            None => p.clone(),
+        },
         other => other.clone(),
     }
 }
@@ -389,18 +398,37 @@ mod tests {
     #[test]
     fn same_person_keys() {
         let (aliases, _) = scope_parts();
+        let pins = BTreeMap::new();
         let bob_id =
             PrincipalRef::IdentityId("2d7a4c6e-0a8e-4d8f-9d1e-5f6a7b8c9d0e".parse().unwrap());
         assert_eq!(
-            person_key(&PrincipalRef::Alias("bob".into()), &aliases),
+            person_key(&PrincipalRef::Alias("bob".into()), &aliases, &pins),
             bob_id
         );
         assert_eq!(
-            person_key(&PrincipalRef::Alias("alice".into()), &aliases),
+            person_key(&PrincipalRef::Alias("alice".into()), &aliases, &pins),
             person_key(
                 &PrincipalRef::Username("alice@uchicago.EDU".into()),
-                &aliases
+                &aliases,
+                &pins
             )
+        );
+    }
+
+    #[test]
+    fn a_pinned_group_id_is_the_group() {
+        let (aliases, _) = scope_parts();
+        let pinned: Uuid = "7b2a0d1f-9e3c-4f4b-8a5d-6c7e8f9a0b1c".parse().unwrap();
+        let other: Uuid = "8b7d57bc-1666-11ec-88b2-f50515619d57".parse().unwrap();
+        let pins = BTreeMap::from([(pinned, "lab-members".to_string())]);
+        let by_name = PrincipalRef::GroupName("lab-members".into());
+        assert_eq!(
+            person_key(&PrincipalRef::GroupId(pinned), &aliases, &pins),
+            by_name
+        );
+        assert_eq!(
+            person_key(&PrincipalRef::GroupId(other), &aliases, &pins),
+            PrincipalRef::GroupId(other)
         );
     }
 

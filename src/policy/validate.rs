@@ -29,6 +29,8 @@ use super::principal::{
 };
 use crate::state::ContainerMode;
 
+mod range;
+
 /// Boss permission names valid on every resource.
 pub use crate::wire::boss::RESOURCE_PERMISSIONS as BOSS_PERMISSIONS;
 /// Boss permission names valid on channels only.
@@ -283,6 +285,8 @@ pub(crate) struct Checker<'a> {
     group_absent: BTreeMap<String, bool>,
     /// Where each group's `absent: true` is written.
     group_absent_at: BTreeMap<String, Origin>,
+    /// Pinned group id → policy name: `group:<pin>` is that group.
+    group_pins: BTreeMap<Uuid, String>,
 }
 
 impl<'a> Checker<'a> {
@@ -296,6 +300,7 @@ impl<'a> Checker<'a> {
             aliases: BTreeMap::new(),
             group_absent: BTreeMap::new(),
             group_absent_at: BTreeMap::new(),
+            group_pins: BTreeMap::new(),
         }
     }
 
@@ -532,11 +537,11 @@ impl<'a> Checker<'a> {
                     ),
                     Some(Ok(PrincipalRef::Public)) => (
                         format!("`public` is not allowed {}", ctx.describe()),
-                        "`public` exists only in Search documents (`visible_to`, principal sets); Transfer ACL rules use `anonymous`".to_string(),
+                        "`public` exists only in a Search document's `visible_to`; Transfer ACL rules use `anonymous`".to_string(),
                     ),
                     Some(Ok(PrincipalRef::AllAuthenticatedUsers)) => (
                         format!("`all_authenticated_users` is not allowed {}", ctx.describe()),
-                        "`all_authenticated_users` exists only in Transfer ACL rules and Search documents".to_string(),
+                        "`all_authenticated_users` exists only in Transfer ACL rules and a Search document's `visible_to`".to_string(),
                     ),
                     _ if ctx == PrincipalContext::DirectoryFor => (
                         format!("`{v}` is a group, which is not allowed {}", ctx.describe()),
@@ -559,7 +564,10 @@ impl<'a> Checker<'a> {
     /// Reports the same person written twice (two spellings) in one container.
     /// Returns `false` (and reports) when the principal is already listed in `container`.
     fn same_person(&mut self, container: &str, written: &str, p: &Located<PrincipalRef>) -> bool {
-        let key = (container.to_string(), person_key(&p.value, &self.aliases));
+        let key = (
+            container.to_string(),
+            person_key(&p.value, &self.aliases, &self.group_pins),
+        );
         if let Some((first, first_at)) = self.persons.get(&key).cloned() {
             let d = self
                 .diag(
@@ -674,6 +682,7 @@ impl<'a> Checker<'a> {
                 out.insert(name, gp);
             }
         }
+        self.group_pins = pins.into_iter().map(|(id, (name, _))| (id, name)).collect();
         // Tombstones with content: checked once every file has been merged.
         for gp in out.values() {
             if !gp.absent {
@@ -956,18 +965,9 @@ impl<'a> Checker<'a> {
             acc.value.is_high_assurance = Some(s.value);
         }
         if let Some(s) = leaf!(authentication_assurance_timeout) {
-            if s.value < 0 {
-                let o = self.at(file, s);
-                let d = self
-                    .diag(
-                        codes::INVALID_VALUE,
-                        &o,
-                        format!("authentication_assurance_timeout {} is negative", s.value),
-                    )
-                    .with_label("negative")
-                    .with_help("give the timeout in seconds (Globus defaults to 28800)");
-                self.emit(d);
-            } else {
+            let help = "give the timeout in seconds (Globus defaults to 28800)";
+            let what = "authentication_assurance_timeout";
+            if self.in_range(file, s, what, range::UINT32, Some(help)) {
                 acc.value.authentication_assurance_timeout = Some(s.value);
             }
         }
@@ -2352,6 +2352,8 @@ impl Checker<'_> {
                                     origin,
                                 },
                             );
+                            let links = list.iter().map(|s| located(file, s));
+                            r.links.entry(name.into()).or_default().extend(links);
                         }
                     }
                 }
@@ -2380,6 +2382,7 @@ impl Checker<'_> {
                 origin,
                 absent: false,
                 fields: BTreeMap::new(),
+                links: BTreeMap::new(),
                 permissions: Vec::new(),
                 ownership: Ownership::default(),
             });
@@ -2499,6 +2502,10 @@ impl Checker<'_> {
             ("y", &f.y_start, &f.y_stop),
             ("z", &f.z_start, &f.z_stop),
         ] {
+            let stop_name = format!("coordinate frame `{name}`: {axis}_stop");
+            if !self.in_range(file, stop, &stop_name, 1..=range::INT32_MAX, None) {
+                continue;
+            }
             if start.value < 0 || stop.value <= start.value {
                 let o = self.at(file, stop);
                 let d = self
@@ -2596,20 +2603,9 @@ impl Checker<'_> {
         ] {
             if let Some(v) = v {
                 let o = self.at(file, v);
-                if self.claim(
-                    format!("{key}.{field}"),
-                    &o,
-                    &format!("`{field}` of {what}"),
-                ) && v.value < min
-                {
-                    let d = self
-                        .diag(
-                            codes::INVALID_VALUE,
-                            &o,
-                            format!("`{field}` of {what} must be at least {min}"),
-                        )
-                        .with_label("too small");
-                    self.emit(d);
+                let name = format!("`{field}` of {what}");
+                if self.claim(format!("{key}.{field}"), &o, &name) {
+                    self.in_range(file, v, &name, min..=range::INT32_MAX, None);
                 }
             }
         }
@@ -2642,20 +2638,9 @@ impl Checker<'_> {
         ] {
             if let Some(v) = v {
                 let o = self.at(file, v);
-                if self.claim(
-                    format!("{key}.{field}"),
-                    &o,
-                    &format!("`{field}` of {what}"),
-                ) && v.value < 0
-                {
-                    let d = self
-                        .diag(
-                            codes::INVALID_VALUE,
-                            &o,
-                            format!("`{field}` of {what} is negative"),
-                        )
-                        .with_label("negative");
-                    self.emit(d);
+                let name = format!("`{field}` of {what}");
+                if self.claim(format!("{key}.{field}"), &o, &name) {
+                    self.in_range(file, v, &name, 0..=range::INT32_MAX, None);
                 }
             }
         }
@@ -3279,14 +3264,18 @@ impl Checker<'_> {
         for ep in endpoints.values_mut() {
             ep.acl.shrink_to_fit();
         }
-        Policy {
+        let policy = Policy {
             identities,
             groups,
             endpoints,
             collections,
             search_indexes,
             boss,
-        }
+        };
+        // What each service would refuse that the merged policy already shows.
+        self.diags
+            .extend(crate::services::check_policy(self.files, &policy));
+        policy
     }
 }
 

@@ -77,6 +77,19 @@ pub struct LiveRead {
     pub names: BTreeMap<Principal, String>,
     /// Live objects the service manages itself, skipped by the diff (listed with `-v`).
     pub system_managed: Vec<Object>,
+    /// Containers the service says can hold nothing (a GCSv5 endpoint has no access rules),
+    /// with its words: the plan refuses what the policy puts in them.
+    pub unavailable: Vec<(Address, String)>,
+}
+
+impl LiveRead {
+    /// Adds another read's objects, names and findings to this one.
+    pub fn merge(&mut self, other: LiveRead) {
+        self.state.objects.extend(other.state.objects);
+        self.names.extend(other.names);
+        self.system_managed.extend(other.system_managed);
+        self.unavailable.extend(other.unavailable);
+    }
 }
 
 /// Server ids known so far: filled from the live read and by creates during apply.

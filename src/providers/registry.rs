@@ -1,6 +1,5 @@
 //! The set of providers a run uses, found by kind.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use futures::future::try_join_all;
@@ -47,13 +46,9 @@ impl Registry {
     pub async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         let reads = try_join_all(self.providers.iter().map(|p| p.read(scope))).await?;
         let mut live = LiveRead::default();
-        let mut names = BTreeMap::new();
         for r in reads {
-            live.state.objects.extend(r.state.objects);
-            names.extend(r.names);
-            live.system_managed.extend(r.system_managed);
+            live.merge(r);
         }
-        live.names = names;
         Ok(live)
     }
 }

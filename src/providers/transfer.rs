@@ -584,18 +584,23 @@ impl Provider for TransferProvider {
         let lists = wanted
             .into_iter()
             .zip(got)
-            .map(|((container, key, _), rules)| {
-                let rules = rules.map_err(|e| {
-                    if e.code() == Some("EndpointNotFound") {
-                        ProviderError::NotFound(format!("collection or endpoint {key}: {e}"))
-                    } else {
-                        ProviderError::from(e)
-                    }
-                });
-                (container, key, rules)
-            });
+            .map(|((container, key, _), rules)| (container, key, rules));
         for (container, collection, rules) in lists {
-            let rules = rules?;
+            let rules = match rules {
+                Ok(rules) => rules,
+                Err(e) if e.code() == Some("EndpointNotFound") => {
+                    let msg = format!("collection or endpoint {collection}: {e}");
+                    return Err(ProviderError::NotFound(msg));
+                }
+                // An endpoint without access rules (`acl_available: false`) answers 400: the
+                // plan refuses the rules the policy gives it, naming them.
+                Err(e) if e.status() == Some(400) => {
+                    live.unavailable
+                        .push((container.address.clone(), e.to_string()));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
             for rule in rules {
                 if !under_managed(&rule.path, &container.manage_paths) {
                     continue;

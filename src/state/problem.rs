@@ -44,3 +44,14 @@ impl Problem {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{} problem(s) in the policy", .0.len())]
 pub struct Problems(pub Vec<Problem>);
+
+impl Problems {
+    /// The problems in file, line and column order.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| {
+            let at = |p: &Problem| (p.origin.path.clone(), p.origin.line, p.origin.column);
+            at(a).cmp(&at(b))
+        });
+        self
+    }
+}

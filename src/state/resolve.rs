@@ -41,6 +41,27 @@ impl Resolved {
     pub fn label(&self, p: &Principal) -> String {
         self.labels.get(p).cloned().unwrap_or_else(|| p.to_string())
     }
+
+    /// This resolution once the Groups read has found the managed groups' live ids
+    /// (`group_ids`: live id → policy name): a `group:<uuid>` naming one of them is that group,
+    /// `group:NAME`, as a pinned id already is. Addresses, attributes, dependencies and
+    /// protection all follow from the resolution, so compiling it again canonicalises them
+    /// all, and reports a container naming the group both ways. `None` when no reference
+    /// names a managed group by its id: there is nothing to compile again.
+    pub fn with_live_group_ids(&self, group_ids: &BTreeMap<Uuid, String>) -> Option<Resolved> {
+        let mut renamed: Option<Resolved> = None;
+        for (r, p) in &self.principals {
+            if let Principal::Group(id) = p
+                && let Some(name) = group_ids.get(id)
+            {
+                renamed
+                    .get_or_insert_with(|| self.clone())
+                    .principals
+                    .insert(r.clone(), Principal::ManagedGroup(name.clone()));
+            }
+        }
+        renamed
+    }
 }
 
 /// Why resolution failed.
@@ -251,4 +272,34 @@ fn cite(origins: &[Origin], message: String, help: &str) -> Problem {
         p = p.also(o, "also used here");
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_managed_groups_live_id_resolves_to_its_name() {
+        let live: Uuid = "7b2a0d1f-9e3c-4f4b-8a5d-6c7e8f9a0b1c".parse().unwrap();
+        let other: Uuid = "8b7d57bc-1666-11ec-88b2-f50515619d57".parse().unwrap();
+        let resolved = Resolved::from_pairs([
+            (PrincipalRef::GroupId(live), Principal::Group(live)),
+            (PrincipalRef::GroupId(other), Principal::Group(other)),
+        ]);
+        let ids = BTreeMap::from([(live, "lab-members".to_string())]);
+        let named = resolved
+            .with_live_group_ids(&ids)
+            .expect("one reference renamed");
+        assert_eq!(
+            named.get(&PrincipalRef::GroupId(live)),
+            Some(&Principal::ManagedGroup("lab-members".into()))
+        );
+        assert_eq!(
+            named.get(&PrincipalRef::GroupId(other)),
+            Some(&Principal::Group(other))
+        );
+        // Nothing names a managed group by id: nothing to compile again.
+        assert!(named.with_live_group_ids(&ids).is_none());
+        assert!(resolved.with_live_group_ids(&BTreeMap::new()).is_none());
+    }
 }

@@ -2,6 +2,7 @@
 //! binary under test, and snapshot settings.
 #![allow(dead_code)]
 
+pub mod grants;
 pub mod oob;
 
 use std::path::{Path, PathBuf};
@@ -161,11 +162,24 @@ pub fn converges(dir: &str, context: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The writes in the emulator's request log: requests that may change state, except token
+/// requests and Search queries (`POST /search/v1/index/{id}/search`, how the Search provider
+/// reads an index's subjects).
+pub fn writes(live: &Live) -> Vec<accord::emulator::RecordedRequest> {
+    live.emulator()
+        .request_log()
+        .into_iter()
+        .filter(|r| {
+            r.is_write()
+                && !r.path.starts_with("/auth/")
+                && !(r.path.starts_with("/search/") && r.path.ends_with("/search"))
+        })
+        .collect()
+}
+
 /// After an apply against `live`: the plan is empty, and a second apply says so and sends
-/// no write to the service under `prefix` (`/boss`, `/search`). A Search query
-/// (`POST /search/v1/index/{id}/search`, how the Search provider reads an index's subjects)
-/// is a read.
-pub fn assert_converged_without_writes(live: &Live, dir: &str, url: &str, prefix: &str) {
+/// no write to the services under `prefixes` (`/boss`, `/search`).
+pub fn assert_converged_without_writes(live: &Live, dir: &str, url: &str, prefixes: &[&str]) {
     let (code, out, _) = run(&["plan", dir, "--target", url, "--detailed-exitcode"]);
     assert_eq!(code, 0, "converged:\n{out}");
     live.emulator().clear_request_log();
@@ -175,15 +189,9 @@ pub fn assert_converged_without_writes(live: &Live, dir: &str, url: &str, prefix
         out.contains("No changes") && !out.contains("Apply:"),
         "{out}"
     );
-    let writes: Vec<_> = live
-        .emulator()
-        .request_log()
+    let writes: Vec<_> = writes(live)
         .into_iter()
-        .filter(|r| {
-            r.is_write()
-                && r.path.starts_with(prefix)
-                && !(r.path.starts_with("/search/") && r.path.ends_with("/search"))
-        })
+        .filter(|r| prefixes.iter().any(|p| r.path.starts_with(p)))
         .collect();
     assert!(
         writes.is_empty(),

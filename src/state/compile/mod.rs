@@ -68,6 +68,12 @@ pub fn compile(
         problems: Vec::new(),
         seen: BTreeMap::new(),
         credentials: BTreeMap::new(),
+        absent_groups: policy
+            .groups
+            .values()
+            .filter(|g| g.absent)
+            .map(|g| g.name.clone())
+            .collect(),
     };
     c.desired.labels = resolved.labels.clone();
     for group in policy.groups.values() {
@@ -102,6 +108,25 @@ struct Compiler<'a> {
     seen: BTreeMap<Address, Origin>,
     /// Credentials by address: the `local_username` asked for (and where), or none.
     credentials: BTreeMap<Address, Option<Located<String>>>,
+    /// Managed groups marked `absent: true`: nothing may grant them access.
+    absent_groups: BTreeSet<String>,
+}
+
+/// The same principal written twice in one container, at its second place, citing the first.
+fn listed_twice(origin: &Origin, first: &Origin, who: &str, p: Option<&Principal>) -> Problem {
+    let help = match p {
+        Some(Principal::ManagedGroup(_)) => {
+            "a group this workspace manages, written by its UUID (`group:<uuid>`, \
+             `urn:globus:groups:id:<uuid>`), is `group:NAME`: list it once"
+        }
+        _ => "the same person written two ways (alias, username, id) resolves to one principal",
+    };
+    Problem::at(
+        origin,
+        format!("{who} is listed twice in the same container"),
+    )
+    .also(first, "first listed here")
+    .help(help)
 }
 
 /// The ACL container of a collection: by UUID for endpoints, by policy name for guest
@@ -128,6 +153,19 @@ fn folder(p: &str) -> String {
 impl Compiler<'_> {
     fn principal(&mut self, r: &Located<PrincipalRef>) -> Option<Principal> {
         match self.resolved.get(&r.value) {
+            // Only an id can name a tombstone here: validation refuses `group:NAME` of one.
+            Some(Principal::ManagedGroup(name)) if self.absent_groups.contains(name) => {
+                self.problems.push(
+                    Problem::at(
+                        &r.origin,
+                        format!(
+                            "this is the id of group `{name}`, marked `absent: true`, which accord deletes"
+                        ),
+                    )
+                    .help("remove this reference, or the group's `absent: true`"),
+                );
+                None
+            }
             Some(p) => Some(p.clone()),
             // Resolution already reported it, citing every use.
             None if self.resolved.failed.contains(&r.value) => None,
@@ -144,11 +182,10 @@ impl Compiler<'_> {
     /// Registers an address once; the same principal written two ways in one container is an error.
     fn claim(&mut self, address: &Address, origin: &Origin, who: &str) -> bool {
         if let Some(first) = self.seen.get(address) {
-            self.problems.push(
-                Problem::at(origin, format!("{who} is listed twice in the same container"))
-                    .also(first, "first listed here")
-                    .help("the same person written two ways (alias, username, id) resolves to one principal"),
-            );
+            // Grants end in their principal; a directory's last key is a path.
+            let principal = address.keys.last().and_then(|k| k.parse().ok());
+            self.problems
+                .push(listed_twice(origin, first, who, principal.as_ref()));
             return false;
         }
         self.seen.insert(address.clone(), origin.clone());
@@ -373,7 +410,8 @@ impl Compiler<'_> {
                 [c.to_string(), path.clone(), p.to_string()],
             );
             let who = self.resolved.label(&p);
-            if !self.claim(&address, &rule.origin, &format!("{who} on {path}")) {
+            let written = &rule.principal.origin;
+            if !self.claim(&address, written, &format!("{who} on {path}")) {
                 continue;
             }
             if let Some(exp) = rule.expires

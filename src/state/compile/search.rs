@@ -2,10 +2,12 @@
 //! each declared subject (`visible_to`, `principal_sets`). accord manages access, never
 //! content: subjects are looked up, never created.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
-use super::Compiler;
-use crate::policy::{Located, PrincipalRef, SearchIndexPolicy};
+use super::{Compiler, listed_twice};
+use crate::policy::{Located, Origin, PrincipalRef, SearchIndexPolicy};
 use crate::providers::Lookup;
 use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
 
@@ -84,21 +86,29 @@ impl Compiler<'_> {
     }
 
     /// Canonical principals as a sorted JSON list; managed groups named become dependencies.
+    /// One principal written two ways in the list is an error.
     fn principal_values(
         &mut self,
         refs: &[Located<PrincipalRef>],
         depends_on: &mut Vec<Address>,
     ) -> Value {
-        let mut out: Vec<String> = Vec::new();
+        let mut first_at: BTreeMap<Principal, &Origin> = BTreeMap::new();
         for r in refs {
             let Some(p) = self.principal(r) else {
                 continue;
             };
+            if let Some(first) = first_at.get(&p) {
+                let who = self.resolved.label(&p);
+                self.problems
+                    .push(listed_twice(&r.origin, first, &who, Some(&p)));
+                continue;
+            }
             depends_on.extend(managed_group(&p));
-            out.push(p.to_string());
+            first_at.insert(p, &r.origin);
         }
+        // Sorted as strings, the order live lists are compared in.
+        let mut out: Vec<String> = first_at.keys().map(Principal::to_string).collect();
         out.sort();
-        out.dedup();
         out.into()
     }
 }

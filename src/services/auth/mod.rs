@@ -1,0 +1,19 @@
+//! What accord knows of Globus Auth beyond the core's folders: its scopes, its emulator
+//! refusals and the registry of scopes the emulator issues.
+
+#[cfg(feature = "emulator")]
+pub mod refusals;
+#[cfg(feature = "emulator")]
+pub mod scopes;
+
+/// The resource server of Globus Auth itself.
+pub const RESOURCE_SERVER: &str = "auth.globus.org";
+
+/// Auth's own scopes (`openid`, `profile` and `email` are also written bare).
+pub const SCOPES: &[&str] = &[
+    "openid",
+    "profile",
+    "email",
+    "view_identity_set",
+    "view_identities",
+];

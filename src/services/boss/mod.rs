@@ -1,0 +1,7 @@
+//! What accord knows of the Boss beyond the core's folders: the refusals a policy or a plan
+//! shows, and its emulator refusals.
+
+pub mod checks;
+pub mod live;
+#[cfg(feature = "emulator")]
+pub mod refusals;

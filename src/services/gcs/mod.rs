@@ -1,0 +1,22 @@
+//! What accord knows of the GCS Manager API beyond the core's folders: the scopes each
+//! endpoint and collection has, and its emulator refusals.
+
+#[cfg(feature = "emulator")]
+pub mod refusals;
+
+/// The scopes of a GCS endpoint (its own id is its resource server).
+pub const ENDPOINT_SCOPES: &[&str] = &["manage_collections"];
+
+/// The scopes of a GCS collection, mapped or guest (its id is its resource server).
+pub const COLLECTION_SCOPES: &[&str] = &["data_access", "https"];
+
+/// The scopes of `rs` when the emulator's state has it as a GCS endpoint or collection.
+#[cfg(feature = "emulator")]
+pub fn scopes(st: &crate::emulator::store::State, rs: &str) -> Option<&'static [&'static str]> {
+    let ep = st.endpoints.get(&rs.parse().ok()?)?;
+    match ep.entity_type.as_str() {
+        "GCSv5_endpoint" => Some(ENDPOINT_SCOPES),
+        "GCSv5_mapped_collection" | "GCSv5_guest_collection" => Some(COLLECTION_SCOPES),
+        _ => None,
+    }
+}

@@ -1,0 +1,28 @@
+//! What Search refuses that only the live state shows: more than 50 roles on an index once
+//! the plan is applied.
+
+use super::MAX_ROLES;
+use crate::plan::capacity;
+use crate::policy::Policy;
+use crate::providers::LiveRead;
+use crate::state::{Desired, Kind, Problem};
+
+/// The problems of `policy`'s Search indexes against the live read.
+pub fn problems(policy: &Policy, desired: &Desired, live: &LiveRead) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (key, n) in capacity::after_apply(Kind::SearchRole, desired, live) {
+        let Some(index) = policy.search_indexes.get(&key).filter(|_| n > MAX_ROLES) else {
+            continue;
+        };
+        out.push(
+            Problem::at(
+                &index.origin,
+                format!(
+                    "Search index `{key}` would hold {n} roles once applied; an index holds at most {MAX_ROLES} (Search answers 409 Conflict.LimitExceeded)"
+                ),
+            )
+            .help("grant roles to groups rather than to each person, or remove roles the index no longer needs"),
+        );
+    }
+    out
+}

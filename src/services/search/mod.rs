@@ -1,0 +1,25 @@
+//! What accord knows of Globus Search beyond the core's folders: its scopes, the refusals a
+//! policy or a plan shows, and its emulator refusals.
+
+pub mod checks;
+pub mod live;
+#[cfg(feature = "emulator")]
+pub mod refusals;
+
+/// Search's resource server.
+pub const RESOURCE_SERVER: &str = "search.api.globus.org";
+
+/// Search's scopes.
+pub const SCOPES: &[&str] = &["all", "search", "ingest"];
+
+/// The longest subject Search takes, in UTF-8 bytes.
+pub const MAX_SUBJECT_BYTES: usize = 500;
+
+/// The most `visible_to` values one entry takes.
+pub const MAX_VISIBLE_TO: usize = 100;
+
+/// The most entries one subject holds.
+pub const MAX_ENTRIES_PER_SUBJECT: usize = 10;
+
+/// The most roles one index holds.
+pub const MAX_ROLES: usize = 50;
