@@ -9,7 +9,7 @@ use super::diff::Diff;
 use super::model::{AccessSummary, FORMAT_VERSION, LiveChecks, Plan, TargetInfo};
 use super::order::{Cycle, order};
 use super::rails::{Limits, check};
-use crate::providers::LiveRead;
+use crate::state::LiveRead;
 use crate::state::{Address, Kind, Principal};
 
 /// Everything a plan is made from besides the diff.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::providers::LiveRead;
+use crate::state::LiveRead;
 use crate::state::{ContainerMode, Desired, Kind};
 
 /// Per container of `kind` (by its first key): the desired objects, plus the live ones the

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::change::{Action, Change, Direction, FieldChange};
 use super::join::join;
 use super::model::{Blocked, Kept, Pending};
-use crate::providers::LiveRead;
+use crate::state::LiveRead;
 use crate::state::{
     Address, Container, ContainerMode, Desired, FieldMode, Kind, Object, Principal,
 };

@@ -1,13 +1,13 @@
 //! Diff, ordering, safety rails, rendering and saved plan files.
 
 pub mod access;
-pub mod change;
+
 pub mod model;
 pub mod planfile;
 pub mod render;
 
+pub use crate::state::change::{self, Action, Change, Direction, FieldChange};
 pub use access::{AccessDelta, AccessEntry, Escalation, Resource};
-pub use change::{Action, Change, Direction, FieldChange};
 pub use model::{
     AccessSummary, Blocked, Expiring, FORMAT_VERSION, Fingerprint, Kept, LiveChecks, Pending, Plan,
     Step, TargetInfo, Violation,

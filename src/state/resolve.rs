@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
+use super::identity::IdentityResolver;
+use super::live::ProviderError;
 use super::principal::Principal;
 use super::problem::{Problem, Problems};
 use crate::policy::{Located, Origin, Policy, PrincipalRef};
-use crate::providers::{IdentityResolver, ProviderError};
 
 /// The outcome of resolution: a canonical principal for every reference, and a label for people.
 #[derive(Debug, Clone, Default)]

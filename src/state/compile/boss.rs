@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Compiler;
 use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Ownership};
-use crate::providers::Lookup;
+use crate::state::Lookup;
 use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
 
 /// The canonical key of a Boss user in addresses.

@@ -24,7 +24,7 @@ use crate::policy::{
     AclRule, CollectionPolicy, Directory, EndpointPolicy, GroupPolicy, ID_PLACEHOLDER, Located,
     Origin, Policy, PrincipalRef,
 };
-use crate::providers::Lookup;
+use crate::state::Lookup;
 
 /// The desired state plus what the diff needs beside the objects themselves.
 #[derive(Debug, Clone, Default)]

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Compiler, listed_twice};
 use crate::policy::{Located, Origin, PrincipalRef, SearchIndexPolicy};
-use crate::providers::Lookup;
+use crate::state::Lookup;
 use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
 
 impl Compiler<'_> {
