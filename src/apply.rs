@@ -220,7 +220,7 @@ mod tests {
             "fake"
         }
         fn kinds(&self) -> &'static [Kind] {
-            &[Kind::TransferAcl]
+            &[crate::state::kind::testing::RULE]
         }
         fn credential(&self) -> CredentialKind {
             CredentialKind::GlobusClient
@@ -252,7 +252,7 @@ mod tests {
         let changes: Vec<Change> = paths
             .iter()
             .map(|(p, d)| Change {
-                address: Address::new(Kind::TransferAcl, ["ep", p, "anonymous"]),
+                address: Address::new(crate::state::kind::testing::RULE, ["ep", p, "anonymous"]),
                 action: if *d == Direction::Revoke {
                     Action::Delete
                 } else {

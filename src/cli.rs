@@ -234,6 +234,7 @@ impl From<Exit> for ExitCode {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
+    crate::services::register_kinds();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

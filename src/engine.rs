@@ -154,13 +154,28 @@ fn with_managed_group_names(
 
 /// Whether an address belongs to read phase 1 (groups), 2 (GCS) or 3 (Transfer).
 fn read_phase(kind: Kind) -> u8 {
-    match kind {
+    use crate::services::{gcs, groups};
+    if [groups::GROUP, groups::MEMBER].contains(&kind) || is_boss(kind) {
         // The Boss shares nothing with Globus: read it alongside the groups.
-        Kind::GlobusGroup | Kind::GlobusMember => 1,
-        k if k.is_boss() => 1,
-        Kind::GcsCredential | Kind::GcsCollection | Kind::GcsRole => 2,
-        _ => 3,
+        1
+    } else if [gcs::CREDENTIAL, gcs::COLLECTION, gcs::ROLE].contains(&kind) {
+        2
+    } else {
+        3
     }
+}
+
+/// Whether a kind is the Boss's, whose principals are not Globus identities.
+fn is_boss(kind: Kind) -> bool {
+    use crate::services::boss;
+    [
+        boss::GROUP,
+        boss::MEMBER,
+        boss::FRAME,
+        boss::RESOURCE,
+        boss::PERMISSION,
+    ]
+    .contains(&kind)
 }
 
 /// Reads the live state of what the desired state names, in three phases (docs/gcs-model.md):
@@ -260,7 +275,7 @@ fn pinned_group_names(desired: &Desired) -> Option<BTreeMap<String, String>> {
     desired
         .lookups
         .iter()
-        .filter(|l| l.address.kind == Kind::GlobusGroup)
+        .filter(|l| l.address.kind == crate::services::groups::GROUP)
         .map(|l| Some((l.pin.clone()?, l.address.keys.first()?.clone())))
         .collect()
 }
@@ -270,7 +285,7 @@ pub fn collection_ids(gcs: &LiveRead) -> BTreeMap<String, String> {
     gcs.state
         .objects
         .values()
-        .filter(|o| o.address.kind == Kind::GcsCollection && o.address.keys.len() == 2)
+        .filter(|o| o.address.kind == crate::services::gcs::COLLECTION && o.address.keys.len() == 2)
         .filter_map(|o| Some((o.address.keys[1].clone(), o.server_id.clone()?)))
         .collect()
 }
@@ -356,7 +371,7 @@ pub async fn callers(
         .keys()
         .chain(desired.lookups.iter().map(|l| &l.address))
         .chain(desired.state.containers.iter().map(|c| &c.address))
-        .any(|a| !a.kind.is_boss());
+        .any(|a| !is_boss(a.kind));
     if globus {
         out.insert(Principal::Identity(session.auth.whoami().await?.id));
     }

@@ -146,7 +146,7 @@ fn create(object: Object) -> Change {
 
 fn member(group: &str, role: &str, user: &str) -> Address {
     Address::new(
-        Kind::BossMember,
+        accord::services::boss::MEMBER,
         [
             group.to_string(),
             role.to_string(),
@@ -157,17 +157,17 @@ fn member(group: &str, role: &str, user: &str) -> Address {
 
 fn permission(path: &str, group: &str) -> Address {
     Address::new(
-        Kind::BossPermission,
+        accord::services::boss::PERMISSION,
         [path.to_string(), format!("boss-group:{group}")],
     )
 }
 
 fn resource(path: &str) -> Address {
-    Address::new(Kind::BossResource, [path])
+    Address::new(accord::services::boss::RESOURCE, [path])
 }
 
 fn frame(name: &str) -> Address {
-    Address::new(Kind::BossFrame, [name])
+    Address::new(accord::services::boss::FRAME, [name])
 }
 
 async fn apply1(p: &BossProvider, c: Change) -> Outcome {
@@ -197,11 +197,11 @@ async fn reads_groups_members_and_maintainers() {
     let em = boss().await;
     let scope = Scope {
         lookups: vec![
-            lookup(Kind::BossGroup, "lab"),
-            lookup(Kind::BossGroup, "gone"),
+            lookup(accord::services::boss::GROUP, "lab"),
+            lookup(accord::services::boss::GROUP, "gone"),
         ],
         containers: vec![container(
-            Kind::BossMember,
+            accord::services::boss::MEMBER,
             "lab",
             ContainerMode::Authoritative,
         )],
@@ -211,7 +211,7 @@ async fn reads_groups_members_and_maintainers() {
     assert_eq!(
         keys(live.state.objects.keys().cloned()),
         keys([
-            Address::new(Kind::BossGroup, ["lab"]),
+            Address::new(accord::services::boss::GROUP, ["lab"]),
             member("lab", "member", "acc"),
             member("lab", "member", "bob"),
             member("lab", "maintainer", "carol"),
@@ -221,7 +221,7 @@ async fn reads_groups_members_and_maintainers() {
     );
     let group = live
         .state
-        .get(&Address::new(Kind::BossGroup, ["lab"]))
+        .get(&Address::new(accord::services::boss::GROUP, ["lab"]))
         .unwrap();
     assert_eq!(group.attrs["owner"], "acc");
     assert_eq!(
@@ -250,7 +250,7 @@ async fn members_of_admin_are_system_managed_maintainers_when_readable() {
     let em = boss().await;
     let scope = Scope {
         containers: vec![container(
-            Kind::BossMember,
+            accord::services::boss::MEMBER,
             "lab",
             ContainerMode::Authoritative,
         )],
@@ -312,10 +312,19 @@ async fn reads_go_out_concurrently_and_come_back_the_same_each_time() {
         .unwrap();
     let names: Vec<String> = (0..GROUPS).map(|i| format!("g{i:02}")).collect();
     let scope = Scope {
-        lookups: names.iter().map(|g| lookup(Kind::BossGroup, g)).collect(),
+        lookups: names
+            .iter()
+            .map(|g| lookup(accord::services::boss::GROUP, g))
+            .collect(),
         containers: names
             .iter()
-            .map(|g| container(Kind::BossMember, g, ContainerMode::Authoritative))
+            .map(|g| {
+                container(
+                    accord::services::boss::MEMBER,
+                    g,
+                    ContainerMode::Authoritative,
+                )
+            })
             .collect(),
         ..Scope::default()
     };
@@ -358,20 +367,20 @@ async fn an_unreadable_group_exists_but_its_members_are_an_error() {
     let p = acc(&em);
     let live = p
         .read(&Scope {
-            lookups: vec![lookup(Kind::BossGroup, "other")],
+            lookups: vec![lookup(accord::services::boss::GROUP, "other")],
             ..Scope::default()
         })
         .await
         .unwrap();
     assert!(
         live.state
-            .get(&Address::new(Kind::BossGroup, ["other"]))
+            .get(&Address::new(accord::services::boss::GROUP, ["other"]))
             .is_some()
     );
     let err = p
         .read(&Scope {
             containers: vec![container(
-                Kind::BossMember,
+                accord::services::boss::MEMBER,
                 "other",
                 ContainerMode::Authoritative,
             )],
@@ -389,14 +398,14 @@ async fn reads_frames_and_resources_parents_first() {
     let em = boss().await;
     let scope = Scope {
         lookups: vec![
-            lookup(Kind::BossFrame, "f1"),
-            lookup(Kind::BossFrame, "nope"),
-            lookup(Kind::BossResource, "c1/e1/ch2"),
-            lookup(Kind::BossResource, "c1/e1"),
-            lookup(Kind::BossResource, "c1"),
-            lookup(Kind::BossResource, "gone/e/ch"),
-            lookup(Kind::BossResource, "gone/e"),
-            lookup(Kind::BossResource, "gone"),
+            lookup(accord::services::boss::FRAME, "f1"),
+            lookup(accord::services::boss::FRAME, "nope"),
+            lookup(accord::services::boss::RESOURCE, "c1/e1/ch2"),
+            lookup(accord::services::boss::RESOURCE, "c1/e1"),
+            lookup(accord::services::boss::RESOURCE, "c1"),
+            lookup(accord::services::boss::RESOURCE, "gone/e/ch"),
+            lookup(accord::services::boss::RESOURCE, "gone/e"),
+            lookup(accord::services::boss::RESOURCE, "gone"),
         ],
         ..Scope::default()
     };
@@ -461,11 +470,15 @@ async fn reads_frames_and_resources_parents_first() {
 async fn reads_permissions_per_group_and_per_authoritative_resource() {
     let em = boss().await;
     let scope = Scope {
-        lookups: vec![lookup(Kind::BossGroup, "lab")],
+        lookups: vec![lookup(accord::services::boss::GROUP, "lab")],
         containers: vec![
-            container(Kind::BossPermission, "c1", ContainerMode::Keyed),
             container(
-                Kind::BossPermission,
+                accord::services::boss::PERMISSION,
+                "c1",
+                ContainerMode::Keyed,
+            ),
+            container(
+                accord::services::boss::PERMISSION,
                 "c1/e1/ch1",
                 ContainerMode::Authoritative,
             ),
@@ -487,7 +500,7 @@ async fn reads_permissions_per_group_and_per_authoritative_resource() {
     assert_eq!(
         keys(live.state.objects.keys().cloned()),
         keys([
-            Address::new(Kind::BossGroup, ["lab"]),
+            Address::new(accord::services::boss::GROUP, ["lab"]),
             permission("c1", "lab"),
             permission("c1/e1/ch1", "lab"),
             permission("c1/e1/ch1", "public"),
@@ -517,7 +530,7 @@ async fn admin_sets_are_system_managed() {
     let em = boss().await;
     let scope = Scope {
         containers: vec![container(
-            Kind::BossPermission,
+            accord::services::boss::PERMISSION,
             "c1",
             ContainerMode::Authoritative,
         )],
@@ -544,9 +557,9 @@ async fn admin_sets_are_system_managed() {
 async fn a_read_without_boss_scope_makes_no_request() {
     let em = boss().await;
     let globus_only = Scope {
-        lookups: vec![lookup(Kind::GlobusGroup, "lab")],
+        lookups: vec![lookup(accord::services::groups::GROUP, "lab")],
         containers: vec![container(
-            Kind::GlobusGroup,
+            accord::services::groups::GROUP,
             "lab",
             ContainerMode::Authoritative,
         )],
@@ -561,7 +574,7 @@ async fn a_read_without_boss_scope_makes_no_request() {
     // A run with Boss objects and no credentials is a credentials error, still without a call.
     let err = unconfigured
         .read(&Scope {
-            lookups: vec![lookup(Kind::BossGroup, "lab")],
+            lookups: vec![lookup(accord::services::boss::GROUP, "lab")],
             ..Scope::default()
         })
         .await
@@ -579,7 +592,7 @@ async fn a_refused_token_is_a_credentials_error_without_the_token() {
     let p = as_user(&em, "acc", "wrong-t0ken");
     let err = p
         .read(&Scope {
-            lookups: vec![lookup(Kind::BossGroup, "lab")],
+            lookups: vec![lookup(accord::services::boss::GROUP, "lab")],
             ..Scope::default()
         })
         .await
@@ -619,14 +632,14 @@ async fn the_token_goes_in_a_token_authorization_header() {
     let p = BossProvider::new(http, BossCredentials::new("acc", "s3cret-boss-token"));
     let live = p
         .read(&Scope {
-            lookups: vec![lookup(Kind::BossGroup, "lab")],
+            lookups: vec![lookup(accord::services::boss::GROUP, "lab")],
             ..Scope::default()
         })
         .await
         .unwrap();
     assert_eq!(
         live.state
-            .get(&Address::new(Kind::BossGroup, ["lab"]))
+            .get(&Address::new(accord::services::boss::GROUP, ["lab"]))
             .unwrap()
             .attrs["owner"],
         "acc"
@@ -652,7 +665,7 @@ async fn the_token_never_goes_to_an_untrusted_host() {
     let p = BossProvider::new(http, BossCredentials::new("acc", "s3cret-boss-token"));
     let err = p
         .read(&Scope {
-            lookups: vec![lookup(Kind::BossGroup, "lab")],
+            lookups: vec![lookup(accord::services::boss::GROUP, "lab")],
             ..Scope::default()
         })
         .await
@@ -675,7 +688,7 @@ fn boss_state(em: &RunningEmulator) -> Value {
 async fn groups_are_created_adopted_and_deleted() {
     let em = boss().await;
     let p = acc(&em);
-    let g = |n: &str| Object::new(Address::new(Kind::BossGroup, [n]));
+    let g = |n: &str| Object::new(Address::new(accord::services::boss::GROUP, [n]));
     assert_eq!(apply1(&p, create(g("new1"))).await, ok());
     assert_eq!(boss_state(&em)["groups"]["new1"]["creator"], "acc");
     assert_eq!(take_log(&em), ["POST /v1/groups/new1/ 201"]);
@@ -730,7 +743,7 @@ async fn a_create_that_may_have_applied_is_reread_before_it_is_resent() {
         }])
         .unwrap();
     let p = acc(&em);
-    let o = Object::new(Address::new(Kind::BossGroup, ["flaky"]));
+    let o = Object::new(Address::new(accord::services::boss::GROUP, ["flaky"]));
     assert_eq!(apply1(&p, create(o)).await, ok());
     assert_eq!(
         take_log(&em),
@@ -805,7 +818,10 @@ async fn errors_carry_the_boss_code_and_message_never_the_token() {
     let p = as_user(&em, "plain", "plain-token");
     let out = apply1(
         &p,
-        create(Object::new(Address::new(Kind::BossGroup, ["g9"]))),
+        create(Object::new(Address::new(
+            accord::services::boss::GROUP,
+            ["g9"],
+        ))),
     )
     .await;
     let Outcome::Failed { error } = out else {
@@ -1137,7 +1153,10 @@ async fn without_credentials_apply_fails_clearly() {
     let p = BossProvider::without_credentials(http(&em.base_url), "set ACCORD_BOSS_TOKEN");
     let out = apply1(
         &p,
-        create(Object::new(Address::new(Kind::BossGroup, ["x"]))),
+        create(Object::new(Address::new(
+            accord::services::boss::GROUP,
+            ["x"],
+        ))),
     )
     .await;
     assert!(

@@ -7,7 +7,7 @@ use std::path::Path;
 use accord::plan::{self, Action, DiffContext, Direction};
 use accord::policy::{Workspace, load_workspace};
 use accord::providers::LiveRead;
-use accord::state::{Address, ContainerMode, Desired, Kind, Object, Principal, Resolved, compile};
+use accord::state::{Address, ContainerMode, Desired, Object, Principal, Resolved, compile};
 use serde_json::json;
 
 fn load(policy: &str) -> (tempfile::TempDir, Workspace) {
@@ -28,6 +28,7 @@ fn desired(policy: &str) -> Desired {
 }
 
 fn a(s: &str) -> Address {
+    accord::services::register_kinds();
     s.parse().unwrap()
 }
 
@@ -270,7 +271,7 @@ fn the_tutorial_workspace_compiles_with_every_resource_naming_all_five_groups() 
         .state
         .objects
         .keys()
-        .filter(|k| k.kind == Kind::BossPermission)
+        .filter(|k| k.kind == accord::services::boss::PERMISSION)
         .count();
     assert_eq!(permissions, 4 * 5);
 }

@@ -69,6 +69,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn a(s: &str) -> Address {
+    accord::services::register_kinds();
     s.parse().unwrap()
 }
 
@@ -182,7 +183,7 @@ fn a_collection_compiles_per_the_model() {
         .state
         .objects
         .keys()
-        .filter(|a| a.kind == Kind::Directory)
+        .filter(|a| a.kind == accord::services::transfer::DIRECTORY)
         .map(ToString::to_string)
         .collect();
     assert_eq!(
@@ -247,15 +248,15 @@ fn creation_order_is_credential_collection_directories_then_grants() {
             .map(|(i, _)| i)
             .collect()
     };
-    let cred = step_of(Kind::GcsCredential);
-    let coll = step_of(Kind::GcsCollection);
+    let cred = step_of(accord::services::gcs::CREDENTIAL);
+    let coll = step_of(accord::services::gcs::COLLECTION);
     assert_eq!(steps[coll[0]].depends_on, cred);
-    for s in step_of(Kind::Directory) {
+    for s in step_of(accord::services::transfer::DIRECTORY) {
         assert_eq!(steps[s].depends_on, coll);
     }
-    for s in step_of(Kind::GcsRole)
+    for s in step_of(accord::services::gcs::ROLE)
         .into_iter()
-        .chain(step_of(Kind::TransferAcl))
+        .chain(step_of(accord::services::transfer::ACL))
     {
         assert!(
             steps[s].depends_on.contains(&coll[0]),

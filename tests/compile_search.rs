@@ -1,7 +1,7 @@
 //! `search:` from policy to desired state, without a network (docs/search-model.md).
 
 use accord::policy::{PrincipalRef, load_workspace};
-use accord::state::{Address, ContainerMode, Kind, Principal, Resolved, compile};
+use accord::state::{Address, ContainerMode, Principal, Resolved, compile};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ fn alice() -> Uuid {
 }
 
 fn a(s: &str) -> Address {
+    accord::services::register_kinds();
     s.parse().unwrap()
 }
 
@@ -81,7 +82,7 @@ search:
         .state
         .containers
         .iter()
-        .find(|c| c.address.kind == Kind::SearchRole)
+        .find(|c| c.address.kind == accord::services::search::ROLE)
         .unwrap();
     assert_eq!(container.address.keys[..], [INDEX.to_string()]);
     assert_eq!(container.mode, ContainerMode::Authoritative);
@@ -114,7 +115,7 @@ search:
     assert_eq!(
         d.lookups
             .iter()
-            .filter(|l| l.address.kind == Kind::SearchEntryAccess)
+            .filter(|l| l.address.kind == accord::services::search::ENTRY)
             .count(),
         2
     );
@@ -133,6 +134,7 @@ mod diff {
 
     #[test]
     fn the_last_owner_is_kept_and_a_missing_subject_is_blocked() {
+        accord::services::register_kinds();
         let owner = format!(
             r#"search.role["{INDEX}"]["owner"]["identity:00000000-0000-0000-0000-00000000000b"]"#
         );
@@ -199,7 +201,7 @@ fn an_index_naming_only_documents_leaves_its_roles_alone() {
         d.state
             .containers
             .iter()
-            .all(|c| c.address.kind != Kind::SearchRole),
+            .all(|c| c.address.kind != accord::services::search::ROLE),
         "no role container: {:?}",
         d.state.containers
     );

@@ -12,7 +12,7 @@ use accord::providers::transfer::TransferProvider;
 use accord::providers::{
     IdMap, IdentityResolver, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope,
 };
-use accord::state::{Address, Container, ContainerMode, Kind, Object};
+use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
 
 const CLIENT: &str = "0f8a3b4c-0000-4000-8000-000000000001";
@@ -97,15 +97,18 @@ async fn env() -> Env {
 }
 
 fn group(name: &str) -> Address {
-    Address::new(Kind::GlobusGroup, [name])
+    Address::new(accord::services::groups::GROUP, [name])
 }
 
 fn member(group: &str, identity: &str) -> Address {
-    Address::new(Kind::GlobusMember, [group, &format!("identity:{identity}")])
+    Address::new(
+        accord::services::groups::MEMBER,
+        [group, &format!("identity:{identity}")],
+    )
 }
 
 fn acl(path: &str, principal: &str) -> Address {
-    Address::new(Kind::TransferAcl, [SHARE, path, principal])
+    Address::new(accord::services::transfer::ACL, [SHARE, path, principal])
 }
 
 fn identity(emu: &RunningEmulator, username: &str) -> String {
@@ -150,7 +153,10 @@ fn group_scope(lookups: Vec<Lookup>) -> Scope {
 
 fn share_scope(group_names: BTreeMap<String, String>) -> Scope {
     Scope {
-        containers: vec![container(Address::partial(Kind::TransferAcl, [SHARE]))],
+        containers: vec![container(Address::partial(
+            accord::services::transfer::ACL,
+            [SHARE],
+        ))],
         group_names,
         ..Scope::default()
     }
@@ -769,7 +775,10 @@ async fn an_existing_rule_is_adopted_on_409_and_updated() {
 #[tokio::test]
 async fn directories_are_made_and_existing_ones_are_fine() {
     let e = env().await;
-    let dir = Address::new(Kind::Directory, [SHARE, "/shared/new/"]);
+    let dir = Address::new(
+        accord::services::transfer::DIRECTORY,
+        [SHARE, "/shared/new/"],
+    );
     let c = change(
         dir.clone(),
         Action::Create,
@@ -791,7 +800,7 @@ async fn directories_are_made_and_existing_ones_are_fine() {
         live.state
             .objects
             .keys()
-            .all(|a| a.kind == Kind::TransferAcl)
+            .all(|a| a.kind == accord::services::transfer::ACL)
     );
 }
 

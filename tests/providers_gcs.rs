@@ -15,7 +15,7 @@ use accord::providers::http::{
 };
 use accord::providers::transfer::TransferProvider;
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
-use accord::state::{Address, Container, ContainerMode, Kind, Object};
+use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -106,7 +106,7 @@ fn change(address: Address, action: Action, after: Option<Object>) -> Change {
 }
 
 fn credential_address() -> Address {
-    Address::new(Kind::GcsCredential, [GCS, GATEWAY])
+    Address::new(accord::services::gcs::CREDENTIAL, [GCS, GATEWAY])
 }
 
 /// The server id of the credential a read found.
@@ -115,7 +115,7 @@ fn credential_id(state: &accord::state::State) -> Option<&str> {
 }
 
 fn collection_address(name: &str) -> Address {
-    Address::new(Kind::GcsCollection, [GCS, name])
+    Address::new(accord::services::gcs::COLLECTION, [GCS, name])
 }
 
 fn credential_lookup() -> Lookup {
@@ -151,7 +151,7 @@ fn desired_collection(name: &str, display_name: &str) -> Object {
 }
 
 fn role_address(name: &str, role: &str, principal: &str) -> Address {
-    Address::new(Kind::GcsRole, [name, role, principal])
+    Address::new(accord::services::gcs::ROLE, [name, role, principal])
 }
 
 fn desired_role(name: &str, role: &str, principal: &str) -> Object {
@@ -397,7 +397,7 @@ async fn guest_collections_on_one_endpoint_are_one_listing() {
         lookups,
         containers: all
             .iter()
-            .map(|n| container(Address::partial(Kind::GcsRole, [n.clone()])))
+            .map(|n| container(Address::partial(accord::services::gcs::ROLE, [n.clone()])))
             .collect(),
         ..Scope::default()
     };
@@ -439,7 +439,7 @@ async fn guest_collections_on_one_endpoint_are_one_listing() {
 async fn credentials_on_two_gateways_of_an_endpoint_are_one_listing() {
     let em = emulator().await;
     let outsider = GcsProvider::new(http_as(&em.base_url, OUTSIDER, options()));
-    let on_2 = Address::new(Kind::GcsCredential, [GCS, GATEWAY_2]);
+    let on_2 = Address::new(accord::services::gcs::CREDENTIAL, [GCS, GATEWAY_2]);
     let scope = Scope {
         lookups: vec![
             credential_lookup(),
@@ -490,7 +490,10 @@ async fn roles_create_delete_and_adopt() {
     // Reading the container: the new role, keyed canonically; accord's own administrator
     // role (the creator's) is system-managed.
     let scope = Scope {
-        containers: vec![container(Address::partial(Kind::GcsRole, ["lab-share"]))],
+        containers: vec![container(Address::partial(
+            accord::services::gcs::ROLE,
+            ["lab-share"],
+        ))],
         lookups: vec![collection_lookup("lab-share", "Lab share")],
         ..Scope::default()
     };
@@ -499,7 +502,7 @@ async fn roles_create_delete_and_adopt() {
         .state
         .objects
         .keys()
-        .filter(|a| a.kind == Kind::GcsRole)
+        .filter(|a| a.kind == accord::services::gcs::ROLE)
         .collect();
     assert_eq!(roles, vec![&address]);
     let role = live.state.get(&address).unwrap();
@@ -549,7 +552,7 @@ async fn roles_create_delete_and_adopt() {
     // A managed group's role goes out with the group's id from the id map.
     let group = "8b7d57bc-1666-11ec-88b2-f50515619d57";
     ids.insert(
-        Address::new(Kind::GlobusGroup, ["lab-admins"]),
+        Address::new(accord::services::groups::GROUP, ["lab-admins"]),
         group.into(),
     );
     let out = gcs
@@ -594,7 +597,7 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
     let ids = IdMap::default();
     let collection = create_share(&gcs, &ids).await;
 
-    let dir = |c: &str, p: &str| Address::new(Kind::Directory, [c, p]);
+    let dir = |c: &str, p: &str| Address::new(accord::services::transfer::DIRECTORY, [c, p]);
     let lookup = |a: Address| Lookup {
         address: a,
         pin: None,
@@ -628,7 +631,7 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
 
     // An ACL rule on the guest collection by name: created with the id, read back by name.
     let rule = Address::new(
-        Kind::TransferAcl,
+        accord::services::transfer::ACL,
         ["lab-share", "/shared/", &format!("identity:{ALICE}")],
     );
     let out = transfer
@@ -645,7 +648,7 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
     let live = transfer
         .read(&Scope {
             containers: vec![container(Address::partial(
-                Kind::TransferAcl,
+                accord::services::transfer::ACL,
                 ["lab-share"],
             ))],
             ..scope.clone()

@@ -13,7 +13,7 @@ use accord::providers::http::{
 };
 use accord::providers::transfer::TransferProvider;
 use accord::providers::{IdMap, Outcome, Provider};
-use accord::state::{Address, Kind, Object};
+use accord::state::{Address, Object};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -227,10 +227,13 @@ async fn transfer_external_errors_are_never_retried_and_mkdir_exists_is_success(
         .await;
     let transfer = TransferProvider::new(client(&s, options()));
     let c = change(
-        Address::new(Kind::Directory, [COLLECTION, "/shared/"]),
+        Address::new(
+            accord::services::transfer::DIRECTORY,
+            [COLLECTION, "/shared/"],
+        ),
         Action::Create,
         Some(Object::new(Address::new(
-            Kind::Directory,
+            accord::services::transfer::DIRECTORY,
             [COLLECTION, "/shared/"],
         ))),
     );
@@ -268,7 +271,7 @@ async fn a_create_that_times_out_is_reread_and_adopted_not_resent() {
         },
     );
     let groups = GroupsProvider::new(http);
-    let address = Address::new(Kind::GlobusGroup, ["lab-readers"]);
+    let address = Address::new(accord::services::groups::GROUP, ["lab-readers"]);
     let ids = IdMap::default();
     let c = change(
         address.clone(),
@@ -534,7 +537,7 @@ async fn transfer_acl_exists_is_adopted_and_updated() {
         .await;
     let transfer = TransferProvider::new(client(&s, options()));
     let address = Address::new(
-        Kind::TransferAcl,
+        accord::services::transfer::ACL,
         [COLLECTION, "/shared/", &format!("identity:{identity}")],
     );
     let c = change(

@@ -9,7 +9,7 @@ use accord::plan::render;
 use accord::plan::{
     AccessSummary, Action, Change, Direction, FORMAT_VERSION, FieldChange, Plan, Step, TargetInfo,
 };
-use accord::state::{Address, FieldMode, Kind, Object, Provenance};
+use accord::state::{Address, FieldMode, Object, Provenance};
 use serde_json::json;
 
 const ENDPOINT: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
@@ -29,11 +29,12 @@ fn digest() -> String {
 
 /// A small plan: one rule granted, and a credential whose sensitive field changes.
 fn plan() -> Plan {
+    accord::services::register_kinds();
     let acl = Address::new(
-        Kind::TransferAcl,
+        accord::services::transfer::ACL,
         [ENDPOINT, "/disthome/alice/", &format!("identity:{ALICE}")],
     );
-    let cred = Address::new(Kind::GcsCredential, [GCS, "lab-share"]);
+    let cred = Address::new(accord::services::gcs::CREDENTIAL, [GCS, "lab-share"]);
     let at = Some(Provenance {
         file: std::path::Path::new("policies/lab.yaml").into(),
         line: 6,

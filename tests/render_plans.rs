@@ -135,11 +135,16 @@ fn rich_plan() -> Plan {
     let groups = "policies/lab/groups.yaml";
     let shares = "policies/lab/shares.yaml";
     let changes = vec![
-        C::new(Kind::GlobusGroup, &["lab-readers"], Create, Neutral)
-            .after(json!({"name": "lab-readers", "description": "Read access to the lab share"}))
-            .at(groups, 4),
         C::new(
-            Kind::GlobusMember,
+            accord::services::groups::GROUP,
+            &["lab-readers"],
+            Create,
+            Neutral,
+        )
+        .after(json!({"name": "lab-readers", "description": "Read access to the lab share"}))
+        .at(groups, 4),
+        C::new(
+            accord::services::groups::MEMBER,
             &["lab-readers", &id(ALICE)],
             Create,
             Grant,
@@ -148,7 +153,7 @@ fn rich_plan() -> Plan {
         .label(&id(ALICE), "alice")
         .at(groups, 9),
         C::new(
-            Kind::GlobusMember,
+            accord::services::groups::MEMBER,
             &["lab-readers", &id(DAN)],
             Create,
             Grant,
@@ -156,23 +161,33 @@ fn rich_plan() -> Plan {
         .after(json!({"role": "admin", "expires": "2027-06-30T00:00:00Z"}))
         .label(&id(DAN), "dan@uni.edu")
         .at(groups, 10),
-        C::new(Kind::GlobusMember, &["lab-admins", &id(BOB)], Update, Grant)
-            .before(json!({"role": "manager", "status": "active"}))
-            .after(json!({"role": "admin"}))
-            .field("role", json!("manager"), json!("admin"))
-            .label(&id(BOB), "bob")
-            .at(groups, 3),
-        C::new(Kind::GlobusGroup, &["lab-admins"], Update, Neutral)
-            .before(json!({"name": "lab-admins", "description": "Lab admins"}))
-            .after(json!({"name": "lab-admins", "description": "Administrators of the lab share"}))
-            .field(
-                "description",
-                json!("Lab admins"),
-                json!("Administrators of the lab share"),
-            )
-            .at(groups, 1),
         C::new(
-            Kind::Directory,
+            accord::services::groups::MEMBER,
+            &["lab-admins", &id(BOB)],
+            Update,
+            Grant,
+        )
+        .before(json!({"role": "manager", "status": "active"}))
+        .after(json!({"role": "admin"}))
+        .field("role", json!("manager"), json!("admin"))
+        .label(&id(BOB), "bob")
+        .at(groups, 3),
+        C::new(
+            accord::services::groups::GROUP,
+            &["lab-admins"],
+            Update,
+            Neutral,
+        )
+        .before(json!({"name": "lab-admins", "description": "Lab admins"}))
+        .after(json!({"name": "lab-admins", "description": "Administrators of the lab share"}))
+        .field(
+            "description",
+            json!("Lab admins"),
+            json!("Administrators of the lab share"),
+        )
+        .at(groups, 1),
+        C::new(
+            accord::services::transfer::DIRECTORY,
             &[ENDPOINT, "/disthome/alice/"],
             Create,
             Neutral,
@@ -180,7 +195,7 @@ fn rich_plan() -> Plan {
         .after(json!({}))
         .at(shares, 4),
         C::new(
-            Kind::TransferAcl,
+            accord::services::transfer::ACL,
             &[ENDPOINT, "/disthome/alice/", &id(ALICE)],
             Create,
             Grant,
@@ -189,7 +204,7 @@ fn rich_plan() -> Plan {
         .label(&id(ALICE), "alice")
         .at(shares, 6),
         C::new(
-            Kind::TransferAcl,
+            accord::services::transfer::ACL,
             &[ENDPOINT, "/shared/", "group:lab-readers"],
             Update,
             Grant,
@@ -198,18 +213,23 @@ fn rich_plan() -> Plan {
         .after(json!({"permissions": "rw", "expires": "2026-12-31T00:00:00Z"}))
         .field("permissions", json!("r"), json!("rw"))
         .at(shares, 9),
-        C::new(Kind::GcsCredential, &[GCS, "lab-share"], Replace, Neutral)
-            .before(json!({"username": "labshare", "policies": {"token": "s3cr3t-live"}}))
-            .after(json!({"username": "lab-share", "policies": {"token": "s3cr3t-desired"}}))
-            .field("username", json!("labshare"), json!("lab-share"))
-            .field(
-                "policies",
-                json!({"token": "s3cr3t-live"}),
-                json!({"token": "s3cr3t-desired"}),
-            )
-            .at("policies/lab/collections.yaml", 7),
         C::new(
-            Kind::GlobusMember,
+            accord::services::gcs::CREDENTIAL,
+            &[GCS, "lab-share"],
+            Replace,
+            Neutral,
+        )
+        .before(json!({"username": "labshare", "policies": {"token": "s3cr3t-live"}}))
+        .after(json!({"username": "lab-share", "policies": {"token": "s3cr3t-desired"}}))
+        .field("username", json!("labshare"), json!("lab-share"))
+        .field(
+            "policies",
+            json!({"token": "s3cr3t-live"}),
+            json!({"token": "s3cr3t-desired"}),
+        )
+        .at("policies/lab/collections.yaml", 7),
+        C::new(
+            accord::services::groups::MEMBER,
             &["lab-admins", &id(ERIN)],
             Delete,
             Revoke,
@@ -219,7 +239,7 @@ fn rich_plan() -> Plan {
         .reason("not in policy; members of lab-admins are authoritative")
         .at(groups, 1),
         C::new(
-            Kind::TransferAcl,
+            accord::services::transfer::ACL,
             &[ENDPOINT, "/disthome/carol/", &id(CAROL)],
             Delete,
             Revoke,
@@ -231,7 +251,7 @@ fn rich_plan() -> Plan {
             &ENDPOINT[..8]
         )),
         C::new(
-            Kind::TransferAcl,
+            accord::services::transfer::ACL,
             &[ENDPOINT, "/disthome/frank/", &id(FRANK)],
             Delete,
             Revoke,
@@ -305,18 +325,18 @@ fn rich_plan() -> Plan {
         changes,
         steps,
         kept: vec![Kept {
-            address: Address::new(Kind::GlobusMember, ["lab-admins", &id(BOT)]),
+            address: Address::new(accord::services::groups::MEMBER, ["lab-admins", &id(BOT)]),
             label: "accord-bot".into(),
             reason: "the running identity".into(),
         }],
         blocked: vec![Blocked {
-            address: Address::new(Kind::GlobusMember, ["lab-readers", &id(GINA)]),
+            address: Address::new(accord::services::groups::MEMBER, ["lab-readers", &id(GINA)]),
             label: "gina".into(),
             reason: "the identity left the group and cannot be re-added".into(),
             provenance: at(groups, 11),
         }],
         pending: vec![Pending {
-            address: Address::new(Kind::GlobusMember, ["lab-readers", &id(HANK)]),
+            address: Address::new(accord::services::groups::MEMBER, ["lab-readers", &id(HANK)]),
             label: "hank@uni.edu".into(),
             status: "invited".into(),
         }],
@@ -460,7 +480,7 @@ fn refused_plan() -> Plan {
         .iter()
         .map(|(uuid, name)| {
             C::new(
-                Kind::GlobusMember,
+                accord::services::groups::MEMBER,
                 &["lab-readers", &id(uuid)],
                 Delete,
                 Revoke,
@@ -475,7 +495,7 @@ fn refused_plan() -> Plan {
     changes.insert(
         0,
         C::new(
-            Kind::GlobusMember,
+            accord::services::groups::MEMBER,
             &["lab-readers", &id(DAN)],
             Create,
             Grant,
@@ -486,15 +506,20 @@ fn refused_plan() -> Plan {
         .0,
     );
     changes.push(
-        C::new(Kind::GcsCollection, &[GCS, "lab-share"], Delete, Neutral)
-            .before(json!({"display_name": "Lab share", "collection_base_path": "/lab/"}))
-            .reason("tombstone (absent: true)")
-            .at("policies/lab/collections.yaml", 2)
-            .0,
+        C::new(
+            accord::services::gcs::COLLECTION,
+            &[GCS, "lab-share"],
+            Delete,
+            Neutral,
+        )
+        .before(json!({"display_name": "Lab share", "collection_base_path": "/lab/"}))
+        .reason("tombstone (absent: true)")
+        .at("policies/lab/collections.yaml", 2)
+        .0,
     );
     changes.push(
         C::new(
-            Kind::TransferAcl,
+            accord::services::transfer::ACL,
             &[ENDPOINT, "/disthome/frank/", &id(FRANK)],
             Delete,
             Revoke,
@@ -518,12 +543,18 @@ fn refused_plan() -> Plan {
             Violation {
                 rail: "max_delete_share".into(),
                 message: "removes 3 of 10 members of lab-readers (30%, limit 25%)".into(),
-                address: Some(Address::new(Kind::GlobusGroup, ["lab-readers"])),
+                address: Some(Address::new(
+                    accord::services::groups::GROUP,
+                    ["lab-readers"],
+                )),
             },
             Violation {
                 rail: "prevent_destroy".into(),
                 message: "gcs.collection lab-share holds data and may not be destroyed".into(),
-                address: Some(Address::new(Kind::GcsCollection, [GCS, "lab-share"])),
+                address: Some(Address::new(
+                    accord::services::gcs::COLLECTION,
+                    [GCS, "lab-share"],
+                )),
             },
         ],
         access: AccessSummary {
@@ -758,6 +789,7 @@ fn secrets_never_reach_any_rendering() {
 
 #[test]
 fn json_puts_format_version_first_and_round_trips() {
+    accord::services::register_kinds();
     let plan = rich_plan();
     let s = render::json_string(&plan);
     assert!(s.starts_with("{\n  \"format_version\": 1,"), "{s}");

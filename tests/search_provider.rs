@@ -13,7 +13,7 @@ use accord::plan::{Action, Change, Direction};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::providers::search::{DEFAULT_ENTRY, QUERY_PAGE, QUERY_THRESHOLD, SearchProvider};
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
-use accord::state::{Address, Container, ContainerMode, Kind, Object};
+use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
 
 /// accord's client: owner of INDEX.
@@ -145,7 +145,7 @@ fn take_search_log(em: &RunningEmulator) -> Vec<String> {
 
 fn roles_container(index: &str) -> Container {
     Container {
-        address: Address::partial(Kind::SearchRole, [index.to_string()]),
+        address: Address::partial(accord::services::search::ROLE, [index.to_string()]),
         mode: ContainerMode::Authoritative,
         manage_paths: Vec::new(),
         provenance: None,
@@ -153,7 +153,7 @@ fn roles_container(index: &str) -> Container {
 }
 
 fn entry(index: &str, subject: &str) -> Address {
-    Address::new(Kind::SearchEntryAccess, [index, subject])
+    Address::new(accord::services::search::ENTRY, [index, subject])
 }
 
 fn entry_lookup(index: &str, subject: &str) -> Lookup {
@@ -166,7 +166,7 @@ fn entry_lookup(index: &str, subject: &str) -> Lookup {
 }
 
 fn role(role: &str, principal: &str) -> Address {
-    Address::new(Kind::SearchRole, [INDEX, role, principal])
+    Address::new(accord::services::search::ROLE, [INDEX, role, principal])
 }
 
 fn group_names() -> BTreeMap<String, String> {
@@ -175,7 +175,10 @@ fn group_names() -> BTreeMap<String, String> {
 
 fn ids_with_lab() -> IdMap {
     let ids = IdMap::default();
-    ids.insert(Address::new(Kind::GlobusGroup, ["lab"]), LAB.into());
+    ids.insert(
+        Address::new(accord::services::groups::GROUP, ["lab"]),
+        LAB.into(),
+    );
     ids
 }
 
@@ -389,13 +392,13 @@ async fn a_read_without_search_scope_makes_no_request() {
     // Other services' containers and lookups are not Search's business.
     let other = Scope {
         containers: vec![Container {
-            address: Address::new(Kind::GlobusGroup, ["lab"]),
+            address: Address::new(accord::services::groups::GROUP, ["lab"]),
             mode: ContainerMode::Authoritative,
             manage_paths: Vec::new(),
             provenance: None,
         }],
         lookups: vec![Lookup {
-            address: Address::new(Kind::GlobusGroup, ["lab"]),
+            address: Address::new(accord::services::groups::GROUP, ["lab"]),
             pin: None,
             previously: Vec::new(),
             hints: BTreeMap::new(),

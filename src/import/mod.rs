@@ -25,7 +25,7 @@ use crate::escape::escape_line;
 use crate::plan::TargetInfo;
 use crate::providers::groups::POLICY_FIELDS;
 use crate::providers::{LiveRead, Lookup, ProviderError, Scope};
-use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
+use crate::state::{Address, Container, ContainerMode, Object, Principal};
 
 mod aliases;
 mod yaml;
@@ -226,7 +226,7 @@ pub async fn read(
         let key = g.to_string();
         let Some(group) = live
             .state
-            .get(&Address::new(Kind::GlobusGroup, [key.clone()]))
+            .get(&Address::new(crate::services::groups::GROUP, [key.clone()]))
         else {
             match g {
                 GroupRef::Id(id) => missing.push(format!("group {id} does not exist")),
@@ -264,7 +264,7 @@ pub async fn read(
         }
         let scope = Scope {
             containers: vec![Container {
-                address: Address::partial(Kind::TransferAcl, [id.to_string()]),
+                address: Address::partial(crate::services::transfer::ACL, [id.to_string()]),
                 mode: ContainerMode::Authoritative,
                 manage_paths: Vec::new(),
                 provenance: None,
@@ -333,7 +333,7 @@ pub async fn read(
 fn group_scope(groups: &[&GroupRef]) -> Scope {
     let mut scope = Scope::default();
     for g in groups {
-        let address = Address::new(Kind::GlobusGroup, [g.to_string()]);
+        let address = Address::new(crate::services::groups::GROUP, [g.to_string()]);
         scope.lookups.push(Lookup {
             address: address.clone(),
             pin: match g {
@@ -366,7 +366,7 @@ fn imported_group(group: &Object, live: &LiveRead, key: &str, caller: Uuid) -> I
         .state
         .objects
         .values()
-        .filter(|o| o.address.kind == Kind::GlobusMember && o.address.keys[0] == key)
+        .filter(|o| o.address.kind == crate::services::groups::MEMBER && o.address.keys[0] == key)
         .filter(|o| o.str_attr("status").is_none_or(|s| PRESENT.contains(&s)))
         .filter_map(|o| {
             let Ok(Principal::Identity(id)) = o.address.keys[1].parse::<Principal>() else {
@@ -400,7 +400,7 @@ fn imported_rules(live: &LiveRead) -> Vec<ImportedRule> {
         .state
         .objects
         .values()
-        .filter(|o| o.address.kind == Kind::TransferAcl)
+        .filter(|o| o.address.kind == crate::services::transfer::ACL)
         .filter_map(|o| {
             Some(ImportedRule {
                 path: o.address.keys[1].clone(),

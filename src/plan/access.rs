@@ -40,7 +40,8 @@ use serde::{Deserialize, Serialize};
 
 use super::change::{Action, Change};
 use super::join::join;
-use crate::state::{Address, Kind, Object, Principal};
+use crate::state::kind::On;
+use crate::state::{Address, Object, Principal};
 
 /// What access is on: a group (its roles) or a path on a Transfer collection.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -221,24 +222,14 @@ struct Holding<'a> {
 /// The effective access of a state, per principal (its canonical key) and resource.
 type Effective<'a> = BTreeMap<(&'a str, On<'a>), Holding<'a>>;
 
-/// What a grant is on, borrowed from the granting object's address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum On<'a> {
-    /// A managed group, by policy name.
-    Group(&'a str),
-    /// A path on a collection.
-    Path(&'a str, &'a str),
-}
-
-impl On<'_> {
-    fn resource(self) -> Resource {
-        match self {
-            On::Group(name) => Resource::Group(name.to_string()),
-            On::Path(collection, path) => Resource::Path {
-                collection: collection.to_string(),
-                path: path.to_string(),
-            },
-        }
+/// The resource a grant is on, owned.
+fn resource(on: On<'_>) -> Resource {
+    match on {
+        On::Group(name) => Resource::Group(name.to_string()),
+        On::Path(collection, path) => Resource::Path {
+            collection: collection.to_string(),
+            path: path.to_string(),
+        },
     }
 }
 
@@ -254,27 +245,9 @@ struct Grant<'a> {
     rank: usize,
 }
 
-/// Membership statuses that give access; everything else (invited, pending, left, …) does not.
-const EFFECTIVE_STATUS: &str = "active";
-
-/// What an object grants directly: the one place that knows what each kind means for access.
+/// What an object grants directly, as its kind says.
 fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant<'_>> {
-    let keys = &o.address.keys;
-    let (principal, on, field, default) = match o.address.kind {
-        Kind::GlobusMember if keys.len() == 2 => {
-            // No status means an object the plan creates: Groups adds it as active.
-            if o.str_attr("status").is_some_and(|s| s != EFFECTIVE_STATUS) {
-                return None;
-            }
-            (&keys[1], On::Group(&keys[0]), "role", "member")
-        }
-        Kind::TransferAcl if keys.len() == 3 => {
-            (&keys[2], On::Path(&keys[0], &keys[1]), "permissions", "r")
-        }
-        // Other kinds carry no access the core can reason about yet (GCS and Search roles,
-        // Boss permissions get their semantics here when their providers land).
-        _ => return None,
-    };
+    let spec = o.address.kind.semantics().grant(o)?;
     let expired = o
         .str_attr("expires")
         .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
@@ -282,19 +255,19 @@ fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant<'_>> {
     if expired {
         return None;
     }
-    let level = o.str_attr(field).unwrap_or(default);
+    let level = o.str_attr(spec.field).unwrap_or(spec.default);
     // The kind's field schema orders the levels, so ranks stay defined in one place.
     let rank = o
         .address
         .kind
-        .field(field)?
+        .field(spec.field)?
         .access_order
         .iter()
         .position(|l| *l == level)?;
     Some(Grant {
         address: &o.address,
-        principal,
-        on,
+        principal: spec.principal,
+        on: spec.on,
         level,
         rank,
     })
@@ -382,24 +355,25 @@ impl<'a> Scope<'a> {
         let mut scope = Scope::default();
         let mut members_moved: HashMap<&str, Who<'a>> = HashMap::default();
         for c in changes {
-            let keys = &c.address.keys;
-            match c.address.kind {
-                Kind::TransferAcl if keys.len() == 3 => {
-                    scope.add(On::Path(&keys[0], &keys[1]), Who::All)
-                }
-                Kind::GlobusMember if keys.len() == 2 => {
-                    let who = Who::These(BTreeSet::from([keys[1].as_str()]));
+            let semantics = c.address.kind.semantics();
+            match semantics.access_on(&c.address) {
+                Some((principal, On::Group(group))) => {
+                    let who = Who::These(BTreeSet::from([principal]));
                     members_moved
-                        .entry(keys[0].as_str())
+                        .entry(group)
                         .or_insert_with(|| Who::These(BTreeSet::new()))
                         .merge(&who);
-                    scope.add(On::Group(&keys[0]), who);
+                    scope.add(On::Group(group), who);
                 }
-                Kind::GlobusGroup if c.action == Action::Delete && keys.len() == 1 => {
-                    members_moved.insert(keys[0].as_str(), Who::All);
-                    scope.add(On::Group(&keys[0]), Who::All);
-                }
-                _ => {}
+                Some((_, on)) => scope.add(on, Who::All),
+                None => {}
+            }
+            if c.action == Action::Delete
+                && let Some(Principal::ManagedGroup(_)) = semantics.is_principal(&c.address)
+            {
+                let group = c.address.keys[0].as_str();
+                members_moved.insert(group, Who::All);
+                scope.add(On::Group(group), Who::All);
             }
         }
         if members_moved.is_empty() {
@@ -475,12 +449,20 @@ fn effective(state: &crate::state::State, now: DateTime<Utc>) -> Effective<'_> {
     effective_within(grants.iter().copied(), &Scope::everything())
 }
 
+/// The managed group an object is a membership of, by its kind's access semantics.
+fn membership_of(address: &Address) -> Option<&str> {
+    match address.kind.semantics().access_on(address)? {
+        (_, On::Group(group)) => Some(group),
+        _ => None,
+    }
+}
+
 /// The objects after a plan: the live ones with the changes laid over them, built without
 /// copying the live state (it can hold a hundred thousand objects).
 struct Overlay<'a> {
     /// What each changed address holds after the plan (`None`: deleted).
     objects: HashMap<&'a Address, Option<Cow<'a, Object>>>,
-    /// Groups the plan deletes: their live memberships go with them.
+    /// Groups the plan deletes, by policy name: their live memberships go with them.
     deleted_groups: HashSet<&'a str>,
 }
 
@@ -511,11 +493,13 @@ impl<'a> Overlay<'a> {
                 }
                 Action::Delete => {
                     o.objects.insert(&c.address, None);
-                    if c.address.kind == Kind::GlobusGroup {
+                    if let Some(Principal::ManagedGroup(_)) =
+                        c.address.kind.semantics().is_principal(&c.address)
+                    {
                         let group = c.address.keys[0].as_str();
                         o.deleted_groups.insert(group);
                         for (a, v) in o.objects.iter_mut() {
-                            if a.kind == Kind::GlobusMember && a.keys[0] == group {
+                            if membership_of(a) == Some(group) {
                                 *v = None;
                             }
                         }
@@ -528,8 +512,8 @@ impl<'a> Overlay<'a> {
 
     /// Whether a live object is still there, unchanged, after the plan.
     fn keeps(&self, address: &Address) -> bool {
-        let gone_with_group = address.kind == Kind::GlobusMember
-            && self.deleted_groups.contains(address.keys[0].as_str());
+        let gone_with_group =
+            membership_of(address).is_some_and(|g| self.deleted_groups.contains(g));
         !gone_with_group && !self.objects.contains_key(address)
     }
 
@@ -579,7 +563,7 @@ fn compare(
         if a.map(|h| h.rank) == b.map(|h| h.rank) {
             continue;
         }
-        let (Ok(principal), resource) = (key.parse::<Principal>(), on.resource()) else {
+        let (Ok(principal), resource) = (key.parse::<Principal>(), resource(*on)) else {
             continue;
         };
         let entry = |via: &[&str], escalation| AccessEntry {
@@ -644,6 +628,7 @@ fn short(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::state::State;
+    use crate::state::kind::testing::{GROUP, MEMBER, RULE};
 
     const EP: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
 
@@ -656,17 +641,13 @@ mod tests {
     }
 
     fn member(group: &str, n: u128, role: &str) -> Object {
-        Object::new(Address::new(
-            Kind::GlobusMember,
-            [group.to_string(), who(n)],
-        ))
-        .with("role", role)
-        .with("status", "active")
+        Object::new(Address::new(MEMBER, [group.to_string(), who(n)]))
+            .with("role", role)
+            .with("status", "active")
     }
 
     fn rule(path: &str, principal: &str, perms: &str) -> Object {
-        Object::new(Address::new(Kind::TransferAcl, [EP, path, principal]))
-            .with("permissions", perms)
+        Object::new(Address::new(RULE, [EP, path, principal])).with("permissions", perms)
     }
 
     fn state(objects: Vec<Object>) -> State {
@@ -735,11 +716,11 @@ mod tests {
                 }
                 Action::Delete => {
                     state.objects.remove(&c.address);
-                    if c.address.kind == Kind::GlobusGroup {
+                    if c.address.kind == GROUP {
                         let group = &c.address.keys[0];
-                        state.objects.retain(|a, _| {
-                            !(a.kind == Kind::GlobusMember && a.keys.first() == Some(group))
-                        });
+                        state
+                            .objects
+                            .retain(|a, _| !(a.kind == MEMBER && a.keys.first() == Some(group)));
                     }
                 }
             }
@@ -910,7 +891,7 @@ mod tests {
 
     #[test]
     fn deleting_a_group_removes_its_members_access() {
-        let group = Object::new(Address::new(Kind::GlobusGroup, ["old"]));
+        let group = Object::new(Address::new(GROUP, ["old"]));
         let d = run(
             vec![group.clone(), member("old", 1, "admin")],
             vec![delete(group)],
@@ -989,7 +970,7 @@ mod tests {
 
         fn group_object() -> impl Strategy<Value = Object> {
             prop::sample::select(vec!["a", "b", "c"])
-                .prop_map(|g| Object::new(Address::new(Kind::GlobusGroup, [g])))
+                .prop_map(|g| Object::new(Address::new(GROUP, [g])))
         }
 
         /// A change against the live state: create or replace with a new object, update
@@ -1008,7 +989,7 @@ mod tests {
                         }
                         c
                     }
-                    (1, Some(have)) if have.address.kind != Kind::GlobusGroup => {
+                    (1, Some(have)) if have.address.kind != GROUP => {
                         let mut want = new.clone();
                         want.address = have.address.clone();
                         update((*have).clone(), want)

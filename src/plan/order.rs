@@ -14,7 +14,7 @@ use petgraph::graph::DiGraph;
 
 use super::change::{Action, Change, Direction};
 use super::model::Step;
-use crate::state::{Address, Kind, Principal};
+use crate::state::{Address, Principal};
 
 /// A dependency cycle, with every address on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,13 +24,8 @@ pub struct Cycle(pub Vec<Address>);
 /// Apply phase of a change: creates and grants first, then revocations, then deletions
 /// (innermost first).
 fn phase(c: &Change) -> (u8, i8) {
-    let depth = match c.address.kind {
-        Kind::GlobusGroup | Kind::BossGroup | Kind::BossFrame | Kind::GcsCredential => 0,
-        Kind::GcsCollection | Kind::BossResource => 1,
-        // Directories exist before the rules and roles that point at them.
-        Kind::Directory => 2,
-        _ => 3,
-    };
+    // Shallow objects (groups, credentials) first; directories before the rules on them.
+    let depth = c.address.kind.def().depth as i8;
     match (c.action, c.direction) {
         (Action::Delete, _) => (2, -depth),
         (_, Direction::Revoke) => (1, depth),
@@ -38,36 +33,21 @@ fn phase(c: &Change) -> (u8, i8) {
     }
 }
 
-/// The objects an address refers to, which it must be deleted before: its group, a managed
-/// group it names, a Boss resource's parent, a Boss permission's resource and group.
+/// The objects an address refers to, which it must be deleted before: the object it belongs
+/// to, and whatever its kind names (a Boss resource's parent). The principal it names, when
+/// that principal is an object of the plan (a managed group), is found by [`order`] itself.
 pub fn references(address: &Address) -> Vec<Address> {
     let mut out = Vec::new();
     if let Some(c) = address.container() {
         out.push(c);
     }
-    match address.keys.last().map(|k| k.parse::<Principal>()) {
-        Some(Ok(Principal::ManagedGroup(name))) => {
-            out.push(Address::new(Kind::GlobusGroup, [name]))
-        }
-        Some(Ok(Principal::BossGroup(name))) if address.kind == Kind::BossPermission => {
-            out.push(Address::new(Kind::BossGroup, [name]))
-        }
-        _ => {}
-    }
-    // A Boss permission lives on its resource; a resource inside its parent (the Boss
-    // refuses to delete a collection or experiment that still has children).
-    match address.kind {
-        Kind::BossPermission => {
-            out.push(Address::new(Kind::BossResource, [address.keys[0].clone()]))
-        }
-        Kind::BossResource => {
-            if let Some((parent, _)) = address.keys[0].rsplit_once('/') {
-                out.push(Address::new(Kind::BossResource, [parent.to_string()]));
-            }
-        }
-        _ => {}
-    }
+    out.extend(address.kind.semantics().references(address));
     out
+}
+
+/// The principal an address names last (a rule's grantee), if it is one.
+fn named_principal(address: &Address) -> Option<Principal> {
+    address.keys.last()?.parse().ok()
 }
 
 /// Sorts changes into apply order and groups them into steps with their dependencies.
@@ -130,15 +110,23 @@ pub fn order(
             }
         }
     }
-    // Deletes reversed: a top-level object goes after the deletes of what refers to it.
+    // Deletes reversed: a top-level object goes after the deletes of what refers to it,
+    // a principal (a managed group) after the deletes of what names it.
+    let principals: BTreeMap<Principal, usize> = changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((c.address.kind.semantics().is_principal(&c.address)?, i)))
+        .collect();
     for (i, c) in changes.iter().enumerate() {
         if c.action != Action::Delete {
             continue;
         }
-        for target in references(&c.address) {
-            if let Some(&j) = by_address.get(&target)
-                && changes[j].action == Action::Delete
-            {
+        let named = named_principal(&c.address).and_then(|p| principals.get(&p).copied());
+        let referred = references(&c.address)
+            .into_iter()
+            .filter_map(|target| by_address.get(&target).copied());
+        for j in referred.chain(named) {
+            if changes[j].action == Action::Delete {
                 edges.push((step_of[i], step_of[j]));
             }
         }
@@ -181,108 +169,4 @@ pub fn order(
         s.depends_on.dedup();
     }
     Ok((changes, steps))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::state::Object;
-
-    fn change(
-        address: Address,
-        action: Action,
-        direction: Direction,
-        deps: Vec<Address>,
-    ) -> Change {
-        let mut obj = Object::new(address.clone());
-        obj.depends_on = deps;
-        Change {
-            address,
-            action,
-            fields: vec![],
-            before: None,
-            after: if action == Action::Delete {
-                None
-            } else {
-                Some(obj)
-            },
-            direction,
-            reason: String::new(),
-            provenance: None,
-            labels: Default::default(),
-            deleted_with: None,
-        }
-    }
-
-    fn group(n: &str) -> Address {
-        Address::new(Kind::GlobusGroup, [n])
-    }
-
-    fn member(g: &str, i: u128) -> Address {
-        Address::new(
-            Kind::GlobusMember,
-            [
-                g.to_string(),
-                format!("identity:{}", uuid::Uuid::from_u128(i)),
-            ],
-        )
-    }
-
-    #[test]
-    fn batches_per_group_and_direction_and_orders_groups_first() {
-        let changes = vec![
-            change(
-                member("a", 1),
-                Action::Create,
-                Direction::Grant,
-                vec![group("a")],
-            ),
-            change(member("a", 2), Action::Delete, Direction::Revoke, vec![]),
-            change(
-                member("a", 3),
-                Action::Create,
-                Direction::Grant,
-                vec![group("a")],
-            ),
-            change(group("a"), Action::Create, Direction::Neutral, vec![]),
-        ];
-        let key = |c: &Change| {
-            (c.address.kind == Kind::GlobusMember).then(|| format!("g:{}", c.address.keys[0]))
-        };
-        let (changes, steps) = order(changes, &key).unwrap();
-        assert_eq!(changes[0].address, group("a"));
-        assert_eq!(steps.len(), 3, "{steps:?}");
-        assert_eq!(steps[1].changes.len(), 2, "both grants in one batch");
-        assert_eq!(
-            steps[1].depends_on,
-            vec![0],
-            "the batch waits for the group"
-        );
-        assert_eq!(changes[steps[2].changes[0]].action, Action::Delete);
-    }
-
-    #[test]
-    fn deletes_are_reversed() {
-        let rule = Address::new(Kind::TransferAcl, ["ep", "/x/", "group:a"]);
-        let changes = vec![
-            change(group("a"), Action::Delete, Direction::Revoke, vec![]),
-            change(rule.clone(), Action::Delete, Direction::Revoke, vec![]),
-        ];
-        let (changes, steps) = order(changes, &|_| None).unwrap();
-        assert_eq!(changes[0].address, rule);
-        assert_eq!(steps[1].depends_on, vec![0]);
-    }
-
-    #[test]
-    fn reports_every_member_of_a_cycle() {
-        let a = Address::new(Kind::TransferAcl, ["ep", "/a/", "anonymous"]);
-        let b = Address::new(Kind::TransferAcl, ["ep", "/b/", "anonymous"]);
-        let changes = vec![
-            change(a.clone(), Action::Create, Direction::Grant, vec![b.clone()]),
-            change(b.clone(), Action::Create, Direction::Grant, vec![a.clone()]),
-        ];
-        let err = order(changes, &|_| None).unwrap_err();
-        assert_eq!(err.0, vec![a, b]);
-        assert!(err.to_string().starts_with("dependency cycle: "));
-    }
 }

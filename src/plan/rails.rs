@@ -123,12 +123,12 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::policy::{Origin, Override};
-    use crate::state::Kind;
+    use crate::state::kind::testing::{GROUP, MEMBER, RULE, SET};
 
     fn delete(i: usize) -> Change {
         Change {
             address: Address::new(
-                Kind::TransferAcl,
+                RULE,
                 ["ep".to_string(), format!("/{i}/"), "anonymous".into()],
             ),
             action: Action::Delete,
@@ -207,7 +207,7 @@ mod tests {
     #[test]
     fn share_rail_counts_per_container() {
         let now = "2026-11-01T00:00:00Z".parse().unwrap();
-        let container = Address::partial(Kind::TransferAcl, ["ep"]);
+        let container = Address::partial(RULE, ["ep"]);
         let sizes: BTreeMap<_, _> = [(container.clone(), 10)].into_iter().collect();
         let limits = Limits::new(&Safety::default(), now, None);
         let two: Vec<Change> = (0..2).map(delete).collect();
@@ -221,21 +221,21 @@ mod tests {
     #[test]
     fn the_share_container_is_looked_up_as_a_scan_would_find_it() {
         let containers = [
-            Address::partial(Kind::TransferAcl, ["ep"]),
-            Address::partial(Kind::TransferAcl, ["ep", "/a/"]),
-            Address::partial(Kind::TransferAcl, ["other"]),
-            Address::new(Kind::GlobusGroup, ["lab"]),
-            Address::partial(Kind::GlobusMember, ["lab"]),
-            Address::partial(Kind::BossPermission, ["coll/exp"]),
+            Address::partial(RULE, ["ep"]),
+            Address::partial(RULE, ["ep", "/a/"]),
+            Address::partial(RULE, ["other"]),
+            Address::new(GROUP, ["lab"]),
+            Address::partial(MEMBER, ["lab"]),
+            Address::partial(SET, ["coll/exp"]),
         ];
         let addresses = [
-            Address::new(Kind::TransferAcl, ["ep", "/a/", "identity:1"]),
-            Address::new(Kind::TransferAcl, ["ep", "/b/", "identity:1"]),
-            Address::new(Kind::TransferAcl, ["none", "/a/", "identity:1"]),
-            Address::new(Kind::GlobusMember, ["lab", "identity:1"]),
-            Address::new(Kind::GlobusMember, ["else", "identity:1"]),
-            Address::new(Kind::BossPermission, ["coll/exp", "boss-group:g"]),
-            Address::new(Kind::GlobusGroup, ["lab"]),
+            Address::new(RULE, ["ep", "/a/", "identity:1"]),
+            Address::new(RULE, ["ep", "/b/", "identity:1"]),
+            Address::new(RULE, ["none", "/a/", "identity:1"]),
+            Address::new(MEMBER, ["lab", "identity:1"]),
+            Address::new(MEMBER, ["else", "identity:1"]),
+            Address::new(SET, ["coll/exp", "group:g"]),
+            Address::new(GROUP, ["lab"]),
         ];
         // Any subset of the containers: the lookup must agree with the first match of a scan.
         for mask in 0..1u32 << containers.len() {

@@ -62,11 +62,11 @@ pub const ADMIN_GROUP: &str = "admin";
 pub const PUBLIC_GROUP: &str = "public";
 
 const KINDS: &[Kind] = &[
-    Kind::BossGroup,
-    Kind::BossMember,
-    Kind::BossFrame,
-    Kind::BossResource,
-    Kind::BossPermission,
+    crate::services::boss::GROUP,
+    crate::services::boss::MEMBER,
+    crate::services::boss::FRAME,
+    crate::services::boss::RESOURCE,
+    crate::services::boss::PERMISSION,
 ];
 
 /// The frame attributes the Boss updates in place (`PUT`).
@@ -288,7 +288,7 @@ impl BossProvider {
         admin: &mut Option<BTreeSet<String>>,
         live: &mut LiveRead,
     ) -> Result<(), ProviderError> {
-        let parent = Address::new(Kind::BossGroup, [group]);
+        let parent = Address::new(crate::services::boss::GROUP, [group]);
         for u in members.members {
             live.state
                 .insert(member_object(group, "member", &u, &parent));
@@ -449,7 +449,7 @@ impl BossProvider {
             Err(e) => return failed(format!("credentials: {e}")),
         };
         match change.address.kind {
-            Kind::BossGroup => match change.action {
+            k_ if k_ == crate::services::boss::GROUP => match change.action {
                 Action::Create => self.create_group(caller, change).await,
                 // A group has no attribute to update.
                 Action::Update => applied(),
@@ -459,7 +459,7 @@ impl BossProvider {
                     other => other,
                 },
             },
-            Kind::BossMember => match change.action {
+            k_ if k_ == crate::services::boss::MEMBER => match change.action {
                 Action::Create => self.add_member(caller, change).await,
                 Action::Update => applied(),
                 Action::Delete => self.remove_member(caller, change).await,
@@ -468,16 +468,20 @@ impl BossProvider {
                     other => other,
                 },
             },
-            Kind::BossFrame | Kind::BossResource => match change.action {
-                Action::Create => self.create_object(caller, change).await,
-                Action::Update => self.update_object(caller, change).await,
-                Action::Delete => self.delete_object(caller, change).await,
-                Action::Replace => match self.delete_object(caller, change).await {
-                    Outcome::Applied { .. } => self.create_object(caller, change).await,
-                    other => other,
-                },
-            },
-            Kind::BossPermission => self.apply_permission(caller, change).await,
+            k_ if k_ == crate::services::boss::FRAME || k_ == crate::services::boss::RESOURCE => {
+                match change.action {
+                    Action::Create => self.create_object(caller, change).await,
+                    Action::Update => self.update_object(caller, change).await,
+                    Action::Delete => self.delete_object(caller, change).await,
+                    Action::Replace => match self.delete_object(caller, change).await {
+                        Outcome::Applied { .. } => self.create_object(caller, change).await,
+                        other => other,
+                    },
+                }
+            }
+            k_ if k_ == crate::services::boss::PERMISSION => {
+                self.apply_permission(caller, change).await
+            }
             other => failed(format!("the boss provider does not manage {other}")),
         }
     }
@@ -650,7 +654,7 @@ impl BossProvider {
             Err(e) => return Adopt::Failed(format!("re-reading it failed: {e}")),
         };
         let live = match address.kind {
-            Kind::BossFrame => serde_json::from_value::<CoordFrame>(body)
+            k_ if k_ == crate::services::boss::FRAME => serde_json::from_value::<CoordFrame>(body)
                 .map(|f| frame_object(address.clone(), &f))
                 .map_err(|e| e.to_string()),
             _ => match ResourcePath::parse(&address.keys[0]) {
@@ -983,8 +987,8 @@ fn object_api_path(address: &Address) -> Result<String, String> {
         .first()
         .ok_or_else(|| format!("{address}: no name"))?;
     match address.kind {
-        Kind::BossFrame => frame_path(key),
-        Kind::BossResource => Ok(ResourcePath::parse(key)?.api_path()),
+        k_ if k_ == crate::services::boss::FRAME => frame_path(key),
+        k_ if k_ == crate::services::boss::RESOURCE => Ok(ResourcePath::parse(key)?.api_path()),
         other => Err(format!("{other} has no Boss resource path")),
     }
 }
@@ -1031,7 +1035,7 @@ fn permission_parts(address: &Address) -> Result<(ResourcePath, String), String>
 /// The updatable and the create-only attributes of a frame or resource.
 fn attr_sets(address: &Address) -> (&'static [&'static str], &'static [&'static str]) {
     match address.kind {
-        Kind::BossFrame => (FRAME_UPDATABLE, &FRAME_FIELDS),
+        k_ if k_ == crate::services::boss::FRAME => (FRAME_UPDATABLE, &FRAME_FIELDS),
         _ => match address
             .keys
             .first()
@@ -1109,7 +1113,7 @@ fn create_request(
                 .map(|v| (k.to_string(), v.clone()))
         })
         .collect();
-    if address.kind == Kind::BossResource {
+    if address.kind == crate::services::boss::RESOURCE {
         let p = ResourcePath::parse(&address.keys[0])?;
         if p.level() == Level::Experiment {
             body.insert("collection".into(), p.collection.clone().into());
@@ -1181,7 +1185,7 @@ fn decode<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> Result<T, 
 /// A member or maintainer object, depending on its group.
 fn member_object(group: &str, role: &str, user: &str, parent: &Address) -> Object {
     let mut o = Object::new(Address::new(
-        Kind::BossMember,
+        crate::services::boss::MEMBER,
         [
             group.to_string(),
             role.to_string(),
@@ -1214,16 +1218,17 @@ fn permission_object(
     names.sort();
     names.dedup();
     let mut o = Object::new(Address::new(
-        Kind::BossPermission,
+        crate::services::boss::PERMISSION,
         [
             path.to_string(),
             Principal::BossGroup(group.to_string()).to_string(),
         ],
     ))
     .with("permissions", names);
-    o.depends_on = vec![Address::new(Kind::BossResource, [path])];
+    o.depends_on = vec![Address::new(crate::services::boss::RESOURCE, [path])];
     if managed.contains(group) {
-        o.depends_on.push(Address::new(Kind::BossGroup, [group]));
+        o.depends_on
+            .push(Address::new(crate::services::boss::GROUP, [group]));
     }
     o
 }
@@ -1339,7 +1344,7 @@ fn resource_object(address: Address, path: &ResourcePath, body: Value) -> Result
     }
     if let Some(parent) = path.parent() {
         o.depends_on
-            .push(Address::new(Kind::BossResource, [parent]));
+            .push(Address::new(crate::services::boss::RESOURCE, [parent]));
     }
     Ok(o)
 }
@@ -1368,20 +1373,24 @@ impl Provider for BossProvider {
         let member_groups: BTreeSet<String> = scope
             .containers
             .iter()
-            .filter(|c| c.address.kind == Kind::BossMember && c.address.keys.len() == 1)
+            .filter(|c| {
+                c.address.kind == crate::services::boss::MEMBER && c.address.keys.len() == 1
+            })
             .map(|c| c.address.keys[0].clone())
             .collect();
         let permission_containers: BTreeMap<String, ContainerMode> = scope
             .containers
             .iter()
-            .filter(|c| c.address.kind == Kind::BossPermission && c.address.keys.len() == 1)
+            .filter(|c| {
+                c.address.kind == crate::services::boss::PERMISSION && c.address.keys.len() == 1
+            })
             .map(|c| (c.address.keys[0].clone(), c.mode))
             .collect();
-        let group_lookups: BTreeSet<String> = lookups(Kind::BossGroup)
+        let group_lookups: BTreeSet<String> = lookups(crate::services::boss::GROUP)
             .map(|l| l.address.keys[0].clone())
             .collect();
-        let frames: Vec<&Lookup> = lookups(Kind::BossFrame).collect();
-        let mut resources: Vec<&Lookup> = lookups(Kind::BossResource).collect();
+        let frames: Vec<&Lookup> = lookups(crate::services::boss::FRAME).collect();
+        let mut resources: Vec<&Lookup> = lookups(crate::services::boss::RESOURCE).collect();
         if group_lookups.is_empty()
             && member_groups.is_empty()
             && permission_containers.is_empty()
@@ -1412,7 +1421,7 @@ impl Provider for BossProvider {
         let mut groups: BTreeMap<String, GroupSeen> = BTreeMap::new();
         for (name, seen) in names.into_iter().zip(read) {
             if let Some(seen) = seen? {
-                let mut o = Object::new(Address::new(Kind::BossGroup, [name.clone()]));
+                let mut o = Object::new(Address::new(crate::services::boss::GROUP, [name.clone()]));
                 if let GroupSeen::Readable { owner } = &seen {
                     o = o.with("owner", owner.clone());
                 }
@@ -1591,7 +1600,7 @@ mod tests {
 
     #[test]
     fn create_bodies_hold_the_managed_attrs_set() {
-        let a = Address::new(Kind::BossResource, ["C/E"]);
+        let a = Address::new(crate::services::boss::RESOURCE, ["C/E"]);
         let desired = Object::new(a.clone())
             .with("coord_frame", "f1")
             .with("description", "d")
@@ -1605,7 +1614,7 @@ mod tests {
             json!({"coord_frame": "f1", "description": "d", "collection": "C"})
         );
 
-        let ch = Address::new(Kind::BossResource, ["C/E/CH"]);
+        let ch = Address::new(crate::services::boss::RESOURCE, ["C/E/CH"]);
         let desired = Object::new(ch.clone())
             .with("type", "image")
             .with("datatype", "uint8")
@@ -1617,7 +1626,7 @@ mod tests {
             json!({"type": "image", "datatype": "uint8", "sources": ["a"]})
         );
 
-        let f = Address::new(Kind::BossFrame, ["f1"]);
+        let f = Address::new(crate::services::boss::FRAME, ["f1"]);
         let desired = Object::new(f.clone())
             .with("x_start", 0)
             .with("x_voxel_size", 4.0)
@@ -1632,7 +1641,7 @@ mod tests {
 
     #[test]
     fn update_bodies_hold_only_changed_updatable_fields() {
-        let a = Address::new(Kind::BossResource, ["C/E/CH"]);
+        let a = Address::new(crate::services::boss::RESOURCE, ["C/E/CH"]);
         let mut c = change(a, Action::Update);
         c.fields = vec![
             FieldChange {
@@ -1660,7 +1669,10 @@ mod tests {
         let e = update_request(&c).unwrap_err();
         assert!(e.contains("datatype") && e.contains("replace"), "{e}");
 
-        let mut f = change(Address::new(Kind::BossFrame, ["f1"]), Action::Update);
+        let mut f = change(
+            Address::new(crate::services::boss::FRAME, ["f1"]),
+            Action::Update,
+        );
         f.fields = vec![FieldChange {
             name: "x_stop".into(),
             before: json!(1),
@@ -1684,15 +1696,21 @@ mod tests {
 
     #[test]
     fn addresses_parse_into_calls() {
-        let m = Address::new(Kind::BossMember, ["lab", "maintainer", "boss-user:bob"]);
+        let m = Address::new(
+            crate::services::boss::MEMBER,
+            ["lab", "maintainer", "boss-user:bob"],
+        );
         let (g, role, u) = member_parts(&m).unwrap();
         assert_eq!(
             member_path(&g, role, &u).unwrap(),
             "/v1/groups/lab/maintainers/bob"
         );
-        let bad = Address::new(Kind::BossMember, ["lab", "admin", "boss-user:bob"]);
+        let bad = Address::new(
+            crate::services::boss::MEMBER,
+            ["lab", "admin", "boss-user:bob"],
+        );
         assert!(member_parts(&bad).is_err());
-        let p = Address::new(Kind::BossPermission, ["C/E", "boss-group:lab"]);
+        let p = Address::new(crate::services::boss::PERMISSION, ["C/E", "boss-group:lab"]);
         let (path, group) = permission_parts(&p).unwrap();
         assert_eq!((path.to_string(), group.as_str()), ("C/E".into(), "lab"));
         assert_eq!(

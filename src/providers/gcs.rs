@@ -49,7 +49,11 @@ use crate::plan::{Action, Change};
 use crate::state::{Address, Kind, Object, Principal};
 use crate::wire::gcs::{Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential};
 
-const KINDS: &[Kind] = &[Kind::GcsCredential, Kind::GcsCollection, Kind::GcsRole];
+const KINDS: &[Kind] = &[
+    crate::services::gcs::CREDENTIAL,
+    crate::services::gcs::COLLECTION,
+    crate::services::gcs::ROLE,
+];
 
 /// Items asked for per page of a GCS list.
 const PAGE_SIZE: u32 = 100;
@@ -423,14 +427,14 @@ impl GcsProvider {
     ) {
         let me_key = Principal::Identity(me).to_string();
         let parent = Address::new(
-            Kind::GcsCollection,
+            crate::services::gcs::COLLECTION,
             [endpoint.to_string(), name.to_string()],
         );
         for role in roles {
             let (role_name, urn) = (role.role.as_str(), role.principal.as_str());
             let key = principal_key(urn, group_names);
             let address = Address::new(
-                Kind::GcsRole,
+                crate::services::gcs::ROLE,
                 [
                     name.to_string(),
                     role_name.to_string(),
@@ -451,35 +455,43 @@ impl GcsProvider {
     // ---- apply ----
 
     async fn apply_one(&self, change: &Change, ids: &IdMap) -> Outcome {
-        match (change.address.kind, change.action) {
-            (Kind::GcsCredential, Action::Create | Action::Replace) => {
-                self.create_credential(change, ids).await
-            }
-            (Kind::GcsCredential, Action::Update) => self.update_credential(change, ids).await,
-            (Kind::GcsCredential, Action::Delete) => {
-                tracing::info!(address = %change.address, "user credentials are never deleted");
-                Outcome::Applied { server_id: None }
-            }
-            (Kind::GcsCollection, Action::Create) => self.create_collection(change, ids).await,
-            (Kind::GcsCollection, Action::Update) => self.update_collection(change, ids).await,
-            (Kind::GcsCollection, Action::Delete) => self.delete_collection(change, ids).await,
-            (Kind::GcsCollection, Action::Replace) => {
-                match self.delete_collection(change, ids).await {
-                    Outcome::Applied { .. } => self.create_collection(change, ids).await,
-                    other => other,
+        use crate::services::gcs::{COLLECTION, CREDENTIAL, ROLE};
+        let kind = change.address.kind;
+        if kind == CREDENTIAL {
+            match change.action {
+                Action::Create | Action::Replace => self.create_credential(change, ids).await,
+                Action::Update => self.update_credential(change, ids).await,
+                Action::Delete => {
+                    tracing::info!(address = %change.address, "user credentials are never deleted");
+                    Outcome::Applied { server_id: None }
                 }
             }
-            (Kind::GcsRole, Action::Create) => self.create_role(change, ids).await,
-            (Kind::GcsRole, Action::Delete) => self.delete_role(change, ids).await,
-            (Kind::GcsRole, Action::Replace) => match self.delete_role(change, ids).await {
-                Outcome::Applied { .. } => self.create_role(change, ids).await,
-                other => other,
-            },
-            // A role has nothing to update on the server (accord enforces expiry by revoking).
-            (Kind::GcsRole, Action::Update) => Outcome::Applied {
-                server_id: server_id(change, ids),
-            },
-            (other, _) => failed(format!("the gcs provider does not manage {other}")),
+        } else if kind == COLLECTION {
+            match change.action {
+                Action::Create => self.create_collection(change, ids).await,
+                Action::Update => self.update_collection(change, ids).await,
+                Action::Delete => self.delete_collection(change, ids).await,
+                Action::Replace => match self.delete_collection(change, ids).await {
+                    Outcome::Applied { .. } => self.create_collection(change, ids).await,
+                    other => other,
+                },
+            }
+        } else if kind == ROLE {
+            match change.action {
+                Action::Create => self.create_role(change, ids).await,
+                Action::Delete => self.delete_role(change, ids).await,
+                Action::Replace => match self.delete_role(change, ids).await {
+                    Outcome::Applied { .. } => self.create_role(change, ids).await,
+                    other => other,
+                },
+                // A role has nothing to update on the server (accord enforces expiry by
+                // revoking).
+                Action::Update => Outcome::Applied {
+                    server_id: server_id(change, ids),
+                },
+            }
+        } else {
+            failed(format!("the gcs provider does not manage {kind}"))
         }
     }
 
@@ -608,11 +620,11 @@ impl GcsProvider {
         let credential = after
             .depends_on
             .iter()
-            .find(|a| a.kind == Kind::GcsCredential && a.keys.len() == 2)
+            .find(|a| a.kind == crate::services::gcs::CREDENTIAL && a.keys.len() == 2)
             .cloned()
             .or_else(|| {
                 after.str_attr("storage_gateway_id").map(|g| {
-                    Address::new(Kind::GcsCredential, [endpoint.to_string(), g.to_string()])
+                    Address::new(crate::services::gcs::CREDENTIAL, [endpoint.to_string(), g.to_string()])
                 })
             })
             .ok_or_else(|| {
@@ -894,7 +906,11 @@ impl GcsProvider {
             .iter()
             .chain(change.before.iter())
             .flat_map(|o| o.depends_on.iter())
-            .find(|a| a.kind == Kind::GcsCollection && a.keys.len() == 2 && a.keys[1] == *name)
+            .find(|a| {
+                a.kind == crate::services::gcs::COLLECTION
+                    && a.keys.len() == 2
+                    && a.keys[1] == *name
+            })
             .and_then(|a| a.keys[0].parse().ok())
             .or_else(|| self.known_endpoint(name))
             .ok_or_else(|| {
@@ -1011,7 +1027,7 @@ impl GcsProvider {
 
 /// The partial address `gcs.collection[N]` under which a guest collection's id is recorded.
 pub fn partial_collection(name: &str) -> Address {
-    Address::partial(Kind::GcsCollection, [name.to_string()])
+    Address::partial(crate::services::gcs::COLLECTION, [name.to_string()])
 }
 
 /// Records a guest collection's id under `gcs.collection[E][N]` and `gcs.collection[N]`.
@@ -1027,7 +1043,7 @@ fn collection_id_by_name(name: &str, endpoint: Uuid, ids: &IdMap) -> Option<Stri
     ids.get(&partial_collection(name))
         .or_else(|| {
             ids.get(&Address::new(
-                Kind::GcsCollection,
+                crate::services::gcs::COLLECTION,
                 [endpoint.to_string(), name.to_string()],
             ))
         })
@@ -1244,7 +1260,12 @@ fn principal_urn(key: &str, ids: &IdMap) -> Result<String, String> {
     let principal: Principal = key.parse().map_err(|e| format!("{e}"))?;
     match &principal {
         Principal::Identity(_) | Principal::Group(_) | Principal::ManagedGroup(_) => principal
-            .urn(|name| ids.get(&Address::new(Kind::GlobusGroup, [name.to_string()])))
+            .urn(|name| {
+                ids.get(&Address::new(
+                    crate::services::groups::GROUP,
+                    [name.to_string()],
+                ))
+            })
             .ok_or_else(|| format!("the id of group {principal} is not known (was it created?)")),
         other => Err(format!("GCS roles cannot be granted to `{other}`")),
     }
@@ -1283,7 +1304,7 @@ impl Provider for GcsProvider {
         let mut collections: Vec<&Lookup> = Vec::new();
         for lookup in &scope.lookups {
             match lookup.address.kind {
-                Kind::GcsCredential => {
+                k_ if k_ == crate::services::gcs::CREDENTIAL => {
                     let (endpoint, gateway) = credential_keys(&lookup.address)?;
                     gateways
                         .entry(endpoint)
@@ -1291,7 +1312,7 @@ impl Provider for GcsProvider {
                         .insert(gateway.to_string());
                     endpoints.insert(endpoint);
                 }
-                Kind::GcsCollection => {
+                k_ if k_ == crate::services::gcs::COLLECTION => {
                     let (endpoint, _) = collection_keys(&lookup.address)?;
                     endpoints.insert(endpoint);
                     if lookup.pin.is_none() {
@@ -1326,7 +1347,7 @@ impl Provider for GcsProvider {
             listed.iter().copied().zip(listings).collect();
 
         for lookup in &scope.lookups {
-            if lookup.address.kind != Kind::GcsCredential {
+            if lookup.address.kind != crate::services::gcs::CREDENTIAL {
                 continue;
             }
             let (endpoint, gateway) = credential_keys(&lookup.address)?;
@@ -1382,7 +1403,7 @@ impl Provider for GcsProvider {
         // Roles, one listing per existing collection.
         let mut role_reads: Vec<(&str, Uuid, String)> = Vec::new();
         for container in &scope.containers {
-            if container.address.kind != Kind::GcsRole {
+            if container.address.kind != crate::services::gcs::ROLE {
                 continue;
             }
             let [name] = &container.address.keys[..] else {
@@ -1458,7 +1479,10 @@ mod tests {
     #[test]
     fn role_principals_go_out_as_urns() {
         let ids = IdMap::default();
-        ids.insert(Address::new(Kind::GlobusGroup, ["lab"]), GROUP.into());
+        ids.insert(
+            Address::new(crate::services::groups::GROUP, ["lab"]),
+            GROUP.into(),
+        );
         assert_eq!(
             principal_urn("group:lab", &ids).unwrap(),
             format!("urn:globus:groups:id:{GROUP}")
@@ -1487,7 +1511,10 @@ mod tests {
         let doc = json!({"DATA_TYPE": "collection#1.0.0", "id": "c1", "display_name": "Lab",
             "collection_base_path": "/lab", "public": true, "keywords": ["b", "a"],
             "https_url": "https://x", "description": null});
-        let o = collection_object(Address::new(Kind::GcsCollection, [ID, "lab"]), &doc);
+        let o = collection_object(
+            Address::new(crate::services::gcs::COLLECTION, [ID, "lab"]),
+            &doc,
+        );
         assert_eq!(o.attrs["collection_base_path"], "/lab/");
         assert_eq!(o.attrs["keywords"], json!(["a", "b"]));
         assert!(!o.attrs.contains_key("https_url"));
@@ -1498,7 +1525,7 @@ mod tests {
     #[test]
     fn created_ids_are_recorded_twice() {
         let ids = IdMap::default();
-        let a = Address::new(Kind::GcsCollection, [ID, "lab"]);
+        let a = Address::new(crate::services::gcs::COLLECTION, [ID, "lab"]);
         record_collection(&ids, &a, "c1");
         assert_eq!(ids.get(&a).as_deref(), Some("c1"));
         assert_eq!(ids.get(&partial_collection("lab")).as_deref(), Some("c1"));

@@ -52,7 +52,10 @@ pub const BLOCKED_ADD_CODES: &[&str] = &[
     "OPTED_OUT",
 ];
 
-const KINDS: &[Kind] = &[Kind::GlobusGroup, Kind::GlobusMember];
+const KINDS: &[Kind] = &[
+    crate::services::groups::GROUP,
+    crate::services::groups::MEMBER,
+];
 
 /// The Globus Groups provider.
 #[derive(Debug, Clone)]
@@ -114,7 +117,7 @@ impl GroupsProvider {
 
     async fn apply_one(&self, change: &Change, ids: &IdMap) -> Outcome {
         match change.address.kind {
-            Kind::GlobusGroup => match change.action {
+            k_ if k_ == crate::services::groups::GROUP => match change.action {
                 Action::Create => self.create_group(change, ids).await,
                 Action::Update => self.update_group(change, ids).await,
                 Action::Delete => self.delete_group(change, ids).await,
@@ -123,7 +126,7 @@ impl GroupsProvider {
                     other => other,
                 },
             },
-            Kind::GlobusMember => {
+            k_ if k_ == crate::services::groups::MEMBER => {
                 let mut out = self.apply_members(&[change], ids).await;
                 out.pop()
                     .unwrap_or_else(|| failed("no outcome for membership change"))
@@ -349,7 +352,7 @@ pub fn group_names(live: &LiveRead) -> BTreeMap<String, String> {
     live.state
         .objects
         .values()
-        .filter(|o| o.address.kind == Kind::GlobusGroup)
+        .filter(|o| o.address.kind == crate::services::groups::GROUP)
         .filter_map(|o| Some((o.server_id.clone()?, o.address.keys.first()?.clone())))
         .collect()
 }
@@ -519,13 +522,15 @@ impl Provider for GroupsProvider {
         let member_groups: BTreeSet<&Address> = scope
             .containers
             .iter()
-            .filter(|c| c.address.kind == Kind::GlobusGroup)
+            .filter(|c| c.address.kind == crate::services::groups::GROUP)
             .map(|c| &c.address)
             .collect();
         let mut lookups: Vec<Lookup> = scope
             .lookups
             .iter()
-            .filter(|l| l.address.kind == Kind::GlobusGroup && !l.address.keys.is_empty())
+            .filter(|l| {
+                l.address.kind == crate::services::groups::GROUP && !l.address.keys.is_empty()
+            })
             .cloned()
             .collect();
         for a in &member_groups {
@@ -598,7 +603,7 @@ impl Provider for GroupsProvider {
             }
             for m in group.memberships.iter().flatten() {
                 let address = Address::new(
-                    Kind::GlobusMember,
+                    crate::services::groups::MEMBER,
                     [
                         policy_name.clone(),
                         Principal::Identity(m.identity_id).to_string(),
@@ -631,7 +636,7 @@ impl Provider for GroupsProvider {
     }
 
     fn batch_key(&self, change: &Change) -> Option<String> {
-        if change.address.kind != Kind::GlobusMember {
+        if change.address.kind != crate::services::groups::MEMBER {
             return None;
         }
         let group = change.address.keys.first()?;
@@ -642,7 +647,11 @@ impl Provider for GroupsProvider {
     }
 
     async fn apply(&self, changes: &[Change], ids: &IdMap) -> Vec<Outcome> {
-        if !changes.is_empty() && changes.iter().all(|c| c.address.kind == Kind::GlobusMember) {
+        if !changes.is_empty()
+            && changes
+                .iter()
+                .all(|c| c.address.kind == crate::services::groups::MEMBER)
+        {
             let refs: Vec<&Change> = changes.iter().collect();
             return self.apply_members(&refs, ids).await;
         }
@@ -684,10 +693,10 @@ mod tests {
 
     #[test]
     fn policies_merge_desired_over_live_over_defaults() {
-        let before = Object::new(Address::new(Kind::GlobusGroup, ["g"]))
+        let before = Object::new(Address::new(crate::services::groups::GROUP, ["g"]))
             .with("group_visibility", "authenticated")
             .with("join_requests", true);
-        let after = Object::new(Address::new(Kind::GlobusGroup, ["g"]))
+        let after = Object::new(Address::new(crate::services::groups::GROUP, ["g"]))
             .with("group_members_visibility", "members")
             .with("join_requests", false);
         let doc = merged_policies(Some(&before), &after);

@@ -53,7 +53,10 @@ use crate::wire::search::{
     Role, RoleCreate, RoleList, SearchQuery, Task, TaskState, TaskSubmitResponse,
 };
 
-const KINDS: &[Kind] = &[Kind::SearchRole, Kind::SearchEntryAccess];
+const KINDS: &[Kind] = &[
+    crate::services::search::ROLE,
+    crate::services::search::ENTRY,
+];
 
 /// The key of the default entry (entry id null) in a list read per entry.
 pub const DEFAULT_ENTRY: &str = "(default)";
@@ -296,7 +299,7 @@ impl SearchProvider {
 
     async fn apply_one(&self, change: &Change, ids: &IdMap) -> Outcome {
         match change.address.kind {
-            Kind::SearchRole => match change.action {
+            k_ if k_ == crate::services::search::ROLE => match change.action {
                 Action::Create => self.create_role(change, ids).await,
                 Action::Delete => self.delete_role(change, ids).await,
                 // A role has no managed attribute (`expires` is accord's own): nothing to send.
@@ -308,7 +311,7 @@ impl SearchProvider {
                     other => other,
                 },
             },
-            Kind::SearchEntryAccess => match change.action {
+            k_ if k_ == crate::services::search::ENTRY => match change.action {
                 Action::Update => self.update_entry(change, ids).await,
                 Action::Create | Action::Delete | Action::Replace => failed(format!(
                     "{}: cannot {} a Search subject: {NOT_CONTENT}",
@@ -628,7 +631,12 @@ pub fn principal_urn(key: &str, ids: &IdMap, specials: bool) -> Result<String, S
     let p: Principal = key.parse().map_err(|e| format!("{e}"))?;
     match &p {
         Principal::Identity(_) | Principal::Group(_) | Principal::ManagedGroup(_) => p
-            .urn(|name| ids.get(&Address::new(Kind::GlobusGroup, [name.to_string()])))
+            .urn(|name| {
+                ids.get(&Address::new(
+                    crate::services::groups::GROUP,
+                    [name.to_string()],
+                ))
+            })
             .ok_or_else(|| format!("the id of group {p} is not known (was it created?)")),
         Principal::Public | Principal::AllAuthenticatedUsers if specials => p
             .urn(|_| None)
@@ -731,7 +739,7 @@ fn role_object(index: &str, role: Role, group_names: &BTreeMap<String, String>) 
         }
     };
     let mut o = Object::new(Address::new(
-        Kind::SearchRole,
+        crate::services::search::ROLE,
         [index.to_string(), role.role_name, key],
     ));
     o.server_id = Some(role.id);
@@ -799,7 +807,7 @@ impl Provider for SearchProvider {
         // Index → (roles read?, declared subjects), in index order.
         let mut indexes: BTreeMap<&str, (bool, Vec<&Address>)> = BTreeMap::new();
         for c in &scope.containers {
-            if c.address.kind == Kind::SearchRole
+            if c.address.kind == crate::services::search::ROLE
                 && let Some(index) = c.address.keys.first()
             {
                 indexes.entry(index.as_str()).or_default().0 = true;
@@ -807,7 +815,7 @@ impl Provider for SearchProvider {
         }
         for lookup in &scope.lookups {
             let address = &lookup.address;
-            if address.kind == Kind::SearchEntryAccess
+            if address.kind == crate::services::search::ENTRY
                 && let [index, _] = &address.keys[..]
             {
                 indexes.entry(index.as_str()).or_default().1.push(address);
@@ -867,7 +875,10 @@ mod tests {
     #[test]
     fn urns_become_canonical_principals_and_back() {
         let ids = IdMap::default();
-        ids.insert(Address::new(Kind::GlobusGroup, ["lab"]), LAB.into());
+        ids.insert(
+            Address::new(crate::services::groups::GROUP, ["lab"]),
+            LAB.into(),
+        );
         for (urn, key) in [
             (
                 format!("urn:globus:auth:identity:{ALICE}"),
@@ -987,7 +998,7 @@ mod tests {
                                            format!("urn:globus:auth:identity:{ALICE}")]}
         }]));
         let o = entry_object(
-            Address::new(Kind::SearchEntryAccess, ["ix", "doc1"]),
+            Address::new(crate::services::search::ENTRY, ["ix", "doc1"]),
             &live,
             &names(),
         );
@@ -1011,7 +1022,7 @@ mod tests {
              "principal_sets": {"c": [format!("urn:globus:auth:identity:{ALICE}")]}}
         ]));
         let o = entry_object(
-            Address::new(Kind::SearchEntryAccess, ["ix", "doc1"]),
+            Address::new(crate::services::search::ENTRY, ["ix", "doc1"]),
             &live,
             &names(),
         );
@@ -1029,7 +1040,7 @@ mod tests {
             {"entry_id": "v2", "content": {}, "visible_to": [format!("urn:globus:auth:identity:{ALICE}"), "public"]}
         ]));
         let o = entry_object(
-            Address::new(Kind::SearchEntryAccess, ["ix", "doc1"]),
+            Address::new(crate::services::search::ENTRY, ["ix", "doc1"]),
             &same,
             &names(),
         );
@@ -1040,8 +1051,11 @@ mod tests {
     #[test]
     fn desired_access_converts_every_list() {
         let ids = IdMap::default();
-        ids.insert(Address::new(Kind::GlobusGroup, ["lab"]), LAB.into());
-        let o = Object::new(Address::new(Kind::SearchEntryAccess, ["ix", "doc1"]))
+        ids.insert(
+            Address::new(crate::services::groups::GROUP, ["lab"]),
+            LAB.into(),
+        );
+        let o = Object::new(Address::new(crate::services::search::ENTRY, ["ix", "doc1"]))
             .with("visible_to", json!(["group:lab", "public"]))
             .with(
                 "principal_sets",
@@ -1056,10 +1070,10 @@ mod tests {
             d.principal_sets.unwrap()["curator"],
             vec![format!("urn:globus:auth:identity:{ALICE}")]
         );
-        let only = Object::new(Address::new(Kind::SearchEntryAccess, ["ix", "doc1"]))
+        let only = Object::new(Address::new(crate::services::search::ENTRY, ["ix", "doc1"]))
             .with("principal_sets", json!({"c": ["public"]}));
         assert!(DesiredAccess::of(&only, &ids).is_err());
-        let none = Object::new(Address::new(Kind::SearchEntryAccess, ["ix", "doc1"]));
+        let none = Object::new(Address::new(crate::services::search::ENTRY, ["ix", "doc1"]));
         assert_eq!(
             DesiredAccess::of(&none, &ids).unwrap(),
             DesiredAccess::default()

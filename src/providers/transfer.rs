@@ -36,7 +36,10 @@ use crate::wire::transfer::{
     PrincipalType,
 };
 
-const KINDS: &[Kind] = &[Kind::TransferAcl, Kind::Directory];
+const KINDS: &[Kind] = &[
+    crate::services::transfer::ACL,
+    crate::services::transfer::DIRECTORY,
+];
 
 /// Rules asked for per page of `access_list` (the service may not page at all).
 const PAGE_LIMIT: u64 = 1000;
@@ -134,7 +137,7 @@ impl TransferProvider {
 
     async fn apply_one(&self, change: &Change, ids: &IdMap) -> Outcome {
         match change.address.kind {
-            Kind::TransferAcl => match change.action {
+            k_ if k_ == crate::services::transfer::ACL => match change.action {
                 Action::Create => self.create_rule(change, ids).await,
                 Action::Update => self.update_rule(change, ids).await,
                 Action::Delete => self.delete_rule(change, ids).await,
@@ -143,7 +146,7 @@ impl TransferProvider {
                     other => other,
                 },
             },
-            Kind::Directory => match change.action {
+            k_ if k_ == crate::services::transfer::DIRECTORY => match change.action {
                 Action::Delete => failed(format!(
                     "{}: accord never deletes directories",
                     change.address
@@ -430,7 +433,10 @@ fn wire_principal(key: &str, ids: &IdMap) -> Result<WirePrincipal, String> {
         Principal::Group(u) => (PrincipalType::Group, u.to_string()),
         Principal::ManagedGroup(name) => {
             let id = ids
-                .get(&Address::new(Kind::GlobusGroup, [name.clone()]))
+                .get(&Address::new(
+                    crate::services::groups::GROUP,
+                    [name.clone()],
+                ))
                 .ok_or_else(|| format!("the id of group {name} is not known (was it created?)"))?;
             (PrincipalType::Group, id)
         }
@@ -560,14 +566,14 @@ impl Provider for TransferProvider {
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         let mut live = LiveRead::default();
         for lookup in &scope.lookups {
-            if lookup.address.kind == Kind::Directory {
+            if lookup.address.kind == crate::services::transfer::DIRECTORY {
                 self.read_directory(lookup, scope, &mut live).await?;
             }
         }
         // Every container's access list, read concurrently (the shared client caps requests
         // in flight and paces Transfer's rate), kept in container order.
         let wanted = scope.containers.iter().filter_map(|container| {
-            if container.address.kind != Kind::TransferAcl {
+            if container.address.kind != crate::services::transfer::ACL {
                 return None;
             }
             let key = container.address.keys.first()?;
@@ -609,7 +615,7 @@ impl Provider for TransferProvider {
                     format!("{}:{}", rule.principal_type.as_str(), rule.principal)
                 });
                 let address = Address::new(
-                    Kind::TransferAcl,
+                    crate::services::transfer::ACL,
                     [collection.clone(), rule.path.clone(), key],
                 );
                 let mut object = rule_object(address, &rule);
@@ -675,7 +681,7 @@ mod tests {
     fn principals_round_trip() {
         let ids = IdMap::default();
         ids.insert(
-            Address::new(Kind::GlobusGroup, ["lab"]),
+            Address::new(crate::services::groups::GROUP, ["lab"]),
             "8b7d57bc-1666-11ec-88b2-f50515619d57".into(),
         );
         let w = wire_principal("group:lab", &ids).unwrap();

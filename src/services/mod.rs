@@ -13,6 +13,29 @@ pub mod groups;
 pub mod search;
 pub mod transfer;
 
+/// Makes every built-in kind known by name, so addresses and saved plans naming them parse.
+pub fn register_kinds() {
+    let kinds = [
+        groups::GROUP,
+        groups::MEMBER,
+        transfer::ACL,
+        transfer::DIRECTORY,
+        gcs::CREDENTIAL,
+        gcs::COLLECTION,
+        gcs::ROLE,
+        search::ROLE,
+        search::ENTRY,
+        boss::GROUP,
+        boss::MEMBER,
+        boss::FRAME,
+        boss::RESOURCE,
+        boss::PERMISSION,
+    ];
+    for k in kinds {
+        k.register();
+    }
+}
+
 /// Each service's resource server and its fixed scopes (GCS endpoints and collections are
 /// resource servers of their own: `gcs::scopes`). Flows joins with one line here.
 pub const SCOPES: &[(&str, &[&str])] = &[

@@ -121,3 +121,29 @@ impl Change {
         self.deleted_with.is_none()
     }
 }
+
+impl Change {
+    /// Whether a field rises to one of `values` (ordered low → high) from below it, or from
+    /// nothing: a new admin, a new `rw`.
+    pub fn rose_to(&self, field: &str, values: &[&str]) -> bool {
+        let rank = |o: Option<&Object>| {
+            o.and_then(|o| o.str_attr(field))
+                .and_then(|v| values.iter().position(|x| *x == v))
+        };
+        match (rank(self.before.as_ref()), rank(self.after.as_ref())) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(b), Some(a)) => a > b,
+        }
+    }
+
+    /// Whether the principal the address ends with means everyone (`public`,
+    /// `all_authenticated_users`, `anonymous`).
+    pub fn names_everyone(&self) -> bool {
+        self.address
+            .keys
+            .last()
+            .and_then(|k| k.parse::<crate::state::Principal>().ok())
+            .is_some_and(|p| p.is_public())
+    }
+}

@@ -15,6 +15,7 @@ pub mod resolve;
 
 pub use address::{Address, AddressParseError};
 pub use attrs::Attrs;
+pub use change::{Action, Change, Direction, FieldChange};
 pub use compile::{Desired, compile, timestamp};
 pub use identity::{IdentityInfo, IdentityResolver};
 pub use kind::{FieldMode, FieldSpec, Kind};

@@ -132,14 +132,13 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Kind;
 
     #[test]
     fn packing_keeps_every_object_in_order() {
         let mut state = State::default();
         for i in (0..500).rev() {
             state.insert(Object::new(Address::new(
-                Kind::GlobusGroup,
+                crate::state::kind::testing::GROUP,
                 [format!("g{i:03}")],
             )));
         }
@@ -149,7 +148,7 @@ mod tests {
         assert_eq!(before, after);
         assert!(
             state
-                .get(&Address::new(Kind::GlobusGroup, ["g250"]))
+                .get(&Address::new(crate::state::kind::testing::GROUP, ["g250"]))
                 .is_some()
         );
     }

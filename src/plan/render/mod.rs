@@ -205,7 +205,7 @@ pub fn change_label(change: &Change) -> String {
         .and_then(|o| o.attrs.get("permissions"))
         .and_then(|v| match v {
             Value::String(s) => Some(s.clone()),
-            // A Boss permission set.
+            // A set of permission names.
             Value::Array(names) => Some(
                 names
                     .iter()
@@ -253,48 +253,19 @@ pub fn entry_label(address: &Address, label: &str) -> String {
 
 fn object_label(a: &Address, labels: &BTreeMap<String, String>, perms: Option<&str>) -> String {
     let key = |i: usize| display_key(&a.keys[i], labels);
-    let body = match a.kind {
-        Kind::GlobusMember if a.keys.len() == 2 => {
-            format!("{} / {}", key(0), principal_with_id(&a.keys[1], labels))
-        }
-        Kind::TransferAcl if a.keys.len() == 3 => {
-            let mut s = format!("{} {} {}", key(0), a.keys[1], key(2));
-            if let Some(p) = perms {
-                s.push_str(&format!(" ({p})"));
-            }
-            s
-        }
-        // Boss names are their own labels: the `boss-user:` / `boss-group:` prefix is for keys.
-        Kind::BossMember if a.keys.len() == 3 => {
-            let role = if a.keys[1] == "maintainer" {
-                " (maintainer)"
-            } else {
-                ""
-            };
-            format!("{} / {}{role}", a.keys[0], boss_name(&a.keys[2]))
-        }
-        Kind::BossPermission if a.keys.len() == 2 => {
-            let mut s = format!("{} {}", a.keys[0], boss_name(&a.keys[1]));
-            if let Some(p) = perms {
-                s.push_str(&format!(" ({p})"));
-            }
-            s
-        }
-        _ => a
-            .keys
-            .iter()
-            .map(|k| display_key(k, labels))
-            .collect::<Vec<_>>()
-            .join(" "),
-    };
+    let principal = |i: usize| principal_with_id(&a.keys[i], labels);
+    let body = a
+        .kind
+        .semantics()
+        .label(a, &key, &principal, perms)
+        .unwrap_or_else(|| {
+            a.keys
+                .iter()
+                .map(|k| display_key(k, labels))
+                .collect::<Vec<_>>()
+                .join(" ")
+        });
     format!("{} {}", a.kind.name(), body)
-}
-
-/// A Boss user or group key without its namespace prefix.
-fn boss_name(key: &str) -> &str {
-    key.strip_prefix("boss-user:")
-        .or_else(|| key.strip_prefix("boss-group:"))
-        .unwrap_or(key)
 }
 
 /// The sign of an action, as in Terraform.
@@ -318,7 +289,7 @@ fn is_removal(change: &Change) -> bool {
 /// matched by a proper key prefix across kinds, because a container (a group, a collection)
 /// is usually a different kind from the objects it holds; a proper prefix keeps a sibling
 /// of the same arity (a collection's credential) from matching the collection.
-fn covers(violation_address: Option<&Address>, address: &Address) -> bool {
+pub(crate) fn covers(violation_address: Option<&Address>, address: &Address) -> bool {
     match violation_address {
         None => true,
         Some(v) => {
@@ -443,7 +414,7 @@ fn is_notable(kind: Kind, name: &str, value: &Value) -> bool {
     if name == "expires" {
         return true;
     }
-    if kind == Kind::TransferAcl && name == "permissions" {
+    if kind.semantics().in_label(name) {
         return false;
     }
     match (kind.field(name), value.as_str()) {
@@ -454,7 +425,7 @@ fn is_notable(kind: Kind, name: &str, value: &Value) -> bool {
 
 /// A value for people: levels, timestamps, ids and paths bare; free text quoted; absent as
 /// `(none)`; lists and maps of principals by their labels (`[ivy, group:team-g]`).
-fn format_value(
+pub(crate) fn format_value(
     kind: Kind,
     name: &str,
     value: &Value,
@@ -635,13 +606,8 @@ const NO_CHANGES: &str = "No changes. The live state matches the policy.";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::FieldChange;
 
     const ALICE: &str = "8f3e2b1c-4d5a-4e6f-9a0b-1c2d3e4f5a6b";
-
-    fn change(address: Address, action: Action) -> Change {
-        Change::new(address, action)
-    }
 
     #[test]
     fn abbreviates_uuids_only() {
@@ -652,123 +618,5 @@ mod tests {
         );
         assert_eq!(abbreviate_key("group:lab-readers"), "group:lab-readers");
         assert_eq!(abbreviate_key("/disthome/"), "/disthome/");
-    }
-
-    #[test]
-    fn member_label_shows_alias_and_short_id() {
-        let key = format!("identity:{ALICE}");
-        let mut c = change(
-            Address::new(Kind::GlobusMember, ["lab", key.as_str()]),
-            Action::Create,
-        );
-        assert_eq!(change_label(&c), "globus.member lab / identity:8f3e2b1c…");
-        c.labels.insert(key, "alice".into());
-        assert_eq!(change_label(&c), "globus.member lab / alice (8f3e2b1c…)");
-    }
-
-    #[test]
-    fn violations_cover_their_container_only() {
-        let group = Address::new(Kind::GlobusGroup, ["lab"]);
-        let member = Address::new(Kind::GlobusMember, ["lab", "identity:x"]);
-        let other = Address::new(Kind::GlobusMember, ["lib", "identity:x"]);
-        let coll = Address::new(Kind::GcsCollection, ["ep", "share"]);
-        let cred = Address::new(Kind::GcsCredential, ["ep", "share"]);
-        assert!(covers(None, &member));
-        assert!(covers(Some(&group), &member));
-        assert!(!covers(Some(&group), &other));
-        assert!(covers(Some(&coll), &coll));
-        assert!(!covers(Some(&coll), &cred));
-    }
-
-    #[test]
-    fn entry_labels_place_the_display_name() {
-        let key = format!("identity:{ALICE}");
-        let a = Address::new(Kind::GlobusMember, ["lab", key.as_str()]);
-        assert_eq!(
-            entry_label(&a, "alice"),
-            "globus.member lab / alice (8f3e2b1c…)"
-        );
-        assert_eq!(
-            entry_label(&a, &key),
-            "globus.member lab / identity:8f3e2b1c…"
-        );
-        assert_eq!(
-            entry_label(&a, &a.to_string()),
-            "globus.member lab / identity:8f3e2b1c…"
-        );
-        assert_eq!(
-            entry_label(&a, "globus.member x / y"),
-            "globus.member x / y"
-        );
-    }
-
-    #[test]
-    fn values_are_quoted_only_when_free_text() {
-        let k = Kind::GlobusMember;
-        assert_eq!(
-            format_value(k, "role", &Value::from("admin"), &BTreeMap::new()),
-            "admin"
-        );
-        assert_eq!(
-            format_value(k, "expires", &Value::Null, &BTreeMap::new()),
-            "(none)"
-        );
-        assert_eq!(
-            format_value(
-                Kind::GlobusGroup,
-                "description",
-                &Value::from("Lab share"),
-                &BTreeMap::new()
-            ),
-            "\"Lab share\""
-        );
-    }
-
-    #[test]
-    fn redacts_sensitive_fields_everywhere() {
-        let addr = Address::new(Kind::GcsCredential, ["ep", "alice"]);
-        let mut c = change(addr.clone(), Action::Update);
-        c.after = Some(
-            Object::new(addr.clone())
-                .with("policies", "secret")
-                .with("username", "a"),
-        );
-        c.fields.push(FieldChange {
-            name: "policies".into(),
-            before: Value::Null,
-            after: Value::from("secret"),
-        });
-        c.provenance = Some(Provenance {
-            file: std::path::Path::new("p.yaml").into(),
-            line: 1,
-            column: 1,
-        });
-        let plan = Plan {
-            format_version: 1,
-            target: crate::plan::TargetInfo {
-                name: "t".into(),
-                kind: "embedded".into(),
-                description: "t".into(),
-            },
-            workspace_digest: String::new(),
-            live_checks: Default::default(),
-            now: chrono::DateTime::UNIX_EPOCH,
-            changes: vec![c],
-            steps: Vec::new(),
-            kept: Vec::new(),
-            blocked: Vec::new(),
-            pending: Vec::new(),
-            violations: Vec::new(),
-            expiring: Vec::new(),
-            expiring_window: None,
-            access: AccessSummary::default(),
-            access_delta: Default::default(),
-        };
-        let r = redact(&plan);
-        let after = r.changes[0].after.as_ref().unwrap();
-        assert_eq!(after.attrs["policies"], REDACTED);
-        assert_eq!(after.attrs["username"], "a");
-        assert_eq!(r.changes[0].fields[0].before, Value::Null);
-        assert_eq!(r.changes[0].fields[0].after, REDACTED);
     }
 }

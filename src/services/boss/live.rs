@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::checks::parent;
 use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Policy};
 use crate::providers::LiveRead;
-use crate::state::{Address, Desired, Kind, Problem};
+use crate::state::{Address, Desired, Problem};
 
 /// The Boss's `num_time_samples` when an experiment is created without one.
 const DEFAULT_TIME_SAMPLES: i64 = 1;
@@ -20,7 +20,7 @@ pub fn problems(policy: &Policy, _desired: &Desired, live: &LiveRead) -> Vec<Pro
         return Vec::new();
     };
     let attr = |path: &str, field: &str| {
-        let address = Address::new(Kind::BossResource, [path.to_string()]);
+        let address = Address::new(super::RESOURCE, [path.to_string()]);
         live.state.objects.get(&address)?.attrs.get(field).cloned()
     };
     let mut out = Vec::new();

@@ -1,6 +1,10 @@
 //! What accord knows of the Boss beyond the core's folders: the refusals a policy or a plan
 //! shows, and its emulator refusals.
 
+pub mod kinds;
+
+pub use kinds::{FRAME, GROUP, MEMBER, PERMISSION, RESOURCE};
+
 pub mod checks;
 pub mod live;
 #[cfg(feature = "emulator")]

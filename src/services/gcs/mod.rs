@@ -1,6 +1,10 @@
 //! What accord knows of the GCS Manager API beyond the core's folders: the scopes each
 //! endpoint and collection has, and its emulator refusals.
 
+pub mod kinds;
+
+pub use kinds::{COLLECTION, CREDENTIAL, ROLE};
+
 #[cfg(feature = "emulator")]
 pub mod refusals;
 

@@ -1,6 +1,17 @@
 //! What accord knows of Globus Groups beyond the core's folders: its scopes and emulator
 //! refusals.
 
+pub mod kinds;
+
+#[cfg(test)]
+mod diff_tests;
+#[cfg(test)]
+mod order_tests;
+#[cfg(test)]
+mod render_tests;
+
+pub use kinds::{GROUP, MEMBER};
+
 #[cfg(feature = "emulator")]
 pub mod refusals;
 

@@ -5,12 +5,12 @@ use super::MAX_ROLES;
 use crate::plan::capacity;
 use crate::policy::Policy;
 use crate::providers::LiveRead;
-use crate::state::{Desired, Kind, Problem};
+use crate::state::{Desired, Problem};
 
 /// The problems of `policy`'s Search indexes against the live read.
 pub fn problems(policy: &Policy, desired: &Desired, live: &LiveRead) -> Vec<Problem> {
     let mut out = Vec::new();
-    for (key, n) in capacity::after_apply(Kind::SearchRole, desired, live) {
+    for (key, n) in capacity::after_apply(super::ROLE, desired, live) {
         let Some(index) = policy.search_indexes.get(&key).filter(|_| n > MAX_ROLES) else {
             continue;
         };

@@ -1,6 +1,10 @@
 //! What accord knows of Globus Search beyond the core's folders: its scopes, the refusals a
 //! policy or a plan shows, and its emulator refusals.
 
+pub mod kinds;
+
+pub use kinds::{ENTRY, ROLE};
+
 pub mod checks;
 pub mod live;
 #[cfg(feature = "emulator")]

@@ -6,7 +6,7 @@ use super::MAX_RULES;
 use crate::plan::capacity;
 use crate::policy::{Origin, Policy};
 use crate::providers::LiveRead;
-use crate::state::{Desired, Kind, Problem};
+use crate::state::{Desired, Problem};
 
 /// Where the policy declares the rule container keyed `key` (an endpoint UUID or a guest
 /// collection name), and where its first rule is written.
@@ -27,7 +27,7 @@ pub fn problems(policy: &Policy, desired: &Desired, live: &LiveRead) -> Vec<Prob
             .first()
             .map(String::as_str)
             .unwrap_or_default();
-        if container.kind != Kind::TransferAcl {
+        if container.kind != super::ACL {
             continue;
         }
         let Some((at, Some(rule))) = declared(policy, key) else {
@@ -42,7 +42,7 @@ pub fn problems(policy: &Policy, desired: &Desired, live: &LiveRead) -> Vec<Prob
             .help("a GCSv5 endpoint has no access rules (its document says `acl_available: false`); give the rules to one of its collections"),
         );
     }
-    for (key, n) in capacity::after_apply(Kind::TransferAcl, desired, live) {
+    for (key, n) in capacity::after_apply(super::ACL, desired, live) {
         let Some((at, _)) = declared(policy, &key).filter(|_| n > MAX_RULES) else {
             continue;
         };

@@ -1,6 +1,10 @@
 //! What accord knows of Globus Transfer beyond the core's folders: its scopes, the refusals
 //! a plan shows, and its emulator refusals.
 
+pub mod kinds;
+
+pub use kinds::{ACL, DIRECTORY};
+
 pub mod live;
 #[cfg(feature = "emulator")]
 pub mod refusals;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::Compiler;
 use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Ownership};
 use crate::state::Lookup;
-use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
+use crate::state::{Address, Container, ContainerMode, Object, Principal};
 
 /// The canonical key of a Boss user in addresses.
 fn user_key(name: &str) -> String {
@@ -37,7 +37,7 @@ fn mode_or(o: &Ownership, default: ContainerMode) -> ContainerMode {
 impl Compiler<'_> {
     pub(super) fn boss(&mut self, b: &BossPolicy) {
         for g in b.groups.values() {
-            let address = Address::new(Kind::BossGroup, [g.name.clone()]);
+            let address = Address::new(crate::services::boss::GROUP, [g.name.clone()]);
             self.desired.lookups.push(lookup(&address));
             if g.absent {
                 self.desired
@@ -49,7 +49,7 @@ impl Compiler<'_> {
             obj.provenance = Some(g.origin.provenance());
             self.desired.state.insert(obj);
             self.desired.state.containers.push(Container {
-                address: Address::partial(Kind::BossMember, [g.name.clone()]),
+                address: Address::partial(crate::services::boss::MEMBER, [g.name.clone()]),
                 mode: mode_or(&g.ownership, ContainerMode::Authoritative),
                 manage_paths: Vec::new(),
                 provenance: Some(g.origin.provenance()),
@@ -57,7 +57,7 @@ impl Compiler<'_> {
             for (role, users) in [("member", &g.members), ("maintainer", &g.maintainers)] {
                 for u in users {
                     let member = Address::new(
-                        Kind::BossMember,
+                        crate::services::boss::MEMBER,
                         [g.name.clone(), role.into(), user_key(&u.value)],
                     );
                     self.desired
@@ -71,7 +71,7 @@ impl Compiler<'_> {
             }
         }
         for f in b.frames.values() {
-            let address = Address::new(Kind::BossFrame, [f.name.clone()]);
+            let address = Address::new(crate::services::boss::FRAME, [f.name.clone()]);
             self.desired.lookups.push(lookup(&address));
             let mut obj = Object::new(address);
             obj.attrs
@@ -85,12 +85,12 @@ impl Compiler<'_> {
     }
 
     fn boss_resource(&mut self, b: &BossPolicy, r: &BossResourcePolicy) {
-        let address = Address::new(Kind::BossResource, [r.path.clone()]);
+        let address = Address::new(crate::services::boss::RESOURCE, [r.path.clone()]);
         self.desired.lookups.push(lookup(&address));
         // prevent_destroy holds a tombstone back too: lifting it is a reviewed, separate step.
         if r.ownership
             .prevent_destroy
-            .unwrap_or(Kind::BossResource.holds_data())
+            .unwrap_or(crate::services::boss::RESOURCE.holds_data())
         {
             self.desired.prevent_destroy.insert(address.clone());
         }
@@ -105,14 +105,16 @@ impl Compiler<'_> {
             obj.attrs.insert(k.clone(), v.value.clone());
         }
         if let Some((parent, _)) = r.path.rsplit_once('/') {
-            obj.depends_on
-                .push(Address::new(Kind::BossResource, [parent.to_string()]));
+            obj.depends_on.push(Address::new(
+                crate::services::boss::RESOURCE,
+                [parent.to_string()],
+            ));
         }
         if let Some(cf) = r.fields.get("coord_frame").and_then(|v| v.value.as_str())
             && b.frames.contains_key(cf)
         {
             obj.depends_on
-                .push(Address::new(Kind::BossFrame, [cf.to_string()]));
+                .push(Address::new(crate::services::boss::FRAME, [cf.to_string()]));
         }
         if r.level == BossLevel::Channel {
             let experiment = r.path.rsplit_once('/').map_or("", |(e, _)| e);
@@ -127,7 +129,7 @@ impl Compiler<'_> {
                     let path = format!("{experiment}/{n}");
                     if b.resources.contains_key(&path) {
                         obj.depends_on
-                            .push(Address::new(Kind::BossResource, [path]));
+                            .push(Address::new(crate::services::boss::RESOURCE, [path]));
                     }
                 }
             }
@@ -136,14 +138,17 @@ impl Compiler<'_> {
         self.desired.state.insert(obj);
 
         self.desired.state.containers.push(Container {
-            address: Address::partial(Kind::BossPermission, [r.path.clone()]),
+            address: Address::partial(crate::services::boss::PERMISSION, [r.path.clone()]),
             mode: mode_or(&r.ownership, ContainerMode::Keyed),
             manage_paths: Vec::new(),
             provenance: Some(r.origin.provenance()),
         });
         for grant in &r.permissions {
             let group = &grant.group.value;
-            let key = Address::new(Kind::BossPermission, [r.path.clone(), group_key(group)]);
+            let key = Address::new(
+                crate::services::boss::PERMISSION,
+                [r.path.clone(), group_key(group)],
+            );
             self.desired
                 .labels
                 .insert(Principal::BossGroup(group.clone()), group.clone());
@@ -161,7 +166,7 @@ impl Compiler<'_> {
             obj.depends_on.push(address.clone());
             if b.groups.contains_key(group) {
                 obj.depends_on
-                    .push(Address::new(Kind::BossGroup, [group.clone()]));
+                    .push(Address::new(crate::services::boss::GROUP, [group.clone()]));
             }
             obj.provenance = Some(grant.origin.provenance());
             self.desired.state.insert(obj);

@@ -15,7 +15,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::address::Address;
-use super::kind::Kind;
 use super::object::{Container, ContainerMode, Object, Provenance, State};
 use super::principal::Principal;
 use super::problem::{Problem, Problems};
@@ -132,13 +131,13 @@ fn listed_twice(origin: &Origin, first: &Origin, who: &str, p: Option<&Principal
 /// The ACL container of a collection: by UUID for endpoints, by policy name for guest
 /// collections.
 fn acl_container(collection: &str) -> Address {
-    Address::partial(Kind::TransferAcl, [collection.to_string()])
+    Address::partial(crate::services::transfer::ACL, [collection.to_string()])
 }
 
 /// A guest collection's partial address `gcs.collection[N]`, under which providers find its
 /// id (`IdMap`).
 pub fn collection_id_key(name: &str) -> Address {
-    Address::partial(Kind::GcsCollection, [name.to_string()])
+    Address::partial(crate::services::gcs::COLLECTION, [name.to_string()])
 }
 
 /// A base path as objects carry it: ending in `/`.
@@ -193,7 +192,7 @@ impl Compiler<'_> {
     }
 
     fn group(&mut self, g: &GroupPolicy) {
-        let address = Address::new(Kind::GlobusGroup, [g.name.clone()]);
+        let address = Address::new(crate::services::groups::GROUP, [g.name.clone()]);
         self.desired.group_names.insert(g.name.clone());
         self.desired.lookups.push(Lookup {
             address: address.clone(),
@@ -281,7 +280,10 @@ impl Compiler<'_> {
                 );
                 continue;
             }
-            let member = Address::new(Kind::GlobusMember, [g.name.clone(), p.to_string()]);
+            let member = Address::new(
+                crate::services::groups::MEMBER,
+                [g.name.clone(), p.to_string()],
+            );
             let who = self.resolved.label(&p);
             if !self.claim(&member, &m.origin, &who) {
                 continue;
@@ -369,7 +371,10 @@ impl Compiler<'_> {
                 concrete.push((path, r.origin.clone(), format!("directory for {who}")));
             }
             for (path, origin, what) in concrete {
-                let address = Address::new(Kind::Directory, [c.to_string(), path.clone()]);
+                let address = Address::new(
+                    crate::services::transfer::DIRECTORY,
+                    [c.to_string(), path.clone()],
+                );
                 if !self.claim(&address, &origin, &format!("{what} at {path}")) {
                     continue;
                 }
@@ -406,7 +411,7 @@ impl Compiler<'_> {
                 continue;
             };
             let address = Address::new(
-                Kind::TransferAcl,
+                crate::services::transfer::ACL,
                 [c.to_string(), path.clone(), p.to_string()],
             );
             let who = self.resolved.label(&p);
@@ -437,12 +442,14 @@ impl Compiler<'_> {
             }
             obj.depends_on.extend(collection.cloned());
             if dirs.contains(&path) {
-                obj.depends_on
-                    .push(Address::new(Kind::Directory, [c.to_string(), path]));
+                obj.depends_on.push(Address::new(
+                    crate::services::transfer::DIRECTORY,
+                    [c.to_string(), path],
+                ));
             }
             if let Principal::ManagedGroup(name) = &p {
                 obj.depends_on
-                    .push(Address::new(Kind::GlobusGroup, [name.clone()]));
+                    .push(Address::new(crate::services::groups::GROUP, [name.clone()]));
             }
             obj.provenance = Some(rule.origin.provenance());
             self.desired.state.insert(obj);
@@ -451,7 +458,7 @@ impl Compiler<'_> {
 
     /// The credential a guest collection is created with, once per (endpoint, gateway).
     fn credential(&mut self, c: &CollectionPolicy, endpoint: &str, gateway: &str) -> Address {
-        let address = Address::new(Kind::GcsCredential, [endpoint, gateway]);
+        let address = Address::new(crate::services::gcs::CREDENTIAL, [endpoint, gateway]);
         let wanted = c.local_username.clone();
         match self.credentials.get(&address).cloned() {
             Some(Some(first)) => {
@@ -509,7 +516,10 @@ impl Compiler<'_> {
         };
         let endpoint = endpoint.value.to_string();
         let n = c.name.clone();
-        let address = Address::new(Kind::GcsCollection, [endpoint.clone(), n.clone()]);
+        let address = Address::new(
+            crate::services::gcs::COLLECTION,
+            [endpoint.clone(), n.clone()],
+        );
         let display_name = c
             .display_name
             .as_ref()
@@ -533,7 +543,7 @@ impl Compiler<'_> {
         });
         if c.ownership
             .prevent_destroy
-            .unwrap_or(Kind::GcsCollection.holds_data())
+            .unwrap_or(crate::services::gcs::COLLECTION.holds_data())
         {
             self.desired.prevent_destroy.insert(address.clone());
         }
@@ -541,7 +551,7 @@ impl Compiler<'_> {
         // A tombstone's rules and roles are read, so the plan lists what goes with it.
         for container in [
             acl_container(&n),
-            Address::partial(Kind::GcsRole, [n.clone()]),
+            Address::partial(crate::services::gcs::ROLE, [n.clone()]),
         ] {
             self.desired.state.containers.push(Container {
                 address: container,
@@ -587,7 +597,7 @@ impl Compiler<'_> {
                 continue;
             };
             let role = Address::new(
-                Kind::GcsRole,
+                crate::services::gcs::ROLE,
                 [n.clone(), g.role.as_str().to_string(), p.to_string()],
             );
             let who = self.resolved.label(&p);
@@ -602,7 +612,7 @@ impl Compiler<'_> {
             obj.depends_on.push(address.clone());
             if let Principal::ManagedGroup(name) = &p {
                 obj.depends_on
-                    .push(Address::new(Kind::GlobusGroup, [name.clone()]));
+                    .push(Address::new(crate::services::groups::GROUP, [name.clone()]));
             }
             obj.provenance = Some(g.principal.origin.provenance());
             self.desired.state.insert(obj);

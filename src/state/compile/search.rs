@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::{Compiler, listed_twice};
 use crate::policy::{Located, Origin, PrincipalRef, SearchIndexPolicy};
 use crate::state::Lookup;
-use crate::state::{Address, Container, ContainerMode, Kind, Object, Principal};
+use crate::state::{Address, Container, ContainerMode, Object, Principal};
 
 impl Compiler<'_> {
     pub(super) fn search_index(&mut self, index: &SearchIndexPolicy) {
@@ -19,7 +19,10 @@ impl Compiler<'_> {
             self.search_roles(index, &id);
         }
         for doc in index.documents.values() {
-            let address = Address::new(Kind::SearchEntryAccess, [id.clone(), doc.subject.clone()]);
+            let address = Address::new(
+                crate::services::search::ENTRY,
+                [id.clone(), doc.subject.clone()],
+            );
             self.desired.lookups.push(Lookup {
                 address: address.clone(),
                 pin: None,
@@ -53,7 +56,7 @@ impl Compiler<'_> {
     fn search_roles(&mut self, index: &SearchIndexPolicy, id: &str) {
         let id = id.to_string();
         self.desired.state.containers.push(Container {
-            address: Address::partial(Kind::SearchRole, [id.clone()]),
+            address: Address::partial(crate::services::search::ROLE, [id.clone()]),
             mode: index
                 .ownership
                 .mode
@@ -67,7 +70,7 @@ impl Compiler<'_> {
                 continue;
             };
             let address = Address::new(
-                Kind::SearchRole,
+                crate::services::search::ROLE,
                 [id.clone(), grant.role.clone(), p.to_string()],
             );
             let who = self.resolved.label(&p);
@@ -116,7 +119,9 @@ impl Compiler<'_> {
 /// The group object a principal waits for, when it is a group this workspace manages.
 fn managed_group(p: &Principal) -> Option<Address> {
     match p {
-        Principal::ManagedGroup(name) => Some(Address::new(Kind::GlobusGroup, [name.clone()])),
+        Principal::ManagedGroup(name) => {
+            Some(Address::new(crate::services::groups::GROUP, [name.clone()]))
+        }
         _ => None,
     }
 }
