@@ -1,12 +1,12 @@
 //! Decodes every Boss API v1 example of the reference (PART A, copied into
-//! `tests/golden/boss_*.json`) with the wire types of `accord::wire::boss`, and checks that
+//! `tests/golden/boss_*.json`) with the wire types of `accord::services::boss::wire`, and checks that
 //! re-serialising keeps every key of the example and any unknown field.
 
 #[path = "golden_support.rs"]
 mod support;
 use support::{assert_subset, golden};
 
-use accord::wire::boss::{
+use accord::services::boss::wire::{
     BoolResult, BossError, Channel, Collection, CollectionList, CoordFrame, CoordList, DrfDetail,
     Experiment, Group, GroupList, MaintainerList, MemberList, PermissionSet, PermissionSets,
 };

@@ -1,5 +1,5 @@
 //! Decodes every GCS Manager API example of the Globus reference (§4, copied into
-//! `tests/golden/gcs_*.json`) with the wire types of `accord::wire::gcs`, and checks that
+//! `tests/golden/gcs_*.json`) with the wire types of `accord::services::gcs::wire`, and checks that
 //! re-serialising keeps unknown fields and every key of the example.
 //!
 //! Where the reference abbreviates a UUID with `…`, the golden file spells a full one.
@@ -8,7 +8,7 @@
 mod support;
 use support::*;
 
-use accord::wire::gcs::{
+use accord::services::gcs::wire::{
     Collection, CollectionType, Connector, GcsError, GcsResult, Info, Role, UserCredential,
     data_type_name,
 };

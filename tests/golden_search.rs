@@ -1,6 +1,6 @@
 //! Decodes every Search API example of the Globus reference (§5, copied into
 //! `tests/golden/search_*.json`; seed 002's GIngest document too) with the wire types of
-//! `accord::wire::search`, and checks that re-serialising keeps unknown fields and every
+//! `accord::services::search::wire`, and checks that re-serialising keeps unknown fields and every
 //! key of the example: an entry's `content` and its unknown fields round-trip unchanged.
 //!
 //! Where the reference writes a placeholder (`<G>`, `<I>`, `…`), the golden file spells a
@@ -13,7 +13,7 @@
 mod support;
 use support::*;
 
-use accord::wire::search::{
+use accord::services::search::wire::{
     DeletedRole, GIngest, GMetaEntry, GMetaResult, GSearchResult, Principal, QUERY_V1, Role,
     RoleCreate, RoleList, SearchError, SearchIndex, SearchQuery, Task, TaskList, TaskState,
     TaskSubmitResponse,

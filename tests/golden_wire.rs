@@ -8,12 +8,14 @@
 mod support;
 use support::*;
 
-use accord::wire::auth::{AuthError, IdentitiesResponse, IntrospectResponse, TokenResponse};
-use accord::wire::groups::{
+use accord::services::auth::wire::{
+    AuthError, IdentitiesResponse, IntrospectResponse, TokenResponse,
+};
+use accord::services::groups::wire::{
     BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate, GroupPoliciesWrite,
     MembershipStatus, Preferences, Role,
 };
-use accord::wire::transfer::{
+use accord::services::transfer::wire::{
     AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, Endpoint,
     MkdirRequest, MkdirResult, PrincipalType, TransferError, TransferResult,
 };
@@ -139,7 +141,7 @@ fn groups_batch_responses() {
 
 #[test]
 fn groups_unknown_enum_values_are_kept() {
-    let m: accord::wire::groups::Membership = serde_json::from_value(json!({
+    let m: accord::services::groups::wire::Membership = serde_json::from_value(json!({
         "group_id": "8b7d57bc-1666-11ec-88b2-f50515619d57",
         "identity_id": "00000000-0000-0000-0000-000000000001",
         "role": "owner", "status": "suspended"

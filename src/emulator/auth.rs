@@ -15,7 +15,9 @@ use super::store::IdentityRec;
 use super::{Emulator, TokenRec, World, bearer};
 use crate::services::auth::refusals as refused;
 use crate::services::auth::scopes;
-use crate::wire::auth::{IdentitiesResponse, Identity, IntrospectResponse, Token, TokenResponse};
+use crate::services::auth::wire::{
+    IdentitiesResponse, Identity, IntrospectResponse, Token, TokenResponse,
+};
 
 /// Resource server of Groups.
 pub const GROUPS_RS: &str = crate::services::groups::RESOURCE_SERVER;

@@ -22,7 +22,7 @@ use super::errors::{ApiError, Service};
 use super::refusal::Refusal;
 use super::store::fmt_time;
 use crate::services::boss::refusals as refused;
-use crate::wire::boss::{
+use crate::services::boss::wire::{
     BoolResult, Channel, ChannelList, Collection, CollectionList, CoordFrame, CoordList,
     Experiment, ExperimentList, Group, GroupList, MaintainerList, MemberList, PermissionSet,
     PermissionSets, RESOURCE_PERMISSIONS, ROLES, ResourceRef, VOLUMETRIC_PERMISSIONS,
@@ -2381,7 +2381,7 @@ fn coord(st: &mut BossState, req: &Req, f: &str) -> Answer {
                     "{'name': ['coordinate frame with this name already exists.']}",
                 ));
             }
-            let missing: Vec<&str> = crate::wire::boss::FRAME_FIELDS[1..]
+            let missing: Vec<&str> = crate::services::boss::wire::FRAME_FIELDS[1..]
                 .iter()
                 .copied()
                 .filter(|k| b.get(*k).is_none_or(Value::is_null))

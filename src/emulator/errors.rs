@@ -9,12 +9,12 @@ use serde_json::json;
 
 use super::refusal::{self, Refusal};
 use super::store::short_id;
-use crate::wire::auth::{AuthError, AuthErrorItem};
-use crate::wire::boss::{BossError, DrfDetail};
-use crate::wire::gcs::{GcsResult, RESULT_DATA_TYPE};
-use crate::wire::groups::GroupsError;
-use crate::wire::search::SearchError;
-use crate::wire::transfer::TransferError;
+use crate::services::auth::wire::{AuthError, AuthErrorItem};
+use crate::services::boss::wire::{BossError, DrfDetail};
+use crate::services::gcs::wire::{GcsResult, RESULT_DATA_TYPE};
+use crate::services::groups::wire::GroupsError;
+use crate::services::search::wire::SearchError;
+use crate::services::transfer::wire::TransferError;
 
 /// The emulated services, as named in fault rules and rate limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -220,7 +220,7 @@ impl IntoResponse for ApiError {
             }),
             Service::Search => serde_json::to_value(SearchError {
                 datatype: Some("GError".into()),
-                version: Some(crate::wire::search::VERSION_2017.into()),
+                version: Some(crate::services::search::wire::VERSION_2017.into()),
                 code: self.code,
                 message: self.message,
                 request_id: Some(request_id()),

@@ -29,13 +29,13 @@ use super::store::{
 };
 use super::{Emulator, World, bearer};
 use crate::services::gcs::refusals as refused;
-use crate::wire::gcs::{
+use crate::services::gcs::wire::{
     COLLECTION_DATA_TYPE, CONNECTOR_DATA_TYPE, Collection, CollectionType, GcsResult,
     INFO_DATA_TYPE, POSIX_CONNECTOR_ID, POSIX_CREDENTIAL_POLICIES_DATA_TYPE, RESULT_DATA_TYPE,
     ROLE_DATA_TYPE, Role, STORAGE_GATEWAY_DATA_TYPE, USER_CREDENTIAL_DATA_TYPE, UserCredential,
     data_type_name,
 };
-use crate::wire::transfer::PrincipalType;
+use crate::services::transfer::wire::PrincipalType;
 
 /// The GCS Manager API version the emulator reports.
 const API_VERSION: &str = "1.29.0";

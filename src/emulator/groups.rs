@@ -19,12 +19,12 @@ use super::refusal::{self, Refusal};
 use super::store::{GroupRec, MemberRec, State as Store, apply_policies, fmt_time};
 use super::{Caller, Emulator};
 use crate::services::groups::refusals as refused;
-use crate::wire::Extra;
-use crate::wire::groups::{
+use crate::services::groups::wire::{
     BatchError, BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate,
     GroupPolicies, GroupPoliciesWrite, GroupUpdate, IdentityPreferences, Membership,
     MembershipStatus, Preferences, Role,
 };
+use crate::wire::Extra;
 
 pub(super) fn routes() -> Router<Emulator> {
     Router::new()

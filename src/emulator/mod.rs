@@ -278,7 +278,7 @@ impl Emulator {
         &self,
         client_id: Uuid,
         scopes: &str,
-    ) -> Option<crate::wire::auth::TokenResponse> {
+    ) -> Option<crate::services::auth::wire::TokenResponse> {
         let mut w = self.lock();
         w.state.clients.get(&client_id)?;
         auth::issue(&mut w, client_id, scopes).ok()

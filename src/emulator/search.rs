@@ -25,7 +25,7 @@ use super::refusal::{self, Refusal};
 use super::store::State as Store;
 use super::{Emulator, World, bearer};
 use crate::services::search::refusals as refused;
-use crate::wire::search::{
+use crate::services::search::wire::{
     DeletedRole, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, Principal, QUERY_FIELDS, QUERY_V1,
     RESULT_VERSION, ROLE_NAMES, ResultEntry, Role, RoleList, SearchIndex, SearchParams,
     SearchQuery, Task, TaskList, TaskState, TaskSubmitResponse, VERSION_2017,

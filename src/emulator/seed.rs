@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::wire::groups::{GroupPoliciesWrite, MembershipStatus, Role};
-use crate::wire::transfer::PrincipalType;
+use crate::services::groups::wire::{GroupPoliciesWrite, MembershipStatus, Role};
+use crate::services::transfer::wire::PrincipalType;
 
 /// Why a seed could not be used.
 #[derive(Debug, thiserror::Error)]

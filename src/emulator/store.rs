@@ -8,8 +8,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::seed::{Seed, derived_id};
-use crate::wire::groups::{GroupPolicies, GroupPoliciesWrite, MembershipStatus, Role};
-use crate::wire::transfer::PrincipalType;
+use crate::services::groups::wire::{GroupPolicies, GroupPoliciesWrite, MembershipStatus, Role};
+use crate::services::transfer::wire::PrincipalType;
 
 /// Everything the services hold. Tokens, the clock, faults and the request log are
 /// session matters and live beside it, so a dump is reproducible and a reset keeps tokens.

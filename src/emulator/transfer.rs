@@ -23,11 +23,11 @@ use super::store::{
 };
 use super::{Caller, Emulator};
 use crate::services::transfer::refusals as refused;
-use crate::wire::Extra;
-use crate::wire::transfer::{
+use crate::services::transfer::wire::{
     AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, Endpoint,
     MkdirRequest, MkdirResult, PrincipalType, TransferResult,
 };
+use crate::wire::Extra;
 
 use crate::services::transfer::MAX_RULES;
 

@@ -32,9 +32,9 @@ use crate::state::ContainerMode;
 mod range;
 
 /// Boss permission names valid on every resource.
-pub use crate::wire::boss::RESOURCE_PERMISSIONS as BOSS_PERMISSIONS;
+pub use crate::services::boss::wire::RESOURCE_PERMISSIONS as BOSS_PERMISSIONS;
 /// Boss permission names valid on channels only.
-pub use crate::wire::boss::VOLUMETRIC_PERMISSIONS as BOSS_VOLUMETRIC;
+pub use crate::services::boss::wire::VOLUMETRIC_PERMISSIONS as BOSS_VOLUMETRIC;
 /// The Boss's built-in public group, which may only be granted read permissions.
 const BOSS_PUBLIC_GROUP: &str = "public";
 /// The Boss's admin group, which gets every permission on every new object.

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::http::{AuthMode, HttpClient, HttpRequest, Service};
 use super::{IdentityInfo, IdentityResolver, ProviderError};
-use crate::wire::auth::{IdentitiesResponse, Identity, IntrospectResponse};
+use crate::services::auth::wire::{IdentitiesResponse, Identity, IntrospectResponse};
 
 /// Names or ids per identities call (the SDK's batch size).
 pub const LOOKUP_BATCH: usize = 100;

@@ -43,11 +43,11 @@ use super::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::plan::{Action, Change};
-use crate::state::{Address, ContainerMode, Kind, Object, Principal};
-use crate::wire::boss::{
+use crate::services::boss::wire::{
     Channel, Collection, CoordFrame, Experiment, FRAME_FIELDS, Group, MaintainerList, MemberList,
     PermissionSet, PermissionSets,
 };
+use crate::state::{Address, ContainerMode, Kind, Object, Principal};
 
 /// Environment variable holding the Boss API token.
 pub const ENV_BOSS_TOKEN: &str = "ACCORD_BOSS_TOKEN";

@@ -46,8 +46,10 @@ use super::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::plan::{Action, Change};
+use crate::services::gcs::wire::{
+    Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential,
+};
 use crate::state::{Address, Kind, Object, Principal};
-use crate::wire::gcs::{Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential};
 
 const KINDS: &[Kind] = &[
     crate::services::gcs::CREDENTIAL,
@@ -1142,7 +1144,8 @@ fn first_item(body: &Value, name: &str) -> Option<Value> {
         .data
         .iter()
         .position(|d| {
-            str_field(d, "DATA_TYPE").is_some_and(|t| crate::wire::gcs::data_type_name(t) == name)
+            str_field(d, "DATA_TYPE")
+                .is_some_and(|t| crate::services::gcs::wire::data_type_name(t) == name)
         })
         .unwrap_or(0);
     result.data.into_iter().nth(picked)

@@ -22,11 +22,11 @@ use super::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::plan::{Action, Change, Direction};
-use crate::state::{Address, Kind, Object, Principal};
-use crate::wire::groups::{
+use crate::services::groups::wire::{
     BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate, GroupPolicies,
     GroupPoliciesWrite, GroupUpdate, Role,
 };
+use crate::state::{Address, Kind, Object, Principal};
 
 /// The group attributes stored in its policies document.
 pub const POLICY_FIELDS: &[&str] = &[

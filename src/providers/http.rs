@@ -39,8 +39,8 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::ProviderError;
-use crate::wire::auth::TokenResponse;
-use crate::wire::transfer::Endpoint;
+use crate::services::auth::wire::TokenResponse;
+use crate::services::transfer::wire::Endpoint;
 
 /// Environment variable holding the Globus client id.
 pub const ENV_CLIENT_ID: &str = "ACCORD_GLOBUS_CLIENT_ID";

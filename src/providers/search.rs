@@ -46,12 +46,12 @@ use serde_json::{Map, Value};
 use super::http::{HttpClient, HttpError, HttpRequest, Service};
 use super::{CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope, failed};
 use crate::plan::{Action, Change};
-use crate::state::{Address, Kind, Object, Principal};
-use crate::wire::search::Principal as SearchPrincipal;
-use crate::wire::search::{
+use crate::services::search::wire::Principal as SearchPrincipal;
+use crate::services::search::wire::{
     GIngest, GMetaEntry, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, ROLE_NAMES, ResultEntry,
     Role, RoleCreate, RoleList, SearchQuery, Task, TaskState, TaskSubmitResponse,
 };
+use crate::state::{Address, Kind, Object, Principal};
 
 const KINDS: &[Kind] = &[
     crate::services::search::ROLE,

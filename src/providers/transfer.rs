@@ -30,11 +30,11 @@ use super::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::plan::{Action, Change};
-use crate::state::{Address, Kind, Object, Principal};
-use crate::wire::transfer::{
+use crate::services::transfer::wire::{
     AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, MkdirRequest,
     PrincipalType,
 };
+use crate::state::{Address, Kind, Object, Principal};
 
 const KINDS: &[Kind] = &[
     crate::services::transfer::ACL,

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApError;
 use crate::providers::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
-use crate::wire::auth::{IntrospectResponse, Token};
+use crate::services::auth::wire::{IntrospectResponse, Token};
 
 /// How long an introspection answer is reused.
 const INTROSPECTION_TTL: Duration = Duration::from_secs(30);

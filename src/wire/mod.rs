@@ -1,16 +1,9 @@
-//! The JSON documents of each service, decoded leniently (unknown fields kept).
-//!
-//! These types are shared by the clients in `providers/` and by the emulator, so a
-//! document's shape lives in exactly one place. Decoding is lenient on purpose: every
+//! What every service's wire types share: unknown fields kept verbatim, and serde helpers
+//! for fields whose form varies. Each service's documents are in its folder
+//! (`services/<service>/wire.rs`), shared by its client and its emulator, so a document's
+//! shape lives in exactly one place. Decoding is lenient on purpose: every
 //! document the client reads keeps unknown fields in `extra` (they go back on a full
 //! update) and optional fields default, so a new server-side field never breaks accord.
-
-pub mod auth;
-pub mod boss;
-pub mod gcs;
-pub mod groups;
-pub mod search;
-pub mod transfer;
 
 /// Unknown fields of a document, kept verbatim so they survive a round trip.
 pub type Extra = serde_json::Map<String, serde_json::Value>;

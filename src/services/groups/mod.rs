@@ -2,6 +2,7 @@
 //! refusals.
 
 pub mod kinds;
+pub mod wire;
 
 #[cfg(test)]
 mod diff_tests;

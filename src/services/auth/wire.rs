@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::Extra;
+use crate::wire::Extra;
 
 /// One access token for one resource server, as found in `other_tokens`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

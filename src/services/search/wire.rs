@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Extra;
+use crate::wire::Extra;
 
 /// The `@version` of documents this crate writes (`GIngest`, `GMetaEntry`, query bodies).
 pub const VERSION_2017: &str = "2017-09-01";

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Extra;
+use crate::wire::Extra;
 
 /// The Boss application error body, `{"status": 403, "code": 3001, "message": "..."}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Extra;
-use super::serde_helpers::{double_option, opt_string_or_number, string_or_number};
+use crate::wire::Extra;
+use crate::wire::serde_helpers::{double_option, opt_string_or_number, string_or_number};
 
 /// Who an ACL rule grants to. Unknown values decode as `Other`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

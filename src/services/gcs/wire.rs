@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Extra;
+use crate::wire::Extra;
 
 /// `DATA_TYPE` of the result envelope this crate writes.
 pub const RESULT_DATA_TYPE: &str = "result#1.0.0";
