@@ -139,7 +139,7 @@ fn with_managed_group_names(
     live: &LiveRead,
     now: DateTime<Utc>,
 ) -> Result<(Desired, BTreeSet<Principal>), EngineError> {
-    let live_ids = crate::providers::groups::group_names(live)
+    let live_ids = crate::services::groups::provider::group_names(live)
         .into_iter()
         .filter_map(|(id, name)| Some((id.parse().ok()?, name)))
         .collect();
@@ -228,7 +228,7 @@ pub async fn read_live(
         Some(names) => futures::try_join!(session.registry.read(&first), later(names))?,
         None => {
             let live = session.registry.read(&first).await?;
-            let names = crate::providers::groups::group_names(&live);
+            let names = crate::services::groups::provider::group_names(&live);
             (live, later(names).await?)
         }
     };

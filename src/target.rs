@@ -24,14 +24,14 @@ use crate::engine::Session;
 use crate::plan::TargetInfo;
 use crate::policy::{TargetConfig, Workspace};
 use crate::providers::ProviderError;
-use crate::providers::auth::GlobusAuth;
-use crate::providers::boss::{BossCredentials, BossProvider};
-use crate::providers::gcs::GcsProvider;
-use crate::providers::groups::GroupsProvider;
 use crate::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use crate::providers::registry::Registry;
-use crate::providers::search::SearchProvider;
-use crate::providers::transfer::TransferProvider;
+use crate::services::auth::provider::GlobusAuth;
+use crate::services::boss::provider::{BossCredentials, BossProvider};
+use crate::services::gcs::provider::GcsProvider;
+use crate::services::groups::provider::GroupsProvider;
+use crate::services::search::provider::SearchProvider;
+use crate::services::transfer::provider::TransferProvider;
 
 /// Why a target could not be used.
 #[derive(Debug, thiserror::Error)]

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
 use accord::plan::{Action, Change, FieldChange};
-use accord::providers::boss::{BossCredentials, BossProvider};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
+use accord::services::boss::provider::{BossCredentials, BossProvider};
 use accord::state::{Address, Container, ContainerMode, Kind, Object};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use accord::providers::IdentityResolver;
-use accord::providers::auth::GlobusAuth;
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
+use accord::services::auth::provider::GlobusAuth;
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use accord::emulator::{Emulator, FaultRule, RunningEmulator, Seed, spawn};
 use accord::plan::{Action, Change, Direction, FieldChange};
-use accord::providers::auth::GlobusAuth;
-use accord::providers::groups::{GroupsProvider, group_names};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
-use accord::providers::transfer::TransferProvider;
 use accord::providers::{
     IdMap, IdentityResolver, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope,
 };
+use accord::services::auth::provider::GlobusAuth;
+use accord::services::groups::provider::{GroupsProvider, group_names};
+use accord::services::transfer::provider::TransferProvider;
 use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
 

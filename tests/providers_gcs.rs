@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use accord::emulator::{Emulator, RunningEmulator, Seed, spawn, spawn_tls};
 use accord::plan::{Action, Change};
-use accord::providers::gcs::{GcsProvider, partial_collection};
 use accord::providers::http::{
     GlobusCredentials, HttpClient, HttpError, HttpOptions, Service, ServiceUrls,
 };
-use accord::providers::transfer::TransferProvider;
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
+use accord::services::gcs::provider::{GcsProvider, partial_collection};
+use accord::services::transfer::provider::TransferProvider;
 use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};

@@ -6,13 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use accord::plan::{Action, Change, Direction};
-use accord::providers::groups::GroupsProvider;
 use accord::providers::http::{
     CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, HttpRequest, Service,
     ServiceUrls,
 };
-use accord::providers::transfer::TransferProvider;
 use accord::providers::{IdMap, Outcome, Provider};
+use accord::services::groups::provider::GroupsProvider;
+use accord::services::transfer::provider::TransferProvider;
 use accord::state::{Address, Object};
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, header, method, path};

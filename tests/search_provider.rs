@@ -11,8 +11,10 @@ mod common;
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
 use accord::plan::{Action, Change, Direction};
 use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
-use accord::providers::search::{DEFAULT_ENTRY, QUERY_PAGE, QUERY_THRESHOLD, SearchProvider};
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
+use accord::services::search::provider::{
+    DEFAULT_ENTRY, QUERY_PAGE, QUERY_THRESHOLD, SearchProvider,
+};
 use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
 

@@ -23,8 +23,8 @@ use uuid::Uuid;
 use crate::engine::Session;
 use crate::escape::escape_line;
 use crate::plan::TargetInfo;
-use crate::providers::groups::POLICY_FIELDS;
 use crate::providers::{LiveRead, Lookup, ProviderError, Scope};
+use crate::services::groups::provider::POLICY_FIELDS;
 use crate::state::{Address, Container, ContainerMode, Object, Principal};
 
 mod aliases;

@@ -9,23 +9,17 @@ use async_trait::async_trait;
 use crate::plan::Change;
 use crate::state::Kind;
 
-pub mod auth;
-pub mod boss;
-pub mod gcs;
-pub mod groups;
 pub mod http;
-pub mod search;
-pub mod transfer;
 
-pub use auth::GlobusAuth;
-pub use boss::{BossCredentials, BossProvider};
-pub use gcs::GcsProvider;
-pub use groups::GroupsProvider;
+pub use crate::services::auth::provider::GlobusAuth;
+pub use crate::services::boss::provider::{BossCredentials, BossProvider};
+pub use crate::services::gcs::provider::GcsProvider;
+pub use crate::services::groups::provider::GroupsProvider;
+pub use crate::services::search::provider::SearchProvider;
+pub use crate::services::transfer::provider::TransferProvider;
 pub use http::{
     CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, Secret, Service, ServiceUrls,
 };
-pub use search::SearchProvider;
-pub use transfer::TransferProvider;
 
 /// The kind of credential a provider needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

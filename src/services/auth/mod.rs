@@ -1,6 +1,7 @@
 //! What accord knows of Globus Auth beyond the core's folders: its scopes, its emulator
 //! refusals and the registry of scopes the emulator issues.
 
+pub mod provider;
 pub mod wire;
 
 #[cfg(feature = "emulator")]

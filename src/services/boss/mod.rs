@@ -2,6 +2,7 @@
 //! shows, and its emulator refusals.
 
 pub mod kinds;
+pub mod provider;
 pub mod wire;
 
 pub use kinds::{FRAME, GROUP, MEMBER, PERMISSION, RESOURCE};

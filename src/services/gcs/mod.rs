@@ -2,6 +2,7 @@
 //! endpoint and collection has, and its emulator refusals.
 
 pub mod kinds;
+pub mod provider;
 pub mod wire;
 
 pub use kinds::{COLLECTION, CREDENTIAL, ROLE};

@@ -2,6 +2,7 @@
 //! refusals.
 
 pub mod kinds;
+pub mod provider;
 pub mod wire;
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! a plan shows, and its emulator refusals.
 
 pub mod kinds;
+pub mod provider;
 pub mod wire;
 
 pub use kinds::{ACL, DIRECTORY};

@@ -41,11 +41,11 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{
+use crate::plan::{Action, Change};
+use crate::providers::http::{HttpClient, HttpError, HttpRequest, Service};
+use crate::providers::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
-use crate::plan::{Action, Change};
 use crate::services::gcs::wire::{
     Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential,
 };

@@ -24,12 +24,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use super::gcs::partial_collection;
-use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{
+use crate::plan::{Action, Change};
+use crate::providers::http::{HttpClient, HttpError, HttpRequest, Service};
+use crate::providers::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
-use crate::plan::{Action, Change};
+use crate::services::gcs::provider::partial_collection;
 use crate::services::transfer::wire::{
     AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, MkdirRequest,
     PrincipalType,

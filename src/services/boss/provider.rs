@@ -38,11 +38,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use super::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
-use super::{
+use crate::plan::{Action, Change};
+use crate::providers::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
+use crate::providers::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
-use crate::plan::{Action, Change};
 use crate::services::boss::wire::{
     Channel, Collection, CoordFrame, Experiment, FRAME_FIELDS, Group, MaintainerList, MemberList,
     PermissionSet, PermissionSets,

@@ -43,9 +43,11 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope, failed};
 use crate::plan::{Action, Change};
+use crate::providers::http::{HttpClient, HttpError, HttpRequest, Service};
+use crate::providers::{
+    CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope, failed,
+};
 use crate::services::search::wire::Principal as SearchPrincipal;
 use crate::services::search::wire::{
     GIngest, GMetaEntry, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, ROLE_NAMES, ResultEntry,

@@ -17,11 +17,11 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::http::{HttpClient, HttpError, HttpRequest, Service};
-use super::{
+use crate::plan::{Action, Change, Direction};
+use crate::providers::http::{HttpClient, HttpError, HttpRequest, Service};
+use crate::providers::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
-use crate::plan::{Action, Change, Direction};
 use crate::services::groups::wire::{
     BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate, GroupPolicies,
     GroupPoliciesWrite, GroupUpdate, Role,

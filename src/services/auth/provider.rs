@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::http::{AuthMode, HttpClient, HttpRequest, Service};
-use super::{IdentityInfo, IdentityResolver, ProviderError};
+use crate::providers::http::{AuthMode, HttpClient, HttpRequest, Service};
+use crate::providers::{IdentityInfo, IdentityResolver, ProviderError};
 use crate::services::auth::wire::{IdentitiesResponse, Identity, IntrospectResponse};
 
 /// Names or ids per identities call (the SDK's batch size).
