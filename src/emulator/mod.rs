@@ -6,19 +6,13 @@
 //! `/_emulator`. State lives in memory, starts from a [`Seed`], and can be dumped
 //! ([`Emulator::snapshot`]) and restored ([`Emulator::from_snapshot`]). See `docs/emulator.md`.
 
-mod auth;
-mod boss;
 mod control;
 pub mod errors;
 pub mod faults;
-mod gcs;
-mod groups;
 pub mod refusal;
-pub mod search;
 pub mod seed;
 pub mod store;
 pub mod tls;
-mod transfer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -75,40 +69,40 @@ pub struct SnapshotError(#[from] serde_json::Error);
 /// An issued access token.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenRec {
-    client_id: Uuid,
-    scope: String,
-    resource_server: String,
-    issued_at: i64,
-    expires_at: i64,
+    pub(crate) client_id: Uuid,
+    pub(crate) scope: String,
+    pub(crate) resource_server: String,
+    pub(crate) issued_at: i64,
+    pub(crate) expires_at: i64,
 }
 
 /// The identity a bearer token stands for, put in request extensions by the auth layer.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Caller {
-    identity: Uuid,
+    pub(crate) identity: Uuid,
 }
 
 /// Everything mutable, under one lock: handlers never hold it across an await.
 pub(crate) struct World {
-    state: Store,
-    tokens: HashMap<String, TokenRec>,
+    pub(crate) state: Store,
+    pub(crate) tokens: HashMap<String, TokenRec>,
     clock: Option<DateTime<Utc>>,
     faults: Faults,
     log: Vec<RecordedRequest>,
     rate_windows: HashMap<Service, (Instant, u32)>,
     /// Where the emulator is served (`http(s)://127.0.0.1:PORT`), for the GCS Manager URLs
     /// it reports; set by [`spawn`], [`spawn_tls`], [`serve`] or [`Emulator::set_base_url`].
-    base_url: Option<String>,
+    pub(crate) base_url: Option<String>,
 }
 
 impl World {
     /// The emulator clock: set by `/_emulator/clock` or `set_now`, else the wall clock.
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.unwrap_or_else(Utc::now)
     }
 
     /// The state with expired ACL rules removed, as a read at `now` would see it.
-    fn state_now(&mut self) -> &mut Store {
+    pub(crate) fn state_now(&mut self) -> &mut Store {
         let now = self.now();
         self.state.prune_expired(now);
         &mut self.state
@@ -281,7 +275,7 @@ impl Emulator {
     ) -> Option<crate::services::auth::wire::TokenResponse> {
         let mut w = self.lock();
         w.state.clients.get(&client_id)?;
-        auth::issue(&mut w, client_id, scopes).ok()
+        crate::services::auth::emulator::issue(&mut w, client_id, scopes).ok()
     }
 
     /// Every access token issued so far (through the token endpoint or
@@ -294,21 +288,22 @@ impl Emulator {
 
     /// The axum router serving every service and the control routes.
     pub fn router(&self) -> Router {
-        let groups = groups::routes().layer(middleware::from_fn_with_state(
-            self.clone(),
-            require_groups_token,
-        ));
-        let transfer = transfer::routes().layer(middleware::from_fn_with_state(
-            self.clone(),
-            require_transfer_token,
-        ));
+        let groups = crate::services::groups::emulator::routes().layer(
+            middleware::from_fn_with_state(self.clone(), require_groups_token),
+        );
+        let transfer = crate::services::transfer::emulator::routes().layer(
+            middleware::from_fn_with_state(self.clone(), require_transfer_token),
+        );
         Router::new()
-            .nest("/auth", auth::routes())
+            .nest("/auth", crate::services::auth::emulator::routes())
             .nest("/groups", groups)
             .nest("/transfer", transfer)
-            .nest("/gcs", gcs::routes())
-            .nest("/boss", boss::routes())
-            .nest("/search", search::routes(self.clone()))
+            .nest("/gcs", crate::services::gcs::emulator::routes())
+            .nest("/boss", crate::services::boss::emulator::routes())
+            .nest(
+                "/search",
+                crate::services::search::emulator::routes(self.clone()),
+            )
             .merge(control::routes())
             .fallback(fallback)
             .layer(middleware::from_fn_with_state(self.clone(), front))
@@ -333,7 +328,7 @@ fn seeded_tokens(seed: &Seed, state: &Store, at: DateTime<Utc>) -> HashMap<Strin
                     scope: format!("urn:globus:auth:scope:{rs}:all"),
                     resource_server: rs.clone(),
                     issued_at: now,
-                    expires_at: now + auth::TOKEN_LIFETIME,
+                    expires_at: now + crate::services::auth::emulator::TOKEN_LIFETIME,
                 },
             );
         }
@@ -618,7 +613,7 @@ async fn fallback(req: Request) -> Response {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -652,7 +647,14 @@ async fn require_token(
 
 async fn require_groups_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
     let refused = &crate::services::groups::refusals::UNAUTHORIZED;
-    require_token(em, (Service::Groups, refused), auth::GROUPS_RS, req, next).await
+    require_token(
+        em,
+        (Service::Groups, refused),
+        crate::services::auth::emulator::GROUPS_RS,
+        req,
+        next,
+    )
+    .await
 }
 
 async fn require_transfer_token(State(em): State<Emulator>, req: Request, next: Next) -> Response {
@@ -660,7 +662,7 @@ async fn require_transfer_token(State(em): State<Emulator>, req: Request, next: 
     require_token(
         em,
         (Service::Transfer, refused),
-        auth::TRANSFER_RS,
+        crate::services::auth::emulator::TRANSFER_RS,
         req,
         next,
     )

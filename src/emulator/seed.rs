@@ -49,10 +49,10 @@ pub struct Seed {
     pub rate_limits: RateLimits,
     /// The Boss: users with tokens and roles, groups, coordinate frames and resources.
     #[serde(default)]
-    pub boss: super::boss::BossSeed,
+    pub boss: crate::services::boss::emulator::BossSeed,
     /// Globus Search: indexes with their roles and entries.
     #[serde(default)]
-    pub search: super::search::SearchSeed,
+    pub search: crate::services::search::emulator::SearchSeed,
 }
 
 /// A confidential client (client credentials grant).
@@ -496,7 +496,7 @@ impl Seed {
                         rule.principal
                     ));
                 }
-                if !super::transfer::valid_path(&rule.path) {
+                if !crate::services::transfer::emulator::valid_path(&rule.path) {
                     problems.push(format!(
                         "endpoint {}: ACL path {} must begin and end with /",
                         e.display_name, rule.path

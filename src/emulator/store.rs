@@ -27,10 +27,10 @@ pub struct State {
     pub seq: u64,
     /// The Boss: users, groups, coordinate frames and resources with their permissions.
     #[serde(default)]
-    pub boss: super::boss::BossState,
+    pub boss: crate::services::boss::emulator::BossState,
     /// Globus Search: indexes (roles, entries) and tasks.
     #[serde(default)]
-    pub search: super::search::SearchState,
+    pub search: crate::services::search::emulator::SearchState,
 }
 
 /// A confidential client.
@@ -517,8 +517,9 @@ impl State {
                 }
             }
         }
-        st.boss = super::boss::BossState::from_seed(&seed.boss, now);
-        st.search = super::search::SearchState::from_seed(&seed.search, &st, now);
+        st.boss = crate::services::boss::emulator::BossState::from_seed(&seed.boss, now);
+        st.search =
+            crate::services::search::emulator::SearchState::from_seed(&seed.search, &st, now);
         st
     }
 

@@ -1,6 +1,8 @@
 //! What accord knows of Globus Auth beyond the core's folders: its scopes, its emulator
 //! refusals and the registry of scopes the emulator issues.
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod provider;
 pub mod wire;
 

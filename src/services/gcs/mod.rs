@@ -1,6 +1,8 @@
 //! What accord knows of the GCS Manager API beyond the core's folders: the scopes each
 //! endpoint and collection has, and its emulator refusals.
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod kinds;
 pub mod provider;
 pub mod wire;

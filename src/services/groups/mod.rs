@@ -1,6 +1,8 @@
 //! What accord knows of Globus Groups beyond the core's folders: its scopes and emulator
 //! refusals.
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod kinds;
 pub mod provider;
 pub mod wire;

@@ -14,10 +14,10 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::errors::{ApiError, Service};
-use super::refusal::{self, Refusal};
-use super::store::{GroupRec, MemberRec, State as Store, apply_policies, fmt_time};
-use super::{Caller, Emulator};
+use crate::emulator::errors::{ApiError, Service};
+use crate::emulator::refusal::{self, Refusal};
+use crate::emulator::store::{GroupRec, MemberRec, State as Store, apply_policies, fmt_time};
+use crate::emulator::{Caller, Emulator};
 use crate::services::groups::refusals as refused;
 use crate::services::groups::wire::{
     BatchError, BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate,
@@ -26,7 +26,7 @@ use crate::services::groups::wire::{
 };
 use crate::wire::Extra;
 
-pub(super) fn routes() -> Router<Emulator> {
+pub(crate) fn routes() -> Router<Emulator> {
     Router::new()
         .route("/v2/groups", axum::routing::post(create_group))
         .route("/v2/groups/my_groups", get(my_groups))

@@ -16,12 +16,12 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::errors::{ApiError, Service, request_id};
-use super::refusal::Refusal;
-use super::store::{
+use crate::emulator::errors::{ApiError, Service, request_id};
+use crate::emulator::refusal::Refusal;
+use crate::emulator::store::{
     AclRec, EndpointRec, State as Store, dir_key, fmt_time, parse_time, with_parents,
 };
-use super::{Caller, Emulator};
+use crate::emulator::{Caller, Emulator};
 use crate::services::transfer::refusals as refused;
 use crate::services::transfer::wire::{
     AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, Endpoint,
@@ -31,7 +31,7 @@ use crate::wire::Extra;
 
 use crate::services::transfer::MAX_RULES;
 
-pub(super) fn routes() -> Router<Emulator> {
+pub(crate) fn routes() -> Router<Emulator> {
     Router::new()
         .route("/v0.10/endpoint/{id}", get(get_endpoint))
         .route("/v0.10/endpoint/{id}/access_list", get(access_list))

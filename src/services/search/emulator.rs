@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::errors::{ApiError, Service};
-use super::refusal::{self, Refusal};
-use super::store::State as Store;
-use super::{Emulator, World, bearer};
+use crate::emulator::errors::{ApiError, Service};
+use crate::emulator::refusal::{self, Refusal};
+use crate::emulator::store::State as Store;
+use crate::emulator::{Emulator, World, bearer};
 use crate::services::search::refusals as refused;
 use crate::services::search::wire::{
     DeletedRole, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, Principal, QUERY_FIELDS, QUERY_V1,
@@ -390,7 +390,7 @@ struct Who {
 
 /// The caller the auth layer found: `None` without an `Authorization` header.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct SearchCaller(Option<Uuid>);
+pub(crate) struct SearchCaller(Option<Uuid>);
 
 impl Who {
     fn of(st: &Store, caller: SearchCaller) -> Who {
@@ -577,7 +577,7 @@ const MISSING: &str = "Missing data for required field.";
 // Routing and authentication
 // ---------------------------------------------------------------------------------------
 
-pub(super) fn routes(em: Emulator) -> Router<Emulator> {
+pub(crate) fn routes(em: Emulator) -> Router<Emulator> {
     Router::new()
         .route("/v1/index_list", get(index_list))
         .route("/v1/index/{index}", get(get_index))

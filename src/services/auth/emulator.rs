@@ -10,9 +10,9 @@ use axum::{Form, Json, Router};
 use base64::Engine;
 use uuid::Uuid;
 
-use super::errors::{ApiError, Service, oauth_error};
-use super::store::IdentityRec;
-use super::{Emulator, TokenRec, World, bearer};
+use crate::emulator::errors::{ApiError, Service, oauth_error};
+use crate::emulator::store::IdentityRec;
+use crate::emulator::{Emulator, TokenRec, World, bearer};
 use crate::services::auth::refusals as refused;
 use crate::services::auth::scopes;
 use crate::services::auth::wire::{
@@ -25,9 +25,9 @@ pub const GROUPS_RS: &str = crate::services::groups::RESOURCE_SERVER;
 pub const TRANSFER_RS: &str = crate::services::transfer::RESOURCE_SERVER;
 
 /// Token lifetime reported in `expires_in` (two days, like the real service).
-pub(super) const TOKEN_LIFETIME: i64 = 172_800;
+pub(crate) const TOKEN_LIFETIME: i64 = 172_800;
 
-pub(super) fn routes() -> Router<Emulator> {
+pub(crate) fn routes() -> Router<Emulator> {
     Router::new()
         .route("/v2/oauth2/token", post(token))
         .route("/v2/oauth2/token/introspect", post(introspect))
@@ -53,7 +53,7 @@ fn basic_client(w: &World, headers: &HeaderMap) -> Option<Uuid> {
 }
 
 /// Splits a scope string on spaces outside dependent-scope brackets (`a[b c] d`).
-pub(super) fn split_scopes(s: &str) -> Vec<String> {
+pub(crate) fn split_scopes(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0usize;
@@ -94,7 +94,7 @@ fn registered(st: &crate::emulator::store::State, scope: &str) -> Result<String,
 }
 
 /// Issues one token per resource server named by `scopes`, the first one top-level.
-pub(super) fn issue(w: &mut World, client_id: Uuid, scopes: &str) -> Result<TokenResponse, String> {
+pub(crate) fn issue(w: &mut World, client_id: Uuid, scopes: &str) -> Result<TokenResponse, String> {
     let mut by_rs: Vec<(String, Vec<String>)> = Vec::new();
     for s in split_scopes(scopes) {
         let rs = registered(&w.state, &s)?;

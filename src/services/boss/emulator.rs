@@ -17,10 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::Emulator;
-use super::errors::{ApiError, Service};
-use super::refusal::Refusal;
-use super::store::fmt_time;
+use crate::emulator::Emulator;
+use crate::emulator::errors::{ApiError, Service};
+use crate::emulator::refusal::Refusal;
+use crate::emulator::store::fmt_time;
 use crate::services::boss::refusals as refused;
 use crate::services::boss::wire::{
     BoolResult, Channel, ChannelList, Collection, CollectionList, CoordFrame, CoordList,
@@ -810,7 +810,7 @@ fn py_list<S: AsRef<str>>(items: &[S]) -> String {
 // Routing
 // ---------------------------------------------------------------------------------------
 
-pub(super) fn routes() -> Router<Emulator> {
+pub(crate) fn routes() -> Router<Emulator> {
     Router::new()
         .route("/", any(dispatch))
         .route("/{*rest}", any(dispatch))

@@ -20,14 +20,14 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::errors::gcs_error_body;
-use super::refusal::{self, Refusal};
-use super::seed::derived_id;
-use super::store::{
+use crate::emulator::errors::gcs_error_body;
+use crate::emulator::refusal::{self, Refusal};
+use crate::emulator::seed::derived_id;
+use crate::emulator::store::{
     CollectionRec, CredentialRec, EndpointRec, GatewayRec, RoleRec, State as Store, fmt_time,
     join_path, local_part, with_parents,
 };
-use super::{Emulator, World, bearer};
+use crate::emulator::{Emulator, World, bearer};
 use crate::services::gcs::refusals as refused;
 use crate::services::gcs::wire::{
     COLLECTION_DATA_TYPE, CONNECTOR_DATA_TYPE, Collection, CollectionType, GcsResult,
@@ -73,7 +73,7 @@ const COLLECTION_ROLES: [&str; 5] = [
 /// Endpoint roles that administer the endpoint.
 const ENDPOINT_ADMIN: [&str; 2] = ["owner", "administrator"];
 
-pub(super) fn routes() -> Router<Emulator> {
+pub(crate) fn routes() -> Router<Emulator> {
     Router::new()
         .route("/{ep}/api/info", get(info))
         .route("/{ep}/api/endpoint", get(endpoint_doc))
@@ -269,11 +269,13 @@ fn open(w: &World, raw: &str, headers: &HeaderMap) -> Result<Ctx, Response> {
         format!("urn:globus:auth:scope:{ep}:manage_collections"),
         format!("https://auth.globus.org/scopes/{ep}/manage_collections"),
     ];
-    let has_scope = super::auth::split_scopes(&rec.scope).iter().any(|s| {
-        wanted
-            .iter()
-            .any(|w| s.split('[').next() == Some(w.as_str()))
-    });
+    let has_scope = crate::services::auth::emulator::split_scopes(&rec.scope)
+        .iter()
+        .any(|s| {
+            wanted
+                .iter()
+                .any(|w| s.split('[').next() == Some(w.as_str()))
+        });
     if !has_scope {
         return Err(denied(
             &refused::MISSING_SCOPE,
