@@ -10,6 +10,7 @@ pub mod cli;
 pub mod emulator;
 pub mod engine;
 pub mod escape;
+pub mod http;
 pub mod import;
 pub mod lock;
 pub mod logs;

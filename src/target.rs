@@ -21,10 +21,10 @@ use sha2::{Digest, Sha256};
 
 use crate::emulator::{self, Connection, Emulator, RunningEmulator, Seed};
 use crate::engine::Session;
+use crate::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use crate::plan::TargetInfo;
 use crate::policy::{TargetConfig, Workspace};
 use crate::providers::ProviderError;
-use crate::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use crate::providers::registry::Registry;
 use crate::services::auth::provider::GlobusAuth;
 use crate::services::boss::provider::{BossCredentials, BossProvider};

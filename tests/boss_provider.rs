@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
+use accord::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::plan::{Action, Change, FieldChange};
-use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
 use accord::services::boss::provider::{BossCredentials, BossProvider};
 use accord::state::{Address, Container, ContainerMode, Kind, Object};

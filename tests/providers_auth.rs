@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
+use accord::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::providers::IdentityResolver;
-use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::services::auth::provider::GlobusAuth;
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path, query_param};

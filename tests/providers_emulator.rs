@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use accord::emulator::{Emulator, FaultRule, RunningEmulator, Seed, spawn};
+use accord::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::plan::{Action, Change, Direction, FieldChange};
-use accord::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::providers::{
     IdMap, IdentityResolver, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope,
 };

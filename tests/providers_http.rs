@@ -5,11 +5,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use accord::plan::{Action, Change, Direction};
-use accord::providers::http::{
+use accord::http::{
     CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, HttpRequest, Service,
     ServiceUrls,
 };
+use accord::plan::{Action, Change, Direction};
 use accord::providers::{IdMap, Outcome, Provider};
 use accord::services::groups::provider::GroupsProvider;
 use accord::services::transfer::provider::TransferProvider;

@@ -9,17 +9,15 @@ use async_trait::async_trait;
 use crate::plan::Change;
 use crate::state::Kind;
 
-pub mod http;
-
+pub use crate::http::{
+    CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, Secret, Service, ServiceUrls,
+};
 pub use crate::services::auth::provider::GlobusAuth;
 pub use crate::services::boss::provider::{BossCredentials, BossProvider};
 pub use crate::services::gcs::provider::GcsProvider;
 pub use crate::services::groups::provider::GroupsProvider;
 pub use crate::services::search::provider::SearchProvider;
 pub use crate::services::transfer::provider::TransferProvider;
-pub use http::{
-    CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, Secret, Service, ServiceUrls,
-};
 
 /// The kind of credential a provider needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

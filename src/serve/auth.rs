@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 
 use super::error::ApError;
-use crate::providers::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
+use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
 use crate::services::auth::wire::{IntrospectResponse, Token};
 
 /// How long an introspection answer is reused.
@@ -388,9 +388,9 @@ mod tests {
     #[tokio::test]
     async fn allowed_follows_check_authorization() {
         let http = HttpClient::shared(
-            crate::providers::http::ServiceUrls::emulator("http://127.0.0.1:9"),
-            crate::providers::http::GlobusCredentials::new("c", "s"),
-            crate::providers::http::HttpOptions::default(),
+            crate::http::ServiceUrls::emulator("http://127.0.0.1:9"),
+            crate::http::GlobusCredentials::new("c", "s"),
+            crate::http::HttpOptions::default(),
         )
         .unwrap();
         let auth = Authenticator::new(http, "s".into());

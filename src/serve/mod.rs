@@ -34,7 +34,7 @@ use model::ProviderDescription;
 use runner::{Runner, RunnerConfig};
 use store::Store;
 
-use crate::providers::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
+use crate::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 
 /// How often released actions are removed from the store.
 const SWEEP_EVERY: Duration = Duration::from_secs(5);

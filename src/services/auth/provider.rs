@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::providers::http::{AuthMode, HttpClient, HttpRequest, Service};
+use crate::http::{AuthMode, HttpClient, HttpRequest, Service};
 use crate::providers::{IdentityInfo, IdentityResolver, ProviderError};
 use crate::services::auth::wire::{IdentitiesResponse, Identity, IntrospectResponse};
 

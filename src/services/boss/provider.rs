@@ -38,8 +38,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
+use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
 use crate::plan::{Action, Change};
-use crate::providers::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
 use crate::providers::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };

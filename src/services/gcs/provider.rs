@@ -41,8 +41,8 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::http::{HttpClient, HttpError, HttpRequest, Service};
 use crate::plan::{Action, Change};
-use crate::providers::http::{HttpClient, HttpError, HttpRequest, Service};
 use crate::providers::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };

@@ -43,8 +43,8 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use crate::http::{HttpClient, HttpError, HttpRequest, Service};
 use crate::plan::{Action, Change};
-use crate::providers::http::{HttpClient, HttpError, HttpRequest, Service};
 use crate::providers::{
     CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope, failed,
 };

@@ -38,9 +38,9 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::ProviderError;
 use crate::services::auth::wire::TokenResponse;
 use crate::services::transfer::wire::Endpoint;
+use crate::state::ProviderError;
 
 /// Environment variable holding the Globus client id.
 pub const ENV_CLIENT_ID: &str = "ACCORD_GLOBUS_CLIENT_ID";
