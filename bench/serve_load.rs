@@ -79,7 +79,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         workspaces: tmp.path().join("workspaces"),
         config: ServeConfig::default(),
         target: Some(emu.base_url.clone()),
-        http: accord::providers::HttpOptions::default(),
+        http: accord::http::HttpOptions::default(),
         now: None,
     })
     .await?;

@@ -9,8 +9,8 @@ use futures::stream::FuturesUnordered;
 use serde::Serialize;
 
 use crate::plan::{Direction, Plan};
-use crate::providers::registry::Registry;
-use crate::providers::{IdMap, Outcome};
+use crate::service::Registry;
+use crate::service::{IdMap, Outcome};
 use crate::state::Address;
 
 /// The outcome of one change.
@@ -205,7 +205,7 @@ mod tests {
     use async_trait::async_trait;
 
     use crate::plan::{Action, Change, Step};
-    use crate::providers::{CredentialKind, LiveRead, Provider, ProviderError, Scope};
+    use crate::service::{CredentialKind, LiveRead, Provider, ProviderError, Scope};
     use crate::state::Kind;
 
     /// Records the order of calls; fails the change whose path is `/fail/`.

@@ -429,9 +429,9 @@ impl Ctx<'_> {
 
     /// Connects to the target named by `--target` or the workspace.
     async fn connect(&self, ws: Option<&Workspace>) -> Result<Connected, Exit> {
-        let http = crate::providers::HttpOptions {
+        let http = crate::http::HttpOptions {
             ca_file: self.cli.ca_file.clone(),
-            ..crate::providers::HttpOptions::default()
+            ..crate::http::HttpOptions::default()
         };
         target::connect_with(ws, self.cli.target.as_deref(), self.cli.now, http)
             .await
@@ -766,7 +766,7 @@ impl Ctx<'_> {
         &self,
         plan: &Plan,
         conn: &Connected,
-        ids: &crate::providers::IdMap,
+        ids: &crate::service::IdMap,
     ) -> ApplyReport {
         let bar = Bar::new(plan.changes.len());
         engine::apply_plan(plan, &conn.session, ids, self.cli.parallelism, &bar).await
@@ -941,9 +941,9 @@ impl Ctx<'_> {
             workspaces: workspaces.to_path_buf(),
             config,
             target: self.cli.target.clone(),
-            http: crate::providers::HttpOptions {
+            http: crate::http::HttpOptions {
                 ca_file: self.cli.ca_file.clone(),
-                ..crate::providers::HttpOptions::default()
+                ..crate::http::HttpOptions::default()
             },
             now: self.cli.now,
         };

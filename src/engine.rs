@@ -12,8 +12,8 @@ use crate::plan::{
     self, Change, Cycle, DiffContext, Fingerprint, Limits, LiveChecks, Plan, PlanInputs, TargetInfo,
 };
 use crate::policy::Workspace;
-use crate::providers::registry::Registry;
-use crate::providers::{IdMap, IdentityResolver, LiveRead, ProviderError, Scope};
+use crate::service::Registry;
+use crate::service::{IdMap, IdentityResolver, LiveRead, ProviderError, Scope};
 use crate::state::{self, Address, Container, ContainerMode, Desired, Kind, Principal, Problems};
 
 /// The services one run talks to.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
 use accord::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::plan::{Action, Change, FieldChange};
-use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
+use accord::service::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
 use accord::services::boss::provider::{BossCredentials, BossProvider};
 use accord::state::{Address, Container, ContainerMode, Kind, Object};
 use serde_json::{Value, json};
@@ -345,7 +345,7 @@ async fn reads_go_out_concurrently_and_come_back_the_same_each_time() {
     // The same answer, in the same order, whatever order the calls came back in.
     let again = p.read(&scope).await.unwrap();
     assert_eq!(again.state, first.state);
-    let order = |live: &accord::providers::LiveRead| {
+    let order = |live: &accord::service::LiveRead| {
         live.system_managed
             .iter()
             .map(|o| o.address.to_string())
@@ -357,7 +357,7 @@ async fn reads_go_out_concurrently_and_come_back_the_same_each_time() {
     assert!(order(&first)[0].contains("g00") && order(&first)[2 * GROUPS - 1].contains("g29"));
 }
 
-fn live_keys(live: &accord::providers::LiveRead) -> Vec<String> {
+fn live_keys(live: &accord::service::LiveRead) -> Vec<String> {
     keys(live.state.objects.keys().cloned())
 }
 

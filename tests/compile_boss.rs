@@ -6,7 +6,7 @@ use std::path::Path;
 
 use accord::plan::{self, Action, DiffContext, Direction};
 use accord::policy::{Workspace, load_workspace};
-use accord::providers::LiveRead;
+use accord::service::LiveRead;
 use accord::state::{Address, ContainerMode, Desired, Object, Principal, Resolved, compile};
 use serde_json::json;
 

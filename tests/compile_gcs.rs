@@ -6,7 +6,7 @@ use std::path::Path;
 
 use accord::plan::{self, Action, Change, DiffContext, Direction};
 use accord::policy::{CollectionRole, PrincipalRef, Workspace, load_workspace};
-use accord::providers::LiveRead;
+use accord::service::LiveRead;
 use accord::state::{
     Address, ContainerMode, Desired, Kind, Object, Principal, Problems, Resolved, compile,
 };

@@ -123,7 +123,7 @@ search:
 
 mod diff {
     use accord::plan::{self, Action, DiffContext};
-    use accord::providers::LiveRead;
+    use accord::service::LiveRead;
     use accord::state::{Desired, Object};
 
     use super::{INDEX, a};

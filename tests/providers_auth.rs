@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use accord::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
-use accord::providers::IdentityResolver;
+use accord::service::IdentityResolver;
 use accord::services::auth::provider::GlobusAuth;
 use serde_json::json;
 use wiremock::matchers::{body_string_contains, method, path, query_param};
@@ -128,7 +128,7 @@ async fn whoami_with_an_inactive_token_is_a_credentials_error() {
     let err = auth(&s).whoami().await.unwrap_err();
     assert!(matches!(
         err,
-        accord::providers::ProviderError::Credentials(_)
+        accord::service::ProviderError::Credentials(_)
     ));
     assert!(!format!("{err:?}").contains(TOKEN));
 }

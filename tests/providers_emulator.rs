@@ -6,7 +6,7 @@ use std::sync::Arc;
 use accord::emulator::{Emulator, FaultRule, RunningEmulator, Seed, spawn};
 use accord::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::plan::{Action, Change, Direction, FieldChange};
-use accord::providers::{
+use accord::service::{
     IdMap, IdentityResolver, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope,
 };
 use accord::services::auth::provider::GlobusAuth;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use accord::emulator::{Emulator, RunningEmulator, Seed, spawn, spawn_tls};
 use accord::http::{GlobusCredentials, HttpClient, HttpError, HttpOptions, Service, ServiceUrls};
 use accord::plan::{Action, Change};
-use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
+use accord::service::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
 use accord::services::gcs::provider::{GcsProvider, partial_collection};
 use accord::services::transfer::provider::TransferProvider;
 use accord::state::{Address, Container, ContainerMode, Object};

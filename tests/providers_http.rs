@@ -10,7 +10,7 @@ use accord::http::{
     ServiceUrls,
 };
 use accord::plan::{Action, Change, Direction};
-use accord::providers::{IdMap, Outcome, Provider};
+use accord::service::{IdMap, Outcome, Provider};
 use accord::services::groups::provider::GroupsProvider;
 use accord::services::transfer::provider::TransferProvider;
 use accord::state::{Address, Object};
@@ -379,10 +379,10 @@ async fn refused_credentials_are_a_credentials_error_without_the_secret() {
     for text in [err.to_string(), format!("{err:?}")] {
         assert!(!text.contains(SECRET), "{text}");
     }
-    let perr: accord::providers::ProviderError = err.into();
+    let perr: accord::service::ProviderError = err.into();
     assert!(matches!(
         perr,
-        accord::providers::ProviderError::Credentials(_)
+        accord::service::ProviderError::Credentials(_)
     ));
 }
 
@@ -431,7 +431,7 @@ async fn tokens_and_secrets_never_reach_errors_debug_or_logs() {
     assert_eq!(err.status(), Some(403));
     let token = http.token(Service::Groups).await.unwrap();
     assert_eq!(token.expose(), TOKEN);
-    let perr: accord::providers::ProviderError = err.clone().into();
+    let perr: accord::service::ProviderError = err.clone().into();
     let texts = [
         err.to_string(),
         format!("{err:?}"),

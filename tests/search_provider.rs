@@ -11,7 +11,7 @@ mod common;
 use accord::emulator::{Emulator, FaultRule, FaultTarget, RunningEmulator, Seed, spawn};
 use accord::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use accord::plan::{Action, Change, Direction};
-use accord::providers::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
+use accord::service::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
 use accord::services::search::provider::{
     DEFAULT_ENTRY, QUERY_PAGE, QUERY_THRESHOLD, SearchProvider,
 };

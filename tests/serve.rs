@@ -116,7 +116,7 @@ impl Ap {
             workspaces: self.workspaces.clone(),
             config,
             target: Some(self.emu.base_url.clone()),
-            http: accord::providers::HttpOptions::default(),
+            http: accord::http::HttpOptions::default(),
             now: Some(common::NOW.parse().unwrap()),
         })
         .await

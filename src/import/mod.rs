@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::engine::Session;
 use crate::escape::escape_line;
 use crate::plan::TargetInfo;
-use crate::providers::{LiveRead, Lookup, ProviderError, Scope};
+use crate::service::{LiveRead, Lookup, ProviderError, Scope};
 use crate::services::groups::provider::POLICY_FIELDS;
 use crate::state::{Address, Container, ContainerMode, Object, Principal};
 

@@ -30,16 +30,15 @@ use super::store::{Phase, Store, StoreError, StoredAction};
 use super::workspaces;
 use crate::apply::{ApplyReport, ChangeStatus, Progress};
 use crate::engine::{self, EngineError, PlanOptions};
+use crate::http::HttpOptions;
 use crate::lock::LockInfo;
 use crate::plan::Plan;
 use crate::plan::render::{self, Counts, RenderOptions};
 use crate::policy::diagnostics::{Diagnostics, error_at};
 use crate::policy::source::Containment;
 use crate::policy::{self, Workspace};
-use crate::providers::registry::Registry;
-use crate::providers::{
-    CredentialKind, HttpOptions, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope,
-};
+use crate::service::Registry;
+use crate::service::{CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope};
 use crate::state::Kind;
 
 /// The longest markdown kept in `details` (Flows stores details with the run).

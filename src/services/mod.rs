@@ -3,7 +3,7 @@
 //! layout; the rest of each service still lives in the core folders).
 
 use crate::policy::{Policy, PolicyDiagnostic, SourceFile};
-use crate::providers::LiveRead;
+use crate::service::LiveRead;
 use crate::state::{Desired, Problem};
 
 pub mod auth;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::http::{AuthMode, HttpClient, HttpRequest, Service};
-use crate::providers::{IdentityInfo, IdentityResolver, ProviderError};
+use crate::service::{IdentityInfo, IdentityResolver, ProviderError};
 use crate::services::auth::wire::{IdentitiesResponse, Identity, IntrospectResponse};
 
 /// Names or ids per identities call (the SDK's batch size).

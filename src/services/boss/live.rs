@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::checks::parent;
 use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Policy};
-use crate::providers::LiveRead;
+use crate::service::LiveRead;
 use crate::state::{Address, Desired, Problem};
 
 /// The Boss's `num_time_samples` when an experiment is created without one.

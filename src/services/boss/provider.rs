@@ -40,7 +40,7 @@ use serde_json::{Map, Value};
 
 use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
 use crate::plan::{Action, Change};
-use crate::providers::{
+use crate::service::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::services::boss::wire::{

@@ -43,7 +43,7 @@ use uuid::Uuid;
 
 use crate::http::{HttpClient, HttpError, HttpRequest, Service};
 use crate::plan::{Action, Change};
-use crate::providers::{
+use crate::service::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::services::gcs::wire::{

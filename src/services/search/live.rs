@@ -4,7 +4,7 @@
 use super::MAX_ROLES;
 use crate::plan::capacity;
 use crate::policy::Policy;
-use crate::providers::LiveRead;
+use crate::service::LiveRead;
 use crate::state::{Desired, Problem};
 
 /// The problems of `policy`'s Search indexes against the live read.

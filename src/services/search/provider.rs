@@ -45,7 +45,7 @@ use serde_json::{Map, Value};
 
 use crate::http::{HttpClient, HttpError, HttpRequest, Service};
 use crate::plan::{Action, Change};
-use crate::providers::{
+use crate::service::{
     CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::services::search::wire::Principal as SearchPrincipal;

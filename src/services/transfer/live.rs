@@ -5,7 +5,7 @@
 use super::MAX_RULES;
 use crate::plan::capacity;
 use crate::policy::{Origin, Policy};
-use crate::providers::LiveRead;
+use crate::service::LiveRead;
 use crate::state::{Desired, Problem};
 
 /// Where the policy declares the rule container keyed `key` (an endpoint UUID or a guest

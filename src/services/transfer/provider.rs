@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::http::{HttpClient, HttpError, HttpRequest, Service};
 use crate::plan::{Action, Change};
-use crate::providers::{
+use crate::service::{
     CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::services::gcs::provider::partial_collection;

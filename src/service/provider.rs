@@ -1,4 +1,4 @@
-//! One module per service, plus the shared HTTP client.
+//! The provider half of the service contract.
 //!
 //! A provider reads the live objects of the containers the desired state names, and applies
 //! one plan step (a single change, or a batch of changes sharing a batch key). The core knows
@@ -7,17 +7,7 @@
 use async_trait::async_trait;
 
 use crate::plan::Change;
-use crate::state::Kind;
-
-pub use crate::http::{
-    CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, Secret, Service, ServiceUrls,
-};
-pub use crate::services::auth::provider::GlobusAuth;
-pub use crate::services::boss::provider::{BossCredentials, BossProvider};
-pub use crate::services::gcs::provider::GcsProvider;
-pub use crate::services::groups::provider::GroupsProvider;
-pub use crate::services::search::provider::SearchProvider;
-pub use crate::services::transfer::provider::TransferProvider;
+use crate::state::{IdMap, Kind, LiveRead, ProviderError, Scope};
 
 /// The kind of credential a provider needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +65,3 @@ pub trait Provider: Send + Sync {
     /// Applies one step (a single change or a batch); returns one outcome per change, in order.
     async fn apply(&self, changes: &[Change], ids: &IdMap) -> Vec<Outcome>;
 }
-
-pub use crate::state::identity::{IdentityInfo, IdentityResolver};
-pub use crate::state::live::{IdMap, LiveRead, Lookup, ProviderError, Scope};
-
-pub mod registry;
