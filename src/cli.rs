@@ -234,7 +234,7 @@ impl From<Exit> for ExitCode {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    crate::services::register_kinds();
+    crate::services::builtin();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

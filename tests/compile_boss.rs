@@ -28,7 +28,7 @@ fn desired(policy: &str) -> Desired {
 }
 
 fn a(s: &str) -> Address {
-    accord::services::register_kinds();
+    accord::services::builtin();
     s.parse().unwrap()
 }
 

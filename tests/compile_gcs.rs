@@ -69,7 +69,7 @@ fn now() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn a(s: &str) -> Address {
-    accord::services::register_kinds();
+    accord::services::builtin();
     s.parse().unwrap()
 }
 

@@ -12,7 +12,7 @@ fn alice() -> Uuid {
 }
 
 fn a(s: &str) -> Address {
-    accord::services::register_kinds();
+    accord::services::builtin();
     s.parse().unwrap()
 }
 
@@ -134,7 +134,7 @@ mod diff {
 
     #[test]
     fn the_last_owner_is_kept_and_a_missing_subject_is_blocked() {
-        accord::services::register_kinds();
+        accord::services::builtin();
         let owner = format!(
             r#"search.role["{INDEX}"]["owner"]["identity:00000000-0000-0000-0000-00000000000b"]"#
         );

@@ -29,7 +29,7 @@ fn digest() -> String {
 
 /// A small plan: one rule granted, and a credential whose sensitive field changes.
 fn plan() -> Plan {
-    accord::services::register_kinds();
+    accord::services::builtin();
     let acl = Address::new(
         accord::services::transfer::ACL,
         [ENDPOINT, "/disthome/alice/", &format!("identity:{ALICE}")],

@@ -789,7 +789,7 @@ fn secrets_never_reach_any_rendering() {
 
 #[test]
 fn json_puts_format_version_first_and_round_trips() {
-    accord::services::register_kinds();
+    accord::services::builtin();
     let plan = rich_plan();
     let s = render::json_string(&plan);
     assert!(s.starts_with("{\n  \"format_version\": 1,"), "{s}");

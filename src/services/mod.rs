@@ -13,27 +13,16 @@ pub mod groups;
 pub mod search;
 pub mod transfer;
 
-/// Makes every built-in kind known by name, so addresses and saved plans naming them parse.
-pub fn register_kinds() {
-    let kinds = [
-        groups::GROUP,
-        groups::MEMBER,
-        transfer::ACL,
-        transfer::DIRECTORY,
-        gcs::CREDENTIAL,
-        gcs::COLLECTION,
-        gcs::ROLE,
-        search::ROLE,
-        search::ENTRY,
-        boss::GROUP,
-        boss::MEMBER,
-        boss::FRAME,
-        boss::RESOURCE,
-        boss::PERMISSION,
-    ];
-    for k in kinds {
-        k.register();
-    }
+/// The services built into accord, in the order plans and summaries list them.
+pub fn builtin() -> crate::service::Services {
+    crate::service::Services::new(vec![
+        std::sync::Arc::new(auth::Auth),
+        std::sync::Arc::new(groups::Groups),
+        std::sync::Arc::new(transfer::Transfer),
+        std::sync::Arc::new(gcs::Gcs),
+        std::sync::Arc::new(search::Search),
+        std::sync::Arc::new(boss::Boss),
+    ])
 }
 
 /// Each service's resource server and its fixed scopes (GCS endpoints and collections are

@@ -22,3 +22,16 @@ pub const SCOPES: &[&str] = &[
     "view_identity_set",
     "view_identities",
 ];
+
+/// Globus Auth, as a service accord manages.
+pub struct Auth;
+
+impl crate::service::Service for Auth {
+    fn name(&self) -> &'static str {
+        "auth"
+    }
+
+    fn title(&self) -> &'static str {
+        "Globus Auth"
+    }
+}

@@ -7,9 +7,28 @@ pub mod kinds;
 pub mod provider;
 pub mod wire;
 
+use crate::state::Kind;
+
 pub use kinds::{FRAME, GROUP, MEMBER, PERMISSION, RESOURCE};
 
 pub mod checks;
 pub mod live;
 #[cfg(feature = "emulator")]
 pub mod refusals;
+
+/// the Boss, as a service accord manages.
+pub struct Boss;
+
+impl crate::service::Service for Boss {
+    fn name(&self) -> &'static str {
+        "boss"
+    }
+
+    fn title(&self) -> &'static str {
+        "the Boss"
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[GROUP, MEMBER, FRAME, RESOURCE, PERMISSION]
+    }
+}

@@ -7,6 +7,8 @@ pub mod kinds;
 pub mod provider;
 pub mod wire;
 
+use crate::state::Kind;
+
 pub use kinds::{COLLECTION, CREDENTIAL, ROLE};
 
 #[cfg(feature = "emulator")]
@@ -26,5 +28,22 @@ pub fn scopes(st: &crate::emulator::store::State, rs: &str) -> Option<&'static [
         "GCSv5_endpoint" => Some(ENDPOINT_SCOPES),
         "GCSv5_mapped_collection" | "GCSv5_guest_collection" => Some(COLLECTION_SCOPES),
         _ => None,
+    }
+}
+
+/// Globus Connect Server, as a service accord manages.
+pub struct Gcs;
+
+impl crate::service::Service for Gcs {
+    fn name(&self) -> &'static str {
+        "gcs"
+    }
+
+    fn title(&self) -> &'static str {
+        "Globus Connect Server"
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[CREDENTIAL, COLLECTION, ROLE]
     }
 }

@@ -14,6 +14,8 @@ mod order_tests;
 #[cfg(test)]
 mod render_tests;
 
+use crate::state::Kind;
+
 pub use kinds::{GROUP, MEMBER};
 
 #[cfg(feature = "emulator")]
@@ -24,3 +26,20 @@ pub const RESOURCE_SERVER: &str = "groups.api.globus.org";
 
 /// Groups' scopes.
 pub const SCOPES: &[&str] = &["all", "view_my_groups_and_memberships"];
+
+/// Globus Groups, as a service accord manages.
+pub struct Groups;
+
+impl crate::service::Service for Groups {
+    fn name(&self) -> &'static str {
+        "groups"
+    }
+
+    fn title(&self) -> &'static str {
+        "Globus Groups"
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[GROUP, MEMBER]
+    }
+}

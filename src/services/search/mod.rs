@@ -7,6 +7,8 @@ pub mod kinds;
 pub mod provider;
 pub mod wire;
 
+use crate::state::Kind;
+
 pub use kinds::{ENTRY, ROLE};
 
 pub mod checks;
@@ -31,3 +33,20 @@ pub const MAX_ENTRIES_PER_SUBJECT: usize = 10;
 
 /// The most roles one index holds.
 pub const MAX_ROLES: usize = 50;
+
+/// Globus Search, as a service accord manages.
+pub struct Search;
+
+impl crate::service::Service for Search {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn title(&self) -> &'static str {
+        "Globus Search"
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[ROLE, ENTRY]
+    }
+}

@@ -7,6 +7,8 @@ pub mod kinds;
 pub mod provider;
 pub mod wire;
 
+use crate::state::Kind;
+
 pub use kinds::{ACL, DIRECTORY};
 
 pub mod live;
@@ -22,3 +24,20 @@ pub const SCOPES: &[&str] = &["all"];
 /// The most access rules one endpoint or collection holds (the guest-collection limit in
 /// Globus' docs).
 pub const MAX_RULES: usize = 1000;
+
+/// Globus Transfer, as a service accord manages.
+pub struct Transfer;
+
+impl crate::service::Service for Transfer {
+    fn name(&self) -> &'static str {
+        "transfer"
+    }
+
+    fn title(&self) -> &'static str {
+        "Globus Transfer"
+    }
+
+    fn kinds(&self) -> &'static [Kind] {
+        &[ACL, DIRECTORY]
+    }
+}
