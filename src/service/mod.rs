@@ -2,6 +2,9 @@
 //! implements [`Service`] in its folder under `src/services/`; `services::builtin()` lists
 //! them, and the library's entry points take the list as [`Services`].
 
+#[cfg(feature = "emulator")]
+pub mod emulator;
+pub mod policy;
 pub mod provider;
 pub mod registry;
 
@@ -26,6 +29,17 @@ pub trait Service: Send + Sync + 'static {
     /// The kinds it manages.
     fn kinds(&self) -> &'static [Kind] {
         &[]
+    }
+
+    /// Its section of the policy files, if it has one.
+    fn policy(&self) -> Option<&dyn policy::ServicePolicy> {
+        None
+    }
+
+    /// Its part of the emulator, if it has one.
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn emulator::EmulatedService> {
+        None
     }
 }
 
