@@ -1,0 +1,142 @@
+//! Tuning of the client, and each service's limits: requests in flight and request rate.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use super::{ENV_ALLOW_HOSTS, ENV_BACKOFF_SCALE, ENV_CA_FILE, Service};
+
+/// Tuning of the client: retries, timeouts, rate limits, extra trusted hosts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpOptions {
+    /// Multiplies every backoff delay (not `Retry-After`); tests make it tiny.
+    pub backoff_scale: f64,
+    /// Retries after the first attempt of an idempotent call.
+    pub max_retries: usize,
+    /// The first backoff delay, before scaling.
+    pub min_backoff: Duration,
+    /// The largest backoff delay, before scaling.
+    pub max_backoff: Duration,
+    /// The largest `Retry-After` honoured (longer ones are capped).
+    pub max_retry_after: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Hosts trusted with credentials besides the real services and loopback.
+    pub allow_hosts: Vec<String>,
+    /// Requests in flight per service (each GCS endpoint on its own).
+    pub max_concurrency: usize,
+    /// Requests per second to Transfer (its documented limit is 20).
+    pub transfer_rate_per_sec: u32,
+    /// Requests per second to Search (its documented limit is 5–10 per client).
+    pub search_rate_per_sec: u32,
+    /// Requests per second to the services with no documented limit (Auth, Groups, each GCS
+    /// endpoint, the Boss); `None` paces them not at all: `max_concurrency` and their 429
+    /// answers (`Retry-After`) bound them instead.
+    pub default_rate_per_sec: Option<u32>,
+    /// A PEM file of extra root certificates (`--ca-file`, `ACCORD_CA_FILE`).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Default for HttpOptions {
+    /// Defaults, with `ACCORD_TEST_BACKOFF_SCALE` and `ACCORD_ALLOW_HOSTS` read from the environment.
+    fn default() -> Self {
+        let backoff_scale = std::env::var(ENV_BACKOFF_SCALE)
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .unwrap_or(1.0);
+        let allow_hosts = std::env::var(ENV_ALLOW_HOSTS)
+            .map(|v| parse_host_list(&v))
+            .unwrap_or_default();
+        let ca_file = std::env::var_os(ENV_CA_FILE)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        HttpOptions {
+            backoff_scale,
+            max_retries: 5,
+            min_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(60),
+            timeout: Duration::from_secs(60),
+            allow_hosts,
+            max_concurrency: 16,
+            transfer_rate_per_sec: 20,
+            search_rate_per_sec: 10,
+            default_rate_per_sec: None,
+            ca_file,
+        }
+    }
+}
+
+impl HttpOptions {
+    /// The rate a service is paced at: its documented limit, else `default_rate_per_sec`.
+    pub fn rate_per_sec(&self, service: Service) -> Option<u32> {
+        match service {
+            Service::Transfer => Some(self.transfer_rate_per_sec),
+            Service::Search => Some(self.search_rate_per_sec),
+            Service::Auth | Service::Groups | Service::Boss | Service::Gcs(_) => {
+                self.default_rate_per_sec
+            }
+        }
+    }
+}
+
+/// Splits a comma-separated host list, lower-cased, ignoring blanks.
+fn parse_host_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+/// A per-service pacing limiter (GCRA: a steady rate with a one-second burst).
+pub(super) struct Pacer {
+    pub(super) interval: Duration,
+    burst: Duration,
+    tat: tokio::sync::Mutex<Instant>,
+}
+
+impl Pacer {
+    pub(super) fn new(rate_per_sec: u32) -> Self {
+        let rate = rate_per_sec.max(1);
+        Pacer {
+            interval: Duration::from_secs(1) / rate,
+            burst: Duration::from_secs(1),
+            tat: tokio::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits until one more request fits the rate.
+    pub(super) async fn until_ready(&self) {
+        let mut tat = self.tat.lock().await;
+        let now = Instant::now();
+        if let Some(earliest) = self.reserve(&mut tat, now) {
+            tokio::time::sleep_until(earliest.into()).await;
+        }
+    }
+
+    /// Books one request at `now` on the theoretical arrival time `tat`: when it may go, if
+    /// later than `now`. Kept apart from the sleep so tests check the schedule without a clock.
+    pub(super) fn reserve(&self, tat: &mut Instant, now: Instant) -> Option<Instant> {
+        let start = (*tat).max(now);
+        let earliest = start.checked_sub(self.burst).unwrap_or(now);
+        *tat = start + self.interval;
+        (earliest > now).then_some(earliest)
+    }
+}
+
+/// Per-service limits: requests in flight and, for a paced service, request rate.
+pub(super) struct Limits {
+    pub(super) in_flight: Semaphore,
+    pub(super) pacer: Option<Pacer>,
+}
+
+impl Limits {
+    pub(super) fn new(max_concurrency: usize, rate_per_sec: Option<u32>) -> Self {
+        Limits {
+            in_flight: Semaphore::new(max_concurrency.max(1)),
+            pacer: rate_per_sec.map(Pacer::new),
+        }
+    }
+}
