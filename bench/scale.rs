@@ -724,7 +724,8 @@ fn search_indexes(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Res
 
 async fn stages(dir: &Path, url: &str) -> anyhow::Result<()> {
     let ws = accord::policy::load_workspace(dir).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let conn = accord::target::connect(Some(&ws), Some(url), None).await?;
+    let conn =
+        accord::target::connect(&accord::services::builtin(), Some(&ws), Some(url), None).await?;
     let session = &conn.session;
     let now = chrono::Utc::now();
     let t = Instant::now();

@@ -205,7 +205,7 @@ mod tests {
     use async_trait::async_trait;
 
     use crate::plan::{Action, Change, Step};
-    use crate::service::{CredentialKind, LiveRead, Provider, ProviderError, Scope};
+    use crate::service::{Caller, LiveRead, Provider, ProviderError, Scope};
     use crate::state::Kind;
 
     /// Records the order of calls; fails the change whose path is `/fail/`.
@@ -222,8 +222,8 @@ mod tests {
         fn kinds(&self) -> &'static [Kind] {
             &[crate::state::kind::testing::RULE]
         }
-        fn credential(&self) -> CredentialKind {
-            CredentialKind::GlobusClient
+        fn caller(&self) -> Caller {
+            Caller::OAuthClient
         }
         async fn read(&self, _: &Scope) -> Result<LiveRead, ProviderError> {
             Ok(LiveRead::default())

@@ -16,6 +16,7 @@ use crate::plan::render::{self, RenderOptions};
 use crate::plan::{Plan, planfile};
 use crate::policy::diagnostics::{Diagnostics, error_at};
 use crate::policy::{self, Workspace};
+use crate::service::Services;
 use crate::state::Address;
 use crate::target::{self, Connected};
 use miette::{GraphicalReportHandler, GraphicalTheme};
@@ -234,7 +235,6 @@ impl From<Exit> for ExitCode {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    crate::services::builtin();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -273,6 +273,7 @@ pub async fn run(cli: Cli) -> Exit {
             color,
             verbose: cli.verbose > 0,
         },
+        services: crate::services::builtin(),
     };
     match &cli.command {
         Command::Validate { dir } => ctx.validate(dir.as_deref()),
@@ -346,6 +347,8 @@ pub async fn run(cli: Cli) -> Exit {
 struct Ctx<'a> {
     cli: &'a Cli,
     render: RenderOptions,
+    /// The services accord manages.
+    services: Services,
 }
 
 /// Prints an error for people on stderr; names in it may come from files or services, so
@@ -433,9 +436,15 @@ impl Ctx<'_> {
             ca_file: self.cli.ca_file.clone(),
             ..crate::http::HttpOptions::default()
         };
-        target::connect_with(ws, self.cli.target.as_deref(), self.cli.now, http)
-            .await
-            .map_err(fail)
+        target::connect_with(
+            &self.services,
+            ws,
+            self.cli.target.as_deref(),
+            self.cli.now,
+            http,
+        )
+        .await
+        .map_err(fail)
     }
 
     /// Renders an engine error: policy problems with spans, others plainly.
@@ -946,6 +955,7 @@ impl Ctx<'_> {
                 ..crate::http::HttpOptions::default()
             },
             now: self.cli.now,
+            services: self.services.clone(),
         };
         match crate::serve::serve(opts).await {
             Ok(()) => Exit::Ok,

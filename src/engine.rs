@@ -13,7 +13,7 @@ use crate::plan::{
 };
 use crate::policy::Workspace;
 use crate::service::Registry;
-use crate::service::{IdMap, IdentityResolver, LiveRead, ProviderError, Scope};
+use crate::service::{Caller, IdMap, IdentityResolver, LiveRead, ProviderError, Scope};
 use crate::state::{self, Address, Container, ContainerMode, Desired, Kind, Principal, Problems};
 
 /// The services one run talks to.
@@ -25,9 +25,6 @@ pub struct Session {
     pub auth: Arc<dyn IdentityResolver>,
     /// What the plan says it runs against.
     pub target: TargetInfo,
-    /// The Boss username accord runs as (the Boss has no whoami): `ACCORD_BOSS_USERNAME`, or
-    /// the user an emulator seed names, when Boss credentials are known.
-    pub boss_user: Option<String>,
 }
 
 /// Options of `plan`, `drift` and `apply`.
@@ -357,26 +354,38 @@ pub fn plan_from_live(
     Ok(plan)
 }
 
-/// Who accord runs as, for protecting its own access: the Globus identity (asked of Auth only
-/// when the workspace manages a Globus service, so a Boss-only run needs no Globus
-/// credentials) and the Boss user.
+/// Who accord runs as, for protecting its own access: on each service the workspace
+/// manages, the principal its provider acts as (the OAuth client's identity is asked of the
+/// identity resolver only when such a service is managed, so a run against services taking
+/// static tokens needs no OAuth client).
 pub async fn callers(
     desired: &Desired,
     session: &Session,
 ) -> Result<BTreeSet<Principal>, EngineError> {
-    let mut out = BTreeSet::new();
-    let globus = desired
+    let kinds: BTreeSet<Kind> = desired
         .state
         .objects
         .keys()
         .chain(desired.lookups.iter().map(|l| &l.address))
         .chain(desired.state.containers.iter().map(|c| &c.address))
-        .any(|a| !is_boss(a.kind));
-    if globus {
-        out.insert(Principal::Identity(session.auth.whoami().await?.id));
+        .map(|a| a.kind)
+        .collect();
+    let mut out = BTreeSet::new();
+    let mut oauth = false;
+    for p in session.registry.providers() {
+        if !p.kinds().iter().any(|k| kinds.contains(k)) {
+            continue;
+        }
+        match p.caller() {
+            Caller::OAuthClient => oauth = true,
+            Caller::Principal(principal) => {
+                out.insert(principal);
+            }
+            Caller::Nobody => {}
+        }
     }
-    if let Some(u) = &session.boss_user {
-        out.insert(Principal::BossUser(u.clone()));
+    if oauth {
+        out.insert(Principal::Identity(session.auth.whoami().await?.id));
     }
     Ok(out)
 }

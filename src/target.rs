@@ -19,19 +19,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::emulator::{self, Connection, Emulator, RunningEmulator, Seed};
+use crate::emulator::{self, Emulator, RunningEmulator, Seed};
 use crate::engine::Session;
 use crate::http::{GlobusCredentials, HttpClient, HttpOptions, ServiceUrls};
 use crate::plan::TargetInfo;
 use crate::policy::{TargetConfig, Workspace};
-use crate::service::ProviderError;
-use crate::service::Registry;
-use crate::services::auth::provider::GlobusAuth;
-use crate::services::boss::provider::{BossCredentials, BossProvider};
-use crate::services::gcs::provider::GcsProvider;
-use crate::services::groups::provider::GroupsProvider;
-use crate::services::search::provider::SearchProvider;
-use crate::services::transfer::provider::TransferProvider;
+use crate::service::{Connect, ProviderError, Registry, Services};
 
 /// Why a target could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -231,36 +224,41 @@ enum Choice<'a> {
     Named(&'a str, &'a TargetConfig),
 }
 
-/// Builds the Globus and Boss providers on one shared HTTP client. Missing Boss
-/// credentials (`boss`) are reported only by a run that reads Boss objects.
+/// Builds every service's provider on one shared HTTP client. Missing credentials fail only
+/// the calls that need them: a workspace managing only services with static tokens needs no
+/// OAuth client, one without them no static token.
 fn session(
+    services: &Services,
     urls: ServiceUrls,
-    creds: Result<GlobusCredentials, String>,
-    boss: Result<BossCredentials, String>,
+    emulator: Option<&serde_json::Value>,
     target: TargetInfo,
     options: HttpOptions,
 ) -> Result<Session, TargetError> {
-    // Missing Globus credentials, like missing Boss ones, fail only the calls that need them:
-    // a Boss-only workspace needs none.
+    let fallback = emulator.and_then(|doc| services.iter().find_map(|s| s.oauth_client(doc)));
+    let creds = globus_credentials(GlobusCredentials::from_env_or(fallback.as_ref()));
+    let apis = services.apis();
     let http = match creds {
-        Ok(c) => HttpClient::new(urls, c, options),
-        Err(why) => HttpClient::without_globus_credentials(urls, why, options),
+        Ok(c) => HttpClient::new(&apis, urls, c, options),
+        Err(why) => HttpClient::without_globus_credentials(&apis, urls, why, options),
     }
     .map(Arc::new)
     .map_err(|e| TargetError::Client(e.to_string()))?;
-    let boss = BossProvider::from_credentials(http.clone(), boss);
-    let boss_user = boss.username().map(str::to_string);
-    let registry = Registry::new()
-        .with(Arc::new(GroupsProvider::new(http.clone())))
-        .with(Arc::new(TransferProvider::new(http.clone())))
-        .with(Arc::new(GcsProvider::new(http.clone())))
-        .with(Arc::new(SearchProvider::new(http.clone())))
-        .with(Arc::new(boss));
+    let cx = Connect {
+        http: &http,
+        emulator,
+    };
+    let registry = services
+        .iter()
+        .filter_map(|s| s.provider(&cx))
+        .fold(Registry::new(), Registry::with);
+    let auth = services
+        .iter()
+        .find_map(|s| s.identities(&cx))
+        .ok_or_else(|| TargetError::Client("no service resolves identities".into()))?;
     Ok(Session {
         registry,
-        auth: Arc::new(GlobusAuth::new(http)),
+        auth,
         target,
-        boss_user,
     })
 }
 
@@ -274,46 +272,19 @@ fn globus_credentials(
     })
 }
 
-fn seed_credentials(seed: &Seed) -> Option<GlobusCredentials> {
-    seed.clients
-        .first()
-        .map(|c| GlobusCredentials::new(c.client_id.to_string(), c.client_secret.clone()))
-}
-
-/// The Boss user an emulator seed names, with its token.
-fn seed_boss_credentials(seed: &Seed) -> Option<BossCredentials> {
-    let u = seed.boss.accord_user()?;
-    Some(BossCredentials::new(
-        u.username.clone(),
-        u.token.clone().unwrap_or_default(),
-    ))
-}
-
-/// The Boss credentials of an emulator target: the environment's, else the seed's user.
-fn emulator_boss_credentials(fallback: Option<BossCredentials>) -> Result<BossCredentials, String> {
-    let missing = fallback.is_none();
-    BossCredentials::from_env_or(fallback.as_ref()).map_err(|e| {
-        if missing {
-            format!(
-                "{e}; or name the Boss user accord runs as in the seed (`boss.accord_user`, a seeded user with a token)"
-            )
-        } else {
-            e
-        }
-    })
-}
-
 /// Connects to the chosen target.
 pub async fn connect(
+    services: &Services,
     ws: Option<&Workspace>,
     flag: Option<&str>,
     now: Option<DateTime<Utc>>,
 ) -> Result<Connected, TargetError> {
-    connect_with(ws, flag, now, HttpOptions::default()).await
+    connect_with(services, ws, flag, now, HttpOptions::default()).await
 }
 
 /// Connects to the chosen target with these HTTP options (`--ca-file`).
 pub async fn connect_with(
+    services: &Services,
     ws: Option<&Workspace>,
     flag: Option<&str>,
     now: Option<DateTime<Utc>>,
@@ -331,23 +302,26 @@ pub async fn connect_with(
             if !loopback {
                 return Err(TargetError::NotLoopback(url.into()));
             }
-            // A loopback emulator runs as the client and Boss user its seed names; the
+            // A loopback emulator runs as the client and users its seed names; the
             // variables override.
-            let (fallback, boss) = emulator_connection(url).await;
-            let creds = globus_credentials(GlobusCredentials::from_env_or(fallback.as_ref()));
-            let boss = emulator_boss_credentials(boss);
+            let connection = emulator_connection(url).await;
             let target = TargetInfo {
                 name: url.to_string(),
                 kind: "emulator".into(),
                 description: format!("{url} (accord emulate, no real service is touched)"),
             };
             Ok(Connected {
-                session: session(ServiceUrls::emulator(url), creds, boss, target, options)?,
+                session: session(
+                    services,
+                    ServiceUrls::emulator(url),
+                    connection.as_ref(),
+                    target,
+                    options,
+                )?,
                 embedded: None,
             })
         }
         Choice::Named(name, TargetConfig::Globus) => {
-            let creds = globus_credentials(GlobusCredentials::from_env());
             let target = TargetInfo {
                 name: name.into(),
                 kind: "globus".into(),
@@ -355,7 +329,7 @@ pub async fn connect_with(
             };
             let urls = real_urls(ws.and_then(|w| w.config.boss_urls.get(name)));
             Ok(Connected {
-                session: session(urls, creds, BossCredentials::from_env(), target, options)?,
+                session: session(services, urls, None, target, options)?,
                 embedded: None,
             })
         }
@@ -395,20 +369,17 @@ pub async fn connect_with(
             if let Some(now) = now {
                 emulator.set_now(now);
             }
+            let connection = serde_json::to_value(emulator.connection()).ok();
             let running = emulator::spawn(emulator).await.map_err(io(&file))?;
-            let creds = globus_credentials(GlobusCredentials::from_env_or(
-                seed_credentials(&seed).as_ref(),
-            ));
             let target = TargetInfo {
                 name: name.into(),
                 kind: "embedded".into(),
                 description: format!("{name} (embedded emulator, no real service is touched)"),
             };
-            let boss = emulator_boss_credentials(seed_boss_credentials(&seed));
             let session = session(
+                services,
                 ServiceUrls::emulator(&running.base_url),
-                creds,
-                boss,
+                connection.as_ref(),
                 target,
                 options,
             )?;
@@ -430,7 +401,7 @@ pub async fn connect_with(
 fn real_urls(boss_url: Option<&String>) -> ServiceUrls {
     let mut urls = ServiceUrls::production();
     if let Some(u) = boss_url {
-        urls.boss = u.trim_end_matches('/').to_string();
+        urls.set("boss", u);
     }
     urls
 }
@@ -444,30 +415,19 @@ fn fresh(seed: &Seed, now: Option<DateTime<Utc>>) -> Emulator {
     }
 }
 
-/// The first client of a running emulator and the Boss user accord runs as there, from its
-/// `/_emulator/connection` route: a few hundred bytes, where the whole state runs to tens of
-/// megabytes at scale. An emulator without that route (an older `accord emulate`) is asked
-/// for its state instead.
-async fn emulator_connection(base: &str) -> (Option<GlobusCredentials>, Option<BossCredentials>) {
+/// Who a run acts as at a running emulator: its `/_emulator/connection` document (a few
+/// hundred bytes, where the whole state runs to tens of megabytes at scale), each service
+/// reading its own section. An emulator without that route (an older `accord emulate`) is
+/// asked for its state instead, which the services read too.
+async fn emulator_connection(base: &str) -> Option<serde_json::Value> {
     let base = base.trim_end_matches('/');
-    let Ok(resp) = reqwest::get(format!("{base}/_emulator/connection")).await else {
-        return (None, None);
-    };
+    let resp = reqwest::get(format!("{base}/_emulator/connection"))
+        .await
+        .ok()?;
     if resp.status() == reqwest::StatusCode::NOT_FOUND {
-        let state = emulator_state(base).await;
-        return (
-            state.as_ref().and_then(client_from_state),
-            state.as_ref().and_then(boss_from_state),
-        );
+        return emulator_state(base).await;
     }
-    let Some(conn) = resp.json::<Connection>().await.ok() else {
-        return (None, None);
-    };
-    (
-        conn.client
-            .map(|c| GlobusCredentials::new(c.client_id.to_string(), c.client_secret)),
-        conn.boss.map(|b| BossCredentials::new(b.username, b.token)),
-    )
+    resp.json().await.ok()
 }
 
 /// A running emulator's whole state, read from its control route.
@@ -476,30 +436,10 @@ async fn emulator_state(base: &str) -> Option<serde_json::Value> {
     reqwest::get(url).await.ok()?.json().await.ok()
 }
 
-/// The first client of a running emulator, read from its control route.
-pub async fn emulator_client(base: &str) -> Option<GlobusCredentials> {
-    emulator_connection(base).await.0
-}
-
-/// The first client of an emulator's state.
-fn client_from_state(state: &serde_json::Value) -> Option<GlobusCredentials> {
-    let client = state.get("clients")?.as_object()?.values().next()?;
-    let id = client.get("id")?.as_str()?;
-    let secret = client.get("secret")?.as_str()?;
-    Some(GlobusCredentials::new(id, secret.to_string()))
-}
-
-/// The Boss user an emulator's seed names (`boss.accord_user` in its state), with its token.
-fn boss_from_state(state: &serde_json::Value) -> Option<BossCredentials> {
-    let boss = state.get("boss")?;
-    let name = boss.get("accord_user")?.as_str()?;
-    let token = boss
-        .get("users")?
-        .get(name)?
-        .get("token")?
-        .as_str()
-        .filter(|t| !t.is_empty())?;
-    Some(BossCredentials::new(name, token.to_string()))
+/// The OAuth client a running emulator names, read from its control route.
+pub async fn emulator_client(services: &Services, base: &str) -> Option<GlobusCredentials> {
+    let doc = emulator_connection(base).await?;
+    services.iter().find_map(|s| s.oauth_client(&doc))
 }
 
 /// Whether the run's target (`--target`, else the default) is an embedded emulator, whose
@@ -673,12 +613,14 @@ boss:
 
     #[test]
     fn a_real_targets_boss_url_is_trusted_only_as_the_client_allows() {
+        let boss = &crate::services::boss::api::API;
         let urls = real_urls(None);
-        assert_eq!(urls.boss, "https://api.theboss.io");
+        assert_eq!(urls.base(boss).unwrap(), "https://api.theboss.io");
         let urls = real_urls(Some(&"https://boss.example.org/".to_string()));
-        assert_eq!(urls.boss, "https://boss.example.org");
+        assert_eq!(urls.base(boss).unwrap(), "https://boss.example.org");
         let client = |allow: Vec<String>| {
             HttpClient::new(
+                &crate::services::builtin().apis(),
                 urls.clone(),
                 GlobusCredentials::new("id", "s"),
                 HttpOptions {
@@ -688,7 +630,7 @@ boss:
             )
             .unwrap()
         };
-        let url = url::Url::parse(&urls.boss).unwrap();
+        let url = url::Url::parse(&urls.base(boss).unwrap()).unwrap();
         assert!(client(Vec::new()).check_trusted(&url).is_err());
         assert!(
             client(vec!["boss.example.org".into()])
@@ -697,16 +639,22 @@ boss:
         );
     }
 
+    /// The connection document of an emulator started from a seed.
+    fn connection_of(seed: &Seed) -> serde_json::Value {
+        serde_json::to_value(Emulator::new(seed.clone()).connection()).unwrap()
+    }
+
     #[test]
     fn emulator_targets_run_as_the_seeds_boss_user() {
+        use crate::services::boss::provider::{BossCredentials, emulator_user};
         let seed = Seed::from_yaml_str(BOSS_SEED).unwrap();
-        let creds = seed_boss_credentials(&seed).unwrap();
+        let creds = emulator_user(&connection_of(&seed)).unwrap();
         assert_eq!(creds, BossCredentials::new("alice", "alice-b0ss-token"));
         let state = Emulator::new(seed).snapshot();
-        assert_eq!(boss_from_state(&state), Some(creds));
+        assert_eq!(emulator_user(&state), Some(creds));
         let none = Seed::from_yaml_str("boss: { users: [{ username: bob, token: t }] }").unwrap();
-        assert!(seed_boss_credentials(&none).is_none());
-        assert!(boss_from_state(&Emulator::new(none).snapshot()).is_none());
+        assert!(emulator_user(&connection_of(&none)).is_none());
+        assert!(emulator_user(&Emulator::new(none).snapshot()).is_none());
     }
 
     #[tokio::test]
@@ -727,20 +675,27 @@ boss:
         let em = Emulator::new(seed);
         let state = em.snapshot();
         let running = emulator::spawn(em).await.unwrap();
-        let (client, boss) = emulator_connection(&running.base_url).await;
-        assert_eq!(client, client_from_state(&state));
+        use crate::services::auth::provider::emulator_client as client_from;
+        use crate::services::boss::provider::{BossCredentials, emulator_user};
+        let doc = emulator_connection(&running.base_url).await.unwrap();
+        let (client, boss) = (client_from(&doc), emulator_user(&doc));
+        assert_eq!(client, client_from(&state));
         assert_eq!(
             client.map(|c| c.client_id),
             Some("01111111-1111-4111-8111-111111111111".to_string())
         );
-        assert_eq!(boss, boss_from_state(&state));
+        assert_eq!(boss, emulator_user(&state));
         assert_eq!(
             boss,
             Some(BossCredentials::new("alice", "alice-b0ss-token"))
         );
         assert_eq!(
-            emulator_client(&format!("{}/", running.base_url)).await,
-            client_from_state(&state)
+            emulator_client(
+                &crate::services::builtin(),
+                &format!("{}/", running.base_url)
+            )
+            .await,
+            client_from(&state)
         );
     }
 }

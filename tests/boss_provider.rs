@@ -57,6 +57,7 @@ async fn boss() -> RunningEmulator {
 
 fn http(base: &str) -> Arc<HttpClient> {
     HttpClient::shared(
+        &accord::services::builtin().apis(),
         ServiceUrls::emulator(base),
         GlobusCredentials::new("unused", "unused"),
         HttpOptions {
@@ -619,11 +620,9 @@ async fn the_token_goes_in_a_token_authorization_header() {
         .expect(1)
         .mount(&mock)
         .await;
-    let urls = ServiceUrls {
-        boss: mock.uri(),
-        ..ServiceUrls::production()
-    };
+    let urls = ServiceUrls::production().with("boss", &mock.uri());
     let http = HttpClient::shared(
+        &accord::services::builtin().apis(),
         urls,
         GlobusCredentials::new("unused", "unused"),
         HttpOptions::default(),
@@ -649,11 +648,9 @@ async fn the_token_goes_in_a_token_authorization_header() {
 
 #[tokio::test]
 async fn the_token_never_goes_to_an_untrusted_host() {
-    let urls = ServiceUrls {
-        boss: "https://boss.example.org".into(),
-        ..ServiceUrls::production()
-    };
+    let urls = ServiceUrls::production().with("boss", "https://boss.example.org");
     let http = HttpClient::shared(
+        &accord::services::builtin().apis(),
         urls,
         GlobusCredentials::new("unused", "unused"),
         HttpOptions {

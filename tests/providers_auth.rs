@@ -26,6 +26,7 @@ async fn server() -> MockServer {
 
 fn auth(s: &MockServer) -> GlobusAuth {
     let http = HttpClient::new(
+        &accord::services::builtin().apis(),
         ServiceUrls::emulator(&s.uri()),
         GlobusCredentials::new(CLIENT, "secret"),
         HttpOptions {

@@ -79,6 +79,7 @@ async fn env() -> Env {
         .expect("spawn");
     let http = Arc::new(
         HttpClient::new(
+            &accord::services::builtin().apis(),
             ServiceUrls::emulator(&emu.base_url),
             GlobusCredentials::new(CLIENT, SECRET),
             HttpOptions {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accord::emulator::{Emulator, RunningEmulator, Seed, spawn, spawn_tls};
-use accord::http::{GlobusCredentials, HttpClient, HttpError, HttpOptions, Service, ServiceUrls};
+use accord::http::{GlobusCredentials, HttpClient, HttpError, HttpOptions, ServiceUrls};
 use accord::plan::{Action, Change};
 use accord::service::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
 use accord::services::gcs::provider::{GcsProvider, partial_collection};
@@ -89,6 +89,7 @@ async fn emulator() -> RunningEmulator {
 
 fn http_as(base: &str, client: &str, opts: HttpOptions) -> Arc<HttpClient> {
     HttpClient::shared(
+        &accord::services::builtin().apis(),
         ServiceUrls::emulator(base),
         GlobusCredentials::new(client, secret(client)),
         opts,
@@ -698,6 +699,7 @@ fn ca_file_must_hold_certificates() {
         std::path::PathBuf::from("/nonexistent/ca.pem"),
     ] {
         let err = HttpClient::new(
+            &accord::services::builtin().apis(),
             ServiceUrls::production(),
             GlobusCredentials::new(ME, "s"),
             HttpOptions {
@@ -767,6 +769,7 @@ async fn mock(manager: &str) -> MockServer {
 
 fn mock_http(s: &MockServer, opts: HttpOptions) -> Arc<HttpClient> {
     HttpClient::shared(
+        &accord::services::builtin().apis(),
         ServiceUrls::emulator(&s.uri()),
         GlobusCredentials::new(ME, secret(ME)),
         opts,
@@ -790,7 +793,9 @@ async fn discovery_and_a_token_per_endpoint() {
         .await;
     let http = mock_http(&s, options());
     assert_eq!(
-        http.gcs_base(GCS.parse().unwrap()).await.unwrap(),
+        http.instance_base(accord::services::gcs::api::endpoint(GCS.parse().unwrap()))
+            .await
+            .unwrap(),
         format!("{}/gcs/{GCS}/api", s.uri())
     );
     let gcs = GcsProvider::new(http.clone());
@@ -863,7 +868,10 @@ async fn untrusted_manager_host_is_refused() {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("untrusted host"), "{err}");
-        let err = http.gcs_base(GCS.parse().unwrap()).await.unwrap_err();
+        let err = http
+            .instance_base(accord::services::gcs::api::endpoint(GCS.parse().unwrap()))
+            .await
+            .unwrap_err();
         assert!(matches!(err, HttpError::Untrusted { .. }), "{err}");
         let requests = s.received_requests().await.unwrap();
         assert!(
@@ -884,13 +892,21 @@ async fn untrusted_manager_host_is_refused() {
     );
     let endpoint: uuid::Uuid = GCS.parse().unwrap();
     assert_eq!(
-        http.gcs_base(endpoint).await.unwrap(),
+        http.instance_base(accord::services::gcs::api::endpoint(endpoint))
+            .await
+            .unwrap(),
         "https://gcs.allowed.example.org/api"
     );
     let url = url::Url::parse("https://gcs.allowed.example.org/api/roles").unwrap();
-    assert!(http.check_trusted_for(Service::Gcs(endpoint), &url).is_ok());
+    assert!(
+        http.check_trusted_for(accord::services::gcs::api::endpoint(endpoint), &url)
+            .is_ok()
+    );
     let other: uuid::Uuid = MAPPED.parse().unwrap();
-    assert!(http.check_trusted_for(Service::Gcs(other), &url).is_err());
+    assert!(
+        http.check_trusted_for(accord::services::gcs::api::endpoint(other), &url)
+            .is_err()
+    );
 }
 
 #[tokio::test]

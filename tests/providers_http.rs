@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use accord::http::{
-    CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, HttpRequest, Service,
-    ServiceUrls,
+    CallKind, GlobusCredentials, HttpClient, HttpError, HttpOptions, HttpRequest, ServiceUrls,
 };
 use accord::plan::{Action, Change, Direction};
 use accord::service::{IdMap, Outcome, Provider};
@@ -59,7 +58,13 @@ async fn server() -> MockServer {
 }
 
 fn client(s: &MockServer, opts: HttpOptions) -> Arc<HttpClient> {
-    HttpClient::shared(ServiceUrls::emulator(&s.uri()), creds(), opts).unwrap()
+    HttpClient::shared(
+        &accord::services::builtin().apis(),
+        ServiceUrls::emulator(&s.uri()),
+        creds(),
+        opts,
+    )
+    .unwrap()
 }
 
 fn group_doc(name: &str) -> serde_json::Value {
@@ -121,7 +126,10 @@ async fn retries_give_up_after_max_and_report_status_and_code() {
         },
     );
     let err = http
-        .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
+        .send(&HttpRequest::get(
+            accord::services::groups::api::ID,
+            "/v2/groups/my_groups",
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(500));
@@ -166,7 +174,7 @@ async fn retry_after_is_honoured_on_429() {
 /// Sends `n` Groups reads through [`HttpClient::concurrently`]; how long they took.
 async fn time_groups_reads(s: &MockServer, opts: HttpOptions, n: usize) -> Duration {
     let http = client(s, opts);
-    let req = HttpRequest::get(Service::Groups, "/v2/groups/my_groups");
+    let req = HttpRequest::get(accord::services::groups::api::ID, "/v2/groups/my_groups");
     let started = Instant::now();
     let got = http
         .concurrently((0..n).map(|_| http.send(&req)).collect())
@@ -300,7 +308,7 @@ async fn a_create_is_never_retried_by_the_client() {
     let http = client(&s, options());
     let err = http
         .send(
-            &HttpRequest::post(Service::Groups, "/v2/groups")
+            &HttpRequest::post(accord::services::groups::api::ID, "/v2/groups")
                 .json(&json!({"name": "x"}))
                 .kind(CallKind::Create),
         )
@@ -371,7 +379,10 @@ async fn refused_credentials_are_a_credentials_error_without_the_secret() {
         .await;
     let http = client(&s, options());
     let err = http
-        .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
+        .send(&HttpRequest::get(
+            accord::services::groups::api::ID,
+            "/v2/groups/my_groups",
+        ))
         .await
         .unwrap_err();
     assert!(matches!(err, HttpError::Credentials { .. }), "{err:?}");
@@ -425,11 +436,14 @@ async fn tokens_and_secrets_never_reach_errors_debug_or_logs() {
         .await;
     let http = client(&s, options());
     let err = http
-        .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
+        .send(&HttpRequest::get(
+            accord::services::groups::api::ID,
+            "/v2/groups/my_groups",
+        ))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
-    let token = http.token(Service::Groups).await.unwrap();
+    let token = http.token(accord::services::groups::api::ID).await.unwrap();
     assert_eq!(token.expose(), TOKEN);
     let perr: accord::service::ProviderError = err.clone().into();
     let texts = [
@@ -443,8 +457,11 @@ async fn tokens_and_secrets_never_reach_errors_debug_or_logs() {
         format!("{:?}", creds()),
         format!(
             "{:?}",
-            HttpRequest::post(Service::Auth, "/v2/oauth2/token/introspect")
-                .form(&[("token", TOKEN)])
+            HttpRequest::post(
+                accord::services::auth::api::ID,
+                "/v2/oauth2/token/introspect"
+            )
+            .form(&[("token", TOKEN)])
         ),
         String::from_utf8_lossy(&buf.0.lock().unwrap()).into_owned(),
     ];
@@ -461,10 +478,19 @@ async fn untrusted_hosts_are_refused_before_sending() {
     let s = server().await;
     // A service on an untrusted host: refused, nothing sent (not even a token request).
     let mut urls = ServiceUrls::emulator(&s.uri());
-    urls.groups = "https://evil.example.com".into();
-    let http = HttpClient::shared(urls, creds(), options()).unwrap();
+    urls.set("groups", "https://evil.example.com");
+    let http = HttpClient::shared(
+        &accord::services::builtin().apis(),
+        urls,
+        creds(),
+        options(),
+    )
+    .unwrap();
     let err = http
-        .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
+        .send(&HttpRequest::get(
+            accord::services::groups::api::ID,
+            "/v2/groups/my_groups",
+        ))
         .await
         .unwrap_err();
     assert!(matches!(err, HttpError::Untrusted { .. }), "{err:?}");
@@ -473,10 +499,19 @@ async fn untrusted_hosts_are_refused_before_sending() {
 
     // Auth on an untrusted host: the client secret is never sent there.
     let mut urls = ServiceUrls::emulator(&s.uri());
-    urls.auth = "http://auth.evil.example.com".into();
-    let http = HttpClient::shared(urls, creds(), options()).unwrap();
+    urls.set("auth", "http://auth.evil.example.com");
+    let http = HttpClient::shared(
+        &accord::services::builtin().apis(),
+        urls,
+        creds(),
+        options(),
+    )
+    .unwrap();
     let err = http
-        .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
+        .send(&HttpRequest::get(
+            accord::services::groups::api::ID,
+            "/v2/groups/my_groups",
+        ))
         .await
         .unwrap_err();
     assert!(matches!(err, HttpError::Untrusted { .. }), "{err:?}");
@@ -484,8 +519,9 @@ async fn untrusted_hosts_are_refused_before_sending() {
 
     // Allowed explicitly (as ACCORD_ALLOW_HOSTS does), but only over https.
     let mut urls = ServiceUrls::production();
-    urls.groups = "http://groups.example.org".into();
+    urls.set("groups", "http://groups.example.org");
     let http = HttpClient::shared(
+        &accord::services::builtin().apis(),
         urls,
         creds(),
         HttpOptions {
@@ -495,7 +531,10 @@ async fn untrusted_hosts_are_refused_before_sending() {
     )
     .unwrap();
     let err = http
-        .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
+        .send(&HttpRequest::get(
+            accord::services::groups::api::ID,
+            "/v2/groups/my_groups",
+        ))
         .await
         .unwrap_err();
     assert!(matches!(err, HttpError::Untrusted { .. }), "{err:?}");

@@ -100,6 +100,7 @@ fn provider(em: &RunningEmulator, client: &str) -> SearchProvider {
 fn provider_at(base: &str, client: &str, secret: &str) -> SearchProvider {
     SearchProvider::new(
         HttpClient::shared(
+            &accord::services::builtin().apis(),
             ServiceUrls::emulator(base),
             GlobusCredentials::new(client, secret.to_string()),
             HttpOptions {

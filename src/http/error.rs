@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use url::Url;
 
-use super::{ENV_ALLOW_HOSTS, Service};
+use super::{ENV_ALLOW_HOSTS, ServiceId};
 use crate::state::ProviderError;
 
 /// An HTTP failure. Carries status, service code and message; never a token or secret.
@@ -25,7 +25,7 @@ pub enum HttpError {
     #[error("{method} {path}: HTTP {status}{}: {message}", code.as_deref().map(|c| format!(" {c}")).unwrap_or_default())]
     Status {
         /// The service called.
-        service: Service,
+        service: ServiceId,
         /// The HTTP method (boxed: keeps the error small).
         method: Box<str>,
         /// The request path (below the service base).
@@ -38,12 +38,16 @@ pub enum HttpError {
         message: String,
         /// The `Retry-After` the service asked for.
         retry_after: Option<Duration>,
+        /// Whether the API says its code is final: never retried.
+        final_code: bool,
+        /// Whether it came from the token issuer: a refusal there is about the credentials.
+        credentials: bool,
     },
     /// The request could not be completed (connection refused, reset, timed out).
     #[error("{method} {path}: {message}")]
     Transport {
         /// The service called.
-        service: Service,
+        service: ServiceId,
         /// The HTTP method.
         method: String,
         /// The request path.
@@ -61,7 +65,7 @@ pub enum HttpError {
     #[error("credentials for {service}: {message}")]
     Credentials {
         /// The service whose token failed.
-        service: Service,
+        service: ServiceId,
         /// What Auth said.
         message: String,
     },
@@ -69,7 +73,7 @@ pub enum HttpError {
     #[error("{method} {path}: unexpected response body: {message}")]
     Decode {
         /// The service called.
-        service: Service,
+        service: ServiceId,
         /// The HTTP method.
         method: String,
         /// The request path.
@@ -102,7 +106,7 @@ impl HttpError {
     }
 
     /// The service the failure came from, when known.
-    pub fn service(&self) -> Option<Service> {
+    pub fn service(&self) -> Option<ServiceId> {
         match self {
             HttpError::Status { service, .. }
             | HttpError::Transport { service, .. }
@@ -131,18 +135,12 @@ impl HttpError {
     pub fn is_retryable(&self) -> bool {
         match self {
             HttpError::Transport { .. } => true,
-            HttpError::Status { status, code, .. } => {
-                matches!(status, 429 | 500 | 502 | 503 | 504)
-                    && !code.as_deref().is_some_and(is_never_retried_code)
-            }
+            HttpError::Status {
+                status, final_code, ..
+            } => matches!(status, 429 | 500 | 502 | 503 | 504) && !final_code,
             _ => false,
         }
     }
-}
-
-/// Transfer codes the SDK and accord never retry.
-pub fn is_never_retried_code(code: &str) -> bool {
-    code.contains("ExternalError") || code.contains("EndpointError")
 }
 
 impl From<HttpError> for ProviderError {
@@ -151,11 +149,11 @@ impl From<HttpError> for ProviderError {
             HttpError::Credentials { .. } => ProviderError::Credentials(e.to_string()),
             HttpError::Status {
                 status: 401 | 403,
-                service,
+                credentials: true,
                 ..
-            } if *service == Service::Auth => ProviderError::Credentials(e.to_string()),
+            } => ProviderError::Credentials(e.to_string()),
             _ => ProviderError::Service {
-                service: e.service().map(Service::name).unwrap_or("http"),
+                service: e.service().map(ServiceId::name).unwrap_or("http"),
                 message: e.to_string(),
             },
         }

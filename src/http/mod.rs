@@ -1,33 +1,35 @@
 //! The shared HTTP client: base URLs, trusted hosts, client-credentials tokens, retries,
-//! rate limits and redaction.
+//! rate limits and redaction. It knows no service by name: each service declares its
+//! [`Api`] (base URLs, token, documented rate, final error codes), and the client is built
+//! from the list.
 //!
 //! Every call is tagged [`CallKind::Idempotent`] (retried with exponential backoff on
-//! connection errors, 429, 500, 502, 503 and 504, honouring `Retry-After`) or
-//! [`CallKind::Create`] (never resent: a failure that may have reached the service comes back
-//! as [`HttpError::MaybeApplied`], so the provider re-reads by natural key first). Transfer
-//! error codes containing `ExternalError` or `EndpointError` are never retried.
+//! connection errors, 429, 500, 502, 503 and 504, honouring `Retry-After`, unless the API
+//! says its error code is final) or [`CallKind::Create`] (never resent: a failure that may
+//! have reached the service comes back as [`HttpError::MaybeApplied`], so the provider
+//! re-reads by natural key first).
 //!
-//! A credential is only ever sent to the real service hosts, to loopback, or to hosts named in
-//! `ACCORD_ALLOW_HOSTS`; any other host is refused before anything is sent. Tokens and secrets
-//! never appear in errors, logs or `Debug` output.
+//! A credential is only ever sent to the real services' hosts, to loopback, or to hosts named
+//! in `ACCORD_ALLOW_HOSTS`; any other host is refused before anything is sent. Tokens and
+//! secrets never appear in errors, logs or `Debug` output.
 //!
-//! A GCS endpoint `E` is a service of its own ([`Service::Gcs`]): its base URL is discovered
-//! from Transfer (`GET /v0.10/endpoint/{E}` → `gcs_manager_url`, API base
-//! `<gcs_manager_url>/api`), never from a file, and cached. That host is trusted for `E`'s
-//! token only, and only when it is loopback, named in `ACCORD_ALLOW_HOSTS`, or reported by the
-//! real Transfer service over https (an emulator's seed is a committed file, so a manager URL
-//! it names is not trusted by itself). `E`'s token is cached per resource server `E` with the
-//! scope `urn:globus:auth:scope:<E>:manage_collections`; a request marked
-//! [`HttpRequest::data_access`] (creating a guest collection on mapped collection `M`) asks
-//! for `…:manage_collections[https://auth.globus.org/scopes/<M>/data_access]` instead, a token
-//! for the same resource server cached apart, per `M`, so the plain token is never widened.
+//! An API with a base per instance (a GCS endpoint's Manager API) is a service of its own per
+//! instance ([`ServiceId::instance`]): its base is found by the API's [`Discover`] (from
+//! another API's answer, never from a file) and cached. That host is trusted for that
+//! instance's token only, and only when it is loopback, named in `ACCORD_ALLOW_HOSTS`, or
+//! reported over https by a real service (an emulator's seed is a committed file, so a URL it
+//! names is not trusted by itself). An instance's token is cached per resource server (the
+//! instance); a request asking for another scope ([`HttpRequest::scope`]) gets a token for the
+//! same resource server cached apart, so the plain token is never widened.
 //! A CA file (`--ca-file`, `ACCORD_CA_FILE`) adds roots for institutional endpoints.
 
 mod api;
 mod credentials;
 mod error;
+pub mod oauth;
 mod pacing;
 mod request;
+mod tokens;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -41,17 +43,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use api::FIXED_SERVICES;
-pub use api::{Service, ServiceUrls, gcs_data_access_scope, gcs_manage_scope};
+pub use api::{Api, Discover, Discovered, ServiceId, ServiceUrls, Token};
 pub use credentials::{GlobusCredentials, Secret};
-pub use error::{HttpError, is_never_retried_code, parse_retry_after};
+pub use error::{HttpError, parse_retry_after};
 use error::{error_code_and_message, redact_url, transport_message};
 pub use pacing::HttpOptions;
 use pacing::Limits;
 pub use request::{AuthMode, CallKind, HttpRequest, HttpResponse};
-
-use crate::services::auth::wire::TokenResponse;
-use crate::services::transfer::wire::Endpoint;
+use tokens::CachedToken;
 
 /// Environment variable holding the Globus client id.
 pub const ENV_CLIENT_ID: &str = "ACCORD_GLOBUS_CLIENT_ID";
@@ -63,21 +62,6 @@ pub const ENV_ALLOW_HOSTS: &str = "ACCORD_ALLOW_HOSTS";
 pub const ENV_BACKOFF_SCALE: &str = "ACCORD_TEST_BACKOFF_SCALE";
 /// Environment variable naming a PEM file of extra root certificates (institutional CAs).
 pub const ENV_CA_FILE: &str = "ACCORD_CA_FILE";
-
-/// The hosts of the real services: always trusted.
-pub const PRODUCTION_HOSTS: &[&str] = &[
-    "auth.globus.org",
-    "groups.api.globus.org",
-    "transfer.api.globus.org",
-    "search.api.globus.org",
-    "api.theboss.io",
-];
-
-/// A cached access token.
-struct CachedToken {
-    token: Secret,
-    expires_at: Instant,
-}
 
 /// Reads a PEM file of root certificates (one or several).
 fn load_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, HttpError> {
@@ -100,35 +84,33 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// The shared HTTP client of every Globus provider.
+/// The shared HTTP client of every provider.
 pub struct HttpClient {
     client: reqwest::Client,
+    /// The APIs it talks to, as their services declare them.
+    apis: Vec<&'static Api>,
     urls: ServiceUrls,
+    /// The base URL of each API with one, by name.
+    bases: HashMap<&'static str, String>,
+    /// The hosts of the real services: always trusted.
+    production_hosts: BTreeSet<String>,
     creds: GlobusCredentials,
-    /// Why there are no Globus client credentials (a Boss-only run needs none): every call
-    /// that needs them fails with this, before anything is sent.
+    /// Why there are no Globus client credentials (a run against services taking static
+    /// tokens needs none): every call that needs them fails with this, before anything is sent.
     creds_missing: Option<String>,
     options: HttpOptions,
     trusted: RwLock<BTreeSet<String>>,
     tokens: Mutex<HashMap<String, CachedToken>>,
     token_fetch: tokio::sync::Mutex<()>,
-    limits: HashMap<Service, Arc<Limits>>,
-    gcs: RwLock<HashMap<uuid::Uuid, GcsEndpoint>>,
-    gcs_limits: Mutex<HashMap<uuid::Uuid, Arc<Limits>>>,
+    limits: Mutex<HashMap<ServiceId, Arc<Limits>>>,
+    instances: RwLock<HashMap<ServiceId, Instance>>,
 }
 
-/// A discovered GCS endpoint: its API base and the one host trusted with its token.
+/// A discovered instance of an API: its base and the one host trusted with its token.
 #[derive(Debug, Clone)]
-struct GcsEndpoint {
+struct Instance {
     api_base: String,
     host: String,
-}
-
-/// Which token a request takes: the cache key, the resource server and the scope to ask for.
-struct TokenSpec {
-    key: String,
-    resource_server: String,
-    scope: String,
 }
 
 impl fmt::Debug for HttpClient {
@@ -141,15 +123,21 @@ impl fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// A client for these services, credentials and options; checks every base URL parses.
+    /// A client for these APIs at these URLs, with these credentials and options; checks
+    /// every base URL parses.
     pub fn new(
+        apis: &[&'static Api],
         urls: ServiceUrls,
         creds: GlobusCredentials,
         options: HttpOptions,
     ) -> Result<Self, HttpError> {
-        for s in FIXED_SERVICES {
-            Url::parse(urls.base(s).unwrap_or_default())
-                .map_err(|e| HttpError::Config(format!("{} base URL: {e}", s.name())))?;
+        let mut bases = HashMap::new();
+        for api in apis {
+            if let Some(base) = urls.base(api) {
+                Url::parse(&base)
+                    .map_err(|e| HttpError::Config(format!("{} base URL: {e}", api.name)))?;
+                bases.insert(api.name, base);
+            }
         }
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
@@ -160,47 +148,44 @@ impl HttpClient {
         let client = builder
             .build()
             .map_err(|e| HttpError::Config(format!("HTTP client: {e}")))?;
-        let limits = FIXED_SERVICES
-            .into_iter()
-            .map(|s| {
-                let rate = options.rate_per_sec(s);
-                (s, Arc::new(Limits::new(options.max_concurrency, rate)))
-            })
-            .collect();
         let trusted = options.allow_hosts.iter().cloned().collect();
         Ok(HttpClient {
             client,
+            apis: apis.to_vec(),
             urls,
+            bases,
+            production_hosts: apis.iter().filter_map(|a| a.production_host()).collect(),
             creds,
             creds_missing: None,
             options,
             trusted: RwLock::new(trusted),
             tokens: Mutex::new(HashMap::new()),
             token_fetch: tokio::sync::Mutex::new(()),
-            limits,
-            gcs: RwLock::new(HashMap::new()),
-            gcs_limits: Mutex::new(HashMap::new()),
+            limits: Mutex::new(HashMap::new()),
+            instances: RwLock::new(HashMap::new()),
         })
     }
 
     /// The same, shared.
     pub fn shared(
+        apis: &[&'static Api],
         urls: ServiceUrls,
         creds: GlobusCredentials,
         options: HttpOptions,
     ) -> Result<Arc<Self>, HttpError> {
-        Self::new(urls, creds, options).map(Arc::new)
+        Self::new(apis, urls, creds, options).map(Arc::new)
     }
 
-    /// A client without Globus client credentials, for a run that may need none (a
-    /// Boss-only workspace): every call needing them fails with [`HttpError::Credentials`]
-    /// saying `why`, and nothing is sent.
+    /// A client without Globus client credentials, for a run that may need none (one
+    /// against services taking static tokens): every call needing them fails with
+    /// [`HttpError::Credentials`] saying `why`, and nothing is sent.
     pub fn without_globus_credentials(
+        apis: &[&'static Api],
         urls: ServiceUrls,
         why: impl Into<String>,
         options: HttpOptions,
     ) -> Result<Self, HttpError> {
-        let mut client = Self::new(urls, GlobusCredentials::new("", ""), options)?;
+        let mut client = Self::new(apis, urls, GlobusCredentials::new("", ""), options)?;
         client.creds_missing = Some(why.into());
         Ok(client)
     }
@@ -208,6 +193,11 @@ impl HttpClient {
     /// The base URLs in use.
     pub fn urls(&self) -> &ServiceUrls {
         &self.urls
+    }
+
+    /// The base URL of an API with one.
+    pub fn base(&self, api: &str) -> Option<&str> {
+        self.bases.get(api).map(String::as_str)
     }
 
     /// The client id accord runs as (also its identity id).
@@ -232,9 +222,26 @@ impl HttpClient {
             .await
     }
 
-    /// Trusts one more host for this run, for every service's credentials (like
-    /// `ACCORD_ALLOW_HOSTS`); a GCS manager host is trusted per endpoint instead
-    /// ([`HttpClient::gcs_base`]).
+    /// The facts of the API a request goes to.
+    fn api(&self, id: ServiceId) -> Result<&'static Api, HttpError> {
+        self.apis
+            .iter()
+            .find(|a| a.name == id.name)
+            .copied()
+            .ok_or_else(|| HttpError::Config(format!("{id} is not a known API")))
+    }
+
+    /// Whether an API is a real service's (its base host is a production host).
+    pub fn is_production(&self, api: &str) -> bool {
+        self.base(api)
+            .and_then(|b| Url::parse(b).ok())
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .is_some_and(|h| self.production_hosts.contains(&h))
+    }
+
+    /// Trusts one more host for this run, for every API's credentials (like
+    /// `ACCORD_ALLOW_HOSTS`); a discovered instance's host is trusted per instance instead
+    /// ([`HttpClient::instance_base`]).
     pub fn trust_host(&self, host: &str) {
         self.trusted
             .write()
@@ -255,7 +262,7 @@ impl HttpClient {
             return Ok(());
         }
         let name = url.host_str().unwrap_or("").to_ascii_lowercase();
-        let known = PRODUCTION_HOSTS.contains(&name.as_str())
+        let known = self.production_hosts.contains(&name)
             || self
                 .trusted
                 .read()
@@ -268,22 +275,22 @@ impl HttpClient {
         }
     }
 
-    /// Whether a URL may receive `service`'s credentials: for a GCS endpoint, loopback or
-    /// the https manager host discovered for that endpoint, and nothing else; for the other
-    /// services, [`HttpClient::check_trusted`].
-    pub fn check_trusted_for(&self, service: Service, url: &Url) -> Result<(), HttpError> {
-        let Service::Gcs(endpoint) = service else {
+    /// Whether a URL may receive `id`'s credentials: for an instance, loopback or the https
+    /// host discovered for that instance, and nothing else; for the other APIs,
+    /// [`HttpClient::check_trusted`].
+    pub fn check_trusted_for(&self, id: ServiceId, url: &Url) -> Result<(), HttpError> {
+        if id.instance.is_none() {
             return self.check_trusted(url);
-        };
+        }
         if is_loopback(url) {
             return Ok(());
         }
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
         let discovered = self
-            .gcs
+            .instances
             .read()
-            .expect("gcs endpoints poisoned")
-            .get(&endpoint)
+            .expect("instances poisoned")
+            .get(&id)
             .is_some_and(|e| e.host == host);
         if discovered && url.scheme() == "https" {
             Ok(())
@@ -295,64 +302,43 @@ impl HttpClient {
         }
     }
 
-    /// The API base (`<gcs_manager_url>/api`) of GCS endpoint `endpoint`, discovered from
-    /// Transfer once and cached. The manager host is trusted for this endpoint's token only,
-    /// and only when it is loopback, in the allowed hosts, or named over https by the real
-    /// Transfer service; any other manager URL is refused with [`HttpError::Untrusted`].
-    pub async fn gcs_base(&self, endpoint: uuid::Uuid) -> Result<String, HttpError> {
-        if let Some(e) = self
-            .gcs
-            .read()
-            .expect("gcs endpoints poisoned")
-            .get(&endpoint)
-        {
+    /// The base of an instance of an API, found by the API's [`Discover`] once and cached.
+    /// The host it names is trusted for this instance's token only, and only when it is
+    /// loopback, in the allowed hosts, or reported over https by a real service; any other
+    /// is refused with [`HttpError::Untrusted`].
+    pub async fn instance_base(&self, id: ServiceId) -> Result<String, HttpError> {
+        if let Some(e) = self.instances.read().expect("instances poisoned").get(&id) {
             return Ok(e.api_base.clone());
         }
-        let path = format!("/v0.10/endpoint/{endpoint}");
-        let doc: Endpoint = self
-            .send(&HttpRequest::get(Service::Transfer, &path))
-            .await?
-            .json()?;
-        let manager = doc
-            .gcs_manager_url
-            .filter(|u| !u.trim().is_empty())
-            .ok_or_else(|| HttpError::Config(format!(
-                "endpoint {endpoint} has no gcs_manager_url in Transfer: it is not a Globus Connect Server v5 endpoint"
-            )))?;
-        let url = Url::parse(manager.trim()).map_err(|e| {
-            HttpError::Config(format!(
-                "endpoint {endpoint}: gcs_manager_url `{manager}` is not a URL: {e}"
-            ))
-        })?;
+        let (Some(instance), Some(discover)) = (id.instance, self.api(id)?.discover) else {
+            return Err(HttpError::Config(format!("{id} has no base URL")));
+        };
+        let found = discover.discover(self, instance).await?;
+        let url = &found.url;
         let host = url.host_str().unwrap_or("").to_ascii_lowercase();
-        let transfer_is_real = Url::parse(self.urls.transfer.as_str())
-            .ok()
-            .and_then(|t| t.host_str().map(str::to_ascii_lowercase))
-            .is_some_and(|t| PRODUCTION_HOSTS.contains(&t.as_str()));
         let allowed = self.options.allow_hosts.contains(&host);
         let trusted = !host.is_empty()
-            && (is_loopback(&url) && matches!(url.scheme(), "http" | "https")
-                || url.scheme() == "https" && (allowed || transfer_is_real));
+            && (is_loopback(url) && matches!(url.scheme(), "http" | "https")
+                || url.scheme() == "https" && (allowed || self.is_production(found.informant)));
         if !trusted {
             return Err(HttpError::Untrusted {
                 host,
-                url: redact_url(&url),
+                url: redact_url(url),
             });
         }
-        let api_base = format!("{}/api", url.as_str().trim_end_matches('/'));
-        tracing::debug!(%endpoint, %host, "discovered GCS manager");
-        self.gcs.write().expect("gcs endpoints poisoned").insert(
-            endpoint,
-            GcsEndpoint {
-                api_base: api_base.clone(),
+        tracing::debug!(%id, %host, "discovered");
+        self.instances.write().expect("instances poisoned").insert(
+            id,
+            Instance {
+                api_base: found.api_base.clone(),
                 host,
             },
         );
-        Ok(api_base)
+        Ok(found.api_base)
     }
 
     /// Sends a request: trusted-host check, token, rate limit, retries per its kind.
-    /// A GCS request discovers its endpoint's manager first.
+    /// A request to an instance finds the instance's base first.
     pub async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
         if let Some(why) = &self.creds_missing
             && matches!(req.auth, AuthMode::Bearer | AuthMode::ClientBasic)
@@ -362,9 +348,9 @@ impl HttpClient {
                 message: why.clone(),
             });
         }
-        if let Service::Gcs(endpoint) = req.service {
-            // Boxed: discovery sends a Transfer request through `send`.
-            Box::pin(self.gcs_base(endpoint)).await?;
+        if req.service.instance.is_some() {
+            // Boxed: discovery sends a request through `send`.
+            Box::pin(self.instance_base(req.service)).await?;
         }
         let url = self.url_for(req)?;
         self.check_trusted_for(req.service, &url)?;
@@ -402,7 +388,7 @@ impl HttpClient {
     /// Sends a `GET` and decodes its body.
     pub async fn get_json<T: DeserializeOwned>(
         &self,
-        service: Service,
+        service: ServiceId,
         path: &str,
         query: &[(&str, &str)],
     ) -> Result<T, HttpError> {
@@ -413,121 +399,28 @@ impl HttpClient {
         self.send(&req).await?.json()
     }
 
-    /// The cached client-credentials token for a service, fetching it when missing or stale.
-    pub async fn token(&self, service: Service) -> Result<Secret, HttpError> {
-        self.token_with(service, None).await
-    }
-
-    /// The token for a service; for a GCS endpoint with `data_access = Some(M)`, the one
-    /// carrying mapped collection `M`'s `data_access` as a dependent scope.
-    pub async fn token_with(
-        &self,
-        service: Service,
-        data_access: Option<uuid::Uuid>,
-    ) -> Result<Secret, HttpError> {
-        let spec = token_spec(service, data_access)?;
-        if let Some(t) = self.cached_token(&spec.key) {
-            return Ok(t);
-        }
-        let _guard = self.token_fetch.lock().await;
-        if let Some(t) = self.cached_token(&spec.key) {
-            return Ok(t);
-        }
-        self.fetch_token(service, &spec).await
-    }
-
-    /// Forgets a cached token (after a 401).
-    fn invalidate_token(&self, service: Service, data_access: Option<uuid::Uuid>) {
-        if let Ok(spec) = token_spec(service, data_access) {
-            self.tokens
-                .lock()
-                .expect("token cache poisoned")
-                .remove(&spec.key);
-        }
-    }
-
-    fn cached_token(&self, rs: &str) -> Option<Secret> {
-        let tokens = self.tokens.lock().expect("token cache poisoned");
-        tokens
-            .get(rs)
-            .filter(|t| t.expires_at > Instant::now() + Duration::from_secs(60))
-            .map(|t| t.token.clone())
-    }
-
-    async fn fetch_token(&self, service: Service, spec: &TokenSpec) -> Result<Secret, HttpError> {
-        let rs = spec.resource_server.as_str();
-        let req = HttpRequest::post(Service::Auth, "/v2/oauth2/token")
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("scope", spec.scope.as_str()),
-            ])
-            .auth(AuthMode::ClientBasic);
-        // Boxed: `send` fetches tokens, so the future type would otherwise be recursive.
-        let resp = Box::pin(self.send(&req)).await.map_err(|e| match e {
-            HttpError::Status {
-                status: 400 | 401 | 403,
-                code,
-                message,
-                ..
-            } => HttpError::Credentials {
-                service,
-                message: format!(
-                    "Auth refused the client credentials{}: {message}",
-                    code.map(|c| format!(" ({c})")).unwrap_or_default()
-                ),
-            },
-            other => other,
-        })?;
-        let body: TokenResponse = resp.json()?;
-        let now = Instant::now();
-        let mut found = None;
-        let mut tokens = self.tokens.lock().expect("token cache poisoned");
-        let mut store = |server: &str, token: &str, expires_in: i64| {
-            let secret = Secret::new(token);
-            // The requested resource server's token goes under the request's cache key (a
-            // dependent-scope token is kept apart from the plain one); others under their own.
-            let key = if server == rs {
-                found = Some(secret.clone());
-                spec.key.clone()
-            } else {
-                server.to_string()
-            };
-            let life = Duration::from_secs(expires_in.max(0) as u64);
-            tokens.insert(
-                key,
-                CachedToken {
-                    token: secret,
-                    expires_at: now + life,
-                },
-            );
-        };
-        store(&body.resource_server, &body.access_token, body.expires_in);
-        for t in &body.other_tokens {
-            store(&t.resource_server, &t.access_token, t.expires_in);
-        }
-        found.ok_or_else(|| HttpError::Credentials {
-            service,
-            message: format!("Auth issued no token for resource server {rs}"),
-        })
-    }
-
     fn url_for(&self, req: &HttpRequest) -> Result<Url, HttpError> {
-        let gcs_base;
-        let base = match (self.urls.base(req.service), req.service) {
-            (Some(b), _) => b,
-            (None, Service::Gcs(endpoint)) => {
-                gcs_base = self
-                    .gcs
+        let instance_base;
+        let base = match (self.base(req.service.name), req.service.instance) {
+            (_, Some(_)) => {
+                instance_base = self
+                    .instances
                     .read()
-                    .expect("gcs endpoints poisoned")
-                    .get(&endpoint)
+                    .expect("instances poisoned")
+                    .get(&req.service)
                     .map(|e| e.api_base.clone())
                     .ok_or_else(|| {
-                        HttpError::Config(format!("GCS endpoint {endpoint} was not discovered"))
+                        HttpError::Config(format!("{} was not discovered", req.service))
                     })?;
-                gcs_base.as_str()
+                instance_base.as_str()
             }
-            (None, other) => return Err(HttpError::Config(format!("{other} has no base URL"))),
+            (Some(b), None) => b,
+            (None, None) => {
+                return Err(HttpError::Config(format!(
+                    "{} has no base URL",
+                    req.service
+                )));
+            }
         }
         .trim_end_matches('/');
         let path = if req.path.starts_with('/') {
@@ -539,23 +432,25 @@ impl HttpClient {
             .map_err(|e| HttpError::Config(format!("{} URL for {path}: {e}", req.service)))
     }
 
-    /// The limits of a service; each GCS endpoint has its own, made on first use.
-    fn limits_for(&self, service: Service) -> Arc<Limits> {
-        match service {
-            Service::Gcs(endpoint) => self
-                .gcs_limits
-                .lock()
-                .expect("gcs limits poisoned")
-                .entry(endpoint)
-                .or_insert_with(|| {
-                    Arc::new(Limits::new(
-                        self.options.max_concurrency,
-                        self.options.rate_per_sec(service),
-                    ))
-                })
-                .clone(),
-            other => self.limits[&other].clone(),
-        }
+    /// The interval an API's requests are paced at, if they are.
+    #[cfg(test)]
+    pub(crate) fn pacing_interval(&self, id: ServiceId) -> Option<Duration> {
+        self.limits_for(id).pacer.as_ref().map(|p| p.interval)
+    }
+
+    /// The limits of an API; each instance has its own, made on first use.
+    fn limits_for(&self, id: ServiceId) -> Arc<Limits> {
+        let rate = self
+            .api(id)
+            .ok()
+            .and_then(|a| a.rate_per_sec)
+            .or(self.options.default_rate_per_sec);
+        self.limits
+            .lock()
+            .expect("limits poisoned")
+            .entry(id)
+            .or_insert_with(|| Arc::new(Limits::new(self.options.max_concurrency, rate)))
+            .clone()
     }
 
     /// Backoff delays between attempts of a create that a provider re-reads and resends.
@@ -596,7 +491,7 @@ impl HttpClient {
             let auth = match &req.auth {
                 AuthMode::Bearer => Some(format!(
                     "Bearer {}",
-                    self.token_with(req.service, req.data_access).await?.0
+                    self.token_with(req.service, req.scope.as_deref()).await?.0
                 )),
                 AuthMode::ClientBasic => None,
                 AuthMode::Header(h) => Some(h.0.clone()),
@@ -689,7 +584,7 @@ impl HttpClient {
             })?;
             if status == 401 && req.auth == AuthMode::Bearer && !refreshed {
                 refreshed = true;
-                self.invalidate_token(req.service, req.data_access);
+                self.invalidate_token(req.service, req.scope.as_deref());
                 continue;
             }
             let body: Value = if bytes.is_empty() {
@@ -718,38 +613,20 @@ impl HttpClient {
                 });
             }
             let (code, message) = error_code_and_message(&body);
+            let api = self.api(req.service)?;
             return Err(HttpError::Status {
                 service: req.service,
                 method: req.method.as_str().into(),
                 path: req.path.clone(),
                 status,
+                final_code: code.as_deref().is_some_and(|c| api.is_final(c)),
+                credentials: api.token_endpoint.is_some(),
                 code,
                 message,
                 retry_after,
             });
         }
     }
-}
-
-/// The token a request takes: its cache key, resource server and scope.
-fn token_spec(service: Service, data_access: Option<uuid::Uuid>) -> Result<TokenSpec, HttpError> {
-    let no_token = || HttpError::Credentials {
-        service,
-        message: "this service takes no Globus token".into(),
-    };
-    let resource_server = service.resource_server().ok_or_else(no_token)?;
-    Ok(match (service, data_access) {
-        (Service::Gcs(endpoint), Some(mapped)) => TokenSpec {
-            key: format!("{resource_server} data_access {mapped}"),
-            resource_server,
-            scope: gcs_data_access_scope(endpoint, mapped),
-        },
-        _ => TokenSpec {
-            key: resource_server.clone(),
-            resource_server,
-            scope: service.scopes().ok_or_else(no_token)?,
-        },
-    })
 }
 
 #[cfg(test)]

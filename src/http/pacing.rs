@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Semaphore;
 
-use super::{ENV_ALLOW_HOSTS, ENV_BACKOFF_SCALE, ENV_CA_FILE, Service};
+use super::{ENV_ALLOW_HOSTS, ENV_BACKOFF_SCALE, ENV_CA_FILE};
 
 /// Tuning of the client: retries, timeouts, rate limits, extra trusted hosts.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,13 +26,8 @@ pub struct HttpOptions {
     pub allow_hosts: Vec<String>,
     /// Requests in flight per service (each GCS endpoint on its own).
     pub max_concurrency: usize,
-    /// Requests per second to Transfer (its documented limit is 20).
-    pub transfer_rate_per_sec: u32,
-    /// Requests per second to Search (its documented limit is 5–10 per client).
-    pub search_rate_per_sec: u32,
-    /// Requests per second to the services with no documented limit (Auth, Groups, each GCS
-    /// endpoint, the Boss); `None` paces them not at all: `max_concurrency` and their 429
-    /// answers (`Retry-After`) bound them instead.
+    /// Requests per second to the APIs with no documented limit; `None` paces them not at
+    /// all: `max_concurrency` and their 429 answers (`Retry-After`) bound them instead.
     pub default_rate_per_sec: Option<u32>,
     /// A PEM file of extra root certificates (`--ca-file`, `ACCORD_CA_FILE`).
     pub ca_file: Option<PathBuf>,
@@ -61,23 +56,8 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(60),
             allow_hosts,
             max_concurrency: 16,
-            transfer_rate_per_sec: 20,
-            search_rate_per_sec: 10,
             default_rate_per_sec: None,
             ca_file,
-        }
-    }
-}
-
-impl HttpOptions {
-    /// The rate a service is paced at: its documented limit, else `default_rate_per_sec`.
-    pub fn rate_per_sec(&self, service: Service) -> Option<u32> {
-        match service {
-            Service::Transfer => Some(self.transfer_rate_per_sec),
-            Service::Search => Some(self.search_rate_per_sec),
-            Service::Auth | Service::Groups | Service::Boss | Service::Gcs(_) => {
-                self.default_rate_per_sec
-            }
         }
     }
 }

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{HttpError, Secret, Service};
+use super::{HttpError, Secret, ServiceId};
 
 /// How a call may be retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub enum AuthMode {
 #[derive(Clone)]
 pub struct HttpRequest {
     /// The service.
-    pub service: Service,
+    pub service: ServiceId,
     /// The HTTP method.
     pub method: Method,
     /// The path below the service base, starting with `/`.
@@ -50,9 +50,9 @@ pub struct HttpRequest {
     pub kind: CallKind,
     /// How it authenticates.
     pub auth: AuthMode,
-    /// For a GCS call: the mapped collection whose `data_access` the token must carry as a
-    /// dependent scope (creating a guest collection).
-    pub data_access: Option<uuid::Uuid>,
+    /// The scope to ask for instead of the API's own (one with a dependent scope), for a
+    /// token of the same resource server cached apart.
+    pub scope: Option<String>,
 }
 
 impl fmt::Debug for HttpRequest {
@@ -70,14 +70,14 @@ impl fmt::Debug for HttpRequest {
             .field("form_keys", &form_keys)
             .field("kind", &self.kind)
             .field("auth", &self.auth)
-            .field("data_access", &self.data_access)
+            .field("scope", &self.scope)
             .finish()
     }
 }
 
 impl HttpRequest {
     /// A request with no body, idempotent and bearer-authenticated.
-    pub fn new(service: Service, method: Method, path: impl Into<String>) -> Self {
+    pub fn new(service: ServiceId, method: Method, path: impl Into<String>) -> Self {
         HttpRequest {
             service,
             method,
@@ -87,32 +87,32 @@ impl HttpRequest {
             form: None,
             kind: CallKind::Idempotent,
             auth: AuthMode::Bearer,
-            data_access: None,
+            scope: None,
         }
     }
 
     /// A `GET`.
-    pub fn get(service: Service, path: impl Into<String>) -> Self {
+    pub fn get(service: ServiceId, path: impl Into<String>) -> Self {
         Self::new(service, Method::GET, path)
     }
 
     /// A `POST`.
-    pub fn post(service: Service, path: impl Into<String>) -> Self {
+    pub fn post(service: ServiceId, path: impl Into<String>) -> Self {
         Self::new(service, Method::POST, path)
     }
 
     /// A `PUT`.
-    pub fn put(service: Service, path: impl Into<String>) -> Self {
+    pub fn put(service: ServiceId, path: impl Into<String>) -> Self {
         Self::new(service, Method::PUT, path)
     }
 
     /// A `DELETE`.
-    pub fn delete(service: Service, path: impl Into<String>) -> Self {
+    pub fn delete(service: ServiceId, path: impl Into<String>) -> Self {
         Self::new(service, Method::DELETE, path)
     }
 
     /// A `PATCH` (idempotent: it sets fields to given values).
-    pub fn patch(service: Service, path: impl Into<String>) -> Self {
+    pub fn patch(service: ServiceId, path: impl Into<String>) -> Self {
         Self::new(service, Method::PATCH, path)
     }
 
@@ -156,10 +156,10 @@ impl HttpRequest {
         self
     }
 
-    /// Asks for a GCS token carrying mapped collection `mapped`'s `data_access` as a
-    /// dependent scope (needed to create a guest collection on it).
-    pub fn data_access(mut self, mapped: uuid::Uuid) -> Self {
-        self.data_access = Some(mapped);
+    /// Asks for a token with this scope instead of the API's own (a dependent scope, such as
+    /// a collection's `data_access`), for the same resource server.
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
         self
     }
 }
@@ -168,7 +168,7 @@ impl HttpRequest {
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
     /// The service.
-    pub service: Service,
+    pub service: ServiceId,
     /// The HTTP method.
     pub method: String,
     /// The request path.

@@ -58,79 +58,6 @@ fn error_shapes() {
 }
 
 #[test]
-fn never_retried_codes() {
-    let e = HttpError::Status {
-        service: Service::Transfer,
-        method: "POST".into(),
-        path: "/x".into(),
-        status: 502,
-        code: Some("ExternalError.MkdirFailed.Exists".into()),
-        message: "exists".into(),
-        retry_after: None,
-    };
-    assert!(!e.is_retryable());
-}
-
-#[tokio::test]
-async fn missing_globus_credentials_fail_only_calls_that_need_them() {
-    let c = HttpClient::without_globus_credentials(
-        ServiceUrls::emulator("http://127.0.0.1:9"),
-        "set ACCORD_GLOBUS_CLIENT_ID",
-        HttpOptions {
-            max_retries: 0,
-            ..HttpOptions::default()
-        },
-    )
-    .unwrap();
-    let e = c
-        .send(&HttpRequest::get(Service::Groups, "/v2/groups/my_groups"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&e, HttpError::Credentials { message, .. } if message == "set ACCORD_GLOBUS_CLIENT_ID"),
-        "{e}"
-    );
-    // A Boss call carries its own header: it is sent (and here finds no server).
-    let boss = HttpRequest::get(Service::Boss, "/v1/groups/")
-        .auth(AuthMode::Header(Secret::new("Token t")));
-    let e = c.send(&boss).await.unwrap_err();
-    assert!(matches!(e, HttpError::Transport { .. }), "{e}");
-}
-
-#[test]
-fn only_services_with_a_documented_limit_are_paced_by_default() {
-    let o = HttpOptions::default();
-    assert_eq!(o.rate_per_sec(Service::Transfer), Some(20));
-    assert_eq!(o.rate_per_sec(Service::Search), Some(10));
-    for s in [
-        Service::Auth,
-        Service::Groups,
-        Service::Boss,
-        Service::Gcs(uuid::Uuid::nil()),
-    ] {
-        assert_eq!(o.rate_per_sec(s), None, "{s}");
-    }
-    let c = HttpClient::new(
-        ServiceUrls::emulator("http://127.0.0.1:9"),
-        GlobusCredentials::new("id", "s"),
-        o,
-    )
-    .unwrap();
-    let interval = |s| c.limits_for(s).pacer.as_ref().map(|p| p.interval);
-    assert_eq!(interval(Service::Groups), None);
-    assert_eq!(interval(Service::Boss), None);
-    assert_eq!(interval(Service::Gcs(uuid::Uuid::nil())), None);
-    assert_eq!(interval(Service::Search), Some(Duration::from_millis(100)));
-    assert_eq!(interval(Service::Transfer), Some(Duration::from_millis(50)));
-    // Pacing them stays possible.
-    let paced = HttpOptions {
-        default_rate_per_sec: Some(5),
-        ..HttpOptions::default()
-    };
-    assert_eq!(paced.rate_per_sec(Service::Groups), Some(5));
-}
-
-#[test]
 fn a_paced_service_gets_a_one_second_burst_then_its_rate() {
     // Search at 10/s: 11 requests go at once (the burst), then one every 100 ms.
     let pacer = Pacer::new(10);
@@ -146,28 +73,4 @@ fn a_paced_service_gets_a_one_second_burst_then_its_rate() {
     // After a quiet second the burst is available again.
     let later = t0 + Duration::from_secs(4);
     assert_eq!(pacer.reserve(&mut tat, later), None);
-}
-
-#[test]
-fn trusted_hosts() {
-    let c = HttpClient::new(
-        ServiceUrls::production(),
-        GlobusCredentials::new("id", "s"),
-        HttpOptions {
-            allow_hosts: vec!["gcs.example.org".into()],
-            ..HttpOptions::default()
-        },
-    )
-    .unwrap();
-    let ok = |u: &str| c.check_trusted(&Url::parse(u).unwrap()).is_ok();
-    assert!(ok("https://transfer.api.globus.org/v0.10/x"));
-    assert!(ok("http://127.0.0.1:9999/groups"));
-    assert!(ok("http://[::1]:9999/groups"));
-    assert!(ok("http://localhost:1/x"));
-    assert!(ok("https://gcs.example.org/api"));
-    assert!(!ok("http://gcs.example.org/api"));
-    assert!(!ok("https://evil.example.com/v2/groups"));
-    assert!(!ok("http://transfer.api.globus.org/v0.10/x"));
-    c.trust_host("abc.data.globus.org");
-    assert!(ok("https://abc.data.globus.org/api"));
 }

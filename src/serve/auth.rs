@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
 
 use super::error::ApError;
-use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
+use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, ServiceId};
 use crate::services::auth::wire::{IntrospectResponse, Token};
 
 /// How long an introspection answer is reused.
@@ -238,7 +238,7 @@ impl Authenticator {
     }
 
     async fn introspect(&self, token: &str) -> Result<Introspected, ApError> {
-        let req = HttpRequest::post(Service::Auth, "/v2/oauth2/token/introspect")
+        let req = HttpRequest::post(ServiceId::fixed("auth"), "/v2/oauth2/token/introspect")
             .form(&[("token", token), ("include", "identity_set")])
             .auth(AuthMode::ClientBasic);
         let resp: IntrospectResponse = match self.http.send(&req).await.and_then(|r| r.json()) {
@@ -310,7 +310,7 @@ impl Authenticator {
 
     /// A dependent token for Groups, then `my_groups`.
     async fn fetch_groups(&self, token: &Secret) -> Result<BTreeSet<String>, String> {
-        let req = HttpRequest::post(Service::Auth, "/v2/oauth2/token")
+        let req = HttpRequest::post(ServiceId::fixed("auth"), "/v2/oauth2/token")
             .form(&[("grant_type", DEPENDENT_GRANT), ("token", token.expose())])
             .auth(AuthMode::ClientBasic);
         let tokens: Vec<Token> = self
@@ -323,9 +323,9 @@ impl Authenticator {
             .into_iter()
             .find(|t| t.resource_server == "groups.api.globus.org")
             .ok_or("the dependent token grant gave no Groups token (does the provider's scope list the Groups dependent scope?)")?;
-        let req = HttpRequest::get(Service::Groups, "/v2/groups/my_groups").auth(AuthMode::Header(
-            Secret::new(format!("Bearer {}", groups_token.access_token)),
-        ));
+        let req = HttpRequest::get(ServiceId::fixed("groups"), "/v2/groups/my_groups").auth(
+            AuthMode::Header(Secret::new(format!("Bearer {}", groups_token.access_token))),
+        );
         let list: Vec<serde_json::Value> = self
             .http
             .send(&req)
@@ -388,6 +388,7 @@ mod tests {
     #[tokio::test]
     async fn allowed_follows_check_authorization() {
         let http = HttpClient::shared(
+            &[],
             crate::http::ServiceUrls::emulator("http://127.0.0.1:9"),
             crate::http::GlobusCredentials::new("c", "s"),
             crate::http::HttpOptions::default(),

@@ -56,6 +56,8 @@ pub struct ServeOptions {
     pub http: HttpOptions,
     /// `--now`: the clock of every plan (expiry); the wall clock when unset.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The services accord manages (`accord::services::builtin()`).
+    pub services: crate::service::Services,
 }
 
 /// Why the provider could not start.
@@ -161,6 +163,7 @@ fn is_loopback_url(url: &str) -> bool {
 /// variables say otherwise); else the real Globus services, with `ACCORD_GLOBUS_CLIENT_ID`
 /// and `ACCORD_GLOBUS_CLIENT_SECRET`.
 async fn auth_services(
+    services: &crate::service::Services,
     target: Option<&str>,
 ) -> Result<(ServiceUrls, GlobusCredentials), ServeError> {
     match target {
@@ -170,7 +173,7 @@ async fn auth_services(
                     "--target {url}: only a loopback emulator URL is accepted"
                 )));
             }
-            let fallback = crate::target::emulator_client(url).await;
+            let fallback = crate::target::emulator_client(services, url).await;
             let creds = GlobusCredentials::from_env_or(fallback.as_ref())
                 .map_err(|e| ServeError::Credentials(e.to_string()))?;
             Ok((ServiceUrls::emulator(url), creds))
@@ -184,16 +187,38 @@ async fn auth_services(
     }
 }
 
+/// What the provider does, when its configuration does not say: the services it manages.
+fn default_description(services: &crate::service::Services) -> String {
+    let managed: Vec<&str> = services
+        .iter()
+        .filter(|s| !s.kinds().is_empty())
+        .map(|s| s.title())
+        .collect();
+    let list = match managed.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    };
+    format!(
+        "Runs accord's plan, drift and apply on the policy workspaces this provider serves: declarative permissions for {list}."
+    )
+}
+
 /// The introspection document of a configuration.
-pub fn description(config: &ServeConfig, scope: &str) -> ProviderDescription {
+pub fn description(
+    config: &ServeConfig,
+    scope: &str,
+    services: &crate::service::Services,
+) -> ProviderDescription {
     ProviderDescription {
         admin_contact: config.admin_contact.clone(),
         administered_by: (!config.administered_by.is_empty())
             .then(|| config.administered_by.clone()),
         api_version: "1.0".into(),
-        description: config.description.clone().or_else(|| {
-            Some("Runs accord's plan, drift and apply on the policy workspaces this provider serves: declarative permissions for Globus groups, Transfer ACLs and guest collections.".into())
-        }),
+        description: config
+            .description
+            .clone()
+            .or_else(|| Some(default_description(services))),
         event_types: None,
         globus_auth_scope: scope.to_string(),
         input_schema: model::input_schema(),
@@ -225,9 +250,10 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
     if recovered > 0 {
         tracing::warn!("{recovered} action(s) interrupted by the last stop ended FAILED");
     }
-    let (urls, creds) = auth_services(opts.target.as_deref()).await?;
+    let (urls, creds) = auth_services(&opts.services, opts.target.as_deref()).await?;
     let scope = opts.config.scope(&creds.client_id);
     let auth_http = HttpClient::shared(
+        &opts.services.apis(),
         urls,
         creds,
         HttpOptions {
@@ -249,10 +275,11 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             target: opts.target.clone(),
             http: opts.http.clone(),
             now: opts.now,
+            services: opts.services.clone(),
         },
     ));
     let app = Arc::new(App {
-        description: description(&config, &scope),
+        description: description(&config, &scope, &opts.services),
         release_after: config.default_release_after(),
         max_deadline: IsoDuration::parse(&config.maximum_deadline)
             .unwrap_or(IsoDuration::from_millis(30 * 86_400_000)),

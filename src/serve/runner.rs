@@ -38,7 +38,7 @@ use crate::policy::diagnostics::{Diagnostics, error_at};
 use crate::policy::source::Containment;
 use crate::policy::{self, Workspace};
 use crate::service::Registry;
-use crate::service::{CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope};
+use crate::service::{IdMap, LiveRead, Outcome, Provider, ProviderError, Scope};
 use crate::state::Kind;
 
 /// The longest markdown kept in `details` (Flows stores details with the run).
@@ -57,6 +57,8 @@ pub struct RunnerConfig {
     pub http: HttpOptions,
     /// `--now`: the clock of every plan (expiry); the wall clock when unset.
     pub now: Option<DateTime<Utc>>,
+    /// The services accord manages.
+    pub services: crate::service::Services,
 }
 
 /// Who asked to cancel an action, once asked.
@@ -148,8 +150,8 @@ impl Provider for Cancellable {
     fn kinds(&self) -> &'static [Kind] {
         self.inner.kinds()
     }
-    fn credential(&self) -> CredentialKind {
-        self.inner.credential()
+    fn caller(&self) -> crate::service::Caller {
+        self.inner.caller()
     }
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         self.inner.read(scope).await
@@ -653,6 +655,7 @@ impl Runner {
         )
         .await;
         let mut conn = match crate::target::connect_with(
+            &self.run.services,
             Some(ws),
             self.run.target.as_deref(),
             self.run.now,

@@ -10,10 +10,14 @@ pub mod registry;
 
 use std::sync::Arc;
 
+use serde_json::Value;
+
+use crate::http::{GlobusCredentials, HttpClient};
+
 pub use crate::state::identity::{IdentityInfo, IdentityResolver};
 pub use crate::state::live::{IdMap, LiveRead, Lookup, ProviderError, Scope};
 pub(crate) use provider::failed;
-pub use provider::{CredentialKind, Outcome, Provider};
+pub use provider::{Caller, Outcome, Provider};
 pub use registry::Registry;
 
 use crate::state::Kind;
@@ -26,9 +30,31 @@ pub trait Service: Send + Sync + 'static {
     /// Its name for people (`Transfer`, `the Boss`).
     fn title(&self) -> &'static str;
 
+    /// How its HTTP API is reached, if it has one: base URLs, token, rate, final codes.
+    fn api(&self) -> Option<&'static crate::http::Api> {
+        None
+    }
+
     /// The kinds it manages.
     fn kinds(&self) -> &'static [Kind] {
         &[]
+    }
+
+    /// The OAuth client an emulator's connection document names, for a run against that
+    /// emulator (the environment's credentials override it). One service answers: the
+    /// token issuer's.
+    fn oauth_client(&self, _emulator: &Value) -> Option<GlobusCredentials> {
+        None
+    }
+
+    /// Who resolves principals to identities, if this service does (the core asks one).
+    fn identities(&self, _cx: &Connect) -> Option<Arc<dyn IdentityResolver>> {
+        None
+    }
+
+    /// Its provider for a run, if it manages anything.
+    fn provider(&self, _cx: &Connect) -> Option<Arc<dyn Provider>> {
+        None
     }
 
     /// Its section of the policy files, if it has one.
@@ -41,6 +67,15 @@ pub trait Service: Send + Sync + 'static {
     fn emulator(&self) -> Option<&dyn emulator::EmulatedService> {
         None
     }
+}
+
+/// What a target gives each service to connect with.
+pub struct Connect<'a> {
+    /// The run's shared HTTP client.
+    pub http: &'a Arc<HttpClient>,
+    /// For a run against an emulator, its connection document (`GET /_emulator/connection`):
+    /// who the run acts as there, a section per service.
+    pub emulator: Option<&'a Value>,
 }
 
 /// The services of a run, in the order they are listed: the library's entry points take it.
@@ -73,6 +108,11 @@ impl Services {
     /// A service by name.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Service>> {
         self.list.iter().find(|s| s.name() == name)
+    }
+
+    /// The HTTP APIs of the services, for the shared client.
+    pub fn apis(&self) -> Vec<&'static crate::http::Api> {
+        self.list.iter().filter_map(|s| s.api()).collect()
     }
 
     /// The service managing a kind.

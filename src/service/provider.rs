@@ -7,15 +7,17 @@
 use async_trait::async_trait;
 
 use crate::plan::Change;
-use crate::state::{IdMap, Kind, LiveRead, ProviderError, Scope};
+use crate::state::{IdMap, Kind, LiveRead, Principal, ProviderError, Scope};
 
-/// The kind of credential a provider needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialKind {
-    /// Globus Auth client credentials (`ACCORD_GLOBUS_CLIENT_ID` / `ACCORD_GLOBUS_CLIENT_SECRET`).
-    GlobusClient,
-    /// A Boss API token (`ACCORD_BOSS_TOKEN`) and username (`ACCORD_BOSS_USERNAME`).
-    BossToken,
+/// Who a provider acts as, for protecting its own access.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The run's OAuth client, whose identity the identity resolver knows (`whoami`).
+    OAuthClient,
+    /// This principal (a user named by the credentials, such as a static token's user).
+    Principal(Principal),
+    /// Nobody the plan could touch.
+    Nobody,
 }
 
 /// What happened to one change of a step.
@@ -53,8 +55,8 @@ pub trait Provider: Send + Sync {
     fn name(&self) -> &'static str;
     /// The kinds it manages.
     fn kinds(&self) -> &'static [Kind];
-    /// The credential it needs.
-    fn credential(&self) -> CredentialKind;
+    /// Who it acts as: their own access is never planned away.
+    fn caller(&self) -> Caller;
     /// Reads the live objects of the scope's containers and lookups that are of its kinds.
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError>;
     /// Changes that may be sent together share a batch key (per group, one batch of grants and

@@ -1,6 +1,8 @@
 //! What accord knows of Globus Auth beyond the core's folders: its scopes, its emulator
 //! refusals and the registry of scopes the emulator issues.
 
+pub mod api;
+
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod provider;
@@ -27,8 +29,25 @@ pub const SCOPES: &[&str] = &[
 pub struct Auth;
 
 impl crate::service::Service for Auth {
+    fn oauth_client(&self, emulator: &serde_json::Value) -> Option<crate::http::GlobusCredentials> {
+        provider::emulator_client(emulator)
+    }
+
+    fn identities(
+        &self,
+        cx: &crate::service::Connect,
+    ) -> Option<std::sync::Arc<dyn crate::service::IdentityResolver>> {
+        Some(std::sync::Arc::new(provider::GlobusAuth::new(
+            cx.http.clone(),
+        )))
+    }
+
     fn name(&self) -> &'static str {
         "auth"
+    }
+
+    fn api(&self) -> Option<&'static crate::http::Api> {
+        Some(&api::API)
     }
 
     fn title(&self) -> &'static str {

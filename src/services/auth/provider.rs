@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::http::{AuthMode, HttpClient, HttpRequest, Service};
+use crate::http::{AuthMode, HttpClient, HttpRequest};
 use crate::service::{IdentityInfo, IdentityResolver, ProviderError};
 use crate::services::auth::wire::{IdentitiesResponse, Identity, IntrospectResponse};
 
@@ -39,7 +39,7 @@ impl GlobusAuth {
         let requests: Vec<HttpRequest> = values
             .chunks(LOOKUP_BATCH)
             .map(|chunk| {
-                let req = HttpRequest::get(Service::Auth, "/v2/api/identities")
+                let req = HttpRequest::get(crate::services::auth::api::ID, "/v2/api/identities")
                     .query(key, chunk.join(","));
                 if key == "usernames" {
                     req.query("provision", "false")
@@ -98,10 +98,13 @@ impl IdentityResolver for GlobusAuth {
     }
 
     async fn whoami(&self) -> Result<IdentityInfo, ProviderError> {
-        let token = self.http.token(Service::Auth).await?;
-        let req = HttpRequest::post(Service::Auth, "/v2/oauth2/token/introspect")
-            .form(&[("token", token.expose())])
-            .auth(AuthMode::ClientBasic);
+        let token = self.http.token(crate::services::auth::api::ID).await?;
+        let req = HttpRequest::post(
+            crate::services::auth::api::ID,
+            "/v2/oauth2/token/introspect",
+        )
+        .form(&[("token", token.expose())])
+        .auth(AuthMode::ClientBasic);
         let resp: IntrospectResponse = self.http.send(&req).await?.json()?;
         if !resp.active {
             return Err(ProviderError::Credentials(
@@ -124,4 +127,20 @@ impl IdentityResolver for GlobusAuth {
             status: "used".into(),
         })
     }
+}
+
+/// The OAuth client an emulator's connection document names (its `client`), or, from an
+/// emulator too old to serve that document, the first client of its state (`clients`).
+pub fn emulator_client(doc: &serde_json::Value) -> Option<crate::http::GlobusCredentials> {
+    let (id, secret) = match doc.get("client") {
+        Some(c) => (c.get("client_id")?, c.get("client_secret")?),
+        None => {
+            let c = doc.get("clients")?.as_object()?.values().next()?;
+            (c.get("id")?, c.get("secret")?)
+        }
+    };
+    Some(crate::http::GlobusCredentials::new(
+        id.as_str()?,
+        secret.as_str()?.to_string(),
+    ))
 }

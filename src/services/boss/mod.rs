@@ -1,6 +1,8 @@
 //! What accord knows of the Boss beyond the core's folders: the refusals a policy or a plan
 //! shows, and its emulator refusals.
 
+pub mod api;
+
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
@@ -20,8 +22,19 @@ pub mod refusals;
 pub struct Boss;
 
 impl crate::service::Service for Boss {
+    fn provider(
+        &self,
+        cx: &crate::service::Connect,
+    ) -> Option<std::sync::Arc<dyn crate::service::Provider>> {
+        Some(std::sync::Arc::new(provider::BossProvider::connect(cx)))
+    }
+
     fn name(&self) -> &'static str {
         "boss"
+    }
+
+    fn api(&self) -> Option<&'static crate::http::Api> {
+        Some(&api::API)
     }
 
     fn title(&self) -> &'static str {

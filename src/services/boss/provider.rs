@@ -38,11 +38,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
-use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, Service};
+use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret};
 use crate::plan::{Action, Change};
-use crate::service::{
-    CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
-};
+use crate::service::{IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed};
 use crate::services::boss::wire::{
     Channel, Collection, CoordFrame, Experiment, FRAME_FIELDS, Group, MaintainerList, MemberList,
     PermissionSet, PermissionSets,
@@ -126,6 +124,26 @@ impl BossCredentials {
     }
 }
 
+/// The Boss user an emulator's connection document names (its `boss`), or, from an emulator
+/// too old to serve that document, `boss.accord_user` of its state, with its token.
+pub fn emulator_user(doc: &serde_json::Value) -> Option<BossCredentials> {
+    let boss = doc.get("boss")?;
+    if let (Some(name), Some(token)) = (boss.get("username"), boss.get("token")) {
+        return Some(BossCredentials::new(
+            name.as_str()?,
+            token.as_str()?.to_string(),
+        ));
+    }
+    let name = boss.get("accord_user")?.as_str()?;
+    let token = boss
+        .get("users")?
+        .get(name)?
+        .get("token")?
+        .as_str()
+        .filter(|t| !t.is_empty())?;
+    Some(BossCredentials::new(name, token.to_string()))
+}
+
 /// The user accord calls as, with its ready `Authorization` header.
 #[derive(Debug, Clone)]
 struct Caller {
@@ -170,12 +188,34 @@ impl BossProvider {
         }
     }
 
+    /// A provider for a run: the environment's credentials, else, against an emulator, the
+    /// user its connection document names. Missing ones fail only the calls needing them.
+    pub fn connect(cx: &crate::service::Connect) -> Self {
+        let creds = match cx.emulator {
+            Some(doc) => {
+                let fallback = emulator_user(doc);
+                let missing = fallback.is_none();
+                BossCredentials::from_env_or(fallback.as_ref()).map_err(|e| {
+                    if missing {
+                        format!(
+                            "{e}; or name the Boss user accord runs as in the seed (`boss.accord_user`, a seeded user with a token)"
+                        )
+                    } else {
+                        e
+                    }
+                })
+            }
+            None => BossCredentials::from_env(),
+        };
+        Self::from_credentials(cx.http.clone(), creds)
+    }
+
     /// The Boss username accord runs as, when credentials are known.
     pub fn username(&self) -> Option<&str> {
         self.caller.as_ref().ok().map(|c| c.username.as_str())
     }
 
-    fn caller(&self) -> Result<&Caller, String> {
+    fn acting_user(&self) -> Result<&Caller, String> {
         self.caller.as_ref().map_err(Clone::clone)
     }
 
@@ -191,7 +231,7 @@ impl BossProvider {
         caller: &Caller,
         path: &str,
     ) -> Result<Option<T>, HttpError> {
-        let req = HttpRequest::get(Service::Boss, path).auth(caller.auth.clone());
+        let req = HttpRequest::get(crate::services::boss::api::ID, path).auth(caller.auth.clone());
         match self.http.send(&req).await {
             Ok(resp) => resp.json().map(Some),
             Err(e) if e.status() == Some(404) => Ok(None),
@@ -218,7 +258,7 @@ impl BossProvider {
         caller: &Caller,
         name: &str,
     ) -> Result<Option<GroupSeen>, ProviderError> {
-        let req = HttpRequest::get(Service::Boss, group_path(name)?);
+        let req = HttpRequest::get(crate::services::boss::api::ID, group_path(name)?);
         match self.send(caller, req).await {
             Ok(body) => {
                 let g: Group =
@@ -241,7 +281,10 @@ impl BossProvider {
     /// The members of `admin`, when the caller may read them; else only `bossadmin`.
     async fn admin_members(&self, caller: &Caller) -> Result<BTreeSet<String>, ProviderError> {
         let mut out = BTreeSet::from([BOSS_ADMIN.to_string()]);
-        let req = HttpRequest::get(Service::Boss, format!("/v1/groups/{ADMIN_GROUP}/members/"));
+        let req = HttpRequest::get(
+            crate::services::boss::api::ID,
+            format!("/v1/groups/{ADMIN_GROUP}/members/"),
+        );
         match self.send(caller, req).await {
             Ok(body) => {
                 let list: MemberList = serde_json::from_value(body).unwrap_or_default();
@@ -263,7 +306,7 @@ impl BossProvider {
     ) -> Result<(MemberList, MaintainerList), ProviderError> {
         let base = group_path(group)?;
         let list = |what: &'static str| {
-            let req = HttpRequest::get(Service::Boss, format!("{base}{what}/"));
+            let req = HttpRequest::get(crate::services::boss::api::ID, format!("{base}{what}/"));
             async move {
                 self.send(caller, req)
                     .await
@@ -332,7 +375,7 @@ impl BossProvider {
         lookup: &Lookup,
     ) -> Result<Option<Object>, ProviderError> {
         let path = ResourcePath::parse(&lookup.address.keys[0]).map_err(ProviderError::NotFound)?;
-        let req = HttpRequest::get(Service::Boss, path.api_path());
+        let req = HttpRequest::get(crate::services::boss::api::ID, path.api_path());
         let body = match self.send(caller, req).await {
             Ok(b) => b,
             Err(e) if e.status() == Some(404) => return Ok(None),
@@ -362,7 +405,7 @@ impl BossProvider {
         caller: &Caller,
         query: &[(&str, &str)],
     ) -> Result<Option<Vec<PermissionSet>>, ProviderError> {
-        let mut req = HttpRequest::get(Service::Boss, "/v1/permissions/");
+        let mut req = HttpRequest::get(crate::services::boss::api::ID, "/v1/permissions/");
         for (k, v) in query {
             req = req.query(k, *v);
         }
@@ -444,7 +487,7 @@ impl BossProvider {
     // ---- apply ----
 
     async fn apply_one(&self, change: &Change) -> Outcome {
-        let caller = match self.caller() {
+        let caller = match self.acting_user() {
             Ok(c) => c,
             Err(e) => return failed(format!("credentials: {e}")),
         };
@@ -492,7 +535,7 @@ impl BossProvider {
             Ok(p) => p,
             Err(e) => return failed(e),
         };
-        let req = HttpRequest::post(Service::Boss, path).create();
+        let req = HttpRequest::post(crate::services::boss::api::ID, path).create();
         let mut backoff = self.http.create_backoff();
         loop {
             match self.send(caller, req.clone()).await {
@@ -537,7 +580,10 @@ impl BossProvider {
             Err(e) => return failed(e),
         };
         match self
-            .send(caller, HttpRequest::delete(Service::Boss, path))
+            .send(
+                caller,
+                HttpRequest::delete(crate::services::boss::api::ID, path),
+            )
             .await
         {
             Ok(_) => applied(),
@@ -553,7 +599,10 @@ impl BossProvider {
         };
         // Adding an existing member or maintainer is a no-op 204: safe to resend.
         match self
-            .send(caller, HttpRequest::post(Service::Boss, path))
+            .send(
+                caller,
+                HttpRequest::post(crate::services::boss::api::ID, path),
+            )
             .await
         {
             Ok(_) => applied(),
@@ -573,7 +622,10 @@ impl BossProvider {
             Err(e) => return failed(e),
         };
         match self
-            .send(caller, HttpRequest::delete(Service::Boss, path))
+            .send(
+                caller,
+                HttpRequest::delete(crate::services::boss::api::ID, path),
+            )
             .await
         {
             Ok(_) => applied(),
@@ -599,7 +651,7 @@ impl BossProvider {
             Ok(x) => x,
             Err(e) => return failed(e),
         };
-        let req = HttpRequest::post(Service::Boss, path)
+        let req = HttpRequest::post(crate::services::boss::api::ID, path)
             .json(&Value::Object(body))
             .create();
         let mut backoff = self.http.create_backoff();
@@ -646,7 +698,7 @@ impl BossProvider {
             Ok(p) => p,
             Err(e) => return Adopt::Failed(e),
         };
-        let req = HttpRequest::get(Service::Boss, &path);
+        let req = HttpRequest::get(crate::services::boss::api::ID, &path);
         let body = match self.send(caller, req).await {
             Ok(b) => b,
             Err(e) if boss_code(&e) == Some(4005) => return Adopt::Deleted,
@@ -692,7 +744,7 @@ impl BossProvider {
         if put.is_empty() {
             return Adopt::Adopted(applied());
         }
-        let req = HttpRequest::put(Service::Boss, path).json(&Value::Object(put));
+        let req = HttpRequest::put(crate::services::boss::api::ID, path).json(&Value::Object(put));
         Adopt::Adopted(match self.send(caller, req).await {
             Ok(_) => applied(),
             Err(e) => failed(format!(
@@ -709,7 +761,7 @@ impl BossProvider {
         if body.is_empty() {
             return applied();
         }
-        let req = HttpRequest::put(Service::Boss, path).json(&Value::Object(body));
+        let req = HttpRequest::put(crate::services::boss::api::ID, path).json(&Value::Object(body));
         match self.send(caller, req).await {
             Ok(_) => applied(),
             Err(e) => failed(e),
@@ -722,7 +774,10 @@ impl BossProvider {
             Err(e) => return failed(e),
         };
         match self
-            .send(caller, HttpRequest::delete(Service::Boss, path))
+            .send(
+                caller,
+                HttpRequest::delete(crate::services::boss::api::ID, path),
+            )
             .await
         {
             Ok(_) => applied(),
@@ -760,16 +815,19 @@ impl BossProvider {
         };
         for call in calls {
             let req = match &call {
-                PermissionCall::Post(names) => HttpRequest::post(Service::Boss, "/v1/permissions/")
-                    .json(&permission_body(&path, &group, names)),
+                PermissionCall::Post(names) => {
+                    HttpRequest::post(crate::services::boss::api::ID, "/v1/permissions/")
+                        .json(&permission_body(&path, &group, names))
+                }
                 PermissionCall::Patch(names) => {
-                    HttpRequest::patch(Service::Boss, "/v1/permissions/")
+                    HttpRequest::patch(crate::services::boss::api::ID, "/v1/permissions/")
                         .json(&permission_body(&path, &group, names))
                 }
                 PermissionCall::Delete => {
-                    let mut r = HttpRequest::delete(Service::Boss, "/v1/permissions/")
-                        .query("group", group.clone())
-                        .query("collection", path.collection.clone());
+                    let mut r =
+                        HttpRequest::delete(crate::services::boss::api::ID, "/v1/permissions/")
+                            .query("group", group.clone())
+                            .query("collection", path.collection.clone());
                     if let Some(e) = &path.experiment {
                         r = r.query("experiment", e.clone());
                     }
@@ -1359,8 +1417,11 @@ impl Provider for BossProvider {
         KINDS
     }
 
-    fn credential(&self) -> CredentialKind {
-        CredentialKind::BossToken
+    fn caller(&self) -> crate::service::Caller {
+        match self.username() {
+            Some(u) => crate::service::Caller::Principal(Principal::BossUser(u.to_string())),
+            None => crate::service::Caller::Nobody,
+        }
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
@@ -1399,7 +1460,7 @@ impl Provider for BossProvider {
         {
             return Ok(LiveRead::default());
         }
-        let caller = self.caller().map_err(ProviderError::Credentials)?;
+        let caller = self.acting_user().map_err(ProviderError::Credentials)?;
         let mut live = LiveRead::default();
 
         // Each step's calls go out concurrently (the shared client caps them in flight) and

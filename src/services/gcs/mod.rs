@@ -1,6 +1,8 @@
 //! What accord knows of the GCS Manager API beyond the core's folders: the scopes each
 //! endpoint and collection has, and its emulator refusals.
 
+pub mod api;
+
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
@@ -35,8 +37,21 @@ pub fn scopes(st: &crate::emulator::store::State, rs: &str) -> Option<&'static [
 pub struct Gcs;
 
 impl crate::service::Service for Gcs {
+    fn provider(
+        &self,
+        cx: &crate::service::Connect,
+    ) -> Option<std::sync::Arc<dyn crate::service::Provider>> {
+        Some(std::sync::Arc::new(provider::GcsProvider::new(
+            cx.http.clone(),
+        )))
+    }
+
     fn name(&self) -> &'static str {
         "gcs"
+    }
+
+    fn api(&self) -> Option<&'static crate::http::Api> {
+        Some(&api::API)
     }
 
     fn title(&self) -> &'static str {

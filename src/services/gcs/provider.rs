@@ -41,10 +41,11 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::http::{HttpClient, HttpError, HttpRequest, Service};
+use super::api;
+use crate::http::{HttpClient, HttpError, HttpRequest};
 use crate::plan::{Action, Change};
 use crate::service::{
-    CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
+    Caller, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::services::gcs::wire::{
     Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential,
@@ -142,7 +143,7 @@ impl GcsProvider {
         let mut items = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let mut req = HttpRequest::get(Service::Gcs(endpoint), path)
+            let mut req = HttpRequest::get(api::endpoint(endpoint), path)
                 .query("page_size", PAGE_SIZE.to_string());
             for (k, v) in query {
                 req = req.query(k, v.clone());
@@ -232,7 +233,7 @@ impl GcsProvider {
 
     /// One collection by id; `None` when the endpoint does not have it.
     pub async fn collection(&self, endpoint: Uuid, id: &str) -> Result<Option<Value>, HttpError> {
-        let req = HttpRequest::get(Service::Gcs(endpoint), format!("/collections/{id}"));
+        let req = HttpRequest::get(api::endpoint(endpoint), format!("/collections/{id}"));
         match self.http.send(&req).await {
             Ok(resp) => Ok(first_item(&resp.body, "collection")),
             Err(e) if e.status() == Some(404) => Ok(None),
@@ -522,7 +523,7 @@ impl GcsProvider {
             policies: attr("policies").cloned(),
             ..UserCredential::default()
         };
-        let req = HttpRequest::post(Service::Gcs(endpoint), "/user_credentials")
+        let req = HttpRequest::post(api::endpoint(endpoint), "/user_credentials")
             .json(&body)
             .create();
         let adopt = || async {
@@ -600,7 +601,7 @@ impl GcsProvider {
             };
         }
         body.insert("DATA_TYPE".into(), USER_CREDENTIAL_DATA_TYPE.into());
-        let req = HttpRequest::patch(Service::Gcs(endpoint), format!("/user_credentials/{id}"))
+        let req = HttpRequest::patch(api::endpoint(endpoint), format!("/user_credentials/{id}"))
             .json(&Value::Object(body));
         match self.http.send(&req).await {
             Ok(_) => Outcome::Applied {
@@ -702,10 +703,12 @@ impl GcsProvider {
                 ));
             }
         };
-        let req = HttpRequest::post(Service::Gcs(endpoint), "/collections")
+        let req = HttpRequest::post(api::endpoint(endpoint), "/collections")
             .json(&document)
             .create()
-            .data_access(mapped);
+            .scope(crate::services::gcs::api::data_access_scope(
+                endpoint, mapped,
+            ));
         let mut backoff = self.http.create_backoff();
         loop {
             match self.http.send(&req).await {
@@ -825,7 +828,7 @@ impl GcsProvider {
             "DATA_TYPE".into(),
             format!("collection#1.{version}.0").into(),
         );
-        let req = HttpRequest::patch(Service::Gcs(endpoint), format!("/collections/{id}"))
+        let req = HttpRequest::patch(api::endpoint(endpoint), format!("/collections/{id}"))
             .json(&Value::Object(fields));
         self.http.send(&req).await.map(|_| ())
     }
@@ -891,7 +894,7 @@ impl GcsProvider {
             Ok(e) => e,
             Err(e) => return failed(e),
         };
-        let req = HttpRequest::delete(Service::Gcs(endpoint), format!("/collections/{id}"));
+        let req = HttpRequest::delete(api::endpoint(endpoint), format!("/collections/{id}"));
         match self.http.send(&req).await {
             Ok(_) => Outcome::Applied { server_id: None },
             Err(e) if e.status() == Some(404) => Outcome::Applied { server_id: None },
@@ -942,7 +945,7 @@ impl GcsProvider {
             Err(e) => return failed(format!("{}: {e}", change.address)),
         };
         let body = Role::new(Some(collection.clone()), urn.clone(), role.clone());
-        let req = HttpRequest::post(Service::Gcs(endpoint), "/roles")
+        let req = HttpRequest::post(api::endpoint(endpoint), "/roles")
             .json(&body)
             .create();
         let mut backoff = self.http.create_backoff();
@@ -1018,7 +1021,7 @@ impl GcsProvider {
             Ok(e) => e,
             Err(e) => return failed(e),
         };
-        let req = HttpRequest::delete(Service::Gcs(endpoint), format!("/roles/{id}"));
+        let req = HttpRequest::delete(api::endpoint(endpoint), format!("/roles/{id}"));
         match self.http.send(&req).await {
             Ok(_) => Outcome::Applied { server_id: None },
             Err(e) if e.status() == Some(404) => Outcome::Applied { server_id: None },
@@ -1214,7 +1217,7 @@ fn decode_all<T: serde::de::DeserializeOwned>(
         .into_iter()
         .map(|v| {
             serde_json::from_value(v).map_err(|e| HttpError::Decode {
-                service: Service::Gcs(endpoint),
+                service: api::endpoint(endpoint),
                 method: "GET".into(),
                 path: path.to_string(),
                 message: e.to_string(),
@@ -1293,8 +1296,8 @@ impl Provider for GcsProvider {
         KINDS
     }
 
-    fn credential(&self) -> CredentialKind {
-        CredentialKind::GlobusClient
+    fn caller(&self) -> Caller {
+        Caller::OAuthClient
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
@@ -1328,7 +1331,10 @@ impl Provider for GcsProvider {
         }
         // Each endpoint's manager URL is found once (Transfer `GET /endpoint/{E}`) before its
         // listings run side by side, each of which would otherwise ask Transfer for it.
-        let discoveries: Vec<_> = endpoints.iter().map(|e| self.http.gcs_base(*e)).collect();
+        let discoveries: Vec<_> = endpoints
+            .iter()
+            .map(|e| self.http.instance_base(api::endpoint(*e)))
+            .collect();
         for discovered in self.http.concurrently(discoveries).await {
             discovered?;
         }

@@ -1,6 +1,8 @@
 //! What accord knows of Globus Groups beyond the core's folders: its scopes and emulator
 //! refusals.
 
+pub mod api;
+
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
@@ -31,8 +33,21 @@ pub const SCOPES: &[&str] = &["all", "view_my_groups_and_memberships"];
 pub struct Groups;
 
 impl crate::service::Service for Groups {
+    fn provider(
+        &self,
+        cx: &crate::service::Connect,
+    ) -> Option<std::sync::Arc<dyn crate::service::Provider>> {
+        Some(std::sync::Arc::new(provider::GroupsProvider::new(
+            cx.http.clone(),
+        )))
+    }
+
     fn name(&self) -> &'static str {
         "groups"
+    }
+
+    fn api(&self) -> Option<&'static crate::http::Api> {
+        Some(&api::API)
     }
 
     fn title(&self) -> &'static str {

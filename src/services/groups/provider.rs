@@ -17,10 +17,10 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::http::{HttpClient, HttpError, HttpRequest, Service};
+use crate::http::{HttpClient, HttpError, HttpRequest};
 use crate::plan::{Action, Change, Direction};
 use crate::service::{
-    CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
+    Caller, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::services::groups::wire::{
     BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate, GroupPolicies,
@@ -72,7 +72,11 @@ impl GroupsProvider {
     /// `GET /v2/groups/my_groups`: the groups the caller is an active member of.
     pub async fn my_groups(&self) -> Result<Vec<Group>, HttpError> {
         self.http
-            .get_json(Service::Groups, "/v2/groups/my_groups", &[])
+            .get_json(
+                crate::services::groups::api::ID,
+                "/v2/groups/my_groups",
+                &[],
+            )
             .await
     }
 
@@ -80,7 +84,7 @@ impl GroupsProvider {
     pub async fn get_group(&self, id: &str) -> Result<Group, HttpError> {
         self.http
             .get_json(
-                Service::Groups,
+                crate::services::groups::api::ID,
                 &format!("/v2/groups/{id}"),
                 &[("include", "memberships,policies")],
             )
@@ -158,7 +162,7 @@ impl GroupsProvider {
             policies: None,
             extra: Default::default(),
         };
-        let req = HttpRequest::post(Service::Groups, "/v2/groups")
+        let req = HttpRequest::post(crate::services::groups::api::ID, "/v2/groups")
             .json(&body)
             .create();
         let mut backoff = self.http.create_backoff();
@@ -197,8 +201,11 @@ impl GroupsProvider {
         ids.insert(change.address.clone(), id.clone());
         if POLICY_FIELDS.iter().any(|f| after.attrs.contains_key(f)) {
             let doc = merged_policies(None, after);
-            let req =
-                HttpRequest::put(Service::Groups, format!("/v2/groups/{id}/policies")).json(&doc);
+            let req = HttpRequest::put(
+                crate::services::groups::api::ID,
+                format!("/v2/groups/{id}/policies"),
+            )
+            .json(&doc);
             if let Err(e) = self.http.send(&req).await {
                 return failed(format!(
                     "group created (id {id}) but setting its policies failed: {e}"
@@ -230,15 +237,20 @@ impl GroupsProvider {
                 description: pick("description"),
                 ..Default::default()
             };
-            let req = HttpRequest::put(Service::Groups, format!("/v2/groups/{id}")).json(&body);
+            let req =
+                HttpRequest::put(crate::services::groups::api::ID, format!("/v2/groups/{id}"))
+                    .json(&body);
             if let Err(e) = self.http.send(&req).await {
                 return failed(e);
             }
         }
         if POLICY_FIELDS.iter().any(|f| changed.contains(f)) {
             let doc = merged_policies(change.before.as_ref(), after);
-            let req =
-                HttpRequest::put(Service::Groups, format!("/v2/groups/{id}/policies")).json(&doc);
+            let req = HttpRequest::put(
+                crate::services::groups::api::ID,
+                format!("/v2/groups/{id}/policies"),
+            )
+            .json(&doc);
             if let Err(e) = self.http.send(&req).await {
                 return failed(e);
             }
@@ -252,7 +264,7 @@ impl GroupsProvider {
         let Some(id) = server_id(change, ids) else {
             return failed(format!("{}: no known group id", change.address));
         };
-        let req = HttpRequest::delete(Service::Groups, format!("/v2/groups/{id}"));
+        let req = HttpRequest::delete(crate::services::groups::api::ID, format!("/v2/groups/{id}"));
         match self.http.send(&req).await {
             Ok(_) => Outcome::Applied { server_id: None },
             Err(e) if e.status() == Some(404) => Outcome::Applied { server_id: None },
@@ -314,7 +326,11 @@ impl GroupsProvider {
             if sent.is_empty() {
                 continue;
             }
-            let req = HttpRequest::post(Service::Groups, format!("/v2/groups/{gid}")).json(&body);
+            let req = HttpRequest::post(
+                crate::services::groups::api::ID,
+                format!("/v2/groups/{gid}"),
+            )
+            .json(&body);
             let resp = match self.http.send(&req).await {
                 Ok(r) => r.json::<BatchMembershipResponse>(),
                 Err(e) => Err(e),
@@ -514,8 +530,8 @@ impl Provider for GroupsProvider {
         KINDS
     }
 
-    fn credential(&self) -> CredentialKind {
-        CredentialKind::GlobusClient
+    fn caller(&self) -> Caller {
+        Caller::OAuthClient
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {

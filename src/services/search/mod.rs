@@ -1,6 +1,8 @@
 //! What accord knows of Globus Search beyond the core's folders: its scopes, the refusals a
 //! policy or a plan shows, and its emulator refusals.
 
+pub mod api;
+
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
@@ -38,8 +40,21 @@ pub const MAX_ROLES: usize = 50;
 pub struct Search;
 
 impl crate::service::Service for Search {
+    fn provider(
+        &self,
+        cx: &crate::service::Connect,
+    ) -> Option<std::sync::Arc<dyn crate::service::Provider>> {
+        Some(std::sync::Arc::new(provider::SearchProvider::new(
+            cx.http.clone(),
+        )))
+    }
+
     fn name(&self) -> &'static str {
         "search"
+    }
+
+    fn api(&self) -> Option<&'static crate::http::Api> {
+        Some(&api::API)
     }
 
     fn title(&self) -> &'static str {

@@ -43,11 +43,9 @@ use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::http::{HttpClient, HttpError, HttpRequest, Service};
+use crate::http::{HttpClient, HttpError, HttpRequest};
 use crate::plan::{Action, Change};
-use crate::service::{
-    CredentialKind, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope, failed,
-};
+use crate::service::{Caller, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope, failed};
 use crate::services::search::wire::Principal as SearchPrincipal;
 use crate::services::search::wire::{
     GIngest, GMetaEntry, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, ROLE_NAMES, ResultEntry,
@@ -99,7 +97,7 @@ impl SearchProvider {
         let list: RoleList = self
             .http
             .get_json(
-                Service::Search,
+                crate::services::search::api::ID,
                 &format!("/v1/index/{}/role_list", segment(index)),
                 &[],
             )
@@ -118,7 +116,7 @@ impl SearchProvider {
         let res = self
             .http
             .get_json(
-                Service::Search,
+                crate::services::search::api::ID,
                 &format!("/v1/index/{}/subject", segment(index)),
                 &[("subject", subject), ("bypass_visible_to", "true")],
             )
@@ -140,7 +138,7 @@ impl SearchProvider {
         limit: u64,
     ) -> Result<GSearchResult, HttpError> {
         let req = HttpRequest::post(
-            Service::Search,
+            crate::services::search::api::ID,
             format!("/v1/index/{}/search", segment(index)),
         )
         .json(&SearchQuery::access_of_all(offset, limit));
@@ -349,7 +347,7 @@ impl SearchProvider {
             extra: Default::default(),
         };
         let req = HttpRequest::post(
-            Service::Search,
+            crate::services::search::api::ID,
             format!("/v1/index/{}/role", segment(index)),
         )
         .json(&body)
@@ -414,7 +412,7 @@ impl SearchProvider {
             return failed(format!("{}: no known role id", change.address));
         };
         let req = HttpRequest::delete(
-            Service::Search,
+            crate::services::search::api::ID,
             format!("/v1/index/{}/role/{}", segment(index), segment(&id)),
         );
         match self.http.send(&req).await {
@@ -452,7 +450,7 @@ impl SearchProvider {
             Err(e) => return failed(format!("{}: {e}", change.address)),
         };
         let req = HttpRequest::post(
-            Service::Search,
+            crate::services::search::api::ID,
             format!("/v1/index/{}/ingest", segment(index)),
         )
         .json(&GIngest::list(entries));
@@ -478,7 +476,7 @@ impl SearchProvider {
             let task: Task = match self
                 .http
                 .get_json(
-                    Service::Search,
+                    crate::services::search::api::ID,
                     &format!("/v1/task/{}", segment(task_id)),
                     &[],
                 )
@@ -801,8 +799,8 @@ impl Provider for SearchProvider {
         KINDS
     }
 
-    fn credential(&self) -> CredentialKind {
-        CredentialKind::GlobusClient
+    fn caller(&self) -> Caller {
+        Caller::OAuthClient
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {

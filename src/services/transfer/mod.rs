@@ -1,6 +1,10 @@
 //! What accord knows of Globus Transfer beyond the core's folders: its scopes, the refusals
 //! a plan shows, and its emulator refusals.
 
+pub mod api;
+#[cfg(test)]
+mod api_tests;
+
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
@@ -29,8 +33,21 @@ pub const MAX_RULES: usize = 1000;
 pub struct Transfer;
 
 impl crate::service::Service for Transfer {
+    fn provider(
+        &self,
+        cx: &crate::service::Connect,
+    ) -> Option<std::sync::Arc<dyn crate::service::Provider>> {
+        Some(std::sync::Arc::new(provider::TransferProvider::new(
+            cx.http.clone(),
+        )))
+    }
+
     fn name(&self) -> &'static str {
         "transfer"
+    }
+
+    fn api(&self) -> Option<&'static crate::http::Api> {
+        Some(&api::API)
     }
 
     fn title(&self) -> &'static str {

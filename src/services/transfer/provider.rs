@@ -24,10 +24,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use crate::http::{HttpClient, HttpError, HttpRequest, Service};
+use crate::http::{HttpClient, HttpError, HttpRequest};
 use crate::plan::{Action, Change};
 use crate::service::{
-    CredentialKind, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
+    Caller, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
 use crate::services::gcs::provider::partial_collection;
 use crate::services::transfer::wire::{
@@ -69,7 +69,7 @@ impl TransferProvider {
         let mut rules = Vec::new();
         let mut offset: u64 = 0;
         loop {
-            let req = HttpRequest::get(Service::Transfer, &path)
+            let req = HttpRequest::get(crate::services::transfer::api::ID, &path)
                 .query("limit", PAGE_LIMIT.to_string())
                 .query("offset", offset.to_string());
             let page: AccessList = self.http.send(&req).await?.json()?;
@@ -92,7 +92,7 @@ impl TransferProvider {
     /// Whether a path exists on a collection (Transfer `stat`); `false` on 404 `NotFound`.
     pub async fn stat_exists(&self, collection: &str, path: &str) -> Result<bool, HttpError> {
         let req = HttpRequest::get(
-            Service::Transfer,
+            crate::services::transfer::api::ID,
             format!("/v0.10/operation/endpoint/{collection}/stat"),
         )
         .query("path", path);
@@ -166,7 +166,7 @@ impl TransferProvider {
             Err(e) => return failed(format!("{}: {e}", change.address)),
         };
         let req = HttpRequest::post(
-            Service::Transfer,
+            crate::services::transfer::api::ID,
             format!("/v0.10/operation/endpoint/{collection}/mkdir"),
         )
         .json(&MkdirRequest::new(path.clone()));
@@ -220,7 +220,7 @@ impl TransferProvider {
             );
         }
         let req = HttpRequest::post(
-            Service::Transfer,
+            crate::services::transfer::api::ID,
             format!("/v0.10/endpoint/{collection}/access"),
         )
         .create();
@@ -343,7 +343,7 @@ impl TransferProvider {
             extra: Default::default(),
         };
         let req = HttpRequest::put(
-            Service::Transfer,
+            crate::services::transfer::api::ID,
             format!("/v0.10/endpoint/{collection}/access/{id}"),
         )
         .json(&body);
@@ -392,7 +392,7 @@ impl TransferProvider {
             Err(e) => return failed(format!("{}: {e}", change.address)),
         };
         let req = HttpRequest::delete(
-            Service::Transfer,
+            crate::services::transfer::api::ID,
             format!("/v0.10/endpoint/{collection}/access/{id}"),
         );
         match self.http.send(&req).await {
@@ -559,8 +559,8 @@ impl Provider for TransferProvider {
         KINDS
     }
 
-    fn credential(&self) -> CredentialKind {
-        CredentialKind::GlobusClient
+    fn caller(&self) -> Caller {
+        Caller::OAuthClient
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
