@@ -26,16 +26,16 @@ pub enum HttpError {
     Status {
         /// The service called.
         service: ServiceId,
-        /// The HTTP method (boxed: keeps the error small).
+        /// The HTTP method (text fields boxed: keeps the error small).
         method: Box<str>,
         /// The request path (below the service base).
-        path: String,
+        path: Box<str>,
         /// The HTTP status.
         status: u16,
         /// The service's error code (`Exists`, `ALREADY_ACTIVE`, …), when it gave one.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// The service's message.
-        message: String,
+        message: Box<str>,
         /// The `Retry-After` the service asked for.
         retry_after: Option<Duration>,
         /// Whether the API says its code is final: never retried.

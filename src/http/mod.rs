@@ -617,12 +617,12 @@ impl HttpClient {
             return Err(HttpError::Status {
                 service: req.service,
                 method: req.method.as_str().into(),
-                path: req.path.clone(),
+                path: req.path.as_str().into(),
                 status,
                 final_code: code.as_deref().is_some_and(|c| api.is_final(c)),
                 credentials: api.token_endpoint.is_some(),
-                code,
-                message,
+                code: code.map(Into::into),
+                message: message.into(),
                 retry_after,
             });
         }

@@ -1227,7 +1227,7 @@ fn boss_code(e: &HttpError) -> Option<u32> {
 /// The Boss's message of a failure (empty when there is none).
 fn boss_message(e: &HttpError) -> String {
     match e {
-        HttpError::Status { message, .. } => message.clone(),
+        HttpError::Status { message, .. } => message.to_string(),
         HttpError::MaybeApplied { cause } => boss_message(cause),
         _ => String::new(),
     }
