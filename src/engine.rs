@@ -13,7 +13,10 @@ use crate::plan::{
 };
 use crate::policy::Workspace;
 use crate::service::Registry;
-use crate::service::{Caller, IdMap, IdentityResolver, LiveRead, ProviderError, Scope};
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+
+use crate::service::{Caller, IdMap, IdentityResolver, LiveRead, Provider, ProviderError, Scope};
 use crate::state::{self, Address, Container, ContainerMode, Desired, Kind, Principal, Problems};
 
 /// The services one run talks to.
@@ -149,89 +152,60 @@ fn with_managed_group_names(
     }
 }
 
-/// Whether an address belongs to read phase 1 (groups), 2 (GCS) or 3 (Transfer).
-fn read_phase(kind: Kind) -> u8 {
-    use crate::services::{gcs, groups};
-    if [groups::GROUP, groups::MEMBER].contains(&kind) || is_boss(kind) {
-        // The Boss shares nothing with Globus: read it alongside the groups.
-        1
-    } else if [gcs::CREDENTIAL, gcs::COLLECTION, gcs::ROLE].contains(&kind) {
-        2
-    } else {
-        3
-    }
-}
+/// One provider's read, shared by the reads waiting for it.
+type SharedRead<'a> = Shared<BoxFuture<'a, Result<Arc<LiveRead>, ProviderError>>>;
 
-/// Whether a kind is the Boss's, whose principals are not Globus identities.
-fn is_boss(kind: Kind) -> bool {
-    use crate::services::boss;
-    [
-        boss::GROUP,
-        boss::MEMBER,
-        boss::FRAME,
-        boss::RESOURCE,
-        boss::PERMISSION,
-    ]
-    .contains(&kind)
-}
-
-/// Reads the live state of what the desired state names, in three phases (docs/gcs-model.md):
-/// groups, whose live ids key rules and roles naming managed groups; GCS, whose guest
-/// collection ids key the rules and directories on them; then Transfer and the rest.
+/// Reads the live state of what the desired state names. Each provider reads once what it
+/// needs is known (docs/gcs-model.md): the managed groups' live ids key rules and roles naming
+/// managed groups, so a provider keying by them reads after the groups; one naming another's
+/// objects by policy name (Transfer rules on a guest collection) reads after it. When the
+/// policy pins every managed group, their ids are known up front, and only the second kind
+/// of wait remains.
 pub async fn read_live(
     desired: &Desired,
     session: &Session,
 ) -> Result<(LiveRead, IdMap), EngineError> {
-    let scope = |phase: u8| Scope {
-        containers: desired
-            .state
-            .containers
-            .iter()
-            .filter(|c| read_phase(c.address.kind) == phase)
-            .cloned()
-            .collect(),
-        lookups: desired
-            .lookups
-            .iter()
-            .filter(|l| read_phase(l.address.kind) == phase)
-            .cloned()
-            .collect(),
-        ..Scope::default()
-    };
-    // The later phases need the managed groups' live ids. When the policy pins every one,
-    // those are known before reading (a pinned id that does not exist fails the groups
-    // read, and with it the plan), so GCS and Transfer are read alongside the groups.
-    let later = |group_names: BTreeMap<String, String>| async move {
-        let gcs = session
-            .registry
-            .read(&Scope {
-                group_names: group_names.clone(),
-                ..scope(2)
-            })
-            .await?;
-        let collection_ids = collection_ids(&gcs);
-        let transfer = session
-            .registry
-            .read(&Scope {
-                group_names,
-                collection_ids: collection_ids.clone(),
-                ..scope(3)
-            })
-            .await?;
-        Ok::<_, ProviderError>((gcs, transfer, collection_ids))
-    };
-    let first = scope(1);
-    let (mut live, (gcs, transfer, collection_ids)) = match pinned_group_names(desired) {
-        Some(names) => futures::try_join!(session.registry.read(&first), later(names))?,
-        None => {
-            let live = session.registry.read(&first).await?;
-            let names = crate::services::groups::provider::group_names(&live);
-            (live, later(names).await?)
-        }
-    };
-    for rest in [gcs, transfer] {
-        live.merge(rest);
+    let pinned = pinned_group_names(desired);
+    let providers = session.registry.providers();
+    let deps = read_dependencies(providers, pinned.is_some());
+    let mut reads: Vec<Option<SharedRead<'_>>> = vec![None; providers.len()];
+    for i in read_order(&deps) {
+        // Reads are made in dependency order: each one waited for is made already.
+        let waits: Vec<SharedRead<'_>> = deps[i].iter().filter_map(|&j| reads[j].clone()).collect();
+        let provider = &providers[i];
+        let pinned = pinned.clone();
+        let read = async move {
+            let before = futures::future::try_join_all(waits).await?;
+            let kinds = provider.kinds();
+            let scope = Scope {
+                containers: desired
+                    .state
+                    .containers
+                    .iter()
+                    .filter(|c| kinds.contains(&c.address.kind))
+                    .cloned()
+                    .collect(),
+                lookups: desired
+                    .lookups
+                    .iter()
+                    .filter(|l| kinds.contains(&l.address.kind))
+                    .cloned()
+                    .collect(),
+                group_names: pinned
+                    .unwrap_or_else(|| before.iter().flat_map(|r| r.managed_group_ids()).collect()),
+                known_ids: before.iter().flat_map(|r| r.ids.clone()).collect(),
+            };
+            provider.read(&scope).await.map(Arc::new)
+        };
+        reads[i] = Some(read.boxed().shared());
     }
+    let finished = futures::future::try_join_all(reads.into_iter().flatten()).await?;
+    let mut live = LiveRead::default();
+    for read in finished {
+        live.merge(Arc::try_unwrap(read).unwrap_or_else(|shared| (*shared).clone()));
+    }
+    live.system_managed
+        .sort_by(|a, b| a.address.cmp(&b.address));
     live.state.pack();
     // Name the identities seen live that the policy does not label (undeclared members, rules).
     let unnamed: BTreeSet<uuid::Uuid> = live
@@ -260,9 +234,9 @@ pub async fn read_live(
             ids.insert(address.clone(), id.clone());
         }
     }
-    // Providers find a guest collection's id under `gcs.collection[N]`.
-    for (name, id) in collection_ids {
-        ids.insert(state::compile::collection_id_key(&name), id);
+    // Ids found under other addresses (a guest collection's under its policy name).
+    for (address, id) in &live.ids {
+        ids.insert(address.clone(), id.clone());
     }
     Ok((live, ids))
 }
@@ -272,19 +246,55 @@ fn pinned_group_names(desired: &Desired) -> Option<BTreeMap<String, String>> {
     desired
         .lookups
         .iter()
-        .filter(|l| l.address.kind == crate::services::groups::GROUP)
-        .map(|l| Some((l.pin.clone()?, l.address.keys.first()?.clone())))
+        .filter_map(
+            |l| match l.address.kind.semantics().is_principal(&l.address) {
+                Some(Principal::ManagedGroup(name)) => Some((l, name)),
+                _ => None,
+            },
+        )
+        .map(|(l, name)| Some((l.pin.clone()?, name)))
         .collect()
 }
 
-/// Guest collection policy name → live id, from the GCS read's `gcs.collection[E][N]` objects.
-pub fn collection_ids(gcs: &LiveRead) -> BTreeMap<String, String> {
-    gcs.state
-        .objects
-        .values()
-        .filter(|o| o.address.kind == crate::services::gcs::COLLECTION && o.address.keys.len() == 2)
-        .filter_map(|o| Some((o.address.keys[1].clone(), o.server_id.clone()?)))
+/// For each provider, the providers whose reads it waits for: those it names, and, unless
+/// every managed group is pinned, the ones finding the managed groups when it needs them.
+fn read_dependencies(providers: &[Arc<dyn Provider>], pinned: bool) -> Vec<Vec<usize>> {
+    providers
+        .iter()
+        .map(|p| {
+            providers
+                .iter()
+                .enumerate()
+                .filter(|(_, q)| {
+                    p.reads_after().contains(&q.name())
+                        || (!pinned && p.needs_group_names() && q.supplies_group_names())
+                })
+                .map(|(j, _)| j)
+                .collect()
+        })
         .collect()
+}
+
+/// The providers in an order where each comes after those it waits for (the registry's order
+/// otherwise); a provider in a cycle is read without waiting for the rest of it.
+fn read_order(deps: &[Vec<usize>]) -> Vec<usize> {
+    fn visit(i: usize, deps: &[Vec<usize>], state: &mut [u8], out: &mut Vec<usize>) {
+        if state[i] != 0 {
+            return;
+        }
+        state[i] = 1;
+        for &j in &deps[i] {
+            visit(j, deps, state, out);
+        }
+        state[i] = 2;
+        out.push(i);
+    }
+    let mut state = vec![0u8; deps.len()];
+    let mut out = Vec::with_capacity(deps.len());
+    for i in 0..deps.len() {
+        visit(i, deps, &mut state, &mut out);
+    }
+    out
 }
 
 /// Makes a plan.

@@ -520,7 +520,10 @@ async fn roles_create_delete_and_adopt() {
     // learned before.
     let by_id = Scope {
         containers: scope.containers.clone(),
-        collection_ids: BTreeMap::from([("lab-share".to_string(), collection.clone())]),
+        known_ids: BTreeMap::from([(
+            accord::services::gcs::provider::partial_collection("lab-share"),
+            collection.clone(),
+        )]),
         ..Scope::default()
     };
     assert!(
@@ -604,7 +607,7 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
         hints: BTreeMap::new(),
     };
     // On the mapped collection by UUID: one exists (seeded), one does not.
-    // On the guest collection by policy name: through `collection_ids`.
+    // On the guest collection by policy name: through `known_ids`.
     let scope = Scope {
         lookups: vec![
             lookup(dir(MAPPED, "/lab/existing/")),
@@ -612,7 +615,10 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
             lookup(dir("lab-share", "/shared/")),
             lookup(dir("not-yet-created", "/x/")),
         ],
-        collection_ids: BTreeMap::from([("lab-share".to_string(), collection.clone())]),
+        known_ids: BTreeMap::from([(
+            accord::services::gcs::provider::partial_collection("lab-share"),
+            collection.clone(),
+        )]),
         ..Scope::default()
     };
     let live = transfer.read(&scope).await.unwrap();

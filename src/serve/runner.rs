@@ -153,6 +153,15 @@ impl Provider for Cancellable {
     fn caller(&self) -> crate::service::Caller {
         self.inner.caller()
     }
+    fn reads_after(&self) -> &'static [&'static str] {
+        self.inner.reads_after()
+    }
+    fn needs_group_names(&self) -> bool {
+        self.inner.needs_group_names()
+    }
+    fn supplies_group_names(&self) -> bool {
+        self.inner.supplies_group_names()
+    }
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         self.inner.read(scope).await
     }

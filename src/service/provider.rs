@@ -57,6 +57,20 @@ pub trait Provider: Send + Sync {
     fn kinds(&self) -> &'static [Kind];
     /// Who it acts as: their own access is never planned away.
     fn caller(&self) -> Caller;
+    /// The providers whose reads its own needs first (their `LiveRead::ids`, such as guest
+    /// collection ids for rules naming a collection by policy name).
+    fn reads_after(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether its read needs the managed groups' live ids (`Scope::group_names`): it keys
+    /// what names a managed group by the group's policy name.
+    fn needs_group_names(&self) -> bool {
+        false
+    }
+    /// Whether its read finds the managed groups' live ids (it manages the groups).
+    fn supplies_group_names(&self) -> bool {
+        false
+    }
     /// Reads the live objects of the scope's containers and lookups that are of its kinds.
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError>;
     /// Changes that may be sent together share a batch key (per group, one batch of grants and

@@ -30,9 +30,10 @@ pub struct Scope {
     /// Live group UUID → policy name of the groups this workspace manages, so a Transfer rule
     /// for a managed group is keyed `group:<policy-name>` (filled from the Groups read).
     pub group_names: BTreeMap<String, String>,
-    /// Guest collection policy name → live collection UUID (filled from the GCS read), so
-    /// rules, roles and directories on a guest collection accord creates find its id.
-    pub collection_ids: BTreeMap<String, String>,
+    /// Server ids earlier reads found under addresses other than their objects' own (a guest
+    /// collection's id under its policy name): a later read finds by them what its containers
+    /// name by policy name.
+    pub known_ids: BTreeMap<Address, String>,
 }
 
 /// The result of reading a scope.
@@ -44,15 +45,34 @@ pub struct LiveRead {
     pub names: BTreeMap<Principal, String>,
     /// Live objects the service manages itself, skipped by the diff (listed with `-v`).
     pub system_managed: Vec<Object>,
+    /// Server ids found under addresses other than the objects' own (a guest collection's id
+    /// under its policy name), for later reads and for apply.
+    pub ids: BTreeMap<Address, String>,
     /// Containers the service says can hold nothing (a GCSv5 endpoint has no access rules),
     /// with its words: the plan refuses what the policy puts in them.
     pub unavailable: Vec<(Address, String)>,
 }
 
 impl LiveRead {
+    /// Live id → policy name of the managed groups this read found (the objects that are
+    /// `group:<name>` principals, with their server ids), for [`Scope::group_names`].
+    pub fn managed_group_ids(&self) -> BTreeMap<String, String> {
+        self.state
+            .objects
+            .values()
+            .filter_map(
+                |o| match o.address.kind.semantics().is_principal(&o.address) {
+                    Some(Principal::ManagedGroup(name)) => Some((o.server_id.clone()?, name)),
+                    _ => None,
+                },
+            )
+            .collect()
+    }
+
     /// Adds another read's objects, names and findings to this one.
     pub fn merge(&mut self, other: LiveRead) {
         self.state.objects.extend(other.state.objects);
+        self.ids.extend(other.ids);
         self.names.extend(other.names);
         self.system_managed.extend(other.system_managed);
         self.unavailable.extend(other.unavailable);
@@ -80,7 +100,7 @@ impl IdMap {
 }
 
 /// A provider's error while reading or applying.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {
     /// An HTTP-level failure after retries.
     #[error("{service}: {message}")]

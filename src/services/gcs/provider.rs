@@ -1300,9 +1300,19 @@ impl Provider for GcsProvider {
         Caller::OAuthClient
     }
 
+    fn needs_group_names(&self) -> bool {
+        true
+    }
+
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         let mut live = LiveRead::default();
-        let mut ids = scope.collection_ids.clone();
+        // Guest collection ids by policy name: known from earlier reads, then found here.
+        let mut ids: BTreeMap<String, String> = scope
+            .known_ids
+            .iter()
+            .filter(|(a, _)| a.kind == super::COLLECTION && a.keys.len() == 1)
+            .map(|(a, id)| (a.keys[0].clone(), id.clone()))
+            .collect();
         // What each endpoint's shared listings must cover.
         let mut gateways: BTreeMap<Uuid, BTreeSet<String>> = BTreeMap::new();
         let mut listed: BTreeSet<Uuid> = BTreeSet::new();
@@ -1405,6 +1415,8 @@ impl Provider for GcsProvider {
             }
             if let (Some(id), Some(name)) = (&object.server_id, lookup.address.keys.get(1)) {
                 ids.insert(name.clone(), id.clone());
+                // Later reads and apply find the collection by its policy name.
+                live.ids.insert(partial_collection(name), id.clone());
             }
             live.state.insert(object);
         }

@@ -365,12 +365,7 @@ impl GroupsProvider {
 
 /// Live group UUID → policy name for the groups of a Groups read, for [`Scope::group_names`].
 pub fn group_names(live: &LiveRead) -> BTreeMap<String, String> {
-    live.state
-        .objects
-        .values()
-        .filter(|o| o.address.kind == crate::services::groups::GROUP)
-        .filter_map(|o| Some((o.server_id.clone()?, o.address.keys.first()?.clone())))
-        .collect()
+    live.managed_group_ids()
 }
 
 /// The ids of the groups in `groups` named exactly `name`, deduplicated.
@@ -532,6 +527,10 @@ impl Provider for GroupsProvider {
 
     fn caller(&self) -> Caller {
         Caller::OAuthClient
+    }
+
+    fn supplies_group_names(&self) -> bool {
+        true
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {

@@ -803,6 +803,10 @@ impl Provider for SearchProvider {
         Caller::OAuthClient
     }
 
+    fn needs_group_names(&self) -> bool {
+        true
+    }
+
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
         // Index → (roles read?, declared subjects), in index order.
         let mut indexes: BTreeMap<&str, (bool, Vec<&Address>)> = BTreeMap::new();

@@ -406,11 +406,12 @@ impl TransferProvider {
 }
 
 /// The live id of a collection key when reading: a UUID names itself, a guest collection's
-/// policy name maps through `Scope::collection_ids`; `None` when it does not exist yet.
+/// policy name maps through the id an earlier read found (`Scope::known_ids`); `None` when it
+/// does not exist yet.
 fn read_collection_id(key: &str, scope: &Scope) -> Option<String> {
     match key.parse::<uuid::Uuid>() {
         Ok(_) => Some(key.to_string()),
-        Err(_) => scope.collection_ids.get(key).cloned(),
+        Err(_) => scope.known_ids.get(&partial_collection(key)).cloned(),
     }
 }
 
@@ -561,6 +562,14 @@ impl Provider for TransferProvider {
 
     fn caller(&self) -> Caller {
         Caller::OAuthClient
+    }
+
+    fn needs_group_names(&self) -> bool {
+        true
+    }
+
+    fn reads_after(&self) -> &'static [&'static str] {
+        &["gcs"]
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
