@@ -131,11 +131,11 @@ pub enum Command {
     #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["group", "endpoint"])))]
     Import {
         /// A group to import, by id or by name among your groups (repeatable).
-        #[arg(long, value_name = "NAME|ID", value_parser = crate::import::GroupRef::parse)]
-        group: Vec<crate::import::GroupRef>,
+        #[arg(long, value_name = "NAME|ID", value_parser = |v: &str| import_value("group", v))]
+        group: Vec<String>,
         /// A collection or endpoint whose ACL rules to import, by UUID (repeatable).
-        #[arg(long, value_name = "ID", value_parser = crate::import::parse_endpoint)]
-        endpoint: Vec<uuid::Uuid>,
+        #[arg(long, value_name = "ID", value_parser = |v: &str| import_value("endpoint", v))]
+        endpoint: Vec<String>,
         /// The folder to write; it must be new or empty.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
@@ -322,7 +322,13 @@ pub async fn run(cli: Cli) -> Exit {
             group,
             endpoint,
             out,
-        } => ctx.import(group, endpoint, out).await,
+        } => {
+            let values = [("group", group), ("endpoint", endpoint)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            ctx.import(crate::import::Request { values }, out).await
+        }
         Command::Schema { out } => ctx.schema(out.as_deref()),
         Command::Reset { dir } => ctx.reset(dir.as_deref()),
         Command::ForceUnlock { dir } => ctx.force_unlock(dir.as_deref()),
@@ -349,6 +355,16 @@ struct Ctx<'a> {
     render: RenderOptions,
     /// The services accord manages.
     services: Services,
+}
+
+/// Checks an `accord import --SELECTOR VALUE` with the importer of that selector.
+fn import_value(selector: &str, value: &str) -> Result<String, String> {
+    crate::services::builtin()
+        .iter()
+        .filter_map(|s| s.importer())
+        .find(|i| i.selector() == selector)
+        .ok_or_else(|| format!("nothing imports `--{selector}`"))?
+        .parse(value)
 }
 
 /// Prints an error for people on stderr; names in it may come from files or services, so
@@ -585,12 +601,7 @@ impl Ctx<'_> {
         }
     }
 
-    async fn import(
-        &self,
-        groups: &[crate::import::GroupRef],
-        endpoints: &[uuid::Uuid],
-        out: &Path,
-    ) -> Exit {
+    async fn import(&self, request: crate::import::Request, out: &Path) -> Exit {
         use crate::import;
         // Refused before any call, so a mistaken --out costs nothing.
         if let Err(e) = import::check_out(out) {
@@ -617,13 +628,9 @@ impl Ctx<'_> {
             Ok(c) => c,
             Err(e) => return e,
         };
-        let request = import::Request {
-            groups: groups.to_vec(),
-            endpoints: endpoints.to_vec(),
-        };
         let spinner = progress_spinner("reading live state");
         let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
-        let result = import::read(&conn.session, &request, now).await;
+        let result = import::read(&self.services, &conn.session, &request, now).await;
         spinner.finish_and_clear();
         let saved = conn.finish().await;
         let imported = match result {
@@ -637,12 +644,7 @@ impl Ctx<'_> {
         if let Err(e) = import::write(out, &files) {
             return fail(e);
         }
-        println!(
-            "Imported {} group(s) and {} endpoint(s) into {}.",
-            imported.groups.len(),
-            imported.endpoints.len(),
-            out.display()
-        );
+        println!("Imported {} into {}.", imported.counts(), out.display());
         // An embedded target's state stays with its own workspace: no command plans against it.
         if imported.target.kind != "embedded" {
             let target = self

@@ -1,11 +1,12 @@
-//! `accord import`: writes a workspace from the live state of named groups and endpoints.
+//! `accord import`: writes a workspace from the live state of what the command line names
+//! (`--group`, `--endpoint`…: each a service's importer, `service::import`).
 //!
-//! Three stages, like the rest of accord: [`read`] asks the providers (the same
-//! `Provider::read` a plan uses, so there is one code path) for the groups, their members and
-//! the endpoints' ACL rules, and returns an [`Imported`] value; [`render`] turns it into the
-//! workspace's files (pure and deterministic: everything sorted, identities given readable
-//! aliases); [`write`] checks the files with the policy loader in a staging folder and only
-//! then moves them into `--out`, so a failed import leaves nothing behind.
+//! Three stages, like the rest of accord: [`read`] asks each service's importer (which reads
+//! through the providers, the same `Provider::read` a plan uses, so there is one code path)
+//! and returns an [`Imported`] value; [`render`] turns it into the workspace's files (pure and
+//! deterministic: everything sorted, identities given readable aliases); [`write`] checks the
+//! files with the policy loader in a staging folder and only then moves them into `--out`, so
+//! a failed import leaves nothing behind.
 //!
 //! Planning the written workspace against the same target right away shows no change: groups
 //! are pinned by `id:`, every live field the diff compares is written, and what accord treats
@@ -17,21 +18,20 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::engine::Session;
 use crate::escape::escape_line;
 use crate::plan::TargetInfo;
-use crate::service::{LiveRead, Lookup, ProviderError, Scope};
-use crate::services::groups::provider::POLICY_FIELDS;
-use crate::state::{Address, Container, ContainerMode, Object, Principal};
+use crate::service::ProviderError;
+use crate::service::Services;
+use crate::service::import::{ImportContext, ImportFailure, ImportedPart, RenderContext};
 
 mod aliases;
-mod yaml;
+pub mod yaml;
 
 pub use aliases::aliases;
-use yaml::{block_scalar, comment, key, scalar, value};
+use yaml::{comment, key, scalar};
 
 /// A group named on the command line: by id, or by name among the caller's groups.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,13 +74,11 @@ pub fn parse_endpoint(s: &str) -> Result<Uuid, String> {
     })
 }
 
-/// What to import.
+/// What to import: each selector's values (`--group a --group b`), in command-line order.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
-    /// `--group`, in command-line order.
-    pub groups: Vec<GroupRef>,
-    /// `--endpoint`, in command-line order.
-    pub endpoints: Vec<Uuid>,
+    /// Values by selector.
+    pub values: BTreeMap<String, Vec<String>>,
 }
 
 /// Why an import stopped; nothing is written after any of these.
@@ -122,191 +120,71 @@ pub enum ImportError {
     Invalid(String),
 }
 
-/// One imported group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportedGroup {
-    /// Its live name, which becomes its policy name.
-    pub name: String,
-    /// Its id, written as the `id:` pin.
-    pub id: String,
-    /// Its description (empty when none).
-    pub description: String,
-    /// Its policy fields, in the provider's order; null fields are left out.
-    pub policies: Vec<(String, Value)>,
-    /// Members that count as present (active, invited, pending): identity → role.
-    pub members: BTreeMap<Uuid, String>,
-}
-
-/// One imported ACL rule.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ImportedRule {
-    /// The path, ending in `/`.
-    pub path: String,
-    /// The canonical principal (`group:NAME` for an imported group).
-    pub principal: Principal,
-    /// `r` or `rw`.
-    pub permissions: String,
-    /// RFC 3339 UTC, when the rule expires.
-    pub expires: Option<String>,
-}
-
-/// One imported endpoint or collection.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImportedEndpoint {
-    /// Its UUID.
-    pub id: Uuid,
-    /// Its rules, sorted by path then principal.
-    pub rules: Vec<ImportedRule>,
-}
-
 /// The live state an import read: the value [`render`] writes.
-#[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
     /// The target read from.
     pub target: TargetInfo,
     /// When.
     pub now: DateTime<Utc>,
-    /// Groups, sorted by name.
-    pub groups: Vec<ImportedGroup>,
-    /// Endpoints, sorted by id.
-    pub endpoints: Vec<ImportedEndpoint>,
+    /// Each importer's part, in the services' order.
+    pub parts: Vec<Box<dyn ImportedPart>>,
     /// Usernames of the identities named, where Auth knows them.
     pub usernames: BTreeMap<Uuid, String>,
 }
 
-/// Membership statuses that count as present (the diff's rule): others are not written.
-const PRESENT: &[&str] = &["active", "invited", "pending"];
+impl Imported {
+    /// What was imported, for people: `2 group(s) and 1 endpoint(s)`.
+    pub fn counts(&self) -> String {
+        let counts: Vec<String> = self.parts.iter().map(|p| p.count()).collect();
+        match counts.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => "nothing".into(),
+        }
+    }
+}
 
-/// Reads the named groups (members and policies) and endpoints (ACL rules) from the live state.
-/// Every group or endpoint that cannot be found is reported together.
+/// Reads what the request names, every importer in the services' order (a rule naming an
+/// imported group is written `group:NAME`, so groups come first). Everything that cannot be
+/// found is reported together.
 pub async fn read(
+    services: &Services,
     session: &Session,
     request: &Request,
     now: DateTime<Utc>,
 ) -> Result<Imported, ImportError> {
-    let caller = session.auth.whoami().await?.id;
+    let mut cx = ImportContext {
+        registry: &session.registry,
+        caller: session.auth.whoami().await?.id,
+        group_names: BTreeMap::new(),
+    };
+    let mut parts = Vec::new();
     let mut missing = Vec::new();
-    let mut live = LiveRead::default();
-    // Groups are read under a temporary key (the name or id as given) and renamed to their
-    // live names below; the provider keys what it reads by the lookup's address.
-    let names: Vec<&GroupRef> = request
-        .groups
-        .iter()
-        .filter(|g| matches!(g, GroupRef::Name(_)))
-        .collect();
-    // Set when the read by name failed as a whole (a name matching several groups): the
-    // other names are then not reported missing, since they were never looked at.
-    let mut names_failed = false;
-    if !names.is_empty() {
-        // One read for every name: the provider lists the caller's groups once.
-        match session.registry.read(&group_scope(&names)).await {
-            Ok(r) => merge(&mut live, r),
-            Err(ProviderError::NotFound(m)) => {
-                missing.push(m);
-                names_failed = true;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    for g in &request.groups {
-        if let GroupRef::Id(_) = g {
-            // One read per pin, so that every missing id is reported, not just the first; a
-            // pin that does not exist is then simply absent from `live`, like a missing name.
-            match session.registry.read(&group_scope(&[g])).await {
-                Ok(r) => merge(&mut live, r),
-                Err(ProviderError::NotFound(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    let mut groups: BTreeMap<String, ImportedGroup> = BTreeMap::new();
-    let mut seen_ids = BTreeSet::new();
-    for g in &request.groups {
-        let key = g.to_string();
-        let Some(group) = live
-            .state
-            .get(&Address::new(crate::services::groups::GROUP, [key.clone()]))
-        else {
-            match g {
-                GroupRef::Id(id) => missing.push(format!("group {id} does not exist")),
-                GroupRef::Name(n) if !names_failed => {
-                    missing.push(format!("group `{n}` is not among your groups"));
-                }
-                GroupRef::Name(_) => {}
-            }
-            continue;
-        };
-        let id = group.server_id.clone().unwrap_or_default();
-        // The same group asked for twice (by name and by id) is imported once.
-        if !seen_ids.insert(id.clone()) {
-            continue;
-        }
-        let imported = imported_group(group, &live, &key, caller);
-        if let Some(other) = groups.get(&imported.name) {
-            return Err(ImportError::NameClash {
-                name: imported.name.clone(),
-                ids: format!("{} and {}", other.id, imported.id),
-            });
-        }
-        groups.insert(imported.name.clone(), imported);
-    }
-
-    // A rule naming an imported group is keyed `group:NAME`, so it is written that way.
-    let group_names: BTreeMap<String, String> = groups
-        .values()
-        .map(|g| (g.id.clone(), g.name.clone()))
-        .collect();
-    let mut endpoints = BTreeMap::new();
-    for &id in &request.endpoints {
-        if endpoints.contains_key(&id) {
-            continue;
-        }
-        let scope = Scope {
-            containers: vec![Container {
-                address: Address::partial(crate::services::transfer::ACL, [id.to_string()]),
-                mode: ContainerMode::Authoritative,
-                manage_paths: Vec::new(),
-                provenance: None,
-            }],
-            lookups: Vec::new(),
-            group_names: group_names.clone(),
-            ..Scope::default()
-        };
-        match session.registry.read(&scope).await {
-            Ok(r) => {
-                endpoints.insert(
-                    id,
-                    ImportedEndpoint {
-                        id,
-                        rules: imported_rules(&r),
-                    },
-                );
-            }
-            Err(ProviderError::NotFound(m)) => missing.push(m),
-            Err(e) => return Err(e.into()),
-        }
+    for importer in services.iter().filter_map(|s| s.importer()) {
+        let values = request
+            .values
+            .get(importer.selector())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let part = importer.read(values, &cx).await.map_err(|e| match e {
+            ImportFailure::NameClash { name, ids } => ImportError::NameClash { name, ids },
+            ImportFailure::Provider(p) => ImportError::Provider(p),
+        })?;
+        missing.extend(part.missing());
+        cx.group_names.extend(part.group_names());
+        parts.push(part);
     }
     if !missing.is_empty() {
-        // A group or endpoint named twice is reported once.
+        // Something named twice is reported once.
         let mut seen = BTreeSet::new();
         missing.retain(|m| seen.insert(m.clone()));
         return Err(ImportError::NotFound(missing));
     }
-
-    let identities: BTreeSet<Uuid> = groups
-        .values()
-        .flat_map(|g| g.members.keys().copied())
-        .chain(endpoints.values().flat_map(|e| {
-            e.rules.iter().filter_map(|r| match r.principal {
-                Principal::Identity(id) => Some(id),
-                _ => None,
-            })
-        }))
-        .collect();
+    let identities: BTreeSet<Uuid> = parts.iter().flat_map(|p| p.identities()).collect();
+    let known: BTreeMap<Uuid, String> = parts.iter().flat_map(|p| p.usernames()).collect();
     let mut usernames: BTreeMap<Uuid, String> = identities
         .iter()
-        .filter_map(|id| Some((*id, live.names.get(&Principal::Identity(*id))?.clone())))
+        .filter_map(|id| Some((*id, known.get(id)?.clone())))
         .collect();
     let unnamed: Vec<Uuid> = identities
         .iter()
@@ -318,100 +196,12 @@ pub async fn read(
             usernames.insert(i.id, i.username);
         }
     }
-
     Ok(Imported {
         target: session.target.clone(),
         now,
-        groups: groups.into_values().collect(),
-        endpoints: endpoints.into_values().collect(),
+        parts,
         usernames,
     })
-}
-
-/// The scope reading these groups with their members: a lookup (pinned for ids) and a
-/// container each.
-fn group_scope(groups: &[&GroupRef]) -> Scope {
-    let mut scope = Scope::default();
-    for g in groups {
-        let address = Address::new(crate::services::groups::GROUP, [g.to_string()]);
-        scope.lookups.push(Lookup {
-            address: address.clone(),
-            pin: match g {
-                GroupRef::Id(id) => Some(id.to_string()),
-                GroupRef::Name(_) => None,
-            },
-            previously: Vec::new(),
-            hints: Default::default(),
-        });
-        scope.containers.push(Container {
-            address,
-            mode: ContainerMode::Authoritative,
-            manage_paths: Vec::new(),
-            provenance: None,
-        });
-    }
-    scope
-}
-
-fn merge(into: &mut LiveRead, from: LiveRead) {
-    into.state.objects.extend(from.state.objects);
-    into.names.extend(from.names);
-    into.system_managed.extend(from.system_managed);
-}
-
-/// A group read under `key`, with its present members; the caller's own admin membership is
-/// left out, since the diff treats it as system-managed (the one the service made on create).
-fn imported_group(group: &Object, live: &LiveRead, key: &str, caller: Uuid) -> ImportedGroup {
-    let members = live
-        .state
-        .objects
-        .values()
-        .filter(|o| o.address.kind == crate::services::groups::MEMBER && o.address.keys[0] == key)
-        .filter(|o| o.str_attr("status").is_none_or(|s| PRESENT.contains(&s)))
-        .filter_map(|o| {
-            let Ok(Principal::Identity(id)) = o.address.keys[1].parse::<Principal>() else {
-                return None;
-            };
-            let role = o.str_attr("role").unwrap_or("member");
-            if id == caller && role == "admin" {
-                return None;
-            }
-            Some((id, role.to_string()))
-        })
-        .collect();
-    ImportedGroup {
-        name: group.str_attr("name").unwrap_or(key).to_string(),
-        id: group.server_id.clone().unwrap_or_default(),
-        description: group.str_attr("description").unwrap_or("").to_string(),
-        policies: POLICY_FIELDS
-            .iter()
-            .filter_map(|f| match group.attrs.get(*f) {
-                None | Some(Value::Null) => None,
-                Some(v) => Some(((*f).to_string(), v.clone())),
-            })
-            .collect(),
-        members,
-    }
-}
-
-/// The rules of one endpoint's read; system-managed ones are not in `state`, so never written.
-fn imported_rules(live: &LiveRead) -> Vec<ImportedRule> {
-    let mut rules: Vec<ImportedRule> = live
-        .state
-        .objects
-        .values()
-        .filter(|o| o.address.kind == crate::services::transfer::ACL)
-        .filter_map(|o| {
-            Some(ImportedRule {
-                path: o.address.keys[1].clone(),
-                principal: o.address.keys[2].parse().ok()?,
-                permissions: o.str_attr("permissions").unwrap_or("r").to_string(),
-                expires: o.str_attr("expires").map(str::to_string),
-            })
-        })
-        .collect();
-    rules.sort();
-    rules
 }
 
 /// The schema comment editors read; the schemas are written beside the files.
@@ -444,29 +234,32 @@ fn header(out: &mut String, schema: &str, imported: &Imported, what: &[&str]) {
     }
 }
 
-fn list<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
-    items.map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+/// What a part renders its policy file with.
+struct Render<'a> {
+    imported: &'a Imported,
+    aliases: &'a BTreeMap<Uuid, String>,
+}
+
+impl RenderContext for Render<'_> {
+    fn header(&self, out: &mut String, lines: &[&str]) {
+        header(out, "policy.schema.json", self.imported, lines);
+    }
+
+    fn who(&self, id: &Uuid) -> String {
+        match self.aliases.get(id) {
+            Some(a) => a.clone(),
+            None => id.to_string(),
+        }
+    }
 }
 
 /// The files of the imported workspace, relative to `--out`, with their text.
 pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
     let aliases = aliases(&imported.usernames);
-    let who = |id: &Uuid| match aliases.get(id) {
-        Some(a) => a.clone(),
-        None => id.to_string(),
-    };
-    let group_list = list(imported.groups.iter().map(|g| &g.name));
-    let endpoint_list = list(imported.endpoints.iter().map(|e| e.id));
     let mut files = Vec::new();
 
     let mut accord = String::new();
-    let mut what = Vec::new();
-    if !group_list.is_empty() {
-        what.push(format!("Groups: {group_list}."));
-    }
-    if !endpoint_list.is_empty() {
-        what.push(format!("Endpoints: {endpoint_list}."));
-    }
+    let what: Vec<String> = imported.parts.iter().filter_map(|p| p.summary()).collect();
     let what: Vec<&str> = what.iter().map(String::as_str).collect();
     header(&mut accord, "accord.schema.json", imported, &what);
     accord.push_str("policies: [\"*.yaml\"]\n");
@@ -496,94 +289,11 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
         files.push((PathBuf::from("identities.yaml"), text));
     }
 
-    if !imported.groups.is_empty() {
-        let mut text = String::new();
-        header(
-            &mut text,
-            "policy.schema.json",
-            imported,
-            &[
-                &format!(
-                    "Groups {group_list}, pinned by id, with their active, invited and pending members."
-                ),
-                "accord's own admin membership is the service's (made on create), so it is not written.",
-            ],
-        );
-        text.push_str("groups:\n");
-        for g in &imported.groups {
-            let _ = writeln!(text, "{}", key("  ", &g.name));
-            let _ = writeln!(text, "    id: {}", g.id);
-            if !g.description.is_empty() {
-                let _ = writeln!(text, "    description: {}", block_scalar(&g.description));
-            }
-            if !g.policies.is_empty() {
-                text.push_str("    policies:\n");
-                for (k, v) in &g.policies {
-                    let _ = writeln!(text, "      {k}: {}", value(v));
-                }
-            }
-            let members: BTreeMap<String, &String> =
-                g.members.iter().map(|(id, role)| (who(id), role)).collect();
-            if members.is_empty() {
-                text.push_str("    members: {}\n");
-            } else {
-                text.push_str("    members:\n");
-                for (m, role) in members {
-                    let _ = writeln!(text, "{} {role}", key("      ", &m));
-                }
-            }
-        }
-        files.push((PathBuf::from("groups.yaml"), text));
-    }
-
-    if !imported.endpoints.is_empty() {
-        let mut text = String::new();
-        header(
-            &mut text,
-            "policy.schema.json",
-            imported,
-            &[
-                &format!("The ACL rules of {endpoint_list}."),
-                "Rules derived from collection roles are the service's, so they are not written.",
-            ],
-        );
-        text.push_str("endpoints:\n");
-        for e in &imported.endpoints {
-            let _ = writeln!(text, "  {}:", e.id);
-            if e.rules.is_empty() {
-                text.push_str("    acl: []\n");
-                continue;
-            }
-            text.push_str("    acl:\n");
-            // Flow mappings, one rule a line, as people write them.
-            let mut rules: Vec<(String, &ImportedRule)> = e
-                .rules
-                .iter()
-                .map(|r| {
-                    let principal = match &r.principal {
-                        Principal::Identity(id) => who(id),
-                        other => other.to_string(),
-                    };
-                    (principal, r)
-                })
-                .collect();
-            rules.sort_by(|a, b| (&a.1.path, &a.0).cmp(&(&b.1.path, &b.0)));
-            for (principal, r) in rules {
-                let mut line = format!(
-                    "      - {{ principal: {}, path: {}, permissions: {}",
-                    scalar(&principal),
-                    scalar(&r.path),
-                    scalar(&r.permissions)
-                );
-                if let Some(exp) = &r.expires {
-                    let _ = write!(line, ", expires: {}", scalar(exp));
-                }
-                line.push_str(" }\n");
-                text.push_str(&line);
-            }
-        }
-        files.push((PathBuf::from("endpoints.yaml"), text));
-    }
+    let cx = Render {
+        imported,
+        aliases: &aliases,
+    };
+    files.extend(imported.parts.iter().filter_map(|p| p.render(&cx)));
 
     for (name, schema) in [
         (
@@ -681,28 +391,4 @@ pub fn write(out: &Path, files: &[(PathBuf, String)]) -> Result<(), ImportError>
     })();
     let _ = std::fs::remove_dir_all(&staging);
     result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn group_refs_and_endpoints_parse() {
-        assert_eq!(
-            GroupRef::parse("lab-admins").unwrap(),
-            GroupRef::Name("lab-admins".into())
-        );
-        assert_eq!(
-            GroupRef::parse("6a1f9c0e-8d2b-4e3a-9f4c-5b6d7e8f9a0b").unwrap(),
-            GroupRef::Id("6a1f9c0e-8d2b-4e3a-9f4c-5b6d7e8f9a0b".parse().unwrap())
-        );
-        assert!(GroupRef::parse(" ").is_err());
-        assert!(parse_endpoint("e56c36e4-1063-11e6-a747-22000bf2d559").is_ok());
-        let e = parse_endpoint("lab-share").unwrap_err();
-        assert!(
-            e.contains("`lab-share` is not a collection or endpoint UUID"),
-            "{e}"
-        );
-    }
 }

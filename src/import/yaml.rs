@@ -7,13 +7,13 @@ use crate::escape::{escape_line, is_control};
 
 /// A string as a YAML scalar in flow context (inside `{ }` or `[ ]`): plain when it surely
 /// reads back as the same string, else double-quoted.
-pub(super) fn scalar(s: &str) -> String {
+pub fn scalar(s: &str) -> String {
     quoted_unless_plain(s, "")
 }
 
 /// A string as a YAML scalar in block context (a mapping value on its own line), where plain
 /// text may also hold spaces and a few punctuation marks: descriptions stay readable.
-pub(super) fn block_scalar(s: &str) -> String {
+pub fn block_scalar(s: &str) -> String {
     quoted_unless_plain(s, " ,'()!?&*%;=")
 }
 
@@ -77,7 +77,7 @@ const IMPLICIT_KEY_MAX: usize = 1024;
 /// A mapping key at `indent`, ready for its value: `name:` on one line, or, when the key is
 /// too long to be implicit, the explicit `? name` with `:` on the next line. The value (`: x`
 /// or lines more indented) follows what this returns.
-pub(super) fn key(indent: &str, k: &str) -> String {
+pub fn key(indent: &str, k: &str) -> String {
     let written = scalar(k);
     // The margin covers the `: ` YAML counts with the key.
     if written.chars().count() + 2 <= IMPLICIT_KEY_MAX {
@@ -89,12 +89,12 @@ pub(super) fn key(indent: &str, k: &str) -> String {
 
 /// Text for a YAML comment: on one line, its control characters escaped, so a live name
 /// can neither end the comment nor hide in it.
-pub(super) fn comment(s: &str) -> std::borrow::Cow<'_, str> {
+pub fn comment(s: &str) -> std::borrow::Cow<'_, str> {
     escape_line(s)
 }
 
 /// A policy field's value as YAML.
-pub(super) fn value(v: &Value) -> String {
+pub fn value(v: &Value) -> String {
     match v {
         Value::String(s) => scalar(s),
         Value::Array(items) => {

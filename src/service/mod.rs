@@ -4,6 +4,7 @@
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod import;
 pub mod policy;
 pub mod provider;
 pub mod registry;
@@ -54,6 +55,11 @@ pub trait Service: Send + Sync + 'static {
 
     /// Its provider for a run, if it manages anything.
     fn provider(&self, _cx: &Connect) -> Option<Arc<dyn Provider>> {
+        None
+    }
+
+    /// Its part of `accord import`, if it has one.
+    fn importer(&self) -> Option<&dyn import::Importer> {
         None
     }
 

@@ -5,6 +5,7 @@ pub mod api;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod import;
 pub mod kinds;
 pub mod provider;
 pub mod wire;
@@ -40,6 +41,10 @@ impl crate::service::Service for Groups {
         Some(std::sync::Arc::new(provider::GroupsProvider::new(
             cx.http.clone(),
         )))
+    }
+
+    fn importer(&self) -> Option<&dyn crate::service::import::Importer> {
+        Some(&import::GroupImporter)
     }
 
     fn name(&self) -> &'static str {

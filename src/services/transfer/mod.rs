@@ -7,6 +7,7 @@ mod api_tests;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod import;
 pub mod kinds;
 pub mod provider;
 pub mod wire;
@@ -40,6 +41,10 @@ impl crate::service::Service for Transfer {
         Some(std::sync::Arc::new(provider::TransferProvider::new(
             cx.http.clone(),
         )))
+    }
+
+    fn importer(&self) -> Option<&dyn crate::service::import::Importer> {
+        Some(&import::EndpointImporter)
     }
 
     fn name(&self) -> &'static str {
