@@ -18,10 +18,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::{Notify, Semaphore};
+
+mod cancel;
+mod recover;
+mod text;
+
+use cancel::{CancelFlag, cancellable};
+use recover::end_interrupted;
+pub use recover::recover;
+use text::{cap, diagnostics_text, holder_text, problems_text, summary};
 
 use super::config::{ServeConfig, WhenBusy};
 use super::lock::{self, Busy};
@@ -33,16 +41,10 @@ use crate::engine::{self, EngineError, PlanOptions};
 use crate::http::HttpOptions;
 use crate::lock::LockInfo;
 use crate::plan::Plan;
-use crate::plan::render::{self, Counts, RenderOptions};
-use crate::policy::diagnostics::{Diagnostics, error_at};
+use crate::plan::render::{self, RenderOptions};
 use crate::policy::source::Containment;
 use crate::policy::{self, Workspace};
-use crate::service::Registry;
-use crate::service::{IdMap, LiveRead, Outcome, Provider, ProviderError, Scope};
-use crate::state::Kind;
 
-/// The longest markdown kept in `details` (Flows stores details with the run).
-const MARKDOWN_LIMIT: usize = 60_000;
 /// How often a waiting action looks at the lock again without being woken.
 const LOCK_POLL: Duration = Duration::from_millis(500);
 
@@ -59,19 +61,6 @@ pub struct RunnerConfig {
     pub now: Option<DateTime<Utc>>,
     /// The services accord manages.
     pub services: crate::service::Services,
-}
-
-/// Who asked to cancel an action, once asked.
-#[derive(Debug, Default)]
-struct CancelFlag(Mutex<Option<String>>);
-
-impl CancelFlag {
-    fn get(&self) -> Option<String> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-    fn set(&self, who: &str) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(who.to_string());
-    }
 }
 
 /// A running action's handle.
@@ -135,61 +124,6 @@ impl End {
     }
 }
 
-/// The provider wrapper that makes cancel stop an apply between steps: once cancelled, every
-/// step not yet started fails without a call, and apply then starts nothing new.
-struct Cancellable {
-    inner: Arc<dyn Provider>,
-    cancel: Arc<CancelFlag>,
-}
-
-#[async_trait]
-impl Provider for Cancellable {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn kinds(&self) -> &'static [Kind] {
-        self.inner.kinds()
-    }
-    fn caller(&self) -> crate::service::Caller {
-        self.inner.caller()
-    }
-    fn reads_after(&self) -> &'static [&'static str] {
-        self.inner.reads_after()
-    }
-    fn needs_group_names(&self) -> bool {
-        self.inner.needs_group_names()
-    }
-    fn supplies_group_names(&self) -> bool {
-        self.inner.supplies_group_names()
-    }
-    async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {
-        self.inner.read(scope).await
-    }
-    fn batch_key(&self, change: &crate::plan::Change) -> Option<String> {
-        self.inner.batch_key(change)
-    }
-    async fn apply(&self, changes: &[crate::plan::Change], ids: &IdMap) -> Vec<Outcome> {
-        if let Some(who) = self.cancel.get() {
-            return changes
-                .iter()
-                .map(|_| Outcome::Failed {
-                    error: format!("not sent: the action was cancelled by {who}"),
-                })
-                .collect();
-        }
-        self.inner.apply(changes, ids).await
-    }
-}
-
-fn cancellable(registry: &Registry, cancel: &Arc<CancelFlag>) -> Registry {
-    registry.providers().iter().fold(Registry::new(), |r, p| {
-        r.with(Arc::new(Cancellable {
-            inner: p.clone(),
-            cancel: cancel.clone(),
-        }))
-    })
-}
-
 /// Apply progress, shown as the display status (written at most every quarter second, and
 /// when the last change settles).
 struct ApplyProgress<'a> {
@@ -217,67 +151,6 @@ impl Progress for ApplyProgress<'_> {
             tracing::warn!("recording progress: {e}");
         }
     }
-}
-
-/// Cuts a long markdown text, saying so.
-fn cap(text: String) -> String {
-    if text.len() <= MARKDOWN_LIMIT {
-        return text;
-    }
-    let mut end = MARKDOWN_LIMIT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!(
-        "{}\n\n… (cut at {MARKDOWN_LIMIT} bytes; run `accord plan` on the workspace for the whole plan)\n",
-        &text[..end]
-    )
-}
-
-/// The plan summary every finished action carries.
-fn summary(plan: &Plan) -> Value {
-    let counts = Counts::of(plan);
-    json!({
-        "add": counts.add,
-        "change": counts.change,
-        "remove": counts.remove,
-        "changes": plan.changes.len(),
-        "text": if plan.is_empty() { "No changes.".to_string() } else { counts.summary() },
-        "refused": plan.is_refused(),
-        "violations": plan.violations.iter().map(|v| json!({"rail": v.rail, "message": v.message})).collect::<Vec<_>>(),
-        "grants": plan.access.grants.len(),
-        "escalations": plan.access.escalations,
-        "revocations": plan.access.revocations.len(),
-        "kept": plan.kept.len(),
-        "blocked": plan.blocked.len(),
-        "pending": plan.pending.len(),
-    })
-}
-
-/// Policy problems as the CLI renders them, without colour.
-fn problems_text(ws: &Workspace, p: &crate::state::Problems) -> String {
-    let diags = Diagnostics(
-        p.0.iter()
-            .map(|p| {
-                let d = error_at(&ws.files, &p.origin, p.message.clone(), p.help.clone());
-                p.related
-                    .iter()
-                    .fold(d, |d, (o, label)| d.also_at(&ws.files, o, label))
-            })
-            .collect(),
-    );
-    diagnostics_text(&diags)
-}
-
-fn diagnostics_text(d: &Diagnostics) -> String {
-    let handler =
-        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
-    d.render(&handler)
-}
-
-/// The holder of a lock, for a display status.
-fn holder_text(h: &LockInfo) -> String {
-    h.command.clone()
 }
 
 impl Runner {
@@ -898,71 +771,5 @@ impl Runner {
             details,
             code: "ActionSucceeded",
         }
-    }
-}
-
-/// Ends every action a stopped provider left ACTIVE or INACTIVE: FAILED, saying where it was
-/// interrupted, and frees the locks they held. Returns how many were ended.
-pub fn recover(store: &Store) -> Result<usize, StoreError> {
-    end_interrupted(store, None)
-}
-
-/// Ends the ACTIVE and INACTIVE actions (only those of `only`, when given) as interrupted.
-fn end_interrupted(store: &Store, only: Option<&[String]>) -> Result<usize, StoreError> {
-    let mut stranded = store.list(&[StatusValue::Active, StatusValue::Inactive])?;
-    if let Some(ids) = only {
-        stranded.retain(|a| ids.contains(&a.status.action_id));
-    }
-    for a in &stranded {
-        let (code, description) = match a.phase {
-            Phase::Applying => (
-                "Interrupted",
-                "the action provider stopped while this apply was sending changes: some may have been applied. Run apply again: it re-reads the live state and converges".to_string(),
-            ),
-            phase => (
-                "Interrupted",
-                format!(
-                    "the action provider stopped while this action was {}: nothing was changed. Run it again",
-                    match phase {
-                        Phase::Queued => "queued",
-                        Phase::Waiting => "waiting for its workspace",
-                        _ => "reading and planning",
-                    }
-                ),
-            ),
-        };
-        let mut details = match &a.status.details {
-            Value::Object(m) => Value::Object(m.clone()),
-            _ => json!({}),
-        };
-        details["operation"] = json!(a.input.operation);
-        details["workspace"] = a.input.workspace.clone().into();
-        details["interrupted_phase"] = a.phase.as_str().into();
-        details["error"] = json!({"code": code, "description": description});
-        store.finish(
-            &a.status.action_id,
-            StatusValue::Failed,
-            &display(format!("Interrupted while {}", a.phase.as_str())),
-            &details,
-            (code, &description, &json!({})),
-        )?;
-    }
-    for (workspace, holder) in store.orphan_locks()? {
-        store.lock_delete(&workspace, Some(&holder))?;
-    }
-    Ok(stranded.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cap_cuts_long_markdown_on_a_char_boundary() {
-        let long = "é".repeat(MARKDOWN_LIMIT);
-        let cut = cap(long);
-        assert!(cut.len() < MARKDOWN_LIMIT + 200);
-        assert!(cut.contains("cut at"));
-        assert_eq!(cap("short".into()), "short");
     }
 }
