@@ -376,7 +376,7 @@ pub async fn callers(
         out.insert(Principal::Identity(session.auth.whoami().await?.id));
     }
     if let Some(u) = &session.boss_user {
-        out.insert(Principal::BossUser(u.clone()));
+        out.insert(crate::services::boss::principals::user(u.clone()));
     }
     Ok(out)
 }

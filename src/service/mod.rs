@@ -17,6 +17,7 @@ pub use provider::{CredentialKind, Outcome, Provider};
 pub use registry::Registry;
 
 use crate::state::Kind;
+use crate::state::principal::Namespace;
 
 /// One service accord manages: everything the core may ask of it.
 pub trait Service: Send + Sync + 'static {
@@ -28,6 +29,11 @@ pub trait Service: Send + Sync + 'static {
 
     /// The kinds it manages.
     fn kinds(&self) -> &'static [Kind] {
+        &[]
+    }
+
+    /// The namespaces of its own principals (users and groups outside Globus Auth).
+    fn namespaces(&self) -> &'static [Namespace] {
         &[]
     }
 
@@ -50,17 +56,16 @@ pub struct Services {
 }
 
 impl Services {
-    /// These services; their kinds become known by name (addresses and saved plans parse).
+    /// These services; their kinds and principal namespaces become known by name (addresses,
+    /// principals and saved plans parse).
     pub fn new(list: Vec<Arc<dyn Service>>) -> Services {
-        for s in &list {
-            s.kinds().iter().for_each(|k| k.register());
-        }
+        list.iter().for_each(|s| register(s.as_ref()));
         Services { list }
     }
 
     /// The same services and one more (a service defined outside accord).
     pub fn with(mut self, service: Arc<dyn Service>) -> Services {
-        service.kinds().iter().for_each(|k| k.register());
+        register(service.as_ref());
         self.list.push(service);
         self
     }
@@ -79,6 +84,12 @@ impl Services {
     pub fn of_kind(&self, kind: Kind) -> Option<&Arc<dyn Service>> {
         self.list.iter().find(|s| s.kinds().contains(&kind))
     }
+}
+
+/// Makes what a service names in keys known by name, so that keys naming it parse.
+fn register(service: &dyn Service) {
+    service.kinds().iter().for_each(|k| k.register());
+    service.namespaces().iter().for_each(|n| n.register());
 }
 
 impl std::fmt::Debug for Services {

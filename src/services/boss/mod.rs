@@ -4,6 +4,7 @@
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
+pub mod principals;
 pub mod provider;
 pub mod wire;
 
@@ -30,5 +31,9 @@ impl crate::service::Service for Boss {
 
     fn kinds(&self) -> &'static [Kind] {
         &[GROUP, MEMBER, FRAME, RESOURCE, PERMISSION]
+    }
+
+    fn namespaces(&self) -> &'static [crate::state::principal::Namespace] {
+        principals::ALL
     }
 }
