@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn namespaces_sort_after_globus_principals_and_by_their_order() {
-        let mut all = vec![
+        let mut all = [
             TEST_TEAM.principal("a"),
             TEST_USER.principal("b"),
             Principal::Public,
