@@ -182,4 +182,6 @@ fn short_key(key: &str) -> String {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;

@@ -10,7 +10,7 @@ use crate::state::kind::On;
 use crate::state::{Address, Object, Principal};
 
 /// The managed group an object is a membership of, by its kind's access semantics.
-fn membership_of(address: &Address) -> Option<&str> {
+pub(super) fn membership_of(address: &Address) -> Option<&str> {
     match address.kind.semantics().access_on(address)? {
         (_, On::Group(group)) => Some(group),
         _ => None,

@@ -7,6 +7,9 @@ pub mod kinds;
 pub mod provider;
 pub mod wire;
 
+#[cfg(test)]
+mod access_tests;
+
 use crate::state::Kind;
 
 pub use kinds::{ACL, DIRECTORY};
