@@ -17,6 +17,7 @@ pub use provider::{CredentialKind, Outcome, Provider};
 pub use registry::Registry;
 
 use crate::state::Kind;
+use crate::state::access::ResourceType;
 use crate::state::principal::Namespace;
 
 /// One service accord manages: everything the core may ask of it.
@@ -34,6 +35,11 @@ pub trait Service: Send + Sync + 'static {
 
     /// The namespaces of its own principals (users and groups outside Globus Auth).
     fn namespaces(&self) -> &'static [Namespace] {
+        &[]
+    }
+
+    /// The resources its kinds grant access to (the access model's `<prefix>:<part>…`).
+    fn resources(&self) -> &'static [ResourceType] {
         &[]
     }
 
@@ -56,8 +62,8 @@ pub struct Services {
 }
 
 impl Services {
-    /// These services; their kinds and principal namespaces become known by name (addresses,
-    /// principals and saved plans parse).
+    /// These services; their kinds, principal namespaces and resources become known by name
+    /// (addresses, principals and saved plans parse).
     pub fn new(list: Vec<Arc<dyn Service>>) -> Services {
         list.iter().for_each(|s| register(s.as_ref()));
         Services { list }
@@ -90,6 +96,7 @@ impl Services {
 fn register(service: &dyn Service) {
     service.kinds().iter().for_each(|k| k.register());
     service.namespaces().iter().for_each(|n| n.register());
+    service.resources().iter().for_each(|r| r.register());
 }
 
 impl std::fmt::Debug for Services {

@@ -13,7 +13,7 @@ use super::grants::grants;
 use super::grants::{Grant, managed_group};
 use super::scope::Scope;
 use crate::state::Principal;
-use crate::state::kind::On;
+use crate::state::access::On;
 
 /// One principal's effective level on one resource, and the routes giving it, borrowed from
 /// the objects granting it.
@@ -38,7 +38,7 @@ pub(super) fn effective_within<'a>(
     // Members of each managed group: any effective role makes one a member.
     let mut members: HashMap<&str, Vec<&str>> = HashMap::default();
     for g in grants.clone() {
-        if let On::Group(name) = g.on {
+        if let Some(name) = g.on.group() {
             members.entry(name).or_default().push(g.principal);
         }
     }
@@ -65,8 +65,8 @@ pub(super) fn effective_within<'a>(
     };
     for g in grants.filter(|g| scope.includes(g.on)) {
         // A rule to a managed group is access for its members, not for the group.
-        match (g.on, managed_group(g.principal)) {
-            (On::Path(..), Some(name)) => {
+        match (g.on.group(), managed_group(g.principal)) {
+            (None, Some(name)) => {
                 for m in members.get(name).into_iter().flatten() {
                     add(m, &g, g.principal);
                 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::state::kind::On;
+use crate::state::access::On;
 use crate::state::{Address, Object, Principal};
 
 /// A grant one object makes by itself, before managed groups are expanded. It borrows from

@@ -7,26 +7,27 @@
 //! alice even though no rule changes.
 //!
 //! **Effective access** of a state is the set of `(principal, resource, level)` where:
-//! - a membership (`globus.member`) gives its identity the membership's role (`member`,
-//!   `manager`, `admin`) on the resource `group:<name>`, but only while its status is
-//!   `active` (or absent, as on an object the plan creates): an invited or pending member
-//!   cannot use the group yet, and one who left has no access;
-//! - a Transfer rule (`transfer.acl`) gives its principal the rule's permissions (`r`, `rw`)
-//!   on `transfer:<collection>:<path>`. When the principal is a **managed** group, every
-//!   identity that is an effective member of that group (per the same state) gets the level
-//!   instead, `via` that group. Unmanaged groups (`group:<uuid>`), whose members accord
-//!   cannot see, and the special principals (`all_authenticated_users`, `anonymous`) are
-//!   principals themselves;
+//! - each object grants what its kind says (`KindSemantics::grant`): a principal, a level
+//!   ranked by the kind's access order, and what it is on, a resource of a type its service
+//!   declares (`state::access::ResourceDef`). Today a group membership gives its identity its
+//!   role (`member`, `manager`, `admin`) on `group:<name>` while it is `active` (or has no
+//!   status, as on an object the plan creates), and a Transfer rule gives its principal its
+//!   permissions (`r`, `rw`) on `transfer:<collection>:<path>`;
+//! - holding a *membership* resource (`group:<name>`) at any level makes one a member of that
+//!   managed group. A grant on any other resource to a **managed** group is access for every
+//!   identity that is an effective member of that group (per the same state) instead, `via`
+//!   that group. Unmanaged groups (`group:<uuid>`), whose members accord cannot see, and the
+//!   special principals (`all_authenticated_users`, `anonymous`) are principals themselves;
 //! - a grant whose `expires` is at or before the plan's clock gives nothing;
 //! - per principal and resource only the highest level counts, and `via` lists every route
-//!   giving that level (`direct`, `group:<name>`). Paths are taken as written: a rule on
+//!   giving that level (`direct`, `group:<name>`). Resources are taken as written: a rule on
 //!   `/a/` is not merged with one on `/a/b/`.
 //!
 //! The state after the plan is the live state with each change applied: creates and
 //! replaces put the desired object, updates lay the desired fields over the live object
 //! (keeping computed ones such as a membership's status), deletes remove it, and deleting a
-//! group removes its memberships. The kinds that carry access and what they mean are all
-//! in `direct_grant`; the rest of the module is kind-agnostic.
+//! managed group removes its memberships. What carries access and what it means is the
+//! kinds' and resources' to say; this module names none of them.
 
 mod effective;
 mod grants;
@@ -41,12 +42,13 @@ use serde::{Deserialize, Serialize};
 
 use super::change::Change;
 use super::join::join;
+pub use crate::state::access::Escalation;
+use crate::state::access::short_id;
 use crate::state::{Object, Principal};
 use effective::{Effective, effective_within};
 use grants::grants;
 use overlay::Overlay;
-pub use resource::{Escalation, Resource};
-use resource::{resource, short};
+pub use resource::{Resource, ResourceParseError};
 use scope::Scope;
 
 /// One principal's effective access to one resource that the plan raises or lowers.
@@ -129,7 +131,7 @@ fn compare(
         if a.map(|h| h.rank) == b.map(|h| h.rank) {
             continue;
         }
-        let (Ok(principal), resource) = (key.parse::<Principal>(), resource(*on)) else {
+        let (Ok(principal), resource) = (key.parse::<Principal>(), Resource::from(*on)) else {
             continue;
         };
         let entry = |via: &[&str], escalation| AccessEntry {
@@ -176,8 +178,8 @@ fn compare(
 /// `identity:8f3e2a1b…` for a key holding a UUID; anything else unchanged.
 fn short_key(key: &str) -> String {
     match key.split_once(':') {
-        Some((kind, id)) => format!("{kind}:{}", short(id)),
-        None => short(key),
+        Some((kind, id)) => format!("{kind}:{}", short_id(id)),
+        None => short_id(key),
     }
 }
 

@@ -6,15 +6,11 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::grants::Grant;
 use crate::plan::change::{Action, Change};
-use crate::state::kind::On;
 use crate::state::{Address, Object, Principal};
 
 /// The managed group an object is a membership of, by its kind's access semantics.
 pub(super) fn membership_of(address: &Address) -> Option<&str> {
-    match address.kind.semantics().access_on(address)? {
-        (_, On::Group(group)) => Some(group),
-        _ => None,
-    }
+    address.kind.semantics().access_on(address)?.1.group()
 }
 
 /// The objects after a plan: the live ones with the changes laid over them, built without

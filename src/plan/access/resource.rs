@@ -1,84 +1,90 @@
-//! What access is on, owned (a plan's access delta names it), and why a gain escalates.
+//! What access is on, owned (a plan's access delta names it): a resource type its service
+//! declares, and the parts the granting object's address gave it.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::kind::On;
+use crate::state::access::{Escalation, On, ResourceType};
 
-/// What access is on: a group (its roles) or a path on a Transfer collection.
+/// What access is on: `<prefix>:<part>…`, such as a managed group (its roles) or a path on a
+/// collection, as the resource's service declares it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
-pub enum Resource {
-    /// A managed group, by policy name (`group:<name>`); levels `member`, `manager`, `admin`.
-    Group(String),
-    /// A path on a collection (`transfer:<collection>:<path>`); levels `r`, `rw`.
-    Path {
-        /// The collection (endpoint) UUID.
-        collection: String,
-        /// The normalised path, ending in `/`.
-        path: String,
-    },
+pub struct Resource {
+    /// The class of resource; resources sort by it first.
+    pub of: ResourceType,
+    /// Its parts, as many as the type's arity.
+    pub parts: Vec<String>,
 }
 
 impl Resource {
+    /// The resource of type `of` with these parts.
+    pub fn new(of: ResourceType, parts: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Resource {
+            of,
+            parts: parts.into_iter().map(Into::into).collect(),
+        }
+    }
+
     /// The resource for people: `group lab-readers`, `e56c36e4… /shared/`.
     pub fn label(&self) -> String {
-        match self {
-            Resource::Group(name) => format!("group {name}"),
-            Resource::Path { collection, path } => format!("{} {path}", short(collection)),
-        }
+        self.of.def().semantics.label(&self.parts)
     }
 
     /// A level on this resource, for people: `admin of group lab-admins`, `rw on e56c36e4… /x/`.
     pub fn phrase(&self, level: &str) -> String {
-        match self {
-            Resource::Group(_) => format!("{level} of {}", self.label()),
-            Resource::Path { .. } => format!("{level} on {}", self.label()),
-        }
+        format!("{level} {} {}", self.of.def().preposition, self.label())
     }
 
-    /// Why gaining `level` here is an escalation, if it is: a new `rw`, or a role that
-    /// administers the group (managers and admins change who else has access).
+    /// Why gaining `level` here is an escalation, if it is (a new `rw`, or a role that
+    /// administers a group: managers and admins change who else has access), as its service
+    /// says.
     pub(super) fn escalation(&self, level: &str) -> Option<Escalation> {
-        match (self, level) {
-            (Resource::Path { .. }, "rw") => Some(Escalation::NewRw),
-            (Resource::Group(_), "admin") => Some(Escalation::NewAdmin),
-            (Resource::Group(_), "manager") => Some(Escalation::NewManager),
-            _ => None,
+        self.of.escalation(level)
+    }
+}
+
+impl From<On<'_>> for Resource {
+    fn from(on: On<'_>) -> Resource {
+        Resource {
+            of: on.resource,
+            parts: on.parts.to_vec(),
         }
     }
 }
 
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Resource::Group(name) => write!(f, "group:{name}"),
-            Resource::Path { collection, path } => write!(f, "transfer:{collection}:{path}"),
+        f.write_str(self.of.prefix())?;
+        for part in &self.parts {
+            write!(f, ":{part}")?;
         }
+        Ok(())
     }
 }
 
+/// Why a string is not a resource.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a resource: `{0}`")]
+pub struct ResourceParseError(pub String);
+
 impl FromStr for Resource {
-    type Err = String;
+    type Err = ResourceParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.split_once(':') {
-            Some(("group", name)) if !name.is_empty() => Ok(Resource::Group(name.to_string())),
-            // The collection is a UUID (no `:`), so the first `:` after it ends it and the
-            // path keeps any `:` of its own.
-            Some(("transfer", rest)) => match rest.split_once(':') {
-                Some((collection, path)) if !collection.is_empty() && path.starts_with('/') => {
-                    Ok(Resource::Path {
-                        collection: collection.to_string(),
-                        path: path.to_string(),
-                    })
-                }
-                _ => Err(format!("not a resource: `{s}`")),
-            },
-            _ => Err(format!("not a resource: `{s}`")),
+        let err = || ResourceParseError(s.to_string());
+        let (prefix, rest) = s.split_once(':').ok_or_else(err)?;
+        let of = ResourceType::from_prefix(prefix).ok_or_else(err)?;
+        // All parts but the last hold no `:` (a UUID, a name), so each `:` up to the last
+        // part ends one, and the last part (a path) keeps any `:` of its own.
+        let parts: Vec<String> = rest.splitn(of.def().arity, ':').map(String::from).collect();
+        let whole = parts.len() == of.def().arity && parts.iter().all(|p| !p.is_empty());
+        if !whole || !of.def().semantics.valid(&parts) {
+            return Err(err());
         }
+        Ok(Resource { of, parts })
     }
 }
 
@@ -89,56 +95,9 @@ impl From<Resource> for String {
 }
 
 impl TryFrom<String> for Resource {
-    type Error = String;
+    type Error = ResourceParseError;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
-    }
-}
-
-/// Why a gain is flagged for reviewers.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Escalation {
-    /// A grant to `public`, `anonymous` or `all_authenticated_users`, at any level.
-    Everyone,
-    /// Write access (`rw`) where there was none or only `r`.
-    NewRw,
-    /// A new admin of a group.
-    NewAdmin,
-    /// A new manager of a group.
-    NewManager,
-}
-
-impl fmt::Display for Escalation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Escalation::Everyone => "grant to everyone",
-            Escalation::NewRw => "new rw",
-            Escalation::NewAdmin => "new admin",
-            Escalation::NewManager => "new manager",
-        })
-    }
-}
-
-/// The resource a grant is on, owned.
-pub(super) fn resource(on: On<'_>) -> Resource {
-    match on {
-        On::Group(name) => Resource::Group(name.to_string()),
-        On::Path(collection, path) => Resource::Path {
-            collection: collection.to_string(),
-            path: path.to_string(),
-        },
-    }
-}
-
-/// `8f3e2a1b…` for a UUID; anything else unchanged.
-pub(super) fn short(s: &str) -> String {
-    if s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() {
-        format!("{}…", &s[..8])
-    } else {
-        s.to_string()
     }
 }

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeSet;
 
-use rustc_hash::FxHashMap as HashMap;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::grants::{Grant, managed_group};
 use crate::plan::change::{Action, Change};
 use crate::state::Principal;
-use crate::state::kind::On;
+use crate::state::access::On;
 
 /// Which principals of a resource a computation covers.
 #[derive(Debug, Clone)]
@@ -71,48 +71,61 @@ impl<'a> Scope<'a> {
 
     /// What `changes` can move: a changed rule moves its whole resource; a changed
     /// membership moves that member's access to the group and to every resource a rule
-    /// gives the group (in either state); a deleted group moves all of it. Any other pair
-    /// keeps the same routes before and after, so its access cannot change.
+    /// gives the group (in either state); a deleted group moves all of it (its memberships
+    /// and every resource a rule gives it). Any other pair keeps the same routes before and
+    /// after, so its access cannot change.
     pub(super) fn of_changes(
         changes: &'a [Change],
         grants: impl Iterator<Item = Grant<'a>>,
     ) -> Self {
         let mut scope = Scope::default();
         let mut members_moved: HashMap<&str, Who<'a>> = HashMap::default();
+        // Deleted groups: their memberships are found among the grants below.
+        let mut deleted: HashSet<&str> = HashSet::default();
         for c in changes {
             let semantics = c.address.kind.semantics();
-            match semantics.access_on(&c.address) {
-                Some((principal, On::Group(group))) => {
-                    let who = Who::These(BTreeSet::from([principal]));
-                    members_moved
-                        .entry(group)
-                        .or_insert_with(|| Who::These(BTreeSet::new()))
-                        .merge(&who);
-                    scope.add(On::Group(group), who);
+            if let Some((principal, on)) = semantics.access_on(&c.address) {
+                match on.group() {
+                    Some(group) => {
+                        let who = Who::These(BTreeSet::from([principal]));
+                        members_moved
+                            .entry(group)
+                            .or_insert_with(|| Who::These(BTreeSet::new()))
+                            .merge(&who);
+                        scope.add(on, who);
+                    }
+                    None => scope.add(on, Who::All),
                 }
-                Some((_, on)) => scope.add(on, Who::All),
-                None => {}
             }
             if c.action == Action::Delete
                 && let Some(Principal::ManagedGroup(_)) = semantics.is_principal(&c.address)
             {
                 let group = c.address.keys[0].as_str();
                 members_moved.insert(group, Who::All);
-                scope.add(On::Group(group), Who::All);
+                deleted.insert(group);
             }
         }
         if members_moved.is_empty() {
             return scope;
         }
         for g in grants {
-            if let On::Path(..) = g.on
-                && let Some(who) = g
-                    .principal
-                    .strip_prefix("group:")
-                    .and_then(|name| members_moved.get(name))
-                && managed_group(g.principal).is_some()
-            {
-                scope.add(g.on, who.clone());
+            match g.on.group() {
+                // Every membership of a deleted group goes with it.
+                Some(group) => {
+                    if deleted.contains(group) {
+                        scope.add(g.on, Who::All);
+                    }
+                }
+                None => {
+                    if let Some(who) = g
+                        .principal
+                        .strip_prefix("group:")
+                        .and_then(|name| members_moved.get(name))
+                        && managed_group(g.principal).is_some()
+                    {
+                        scope.add(g.on, who.clone());
+                    }
+                }
             }
         }
         scope

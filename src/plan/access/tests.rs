@@ -5,7 +5,7 @@ use super::*;
 use crate::plan::change::Action;
 use crate::state::Address;
 use crate::state::State;
-use crate::state::kind::testing::{GROUP, MEMBER, RULE};
+use crate::state::kind::testing::{GROUP, MEMBER, PATH, ROLES, RULE};
 use effective::effective;
 use std::collections::BTreeSet;
 
@@ -39,10 +39,7 @@ fn full_delta(live: &State, changes: &[Change]) -> AccessDelta {
 }
 
 fn path(p: &str) -> Resource {
-    Resource::Path {
-        collection: EP.into(),
-        path: p.into(),
-    }
+    Resource::new(PATH, [EP, p])
 }
 
 #[test]
@@ -66,7 +63,7 @@ fn a_new_member_gains_the_groups_rules() {
     assert!(
         d.gains
             .iter()
-            .any(|g| g.resource == Resource::Group("lab".into())
+            .any(|g| g.resource == Resource::new(ROLES, ["lab"])
                 && g.after.as_deref() == Some("member")
                 && g.escalation.is_none())
     );
@@ -292,4 +289,58 @@ mod scoped_equals_full {
             prop_assert_eq!(scoped, full_delta(&live, &changes));
         }
     }
+}
+
+#[test]
+fn resources_read_back_by_their_registered_prefix() {
+    crate::state::kind::testing::register();
+    let s = format!("test-path:{EP}:/a:b/");
+    let r: Resource = s.parse().unwrap();
+    assert_eq!(r, path("/a:b/"));
+    assert_eq!(r.to_string(), s);
+    for bad in [
+        "test-path:x",
+        "test-path::/a/",
+        "test-path:x:a/",
+        "test-group:",
+        "nope:x",
+    ] {
+        assert!(bad.parse::<Resource>().is_err(), "{bad}");
+    }
+    assert_eq!(
+        "test-group:a:b".parse::<Resource>().unwrap(),
+        Resource::new(ROLES, ["a:b"])
+    );
+}
+
+#[test]
+fn resources_sort_by_their_type_then_their_parts() {
+    let mut all = [
+        path("/b/"),
+        Resource::new(ROLES, ["z"]),
+        path("/a/"),
+        Resource::new(ROLES, ["a"]),
+    ];
+    all.sort();
+    let shown: Vec<String> = all.iter().map(|r| r.to_string()).collect();
+    assert_eq!(
+        shown,
+        [
+            "test-group:a".to_string(),
+            "test-group:z".to_string(),
+            format!("test-path:{EP}:/a/"),
+            format!("test-path:{EP}:/b/"),
+        ]
+    );
+}
+
+#[test]
+fn a_resource_reads_as_its_service_says() {
+    assert_eq!(
+        Resource::new(ROLES, ["lab"]).phrase("admin"),
+        "admin of group lab"
+    );
+    assert_eq!(path("/x/").phrase("rw"), format!("rw on {EP} /x/"));
+    assert_eq!(ROLES.escalation("manager"), Some(Escalation::NewManager));
+    assert_eq!(ROLES.escalation("member"), None);
 }

@@ -8,7 +8,9 @@ use crate::plan::access::AccessDelta;
 use crate::plan::access::testing::{checked_delta, delete};
 use crate::plan::change::Change;
 use crate::services::groups::MEMBER;
+use crate::services::groups::kinds::ROLES;
 use crate::services::transfer::ACL;
+use crate::services::transfer::kinds::PATH;
 use crate::state::{Address, Object, Principal};
 
 const EP: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
@@ -36,10 +38,7 @@ fn run(live: Vec<Object>, changes: Vec<Change>) -> AccessDelta {
 }
 
 fn path(p: &str) -> Resource {
-    Resource::Path {
-        collection: EP.into(),
-        path: p.into(),
-    }
+    Resource::new(PATH, [EP, p])
 }
 
 #[test]
@@ -59,13 +58,14 @@ fn an_expiry_revoked_member_loses_access() {
 
 #[test]
 fn resources_round_trip() {
+    crate::services::builtin();
     for s in ["group:lab-readers", &format!("transfer:{EP}:/a:b/")] {
         assert_eq!(s.parse::<Resource>().unwrap().to_string(), s);
     }
     assert!("transfer:x".parse::<Resource>().is_err());
     assert_eq!(path("/shared/").label(), "e56c36e4… /shared/");
     assert_eq!(
-        Resource::Group("lab".into()).phrase("admin"),
+        Resource::new(ROLES, ["lab"]).phrase("admin"),
         "admin of group lab"
     );
 }

@@ -43,4 +43,8 @@ impl crate::service::Service for Transfer {
     fn kinds(&self) -> &'static [Kind] {
         &[ACL, DIRECTORY]
     }
+
+    fn resources(&self) -> &'static [crate::state::access::ResourceType] {
+        &[kinds::PATH]
+    }
 }
