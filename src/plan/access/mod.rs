@@ -161,7 +161,8 @@ fn compare(
             std::cmp::Ordering::Equal => {}
         }
     }
-    // Escalations first, so that a capped listing never hides one.
+    // Escalations first, so that a capped listing never hides one. Each key is made once:
+    // it copies the principal and the resource.
     let order = |e: &AccessEntry| {
         (
             e.escalation.is_none(),
@@ -170,8 +171,8 @@ fn compare(
             e.resource.clone(),
         )
     };
-    d.gains.sort_by_key(order);
-    d.losses.sort_by_key(order);
+    d.gains.sort_by_cached_key(order);
+    d.losses.sort_by_cached_key(order);
     d
 }
 
