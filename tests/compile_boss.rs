@@ -7,7 +7,7 @@ use std::path::Path;
 use accord::plan::{self, Action, DiffContext, Direction};
 use accord::policy::{Workspace, load_workspace};
 use accord::service::LiveRead;
-use accord::state::{Address, ContainerMode, Desired, Object, Principal, Resolved, compile};
+use accord::state::{Address, ContainerMode, Desired, Object, Resolved, compile};
 use serde_json::json;
 
 fn load(policy: &str) -> (tempfile::TempDir, Workspace) {
@@ -175,7 +175,7 @@ fn keyed_permissions_touch_only_named_groups_and_system_managed_is_never_planned
         ],
     );
     let ctx = DiffContext {
-        callers: [Principal::BossUser("me".into())].into(),
+        callers: [accord::services::boss::principals::user("me")].into(),
         ..DiffContext::default()
     };
     let diff = plan::diff(&d, &live, &ctx);

@@ -373,6 +373,8 @@ fn entry(
     via: &[&str],
     escalation: Option<Escalation>,
 ) -> AccessEntry {
+    // Resources parse by the prefixes their services register.
+    accord::services::builtin();
     AccessEntry {
         principal: principal.into(),
         label: label.map(Into::into),

@@ -22,6 +22,8 @@ pub use provider::{Caller, Outcome, Provider};
 pub use registry::Registry;
 
 use crate::state::Kind;
+use crate::state::access::ResourceType;
+use crate::state::principal::Namespace;
 
 /// One service accord manages: everything the core may ask of it.
 pub trait Service: Send + Sync + 'static {
@@ -63,6 +65,16 @@ pub trait Service: Send + Sync + 'static {
         None
     }
 
+    /// The namespaces of its own principals (users and groups outside Globus Auth).
+    fn namespaces(&self) -> &'static [Namespace] {
+        &[]
+    }
+
+    /// The resources its kinds grant access to (the access model's `<prefix>:<part>…`).
+    fn resources(&self) -> &'static [ResourceType] {
+        &[]
+    }
+
     /// Its section of the policy files, if it has one.
     fn policy(&self) -> Option<&dyn policy::ServicePolicy> {
         None
@@ -91,17 +103,16 @@ pub struct Services {
 }
 
 impl Services {
-    /// These services; their kinds become known by name (addresses and saved plans parse).
+    /// These services; their kinds, principal namespaces and resources become known by name
+    /// (addresses, principals and saved plans parse).
     pub fn new(list: Vec<Arc<dyn Service>>) -> Services {
-        for s in &list {
-            s.kinds().iter().for_each(|k| k.register());
-        }
+        list.iter().for_each(|s| register(s.as_ref()));
         Services { list }
     }
 
     /// The same services and one more (a service defined outside accord).
     pub fn with(mut self, service: Arc<dyn Service>) -> Services {
-        service.kinds().iter().for_each(|k| k.register());
+        register(service.as_ref());
         self.list.push(service);
         self
     }
@@ -125,6 +136,13 @@ impl Services {
     pub fn of_kind(&self, kind: Kind) -> Option<&Arc<dyn Service>> {
         self.list.iter().find(|s| s.kinds().contains(&kind))
     }
+}
+
+/// Makes what a service names in keys known by name, so that keys naming it parse.
+fn register(service: &dyn Service) {
+    service.kinds().iter().for_each(|k| k.register());
+    service.namespaces().iter().for_each(|n| n.register());
+    service.resources().iter().for_each(|r| r.register());
 }
 
 impl std::fmt::Debug for Services {

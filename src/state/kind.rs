@@ -11,6 +11,7 @@ use std::sync::RwLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::access::{GrantSpec, On};
 use super::address::Address;
 use super::change::Change;
 use super::object::{Container, Object};
@@ -61,29 +62,6 @@ impl FieldSpec {
             access_order: order,
         }
     }
-}
-
-/// A grant one object makes by itself, before managed groups are expanded: the access model's
-/// view of an object, borrowed from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GrantSpec<'a> {
-    /// The principal's canonical key (`identity:<uuid>`, `group:<name>`, …).
-    pub principal: &'a str,
-    /// What the access is on.
-    pub on: On<'a>,
-    /// The field holding the level, whose access order ranks it.
-    pub field: &'static str,
-    /// The level when the field is absent.
-    pub default: &'static str,
-}
-
-/// What a grant is on, borrowed from the granting object's address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum On<'a> {
-    /// A managed group, by policy name: holding it makes one a member.
-    Group(&'a str),
-    /// A path on a collection.
-    Path(&'a str, &'a str),
 }
 
 /// What only a kind's service knows about its objects. Every method has the answer of a kind
@@ -208,8 +186,9 @@ pub trait KindSemantics: Sync + 'static {
         false
     }
 
-    /// Who an object gives access to, and on what, from its address alone: a change to it
-    /// can move that principal's access there.
+    /// Who an object gives access to, and on what (a resource type its service declares,
+    /// with parts borrowed from the address), from its address alone: a change to it can move
+    /// that principal's access there.
     fn access_on<'a>(&self, _address: &'a Address) -> Option<(&'a str, On<'a>)> {
         None
     }
@@ -348,11 +327,19 @@ impl Kind {
     /// Makes the kind known by name, so addresses and plan files naming it parse. Registering
     /// the same definition again does nothing; another definition with a taken name panics.
     pub fn register(self) {
-        let mut known = KNOWN.write().expect("kind table poisoned");
-        match known.iter().find(|k| k.name() == self.name()) {
-            Some(k) if *k == self => {}
-            Some(_) => panic!("two kinds are named `{}`", self.name()),
-            None => known.push(self),
+        // The lock is released before panicking, so that the table stays usable.
+        let taken = {
+            let mut known = KNOWN.write().unwrap_or_else(|e| e.into_inner());
+            match known.iter().find(|k| k.name() == self.name()) {
+                Some(k) => *k != self,
+                None => {
+                    known.push(self);
+                    false
+                }
+            }
+        };
+        if taken {
+            panic!("two kinds are named `{}`", self.name());
         }
     }
 
@@ -360,7 +347,7 @@ impl Kind {
     pub fn from_name(name: &str) -> Option<Kind> {
         KNOWN
             .read()
-            .expect("kind table poisoned")
+            .unwrap_or_else(|e| e.into_inner())
             .iter()
             .find(|k| k.name() == name)
             .copied()
@@ -428,6 +415,43 @@ impl<'de> Deserialize<'de> for Kind {
 #[cfg(test)]
 pub mod testing {
     use super::*;
+    use crate::state::access::{Escalation, ResourceDef, ResourceSemantics, ResourceType};
+
+    /// A group's roles, which make one its member (`test-group:<name>`).
+    pub static ROLES_DEF: ResourceDef = ResourceDef::new("test-group", 1, 1)
+        .preposition("of")
+        .escalations(&[
+            ("admin", Escalation::NewAdmin),
+            ("manager", Escalation::NewManager),
+        ])
+        .membership()
+        .semantics(&GroupRoles);
+    /// A group's roles.
+    pub const ROLES: ResourceType = ResourceType::of(&ROLES_DEF);
+    /// A path on a collection (`test-path:<collection>:<path>`).
+    pub static PATH_DEF: ResourceDef = ResourceDef::new("test-path", 2, 2)
+        .escalations(&[("rw", Escalation::NewRw)])
+        .semantics(&CollectionPath);
+    /// A path on a collection.
+    pub const PATH: ResourceType = ResourceType::of(&PATH_DEF);
+
+    /// A group's roles read `group <name>`.
+    pub struct GroupRoles;
+
+    impl ResourceSemantics for GroupRoles {
+        fn label(&self, parts: &[String]) -> String {
+            format!("group {}", parts[0])
+        }
+    }
+
+    /// A path's last part starts with `/`.
+    pub struct CollectionPath;
+
+    impl ResourceSemantics for CollectionPath {
+        fn valid(&self, parts: &[String]) -> bool {
+            parts[1].starts_with('/')
+        }
+    }
 
     /// A group holding members.
     pub static GROUP_DEF: KindDef = KindDef::new("test.group", 1, 1).depth(0).semantics(&Group);
@@ -479,7 +503,7 @@ pub mod testing {
             true
         }
         fn access_on<'a>(&self, a: &'a Address) -> Option<(&'a str, On<'a>)> {
-            Some((a.keys[1].as_str(), On::Group(&a.keys[0])))
+            Some((a.keys[1].as_str(), On::new(ROLES, &a.keys[..1])))
         }
         fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
             if o.str_attr("status").is_some_and(|s| s != "active") {
@@ -507,7 +531,7 @@ pub mod testing {
         }
         fn access_on<'a>(&self, a: &'a Address) -> Option<(&'a str, On<'a>)> {
             let k = &a.keys;
-            Some((k[2].as_str(), On::Path(&k[0], &k[1])))
+            Some((k[2].as_str(), On::new(PATH, &k[..2])))
         }
         fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
             let (principal, on) = self.access_on(&o.address)?;
@@ -520,10 +544,13 @@ pub mod testing {
         }
     }
 
-    /// Registers the test kinds.
+    /// Registers the test kinds and resources.
     pub fn register() {
         for k in [GROUP, MEMBER, RULE, SET] {
             k.register();
+        }
+        for r in [ROLES, PATH] {
+            r.register();
         }
     }
 }

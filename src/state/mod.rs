@@ -1,6 +1,7 @@
 //! The service-agnostic model: kinds and their field schemas, addresses, principals,
 //! objects, desired and live state, principal resolution and compilation of a policy.
 
+pub mod access;
 pub mod address;
 pub mod attrs;
 pub mod change;

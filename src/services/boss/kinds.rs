@@ -111,7 +111,7 @@ struct Group;
 
 impl KindSemantics for Group {
     fn is_principal(&self, address: &Address) -> Option<Principal> {
-        Some(Principal::BossGroup(address.keys.first()?.clone()))
+        Some(super::principals::group(address.keys.first()?.clone()))
     }
 }
 

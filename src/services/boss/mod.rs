@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
+pub mod principals;
 pub mod provider;
 pub mod wire;
 
@@ -43,5 +44,9 @@ impl crate::service::Service for Boss {
 
     fn kinds(&self) -> &'static [Kind] {
         &[GROUP, MEMBER, FRAME, RESOURCE, PERMISSION]
+    }
+
+    fn namespaces(&self) -> &'static [crate::state::principal::Namespace] {
+        principals::ALL
     }
 }

@@ -41,11 +41,12 @@ use serde_json::{Map, Value};
 use crate::http::{AuthMode, HttpClient, HttpError, HttpRequest, Secret};
 use crate::plan::{Action, Change};
 use crate::service::{IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed};
+use crate::services::boss::principals;
 use crate::services::boss::wire::{
     Channel, Collection, CoordFrame, Experiment, FRAME_FIELDS, Group, MaintainerList, MemberList,
     PermissionSet, PermissionSets,
 };
-use crate::state::{Address, ContainerMode, Kind, Object, Principal};
+use crate::state::{Address, ContainerMode, Kind, Object};
 
 /// Environment variable holding the Boss API token.
 pub const ENV_BOSS_TOKEN: &str = "ACCORD_BOSS_TOKEN";
@@ -1068,9 +1069,9 @@ fn member_parts(address: &Address) -> Result<(String, &'static str, String), Str
         "maintainer" => "maintainer",
         other => return Err(format!("{address}: unknown Boss group role `{other}`")),
     };
-    match principal.parse::<Principal>() {
-        Ok(Principal::BossUser(u)) => Ok((group.clone(), role, u)),
-        _ => Err(format!(
+    match principals::USER.name_in(principal) {
+        Some(u) => Ok((group.clone(), role, u.to_string())),
+        None => Err(format!(
             "{address}: a Boss group member must be a `boss-user:`"
         )),
     }
@@ -1082,8 +1083,8 @@ fn permission_parts(address: &Address) -> Result<(ResourcePath, String), String>
         return Err(format!("{address}: not a Boss permission address"));
     };
     let path = ResourcePath::parse(path)?;
-    match principal.parse::<Principal>() {
-        Ok(Principal::BossGroup(g)) if segment_ok(&g) => Ok((path, g)),
+    match principals::GROUP.name_in(principal) {
+        Some(g) if segment_ok(g) => Ok((path, g.to_string())),
         _ => Err(format!(
             "{address}: Boss permissions are granted to a `boss-group:`"
         )),
@@ -1247,7 +1248,7 @@ fn member_object(group: &str, role: &str, user: &str, parent: &Address) -> Objec
         [
             group.to_string(),
             role.to_string(),
-            Principal::BossUser(user.to_string()).to_string(),
+            principals::user(user).to_string(),
         ],
     ));
     o.depends_on = vec![parent.clone()];
@@ -1277,10 +1278,7 @@ fn permission_object(
     names.dedup();
     let mut o = Object::new(Address::new(
         crate::services::boss::PERMISSION,
-        [
-            path.to_string(),
-            Principal::BossGroup(group.to_string()).to_string(),
-        ],
+        [path.to_string(), principals::group(group).to_string()],
     ))
     .with("permissions", names);
     o.depends_on = vec![Address::new(crate::services::boss::RESOURCE, [path])];
@@ -1419,7 +1417,7 @@ impl Provider for BossProvider {
 
     fn caller(&self) -> crate::service::Caller {
         match self.username() {
-            Some(u) => crate::service::Caller::Principal(Principal::BossUser(u.to_string())),
+            Some(u) => crate::service::Caller::Principal(principals::user(u.to_string())),
             None => crate::service::Caller::Nobody,
         }
     }

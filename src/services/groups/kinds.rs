@@ -1,6 +1,9 @@
 //! Globus Groups' kinds: a group, and one identity's membership in it.
 
-use crate::state::kind::{FieldMode::*, FieldSpec, GrantSpec, KindDef, KindSemantics, On};
+use crate::state::access::{
+    Escalation, GrantSpec, On, ResourceDef, ResourceSemantics, ResourceType,
+};
+use crate::state::kind::{FieldMode::*, FieldSpec, KindDef, KindSemantics};
 use crate::state::{Address, Change, Container, Kind, Object, Principal};
 
 /// A Globus group (top-level, keyed by its policy name).
@@ -35,6 +38,28 @@ pub static MEMBER_DEF: KindDef = KindDef::new("globus.member", 101, 2)
     .semantics(&Member);
 /// One identity's membership in a Globus group.
 pub const MEMBER: Kind = Kind::of(&MEMBER_DEF);
+
+/// A managed group's roles (`group:<name>`), which a membership grants: holding any makes one
+/// a member. Managers and admins decide who else is in the group.
+pub static ROLES_DEF: ResourceDef = ResourceDef::new("group", 100, 1)
+    .preposition("of")
+    .escalations(&[
+        ("admin", Escalation::NewAdmin),
+        ("manager", Escalation::NewManager),
+    ])
+    .membership()
+    .semantics(&Roles);
+/// A managed group's roles.
+pub const ROLES: ResourceType = ResourceType::of(&ROLES_DEF);
+
+/// A group's roles read `group <name>`.
+struct Roles;
+
+impl ResourceSemantics for Roles {
+    fn label(&self, parts: &[String]) -> String {
+        format!("group {}", parts[0])
+    }
+}
 
 /// Membership statuses the service refuses to add back (the identity left).
 const REFUSES_ADD: &[&str] = &["left"];
@@ -119,7 +144,7 @@ impl KindSemantics for Member {
 
     fn access_on<'a>(&self, address: &'a Address) -> Option<(&'a str, On<'a>)> {
         let k = &address.keys;
-        (k.len() == 2).then(|| (k[1].as_str(), On::Group(&k[0])))
+        (k.len() == 2).then(|| (k[1].as_str(), On::new(ROLES, &k[..1])))
     }
 
     fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {

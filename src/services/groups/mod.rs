@@ -62,4 +62,8 @@ impl crate::service::Service for Groups {
     fn kinds(&self) -> &'static [Kind] {
         &[GROUP, MEMBER]
     }
+
+    fn resources(&self) -> &'static [crate::state::access::ResourceType] {
+        &[kinds::ROLES]
+    }
 }

@@ -1,6 +1,9 @@
 //! Globus Transfer's kinds: an access rule on a collection, and a directory that must exist.
 
-use crate::state::kind::{FieldMode::*, FieldSpec, GrantSpec, KindDef, KindSemantics, On};
+use crate::state::access::{
+    Escalation, GrantSpec, On, ResourceDef, ResourceSemantics, ResourceType, short_id,
+};
+use crate::state::kind::{FieldMode::*, FieldSpec, KindDef, KindSemantics};
 use crate::state::{Address, Change, Container, Kind, Object, Principal};
 
 /// A Transfer ACL rule on a collection: `transfer.acl[collection][path][principal]`.
@@ -22,6 +25,27 @@ pub const ACL: Kind = Kind::of(&ACL_DEF);
 pub static DIRECTORY_DEF: KindDef = KindDef::new("transfer.directory", 201, 2).depth(2);
 /// A directory that must exist on a collection.
 pub const DIRECTORY: Kind = Kind::of(&DIRECTORY_DEF);
+
+/// A path on a collection (`transfer:<collection>:<path>`), which a rule grants `r` or `rw`
+/// on. The collection is a UUID, so the first `:` after it ends it.
+pub static PATH_DEF: ResourceDef = ResourceDef::new("transfer", 200, 2)
+    .escalations(&[("rw", Escalation::NewRw)])
+    .semantics(&CollectionPath);
+/// A path on a collection.
+pub const PATH: ResourceType = ResourceType::of(&PATH_DEF);
+
+/// A path reads `<collection, shortened> <path>`, and starts with `/`.
+struct CollectionPath;
+
+impl ResourceSemantics for CollectionPath {
+    fn label(&self, parts: &[String]) -> String {
+        format!("{} {}", short_id(&parts[0]), parts[1])
+    }
+
+    fn valid(&self, parts: &[String]) -> bool {
+        parts[1].starts_with('/')
+    }
+}
 
 /// The first 8 characters of a long key, for people.
 fn short(s: &str) -> String {
@@ -90,7 +114,7 @@ impl KindSemantics for Acl {
 
     fn access_on<'a>(&self, address: &'a Address) -> Option<(&'a str, On<'a>)> {
         let k = &address.keys;
-        (k.len() == 3).then(|| (k[2].as_str(), On::Path(&k[0], &k[1])))
+        (k.len() == 3).then(|| (k[2].as_str(), On::new(PATH, &k[..2])))
     }
 
     fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {

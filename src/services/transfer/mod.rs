@@ -12,6 +12,9 @@ pub mod kinds;
 pub mod provider;
 pub mod wire;
 
+#[cfg(test)]
+mod access_tests;
+
 use crate::state::Kind;
 
 pub use kinds::{ACL, DIRECTORY};
@@ -61,5 +64,9 @@ impl crate::service::Service for Transfer {
 
     fn kinds(&self) -> &'static [Kind] {
         &[ACL, DIRECTORY]
+    }
+
+    fn resources(&self) -> &'static [crate::state::access::ResourceType] {
+        &[kinds::PATH]
     }
 }

@@ -8,16 +8,16 @@ use serde_json::Value;
 use super::Compiler;
 use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Ownership};
 use crate::state::Lookup;
-use crate::state::{Address, Container, ContainerMode, Object, Principal};
+use crate::state::{Address, Container, ContainerMode, Object};
 
 /// The canonical key of a Boss user in addresses.
 fn user_key(name: &str) -> String {
-    Principal::BossUser(name.to_string()).to_string()
+    crate::services::boss::principals::user(name).to_string()
 }
 
 /// The canonical key of a Boss group in addresses.
 fn group_key(name: &str) -> String {
-    Principal::BossGroup(name.to_string()).to_string()
+    crate::services::boss::principals::group(name).to_string()
 }
 
 /// A top-level Boss object, found live by its name.
@@ -60,9 +60,10 @@ impl Compiler<'_> {
                         crate::services::boss::MEMBER,
                         [g.name.clone(), role.into(), user_key(&u.value)],
                     );
-                    self.desired
-                        .labels
-                        .insert(Principal::BossUser(u.value.clone()), u.value.clone());
+                    self.desired.labels.insert(
+                        crate::services::boss::principals::user(&u.value),
+                        u.value.clone(),
+                    );
                     let mut obj = Object::new(member);
                     obj.depends_on.push(address.clone());
                     obj.provenance = Some(u.origin.provenance());
@@ -149,9 +150,10 @@ impl Compiler<'_> {
                 crate::services::boss::PERMISSION,
                 [r.path.clone(), group_key(group)],
             );
-            self.desired
-                .labels
-                .insert(Principal::BossGroup(group.clone()), group.clone());
+            self.desired.labels.insert(
+                crate::services::boss::principals::group(group),
+                group.clone(),
+            );
             if grant.permissions.is_empty() {
                 // `group: []`: every permission of the group here goes.
                 self.desired.revoked.insert(key, grant.origin.provenance());

@@ -1,0 +1,71 @@
+//! The access delta over Transfer rules and Groups memberships: what plans name as resources
+//! (`transfer:<collection>:<path>`, `group:<name>`) and how they read for people.
+
+use chrono::{DateTime, Utc};
+
+use crate::plan::Resource;
+use crate::plan::access::AccessDelta;
+use crate::plan::access::testing::{checked_delta, delete};
+use crate::plan::change::Change;
+use crate::services::groups::MEMBER;
+use crate::services::groups::kinds::ROLES;
+use crate::services::transfer::ACL;
+use crate::services::transfer::kinds::PATH;
+use crate::state::{Address, Object, Principal};
+
+const EP: &str = "e56c36e4-1063-11e6-a747-22000bf2d559";
+
+fn now() -> DateTime<Utc> {
+    "2026-11-23T00:00:00Z".parse().unwrap()
+}
+
+fn who(n: u128) -> String {
+    Principal::Identity(uuid::Uuid::from_u128(n)).to_string()
+}
+
+fn member(group: &str, n: u128, role: &str) -> Object {
+    Object::new(Address::new(MEMBER, [group.to_string(), who(n)]))
+        .with("role", role)
+        .with("status", "active")
+}
+
+fn rule(path: &str, principal: &str, perms: &str) -> Object {
+    Object::new(Address::new(ACL, [EP, path, principal])).with("permissions", perms)
+}
+
+fn run(live: Vec<Object>, changes: Vec<Change>) -> AccessDelta {
+    checked_delta(live, changes, now())
+}
+
+fn path(p: &str) -> Resource {
+    Resource::new(PATH, [EP, p])
+}
+
+#[test]
+fn an_expiry_revoked_member_loses_access() {
+    // The diff plans the delete of an expired membership; its group rule goes with it.
+    let dave = member("lab", 4, "member");
+    let d = run(
+        vec![dave.clone(), rule("/projects/", "group:lab", "r")],
+        vec![delete(dave)],
+    );
+    let lost: Vec<_> = d.losses.iter().map(|l| l.resource.to_string()).collect();
+    assert_eq!(
+        lost,
+        vec!["group:lab".to_string(), format!("transfer:{EP}:/projects/")]
+    );
+}
+
+#[test]
+fn resources_round_trip() {
+    crate::services::builtin();
+    for s in ["group:lab-readers", &format!("transfer:{EP}:/a:b/")] {
+        assert_eq!(s.parse::<Resource>().unwrap().to_string(), s);
+    }
+    assert!("transfer:x".parse::<Resource>().is_err());
+    assert_eq!(path("/shared/").label(), "e56c36e4… /shared/");
+    assert_eq!(
+        Resource::new(ROLES, ["lab"]).phrase("admin"),
+        "admin of group lab"
+    );
+}
