@@ -265,7 +265,10 @@ pub async fn read_live(
     }
     // Providers find a guest collection's id under `gcs.collection[N]`.
     for (name, id) in collection_ids {
-        ids.insert(state::compile::collection_id_key(&name), id);
+        ids.insert(
+            crate::services::gcs::policy::compile::collection_id_key(&name),
+            id,
+        );
     }
     Ok((live, ids))
 }

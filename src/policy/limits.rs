@@ -13,10 +13,12 @@ use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::granit_parser::ErrorKind;
 use serde_saphyr::{Error, ExternalMessageSource, Location};
 
-use super::ast::{
-    Boss, BossPermissions, Collection, DirectoryValue, Endpoint, Group, PermissionValue,
-    PolicyFile, Search,
-};
+use super::ast::PolicyFile;
+use crate::services::boss::policy::ast::{Boss, BossPermissions, PermissionValue};
+use crate::services::gcs::policy::ast::Collection;
+use crate::services::groups::policy::ast::Group;
+use crate::services::search::policy::ast::Search;
+use crate::services::transfer::policy::ast::{DirectoryValue, Endpoint};
 
 /// Largest policy file (or `accord.yaml`), in bytes; refused before it is read.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;

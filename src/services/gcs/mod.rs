@@ -4,6 +4,7 @@
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
+pub mod policy;
 pub mod provider;
 pub mod wire;
 

@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{Compiler, listed_twice};
-use crate::policy::{Located, Origin, PrincipalRef, SearchIndexPolicy};
+use super::model::SearchIndexPolicy;
+use crate::policy::{Located, Origin, PrincipalRef};
 use crate::state::Lookup;
+use crate::state::compile::{Compiler, listed_twice};
 use crate::state::{Address, Container, ContainerMode, Object, Principal};
 
 impl Compiler<'_> {
-    pub(super) fn search_index(&mut self, index: &SearchIndexPolicy) {
+    pub(crate) fn search_index(&mut self, index: &SearchIndexPolicy) {
         let id = index.id.to_string();
         // An index whose policy names only documents leaves its roles alone.
         if index.manage_roles {

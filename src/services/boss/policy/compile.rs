@@ -5,9 +5,10 @@
 
 use serde_json::Value;
 
-use super::Compiler;
-use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Ownership};
+use super::model::{BossLevel, BossPolicy, BossResourcePolicy};
+use crate::policy::Ownership;
 use crate::state::Lookup;
+use crate::state::compile::Compiler;
 use crate::state::{Address, Container, ContainerMode, Object, Principal};
 
 /// The canonical key of a Boss user in addresses.
@@ -35,7 +36,7 @@ fn mode_or(o: &Ownership, default: ContainerMode) -> ContainerMode {
 }
 
 impl Compiler<'_> {
-    pub(super) fn boss(&mut self, b: &BossPolicy) {
+    pub(crate) fn boss(&mut self, b: &BossPolicy) {
         for g in b.groups.values() {
             let address = Address::new(crate::services::boss::GROUP, [g.name.clone()]);
             self.desired.lookups.push(lookup(&address));
