@@ -81,6 +81,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         target: Some(emu.base_url.clone()),
         http: accord::http::HttpOptions::default(),
         now: None,
+        services: accord::services::builtin(),
     })
     .await?;
     let url = server.url();

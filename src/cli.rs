@@ -273,6 +273,7 @@ pub async fn run(cli: Cli) -> Exit {
             color,
             verbose: cli.verbose > 0,
         },
+        services: crate::services::builtin(),
     };
     match &cli.command {
         Command::Validate { dir } => ctx.validate(dir.as_deref()),
@@ -346,6 +347,8 @@ pub async fn run(cli: Cli) -> Exit {
 struct Ctx<'a> {
     cli: &'a Cli,
     render: RenderOptions,
+    /// The services a run knows: the built-in list.
+    services: crate::service::Services,
 }
 
 /// Prints an error for people on stderr; names in it may come from files or services, so
@@ -380,7 +383,7 @@ impl Ctx<'_> {
 
     fn load(&self, dir: Option<&Path>) -> Result<Workspace, Exit> {
         let dir = dir.unwrap_or(Path::new("."));
-        policy::load_workspace(dir).map_err(|d| {
+        policy::load_workspace(dir, &self.services).map_err(|d| {
             self.diagnostics(&d);
             Exit::Error
         })
@@ -403,23 +406,11 @@ impl Ctx<'_> {
     fn validate(&self, dir: Option<&Path>) -> Exit {
         match self.load(dir) {
             Ok(ws) => {
-                let p = &ws.policy;
                 println!(
-                    "{}: valid ({} file(s); {} group(s), {} endpoint(s), {} collection(s), {} search index(es){})",
+                    "{}: valid ({} file(s); {})",
                     ws.root.display(),
                     ws.files.len(),
-                    p.groups.len(),
-                    p.endpoints.len(),
-                    p.collections.len(),
-                    p.search_indexes.len(),
-                    match &p.boss {
-                        Some(b) => format!(
-                            "; Boss: {} group(s), {} resource(s)",
-                            b.groups.len(),
-                            b.resources.len()
-                        ),
-                        None => String::new(),
-                    }
+                    ws.policy.summary()
                 );
                 Exit::Ok
             }
@@ -624,8 +615,8 @@ impl Ctx<'_> {
         if let Err(e) = saved {
             return fail(e);
         }
-        let files = import::render(&imported);
-        if let Err(e) = import::write(out, &files) {
+        let files = import::render(&imported, &self.services);
+        if let Err(e) = import::write(out, &files, &self.services) {
             return fail(e);
         }
         println!(
@@ -806,7 +797,10 @@ impl Ctx<'_> {
 
     fn schema(&self, out: Option<&Path>) -> Exit {
         let schemas = [
-            ("policy.schema.json", policy::schema::policy_file_schema()),
+            (
+                "policy.schema.json",
+                policy::schema::policy_file_schema(&self.services),
+            ),
             (
                 "accord.schema.json",
                 policy::schema::workspace_file_schema(),
@@ -946,6 +940,7 @@ impl Ctx<'_> {
                 ..crate::http::HttpOptions::default()
             },
             now: self.cli.now,
+            services: self.services.clone(),
         };
         match crate::serve::serve(opts).await {
             Ok(()) => Exit::Ok,

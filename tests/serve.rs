@@ -118,6 +118,7 @@ impl Ap {
             target: Some(self.emu.base_url.clone()),
             http: accord::http::HttpOptions::default(),
             now: Some(common::NOW.parse().unwrap()),
+            services: accord::services::builtin(),
         })
         .await
         .unwrap()

@@ -8,6 +8,9 @@
 //!
 //! serde-saphyr loses spans under `#[serde(tag)]`, `untagged` and `flatten`, so this AST
 //! uses none of them: the "string or mapping" shapes have hand-written visitors instead.
+//!
+//! A policy file holds `identities:` and, under their own top-level keys, each service's
+//! sections: the service reads its values ([`ServicePolicy::parse`](super::ServicePolicy::parse)).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -19,11 +22,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde_saphyr::Spanned;
 
-use crate::services::boss::policy::ast::Boss;
-use crate::services::gcs::policy::ast::Collection;
-use crate::services::groups::policy::ast::Group;
-use crate::services::search::policy::ast::Search;
-use crate::services::transfer::policy::ast::Endpoint;
+use super::section::{IDENTITIES, ParsedValue, Registry, with_yaml};
 
 /// A YAML mapping whose keys keep their locations, in file order.
 ///
@@ -90,32 +89,149 @@ impl<V: JsonSchema> JsonSchema for SpannedMap<V> {
     }
 }
 
-/// One policy file. Every section is optional; sections from several files merge.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(title = "accord policy file")]
+/// One policy file: `identities:` and each service's values, by top-level key. Every key is
+/// optional; the values of one key in several files merge.
+#[derive(Default)]
 pub struct PolicyFile {
     /// Short names for Globus principals: alias → username (`alice@uchicago.edu`) or identity UUID.
-    #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub identities: SpannedMap<Spanned<String>>,
-    /// Globus groups by name. The name is the group's name on the service.
-    #[serde(default)]
-    pub groups: SpannedMap<Group>,
-    /// Guest collections accord creates on a GCS endpoint, by policy name.
-    #[serde(default)]
-    pub collections: SpannedMap<Collection>,
-    /// Collections accord does not create, by collection UUID: their ACL rules and directories.
-    #[serde(default)]
-    pub endpoints: SpannedMap<Endpoint>,
-    /// Globus Search.
-    #[serde(default)]
-    #[schemars(with = "Option<Search>")]
-    pub search: Option<Spanned<Search>>,
-    /// The Boss: its principals are Boss usernames and Boss group names.
-    #[serde(default)]
-    #[schemars(with = "Option<Boss>")]
-    pub boss: Option<Spanned<Boss>>,
+    /// Every other key written, as the index of the key in the registry and the value its
+    /// service read, in the registry's order.
+    pub sections: Vec<(usize, ParsedValue)>,
+}
+
+impl fmt::Debug for PolicyFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicyFile")
+            .field("identities", &self.identities)
+            .field(
+                "sections",
+                &self.sections.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Reads a [`PolicyFile`]: `identities:` itself, every other key by its service, and an
+/// unknown key told apart exactly as serde's derive tells it (the same message and place).
+pub(crate) struct PolicyFileSeed<'r> {
+    /// The registered keys.
+    pub(crate) registry: &'r Registry<'r>,
+}
+
+/// A top-level key: `identities`, or the index of a service key.
+enum TopKey {
+    Identities,
+    Section(usize),
+}
+
+/// Reads a top-level key, refusing an unknown one.
+struct TopKeySeed<'r>(&'r Registry<'r>);
+
+impl<'de> de::DeserializeSeed<'de> for TopKeySeed<'_> {
+    type Value = TopKey;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TopKey, D::Error> {
+        struct KeyVisitor<'r>(&'r Registry<'r>);
+        impl<'de> Visitor<'de> for KeyVisitor<'_> {
+            type Value = TopKey;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("field identifier")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<TopKey, E> {
+                let n = self.0.expected.len() as u64;
+                match v {
+                    0 => Ok(TopKey::Identities),
+                    v if v < n => Ok(TopKey::Section(v as usize - 1)),
+                    _ => Err(E::invalid_value(
+                        de::Unexpected::Unsigned(v),
+                        &format!("field index 0 <= i < {n}").as_str(),
+                    )),
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TopKey, E> {
+                if v == IDENTITIES {
+                    return Ok(TopKey::Identities);
+                }
+                match self.0.index_of(v) {
+                    Some(i) => Ok(TopKey::Section(i)),
+                    None => Err(E::unknown_field(v, self.0.expected)),
+                }
+            }
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<TopKey, E> {
+                match std::str::from_utf8(v) {
+                    Ok(s) => self.visit_str(s),
+                    Err(_) => Err(E::unknown_field(
+                        &String::from_utf8_lossy(v),
+                        self.0.expected,
+                    )),
+                }
+            }
+        }
+        d.deserialize_identifier(KeyVisitor(self.0))
+    }
+}
+
+/// Hands one service key's value to its service.
+struct SectionSeed<'r> {
+    registry: &'r Registry<'r>,
+    index: usize,
+}
+
+impl<'de> de::DeserializeSeed<'de> for SectionSeed<'_> {
+    type Value = ParsedValue;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<ParsedValue, D::Error> {
+        let key = self.registry.keys[self.index].0;
+        let service = self.registry.service_of(self.index);
+        with_yaml(d, |yaml| service.parse(key, yaml))
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for PolicyFileSeed<'_> {
+    type Value = PolicyFile;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<PolicyFile, D::Error> {
+        struct FileVisitor<'r>(&'r Registry<'r>);
+        impl<'de> Visitor<'de> for FileVisitor<'_> {
+            type Value = PolicyFile;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("struct PolicyFile")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PolicyFile, A::Error> {
+                let mut out = PolicyFile::default();
+                let mut identities = false;
+                while let Some(key) = map.next_key_seed(TopKeySeed(self.0))? {
+                    match key {
+                        TopKey::Identities => {
+                            if identities {
+                                return Err(de::Error::duplicate_field(IDENTITIES));
+                            }
+                            identities = true;
+                            out.identities = map.next_value()?;
+                        }
+                        TopKey::Section(index) => {
+                            if out.sections.iter().any(|(i, _)| *i == index) {
+                                return Err(de::Error::duplicate_field(self.0.keys[index].0));
+                            }
+                            let value = map.next_value_seed(SectionSeed {
+                                registry: self.0,
+                                index,
+                            })?;
+                            out.sections.push((index, value));
+                        }
+                    }
+                }
+                out.sections.sort_by_key(|(i, _)| *i);
+                Ok(out)
+            }
+        }
+        d.deserialize_struct(
+            "PolicyFile",
+            self.registry.expected,
+            FileVisitor(self.registry),
+        )
+    }
 }
 
 /// `accord.yaml`: the workspace's settings.

@@ -11,14 +11,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::state::{ContainerMode, Provenance};
-
-// Each service's part of the model, where it was before it moved into its folder.
-pub use crate::services::boss::policy::model::*;
-pub use crate::services::gcs::policy::model::*;
-pub use crate::services::groups::policy::model::*;
-pub use crate::services::search::policy::model::*;
-pub use crate::services::transfer::policy::model::*;
+use super::problem::Problem;
+use super::section::{Declared, PolicySection};
+use crate::state::{ContainerMode, Desired, Kind, LiveRead, Provenance};
 
 /// Where an entity is written: file (relative to the workspace root), 1-based line and column,
 /// and the byte span inside the file for miette snippets.
@@ -79,21 +74,72 @@ pub enum PrincipalRef {
     Public,
 }
 
-/// The whole merged policy of a workspace.
+/// The whole merged policy of a workspace: `identities:`, the groups it manages, and each
+/// service's section.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     /// `identities:` alias → username or identity id (as written).
     pub identities: BTreeMap<String, Located<PrincipalRef>>,
-    /// `groups:` by policy name.
-    pub groups: BTreeMap<String, GroupPolicy>,
-    /// `endpoints:` by collection UUID.
-    pub endpoints: BTreeMap<Uuid, EndpointPolicy>,
-    /// `collections:` by policy name (GCS guest collections accord creates).
-    pub collections: BTreeMap<String, CollectionPolicy>,
-    /// `search.indexes` by index id.
-    pub search_indexes: BTreeMap<String, SearchIndexPolicy>,
-    /// `boss:` merged from every file, when any file has one.
-    pub boss: Option<BossPolicy>,
+    /// The groups the workspace manages (`group:NAME`) by policy name, as sections declare them.
+    pub managed_groups: BTreeMap<String, ManagedGroup>,
+    /// The kind of the managed groups' objects, as the service declaring them says.
+    pub managed_group_kind: Option<Kind>,
+    /// Each service's section, in the order of the list of services.
+    pub(crate) sections: Vec<Arc<dyn PolicySection>>,
+}
+
+/// A group the workspace manages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ManagedGroup {
+    /// `absent: true`: a tombstone, which nothing may grant access.
+    pub absent: bool,
+    /// Its pinned id: `group:<id>` is this group.
+    pub pin: Option<Uuid>,
+}
+
+impl Policy {
+    /// Every service's section, in the order of the list.
+    pub fn sections(&self) -> impl Iterator<Item = &dyn PolicySection> {
+        self.sections.iter().map(|s| &**s)
+    }
+
+    /// The section of type `T` (a service's own), if its service is registered.
+    pub fn section<T: PolicySection>(&self) -> Option<&T> {
+        self.sections
+            .iter()
+            .find_map(|s| (&**s as &dyn std::any::Any).downcast_ref::<T>())
+    }
+
+    /// The sections' counts, as `accord validate` prints them: untitled counts first, then
+    /// each titled group of counts (`2 group(s), 1 endpoint(s); Boss: 1 group(s)`).
+    pub fn summary(&self) -> String {
+        let summaries: Vec<_> = self.sections().filter_map(|s| s.summary()).collect();
+        let plain: Vec<&str> = summaries
+            .iter()
+            .filter(|s| s.title.is_none())
+            .flat_map(|s| s.counts.iter().map(String::as_str))
+            .collect();
+        let mut out = plain.join(", ");
+        for s in summaries.iter() {
+            if let Some(title) = s.title {
+                out.push_str(&format!("; {title}: {}", s.counts.join(", ")));
+            }
+        }
+        out
+    }
+
+    /// Where some section declares the container keyed `key` of `kind`.
+    pub fn container(&self, kind: Kind, key: &str) -> Option<Declared> {
+        self.sections().find_map(|s| s.container(kind, key))
+    }
+
+    /// What the services would refuse that the live read shows, at the policy lines asking
+    /// for it.
+    pub fn check_live(&self, desired: &Desired, live: &LiveRead) -> Vec<Problem> {
+        self.sections()
+            .flat_map(|s| s.check_live(self, desired, live))
+            .collect()
+    }
 }
 
 /// Ownership settings shared by every container.

@@ -56,6 +56,8 @@ pub struct ServeOptions {
     pub http: HttpOptions,
     /// `--now`: the clock of every plan (expiry); the wall clock when unset.
     pub now: Option<chrono::DateTime<chrono::Utc>>,
+    /// The services whose sections the workspaces' policy files may hold.
+    pub services: crate::service::Services,
 }
 
 /// Why the provider could not start.
@@ -249,6 +251,7 @@ pub async fn start(opts: ServeOptions) -> Result<RunningServer, ServeError> {
             target: opts.target.clone(),
             http: opts.http.clone(),
             now: opts.now,
+            services: opts.services.clone(),
         },
     ));
     let app = Arc::new(App {

@@ -57,6 +57,8 @@ pub struct RunnerConfig {
     pub http: HttpOptions,
     /// `--now`: the clock of every plan (expiry); the wall clock when unset.
     pub now: Option<DateTime<Utc>>,
+    /// The services whose sections the workspaces' policy files may hold.
+    pub services: crate::service::Services,
 }
 
 /// Who asked to cancel an action, once asked.
@@ -244,7 +246,7 @@ fn summary(plan: &Plan) -> Value {
 }
 
 /// Policy problems as the CLI renders them, without colour.
-fn problems_text(ws: &Workspace, p: &crate::state::Problems) -> String {
+fn problems_text(ws: &Workspace, p: &crate::policy::Problems) -> String {
     let diags = Diagnostics(
         p.0.iter()
             .map(|p| {
@@ -482,7 +484,8 @@ impl Runner {
         };
         let ws = match tokio::task::spawn_blocking({
             let root = root.clone();
-            move || policy::load_workspace(&root)
+            let services = self.run.services.clone();
+            move || policy::load_workspace(&root, &services)
         })
         .await
         {

@@ -213,7 +213,7 @@ impl Checker<'_> {
             ) {
                 continue;
             }
-            if let Some(lp) = self.principal(file, p, PrincipalContext::Protect)
+            if let Some(lp) = self.principal(file, p, &PrincipalContext::PROTECT)
                 && self.same_person("safety.protect", &p.value, &lp)
             {
                 safety.protect.push(lp);

@@ -1,11 +1,14 @@
 //! Merging parsed policy files per container, checking them, and lowering them into the
-//! span-carrying, YAML-free [`model`](super::model).
+//! span-carrying, YAML-free [`model`](super::model): the core's part (`identities:`,
+//! `accord.yaml`), and the [`Checker`], the toolkit every service checks its sections with.
 //!
-//! Merge rule: a container (group, endpoint, collection, index, Boss resource) may be spread
-//! over several files, but every leaf (a member, an alias, an ACL rule, a scalar setting) is
-//! written once; a second definition is an error citing both places. Files are visited in
-//! the loader's sorted order, so "first" and "again" are deterministic.
+//! Merge rule: a container (a group, an endpoint, an index…) may be spread over several files,
+//! but every leaf (a member, an alias, a rule, a scalar setting) is written once; a second
+//! definition is an error citing both places ([`Checker::claim`]). Files are visited in the
+//! loader's sorted order, so "first" and "again" are deterministic.
+
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_saphyr::Spanned;
@@ -13,17 +16,21 @@ use uuid::Uuid;
 
 use super::ast::{self, SpannedMap};
 use super::diagnostics::{PolicyDiagnostic, codes, origin_of};
-use super::model::{Located, Origin, Policy, PrincipalRef, SourceFile};
+use super::model::{Located, ManagedGroup, Origin, Policy, PrincipalRef, SourceFile};
 use super::principal::{
     PrincipalContext, PrincipalError, PrincipalScope, alias_name_problem, classify,
     classify_literal, closest, person_key,
 };
+use super::section::{FileSection, Registry};
 use crate::state::ContainerMode;
 
 mod config;
 #[cfg(test)]
-mod merge_tests;
-pub(crate) mod range;
+pub(crate) mod merge_tests;
+pub mod range;
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;
 
 /// Why a timestamp was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,34 +90,42 @@ pub fn parse_mode(s: &str) -> Option<ContainerMode> {
         _ => None,
     }
 }
-pub(crate) const MODES: [&str; 3] = ["authoritative", "keyed", "additive"];
+
+/// The spellings of `mode:`.
+pub const MODES: [&str; 3] = ["authoritative", "keyed", "additive"];
 
 /// A parsed file: its index in `Workspace::files` and its AST.
 pub(crate) type Parsed<'a, T> = (usize, &'a T);
 
-/// The merger and checker: collects diagnostics, remembers where each leaf was defined.
-pub(crate) struct Checker<'a> {
-    pub(crate) files: &'a [SourceFile],
+/// The merger and checker: collects diagnostics, remembers where each leaf was defined, and
+/// knows what every principal check needs (aliases, the groups the workspace manages).
+pub struct Checker<'a> {
+    /// The workspace's files, for diagnostics.
+    pub files: &'a [SourceFile],
     /// Everything found so far.
     pub diags: Vec<PolicyDiagnostic>,
+    /// The registered services' keys.
+    registry: &'a Registry<'a>,
     /// Leaf key → where it was first defined.
-    pub(crate) leaves: HashMap<String, Origin>,
+    leaves: HashMap<String, Origin>,
     /// (container, person key) → first spelling and place, for "same person twice".
-    pub(crate) persons: HashMap<(String, PrincipalRef), (String, Origin)>,
-    pub(crate) aliases: BTreeMap<String, PrincipalRef>,
+    persons: HashMap<(String, PrincipalRef), (String, Origin)>,
+    aliases: BTreeMap<String, PrincipalRef>,
     /// Declared group name → whether it is a tombstone.
-    pub(crate) group_absent: BTreeMap<String, bool>,
+    group_absent: BTreeMap<String, bool>,
     /// Where each group's `absent: true` is written.
-    pub(crate) group_absent_at: BTreeMap<String, Origin>,
+    group_absent_at: BTreeMap<String, Origin>,
     /// Pinned group id → policy name: `group:<pin>` is that group.
-    pub(crate) group_pins: BTreeMap<Uuid, String>,
+    group_pins: BTreeMap<Uuid, String>,
 }
+
 impl<'a> Checker<'a> {
-    /// A checker over the workspace's files.
-    pub(crate) fn new(files: &'a [SourceFile]) -> Self {
+    /// A checker over the workspace's files, for the services of `registry`.
+    pub(crate) fn new(files: &'a [SourceFile], registry: &'a Registry<'a>) -> Self {
         Checker {
             files,
             diags: Vec::new(),
+            registry,
             leaves: HashMap::new(),
             persons: HashMap::new(),
             aliases: BTreeMap::new(),
@@ -120,25 +135,50 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(crate) fn at<T>(&self, file: usize, s: &Spanned<T>) -> Origin {
+    /// Declares a group the workspace manages (`group:NAME` names it); `absent_at` is where
+    /// it is marked `absent: true`, if it is (the first place wins).
+    pub fn declare_group(&mut self, name: &str, absent_at: Option<Origin>) {
+        let absent = self.group_absent.entry(name.to_string()).or_insert(false);
+        *absent |= absent_at.is_some();
+        if let Some(at) = absent_at {
+            self.group_absent_at.entry(name.to_string()).or_insert(at);
+        }
+    }
+
+    /// Pins a managed group's id: `group:<id>` is group `name` (the first pin of an id wins).
+    pub fn pin_group(&mut self, id: Uuid, name: &str) {
+        self.group_pins
+            .entry(id)
+            .or_insert_with(|| name.to_string());
+    }
+
+    /// Whether `name` is a declared managed group.
+    pub fn is_managed_group(&self, name: &str) -> bool {
+        self.group_absent.contains_key(name)
+    }
+
+    /// Where managed group `name` is marked `absent: true`, if it is.
+    pub fn group_absent_at(&self, name: &str) -> Option<&Origin> {
+        self.group_absent_at.get(name)
+    }
+
+    /// Where `s` is written in file `file`.
+    pub fn at<T>(&self, file: usize, s: &Spanned<T>) -> Origin {
         origin_of(self.files, file, &s.referenced)
     }
 
-    pub(crate) fn diag(
-        &self,
-        code: &str,
-        origin: &Origin,
-        msg: impl Into<String>,
-    ) -> PolicyDiagnostic {
+    /// A diagnostic at `origin`.
+    pub fn diag(&self, code: &str, origin: &Origin, msg: impl Into<String>) -> PolicyDiagnostic {
         PolicyDiagnostic::new(code, self.files, origin, msg)
     }
 
-    pub(crate) fn emit(&mut self, d: PolicyDiagnostic) {
+    /// Reports a diagnostic.
+    pub fn emit(&mut self, d: PolicyDiagnostic) {
         self.diags.push(d);
     }
 
     /// Claims a leaf: `true` the first time; afterwards reports "defined twice".
-    pub(crate) fn claim(&mut self, key: String, origin: &Origin, what: &str) -> bool {
+    pub fn claim(&mut self, key: String, origin: &Origin, what: &str) -> bool {
         if let Some(first) = self.leaves.get(&key).cloned() {
             let d = self
                 .diag(
@@ -160,11 +200,10 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Checks that `s` is one of `allowed`; reports it otherwise.
     /// A leaf that may be written once and must be one of `allowed`: the duplicate check and
     /// the value check that every enumerated Boss field shares.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn claimed_one_of(
+    pub fn claimed_one_of(
         &mut self,
         file: usize,
         key: &str,
@@ -187,7 +226,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(crate) fn one_of(
+    /// Checks that `s` is one of `allowed`; reports it otherwise.
+    pub fn one_of(
         &mut self,
         file: usize,
         s: &Spanned<String>,
@@ -215,7 +255,8 @@ impl<'a> Checker<'a> {
         false
     }
 
-    pub(crate) fn mode(
+    /// A container's `mode:`, claimed once and checked.
+    pub fn mode(
         &mut self,
         file: usize,
         s: &Option<Spanned<String>>,
@@ -226,7 +267,7 @@ impl<'a> Checker<'a> {
         if !self.claim(
             format!("{key}.mode"),
             &o,
-            &format!("`mode` of {}", describe_key(key)),
+            &format!("`mode` of {}", self.describe_key(key)),
         ) {
             return None;
         }
@@ -236,7 +277,8 @@ impl<'a> Checker<'a> {
         parse_mode(&s.value).map(|value| Located { value, origin: o })
     }
 
-    pub(crate) fn timestamp(
+    /// An RFC 3339 timestamp with a timezone (`what` names it in the diagnostic).
+    pub fn timestamp(
         &mut self,
         file: usize,
         s: &Spanned<String>,
@@ -270,7 +312,8 @@ impl<'a> Checker<'a> {
         None
     }
 
-    pub(crate) fn uuid(&mut self, file: usize, s: &Spanned<String>, what: &str) -> Option<Uuid> {
+    /// A UUID (`what` names it in the diagnostic).
+    pub fn uuid(&mut self, file: usize, s: &Spanned<String>, what: &str) -> Option<Uuid> {
         match Uuid::parse_str(&s.value) {
             Ok(u) => Some(u),
             Err(_) => {
@@ -285,11 +328,11 @@ impl<'a> Checker<'a> {
         }
     }
     /// Classifies a Globus principal, reporting why it is refused.
-    pub(crate) fn principal(
+    pub fn principal(
         &mut self,
         file: usize,
         s: &Spanned<String>,
-        ctx: PrincipalContext,
+        ctx: &PrincipalContext,
     ) -> Option<Located<PrincipalRef>> {
         let o = self.at(file, s);
         let scope = PrincipalScope {
@@ -341,25 +384,19 @@ impl<'a> Checker<'a> {
                 .with_help("a username is `user@domain`, e.g. `alice@uchicago.edu`"),
             PrincipalError::NotAllowedHere => {
                 let (msg, help) = match classify_literal(v) {
-                    Some(Ok(PrincipalRef::Anonymous)) => (
-                        format!("`anonymous` is not allowed {}", ctx.describe()),
-                        "`anonymous` exists only in Transfer ACL rules".to_string(),
-                    ),
-                    Some(Ok(PrincipalRef::Public)) => (
-                        format!("`public` is not allowed {}", ctx.describe()),
-                        "`public` exists only in a Search document's `visible_to`; Transfer ACL rules use `anonymous`".to_string(),
-                    ),
-                    Some(Ok(PrincipalRef::AllAuthenticatedUsers)) => (
-                        format!("`all_authenticated_users` is not allowed {}", ctx.describe()),
-                        "`all_authenticated_users` exists only in Transfer ACL rules and a Search document's `visible_to`".to_string(),
-                    ),
-                    _ if ctx == PrincipalContext::DirectoryFor => (
-                        format!("`{v}` is a group, which is not allowed {}", ctx.describe()),
-                        "`{id}` is replaced with one identity's UUID: list identities in `for:`".to_string(),
+                    Some(Ok(
+                        special @ (PrincipalRef::Anonymous
+                        | PrincipalRef::Public
+                        | PrincipalRef::AllAuthenticatedUsers),
+                    )) => (
+                        format!("`{v}` is not allowed {}", ctx.place),
+                        self.special_help(&special)
+                            .unwrap_or("no service takes it here")
+                            .to_string(),
                     ),
                     _ => (
-                        format!("`{v}` is a group, which is not allowed {}", ctx.describe()),
-                        "Globus groups hold identities only: list the group's members instead".to_string(),
+                        format!("`{v}` is a group, which is not allowed {}", ctx.place),
+                        ctx.no_groups.to_string(),
                     ),
                 };
                 self.diag(codes::BAD_PRINCIPAL, &o, msg)
@@ -371,9 +408,19 @@ impl<'a> Checker<'a> {
         None
     }
 
+    /// Where a special principal is accepted, as the first service taking it tells it.
+    fn special_help(&self, p: &PrincipalRef) -> Option<&'static str> {
+        self.registry
+            .services
+            .iter()
+            .flat_map(|s| s.special_principals())
+            .find(|sp| sp.principal == *p)
+            .map(|sp| sp.help)
+    }
+
     /// Reports the same person written twice (two spellings) in one container.
     /// Returns `false` (and reports) when the principal is already listed in `container`.
-    pub(crate) fn same_person(
+    pub fn same_person(
         &mut self,
         container: &str,
         written: &str,
@@ -390,7 +437,7 @@ impl<'a> Checker<'a> {
                     &p.origin,
                     format!(
                         "`{written}` and `{first}` are the same principal, listed twice in {}",
-                        describe_key(container)
+                        self.describe_key(container)
                     ),
                 )
                 .with_label("same principal again")
@@ -407,8 +454,8 @@ impl<'a> Checker<'a> {
 
     // ---------------------------------------------------------------- declarations
 
-    /// Pass 1: aliases and group names, which every principal check needs.
-    pub(crate) fn declarations(
+    /// Pass 1: `identities:`, which every principal check needs.
+    fn declarations(
         &mut self,
         files: &[Parsed<'_, ast::PolicyFile>],
     ) -> BTreeMap<String, Located<PrincipalRef>> {
@@ -456,27 +503,28 @@ impl<'a> Checker<'a> {
                     }
                 }
             }
-            for (k, g) in pf.groups.iter() {
-                let absent = g.absent.as_ref().is_some_and(|a| a.value);
-                let e = self.group_absent.entry(k.value.clone()).or_insert(false);
-                *e |= absent;
-                if absent && let Some(a) = &g.absent {
-                    let o = self.at(file, a);
-                    self.group_absent_at.entry(k.value.clone()).or_insert(o);
-                }
-            }
         }
         identities
+    }
+
+    /// Turns an internal leaf key (`groups.lab.members`) into words for messages: as the
+    /// service reading its first segment says, else the key itself.
+    pub fn describe_key(&self, key: &str) -> String {
+        let top = key.split('.').next().unwrap_or(key);
+        self.registry
+            .service_for(top)
+            .and_then(|s| s.describe(key))
+            .unwrap_or_else(|| format!("`{key}`"))
     }
 }
 
 /// `a`, `a or b`, `a, b or c`.
-pub(crate) fn join_or(items: impl Iterator<Item = String>) -> String {
+pub fn join_or(items: impl Iterator<Item = String>) -> String {
     join_words(items.collect(), "or")
 }
 
 /// `a`, `a and b`, `a, b and c`.
-pub(crate) fn join_and(items: impl Iterator<Item = String>) -> String {
+pub fn join_and(items: impl Iterator<Item = String>) -> String {
     join_words(items.collect(), "and")
 }
 
@@ -491,23 +539,9 @@ fn join_words(mut items: Vec<String>, word: &str) -> String {
     }
 }
 
-/// Turns an internal leaf key (`groups.lab.members`) into words for messages.
-pub(crate) fn describe_key(key: &str) -> String {
-    let mut parts = key.splitn(2, '.');
-    let kind = parts.next().unwrap_or("");
-    let rest = parts.next().unwrap_or("");
-    match kind {
-        "groups" => format!("group `{rest}`"),
-        "endpoints" => format!("endpoint `{}`", rest.split('.').next().unwrap_or(rest)),
-        "collections" => format!("collection `{}`", rest.split('.').next().unwrap_or(rest)),
-        "search" => format!("Search {}", rest.replace('.', " ")),
-        "boss" => format!("Boss {}", rest.replace('.', " ")),
-        _ => format!("`{key}`"),
-    }
-}
 impl Checker<'_> {
-    /// Claims a leaf of a collection: its origin when written the first time.
-    pub(crate) fn leaf<T>(
+    /// Claims leaf `field` of a container: its origin when written the first time.
+    pub fn leaf<T>(
         &mut self,
         file: usize,
         key: &str,
@@ -525,7 +559,7 @@ impl Checker<'_> {
     }
 
     /// A string leaf that must not be empty.
-    pub(crate) fn text_leaf(
+    pub fn text_leaf(
         &mut self,
         file: usize,
         key: &str,
@@ -552,10 +586,10 @@ impl Checker<'_> {
             origin: o,
         })
     }
-    /// A roles mapping (collection or Search index): role names checked, principals
-    /// classified; returns the valid `(role, principal)` pairs.
+    /// A roles mapping: role names checked, principals classified; returns the valid
+    /// `(role, principal)` pairs.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn roles(
+    pub fn roles(
         &mut self,
         file: usize,
         key: &str,
@@ -563,7 +597,7 @@ impl Checker<'_> {
         roles: &SpannedMap<Vec<Spanned<String>>>,
         allowed: &[&str],
         role_word: &str,
-        ctx: PrincipalContext,
+        ctx: &PrincipalContext,
     ) -> Vec<(String, Located<PrincipalRef>)> {
         let mut out = Vec::new();
         for (role, principals) in roles.iter() {
@@ -589,13 +623,14 @@ impl Checker<'_> {
         out
     }
 
-    pub(crate) fn principal_list(
+    /// A list of principals, each claimed once and classified; returns the valid ones.
+    pub fn principal_list(
         &mut self,
         file: usize,
         key: &str,
         what: &str,
         list: &[Spanned<String>],
-        ctx: PrincipalContext,
+        ctx: &PrincipalContext,
     ) -> Vec<Located<PrincipalRef>> {
         let mut out = Vec::new();
         for p in list {
@@ -616,7 +651,7 @@ impl Checker<'_> {
         out
     }
     /// A checked `mode:` value, lowered.
-    pub(crate) fn lowered_mode(
+    pub fn lowered_mode(
         &self,
         file: usize,
         mode: &Option<Spanned<String>>,
@@ -630,78 +665,55 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
-    /// Merges, checks and lowers every policy file.
+    /// Merges, checks and lowers every policy file: `identities:`, then every service's
+    /// declarations, then every service's sections, in the order of the list.
     pub(crate) fn policy(&mut self, files: &[Parsed<'_, ast::PolicyFile>]) -> Policy {
         let identities = self.declarations(files);
-        let groups = self.groups(files);
-        let endpoints = self.endpoints(files);
-        let collections = self.collections(files);
-        let search_indexes = self.search(files);
-        let boss = self.boss(files);
-        let mut groups = groups;
-        let mut endpoints = endpoints;
-        // The model lives for the whole run: drop the growth slack of its long lists
-        // (tens of thousands of rules and members at institution scale).
-        for g in groups.values_mut() {
-            g.members.shrink_to_fit();
+        let registry = self.registry;
+        let per_service: Vec<Vec<FileSection<'_>>> = (0..registry.services.len())
+            .map(|service| {
+                files
+                    .iter()
+                    .flat_map(|&(file, pf)| {
+                        pf.sections
+                            .iter()
+                            .filter(move |(k, _)| registry.keys[*k].1 == service)
+                            .map(move |(k, v)| FileSection::new(file, registry.keys[*k].0, &**v))
+                    })
+                    .collect()
+            })
+            .collect();
+        for (service, sections) in registry.services.iter().zip(&per_service) {
+            service.declare(sections, self);
         }
-        for ep in endpoints.values_mut() {
-            ep.acl.shrink_to_fit();
-        }
-        let policy = Policy {
+        let sections = registry
+            .services
+            .iter()
+            .zip(&per_service)
+            .map(|(service, sections)| Arc::from(service.check(sections, self)))
+            .collect();
+        let pins: BTreeMap<&String, Uuid> =
+            self.group_pins.iter().map(|(id, n)| (n, *id)).collect();
+        let managed_groups = self
+            .group_absent
+            .iter()
+            .map(|(name, absent)| {
+                let group = ManagedGroup {
+                    absent: *absent,
+                    pin: pins.get(name).copied(),
+                };
+                (name.clone(), group)
+            })
+            .collect();
+        let managed_group_kind = registry
+            .services
+            .iter()
+            .find_map(|s| s.managed_group_kind());
+        Policy {
             identities,
-            groups,
-            endpoints,
-            collections,
-            search_indexes,
-            boss,
-        };
-        // What each service would refuse that the merged policy already shows.
-        self.diags
-            .extend(crate::services::check_policy(self.files, &policy));
-        policy
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps() {
-        let t = parse_timestamp("2026-12-31T00:00:00Z").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-12-31T00:00:00+00:00");
-        let t = parse_timestamp("2026-12-31T02:00:00+02:00").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-12-31T00:00:00+00:00");
-        assert_eq!(
-            parse_timestamp("2026-12-31T00:00:00"),
-            Err(TimestampError::NoTimezone)
-        );
-        assert_eq!(
-            parse_timestamp("2026-12-31 00:00:00"),
-            Err(TimestampError::NoTimezone)
-        );
-        assert_eq!(parse_timestamp("2026-12-31"), Err(TimestampError::DateOnly));
-        assert_eq!(
-            parse_timestamp("next tuesday"),
-            Err(TimestampError::Invalid)
-        );
-        assert_eq!(
-            parse_timestamp("2026-02-30T00:00:00Z"),
-            Err(TimestampError::Invalid)
-        );
-    }
-
-    #[test]
-    fn until_dates_last_the_whole_day() {
-        assert_eq!(
-            parse_until("2026-12-15").unwrap().to_rfc3339(),
-            "2026-12-16T00:00:00+00:00"
-        );
-        assert_eq!(
-            parse_until("2026-12-15T10:00:00Z").unwrap().to_rfc3339(),
-            "2026-12-15T10:00:00+00:00"
-        );
-        assert!(parse_until("2026-12-15T10:00:00").is_err());
+            managed_groups,
+            managed_group_kind,
+            sections,
+        }
     }
 }

@@ -32,4 +32,8 @@ impl crate::service::Service for Boss {
     fn kinds(&self) -> &'static [Kind] {
         &[GROUP, MEMBER, FRAME, RESOURCE, PERMISSION]
     }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
+    }
 }

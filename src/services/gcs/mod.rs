@@ -47,4 +47,8 @@ impl crate::service::Service for Gcs {
     fn kinds(&self) -> &'static [Kind] {
         &[CREDENTIAL, COLLECTION, ROLE]
     }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
+    }
 }

@@ -43,4 +43,8 @@ impl crate::service::Service for Groups {
     fn kinds(&self) -> &'static [Kind] {
         &[GROUP, MEMBER]
     }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
+    }
 }

@@ -50,4 +50,8 @@ impl crate::service::Service for Search {
     fn kinds(&self) -> &'static [Kind] {
         &[ROLE, ENTRY]
     }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
+    }
 }

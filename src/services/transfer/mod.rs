@@ -41,4 +41,8 @@ impl crate::service::Service for Transfer {
     fn kinds(&self) -> &'static [Kind] {
         &[ACL, DIRECTORY]
     }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
+    }
 }

@@ -3,20 +3,22 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::Spanned;
 
+use super::Check;
+use super::ast;
 use super::ast::PermissionValue;
 use super::model::{
     BossFramePolicy, BossGrant, BossGroupPolicy, BossLevel, BossPolicy, BossResourcePolicy,
 };
 use super::validate::{BossDecls, PermissionSets, ResourceCommon};
-use crate::policy::validate::{Checker, Parsed};
-use crate::policy::{Located, Origin, Ownership, ast as policy_ast};
-impl Checker<'_> {
+use crate::policy::{FileSection, Located, Origin, Ownership, values};
+
+impl Check<'_, '_> {
     /// Lowers the checked `boss:` sections of every file into one [`BossPolicy`]. Leaves were
     /// claimed once by the checks, so merging is a union; entries the checks refused are
     /// lowered as written (the load fails on the diagnostics anyway).
     pub(crate) fn boss_lower(
         &self,
-        files: &[Parsed<'_, policy_ast::PolicyFile>],
+        files: &[FileSection<'_>],
         decls: &BossDecls,
         origin: Origin,
     ) -> BossPolicy {
@@ -30,8 +32,8 @@ impl Checker<'_> {
             value: s.value.clone(),
             origin: self.at(file, s),
         };
-        for &(file, pf) in files {
-            let Some(b) = &pf.boss else { continue };
+        for (file, b) in values::<Option<Spanned<ast::Boss>>>(files) {
+            let Some(b) = b else { continue };
             for (k, g) in b.value.groups.iter() {
                 let entry = out
                     .groups

@@ -4,11 +4,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::Spanned;
 
+use petgraph::graph::DiGraph;
+
+use super::Check;
+use super::codes as boss_codes;
 use crate::policy::diagnostics::codes;
 use crate::policy::principal::closest;
-use crate::policy::validate::{Checker, Parsed, join_and, range};
-use crate::policy::{Origin, ast as policy_ast};
-use petgraph::graph::DiGraph;
+use crate::policy::validate::{join_and, range};
+use crate::policy::{FileSection, Origin, values};
 
 use super::ast::{self, PermissionValue};
 use super::lower::expand_set;
@@ -62,7 +65,7 @@ pub(crate) struct BossDecls {
     /// Frame name → where declared.
     pub(crate) frames: BTreeMap<String, Origin>,
 }
-impl Checker<'_> {
+impl Check<'_, '_> {
     pub(crate) fn boss_name(&mut self, file: usize, s: &Spanned<String>, what: &str) -> bool {
         if boss_name_ok(&s.value) {
             return true;
@@ -70,7 +73,7 @@ impl Checker<'_> {
         let o = self.at(file, s);
         let d = self
             .diag(
-                codes::BOSS_NAME,
+                boss_codes::BOSS_NAME,
                 &o,
                 format!("Boss {what} name `{}` is not allowed", s.value),
             )
@@ -80,15 +83,12 @@ impl Checker<'_> {
         false
     }
 
-    pub(crate) fn boss(
-        &mut self,
-        files: &[Parsed<'_, policy_ast::PolicyFile>],
-    ) -> Option<BossPolicy> {
+    pub(crate) fn boss(&mut self, files: &[FileSection<'_>]) -> Option<BossPolicy> {
         let mut first = None;
         let mut decls = BossDecls::default();
         // Pass 1: declarations (groups, sets, frames), with their own checks.
-        for &(file, pf) in files {
-            let Some(b) = &pf.boss else { continue };
+        for (file, b) in values::<Option<Spanned<ast::Boss>>>(files) {
+            let Some(b) = b else { continue };
             first.get_or_insert_with(|| self.at(file, b));
             let b = &b.value;
             for (k, set) in b.permission_sets.iter() {
@@ -108,7 +108,7 @@ impl Checker<'_> {
                 {
                     let d = self
                         .diag(
-                            codes::BOSS_PERMISSION,
+                            boss_codes::BOSS_PERMISSION,
                             &o,
                             format!(
                                 "permission set `{}` has the name of a Boss permission",
@@ -140,7 +140,7 @@ impl Checker<'_> {
                 {
                     let d = self
                         .diag(
-                            codes::BOSS_NAME,
+                            boss_codes::BOSS_NAME,
                             &o,
                             format!("Boss group `{}` is made and managed by the Boss itself", k.value),
                         )
@@ -203,8 +203,8 @@ impl Checker<'_> {
         first.as_ref()?;
         self.set_cycles(&decls);
         // Pass 2: resources.
-        for &(file, pf) in files {
-            let Some(b) = &pf.boss else { continue };
+        for (file, b) in values::<Option<Spanned<ast::Boss>>>(files) {
+            let Some(b) = b else { continue };
             for (ck, c) in b.value.collections.iter() {
                 let key = format!("boss.collection.{}", ck.value);
                 if !self.boss_name(file, ck, "collection") {
@@ -389,7 +389,7 @@ impl Checker<'_> {
             {
                 let d = self
                     .diag(
-                        codes::BOSS_COORD_FRAME,
+                        boss_codes::BOSS_COORD_FRAME,
                         &o,
                         format!(
                             "coordinate frame `{}` is not declared under `boss.coordinate_frames`",
@@ -515,7 +515,7 @@ impl Checker<'_> {
                 _ if is_public => {}
                 None => {
                     let d = self
-                        .diag(codes::BOSS_UNDECLARED_GROUP, &go, format!("Boss group `{}` is not declared under `boss.groups`", g.value))
+                        .diag(boss_codes::BOSS_UNDECLARED_GROUP, &go, format!("Boss group `{}` is not declared under `boss.groups`", g.value))
                         .with_label("undeclared Boss group")
                         .with_help(match closest(&g.value, decls.groups.keys().map(String::as_str)) {
                             Some(c) => format!("did you mean `{c}`?"),
@@ -573,7 +573,7 @@ impl Checker<'_> {
                             perms.iter().find(|p| BOSS_VOLUMETRIC.contains(&p.as_str()))
                     {
                         let d = self
-                            .diag(codes::BOSS_VOLUMETRIC, &o, format!("permission set `{name}` grants `{vol}`, which only channels take, on a Boss {}", level.word()))
+                            .diag(boss_codes::BOSS_VOLUMETRIC, &o, format!("permission set `{name}` grants `{vol}`, which only channels take, on a Boss {}", level.word()))
                             .with_label("volumetric permission above channel level")
                             .also_at(self.files, &set_at, "set defined here")
                             .with_help("grant volumetric permissions on channels; on collections and experiments use a set without them");
@@ -583,7 +583,7 @@ impl Checker<'_> {
                 } else if name == "maintain_group" {
                     let d = self
                         .diag(
-                            codes::BOSS_PERMISSION,
+                            boss_codes::BOSS_PERMISSION,
                             &o,
                             "`maintain_group` is a permission on Boss groups, not on resources",
                         )
@@ -600,7 +600,7 @@ impl Checker<'_> {
                         .copied()
                         .chain(decls.sets.keys().map(String::as_str));
                     let d = self
-                        .diag(codes::BOSS_PERMISSION, &o, format!("`{name}` is neither a Boss permission nor a permission set"))
+                        .diag(boss_codes::BOSS_PERMISSION, &o, format!("`{name}` is neither a Boss permission nor a permission set"))
                         .with_label("unknown permission")
                         .with_help(match closest(&name, candidates) {
                             Some(c) => format!("did you mean `{c}`?"),
@@ -612,7 +612,7 @@ impl Checker<'_> {
                 if level != BossLevel::Channel && BOSS_VOLUMETRIC.contains(&name.as_str()) {
                     let d = self
                         .diag(
-                            codes::BOSS_VOLUMETRIC,
+                            boss_codes::BOSS_VOLUMETRIC,
                             &o,
                             format!(
                                 "`{name}` is a channel permission; a Boss {} cannot take it",
@@ -629,7 +629,7 @@ impl Checker<'_> {
                         .find(|p| *p != "read" && *p != "read_volumetric_data")
                 {
                     let d = self
-                        .diag(codes::BOSS_PERMISSION, &o, format!("the Boss `public` group can only have read permissions, not `{bad}`"))
+                        .diag(boss_codes::BOSS_PERMISSION, &o, format!("the Boss `public` group can only have read permissions, not `{bad}`"))
                         .with_label("not a read permission")
                         .with_help("grant `public` only `read` and `read_volumetric_data`");
                     self.emit(d);
@@ -668,7 +668,7 @@ impl Checker<'_> {
                 format!("permission sets {all} include each other in a cycle")
             };
             let mut d = self
-                .diag(codes::BOSS_SET_CYCLE, first_at, msg)
+                .diag(boss_codes::BOSS_SET_CYCLE, first_at, msg)
                 .with_label("part of the cycle")
                 .with_help("a permission set may include other sets, but not itself, directly or through others");
             for m in &members[1..] {
@@ -692,7 +692,7 @@ impl Checker<'_> {
                     .copied()
                     .chain(decls.sets.keys().map(String::as_str));
                 let d = self
-                    .diag(codes::BOSS_PERMISSION, o, format!("`{e}` in permission set `{name}` is neither a Boss permission nor a permission set"))
+                    .diag(boss_codes::BOSS_PERMISSION, o, format!("`{e}` in permission set `{name}` is neither a Boss permission nor a permission set"))
                     .with_label("unknown permission")
                     .with_help(match closest(e, candidates) {
                         Some(c) => format!("did you mean `{c}`?"),
@@ -704,16 +704,12 @@ impl Checker<'_> {
     }
 
     /// After merging: experiments need a frame, channels a type and datatype.
-    pub(crate) fn boss_required(
-        &mut self,
-        files: &[Parsed<'_, policy_ast::PolicyFile>],
-        _decls: &BossDecls,
-    ) {
+    pub(crate) fn boss_required(&mut self, files: &[FileSection<'_>], _decls: &BossDecls) {
         // name path → (first key origin, fields seen, absent)
         let mut seen: BTreeMap<String, (Origin, BTreeSet<&'static str>, bool, &'static str)> =
             BTreeMap::new();
-        for &(file, pf) in files {
-            let Some(b) = &pf.boss else { continue };
+        for (file, b) in values::<Option<Spanned<ast::Boss>>>(files) {
+            let Some(b) = b else { continue };
             for (ck, c) in b.value.collections.iter() {
                 for (ek, e) in c.experiments.iter() {
                     let path = format!("{}/{}", ck.value, ek.value);

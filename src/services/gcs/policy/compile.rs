@@ -8,13 +8,14 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::model::CollectionPolicy;
-use crate::services::transfer::policy::compile::acl_container;
-use crate::state::compile::Compiler;
-use crate::state::{Address, Container, Lookup, Object, Principal, Problem};
+use crate::policy::{Compiler, Located, Problem};
+use crate::services::transfer::policy::compile::{Compile as Rules, acl_container};
+use crate::state::{Address, Container, Lookup, Object};
+
 /// A guest collection's partial address `gcs.collection[N]`, under which providers find its
 /// id (`IdMap`).
 pub fn collection_id_key(name: &str) -> Address {
-    Address::partial(crate::services::gcs::COLLECTION, [name.to_string()])
+    Address::partial(super::super::COLLECTION, [name.to_string()])
 }
 
 /// A base path as objects carry it: ending in `/`.
@@ -25,7 +26,35 @@ fn folder(p: &str) -> String {
         format!("{p}/")
     }
 }
-impl Compiler<'_> {
+/// This section's compilation, with the core's [`Compiler`] at hand (`self.claim`, …).
+pub(crate) struct Compile<'c, 'a> {
+    /// The core's compiler.
+    pub(crate) c: &'c mut Compiler<'a>,
+    /// Credentials by address: the `local_username` asked for (and where), or none.
+    pub(crate) credentials: BTreeMap<Address, Option<Located<String>>>,
+}
+
+impl<'a> std::ops::Deref for Compile<'_, 'a> {
+    type Target = Compiler<'a>;
+    fn deref(&self) -> &Compiler<'a> {
+        self.c
+    }
+}
+
+impl std::ops::DerefMut for Compile<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.c
+    }
+}
+
+impl<'a> Compile<'_, 'a> {
+    /// Transfer's compilation of the rules and directories a guest collection holds.
+    fn rules(&mut self) -> Rules<'_, 'a> {
+        Rules(self.c)
+    }
+}
+
+impl Compile<'_, '_> {
     /// The credential a guest collection is created with, once per (endpoint, gateway).
     pub(crate) fn credential(
         &mut self,
@@ -33,7 +62,7 @@ impl Compiler<'_> {
         endpoint: &str,
         gateway: &str,
     ) -> Address {
-        let address = Address::new(crate::services::gcs::CREDENTIAL, [endpoint, gateway]);
+        let address = Address::new(super::super::CREDENTIAL, [endpoint, gateway]);
         let wanted = c.local_username.clone();
         match self.credentials.get(&address).cloned() {
             Some(Some(first)) => {
@@ -91,10 +120,7 @@ impl Compiler<'_> {
         };
         let endpoint = endpoint.value.to_string();
         let n = c.name.clone();
-        let address = Address::new(
-            crate::services::gcs::COLLECTION,
-            [endpoint.clone(), n.clone()],
-        );
+        let address = Address::new(super::super::COLLECTION, [endpoint.clone(), n.clone()]);
         let display_name = c
             .display_name
             .as_ref()
@@ -118,7 +144,7 @@ impl Compiler<'_> {
         });
         if c.ownership
             .prevent_destroy
-            .unwrap_or(crate::services::gcs::COLLECTION.holds_data())
+            .unwrap_or(super::super::COLLECTION.holds_data())
         {
             self.desired.prevent_destroy.insert(address.clone());
         }
@@ -126,11 +152,11 @@ impl Compiler<'_> {
         // A tombstone's rules and roles are read, so the plan lists what goes with it.
         for container in [
             acl_container(&n),
-            Address::partial(crate::services::gcs::ROLE, [n.clone()]),
+            Address::partial(super::super::ROLE, [n.clone()]),
         ] {
             self.desired.state.containers.push(Container {
                 address: container,
-                mode: Self::mode(&c.ownership),
+                mode: Compiler::mode(&c.ownership),
                 manage_paths: Vec::new(),
                 provenance: provenance.clone(),
             });
@@ -166,13 +192,13 @@ impl Compiler<'_> {
         obj.provenance = provenance;
         self.desired.state.insert(obj);
 
-        let dirs = self.directories(&n, &c.directories, Some(&address));
+        let dirs = self.rules().directories(&n, &c.directories, Some(&address));
         for g in &c.roles {
             let Some(p) = self.principal(&g.principal) else {
                 continue;
             };
             let role = Address::new(
-                crate::services::gcs::ROLE,
+                super::super::ROLE,
                 [n.clone(), g.role.as_str().to_string(), p.to_string()],
             );
             let who = self.resolved.label(&p);
@@ -185,13 +211,10 @@ impl Compiler<'_> {
             }
             let mut obj = Object::new(role);
             obj.depends_on.push(address.clone());
-            if let Principal::ManagedGroup(name) = &p {
-                obj.depends_on
-                    .push(Address::new(crate::services::groups::GROUP, [name.clone()]));
-            }
+            obj.depends_on.extend(self.managed_group(&p));
             obj.provenance = Some(g.principal.origin.provenance());
             self.desired.state.insert(obj);
         }
-        self.acl(&n, &c.acl, Some(&address), &dirs);
+        self.rules().acl(&n, &c.acl, Some(&address), &dirs);
     }
 }

@@ -4,13 +4,23 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_saphyr::Spanned;
 use uuid::Uuid;
 
-use super::ast;
+use super::ast::{self, Collection};
 use super::model::{CollectionPolicy, CollectionRole, RoleGrant};
+use crate::policy::ast::SpannedMap;
 use crate::policy::diagnostics::codes;
 use crate::policy::principal::PrincipalContext;
-use crate::policy::validate::{Checker, Parsed, join_and};
-use crate::policy::{Located, Origin, Ownership, ast as policy_ast};
-use crate::services::transfer::policy::validate::segment_problem;
+use crate::policy::validate::{Checker, join_and};
+use crate::policy::{FileSection, Located, Origin, Ownership, values};
+use crate::services::transfer::policy::validate::{Check as Rules, segment_problem};
+
+/// A guest collection's roles: identities and groups.
+pub const COLLECTION_ROLE: PrincipalContext = PrincipalContext {
+    place: "in a collection role",
+    groups: true,
+    specials: &[],
+    no_groups: "",
+};
+
 /// A GCS base path: absolute, no `.`/`..` segments; the trailing `/` is optional.
 pub fn base_path_problem(p: &str) -> Option<(String, String)> {
     if let Some(problem) = segment_problem(p) {
@@ -31,7 +41,30 @@ const COLLECTION_ROLES: [&str; 4] = [
     "activity_monitor",
 ];
 
-impl Checker<'_> {
+/// The checks of this section, with the core's [`Checker`] toolkit at hand (`self.claim`, …).
+pub(crate) struct Check<'c, 'a>(pub(crate) &'c mut Checker<'a>);
+
+impl<'a> std::ops::Deref for Check<'_, 'a> {
+    type Target = Checker<'a>;
+    fn deref(&self) -> &Checker<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Check<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl<'a> Check<'_, 'a> {
+    /// Transfer's checks of the rules and directories a guest collection holds.
+    fn rules(&mut self) -> Rules<'_, 'a> {
+        Rules(self.0)
+    }
+}
+
+impl Check<'_, '_> {
     pub(crate) fn collection_name(&mut self, name: &str, at: &Origin) {
         if name.trim().is_empty() {
             let d = self
@@ -49,7 +82,7 @@ impl Checker<'_> {
 
     pub(crate) fn collections(
         &mut self,
-        files: &[Parsed<'_, policy_ast::PolicyFile>],
+        sections: &[FileSection<'_>],
     ) -> BTreeMap<String, CollectionPolicy> {
         struct Acc {
             cp: CollectionPolicy,
@@ -61,8 +94,8 @@ impl Checker<'_> {
         }
         let mut out: BTreeMap<String, Acc> = BTreeMap::new();
         let mut pins: HashMap<Uuid, (String, Origin)> = HashMap::new();
-        for &(file, pf) in files {
-            for (k, c) in pf.collections.iter() {
+        for (file, collections) in values::<SpannedMap<Collection>>(sections) {
+            for (k, c) in collections.iter() {
                 let name = k.value.clone();
                 let at = self.at(file, k);
                 let key = format!("collections.{name}");
@@ -259,7 +292,7 @@ impl Checker<'_> {
                     .with_label("not an absolute path")
                     .with_help(help);
                 self.emit(d);
-            } else if self.no_placeholder(file, s, "base_path") {
+            } else if self.rules().no_placeholder(file, s, "base_path") {
                 cp.base_path = Some(Located {
                     value: s.value.clone(),
                     origin: o,
@@ -320,7 +353,9 @@ impl Checker<'_> {
             && let Some(o) = self.leaf(file, key, what, "default_directory", s)
         {
             content.get_or_insert(o.clone());
-            if self.folder_path(file, s) && self.no_placeholder(file, s, "default_directory") {
+            if self.rules().folder_path(file, s)
+                && self.rules().no_placeholder(file, s, "default_directory")
+            {
                 cp.document.insert(
                     "default_directory".into(),
                     Located {
@@ -381,7 +416,7 @@ impl Checker<'_> {
                 &roles.value,
                 &COLLECTION_ROLES,
                 "collection role",
-                PrincipalContext::CollectionRole,
+                &COLLECTION_ROLE,
             );
             if let Some((_, v)) = roles.value.0.iter().find(|(_, v)| !v.is_empty()) {
                 content.get_or_insert(self.at(file, &v[0]));
@@ -395,14 +430,14 @@ impl Checker<'_> {
             if let Some(first) = d.first() {
                 content.get_or_insert(self.at(file, first));
             }
-            let v = self.directories(file, key, what, d);
+            let v = self.rules().directories(file, key, what, d);
             cp.directories.extend(v);
         }
         if let Some(a) = &c.acl {
             if let Some(first) = a.first() {
                 content.get_or_insert(self.at(file, first));
             }
-            let v = self.acl(file, key, what, a);
+            let v = self.rules().acl(file, key, what, a);
             cp.acl.extend(v);
         }
     }

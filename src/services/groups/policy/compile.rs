@@ -3,11 +3,28 @@
 use serde_json::Value;
 
 use super::model::GroupPolicy;
-use crate::state::compile::{Compiler, timestamp};
-use crate::state::{Address, Container, ContainerMode, Lookup, Object, Principal, Problem};
-impl Compiler<'_> {
+use crate::policy::{Compiler, Problem};
+use crate::state::{Address, Container, ContainerMode, Lookup, Object, Principal, timestamp};
+
+/// This section's compilation, with the core's [`Compiler`] at hand (`self.claim`, …).
+pub(crate) struct Compile<'c, 'a>(pub(crate) &'c mut Compiler<'a>);
+
+impl<'a> std::ops::Deref for Compile<'_, 'a> {
+    type Target = Compiler<'a>;
+    fn deref(&self) -> &Compiler<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Compile<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl Compile<'_, '_> {
     pub(crate) fn group(&mut self, g: &GroupPolicy) {
-        let address = Address::new(crate::services::groups::GROUP, [g.name.clone()]);
+        let address = Address::new(super::super::GROUP, [g.name.clone()]);
         self.desired.group_names.insert(g.name.clone());
         self.desired.lookups.push(Lookup {
             address: address.clone(),
@@ -95,10 +112,7 @@ impl Compiler<'_> {
                 );
                 continue;
             }
-            let member = Address::new(
-                crate::services::groups::MEMBER,
-                [g.name.clone(), p.to_string()],
-            );
+            let member = Address::new(super::super::MEMBER, [g.name.clone(), p.to_string()]);
             let who = self.resolved.label(&p);
             if !self.claim(&member, &m.origin, &who) {
                 continue;

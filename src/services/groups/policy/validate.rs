@@ -4,12 +4,21 @@ use std::collections::{BTreeMap, HashMap};
 use serde_saphyr::Spanned;
 use uuid::Uuid;
 
-use super::ast::{self, MemberValue};
+use super::ast::{self, Group, MemberValue};
 use super::model::{GroupPolicies, GroupPolicy, GroupRole, MemberGrant};
+use crate::policy::ast::SpannedMap;
 use crate::policy::diagnostics::codes;
 use crate::policy::principal::PrincipalContext;
-use crate::policy::validate::{Checker, Parsed, range};
-use crate::policy::{Located, Origin, Ownership, ast as policy_ast};
+use crate::policy::validate::{Checker, range};
+use crate::policy::{FileSection, Located, Origin, Ownership, values};
+
+/// A group's members: identities only.
+pub const GROUP_MEMBER: PrincipalContext = PrincipalContext {
+    place: "as a group member",
+    groups: false,
+    specials: &[],
+    no_groups: "Globus groups hold identities only: list the group's members instead",
+};
 /// Parses a Globus group role.
 pub fn parse_role(s: &str) -> Option<GroupRole> {
     match s {
@@ -45,17 +54,30 @@ const GROUP_POLICY_KEYS: [&str; 6] = [
     "is_high_assurance",
 ];
 
-impl Checker<'_> {
+/// The checks of this section, with the core's [`Checker`] toolkit at hand (`self.claim`, …).
+pub(crate) struct Check<'c, 'a>(pub(crate) &'c mut Checker<'a>);
+
+impl<'a> std::ops::Deref for Check<'_, 'a> {
+    type Target = Checker<'a>;
+    fn deref(&self) -> &Checker<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Check<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl Check<'_, '_> {
     // ---------------------------------------------------------------- groups
 
-    pub(crate) fn groups(
-        &mut self,
-        files: &[Parsed<'_, policy_ast::PolicyFile>],
-    ) -> BTreeMap<String, GroupPolicy> {
+    pub(crate) fn groups(&mut self, sections: &[FileSection<'_>]) -> BTreeMap<String, GroupPolicy> {
         let mut out: BTreeMap<String, GroupPolicy> = BTreeMap::new();
         let mut pins: HashMap<Uuid, (String, Origin)> = HashMap::new();
-        for &(file, pf) in files {
-            for (k, g) in pf.groups.iter() {
+        for (file, groups) in values::<SpannedMap<Group>>(sections) {
+            for (k, g) in groups.iter() {
                 let name = k.value.clone();
                 let key_at = self.at(file, k);
                 let key = format!("groups.{name}");
@@ -77,13 +99,12 @@ impl Checker<'_> {
                 out.insert(name, gp);
             }
         }
-        self.group_pins = pins.into_iter().map(|(id, (name, _))| (id, name)).collect();
         // Tombstones with content: checked once every file has been merged.
         for gp in out.values() {
             if !gp.absent {
                 continue;
             }
-            let Some(at) = self.group_absent_at.get(&gp.name).cloned() else {
+            let Some(at) = self.group_absent_at(&gp.name).cloned() else {
                 continue;
             };
             let mut content: Vec<(Origin, &str)> = gp
@@ -190,7 +211,7 @@ impl Checker<'_> {
             ) {
                 continue;
             }
-            let principal = self.principal(file, mk, PrincipalContext::GroupMember);
+            let principal = self.principal(file, mk, &GROUP_MEMBER);
             let (role_s, expires) = match &mv.value {
                 MemberValue::Role(r) => (Spanned::new(r.clone(), mv.referenced, mv.defined), None),
                 MemberValue::Long(l) => (l.role.clone(), l.expires.as_ref()),
@@ -244,7 +265,7 @@ impl Checker<'_> {
                     self.emit(d);
                     continue;
                 }
-                if self.group_absent.contains_key(&p.value) {
+                if self.is_managed_group(&p.value) {
                     let d = self
                         .diag(codes::BAD_GROUP_NAME, &o, format!("former name `{}` of {gdesc} is also a declared group", p.value))
                         .with_label("declared group")

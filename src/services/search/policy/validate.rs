@@ -1,21 +1,57 @@
 //! Merging and checking `search:` (see `policy::validate`).
 use std::collections::BTreeMap;
 
+use serde_saphyr::Spanned;
+
+use super::ast::Search;
 use super::model::{SearchDocumentPolicy, SearchIndexPolicy, SearchRoleGrant};
 use crate::policy::diagnostics::codes;
 use crate::policy::principal::PrincipalContext;
-use crate::policy::validate::{Checker, Parsed};
-use crate::policy::{Located, Ownership, ast as policy_ast};
+use crate::policy::validate::Checker;
+use crate::policy::{FileSection, Located, Ownership, PrincipalRef, values};
+
+/// An index's roles: identities and groups.
+pub const SEARCH_ROLE: PrincipalContext = PrincipalContext {
+    place: "in a Search index role",
+    groups: true,
+    specials: &[],
+    no_groups: "",
+};
+
+/// A document's `visible_to` and principal sets: `public` and `all_authenticated_users` too.
+pub const SEARCH_DOCUMENT: PrincipalContext = PrincipalContext {
+    place: "in a Search document",
+    groups: true,
+    specials: &[PrincipalRef::AllAuthenticatedUsers, PrincipalRef::Public],
+    no_groups: "",
+};
+
 const SEARCH_ROLES: [&str; 3] = ["owner", "admin", "writer"];
 
-impl Checker<'_> {
+/// The checks of this section, with the core's [`Checker`] toolkit at hand (`self.claim`, …).
+pub(crate) struct Check<'c, 'a>(pub(crate) &'c mut Checker<'a>);
+
+impl<'a> std::ops::Deref for Check<'_, 'a> {
+    type Target = Checker<'a>;
+    fn deref(&self) -> &Checker<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Check<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl Check<'_, '_> {
     pub(crate) fn search(
         &mut self,
-        files: &[Parsed<'_, policy_ast::PolicyFile>],
+        sections: &[FileSection<'_>],
     ) -> BTreeMap<String, SearchIndexPolicy> {
         let mut out: BTreeMap<String, SearchIndexPolicy> = BTreeMap::new();
-        for &(file, pf) in files {
-            let Some(search) = &pf.search else { continue };
+        for (file, search) in values::<Option<Spanned<Search>>>(sections) {
+            let Some(search) = search else { continue };
             for (k, idx) in search.value.indexes.iter() {
                 let Some(id) = self.uuid(file, k, "Search index id") else {
                     continue;
@@ -32,7 +68,7 @@ impl Checker<'_> {
                         &r.value,
                         &SEARCH_ROLES,
                         "Search role",
-                        PrincipalContext::SearchRole,
+                        &SEARCH_ROLE,
                     );
                 }
                 self.mode(file, &idx.mode, &key);
@@ -93,7 +129,7 @@ impl Checker<'_> {
                                 &format!("{dkey}.visible_to"),
                                 &format!("`visible_to` of {dwhat}"),
                                 &v.value,
-                                PrincipalContext::SearchDocument,
+                                &SEARCH_DOCUMENT,
                             );
                             document.visible_to = Some(Located {
                                 value: list,
@@ -117,7 +153,7 @@ impl Checker<'_> {
                                     &skey,
                                     &swhat,
                                     &members.value,
-                                    PrincipalContext::SearchDocument,
+                                    &SEARCH_DOCUMENT,
                                 );
                                 document
                                     .principal_sets

@@ -4,21 +4,37 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::model::{AclRule, Directory, EndpointPolicy, ID_PLACEHOLDER};
-use crate::policy::Located;
-use crate::state::compile::{Compiler, timestamp};
-use crate::state::{Address, Container, Lookup, Object, Principal, Problem};
+use crate::policy::{Compiler, Located, Problem};
+use crate::state::{Address, Container, Lookup, Object, Principal, timestamp};
+
 /// The ACL container of a collection: by UUID for endpoints, by policy name for guest
 /// collections.
 pub fn acl_container(collection: &str) -> Address {
-    Address::partial(crate::services::transfer::ACL, [collection.to_string()])
+    Address::partial(super::super::ACL, [collection.to_string()])
 }
-impl Compiler<'_> {
+/// This section's compilation, with the core's [`Compiler`] at hand (`self.claim`, …).
+pub(crate) struct Compile<'c, 'a>(pub(crate) &'c mut Compiler<'a>);
+
+impl<'a> std::ops::Deref for Compile<'_, 'a> {
+    type Target = Compiler<'a>;
+    fn deref(&self) -> &Compiler<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Compile<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl Compile<'_, '_> {
     pub(crate) fn endpoint(&mut self, e: &EndpointPolicy) {
         let collection = e.id.to_string();
         let dirs = self.directories(&collection, &e.directories, None);
         self.desired.state.containers.push(Container {
             address: acl_container(&collection),
-            mode: Self::mode(&e.ownership),
+            mode: Compiler::mode(&e.ownership),
             manage_paths: e.manage_paths.iter().map(|p| p.value.clone()).collect(),
             provenance: Some(e.origin.provenance()),
         });
@@ -71,10 +87,7 @@ impl Compiler<'_> {
                 concrete.push((path, r.origin.clone(), format!("directory for {who}")));
             }
             for (path, origin, what) in concrete {
-                let address = Address::new(
-                    crate::services::transfer::DIRECTORY,
-                    [c.to_string(), path.clone()],
-                );
+                let address = Address::new(super::super::DIRECTORY, [c.to_string(), path.clone()]);
                 if !self.claim(&address, &origin, &format!("{what} at {path}")) {
                     continue;
                 }
@@ -111,7 +124,7 @@ impl Compiler<'_> {
                 continue;
             };
             let address = Address::new(
-                crate::services::transfer::ACL,
+                super::super::ACL,
                 [c.to_string(), path.clone(), p.to_string()],
             );
             let who = self.resolved.label(&p);
@@ -142,15 +155,10 @@ impl Compiler<'_> {
             }
             obj.depends_on.extend(collection.cloned());
             if dirs.contains(&path) {
-                obj.depends_on.push(Address::new(
-                    crate::services::transfer::DIRECTORY,
-                    [c.to_string(), path],
-                ));
-            }
-            if let Principal::ManagedGroup(name) = &p {
                 obj.depends_on
-                    .push(Address::new(crate::services::groups::GROUP, [name.clone()]));
+                    .push(Address::new(super::super::DIRECTORY, [c.to_string(), path]));
             }
+            obj.depends_on.extend(self.managed_group(&p));
             obj.provenance = Some(rule.origin.provenance());
             self.desired.state.insert(obj);
         }

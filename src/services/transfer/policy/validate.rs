@@ -5,12 +5,33 @@ use std::collections::BTreeMap;
 use serde_saphyr::Spanned;
 use uuid::Uuid;
 
-use super::ast::{self, DirectoryValue};
+use super::ast::{self, DirectoryValue, Endpoint};
 use super::model::{AclRule, Directory, EndpointPolicy, ID_PLACEHOLDER, Permissions};
+use crate::policy::ast::SpannedMap;
 use crate::policy::diagnostics::codes;
 use crate::policy::principal::PrincipalContext;
-use crate::policy::validate::{Checker, Parsed};
-use crate::policy::{Located, Ownership, PrincipalRef, ast as policy_ast};
+use crate::policy::validate::Checker;
+use crate::policy::{FileSection, Located, Ownership, PrincipalRef, values};
+
+/// An ACL path outside the endpoint's `manage_paths`.
+pub const OUTSIDE_MANAGE_PATHS: &str = "accord::policy::outside_manage_paths";
+
+/// An ACL rule's principal: every kind, `anonymous` included.
+pub const ACL_RULE: PrincipalContext = PrincipalContext {
+    place: "in a Transfer ACL rule",
+    groups: true,
+    specials: &[PrincipalRef::AllAuthenticatedUsers, PrincipalRef::Anonymous],
+    no_groups: "",
+};
+
+/// A directory's `for:`: identities only (`{id}` is one identity's UUID).
+pub const DIRECTORY_FOR: PrincipalContext = PrincipalContext {
+    place: "in a directory's `for:`",
+    groups: false,
+    specials: &[],
+    no_groups: "`{id}` is replaced with one identity's UUID: list identities in `for:`",
+};
+
 /// What is wrong with a folder path (ACL path, directory, manage path), and the fix.
 pub fn folder_path_problem(p: &str) -> Option<(String, String)> {
     if p.is_empty() {
@@ -101,7 +122,23 @@ pub fn parse_permissions(s: &str) -> Option<Permissions> {
         _ => None,
     }
 }
-impl Checker<'_> {
+/// The checks of this section, with the core's [`Checker`] toolkit at hand (`self.claim`, …).
+pub(crate) struct Check<'c, 'a>(pub(crate) &'c mut Checker<'a>);
+
+impl<'a> std::ops::Deref for Check<'_, 'a> {
+    type Target = Checker<'a>;
+    fn deref(&self) -> &Checker<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Check<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl Check<'_, '_> {
     pub(crate) fn folder_path(&mut self, file: usize, s: &Spanned<String>) -> bool {
         match folder_path_problem(&s.value) {
             None => true,
@@ -141,7 +178,7 @@ impl Checker<'_> {
             ) {
                 continue;
             }
-            let principal = self.principal(file, &rule.principal, PrincipalContext::TransferAcl);
+            let principal = self.principal(file, &rule.principal, &ACL_RULE);
             let path_ok = self.folder_path(file, &rule.path);
             let perms_ok = self.one_of(
                 file,
@@ -334,7 +371,7 @@ impl Checker<'_> {
             let mut for_principals = Vec::new();
             let mut ok = true;
             for p in fors {
-                match self.principal(file, p, PrincipalContext::DirectoryFor) {
+                match self.principal(file, p, &DIRECTORY_FOR) {
                     Some(lp) if self.same_person(&container, &p.value, &lp) => {
                         for_principals.push(lp)
                     }
@@ -357,11 +394,11 @@ impl Checker<'_> {
 
     pub(crate) fn endpoints(
         &mut self,
-        files: &[Parsed<'_, policy_ast::PolicyFile>],
+        sections: &[FileSection<'_>],
     ) -> BTreeMap<Uuid, EndpointPolicy> {
         let mut out: BTreeMap<Uuid, EndpointPolicy> = BTreeMap::new();
-        for &(file, pf) in files {
-            for (k, e) in pf.endpoints.iter() {
+        for (file, endpoints) in values::<SpannedMap<Endpoint>>(sections) {
+            for (k, e) in endpoints.iter() {
                 let Some(id) = self.uuid(file, k, "endpoint key") else {
                     continue;
                 };
@@ -414,7 +451,7 @@ impl Checker<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let mut d = self
-                    .diag(codes::OUTSIDE_MANAGE_PATHS, &r.path.origin, format!("ACL path `{}` is outside this endpoint's manage_paths ({list})", r.path.value))
+                    .diag(OUTSIDE_MANAGE_PATHS, &r.path.origin, format!("ACL path `{}` is outside this endpoint's manage_paths ({list})", r.path.value))
                     .with_label("outside manage_paths")
                     .with_help("accord owns only rules under `manage_paths`: move the rule under one of them, or add its folder to `manage_paths`");
                 if let Some(m) = ep.manage_paths.first() {
