@@ -723,13 +723,14 @@ fn search_indexes(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Res
 }
 
 async fn stages(dir: &Path, url: &str) -> anyhow::Result<()> {
-    let ws = accord::policy::load_workspace(dir).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let conn =
-        accord::target::connect(&accord::services::builtin(), Some(&ws), Some(url), None).await?;
+    let services = accord::services::builtin();
+    let ws =
+        accord::policy::load_workspace(dir, &services).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let conn = accord::target::connect(&services, Some(&ws), Some(url), None).await?;
     let session = &conn.session;
     let now = chrono::Utc::now();
     let t = Instant::now();
-    let resolved = accord::state::resolve(&ws.policy, &ws.config.safety.protect, &*session.auth)
+    let resolved = accord::policy::resolve(&ws.policy, &ws.config.safety.protect, &*session.auth)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let resolve_s = t.elapsed().as_secs_f64();
@@ -747,7 +748,7 @@ async fn stages(dir: &Path, url: &str) -> anyhow::Result<()> {
     let mut changes = 0;
     for _ in 0..3 {
         let t = Instant::now();
-        let d = accord::state::compile(&ws.policy, &resolved, now)
+        let d = accord::policy::compile(&ws.policy, &resolved, now)
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         best_compile = best_compile.min(t.elapsed().as_secs_f64());
         let t = Instant::now();

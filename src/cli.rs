@@ -399,7 +399,7 @@ impl Ctx<'_> {
 
     fn load(&self, dir: Option<&Path>) -> Result<Workspace, Exit> {
         let dir = dir.unwrap_or(Path::new("."));
-        policy::load_workspace(dir).map_err(|d| {
+        policy::load_workspace(dir, &self.services).map_err(|d| {
             self.diagnostics(&d);
             Exit::Error
         })
@@ -422,23 +422,11 @@ impl Ctx<'_> {
     fn validate(&self, dir: Option<&Path>) -> Exit {
         match self.load(dir) {
             Ok(ws) => {
-                let p = &ws.policy;
                 println!(
-                    "{}: valid ({} file(s); {} group(s), {} endpoint(s), {} collection(s), {} search index(es){})",
+                    "{}: valid ({} file(s); {})",
                     ws.root.display(),
                     ws.files.len(),
-                    p.groups.len(),
-                    p.endpoints.len(),
-                    p.collections.len(),
-                    p.search_indexes.len(),
-                    match &p.boss {
-                        Some(b) => format!(
-                            "; Boss: {} group(s), {} resource(s)",
-                            b.groups.len(),
-                            b.resources.len()
-                        ),
-                        None => String::new(),
-                    }
+                    ws.policy.summary()
                 );
                 Exit::Ok
             }
@@ -640,8 +628,8 @@ impl Ctx<'_> {
         if let Err(e) = saved {
             return fail(e);
         }
-        let files = import::render(&imported);
-        if let Err(e) = import::write(out, &files) {
+        let files = import::render(&imported, &self.services);
+        if let Err(e) = import::write(out, &files, &self.services) {
             return fail(e);
         }
         println!("Imported {} into {}.", imported.counts(), out.display());
@@ -817,7 +805,10 @@ impl Ctx<'_> {
 
     fn schema(&self, out: Option<&Path>) -> Exit {
         let schemas = [
-            ("policy.schema.json", policy::schema::policy_file_schema()),
+            (
+                "policy.schema.json",
+                policy::schema::policy_file_schema(&self.services),
+            ),
             (
                 "accord.schema.json",
                 policy::schema::workspace_file_schema(),

@@ -11,13 +11,13 @@ use crate::apply::{ApplyReport, Progress, apply};
 use crate::plan::{
     self, Change, Cycle, DiffContext, Fingerprint, Limits, LiveChecks, Plan, PlanInputs, TargetInfo,
 };
-use crate::policy::Workspace;
+use crate::policy::{self, Problems, Workspace};
 use crate::service::Registry;
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 
 use crate::service::{Caller, IdMap, IdentityResolver, LiveRead, Provider, ProviderError, Scope};
-use crate::state::{self, Address, Container, ContainerMode, Desired, Kind, Principal, Problems};
+use crate::state::{Address, Container, ContainerMode, Desired, Kind, Principal};
 
 /// The services one run talks to.
 #[derive(Clone)]
@@ -59,11 +59,11 @@ pub enum EngineError {
     Cycle(#[from] Cycle),
 }
 
-impl From<state::resolve::ResolveError> for EngineError {
-    fn from(e: state::resolve::ResolveError) -> Self {
+impl From<policy::ResolveError> for EngineError {
+    fn from(e: policy::ResolveError) -> Self {
         match e {
-            state::resolve::ResolveError::Problems(p) => EngineError::Problems(p),
-            state::resolve::ResolveError::Service(s) => EngineError::Provider(s),
+            policy::ResolveError::Problems(p) => EngineError::Problems(p),
+            policy::ResolveError::Service(s) => EngineError::Provider(s),
         }
     }
 }
@@ -96,16 +96,16 @@ pub async fn desired(
 
 /// Resolves every principal the workspace names, `safety.protect` included. Policy problems
 /// stay in the resolution, to be reported with compilation's.
-async fn resolve(ws: &Workspace, session: &Session) -> Result<state::Resolved, EngineError> {
+async fn resolve(ws: &Workspace, session: &Session) -> Result<policy::Resolved, EngineError> {
     let protect = &ws.config.safety.protect;
-    Ok(state::resolve(&ws.policy, protect, session.auth.as_ref()).await?)
+    Ok(policy::resolve(&ws.policy, protect, session.auth.as_ref()).await?)
 }
 
 /// Compiles a resolution, reporting its problems and compilation's together. Also returns
 /// the canonical `safety.protect` principals.
 fn compile(
     ws: &Workspace,
-    resolved: &state::Resolved,
+    resolved: &policy::Resolved,
     now: DateTime<Utc>,
 ) -> Result<(Desired, BTreeSet<Principal>), EngineError> {
     let protect = ws
@@ -116,7 +116,7 @@ fn compile(
         .filter_map(|p| resolved.get(&p.value).cloned())
         .collect();
     let mut problems = resolved.problems.clone();
-    match state::compile(&ws.policy, resolved, now) {
+    match policy::compile(&ws.policy, resolved, now) {
         Ok(desired) if problems.is_empty() => Ok((desired, protect)),
         Ok(_) => Err(Problems(problems).into()),
         Err(Problems(more)) => {
@@ -129,12 +129,12 @@ fn compile(
 /// The desired state with every managed group named by its policy name. An unpinned managed
 /// group written `group:<uuid>` is known for what it is only once the Groups read has found
 /// its live id; the policy is then compiled again with that group by name
-/// ([`state::Resolved::with_live_group_ids`]), and a container naming it both ways is
+/// ([`policy::Resolved::with_live_group_ids`]), and a container naming it both ways is
 /// refused. The reads need nothing of this: they are scoped by containers and lookups,
 /// never by a principal.
 fn with_managed_group_names(
     ws: &Workspace,
-    resolved: &state::Resolved,
+    resolved: &policy::Resolved,
     compiled: (Desired, BTreeSet<Principal>),
     live: &LiveRead,
     now: DateTime<Utc>,
@@ -334,7 +334,7 @@ pub fn plan_from_live(
     ctx: &DiffContext,
 ) -> Result<Plan, EngineError> {
     // What a service would refuse is refused now, before any write, naming the policy line.
-    let refused = crate::services::check_live(&ws.policy, desired, live);
+    let refused = ws.policy.check_live(desired, live);
     if !refused.is_empty() {
         return Err(Problems(refused).sorted().into());
     }

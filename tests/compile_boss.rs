@@ -5,16 +5,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use accord::plan::{self, Action, DiffContext, Direction};
-use accord::policy::{Workspace, load_workspace};
+use accord::policy::{Resolved, Workspace, compile, load_workspace};
 use accord::service::LiveRead;
-use accord::state::{Address, ContainerMode, Desired, Object, Resolved, compile};
+use accord::state::{Address, ContainerMode, Desired, Object};
 use serde_json::json;
 
 fn load(policy: &str) -> (tempfile::TempDir, Workspace) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("accord.yaml"), "policies: [\"*.yaml\"]\n").unwrap();
     std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
-    let ws = load_workspace(dir.path()).unwrap_or_else(|d| panic!("{d}"));
+    let ws =
+        load_workspace(dir.path(), &accord::services::builtin()).unwrap_or_else(|d| panic!("{d}"));
     (dir, ws)
 }
 
@@ -264,6 +265,7 @@ fn the_tutorial_workspace_compiles_with_every_resource_naming_all_five_groups() 
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("policies/boss-tutorial")
             .as_path(),
+        &accord::services::builtin(),
     )
     .unwrap_or_else(|d| panic!("{d}"));
     let d = compile(&ws.policy, &Resolved::default(), now()).unwrap();

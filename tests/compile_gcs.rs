@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use accord::plan::{self, Action, Change, DiffContext, Direction};
-use accord::policy::{CollectionRole, PrincipalRef, Workspace, load_workspace};
+use accord::policy::{PrincipalRef, Problems, Resolved, Workspace, compile, load_workspace};
 use accord::service::LiveRead;
-use accord::state::{
-    Address, ContainerMode, Desired, Kind, Object, Principal, Problems, Resolved, compile,
-};
+use accord::services::gcs::policy::{CollectionRole, CollectionsPolicy};
+use accord::state::{Address, ContainerMode, Desired, Kind, Object, Principal};
 use uuid::Uuid;
 
 const E: &str = "1405823f-0597-4a16-b296-46d4f0ae4b15";
@@ -34,7 +33,8 @@ fn load(policy: &str) -> (tempfile::TempDir, Workspace) {
     )
     .unwrap();
     std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
-    let ws = load_workspace(dir.path()).unwrap_or_else(|d| panic!("{d}"));
+    let ws =
+        load_workspace(dir.path(), &accord::services::builtin()).unwrap_or_else(|d| panic!("{d}"));
     (dir, ws)
 }
 
@@ -103,7 +103,11 @@ collections:
 #[test]
 fn a_collection_is_lowered_with_its_origins() {
     let (_dir, ws) = load(LAB);
-    let c = &ws.policy.collections["lab-share"];
+    let c = &ws
+        .policy
+        .section::<CollectionsPolicy>()
+        .unwrap()
+        .collections["lab-share"];
     assert_eq!(c.id.as_ref().unwrap().value.to_string(), PIN);
     assert_eq!(c.endpoint.as_ref().unwrap().value.to_string(), E);
     assert_eq!(c.base_path.as_ref().unwrap().value, "/lab");
@@ -127,7 +131,14 @@ fn a_collection_is_lowered_with_its_origins() {
     assert_eq!(c.acl.len(), 2);
     assert_eq!(c.origin.line, 9);
     assert!(!c.absent);
-    assert_eq!(ws.policy.collections.len(), 1);
+    assert_eq!(
+        ws.policy
+            .section::<CollectionsPolicy>()
+            .unwrap()
+            .collections
+            .len(),
+        1
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `search:` from policy to desired state, without a network (docs/search-model.md).
 
-use accord::policy::{PrincipalRef, load_workspace};
-use accord::state::{Address, ContainerMode, Principal, Resolved, compile};
+use accord::policy::{PrincipalRef, Resolved, compile, load_workspace};
+use accord::state::{Address, ContainerMode, Principal};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -41,7 +41,8 @@ search:
         ),
     )
     .unwrap();
-    let ws = load_workspace(dir.path()).unwrap_or_else(|d| panic!("{d}"));
+    let ws =
+        load_workspace(dir.path(), &accord::services::builtin()).unwrap_or_else(|d| panic!("{d}"));
     let resolved = Resolved::from_pairs([
         (
             PrincipalRef::Alias("alice".into()),
@@ -189,7 +190,8 @@ fn an_index_naming_only_documents_leaves_its_roles_alone() {
         format!("search:\n  indexes:\n    {INDEX}:\n      documents:\n        doc0: {{ visible_to: [public] }}\n"),
     )
     .unwrap();
-    let ws = load_workspace(dir.path()).unwrap_or_else(|d| panic!("{d}"));
+    let ws =
+        load_workspace(dir.path(), &accord::services::builtin()).unwrap_or_else(|d| panic!("{d}"));
     let resolved = Resolved::from_pairs([(PrincipalRef::Public, Principal::Public)]);
     let d = compile(
         &ws.policy,

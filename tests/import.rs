@@ -88,7 +88,10 @@ fn import_writes_a_workspace_that_plans_to_no_change() {
     // The schemas the comments name are written beside the files, so editors find them.
     let schema: serde_json::Value =
         serde_json::from_str(&read(&out, "schemas/policy.schema.json")).unwrap();
-    assert_eq!(schema, accord::policy::schema::policy_file_schema());
+    assert_eq!(
+        schema,
+        accord::policy::schema::policy_file_schema(&accord::services::builtin())
+    );
     assert!(out.join("schemas/accord.schema.json").is_file());
 
     // The rule on /projects/ names the imported group by its policy name.
@@ -422,10 +425,18 @@ fn every_live_name_imports_as_it_is_and_round_trips() {
     );
     assert!(groups.contains("# Groups "), "{groups}");
     // Read back, every name is the live one.
-    let loaded = accord::policy::load_workspace(&out).unwrap_or_else(|d| panic!("{d}"));
+    let loaded = accord::policy::load_workspace(&out, &accord::services::builtin())
+        .unwrap_or_else(|d| panic!("{d}"));
     let mut want = names.clone();
     want.sort();
-    let got: Vec<String> = loaded.policy.groups.keys().cloned().collect();
+    let got: Vec<String> = loaded
+        .policy
+        .section::<accord::services::groups::policy::GroupsPolicy>()
+        .unwrap()
+        .groups
+        .keys()
+        .cloned()
+        .collect();
     assert_eq!(got, want);
     assert_no_change(&out, url);
 }

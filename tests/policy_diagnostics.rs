@@ -18,7 +18,7 @@ fn corpus() -> Vec<PathBuf> {
 
 /// The plain `Display` text, then the graphical report, as one snapshot.
 fn render(dir: &Path) -> String {
-    let diags = match load_workspace(dir) {
+    let diags = match load_workspace(dir, &accord::services::builtin()) {
         Ok(_) => panic!("{} loaded without error", dir.display()),
         Err(d) => d,
     };

@@ -4,11 +4,49 @@
 use std::fs;
 use std::path::Path;
 
+use std::collections::BTreeMap;
+
 use accord::policy::{
-    GroupRole, Permissions, PrincipalRef, TargetConfig, error_at, load_workspace,
-    policy_file_schema, workspace_file_schema,
+    Diagnostics, Policy, PrincipalRef, TargetConfig, Workspace, error_at, workspace_file_schema,
 };
+use accord::services::boss::policy::{BossPolicy, BossSection};
+use accord::services::gcs::policy::{CollectionPolicy, CollectionsPolicy};
+use accord::services::groups::policy::{GroupPolicy, GroupRole, GroupsPolicy};
+use accord::services::search::policy::{SearchIndexPolicy, SearchPolicy};
+use accord::services::transfer::policy::{EndpointPolicy, EndpointsPolicy, Permissions};
 use accord::state::ContainerMode;
+use uuid::Uuid;
+
+/// Loads a workspace with the built-in services.
+fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
+    accord::policy::load_workspace(dir, &accord::services::builtin())
+}
+
+/// The policy file schema of the built-in services.
+fn policy_file_schema() -> serde_json::Value {
+    accord::policy::policy_file_schema(&accord::services::builtin())
+}
+
+/// The built-in services' sections of a policy.
+struct Sections<'a> {
+    identities: &'a BTreeMap<String, accord::policy::Located<PrincipalRef>>,
+    groups: &'a BTreeMap<String, GroupPolicy>,
+    endpoints: &'a BTreeMap<Uuid, EndpointPolicy>,
+    collections: &'a BTreeMap<String, CollectionPolicy>,
+    search_indexes: &'a BTreeMap<String, SearchIndexPolicy>,
+    boss: &'a Option<BossPolicy>,
+}
+
+fn sections(p: &Policy) -> Sections<'_> {
+    Sections {
+        identities: &p.identities,
+        groups: &p.section::<GroupsPolicy>().unwrap().groups,
+        endpoints: &p.section::<EndpointsPolicy>().unwrap().endpoints,
+        collections: &p.section::<CollectionsPolicy>().unwrap().collections,
+        search_indexes: &p.section::<SearchPolicy>().unwrap().indexes,
+        boss: &p.section::<BossSection>().unwrap().boss,
+    }
+}
 
 const DESIGN: &str = "tests/fixtures/design-example";
 
@@ -21,7 +59,7 @@ fn write(dir: &Path, rel: &str, text: &str) {
 #[test]
 fn design_example_lowers_to_the_expected_model() {
     let ws = load_workspace(Path::new(DESIGN)).unwrap_or_else(|d| panic!("{d}"));
-    let p = &ws.policy;
+    let p = sections(&ws.policy);
     assert_eq!(&*ws.files[0].path, Path::new("accord.yaml"));
     assert_eq!(ws.files.len(), 2, "accord.yaml and policy.yaml");
 
@@ -157,7 +195,7 @@ fn containers_merge_across_files() {
          - { principal: group:lab, path: /home/alice/, permissions: r }\n",
     );
     let ws = load_workspace(d).unwrap_or_else(|e| panic!("{e}"));
-    let lab = &ws.policy.groups["lab"];
+    let lab = &sections(&ws.policy).groups["lab"];
     assert_eq!(lab.members.len(), 2);
     assert_eq!(
         &*lab.members[1].origin.path,
@@ -168,11 +206,11 @@ fn containers_merge_across_files() {
         ContainerMode::Additive
     );
     assert_eq!(
-        ws.policy.endpoints.len(),
+        sections(&ws.policy).endpoints.len(),
         1,
         "UUID keys merge whatever their case"
     );
-    let ep = ws.policy.endpoints.values().next().unwrap();
+    let ep = sections(&ws.policy).endpoints.values().next().unwrap();
     assert_eq!(ep.acl.len(), 3);
     assert_eq!(&*ep.origin.path, Path::new("team-a/policy.yaml"));
 }
@@ -311,7 +349,11 @@ fn symlinks_inside_the_workspace_are_followed_and_each_file_read_once() {
         .map(|f| f.path.to_string_lossy().into_owned())
         .collect();
     assert_eq!(paths, ["accord.yaml", "common.yaml", "teams/a.yaml"]);
-    let groups: Vec<&str> = loaded.policy.groups.keys().map(String::as_str).collect();
+    let groups: Vec<&str> = sections(&loaded.policy)
+        .groups
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(groups, ["common", "team-a"]);
 }
 

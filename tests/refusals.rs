@@ -75,7 +75,7 @@ fn validate_rows_fail_to_load_with_their_diagnostic() {
         };
         assert!(dir.starts_with("tests/bad/"), "{}", row.id);
         let (file, line) = place.split_once(':').expect("FILE:LINE");
-        let diags = load_workspace(Path::new(dir))
+        let diags = load_workspace(Path::new(dir), &accord::services::builtin())
             .map(|_| ())
             .expect_err(&format!("{dir} loads"));
         let found = diags

@@ -59,3 +59,23 @@ fn example_files_carry_a_schema_comment() {
     }
     assert!(checked >= 4, "only {checked} example files checked");
 }
+
+#[test]
+fn schemas_describe_the_format() {
+    let p = accord::policy::policy_file_schema(&accord::services::builtin());
+    assert_eq!(p["additionalProperties"], serde_json::json!(false));
+    for key in [
+        "identities",
+        "groups",
+        "collections",
+        "endpoints",
+        "search",
+        "boss",
+    ] {
+        assert!(p["properties"][key].is_object(), "{key} missing");
+    }
+    let w = accord::policy::workspace_file_schema();
+    for key in ["policies", "targets", "default_target", "safety"] {
+        assert!(w["properties"][key].is_object(), "{key} missing");
+    }
+}

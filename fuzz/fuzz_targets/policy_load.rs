@@ -35,7 +35,7 @@ fn files(data: &[u8]) -> Vec<(PathBuf, &[u8])> {
 
 fuzz_target!(|data: &[u8]| {
     let files = files(data);
-    match load_from_memory(Path::new("workspace"), &files) {
+    match load_from_memory(Path::new("workspace"), &files, &accord::services::builtin()) {
         Ok(ws) => {
             // Every origin the model hands on must point inside its file.
             for f in &ws.files {

@@ -13,6 +13,7 @@
 //! as system-managed (the running identity's own admin membership, role-derived rules) is left
 //! out, as the diff leaves it out.
 
+use crate::policy::PolicyServices;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -254,7 +255,7 @@ impl RenderContext for Render<'_> {
 }
 
 /// The files of the imported workspace, relative to `--out`, with their text.
-pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
+pub fn render(imported: &Imported, services: &dyn PolicyServices) -> Vec<(PathBuf, String)> {
     let aliases = aliases(&imported.usernames);
     let mut files = Vec::new();
 
@@ -298,7 +299,7 @@ pub fn render(imported: &Imported) -> Vec<(PathBuf, String)> {
     for (name, schema) in [
         (
             "policy.schema.json",
-            crate::policy::schema::policy_file_schema(),
+            crate::policy::schema::policy_file_schema(services),
         ),
         (
             "accord.schema.json",
@@ -355,7 +356,11 @@ pub fn check_out(out: &Path) -> Result<(), ImportError> {
 
 /// Writes the files into a staging folder beside `out`, checks them with the policy loader,
 /// and only then moves them into `out` (created if missing, else it must be empty).
-pub fn write(out: &Path, files: &[(PathBuf, String)]) -> Result<(), ImportError> {
+pub fn write(
+    out: &Path,
+    files: &[(PathBuf, String)],
+    services: &dyn PolicyServices,
+) -> Result<(), ImportError> {
     check_out(out)?;
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -374,7 +379,7 @@ pub fn write(out: &Path, files: &[(PathBuf, String)]) -> Result<(), ImportError>
             }
             std::fs::write(&path, text).map_err(io(&path))?;
         }
-        if let Err(d) = crate::policy::load_workspace(&staging) {
+        if let Err(d) = crate::policy::load_workspace(&staging, services) {
             let handler = miette::GraphicalReportHandler::new_themed(
                 miette::GraphicalTheme::unicode_nocolor(),
             );

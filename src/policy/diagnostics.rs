@@ -95,22 +95,8 @@ pub mod codes {
     pub const BAD_PLACEHOLDER: &str = "accord::policy::bad_placeholder";
     /// A tombstone that also declares contents.
     pub const ABSENT_WITH_CONTENT: &str = "accord::policy::absent_with_content";
-    /// An ACL rule outside the endpoint's `manage_paths`.
-    pub const OUTSIDE_MANAGE_PATHS: &str = "accord::policy::outside_manage_paths";
     /// A required setting is missing (after merging files).
     pub const MISSING: &str = "accord::policy::missing";
-    /// A Boss name breaking the Boss's naming rule.
-    pub const BOSS_NAME: &str = "accord::policy::boss_name";
-    /// An unknown Boss permission or permission set.
-    pub const BOSS_PERMISSION: &str = "accord::policy::boss_permission";
-    /// A volumetric permission above channel level.
-    pub const BOSS_VOLUMETRIC: &str = "accord::policy::boss_volumetric_permission";
-    /// A Boss group not declared under `boss.groups`.
-    pub const BOSS_UNDECLARED_GROUP: &str = "accord::policy::boss_undeclared_group";
-    /// A cycle between permission sets.
-    pub const BOSS_SET_CYCLE: &str = "accord::policy::boss_permission_set_cycle";
-    /// An undeclared coordinate frame.
-    pub const BOSS_COORD_FRAME: &str = "accord::policy::boss_undeclared_coord_frame";
     /// A bad target in `accord.yaml`.
     pub const BAD_TARGET: &str = "accord::policy::bad_target";
     /// A bad `safety:` setting.

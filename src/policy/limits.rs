@@ -13,10 +13,8 @@ use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::granit_parser::ErrorKind;
 use serde_saphyr::{Error, ExternalMessageSource, Location};
 
-use super::ast::{
-    Boss, BossPermissions, Collection, DirectoryValue, Endpoint, Group, PermissionValue,
-    PolicyFile, Search,
-};
+use super::ast::PolicyFile;
+use super::section::{FileSection, Registry};
 
 /// Largest policy file (or `accord.yaml`), in bytes; refused before it is read.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -314,8 +312,10 @@ pub(crate) fn breach(err: &Error, limits: &Limits, nodes_budget: usize) -> Optio
 }
 
 /// Counts the objects of parsed policy files against a limit ([`MAX_OBJECTS`]), and remembers where
-/// the first object over the limit is written.
-pub(crate) struct ObjectCounter {
+/// the first object over the limit is written. Services count their own values
+/// ([`ServicePolicy::count`](super::ServicePolicy::count)): each key or list item that becomes
+/// something accord manages is one object.
+pub struct ObjectCounter {
     /// The limit.
     max: usize,
     /// Objects counted so far.
@@ -325,6 +325,7 @@ pub(crate) struct ObjectCounter {
 }
 
 impl ObjectCounter {
+    /// A counter up to `max` objects.
     pub(crate) fn new(max: usize) -> Self {
         ObjectCounter {
             max,
@@ -333,127 +334,38 @@ impl ObjectCounter {
         }
     }
 
-    fn one(&mut self, at: &Location) {
+    /// Counts one object, written at `at`.
+    pub fn one(&mut self, at: &Location) {
         self.count += 1;
         if self.count > self.max && self.over.is_none() {
             self.over = Some(*at);
         }
     }
 
-    fn many<'a>(&mut self, items: impl IntoIterator<Item = &'a Location>) {
+    /// Counts one object per location.
+    pub fn many<'a>(&mut self, items: impl IntoIterator<Item = &'a Location>) {
         for at in items {
             self.one(at);
         }
     }
 
-    /// Counts one file's objects; returns where the first object over the limit is, if
-    /// this file crosses it.
-    pub(crate) fn file(&mut self, pf: &PolicyFile) -> Option<Location> {
+    /// Counts one file's objects (its keys in the registry's order); returns where the first
+    /// object over the limit is, if this file crosses it.
+    pub(crate) fn file(
+        &mut self,
+        file: usize,
+        pf: &PolicyFile,
+        registry: &Registry<'_>,
+    ) -> Option<Location> {
         if self.over.is_some() {
             return None;
         }
         self.many(pf.identities.iter().map(|(k, _)| &k.referenced));
-        for (k, g) in pf.groups.iter() {
-            self.one(&k.referenced);
-            self.group(g);
-        }
-        for (k, c) in pf.collections.iter() {
-            self.one(&k.referenced);
-            self.collection(c);
-        }
-        for (k, e) in pf.endpoints.iter() {
-            self.one(&k.referenced);
-            self.endpoint(e);
-        }
-        if let Some(s) = &pf.search {
-            self.search(&s.value);
-        }
-        if let Some(b) = &pf.boss {
-            self.boss(&b.value);
+        for (index, value) in &pf.sections {
+            let section = FileSection::new(file, registry.keys[*index].0, &**value);
+            registry.service_of(*index).count(&section, self);
         }
         self.over
-    }
-
-    fn group(&mut self, g: &Group) {
-        self.many(g.members.iter().map(|(k, _)| &k.referenced));
-    }
-
-    fn directories(&mut self, dirs: &Option<Vec<serde_saphyr::Spanned<DirectoryValue>>>) {
-        for d in dirs.iter().flatten() {
-            self.one(&d.referenced);
-            if let DirectoryValue::Long(l) = &d.value {
-                self.many(l.for_principals.iter().flatten().map(|p| &p.referenced));
-            }
-        }
-    }
-
-    fn endpoint(&mut self, e: &Endpoint) {
-        self.directories(&e.directories);
-        self.many(e.acl.iter().flatten().map(|r| &r.referenced));
-    }
-
-    fn collection(&mut self, c: &Collection) {
-        if let Some(roles) = &c.roles {
-            for (_, holders) in roles.value.iter() {
-                self.many(holders.iter().map(|h| &h.referenced));
-            }
-        }
-        self.directories(&c.directories);
-        self.many(c.acl.iter().flatten().map(|r| &r.referenced));
-    }
-
-    fn search(&mut self, s: &Search) {
-        for (k, index) in s.indexes.iter() {
-            self.one(&k.referenced);
-            if let Some(roles) = &index.roles {
-                for (_, holders) in roles.value.iter() {
-                    self.many(holders.iter().map(|h| &h.referenced));
-                }
-            }
-            for (k, doc) in index.documents.iter() {
-                self.one(&k.referenced);
-                if let Some(v) = &doc.visible_to {
-                    self.many(v.value.iter().map(|p| &p.referenced));
-                }
-                for (_, set) in doc.principal_sets.iter().flat_map(|m| m.iter()) {
-                    self.many(set.value.iter().map(|p| &p.referenced));
-                }
-            }
-        }
-    }
-
-    fn permissions(&mut self, p: &BossPermissions) {
-        for (k, v) in p.iter() {
-            match &v.value {
-                PermissionValue::One(_) => self.one(&k.referenced),
-                PermissionValue::Many(list) => self.many(list.iter().map(|p| &p.referenced)),
-            }
-        }
-    }
-
-    fn boss(&mut self, b: &Boss) {
-        for (k, set) in b.permission_sets.iter() {
-            self.one(&k.referenced);
-            self.many(set.value.iter().map(|p| &p.referenced));
-        }
-        for (k, g) in b.groups.iter() {
-            self.one(&k.referenced);
-            self.many(g.members.iter().flatten().map(|p| &p.referenced));
-            self.many(g.maintainers.iter().flatten().map(|p| &p.referenced));
-        }
-        self.many(b.coordinate_frames.iter().map(|(k, _)| &k.referenced));
-        for (k, c) in b.collections.iter() {
-            self.one(&k.referenced);
-            self.permissions(&c.permissions);
-            for (k, e) in c.experiments.iter() {
-                self.one(&k.referenced);
-                self.permissions(&e.permissions);
-                for (k, ch) in e.channels.iter() {
-                    self.one(&k.referenced);
-                    self.permissions(&ch.permissions);
-                }
-            }
-        }
     }
 }
 

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 
-use super::ast::{PolicyFile, WorkspaceFile};
+use super::ast::{PolicyFile, PolicyFileSeed, WorkspaceFile};
 use super::diagnostics::{Diagnostics, PolicyDiagnostic, codes, display_path, origin_of};
 use super::limits::{self, Limits, ObjectCounter, human_bytes, thousands};
 use super::model::{SourceFile, Workspace};
+use super::section::{PolicyServices, Registry};
 use super::source::{
     Containment, Disk, Found, Memory, ReadError, Source, check_seeds, read_text, refused,
 };
@@ -24,21 +25,19 @@ pub const WORKSPACE_FILE: &str = "accord.yaml";
 /// Policy globs when `accord.yaml` gives none.
 pub const DEFAULT_POLICY_GLOBS: [&str; 2] = ["**/*.yaml", "**/*.yml"];
 
-/// Checks that can only be trusted when every file parsed, because what they look for
-/// may be declared in any file.
-const WHOLE_WORKSPACE_CODES: [&str; 7] = [
+/// The core's checks that can only be trusted when every file parsed, because what they
+/// look for may be declared in any file (services add theirs:
+/// [`ServicePolicy::whole_workspace_codes`](super::ServicePolicy::whole_workspace_codes)).
+const WHOLE_WORKSPACE_CODES: [&str; 3] = [
     codes::UNKNOWN_ALIAS,
     codes::UNDECLARED_GROUP,
-    codes::BOSS_UNDECLARED_GROUP,
-    codes::BOSS_COORD_FRAME,
-    codes::BOSS_PERMISSION,
     codes::MISSING,
-    codes::OUTSIDE_MANAGE_PATHS,
 ];
 
-/// Loads, merges and checks the workspace in `dir`: every error of every file at once.
-pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
-    load(&Disk::new(dir), dir, &Limits::DEFAULT)
+/// Loads, merges and checks the workspace in `dir`: every error of every file at once. The
+/// policy files may hold the keys of `services` (each service reads its own).
+pub fn load_workspace(dir: &Path, services: &dyn PolicyServices) -> Result<Workspace, Diagnostics> {
+    load(&Disk::new(dir), dir, &Limits::DEFAULT, services)
 }
 
 /// Loads, merges and checks a workspace held in memory, exactly as [`load_workspace`] does
@@ -46,7 +45,11 @@ pub fn load_workspace(dir: &Path) -> Result<Workspace, Diagnostics> {
 /// (`accord.yaml`, `groups.yaml`, `teams/a.yaml`), `/`-separated. Paths that are not plain
 /// relative paths, or that cross a dot-folder, are never policy, as on disk. `root` is the
 /// workspace's root in the result; nothing is read from it.
-pub fn load_from_memory<P, B>(root: &Path, files: &[(P, B)]) -> Result<Workspace, Diagnostics>
+pub fn load_from_memory<P, B>(
+    root: &Path,
+    files: &[(P, B)],
+    services: &dyn PolicyServices,
+) -> Result<Workspace, Diagnostics>
 where
     P: AsRef<Path>,
     B: AsRef<[u8]>,
@@ -57,7 +60,7 @@ where
             .map(|(p, b)| (p.as_ref().to_path_buf(), b.as_ref()))
             .collect(),
     );
-    load(&memory, root, &Limits::DEFAULT)
+    load(&memory, root, &Limits::DEFAULT, services)
 }
 
 /// The limits of one load, and what parsing has used of the workspace-wide ones.
@@ -72,7 +75,13 @@ struct Usage<'a> {
 }
 
 /// Loads any workspace [`Source`]; `root` is the workspace folder, for messages and the result.
-fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, Diagnostics> {
+fn load(
+    source: &dyn Source,
+    root: &Path,
+    limits: &Limits,
+    services: &dyn PolicyServices,
+) -> Result<Workspace, Diagnostics> {
+    let registry = Registry::new(services);
     let config_rel = PathBuf::from(WORKSPACE_FILE);
     let config_text = match source.read(&config_rel, limits.file_bytes) {
         Err(ReadError::Unusable(Containment::NotFound)) => {
@@ -99,7 +108,7 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
         path: config_rel.into(),
         text: config_text,
     }];
-    let wf: WorkspaceFile = match parse(&files, 0, &mut usage) {
+    let wf: WorkspaceFile = match parse(&files, 0, &mut usage, read_as::<WorkspaceFile>) {
         Ok(wf) => wf,
         Err(e) => return Err(Diagnostics::from(*e.diagnostic)),
     };
@@ -213,9 +222,17 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
             text,
         });
         let idx = files.len() - 1;
-        match parse::<PolicyFile>(&files, idx, &mut usage) {
+        let read_policy = |text: &str, options: serde_saphyr::Options| {
+            serde_saphyr::with_deserializer_from_str_with_options(text, options, |de| {
+                PolicyFileSeed {
+                    registry: &registry,
+                }
+                .deserialize(de)
+            })
+        };
+        match parse::<PolicyFile>(&files, idx, &mut usage, read_policy) {
             Ok(pf) => {
-                if let Some(at) = usage.objects.file(&pf) {
+                if let Some(at) = usage.objects.file(idx, &pf, &registry) {
                     let o = origin_of(&files, idx, &at);
                     diags.push(
                         PolicyDiagnostic::new(
@@ -246,7 +263,7 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
         }
     }
 
-    let mut checker = Checker::new(&files);
+    let mut checker = Checker::new(&files, &registry);
     let mut config = checker.config(0, &wf, glob_strings);
     let refs: Vec<(usize, &PolicyFile)> = parsed.iter().map(|(i, p)| (*i, p)).collect();
     let policy = checker.policy(&refs);
@@ -257,7 +274,16 @@ fn load(source: &dyn Source, root: &Path, limits: &Limits) -> Result<Workspace, 
     if syntax_errors {
         // An unparsed file may declare the aliases, groups, sets, frames or settings these
         // checks look for: reporting them now would be false alarms.
-        found.retain(|d| !WHOLE_WORKSPACE_CODES.contains(&d.code.as_str()));
+        let whole: Vec<&str> = WHOLE_WORKSPACE_CODES
+            .into_iter()
+            .chain(
+                registry
+                    .services
+                    .iter()
+                    .flat_map(|s| s.whole_workspace_codes().iter().copied()),
+            )
+            .collect();
+        found.retain(|d| !whole.contains(&d.code.as_str()));
     }
     diags.0.extend(found);
     if diags.is_empty() {
@@ -284,13 +310,22 @@ struct ParseError {
     workspace_limit: bool,
 }
 
-/// Parses file `idx` of `files` within the limits, charging its YAML nodes to `usage`; an
-/// empty file (or one holding only comments) is the default value, as an empty YAML document
-/// is no document at all.
-fn parse<T: DeserializeOwned + Default>(
+/// Reads a whole document as a `T`.
+fn read_as<T: DeserializeOwned>(
+    text: &str,
+    options: serde_saphyr::Options,
+) -> Result<T, serde_saphyr::Error> {
+    serde_saphyr::from_str_with_options::<T>(text, options)
+}
+
+/// Parses file `idx` of `files` with `read` within the limits, charging its YAML nodes to
+/// `usage`; an empty file (or one holding only comments) is the default value, as an empty
+/// YAML document is no document at all.
+fn parse<T: Default>(
     files: &[SourceFile],
     idx: usize,
     usage: &mut Usage<'_>,
+    read: impl FnOnce(&str, serde_saphyr::Options) -> Result<T, serde_saphyr::Error>,
 ) -> Result<T, ParseError> {
     let text = &files[idx].text;
     let blank = text
@@ -302,7 +337,7 @@ fn parse<T: DeserializeOwned + Default>(
     let budget = usage.nodes_left;
     let used = Rc::new(Cell::new(0));
     let options = limits::yaml_options(usage.limits, budget, &used);
-    let result = serde_saphyr::from_str_with_options::<T>(text, options);
+    let result = read(text, options);
     usage.nodes_left = budget.saturating_sub(used.get());
     result.map_err(|e| match limits::breach(&e, usage.limits, budget) {
         Some(b) => {
@@ -407,21 +442,33 @@ fn normalize_rel(p: &str) -> String {
     s
 }
 
+/// Loads files held in memory within `limits`, with the built-in services (tests reach
+/// the limits cheaply this way).
+#[cfg(test)]
+pub(crate) fn load_with(
+    files: &[(&str, String)],
+    limits: &Limits,
+) -> Result<Workspace, Diagnostics> {
+    let memory = Memory(
+        files
+            .iter()
+            .map(|(p, t)| (PathBuf::from(p), t.as_bytes()))
+            .collect(),
+    );
+    load(
+        &memory,
+        Path::new("ws"),
+        limits,
+        &crate::services::builtin(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn memory<'a>(files: &'a [(&str, String)]) -> Memory<'a> {
-        Memory(
-            files
-                .iter()
-                .map(|(p, t)| (PathBuf::from(p), t.as_bytes()))
-                .collect(),
-        )
-    }
-
     fn load_with(files: &[(&str, String)], limits: &Limits) -> Result<Workspace, Diagnostics> {
-        load(&memory(files), Path::new("ws"), limits)
+        super::load_with(files, limits)
     }
 
     /// The one diagnostic of a load that must fail with exactly one, of code `LIMIT`.
@@ -440,7 +487,8 @@ mod tests {
     #[test]
     fn memory_loads_exactly_like_disk() {
         let dir = Path::new("policies/lab");
-        let from_disk = load_workspace(dir).unwrap_or_else(|d| panic!("{d}"));
+        let services = crate::services::builtin();
+        let from_disk = load_workspace(dir, &services).unwrap_or_else(|d| panic!("{d}"));
         let mut files = Vec::new();
         for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
             let entry = entry.unwrap();
@@ -449,7 +497,8 @@ mod tests {
                 files.push((rel.to_path_buf(), std::fs::read(entry.path()).unwrap()));
             }
         }
-        let from_memory = load_from_memory(dir, &files).unwrap_or_else(|d| panic!("{d}"));
+        let from_memory =
+            load_from_memory(dir, &files, &services).unwrap_or_else(|d| panic!("{d}"));
         assert_eq!(format!("{from_memory:?}"), format!("{from_disk:?}"));
     }
 
@@ -484,7 +533,7 @@ mod tests {
             ("accord.yaml", Vec::new()),
             ("p.yaml", vec![b'a', 0xff, b'\n']),
         ];
-        let d = load_from_memory(Path::new("ws"), &files)
+        let d = load_from_memory(Path::new("ws"), &files, &crate::services::builtin())
             .map(|_| ())
             .unwrap_err();
         assert_eq!(
@@ -500,7 +549,7 @@ mod tests {
         std::fs::write(dir.path().join(WORKSPACE_FILE), "").unwrap();
         let big = std::fs::File::create(dir.path().join("big.yaml")).unwrap();
         big.set_len(limits::MAX_FILE_BYTES + 1).unwrap();
-        let d = one_limit_error(load_workspace(dir.path()));
+        let d = one_limit_error(load_workspace(dir.path(), &crate::services::builtin()));
         assert_eq!(
             d.to_string(),
             "big.yaml:1:1: policy file is 16 MiB, over the limit of 16 MiB per file"
@@ -541,45 +590,6 @@ mod tests {
             diags.0.iter().all(|d| d.path == Path::new("p.yaml")),
             "{diags}"
         );
-    }
-
-    #[test]
-    fn an_alias_bomb_is_refused() {
-        // Each level is ten aliases to the level below; only the limit stops the expansion.
-        let mut bomb = String::from(
-            "boss:\n  collections:\n    c0:\n      experiments: &e\n        e0:\n          channels: &h\n",
-        );
-        for i in 0..10 {
-            bomb.push_str(&format!(
-                "            h{i}: {{ permissions: {{ g: [read, add] }} }}\n"
-            ));
-        }
-        for i in 1..10 {
-            bomb.push_str(&format!("        e{i}: {{ channels: *h }}\n"));
-        }
-        for i in 1..10 {
-            bomb.push_str(&format!("    c{i}: {{ experiments: *e }}\n"));
-        }
-        let limits = Limits {
-            alias_expansion: 1_000,
-            ..Limits::DEFAULT
-        };
-        let d = one_limit_error(load_with(
-            &[("accord.yaml", text("")), ("p.yaml", bomb.clone())],
-            &limits,
-        ));
-        assert!(
-            d.message
-                .starts_with("aliases expand to more than 1,000 YAML events"),
-            "{d}"
-        );
-        // Within the default limits the same file loads as far as validation.
-        let r = load_with(
-            &[("accord.yaml", text("")), ("p.yaml", bomb)],
-            &Limits::DEFAULT,
-        );
-        let diags = r.map(|_| ()).unwrap_err();
-        assert!(diags.0.iter().all(|d| d.code != codes::LIMIT), "{diags}");
     }
 
     #[test]

@@ -10,52 +10,37 @@ use uuid::Uuid;
 
 use super::model::PrincipalRef;
 
-/// Where a Globus principal is written: decides which special principals are allowed.
+/// Where a Globus principal is written: decides which principals are allowed there. Each
+/// service defines the places of its section (an ACL rule, a role); the core has
+/// `safety.protect` ([`PrincipalContext::PROTECT`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrincipalContext {
-    /// A Globus group member: identities only.
-    GroupMember,
-    /// A Transfer ACL rule: everything, including `anonymous`.
-    TransferAcl,
-    /// A GCS collection role: identities and groups.
-    CollectionRole,
-    /// A Search index role: identities and groups.
-    SearchRole,
-    /// A Search document's `visible_to` or principal set: including `public`.
-    SearchDocument,
-    /// `safety.protect`: identities and groups.
-    Protect,
-    /// A directory's `for:`: identities only (`{id}` is one identity's UUID).
-    DirectoryFor,
+pub struct PrincipalContext {
+    /// How diagnostics name the place, after "not allowed" (`in a collection role`).
+    pub place: &'static str,
+    /// Whether groups are allowed here.
+    pub groups: bool,
+    /// The special principals allowed here (`all_authenticated_users`, …).
+    pub specials: &'static [PrincipalRef],
+    /// Why a group is refused here (the help of that diagnostic), when groups are not allowed.
+    pub no_groups: &'static str,
 }
 
 impl PrincipalContext {
-    /// How diagnostics name the place, after "not allowed".
-    pub fn describe(self) -> &'static str {
-        match self {
-            PrincipalContext::GroupMember => "as a group member",
-            PrincipalContext::TransferAcl => "in a Transfer ACL rule",
-            PrincipalContext::CollectionRole => "in a collection role",
-            PrincipalContext::SearchRole => "in a Search index role",
-            PrincipalContext::SearchDocument => "in a Search document",
-            PrincipalContext::Protect => "in safety.protect",
-            PrincipalContext::DirectoryFor => "in a directory's `for:`",
-        }
-    }
+    /// `safety.protect`: identities and groups.
+    pub const PROTECT: PrincipalContext = PrincipalContext {
+        place: "in safety.protect",
+        groups: true,
+        specials: &[],
+        no_groups: "",
+    };
 
-    /// Whether a special principal is accepted here.
-    fn allows(self, p: &PrincipalRef) -> bool {
-        use PrincipalContext as C;
+    /// Whether a principal of this form is accepted here.
+    fn allows(&self, p: &PrincipalRef) -> bool {
         match p {
-            PrincipalRef::Anonymous => self == C::TransferAcl,
-            PrincipalRef::Public => self == C::SearchDocument,
-            PrincipalRef::AllAuthenticatedUsers => {
-                matches!(self, C::TransferAcl | C::SearchDocument)
-            }
-            // Globus groups hold identities, never other groups; `{id}` is one identity's UUID.
-            PrincipalRef::GroupName(_) | PrincipalRef::GroupId(_) => {
-                !matches!(self, C::GroupMember | C::DirectoryFor)
-            }
+            PrincipalRef::Anonymous
+            | PrincipalRef::Public
+            | PrincipalRef::AllAuthenticatedUsers => self.specials.contains(p),
+            PrincipalRef::GroupName(_) | PrincipalRef::GroupId(_) => self.groups,
             PrincipalRef::Alias(_) | PrincipalRef::Username(_) | PrincipalRef::IdentityId(_) => {
                 true
             }
@@ -158,7 +143,7 @@ fn is_username(s: &str) -> bool {
 /// workspace.
 pub fn classify(
     s: &str,
-    ctx: PrincipalContext,
+    ctx: &PrincipalContext,
     scope: &PrincipalScope<'_>,
 ) -> Result<PrincipalRef, PrincipalError> {
     let p = match classify_literal(s) {
@@ -276,6 +261,28 @@ pub fn alias_name_problem(name: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    /// A place taking every principal but `public` (an ACL rule).
+    const ACL: PrincipalContext = PrincipalContext {
+        place: "in a rule",
+        groups: true,
+        specials: &[PrincipalRef::AllAuthenticatedUsers, PrincipalRef::Anonymous],
+        no_groups: "",
+    };
+    /// A place taking identities only (a group's members).
+    const MEMBER: PrincipalContext = PrincipalContext {
+        place: "as a member",
+        groups: false,
+        specials: &[],
+        no_groups: "groups hold identities only",
+    };
+    /// A place taking `public` (a document's readers).
+    const DOCUMENT: PrincipalContext = PrincipalContext {
+        place: "in a document",
+        groups: true,
+        specials: &[PrincipalRef::AllAuthenticatedUsers, PrincipalRef::Public],
+        no_groups: "",
+    };
+
     fn scope_parts() -> (BTreeMap<String, PrincipalRef>, BTreeMap<String, bool>) {
         let mut aliases = BTreeMap::new();
         aliases.insert(
@@ -299,7 +306,7 @@ mod tests {
             aliases: &aliases,
             groups: &groups,
         };
-        let acl = PrincipalContext::TransferAcl;
+        let acl = &ACL;
         let id: Uuid = "2d7a4c6e-0a8e-4d8f-9d1e-5f6a7b8c9d0e".parse().unwrap();
         assert_eq!(
             classify("alice", acl, &scope),
@@ -342,7 +349,7 @@ mod tests {
             aliases: &aliases,
             groups: &groups,
         };
-        let acl = PrincipalContext::TransferAcl;
+        let acl = &ACL;
         assert_eq!(
             classify("alcie", acl, &scope),
             Err(PrincipalError::UnknownAlias {
@@ -382,15 +389,15 @@ mod tests {
             Err(PrincipalError::NotAllowedHere)
         );
         assert_eq!(
-            classify("anonymous", PrincipalContext::GroupMember, &scope),
+            classify("anonymous", &MEMBER, &scope),
             Err(PrincipalError::NotAllowedHere)
         );
         assert_eq!(
-            classify("group:lab-admins", PrincipalContext::GroupMember, &scope),
+            classify("group:lab-admins", &MEMBER, &scope),
             Err(PrincipalError::NotAllowedHere)
         );
         assert_eq!(
-            classify("public", PrincipalContext::SearchDocument, &scope),
+            classify("public", &DOCUMENT, &scope),
             Ok(PrincipalRef::Public)
         );
     }

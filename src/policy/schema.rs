@@ -1,40 +1,54 @@
 //! JSON Schemas (draft 2020-12) for policy files and `accord.yaml`, generated from the AST
 //! so that they cannot drift from what the loader accepts. Editors use them through a
-//! `# yaml-language-server: $schema=...` comment.
+//! `# yaml-language-server: $schema=...` comment. A policy file's schema is assembled from
+//! `identities:` and each service's part ([`ServicePolicy::schema`](super::ServicePolicy::schema)).
 
-use super::ast::{PolicyFile, WorkspaceFile};
+use std::collections::BTreeMap;
 
-/// The JSON Schema of a policy file.
-pub fn policy_file_schema() -> serde_json::Value {
-    schemars::schema_for!(PolicyFile).to_value()
+use schemars::{JsonSchema, SchemaGenerator};
+
+use serde_saphyr::Spanned;
+
+use super::ast::{SpannedMap, WorkspaceFile};
+use super::section::{PolicyServices, Registry};
+
+/// One policy file. Every section is optional; sections from several files merge.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "accord policy file")]
+#[allow(dead_code)]
+struct PolicyFileSchema {
+    /// Short names for Globus principals: alias → username (`alice@uchicago.edu`) or identity UUID.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    identities: SpannedMap<Spanned<String>>,
+}
+
+/// The JSON Schema of a policy file whose keys are those of `services`.
+pub fn policy_file_schema(services: &dyn PolicyServices) -> serde_json::Value {
+    let registry = Registry::new(services);
+    let mut generator = SchemaGenerator::default();
+    let parts: Vec<(&str, serde_json::Value)> = registry
+        .keys
+        .iter()
+        .map(|(key, service)| {
+            let schema = registry.services[*service].schema(key, &mut generator);
+            (*key, schema.to_value())
+        })
+        .collect();
+    let mut root = generator
+        .into_root_schema_for::<PolicyFileSchema>()
+        .to_value();
+    if let Some(properties) = root
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        properties.extend(parts.into_iter().map(|(k, v)| (k.to_string(), v)));
+    }
+    root
 }
 
 /// The JSON Schema of `accord.yaml`.
 pub fn workspace_file_schema() -> serde_json::Value {
     schemars::schema_for!(WorkspaceFile).to_value()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn schemas_describe_the_format() {
-        let p = policy_file_schema();
-        assert_eq!(p["additionalProperties"], serde_json::json!(false));
-        for key in [
-            "identities",
-            "groups",
-            "collections",
-            "endpoints",
-            "search",
-            "boss",
-        ] {
-            assert!(p["properties"][key].is_object(), "{key} missing");
-        }
-        let w = workspace_file_schema();
-        for key in ["policies", "targets", "default_target", "safety"] {
-            assert!(w["properties"][key].is_object(), "{key} missing");
-        }
-    }
 }

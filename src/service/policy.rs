@@ -1,5 +1,18 @@
-//! The policy half of the service contract: a service's section of the policy files.
-// (Filled by the policy-sections work: parsing by top-level key, validation, model, compile.)
+//! The policy half of the service contract: a service's keys of the policy files, what it
+//! reads under them, and what the later stages ask of its merged part. The traits live with
+//! the core's policy loading ([`crate::policy::section`]), which calls them; a service
+//! implements them in its folder and returns its [`ServicePolicy`] from
+//! [`Service::policy`](super::Service::policy).
 
-/// A service's part of the policy files.
-pub trait ServicePolicy: Send + Sync {}
+pub use crate::policy::section::{
+    Declared, FileSection, ParsedValue, PolicySection, PolicyServices, ServicePolicy,
+    SpecialPrincipal, Summary, Yaml, YamlError, property_schema, values,
+};
+
+use super::Services;
+
+impl PolicyServices for Services {
+    fn policies(&self) -> Vec<&dyn ServicePolicy> {
+        self.iter().filter_map(|s| s.policy()).collect()
+    }
+}

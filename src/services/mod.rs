@@ -1,10 +1,6 @@
-//! The one list of services: each one's scopes, the refusals its checks of a policy and of
-//! a plan's live read find before any write, and its emulator refusals (see DESIGN.md's
-//! layout; the rest of each service still lives in the core folders).
-
-use crate::policy::{Policy, PolicyDiagnostic, SourceFile};
-use crate::service::LiveRead;
-use crate::state::{Desired, Problem};
+//! The one list of services: each one's scopes and its emulator refusals (see DESIGN.md's
+//! layout; each service's policy section, checks and compilation are its own, reached
+//! through `Service::policy`).
 
 pub mod auth;
 pub mod boss;
@@ -33,28 +29,6 @@ pub const SCOPES: &[(&str, &[&str])] = &[
     (transfer::RESOURCE_SERVER, transfer::SCOPES),
     (search::RESOURCE_SERVER, search::SCOPES),
 ];
-
-/// What each service would refuse that the loaded policy shows (run after the core's checks).
-pub fn check_policy(files: &[SourceFile], policy: &Policy) -> Vec<PolicyDiagnostic> {
-    let checks = [search::checks::policy, boss::checks::policy];
-    checks
-        .iter()
-        .flat_map(|check| check(files, policy))
-        .collect()
-}
-
-/// What each service would refuse that the live read shows, at the policy lines asking for it.
-pub fn check_live(policy: &Policy, desired: &Desired, live: &LiveRead) -> Vec<Problem> {
-    let checks = [
-        transfer::live::problems,
-        search::live::problems,
-        boss::live::problems,
-    ];
-    checks
-        .iter()
-        .flat_map(|check| check(policy, desired, live))
-        .collect()
-}
 
 /// Every service's emulator refusals (`docs/refusals.md` classifies each).
 #[cfg(feature = "emulator")]

@@ -16,7 +16,7 @@ pub(crate) const INT32_MAX: i64 = i32::MAX as i64;
 
 impl Checker<'_> {
     /// Reports `s` (the value of `what`) when it is outside `range`; `true` when inside.
-    pub(super) fn in_range(
+    pub(crate) fn in_range(
         &mut self,
         file: usize,
         s: &Spanned<i64>,

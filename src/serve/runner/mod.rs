@@ -366,7 +366,8 @@ impl Runner {
         };
         let ws = match tokio::task::spawn_blocking({
             let root = root.clone();
-            move || policy::load_workspace(&root)
+            let services = self.run.services.clone();
+            move || policy::load_workspace(&root, &services)
         })
         .await
         {

@@ -48,7 +48,7 @@ pub(super) fn summary(plan: &Plan) -> Value {
 }
 
 /// Policy problems as the CLI renders them, without colour.
-pub(super) fn problems_text(ws: &Workspace, p: &crate::state::Problems) -> String {
+pub(super) fn problems_text(ws: &Workspace, p: &crate::policy::Problems) -> String {
     let diags = Diagnostics(
         p.0.iter()
             .map(|p| {

@@ -3,10 +3,9 @@
 //! 400 4003), and a channel's `sources`/`related` naming itself, a tombstoned channel, or
 //! one channel in both lists (400 1003, or 4003 when the tombstoned source is deleted).
 
+use super::policy::{BossLevel, BossPolicy, BossResourcePolicy};
 use crate::policy::diagnostics::codes;
-use crate::policy::{
-    BossLevel, BossPolicy, BossResourcePolicy, Policy, PolicyDiagnostic, SourceFile,
-};
+use crate::policy::{PolicyDiagnostic, SourceFile};
 
 /// A channel's `sources` or `related` the Boss refuses.
 pub const CHANNEL_LINK: &str = "accord::policy::boss_channel_link";
@@ -16,11 +15,8 @@ pub fn parent(path: &str) -> Option<&str> {
     path.rsplit_once('/').map(|(p, _)| p)
 }
 
-/// The diagnostics of every Boss resource of `policy`.
-pub fn policy(files: &[SourceFile], policy: &Policy) -> Vec<PolicyDiagnostic> {
-    let Some(boss) = &policy.boss else {
-        return Vec::new();
-    };
+/// The diagnostics of every Boss resource of the merged `boss:`.
+pub fn policy(files: &[SourceFile], boss: &BossPolicy) -> Vec<PolicyDiagnostic> {
     let mut out = Vec::new();
     for r in boss.resources.values().filter(|r| !r.absent) {
         if let Some(p) = parent(&r.path)

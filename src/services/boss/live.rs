@@ -7,18 +7,16 @@
 use serde_json::Value;
 
 use super::checks::parent;
-use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Policy};
+use super::policy::{BossLevel, BossPolicy, BossResourcePolicy};
+use crate::policy::Problem;
 use crate::service::LiveRead;
-use crate::state::{Address, Desired, Problem};
+use crate::state::Address;
 
 /// The Boss's `num_time_samples` when an experiment is created without one.
 const DEFAULT_TIME_SAMPLES: i64 = 1;
 
-/// The problems of `policy`'s Boss resources against the live read.
-pub fn problems(policy: &Policy, _desired: &Desired, live: &LiveRead) -> Vec<Problem> {
-    let Some(boss) = &policy.boss else {
-        return Vec::new();
-    };
+/// The problems of the merged `boss:`'s resources against the live read.
+pub fn problems(boss: &BossPolicy, live: &LiveRead) -> Vec<Problem> {
     let attr = |path: &str, field: &str| {
         let address = Address::new(super::RESOURCE, [path.to_string()]);
         live.state.objects.get(&address)?.attrs.get(field).cloned()

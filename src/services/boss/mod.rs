@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
+pub mod policy;
 pub mod principals;
 pub mod provider;
 pub mod wire;
@@ -48,5 +49,9 @@ impl crate::service::Service for Boss {
 
     fn namespaces(&self) -> &'static [crate::state::principal::Namespace] {
         principals::ALL
+    }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
     }
 }

@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
+pub mod policy;
 pub mod provider;
 pub mod wire;
 
@@ -60,5 +61,9 @@ impl crate::service::Service for Gcs {
 
     fn kinds(&self) -> &'static [Kind] {
         &[CREDENTIAL, COLLECTION, ROLE]
+    }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
     }
 }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod emulator;
 pub mod import;
 pub mod kinds;
+pub mod policy;
 pub mod provider;
 pub mod wire;
 
@@ -65,5 +66,9 @@ impl crate::service::Service for Groups {
 
     fn resources(&self) -> &'static [crate::state::access::ResourceType] {
         &[kinds::ROLES]
+    }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
     }
 }

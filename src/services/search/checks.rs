@@ -2,14 +2,20 @@
 //! than 100 `visible_to` values, and `public` or `all_authenticated_users` in a principal set
 //! (Search takes only identity and group URNs there).
 
+use std::collections::BTreeMap;
+
+use super::policy::SearchIndexPolicy;
 use super::{MAX_SUBJECT_BYTES, MAX_VISIBLE_TO};
 use crate::policy::diagnostics::codes;
-use crate::policy::{Policy, PolicyDiagnostic, PrincipalRef, SourceFile};
+use crate::policy::{PolicyDiagnostic, PrincipalRef, SourceFile};
 
-/// The diagnostics of every Search document of `policy`.
-pub fn policy(files: &[SourceFile], policy: &Policy) -> Vec<PolicyDiagnostic> {
+/// The diagnostics of every Search document of the merged `indexes`.
+pub fn policy(
+    files: &[SourceFile],
+    indexes: &BTreeMap<String, SearchIndexPolicy>,
+) -> Vec<PolicyDiagnostic> {
     let mut out = Vec::new();
-    for index in policy.search_indexes.values() {
+    for index in indexes.values() {
         for doc in index.documents.values() {
             let what = format!("document `{}` of Search index `{}`", doc.subject, index.id);
             if doc.subject.len() > MAX_SUBJECT_BYTES {

@@ -1,17 +1,24 @@
 //! What Search refuses that only the live state shows: more than 50 roles on an index once
 //! the plan is applied.
 
-use super::MAX_ROLES;
-use crate::plan::capacity;
-use crate::policy::Policy;
-use crate::service::LiveRead;
-use crate::state::{Desired, Problem};
+use std::collections::BTreeMap;
 
-/// The problems of `policy`'s Search indexes against the live read.
-pub fn problems(policy: &Policy, desired: &Desired, live: &LiveRead) -> Vec<Problem> {
+use super::MAX_ROLES;
+use super::policy::SearchIndexPolicy;
+use crate::plan::capacity;
+use crate::policy::Problem;
+use crate::service::LiveRead;
+use crate::state::Desired;
+
+/// The problems of the policy's Search `indexes` against the live read.
+pub fn problems(
+    indexes: &BTreeMap<String, SearchIndexPolicy>,
+    desired: &Desired,
+    live: &LiveRead,
+) -> Vec<Problem> {
     let mut out = Vec::new();
     for (key, n) in capacity::after_apply(super::ROLE, desired, live) {
-        let Some(index) = policy.search_indexes.get(&key).filter(|_| n > MAX_ROLES) else {
+        let Some(index) = indexes.get(&key).filter(|_| n > MAX_ROLES) else {
             continue;
         };
         out.push(

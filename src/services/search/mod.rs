@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod kinds;
+pub mod policy;
 pub mod provider;
 pub mod wire;
 
@@ -63,5 +64,9 @@ impl crate::service::Service for Search {
 
     fn kinds(&self) -> &'static [Kind] {
         &[ROLE, ENTRY]
+    }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
     }
 }

@@ -4,18 +4,14 @@
 
 use super::MAX_RULES;
 use crate::plan::capacity;
-use crate::policy::{Origin, Policy};
+use crate::policy::{Origin, Policy, Problem};
 use crate::service::LiveRead;
-use crate::state::{Desired, Problem};
+use crate::state::Desired;
 
-/// Where the policy declares the rule container keyed `key` (an endpoint UUID or a guest
-/// collection name), and where its first rule is written.
+/// Where the policy declares the rule container keyed `key` (an endpoint UUID, or a guest
+/// collection's name in the GCS section), and where its first rule is written.
 fn declared(policy: &Policy, key: &str) -> Option<(Origin, Option<Origin>)> {
-    if let Some(ep) = key.parse().ok().and_then(|id| policy.endpoints.get(&id)) {
-        return Some((ep.origin.clone(), ep.acl.first().map(|r| r.origin.clone())));
-    }
-    let c = policy.collections.get(key)?;
-    Some((c.origin.clone(), c.acl.first().map(|r| r.origin.clone())))
+    policy.container(super::ACL, key).map(|d| (d.at, d.first))
 }
 
 /// The problems of `policy`'s access rules against the live read.

@@ -9,6 +9,7 @@ mod api_tests;
 pub mod emulator;
 pub mod import;
 pub mod kinds;
+pub mod policy;
 pub mod provider;
 pub mod wire;
 
@@ -68,5 +69,9 @@ impl crate::service::Service for Transfer {
 
     fn resources(&self) -> &'static [crate::state::access::ResourceType] {
         &[kinds::PATH]
+    }
+
+    fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
+        Some(&policy::Policy)
     }
 }

@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use super::Compiler;
-use crate::policy::{BossLevel, BossPolicy, BossResourcePolicy, Ownership};
+use super::model::{BossLevel, BossPolicy, BossResourcePolicy};
+use crate::policy::{Compiler, Ownership};
 use crate::state::Lookup;
 use crate::state::{Address, Container, ContainerMode, Object};
 
@@ -34,10 +34,26 @@ fn mode_or(o: &Ownership, default: ContainerMode) -> ContainerMode {
     o.mode.as_ref().map_or(default, |m| m.value)
 }
 
-impl Compiler<'_> {
-    pub(super) fn boss(&mut self, b: &BossPolicy) {
+/// This section's compilation, with the core's [`Compiler`] at hand (`self.claim`, …).
+pub(crate) struct Compile<'c, 'a>(pub(crate) &'c mut Compiler<'a>);
+
+impl<'a> std::ops::Deref for Compile<'_, 'a> {
+    type Target = Compiler<'a>;
+    fn deref(&self) -> &Compiler<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Compile<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl Compile<'_, '_> {
+    pub(crate) fn boss(&mut self, b: &BossPolicy) {
         for g in b.groups.values() {
-            let address = Address::new(crate::services::boss::GROUP, [g.name.clone()]);
+            let address = Address::new(super::super::GROUP, [g.name.clone()]);
             self.desired.lookups.push(lookup(&address));
             if g.absent {
                 self.desired
@@ -49,7 +65,7 @@ impl Compiler<'_> {
             obj.provenance = Some(g.origin.provenance());
             self.desired.state.insert(obj);
             self.desired.state.containers.push(Container {
-                address: Address::partial(crate::services::boss::MEMBER, [g.name.clone()]),
+                address: Address::partial(super::super::MEMBER, [g.name.clone()]),
                 mode: mode_or(&g.ownership, ContainerMode::Authoritative),
                 manage_paths: Vec::new(),
                 provenance: Some(g.origin.provenance()),
@@ -57,7 +73,7 @@ impl Compiler<'_> {
             for (role, users) in [("member", &g.members), ("maintainer", &g.maintainers)] {
                 for u in users {
                     let member = Address::new(
-                        crate::services::boss::MEMBER,
+                        super::super::MEMBER,
                         [g.name.clone(), role.into(), user_key(&u.value)],
                     );
                     self.desired.labels.insert(
@@ -72,7 +88,7 @@ impl Compiler<'_> {
             }
         }
         for f in b.frames.values() {
-            let address = Address::new(crate::services::boss::FRAME, [f.name.clone()]);
+            let address = Address::new(super::super::FRAME, [f.name.clone()]);
             self.desired.lookups.push(lookup(&address));
             let mut obj = Object::new(address);
             obj.attrs
@@ -86,12 +102,12 @@ impl Compiler<'_> {
     }
 
     fn boss_resource(&mut self, b: &BossPolicy, r: &BossResourcePolicy) {
-        let address = Address::new(crate::services::boss::RESOURCE, [r.path.clone()]);
+        let address = Address::new(super::super::RESOURCE, [r.path.clone()]);
         self.desired.lookups.push(lookup(&address));
         // prevent_destroy holds a tombstone back too: lifting it is a reviewed, separate step.
         if r.ownership
             .prevent_destroy
-            .unwrap_or(crate::services::boss::RESOURCE.holds_data())
+            .unwrap_or(super::super::RESOURCE.holds_data())
         {
             self.desired.prevent_destroy.insert(address.clone());
         }
@@ -106,16 +122,14 @@ impl Compiler<'_> {
             obj.attrs.insert(k.clone(), v.value.clone());
         }
         if let Some((parent, _)) = r.path.rsplit_once('/') {
-            obj.depends_on.push(Address::new(
-                crate::services::boss::RESOURCE,
-                [parent.to_string()],
-            ));
+            obj.depends_on
+                .push(Address::new(super::super::RESOURCE, [parent.to_string()]));
         }
         if let Some(cf) = r.fields.get("coord_frame").and_then(|v| v.value.as_str())
             && b.frames.contains_key(cf)
         {
             obj.depends_on
-                .push(Address::new(crate::services::boss::FRAME, [cf.to_string()]));
+                .push(Address::new(super::super::FRAME, [cf.to_string()]));
         }
         if r.level == BossLevel::Channel {
             let experiment = r.path.rsplit_once('/').map_or("", |(e, _)| e);
@@ -130,7 +144,7 @@ impl Compiler<'_> {
                     let path = format!("{experiment}/{n}");
                     if b.resources.contains_key(&path) {
                         obj.depends_on
-                            .push(Address::new(crate::services::boss::RESOURCE, [path]));
+                            .push(Address::new(super::super::RESOURCE, [path]));
                     }
                 }
             }
@@ -139,21 +153,17 @@ impl Compiler<'_> {
         self.desired.state.insert(obj);
 
         self.desired.state.containers.push(Container {
-            address: Address::partial(crate::services::boss::PERMISSION, [r.path.clone()]),
+            address: Address::partial(super::super::PERMISSION, [r.path.clone()]),
             mode: mode_or(&r.ownership, ContainerMode::Keyed),
             manage_paths: Vec::new(),
             provenance: Some(r.origin.provenance()),
         });
         for grant in &r.permissions {
             let group = &grant.group.value;
-            let key = Address::new(
-                crate::services::boss::PERMISSION,
-                [r.path.clone(), group_key(group)],
-            );
-            self.desired.labels.insert(
-                crate::services::boss::principals::group(group),
-                group.clone(),
-            );
+            let key = Address::new(super::super::PERMISSION, [r.path.clone(), group_key(group)]);
+            self.desired
+                .labels
+                .insert(super::super::principals::group(group), group.clone());
             if grant.permissions.is_empty() {
                 // `group: []`: every permission of the group here goes.
                 self.desired.revoked.insert(key, grant.origin.provenance());
@@ -168,7 +178,7 @@ impl Compiler<'_> {
             obj.depends_on.push(address.clone());
             if b.groups.contains_key(group) {
                 obj.depends_on
-                    .push(Address::new(crate::services::boss::GROUP, [group.clone()]));
+                    .push(Address::new(super::super::GROUP, [group.clone()]));
             }
             obj.provenance = Some(grant.origin.provenance());
             self.desired.state.insert(obj);

@@ -6,11 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
-use super::identity::IdentityResolver;
-use super::live::ProviderError;
-use super::principal::Principal;
+use super::model::{Located, Origin, Policy, PrincipalRef};
 use super::problem::{Problem, Problems};
-use crate::policy::{Located, Origin, Policy, PrincipalRef};
+use crate::state::{IdentityResolver, Principal, ProviderError};
 
 /// The outcome of resolution: a canonical principal for every reference, and a label for people.
 #[derive(Debug, Clone, Default)]
@@ -84,36 +82,8 @@ pub fn principal_uses(policy: &Policy) -> BTreeMap<PrincipalRef, Vec<Origin>> {
             .or_default()
             .push(p.origin.clone())
     };
-    for g in policy.groups.values() {
-        g.members.iter().for_each(|m| add(&m.principal));
-    }
-    for e in policy.endpoints.values() {
-        e.acl.iter().for_each(|r| add(&r.principal));
-        e.directories
-            .iter()
-            .flat_map(|d| &d.for_principals)
-            .for_each(&mut add);
-    }
-    for c in policy.collections.values() {
-        c.roles.iter().for_each(|g| add(&g.principal));
-        c.acl.iter().for_each(|r| add(&r.principal));
-        c.directories
-            .iter()
-            .flat_map(|d| &d.for_principals)
-            .for_each(&mut add);
-    }
-    for i in policy.search_indexes.values() {
-        i.roles.iter().for_each(|r| add(&r.principal));
-        for d in i.documents.values() {
-            d.visible_to
-                .iter()
-                .flat_map(|v| &v.value)
-                .for_each(&mut add);
-            d.principal_sets
-                .iter()
-                .flat_map(|s| s.value.values().flatten())
-                .for_each(&mut add);
-        }
+    for section in policy.sections() {
+        section.principals(&mut add);
     }
     uses
 }
@@ -177,9 +147,9 @@ pub async fn resolve(
     };
 
     let managed_pins: BTreeMap<Uuid, String> = policy
-        .groups
-        .values()
-        .filter_map(|g| g.id.as_ref().map(|id| (id.value, g.name.clone())))
+        .managed_groups
+        .iter()
+        .filter_map(|(name, g)| g.pin.map(|id| (id, name.clone())))
         .collect();
 
     let mut resolved = Resolved::default();

@@ -1,6 +1,6 @@
 //! Problems found after loading (resolution, compilation): rendered at the edge with spans.
 
-use crate::policy::Origin;
+use super::model::Origin;
 
 /// One problem at a policy origin, possibly citing other places.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

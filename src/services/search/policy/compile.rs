@@ -6,23 +6,37 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{Compiler, listed_twice};
-use crate::policy::{Located, Origin, PrincipalRef, SearchIndexPolicy};
+use super::model::SearchIndexPolicy;
+use crate::policy::compile::{Compiler, listed_twice};
+use crate::policy::{Located, Origin, PrincipalRef};
 use crate::state::Lookup;
 use crate::state::{Address, Container, ContainerMode, Object, Principal};
 
-impl Compiler<'_> {
-    pub(super) fn search_index(&mut self, index: &SearchIndexPolicy) {
+/// This section's compilation, with the core's [`Compiler`] at hand (`self.claim`, …).
+pub(crate) struct Compile<'c, 'a>(pub(crate) &'c mut Compiler<'a>);
+
+impl<'a> std::ops::Deref for Compile<'_, 'a> {
+    type Target = Compiler<'a>;
+    fn deref(&self) -> &Compiler<'a> {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Compile<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.0
+    }
+}
+
+impl Compile<'_, '_> {
+    pub(crate) fn search_index(&mut self, index: &SearchIndexPolicy) {
         let id = index.id.to_string();
         // An index whose policy names only documents leaves its roles alone.
         if index.manage_roles {
             self.search_roles(index, &id);
         }
         for doc in index.documents.values() {
-            let address = Address::new(
-                crate::services::search::ENTRY,
-                [id.clone(), doc.subject.clone()],
-            );
+            let address = Address::new(super::super::ENTRY, [id.clone(), doc.subject.clone()]);
             self.desired.lookups.push(Lookup {
                 address: address.clone(),
                 pin: None,
@@ -56,7 +70,7 @@ impl Compiler<'_> {
     fn search_roles(&mut self, index: &SearchIndexPolicy, id: &str) {
         let id = id.to_string();
         self.desired.state.containers.push(Container {
-            address: Address::partial(crate::services::search::ROLE, [id.clone()]),
+            address: Address::partial(super::super::ROLE, [id.clone()]),
             mode: index
                 .ownership
                 .mode
@@ -70,7 +84,7 @@ impl Compiler<'_> {
                 continue;
             };
             let address = Address::new(
-                crate::services::search::ROLE,
+                super::super::ROLE,
                 [id.clone(), grant.role.clone(), p.to_string()],
             );
             let who = self.resolved.label(&p);
@@ -82,7 +96,7 @@ impl Compiler<'_> {
                 continue;
             }
             let mut obj = Object::new(address);
-            obj.depends_on.extend(managed_group(&p));
+            obj.depends_on.extend(self.managed_group(&p));
             obj.provenance = Some(grant.principal.origin.provenance());
             self.desired.state.insert(obj);
         }
@@ -106,22 +120,12 @@ impl Compiler<'_> {
                     .push(listed_twice(&r.origin, first, &who, Some(&p)));
                 continue;
             }
-            depends_on.extend(managed_group(&p));
+            depends_on.extend(self.managed_group(&p));
             first_at.insert(p, &r.origin);
         }
         // Sorted as strings, the order live lists are compared in.
         let mut out: Vec<String> = first_at.keys().map(Principal::to_string).collect();
         out.sort();
         out.into()
-    }
-}
-
-/// The group object a principal waits for, when it is a group this workspace manages.
-fn managed_group(p: &Principal) -> Option<Address> {
-    match p {
-        Principal::ManagedGroup(name) => {
-            Some(Address::new(crate::services::groups::GROUP, [name.clone()]))
-        }
-        _ => None,
     }
 }
