@@ -1,6 +1,6 @@
-//! The one list of services: each one's scopes, the refusals its checks of a policy and of
-//! a plan's live read find before any write, and its emulator refusals (see DESIGN.md's
-//! layout; the rest of each service still lives in the core folders).
+//! The one list of services, and the refusals each one's checks of a policy and of a plan's
+//! live read find before any write (see DESIGN.md's layout; the rest of each service still
+//! lives in the core folders).
 
 use crate::policy::{Policy, PolicyDiagnostic, SourceFile};
 use crate::service::LiveRead;
@@ -25,15 +25,6 @@ pub fn builtin() -> crate::service::Services {
     ])
 }
 
-/// Each service's resource server and its fixed scopes (GCS endpoints and collections are
-/// resource servers of their own: `gcs::scopes`). Flows joins with one line here.
-pub const SCOPES: &[(&str, &[&str])] = &[
-    (auth::RESOURCE_SERVER, auth::SCOPES),
-    (groups::RESOURCE_SERVER, groups::SCOPES),
-    (transfer::RESOURCE_SERVER, transfer::SCOPES),
-    (search::RESOURCE_SERVER, search::SCOPES),
-];
-
 /// What each service would refuse that the loaded policy shows (run after the core's checks).
 pub fn check_policy(files: &[SourceFile], policy: &Policy) -> Vec<PolicyDiagnostic> {
     let checks = [search::checks::policy, boss::checks::policy];
@@ -54,17 +45,4 @@ pub fn check_live(policy: &Policy, desired: &Desired, live: &LiveRead) -> Vec<Pr
         .iter()
         .flat_map(|check| check(policy, desired, live))
         .collect()
-}
-
-/// Every service's emulator refusals (`docs/refusals.md` classifies each).
-#[cfg(feature = "emulator")]
-pub fn refusals() -> [&'static [&'static crate::emulator::refusal::Refusal]; 6] {
-    [
-        auth::refusals::ALL,
-        groups::refusals::ALL,
-        transfer::refusals::ALL,
-        gcs::refusals::ALL,
-        search::refusals::ALL,
-        boss::refusals::ALL,
-    ]
 }

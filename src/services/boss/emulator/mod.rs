@@ -1,11 +1,14 @@
-//! The Boss API v1 under `/boss/v1/...`: token auth, groups with members and maintainers,
-//! collections, experiments, channels, coordinate frames (soft deletes), and permission sets.
+//! The Boss's emulator part: the Boss API v1 under `/boss/v1/...`: token auth, groups with
+//! members and maintainers, collections, experiments, channels, coordinate frames (soft
+//! deletes), and permission sets; its seed section (`boss`) and its state, which nothing
+//! outside the Boss reads.
 //!
 //! Behaviour, status codes, error codes and messages follow the Boss reference (PART A).
 //! Paths are parsed by hand because the real URL patterns take optional trailing slashes and
 //! intern lists collections at `/v1/collection//`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -17,11 +20,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::emulator::Emulator;
-use crate::emulator::errors::{ApiError, Service};
-use crate::emulator::refusal::Refusal;
-use crate::emulator::store::fmt_time;
+use crate::service::emulator::{
+    ApiError, ConnectionPart, EmulatedService, ErrorShape, Handle, Refusal, Seed, SeedError,
+    SeedPart, SeedSource, World, fmt_time,
+};
 use crate::services::boss::refusals as refused;
+use crate::services::boss::wire::{BossError, DrfDetail};
+
 mod channels;
 mod groups;
 mod permissions;
@@ -49,6 +54,221 @@ pub const ADMIN_GROUP: &str = "admin";
 /// The public group: every user is a member.
 pub const PUBLIC_GROUP: &str = "public";
 
+// The Boss's naming rules, which its seed section, its state and its routes all check.
+
+/// A user's primary group (`<user>-primary`).
+fn primary(user: &str) -> String {
+    format!("{user}-primary")
+}
+
+/// Whether a user or group name is one the Boss takes (`[\w_-]+`).
+fn valid_principal(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Whether a collection, experiment, channel or frame name is one the Boss takes.
+fn valid_resource_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// Whether a permission exists (the volumetric ones only on channels).
+fn valid_permission(p: &str, channel: bool) -> bool {
+    RESOURCE_PERMISSIONS.contains(&p) || (channel && VOLUMETRIC_PERMISSIONS.contains(&p))
+}
+
+/// The Boss's emulator part.
+pub struct BossEmulator;
+
+/// The Boss's emulator part, as `Service::emulator` hands it out.
+pub static EMULATOR: BossEmulator = BossEmulator;
+
+impl EmulatedService for BossEmulator {
+    fn name(&self) -> &'static str {
+        "boss"
+    }
+
+    fn banner_name(&self) -> &'static str {
+        "the Boss"
+    }
+
+    fn errors(&self) -> &'static dyn ErrorShape {
+        &ERRORS
+    }
+
+    fn refusals(&self) -> &'static [&'static Refusal] {
+        refused::ALL
+    }
+
+    fn routes(&self, em: Handle) -> Router {
+        Router::new()
+            .route("/", any(dispatch))
+            .route("/{*rest}", any(dispatch))
+            .with_state(em)
+    }
+
+    fn parse_seed(&self, src: &SeedSource<'_>) -> Result<Option<Arc<dyn SeedPart>>, SeedError> {
+        Ok(Some(Arc::new(src.parse::<BossSection>()?)))
+    }
+
+    fn validate_seed(&self, seed: &Seed, problems: &mut Vec<String>) {
+        if let Some(s) = seed.part::<BossSection>() {
+            s.boss.validate(problems);
+        }
+    }
+
+    fn build(&self, seed: &Seed, w: &mut World, now: DateTime<Utc>) {
+        let empty = BossSeed::default();
+        let section = seed.part::<BossSection>().map_or(&empty, |s| &s.boss);
+        w.states.insert(BossState::from_seed(section, now));
+    }
+
+    fn restore(
+        &self,
+        saved: &mut Map<String, Value>,
+        _seed: &Seed,
+        w: &mut World,
+        _now: DateTime<Utc>,
+    ) -> Result<(), serde_json::Error> {
+        let st = match saved.remove("boss") {
+            Some(v) => serde_json::from_value(v)?,
+            None => BossState::default(),
+        };
+        w.states.insert(st);
+        Ok(())
+    }
+
+    fn connection(&self, w: &World) -> Option<(&'static str, Option<ConnectionPart>)> {
+        // The Boss user accord runs as (`boss.accord_user`), when it has a token.
+        let st = w.states.get::<BossState>()?;
+        let user = st.accord_user.as_ref().and_then(|name| {
+            let token = st.users.get(name)?.token.as_deref()?;
+            (!token.is_empty()).then(|| {
+                ConnectionPart::new()
+                    .shown("username", name.clone())
+                    .secret("token", token)
+            })
+        });
+        Some(("boss", user))
+    }
+
+    fn banner(&self, seed: &Seed) -> Vec<String> {
+        let user = seed
+            .part::<BossSection>()
+            .and_then(|s| s.boss.accord_user());
+        user.map(|u| {
+            let user = crate::escape::escape_line(&u.username);
+            format!("  Boss user: {user} (its token is in the seed)")
+        })
+        .into_iter()
+        .collect()
+    }
+
+    fn strip_secrets(&self, state: &mut Map<String, Value>) {
+        if let Some(users) = state
+            .get_mut("boss")
+            .and_then(|b| b.get_mut("users"))
+            .and_then(|u| u.as_object_mut())
+        {
+            for user in users.values_mut() {
+                if let Some(u) = user.as_object_mut() {
+                    u.insert("token".into(), Value::Null);
+                }
+            }
+        }
+    }
+
+    fn restore_secrets(&self, state: &mut Map<String, Value>, seed: &Seed) {
+        let Some(section) = seed.part::<BossSection>() else {
+            return;
+        };
+        for u in &section.boss.users {
+            let Some(token) = &u.token else { continue };
+            if let Some(user) = state
+                .get_mut("boss")
+                .and_then(|b| b.get_mut("users"))
+                .and_then(|us| us.get_mut(&u.username))
+                .and_then(|u| u.as_object_mut())
+            {
+                user.insert("token".into(), token.clone().into());
+            }
+        }
+    }
+}
+
+/// The Boss user accord runs as on an emulator (the `boss` part of
+/// `GET /_emulator/connection`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionBoss {
+    /// The Boss username.
+    pub username: String,
+    /// Its API token.
+    pub token: String,
+}
+
+// The token stays out of every log and error.
+impl std::fmt::Debug for ConnectionBoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionBoss")
+            .field("username", &self.username)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+/// The Boss's error shape: its `{status, code, message}` body, or Django REST framework's
+/// `{detail}` for authentication (code `detail`).
+struct BossErrors;
+
+static ERRORS: BossErrors = BossErrors;
+
+impl ErrorShape for BossErrors {
+    fn body(&self, e: &ApiError) -> Value {
+        if e.code == "detail" {
+            serde_json::to_value(DrfDetail {
+                detail: e.message.clone(),
+                ..DrfDetail::default()
+            })
+        } else {
+            serde_json::to_value(BossError {
+                status: e.status.as_u16(),
+                code: e.code.parse().unwrap_or(9001),
+                message: e.message.clone(),
+                ..BossError::default()
+            })
+        }
+        .unwrap_or_default()
+    }
+
+    /// Boss codes: 9002 UNHANDLED_EXCEPTION for server errors, 9001 otherwise.
+    fn injected(&self, status: u16) -> (&'static str, &'static str) {
+        match status {
+            500..=599 => ("9002", "Injected error"),
+            429 => ("9001", "Too many requests; slow down"),
+            _ => ("9001", "Injected error"),
+        }
+    }
+
+    fn unauthorized(&self) -> &'static str {
+        "Invalid token."
+    }
+
+    fn no_route_code(&self) -> &'static str {
+        "1000"
+    }
+}
+
+/// The Boss's own state (built with its routes, so always there when they run).
+fn state_mut(w: &mut World) -> &mut BossState {
+    w.states
+        .get_mut::<BossState>()
+        .expect("the Boss's state is built before its routes serve")
+}
+
 // ---------------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------------
@@ -59,7 +279,7 @@ type Failure = Box<Response>;
 type Answer = Result<Response, Failure>;
 
 fn err(refusal: &'static Refusal, message: impl Into<String>) -> Failure {
-    Box::new(ApiError::refused(Service::Boss, refusal, message).into_response())
+    Box::new(ApiError::refused(&ERRORS, refusal, message).into_response())
 }
 
 fn json<T: Serialize>(status: StatusCode, body: &T) -> Answer {
@@ -120,17 +340,10 @@ fn py_list<S: AsRef<str>>(items: &[S]) -> String {
 // Routing
 // ---------------------------------------------------------------------------------------
 
-pub(crate) fn routes() -> Router<Emulator> {
-    Router::new()
-        .route("/", any(dispatch))
-        .route("/{*rest}", any(dispatch))
-}
-
 /// The authenticated caller's username.
-fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Failure> {
+fn authenticate(em: &Handle, headers: &HeaderMap) -> Result<String, Failure> {
     let drf = |msg: &str| {
-        let mut resp =
-            ApiError::refused(Service::Boss, &refused::UNAUTHORIZED, msg).into_response();
+        let mut resp = ApiError::refused(&ERRORS, &refused::UNAUTHORIZED, msg).into_response();
         resp.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Token"),
@@ -148,9 +361,8 @@ fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Failure> {
         return Err(drf("Authentication credentials were not provided."));
     }
     let token = token.trim();
-    let w = em.lock();
-    w.state
-        .boss
+    let mut w = em.lock();
+    state_mut(&mut w)
         .users
         .values()
         .find(|u| u.token.as_deref() == Some(token))
@@ -159,7 +371,7 @@ fn authenticate(em: &Emulator, headers: &HeaderMap) -> Result<String, Failure> {
 }
 
 async fn dispatch(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     method: Method,
     uri: Uri,
     Query(query): Query<HashMap<String, String>>,
@@ -192,7 +404,7 @@ async fn dispatch(
     };
     let now = em.now();
     let mut w = em.lock();
-    let st = &mut w.state.boss;
+    let st = state_mut(&mut w);
     let req = Req {
         caller: &caller,
         method: &method,
@@ -251,8 +463,11 @@ impl Req<'_> {
 mod tests {
     use crate::emulator::Seed;
 
-    fn seed(boss: &str) -> Result<Seed, String> {
-        Seed::from_yaml_str(&format!("boss:\n{boss}")).map_err(|e| e.to_string())
+    /// A seed's `boss:` section, read by the Boss from a whole seed.
+    fn seed(boss: &str) -> Result<super::BossSection, String> {
+        let s = Seed::from_yaml_str(&crate::services::builtin(), &format!("boss:\n{boss}"))
+            .map_err(|e| e.to_string())?;
+        Ok(s.part::<super::BossSection>().cloned().unwrap_or_default())
     }
 
     #[test]

@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// The Boss's part of a seed: the `boss` key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BossSection {
+    /// The Boss: users with tokens and roles, groups, coordinate frames and resources.
+    #[serde(default)]
+    pub boss: BossSeed,
+}
+
 /// The seed's `boss:` section.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,6 +1,16 @@
 //! The Boss's state: users, groups, coordinate frames and collections with their permissions.
 
 use super::*;
+use crate::service::emulator::ServiceState;
+
+impl ServiceState for BossState {
+    /// The `boss` key of the whole-state JSON.
+    fn save(&self) -> Result<Map<String, Value>, serde_json::Error> {
+        let mut out = Map::new();
+        out.insert("boss".into(), serde_json::to_value(self)?);
+        Ok(out)
+    }
+}
 
 /// The Boss's state: users, groups, coordinate frames and collections.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -97,27 +107,6 @@ pub struct ChannelRec {
     pub perms: Perms,
     /// Soft-delete time.
     pub to_be_deleted: Option<String>,
-}
-
-pub(super) fn primary(user: &str) -> String {
-    format!("{user}-primary")
-}
-
-pub(super) fn valid_principal(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-}
-
-pub(super) fn valid_resource_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 255
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-}
-
-pub(super) fn valid_permission(p: &str, channel: bool) -> bool {
-    RESOURCE_PERMISSIONS.contains(&p) || (channel && VOLUMETRIC_PERMISSIONS.contains(&p))
 }
 
 /// Every permission an object's creator gets.

@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) async fn list_collections(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -13,7 +13,7 @@ pub(super) async fn list_collections(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     let (mapped_id, gateway_id) = match (
         uuid_param(&q, "mapped_collection_id"),
         uuid_param(&q, "storage_gateway_id"),
@@ -34,7 +34,7 @@ pub(super) async fn list_collections(
         filters.iter().all(|f| match *f {
             "mapped_collections" => !c.is_guest(),
             "guest_collections" => c.is_guest(),
-            "managed_by_me" => holds(st, c.id, ctx.who, &["administrator", "access_manager"]),
+            "managed_by_me" => holds(st, &ctx, c.id, &["administrator", "access_manager"]),
             "created_by_me" => {
                 c.collection
                     .as_ref()
@@ -67,7 +67,7 @@ pub(super) async fn list_collections(
 }
 
 pub(super) async fn get_collection(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -76,11 +76,11 @@ pub(super) async fn get_collection(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let c = match collection(&w.state, &ctx, &id) {
+    let c = match collection(eps(&w), &ctx, &id) {
         Ok(c) => c,
         Err(e) => return e,
     };
-    if !may_see(&w.state, &ctx, c) {
+    if !may_see(eps(&w), &ctx, c) {
         return missing_role(
             &refused::COLLECTION_ROLE,
             format!("Missing a role on collection '{id}'"),
@@ -208,7 +208,7 @@ pub(super) fn base_path(
 }
 
 pub(super) async fn create_collection(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     headers: HeaderMap,
     bytes: Bytes,
@@ -244,7 +244,7 @@ pub(super) async fn create_collection(
         }
     };
     let now = w.now();
-    let st = &w.state;
+    let st = eps(&w);
     let (mapped, gateway_id, base) = if guest {
         let m = match opt_uuid(&body, "mapped_collection_id") {
             Ok(Some(m)) => m,
@@ -264,7 +264,7 @@ pub(super) async fn create_collection(
             }
             Err(e) => return e,
         };
-        if !holds(st, ctx.ep, ctx.who, &GCS_ROLES) && !holds(st, m, ctx.who, &GCS_ROLES) {
+        if !holds(st, &ctx, ctx.ep, &GCS_ROLES) && !holds(st, &ctx, m, &GCS_ROLES) {
             return missing_role(
                 &refused::COLLECTION_ROLE,
                 "Creating a guest collection needs a role on the mapped collection or the endpoint",
@@ -314,7 +314,7 @@ pub(super) async fn create_collection(
         };
         (Some(mapped.id), gateway_id, base)
     } else {
-        if !holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN) {
+        if !holds(st, &ctx, ctx.ep, &ENDPOINT_ADMIN) {
             return missing_role(
                 &refused::COLLECTION_ROLE,
                 "Creating a mapped collection needs the endpoint's administrator role",
@@ -338,9 +338,9 @@ pub(super) async fn create_collection(
         };
         (None, Some(g), base)
     };
-    let st = &mut w.state;
-    let id = st.next_id("collection");
-    let role_id = st.next_id("role").to_string();
+    let id = w.ids.next("collection");
+    let role_id = w.ids.next("role").to_string();
+    let st = eps_mut(&mut w);
     // A guest collection's root exists in its mapped collection from the start.
     if let Some(m) = mapped.and_then(|m| st.endpoints.get_mut(&m)) {
         m.directories.extend(with_parents(&join_path(&base, "/")));
@@ -386,8 +386,7 @@ pub(super) async fn create_collection(
         }),
     };
     st.endpoints.insert(id, rec);
-    let doc = w
-        .state
+    let doc = eps(&w)
         .endpoints
         .get(&id)
         .map(|c| collection_doc(&w, c))
@@ -399,7 +398,7 @@ pub(super) async fn create_collection(
 
 /// PATCH (`replace` false) or PUT (`replace` true) of a collection.
 pub(super) fn update_collection(
-    em: &Emulator,
+    em: &Handle,
     raw: &str,
     id: &str,
     headers: &HeaderMap,
@@ -411,7 +410,7 @@ pub(super) fn update_collection(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     let c = match collection(st, &ctx, id) {
         Ok(c) => c,
         Err(e) => return e,
@@ -474,7 +473,7 @@ pub(super) fn update_collection(
         return e;
     }
     let cid = c.id;
-    let Some(c) = w.state.endpoints.get_mut(&cid) else {
+    let Some(c) = eps_mut(&mut w).endpoints.get_mut(&cid) else {
         return not_found(&refused::COLLECTION_NOT_FOUND, "Collection vanished");
     };
     if replace {
@@ -508,8 +507,7 @@ pub(super) fn update_collection(
             r.doc.insert(k, v);
         }
     }
-    let doc = w
-        .state
+    let doc = eps(&w)
         .endpoints
         .get(&cid)
         .map(|c| collection_doc(&w, c))
@@ -520,7 +518,7 @@ pub(super) fn update_collection(
 }
 
 pub(super) async fn patch_collection(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
     bytes: Bytes,
@@ -529,7 +527,7 @@ pub(super) async fn patch_collection(
 }
 
 pub(super) async fn put_collection(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
     bytes: Bytes,
@@ -538,7 +536,7 @@ pub(super) async fn put_collection(
 }
 
 pub(super) async fn delete_collection(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -547,14 +545,14 @@ pub(super) async fn delete_collection(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     let c = match collection(st, &ctx, &id) {
         Ok(c) => c,
         Err(e) => return e,
     };
     let via_mapped = c.is_guest()
         && c.mapped_collection_id
-            .is_some_and(|m| holds(st, m, ctx.who, &["administrator"]));
+            .is_some_and(|m| holds(st, &ctx, m, &["administrator"]));
     if !may_manage(st, &ctx, c) && !via_mapped {
         return missing_role(
             &refused::COLLECTION_ROLE,
@@ -585,7 +583,7 @@ pub(super) async fn delete_collection(
         .map(|g| g.id)
         .collect();
     for d in doomed {
-        w.state.endpoints.remove(&d);
+        eps_mut(&mut w).endpoints.remove(&d);
     }
     Answer::new(StatusCode::OK, Vec::new())
         .message(format!("Deleted collection {cid}"))

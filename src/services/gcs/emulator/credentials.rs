@@ -10,7 +10,7 @@ pub(super) fn credentials(st: &Store, ep: Uuid) -> &[CredentialRec] {
 }
 
 pub(super) async fn list_credentials(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -20,13 +20,13 @@ pub(super) async fn list_credentials(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     let gateway_filter = match uuid_param(&q, "storage_gateway") {
         Ok(g) => g,
         Err(e) => return e,
     };
     let all =
-        q.get("include").is_some_and(|i| i == "all") && holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN);
+        q.get("include").is_some_and(|i| i == "all") && holds(st, &ctx, ctx.ep, &ENDPOINT_ADMIN);
     let items: Vec<(String, Value)> = credentials(st, ctx.ep)
         .iter()
         .filter(|c| all || c.identity_id == ctx.who)
@@ -54,7 +54,7 @@ pub(super) fn own_credential<'a>(
                 format!("User credential '{id}' not found"),
             )
         })?;
-    if c.identity_id != ctx.who && !holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN) {
+    if c.identity_id != ctx.who && !holds(st, ctx, ctx.ep, &ENDPOINT_ADMIN) {
         return Err(denied(
             &refused::NOT_CALLER,
             format!("User credential '{id}' belongs to another identity"),
@@ -66,7 +66,7 @@ pub(super) fn own_credential<'a>(
 }
 
 pub(super) async fn get_credential(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -75,16 +75,16 @@ pub(super) async fn get_credential(
         Ok(c) => c,
         Err(e) => return e,
     };
-    match own_credential(&w.state, &ctx, &id) {
+    match own_credential(eps(&w), &ctx, &id) {
         Ok(c) => {
-            Answer::new(StatusCode::OK, vec![credential_doc(&w.state, ctx.ep, c)]).into_response()
+            Answer::new(StatusCode::OK, vec![credential_doc(eps(&w), ctx.ep, c)]).into_response()
         }
         Err(e) => e,
     }
 }
 
 pub(super) async fn create_credential(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     headers: HeaderMap,
     bytes: Bytes,
@@ -103,7 +103,7 @@ pub(super) async fn create_credential(
         Ok(None) => return malformed("storage_gateway_id", "storage_gateway_id is required"),
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     if gateway(st, ctx.ep, Some(gateway_id)).is_none() {
         return not_found(
             &refused::GATEWAY_NOT_FOUND,
@@ -132,12 +132,12 @@ pub(super) async fn create_credential(
     // Without a username, the local part of the identity's username (GCS' default
     // `username_without_domain` mapping).
     let username = username.filter(|u| !u.is_empty()).unwrap_or_else(|| {
-        st.identities
-            .get(&ctx.who)
+        directory(&w)
+            .and_then(|d| d.identities.get(&ctx.who))
             .map(|i| local_part(&i.username))
             .unwrap_or_else(|| ctx.who.to_string())
     });
-    let id = w.state.next_id("user_credential");
+    let id = w.ids.next("user_credential");
     let rec = CredentialRec {
         id,
         identity_id: ctx.who,
@@ -147,8 +147,8 @@ pub(super) async fn create_credential(
         invalid: false,
         provisioned: false,
     };
-    let doc = credential_doc(&w.state, ctx.ep, &rec);
-    if let Some(e) = w.state.endpoints.get_mut(&ctx.ep) {
+    let doc = credential_doc(eps(&w), ctx.ep, &rec);
+    if let Some(e) = eps_mut(&mut w).endpoints.get_mut(&ctx.ep) {
         e.user_credentials.push(rec);
     }
     Answer::new(StatusCode::CREATED, vec![doc])
@@ -158,7 +158,7 @@ pub(super) async fn create_credential(
 }
 
 pub(super) async fn delete_credential(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -167,11 +167,11 @@ pub(super) async fn delete_credential(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let cid = match own_credential(&w.state, &ctx, &id) {
+    let cid = match own_credential(eps(&w), &ctx, &id) {
         Ok(c) => c.id,
         Err(e) => return e,
     };
-    if let Some(e) = w.state.endpoints.get_mut(&ctx.ep) {
+    if let Some(e) = eps_mut(&mut w).endpoints.get_mut(&ctx.ep) {
         e.user_credentials.retain(|c| c.id != cid);
     }
     Answer::new(StatusCode::OK, Vec::new())

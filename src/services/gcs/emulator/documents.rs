@@ -28,7 +28,7 @@ pub(super) fn gateway(st: &Store, ep: Uuid, id: Option<Uuid>) -> Option<&Gateway
 }
 
 pub(super) fn manager_url(w: &World, ep: Uuid) -> Option<String> {
-    w.base_url.as_ref().map(|b| format!("{b}/gcs/{ep}"))
+    w.base_url().map(|b| format!("{b}/gcs/{ep}"))
 }
 
 /// Fields of a collection document the emulator keeps in its own fields (or ignores as
@@ -64,7 +64,7 @@ pub(super) const COLLECTION_FIELDS: [&str; 27] = [
 ];
 
 pub(super) fn collection_doc(w: &World, c: &EndpointRec) -> Value {
-    let st = &w.state;
+    let st = eps(w);
     let rec = c.collection.clone().unwrap_or_default();
     let host = c.host_endpoint_id.unwrap_or(c.id);
     let gw = gateway(st, host, rec.storage_gateway_id);
@@ -182,15 +182,14 @@ pub(super) fn gateway_doc(g: &GatewayRec) -> Value {
     })
 }
 
-pub(super) async fn info(State(em): State<Emulator>, Path(raw): Path<String>) -> Response {
+pub(super) async fn info(State(em): State<Handle>, Path(raw): Path<String>) -> Response {
     let w = em.lock();
     let ep = match gcs_endpoint(&w, &raw) {
         Ok(ep) => ep,
         Err(e) => return e,
     };
     let domain = w
-        .base_url
-        .as_deref()
+        .base_url()
         .and_then(|b| url::Url::parse(b).ok())
         .and_then(|u| u.host_str().map(String::from))
         .unwrap_or_else(|| "localhost".into());
@@ -202,8 +201,7 @@ pub(super) async fn info(State(em): State<Emulator>, Path(raw): Path<String>) ->
         "domain_name": domain,
         "manager_version": GCS_VERSION,
     })];
-    let connectors: BTreeSet<String> = w
-        .state
+    let connectors: BTreeSet<String> = eps(&w)
         .endpoints
         .get(&ep)
         .map(|e| {
@@ -228,7 +226,7 @@ pub(super) async fn info(State(em): State<Emulator>, Path(raw): Path<String>) ->
 }
 
 pub(super) async fn endpoint_doc(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -237,7 +235,7 @@ pub(super) async fn endpoint_doc(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let Some(e) = w.state.endpoints.get(&ctx.ep) else {
+    let Some(e) = eps(&w).endpoints.get(&ctx.ep) else {
         return not_found(&refused::ENDPOINT_NOT_FOUND, "No such endpoint");
     };
     let doc = json!({
@@ -256,7 +254,7 @@ pub(super) async fn endpoint_doc(
 }
 
 pub(super) async fn list_gateways(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -266,8 +264,7 @@ pub(super) async fn list_gateways(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let items = w
-        .state
+    let items = eps(&w)
         .endpoints
         .get(&ctx.ep)
         .map(|e| {
@@ -284,7 +281,7 @@ pub(super) async fn list_gateways(
 }
 
 pub(super) async fn get_gateway(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -293,7 +290,7 @@ pub(super) async fn get_gateway(
         Ok(c) => c,
         Err(e) => return e,
     };
-    match gateway(&w.state, ctx.ep, id.parse().ok()) {
+    match gateway(eps(&w), ctx.ep, id.parse().ok()) {
         Some(g) => Answer::new(StatusCode::OK, vec![gateway_doc(g)]).into_response(),
         None => not_found(
             &refused::GATEWAY_NOT_FOUND,

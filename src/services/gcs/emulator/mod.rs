@@ -1,14 +1,22 @@
-//! The Globus Connect Server v5 Manager API of every seeded `GCSv5_endpoint`, under
-//! `/gcs/{endpoint_id}/api/...`: info, endpoint, storage gateways, collections, roles and
-//! user credentials, in the GCS result envelope.
+//! GCS's emulator part: the Globus Connect Server v5 Manager API of every seeded
+//! `GCSv5_endpoint`, under `/gcs/{endpoint_id}/api/...`: info, endpoint, storage gateways,
+//! collections, roles and user credentials, in the GCS result envelope.
 //!
-//! Collections are the Transfer endpoints whose `host_endpoint_id` is the GCS endpoint, so
-//! a guest collection created here is at once a Transfer endpoint (ACL rules, mkdir, stat),
-//! and GCS collection roles are its Transfer roles. Rights: `docs/emulator.md`.
+//! GCS keeps no state of its own: collections are the Transfer endpoints whose
+//! `host_endpoint_id` is the GCS endpoint (Transfer's records, through Transfer's public API),
+//! so a guest collection created here is at once a Transfer endpoint (ACL rules, mkdir,
+//! stat), and GCS collection roles are its Transfer roles. GCS writes the GCS side of those
+//! records. Rights: `docs/emulator.md`.
 // Early returns carry the finished HTTP answer; boxing it would only add noise on a cold path.
 #![allow(clippy::result_large_err)]
 
-use std::collections::{BTreeSet, HashMap};
+mod collections;
+mod credentials;
+mod documents;
+mod roles;
+mod seed;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -17,21 +25,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::emulator::errors::gcs_error_body;
-use crate::emulator::refusal::{self, Refusal};
-use crate::emulator::seed::derived_id;
-use crate::emulator::store::{
-    CollectionRec, CredentialRec, EndpointRec, GatewayRec, RoleRec, State as Store, fmt_time,
-    join_path, local_part, with_parents,
+use crate::service::emulator::refusal::{self, Refusal};
+use crate::service::emulator::{
+    ApiError, EmulatedService, ErrorShape, Handle, Seed, World, bearer, derived_id, fmt_time,
 };
-use crate::emulator::{Emulator, World, bearer};
-mod collections;
-mod credentials;
-mod documents;
-mod roles;
+use crate::services::auth::emulator::{AuthSeed, directory, split_scopes};
+use crate::services::groups::emulator::active_groups;
+use crate::services::transfer::emulator::{
+    CollectionRec, CredentialRec, EndpointRec, Endpoints as Store, GatewayRec, RoleRec,
+    TransferSeed, endpoints, endpoints_mut, join_path, local_part, with_parents,
+};
 
 use collections::*;
 use credentials::*;
@@ -83,7 +90,135 @@ const COLLECTION_ROLES: [&str; 5] = [
 /// Endpoint roles that administer the endpoint.
 const ENDPOINT_ADMIN: [&str; 2] = ["owner", "administrator"];
 
-pub(crate) fn routes() -> Router<Emulator> {
+/// GCS's emulator part.
+pub struct GcsEmulator;
+
+/// GCS's emulator part, as `Service::emulator` hands it out.
+pub static EMULATOR: GcsEmulator = GcsEmulator;
+
+impl EmulatedService for GcsEmulator {
+    fn name(&self) -> &'static str {
+        "gcs"
+    }
+
+    fn banner_name(&self) -> &'static str {
+        "GCS"
+    }
+
+    fn errors(&self) -> &'static dyn ErrorShape {
+        &ERRORS
+    }
+
+    fn refusals(&self) -> &'static [&'static Refusal] {
+        refused::ALL
+    }
+
+    fn routes(&self, em: Handle) -> Router {
+        routes().with_state(em)
+    }
+
+    /// A GCS endpoint and each collection on one is a resource server of its own (its id).
+    fn state_scopes(&self, w: &World, rs: &str) -> Option<&'static [&'static str]> {
+        let ep = endpoints(&w.states)?.endpoints.get(&rs.parse().ok()?)?;
+        match ep.entity_type.as_str() {
+            "GCSv5_endpoint" => Some(super::ENDPOINT_SCOPES),
+            "GCSv5_mapped_collection" | "GCSv5_guest_collection" => Some(super::COLLECTION_SCOPES),
+            _ => None,
+        }
+    }
+
+    fn validate_seed(&self, seed: &Seed, problems: &mut Vec<String>) {
+        let identities = seed
+            .part::<AuthSeed>()
+            .map(AuthSeed::directory)
+            .unwrap_or_default();
+        if let Some(s) = seed.part::<TransferSeed>() {
+            seed::validate(s, &identities, problems);
+        }
+    }
+
+    fn build(&self, seed: &Seed, w: &mut World, now: DateTime<Utc>) {
+        let Some(section) = seed.part::<TransferSeed>() else {
+            return;
+        };
+        let (st, dir) = w
+            .states
+            .pair_mut::<Store, crate::services::auth::emulator::Directory>();
+        if let Some(st) = st {
+            seed::build(section, dir, st, now);
+        }
+    }
+}
+
+/// GCS's error shape: the result envelope with the error's code and message.
+struct GcsErrors;
+
+static ERRORS: GcsErrors = GcsErrors;
+
+impl ErrorShape for GcsErrors {
+    fn body(&self, e: &ApiError) -> Value {
+        to_value(&gcs_error_body(e.status, &e.code, &e.message, Value::Null))
+    }
+
+    fn injected(&self, status: u16) -> (&'static str, &'static str) {
+        match status {
+            429 => ("too_many_requests", "Too many requests; slow down"),
+            500 => ("internal_server_error", "An internal error occurred"),
+            502 => ("bad_gateway", "Bad gateway"),
+            503 => ("service_unavailable", "Service unavailable"),
+            504 => ("gateway_timeout", "Gateway timeout"),
+            _ => ("error", "Injected error"),
+        }
+    }
+
+    fn unauthorized(&self) -> &'static str {
+        "Token is invalid, expired, or not for this endpoint"
+    }
+
+    fn no_route_code(&self) -> &'static str {
+        "not_found"
+    }
+}
+
+/// The GCS result envelope of an error (`data` empty, `detail` a string, a typed
+/// document or null).
+fn gcs_error_body(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    detail: Value,
+) -> GcsResult<Value> {
+    GcsResult {
+        data_type: RESULT_DATA_TYPE.into(),
+        code: code.into(),
+        detail,
+        http_response_code: Some(status.as_u16()),
+        has_next_page: false,
+        marker: None,
+        message: Some(message.into()),
+        authorization_parameters: None,
+        data: Vec::new(),
+        extra: Default::default(),
+    }
+}
+
+/// No endpoints: what GCS reads when Transfer is not served.
+static NO_ENDPOINTS: Store = Store {
+    endpoints: BTreeMap::new(),
+};
+
+/// Transfer's endpoint records, which GCS's collections are.
+fn eps(w: &World) -> &Store {
+    endpoints(&w.states).unwrap_or(&NO_ENDPOINTS)
+}
+
+/// Transfer's endpoint records, to change (a route reaches this only after finding its
+/// endpoint there).
+fn eps_mut(w: &mut World) -> &mut Store {
+    endpoints_mut(&mut w.states).expect("GCS endpoints are Transfer's records")
+}
+
+fn routes() -> Router<Handle> {
     Router::new()
         .route("/{ep}/api/info", get(info))
         .route("/{ep}/api/endpoint", get(endpoint_doc))
@@ -231,6 +366,8 @@ struct Ctx {
     ep: Uuid,
     /// The caller's identity.
     who: Uuid,
+    /// The groups the caller is an active member of (roles held by a group are theirs).
+    groups: BTreeSet<Uuid>,
     /// The token's scope string (with dependent scopes in brackets).
     scope: String,
 }
@@ -248,7 +385,7 @@ fn gcs_endpoint(w: &World, raw: &str) -> Result<Uuid, Response> {
     raw.parse::<Uuid>()
         .ok()
         .filter(|id| {
-            w.state
+            eps(w)
                 .endpoints
                 .get(id)
                 .is_some_and(|e| e.entity_type == "GCSv5_endpoint")
@@ -279,13 +416,11 @@ fn open(w: &World, raw: &str, headers: &HeaderMap) -> Result<Ctx, Response> {
         format!("urn:globus:auth:scope:{ep}:manage_collections"),
         format!("https://auth.globus.org/scopes/{ep}/manage_collections"),
     ];
-    let has_scope = crate::services::auth::emulator::split_scopes(&rec.scope)
-        .iter()
-        .any(|s| {
-            wanted
-                .iter()
-                .any(|w| s.split('[').next() == Some(w.as_str()))
-        });
+    let has_scope = split_scopes(&rec.scope).iter().any(|s| {
+        wanted
+            .iter()
+            .any(|w| s.split('[').next() == Some(w.as_str()))
+    });
     if !has_scope {
         return Err(denied(
             &refused::MISSING_SCOPE,
@@ -297,6 +432,7 @@ fn open(w: &World, raw: &str, headers: &HeaderMap) -> Result<Ctx, Response> {
     Ok(Ctx {
         ep,
         who: rec.client_id,
+        groups: active_groups(w, rec.client_id),
         scope: rec.scope.clone(),
     })
 }
@@ -371,8 +507,9 @@ fn page<T>(
 // ---------------------------------------------------------------------------------------
 // Rights
 
-fn holds(st: &Store, on: Uuid, who: Uuid, roles: &[&str]) -> bool {
-    st.holds_any(on, who, roles)
+/// Whether the caller holds one of `roles` on `on` (directly or through a group).
+fn holds(st: &Store, ctx: &Ctx, on: Uuid, roles: &[&str]) -> bool {
+    st.holds_any(on, ctx.who, &ctx.groups, roles)
 }
 
 /// A collection of the endpoint (mapped or guest), or 404.
@@ -393,21 +530,21 @@ fn collection<'a>(st: &'a Store, ctx: &Ctx, raw: &str) -> Result<&'a EndpointRec
 /// Whether the caller may see collection `c`: any role on the endpoint or on `c`, or on
 /// a guest's mapped collection; a public collection; or the guest collection's owner.
 fn may_see(st: &Store, ctx: &Ctx, c: &EndpointRec) -> bool {
-    holds(st, ctx.ep, ctx.who, &GCS_ROLES)
-        || holds(st, c.id, ctx.who, &GCS_ROLES)
+    holds(st, ctx, ctx.ep, &GCS_ROLES)
+        || holds(st, ctx, c.id, &GCS_ROLES)
         || c.public
         || c.collection
             .as_ref()
             .is_some_and(|r| r.identity_id == Some(ctx.who))
         || (c.is_guest()
             && c.mapped_collection_id
-                .is_some_and(|m| holds(st, m, ctx.who, &["administrator"])))
+                .is_some_and(|m| holds(st, ctx, m, &["administrator"])))
 }
 
 /// Whether the caller may change collection `c`: its administrator, or an endpoint
 /// administrator or owner.
 fn may_manage(st: &Store, ctx: &Ctx, c: &EndpointRec) -> bool {
-    holds(st, c.id, ctx.who, &["administrator"]) || holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN)
+    holds(st, ctx, c.id, &["administrator"]) || holds(st, ctx, ctx.ep, &ENDPOINT_ADMIN)
 }
 
 fn manage_roles(c: &EndpointRec) -> [(Option<Uuid>, &'static str); 3] {

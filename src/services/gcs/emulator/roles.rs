@@ -16,7 +16,7 @@ pub(super) fn role_scope(
 
 /// Whether the caller may see the roles on `on` (the endpoint or a collection).
 pub(super) fn may_view_roles(st: &Store, ctx: &Ctx, on: Uuid) -> bool {
-    holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN) || holds(st, on, ctx.who, &GCS_ROLES)
+    holds(st, ctx, ctx.ep, &ENDPOINT_ADMIN) || holds(st, ctx, on, &GCS_ROLES)
 }
 
 /// Whether the caller may assign roles on `on`: endpoint roles need an endpoint
@@ -24,11 +24,10 @@ pub(super) fn may_view_roles(st: &Store, ctx: &Ctx, on: Uuid) -> bool {
 /// collection roles the guest collection's administrator.
 pub(super) fn may_assign(st: &Store, ctx: &Ctx, on: Uuid) -> bool {
     if on == ctx.ep {
-        return holds(st, on, ctx.who, &ENDPOINT_ADMIN);
+        return holds(st, ctx, on, &ENDPOINT_ADMIN);
     }
     let guest = st.endpoints.get(&on).is_some_and(EndpointRec::is_guest);
-    holds(st, on, ctx.who, &["administrator"])
-        || (!guest && holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN))
+    holds(st, ctx, on, &["administrator"]) || (!guest && holds(st, ctx, ctx.ep, &ENDPOINT_ADMIN))
 }
 
 pub(super) fn assign_roles(st: &Store, ctx: &Ctx, on: Uuid) -> Vec<(Option<Uuid>, &'static str)> {
@@ -59,7 +58,7 @@ pub(super) fn all_roles(st: &Store, ep: Uuid) -> Vec<(Option<Uuid>, &RoleRec)> {
 }
 
 pub(super) async fn list_roles(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
@@ -69,7 +68,7 @@ pub(super) async fn list_roles(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     let all = q
         .get("include")
         .is_some_and(|i| i.split(',').any(|x| x.trim() == "all_roles"));
@@ -78,7 +77,7 @@ pub(super) async fn list_roles(
         Err(e) => return e,
     };
     let items: Vec<(String, Value)> = if all {
-        if !holds(st, ctx.ep, ctx.who, &ENDPOINT_ADMIN) {
+        if !holds(st, &ctx, ctx.ep, &ENDPOINT_ADMIN) {
             return missing_role(
                 &refused::ROLE_ROLE,
                 "include=all_roles needs the endpoint's administrator role",
@@ -122,7 +121,7 @@ pub(super) fn find_role<'a>(
 }
 
 pub(super) async fn get_role(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -131,7 +130,7 @@ pub(super) async fn get_role(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     let Some((on, r)) = find_role(st, &ctx, &id) else {
         return not_found(&refused::ROLE_NOT_FOUND, format!("Role '{id}' not found"));
     };
@@ -147,7 +146,7 @@ pub(super) async fn get_role(
 }
 
 pub(super) async fn create_role(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path(raw): Path<String>,
     headers: HeaderMap,
     bytes: Bytes,
@@ -197,7 +196,7 @@ pub(super) async fn create_role(
             ),
         );
     }
-    let st = &w.state;
+    let st = eps(&w);
     let on = match role_scope(st, &ctx, collection_id) {
         Ok(on) => on,
         Err(e) => return e,
@@ -221,7 +220,7 @@ pub(super) async fn create_role(
             Value::Null,
         );
     }
-    let id = w.state.next_id("role").to_string();
+    let id = w.ids.next("role").to_string();
     let rec = RoleRec {
         id: id.clone(),
         role: role.to_string(),
@@ -230,7 +229,7 @@ pub(super) async fn create_role(
         protected: false,
     };
     let doc = role_doc(&rec, collection_id);
-    if let Some(e) = w.state.endpoints.get_mut(&on) {
+    if let Some(e) = eps_mut(&mut w).endpoints.get_mut(&on) {
         e.roles.push(rec);
     }
     Answer::new(StatusCode::OK, vec![doc])
@@ -239,7 +238,7 @@ pub(super) async fn create_role(
 }
 
 pub(super) async fn delete_role(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Path((raw, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
@@ -248,7 +247,7 @@ pub(super) async fn delete_role(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let st = &w.state;
+    let st = eps(&w);
     let Some((on, r)) = find_role(st, &ctx, &id) else {
         return not_found(&refused::ROLE_NOT_FOUND, format!("Role '{id}' not found"));
     };
@@ -258,7 +257,7 @@ pub(super) async fn delete_role(
         .get(&scope)
         .filter(|c| c.is_guest())
         .and_then(|c| c.mapped_collection_id)
-        .is_some_and(|m| holds(st, m, ctx.who, &["administrator"]));
+        .is_some_and(|m| holds(st, &ctx, m, &["administrator"]));
     if !may_assign(st, &ctx, scope) && !via_mapped {
         return missing_role(
             &refused::ROLE_ROLE,
@@ -278,7 +277,7 @@ pub(super) async fn delete_role(
             json!({"DATA_TYPE": "resource_conflict#1.0.0", "resources": [id]}),
         );
     }
-    if let Some(e) = w.state.endpoints.get_mut(&scope) {
+    if let Some(e) = eps_mut(&mut w).endpoints.get_mut(&scope) {
         e.roles.retain(|r| r.id != id);
     }
     Answer::new(StatusCode::OK, Vec::new())

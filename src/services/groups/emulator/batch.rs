@@ -278,7 +278,7 @@ pub(super) fn apply_item(
 }
 
 pub(super) async fn batch(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
     bytes: Bytes,
@@ -307,7 +307,7 @@ pub(super) async fn batch(
     }
     let mut w = em.lock();
     let now = fmt_time(w.now());
-    let Some(mut g) = w.state.groups.get(&id).cloned() else {
+    let Some(mut g) = store(&w).groups.get(&id).cloned() else {
         return not_found(&raw);
     };
     let manages = ["add", "invite", "remove", "approve", "reject"]
@@ -329,8 +329,8 @@ pub(super) async fn batch(
         let mut done = Vec::new();
         let mut errors = Vec::new();
         for item in items {
-            match apply_item(&w.state, &mut g, caller.identity, action, item, &now) {
-                Ok(rec) => done.push(membership(&w.state, id, item.identity_id, &rec)),
+            match apply_item(&store(&w), &mut g, caller.identity, action, item, &now) {
+                Ok(rec) => done.push(membership(&store(&w), id, item.identity_id, &rec)),
                 Err((refusal, detail)) => {
                     refusals.push(refusal);
                     errors.push(BatchError {
@@ -347,6 +347,6 @@ pub(super) async fn batch(
             resp.errors.insert(action.to_string(), errors);
         }
     }
-    w.state.groups.insert(id, g);
+    groups_mut(&mut w).insert(id, g);
     refusal::tag(Json(resp).into_response(), &refusals)
 }

@@ -1,8 +1,15 @@
-//! Globus Groups v2: groups, policies, batch membership actions and preferences.
+//! Globus Groups' emulator part: groups, policies, batch membership actions and preferences
+//! (Groups v2) under `/groups`; its seed section (`groups`) and its state, which Transfer, GCS
+//! and Search ask for a caller's groups.
 // Early returns carry the finished HTTP answer; boxing it would only add noise on a cold path.
 #![allow(clippy::result_large_err)]
 
+mod batch;
+mod seed;
+mod state;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -10,46 +17,161 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::emulator::errors::{ApiError, Service};
-use crate::emulator::refusal::{self, Refusal};
-use crate::emulator::store::{GroupRec, MemberRec, State as Store, apply_policies, fmt_time};
-use crate::emulator::{Caller, Emulator};
-mod batch;
-
 use batch::*;
+pub use seed::{GroupsSeed, SeedGroup, SeedGroups, SeedMember};
+pub use state::{
+    GroupRec, GroupsState, MemberRec, active_groups, apply_policies, group_ref, groups,
+};
+
+use crate::service::emulator::refusal::{self, Refusal};
+use crate::service::emulator::{
+    ApiError, Caller, EmulatedService, ErrorShape, Handle, Seed, SeedError, SeedPart, SeedSource,
+    TokenCheck, World, fmt_time, take,
+};
+use crate::services::auth::emulator::{AuthSeed, Directory, IdentityRec, directory};
 
 use crate::services::groups::refusals as refused;
 use crate::services::groups::wire::{
     BatchError, BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate,
-    GroupPolicies, GroupPoliciesWrite, GroupUpdate, IdentityPreferences, Membership,
+    GroupPolicies, GroupPoliciesWrite, GroupUpdate, GroupsError, IdentityPreferences, Membership,
     MembershipStatus, Preferences, Role,
 };
 use crate::wire::Extra;
 
-pub(crate) fn routes() -> Router<Emulator> {
-    Router::new()
-        .route("/v2/groups", axum::routing::post(create_group))
-        .route("/v2/groups/my_groups", get(my_groups))
-        .route(
-            "/v2/groups/{id}",
-            get(get_group)
-                .put(update_group)
-                .delete(delete_group)
-                .post(batch),
-        )
-        .route(
-            "/v2/groups/{id}/policies",
-            get(get_policies).put(put_policies),
-        )
-        .route("/v2/preferences", get(get_preferences).put(put_preferences))
+/// Groups' emulator part.
+pub struct GroupsEmulator;
+
+/// Groups' emulator part, as `Service::emulator` hands it out.
+pub static EMULATOR: GroupsEmulator = GroupsEmulator;
+
+impl EmulatedService for GroupsEmulator {
+    fn name(&self) -> &'static str {
+        "groups"
+    }
+
+    fn banner_name(&self) -> &'static str {
+        "Groups"
+    }
+
+    fn errors(&self) -> &'static dyn ErrorShape {
+        &ERRORS
+    }
+
+    fn refusals(&self) -> &'static [&'static Refusal] {
+        refused::ALL
+    }
+
+    fn routes(&self, em: Handle) -> Router {
+        Router::new()
+            .route("/v2/groups", axum::routing::post(create_group))
+            .route("/v2/groups/my_groups", get(my_groups))
+            .route(
+                "/v2/groups/{id}",
+                get(get_group)
+                    .put(update_group)
+                    .delete(delete_group)
+                    .post(batch),
+            )
+            .route(
+                "/v2/groups/{id}/policies",
+                get(get_policies).put(put_policies),
+            )
+            .route("/v2/preferences", get(get_preferences).put(put_preferences))
+            .with_state(em)
+    }
+
+    fn token_check(&self) -> Option<TokenCheck> {
+        Some(TokenCheck {
+            resource_server: super::RESOURCE_SERVER,
+            refusal: &refused::UNAUTHORIZED,
+        })
+    }
+
+    fn scopes(&self) -> Option<(&'static str, &'static [&'static str])> {
+        Some((super::RESOURCE_SERVER, super::SCOPES))
+    }
+
+    fn parse_seed(&self, src: &SeedSource<'_>) -> Result<Option<Arc<dyn SeedPart>>, SeedError> {
+        Ok(Some(Arc::new(src.parse::<GroupsSeed>()?)))
+    }
+
+    fn validate_seed(&self, seed: &Seed, problems: &mut Vec<String>) {
+        let identities = seed
+            .part::<AuthSeed>()
+            .map(AuthSeed::directory)
+            .unwrap_or_default();
+        if let Some(s) = seed.part::<GroupsSeed>() {
+            s.validate(&identities, problems);
+        }
+    }
+
+    fn build(&self, seed: &Seed, w: &mut World, now: DateTime<Utc>) {
+        let empty = GroupsSeed::default();
+        let section = seed.part::<GroupsSeed>().unwrap_or(&empty);
+        let st = GroupsState::from_seed(section, directory(w), now);
+        w.states.insert(st);
+    }
+
+    fn restore(
+        &self,
+        saved: &mut Map<String, Value>,
+        _seed: &Seed,
+        w: &mut World,
+        _now: DateTime<Utc>,
+    ) -> Result<(), serde_json::Error> {
+        w.states.insert(take::<GroupsState>(saved, &["groups"])?);
+        Ok(())
+    }
+}
+
+/// Groups' error shape: `{code, detail}`.
+struct GroupsErrors;
+
+static ERRORS: GroupsErrors = GroupsErrors;
+
+impl ErrorShape for GroupsErrors {
+    fn body(&self, e: &ApiError) -> Value {
+        serde_json::to_value(GroupsError {
+            code: Some(e.code.clone()),
+            detail: json!(e.message),
+            ..GroupsError::default()
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// What Groups' handlers read: its groups, and Auth's identities for usernames.
+struct Store<'a> {
+    groups: &'a BTreeMap<Uuid, GroupRec>,
+    identities: &'a BTreeMap<Uuid, IdentityRec>,
+}
+
+static NO_GROUPS: BTreeMap<Uuid, GroupRec> = BTreeMap::new();
+static NO_IDENTITIES: BTreeMap<Uuid, IdentityRec> = BTreeMap::new();
+
+fn store(w: &World) -> Store<'_> {
+    Store {
+        groups: groups(w).map_or(&NO_GROUPS, |g| &g.groups),
+        identities: directory(w).map_or(&NO_IDENTITIES, |d| &d.identities),
+    }
+}
+
+/// Groups' own groups, to change (built with its routes, so always there when they run).
+fn groups_mut(w: &mut World) -> &mut BTreeMap<Uuid, GroupRec> {
+    &mut w
+        .states
+        .get_mut::<GroupsState>()
+        .expect("Groups' state is built before its routes serve")
+        .groups
 }
 
 fn err(refusal: &'static Refusal, detail: impl Into<String>) -> Response {
-    ApiError::refused(Service::Groups, refusal, detail).into_response()
+    ApiError::refused(&ERRORS, refusal, detail).into_response()
 }
 
 fn forbidden(detail: &str) -> Response {
@@ -218,7 +340,7 @@ fn includes(q: &HashMap<String, String>) -> BTreeSet<String> {
 }
 
 async fn my_groups(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -227,7 +349,7 @@ async fn my_groups(
         .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
         .unwrap_or_else(|| BTreeSet::from(["active".to_string()]));
     let w = em.lock();
-    let st = &w.state;
+    let st = &store(&w);
     let include = BTreeSet::from(["my_memberships".to_string()]);
     let list: Vec<Group> = st
         .groups
@@ -243,7 +365,7 @@ async fn my_groups(
 }
 
 async fn create_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     bytes: Bytes,
 ) -> Response {
@@ -257,7 +379,7 @@ async fn create_group(
     let mut w = em.lock();
     let now = fmt_time(w.now());
     if let Some(parent) = req.parent_id {
-        match w.state.groups.get(&parent) {
+        match store(&w).groups.get(&parent) {
             None => return not_found(&parent.to_string()),
             Some(p) if !is_admin(p, caller.identity) => {
                 return forbidden("Only an admin of the parent group may create a subgroup");
@@ -272,7 +394,7 @@ async fn create_group(
         }
         apply_policies(&mut policies, p);
     }
-    let id = w.state.next_id("group");
+    let id = w.ids.next("group");
     let g = GroupRec {
         id,
         name: req.name,
@@ -291,13 +413,13 @@ async fn create_group(
         )]),
     };
     let include = BTreeSet::from(["my_memberships".to_string(), "policies".to_string()]);
-    let doc = render(&w.state, &g, caller.identity, &include);
-    w.state.groups.insert(id, g);
+    let doc = render(&store(&w), &g, caller.identity, &include);
+    groups_mut(&mut w).insert(id, g);
     (StatusCode::CREATED, Json(doc)).into_response()
 }
 
 async fn get_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -307,17 +429,17 @@ async fn get_group(
         Err(e) => return e,
     };
     let w = em.lock();
-    let Some(g) = w.state.groups.get(&id) else {
+    let Some(g) = store(&w).groups.get(&id) else {
         return not_found(&raw);
     };
     if !can_view(g, caller.identity) {
         return forbidden("You do not have permission to view this group");
     }
-    Json(render(&w.state, g, caller.identity, &includes(&q))).into_response()
+    Json(render(&store(&w), g, caller.identity, &includes(&q))).into_response()
 }
 
 async fn update_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
     bytes: Bytes,
@@ -331,7 +453,7 @@ async fn update_group(
         Err(e) => return e,
     };
     let mut w = em.lock();
-    let Some(g) = w.state.groups.get_mut(&id) else {
+    let Some(g) = groups_mut(&mut w).get_mut(&id) else {
         return not_found(&raw);
     };
     if !is_admin(g, caller.identity) {
@@ -350,11 +472,11 @@ async fn update_group(
         g.terms_and_conditions = Some(t);
     }
     let g = g.clone();
-    Json(render(&w.state, &g, caller.identity, &BTreeSet::new())).into_response()
+    Json(render(&store(&w), &g, caller.identity, &BTreeSet::new())).into_response()
 }
 
 async fn delete_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Response {
@@ -363,19 +485,19 @@ async fn delete_group(
         Err(e) => return e,
     };
     let mut w = em.lock();
-    let Some(g) = w.state.groups.get(&id) else {
+    let Some(g) = store(&w).groups.get(&id) else {
         return not_found(&raw);
     };
     if !is_admin(g, caller.identity) {
         return forbidden("Only group admins may delete the group");
     }
-    let doc = render(&w.state, g, caller.identity, &BTreeSet::new());
-    w.state.groups.remove(&id);
+    let doc = render(&store(&w), g, caller.identity, &BTreeSet::new());
+    groups_mut(&mut w).remove(&id);
     Json(doc).into_response()
 }
 
 async fn get_policies(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Response {
@@ -384,7 +506,7 @@ async fn get_policies(
         Err(e) => return e,
     };
     let w = em.lock();
-    let Some(g) = w.state.groups.get(&id) else {
+    let Some(g) = store(&w).groups.get(&id) else {
         return not_found(&raw);
     };
     if !can_view(g, caller.identity) {
@@ -426,7 +548,7 @@ fn check_policies(p: &GroupPoliciesWrite) -> Result<(), Response> {
 }
 
 async fn put_policies(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
     bytes: Bytes,
@@ -443,7 +565,7 @@ async fn put_policies(
         return e;
     }
     let mut w = em.lock();
-    let Some(g) = w.state.groups.get_mut(&id) else {
+    let Some(g) = groups_mut(&mut w).get_mut(&id) else {
         return not_found(&raw);
     };
     if !is_admin(g, caller.identity) {
@@ -454,12 +576,11 @@ async fn put_policies(
 }
 
 async fn get_preferences(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
     let w = em.lock();
-    let allow_add = w
-        .state
+    let allow_add = store(&w)
         .identities
         .get(&caller.identity)
         .is_none_or(|i| i.allow_add);
@@ -474,7 +595,7 @@ async fn get_preferences(
 }
 
 async fn put_preferences(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     bytes: Bytes,
 ) -> Response {
@@ -491,7 +612,11 @@ async fn put_preferences(
     let mut w = em.lock();
     let mut out = Preferences::new();
     for (id, p) in req {
-        if let Some(i) = w.state.identities.get_mut(&id) {
+        if let Some(i) = w
+            .states
+            .get_mut::<Directory>()
+            .and_then(|d| d.identities.get_mut(&id))
+        {
             i.allow_add = p.allow_add;
         }
         out.insert(id, p);

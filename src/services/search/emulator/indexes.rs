@@ -40,21 +40,21 @@ pub(super) fn ordered(roles: &BTreeSet<String>) -> Vec<String> {
 }
 
 pub(super) async fn get_index(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
 ) -> Response {
     let w = em.lock();
-    let ix = match index(&w.state, &raw) {
+    let ix = match index(&w, &raw) {
         Ok(ix) => ix,
         Err(r) => return r,
     };
-    let who = Who::of(&w.state, caller);
+    let who = Who::of(&w, caller);
     Json(index_doc(ix, Some(ordered(&who.roles(ix))))).into_response()
 }
 
 pub(super) async fn index_list(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -77,10 +77,8 @@ pub(super) async fn index_list(
         return invalid("query", p);
     }
     let w = em.lock();
-    let who = Who::of(&w.state, caller);
-    let list: Vec<SearchIndex> = w
-        .state
-        .search
+    let who = Who::of(&w, caller);
+    let list: Vec<SearchIndex> = state(&w)
         .indexes
         .values()
         .filter_map(|ix| {
@@ -113,18 +111,17 @@ pub(super) fn role_doc(ix: &IndexRec, r: &IndexRoleRec) -> Role {
 }
 
 pub(super) async fn create_role(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Response {
     let mut w = em.lock();
     let now = w.now();
-    let (index_id, caller_roles) =
-        match index_for(&w.state, &raw, caller, Need::Admin, "role_create") {
-            Ok((ix, who)) => (ix.id, who.roles(ix)),
-            Err(r) => return r,
-        };
+    let (index_id, caller_roles) = match index_for(&w, &raw, caller, Need::Admin, "role_create") {
+        Ok((ix, who)) => (ix.id, who.roles(ix)),
+        Err(r) => return r,
+    };
     let body = match json_object(&body, "/v1/index/<index_id>/role") {
         Ok(b) => b,
         Err(r) => return r,
@@ -180,7 +177,7 @@ pub(super) async fn create_role(
         )
         .into_response();
     }
-    let Some(ix) = w.state.search.indexes.get(&index_id) else {
+    let Some(ix) = state_mut(&mut w).indexes.get(&index_id) else {
         return no_index(&raw);
     };
     if ix
@@ -207,14 +204,14 @@ pub(super) async fn create_role(
             })),
         );
     }
-    let id = w.state.search.next_role_id();
+    let id = state_mut(&mut w).next_role_id();
     let rec = IndexRoleRec {
         id,
         role_name,
         principal: principal.urn(),
         creation_date: role_time(now),
     };
-    let Some(ix) = w.state.search.indexes.get_mut(&index_id) else {
+    let Some(ix) = state_mut(&mut w).indexes.get_mut(&index_id) else {
         return no_index(&raw);
     };
     ix.roles.push(rec.clone());
@@ -222,12 +219,12 @@ pub(super) async fn create_role(
 }
 
 pub(super) async fn role_list(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
 ) -> Response {
     let w = em.lock();
-    let ix = match index_for(&w.state, &raw, caller, Need::Admin, "role_list") {
+    let ix = match index_for(&w, &raw, caller, Need::Admin, "role_list") {
         Ok((ix, _)) => ix,
         Err(r) => return r,
     };
@@ -239,16 +236,16 @@ pub(super) async fn role_list(
 }
 
 pub(super) async fn delete_role(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path((raw, role_id)): Path<(String, String)>,
 ) -> Response {
     let mut w = em.lock();
-    let index_id = match index_for(&w.state, &raw, caller, Need::Admin, "role_delete") {
+    let index_id = match index_for(&w, &raw, caller, Need::Admin, "role_delete") {
         Ok((ix, _)) => ix.id,
         Err(r) => return r,
     };
-    let Some(ix) = w.state.search.indexes.get_mut(&index_id) else {
+    let Some(ix) = state_mut(&mut w).indexes.get_mut(&index_id) else {
         return no_index(&raw);
     };
     let Some(pos) = ix.roles.iter().position(|r| r.id == role_id) else {

@@ -206,8 +206,8 @@ pub(super) fn submit(
     failure: Option<String>,
 ) -> Response {
     let now = w.now();
-    let task_id = w.state.next_id("search_task");
-    w.state.search.tasks.push(TaskRec {
+    let task_id = w.ids.next("search_task");
+    state_mut(w).tasks.push(TaskRec {
         task_id,
         index_id,
         task_type: task_type.into(),
@@ -227,13 +227,13 @@ pub(super) fn submit(
 }
 
 pub(super) async fn ingest(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Response {
     let mut w = em.lock();
-    let (index_id, submitter) = match index_for(&w.state, &raw, caller, Need::Write, "ingest") {
+    let (index_id, submitter) = match index_for(&w, &raw, caller, Need::Write, "ingest") {
         Ok((ix, who)) => (ix.id, who.identity.unwrap_or_default()),
         Err(r) => return r,
     };
@@ -245,7 +245,7 @@ pub(super) async fn ingest(
         Ok(e) => e,
         Err(r) => return r,
     };
-    let Some(ix) = w.state.search.indexes.get(&index_id) else {
+    let Some(ix) = state_mut(&mut w).indexes.get(&index_id) else {
         return no_index(&raw);
     };
     // The whole task applies or fails: a subject may hold at most 10 entries.
@@ -260,7 +260,7 @@ pub(super) async fn ingest(
             format!("Subject {s:?} would have more than {MAX_ENTRIES_PER_SUBJECT} entries")
         });
     if failure.is_none()
-        && let Some(ix) = w.state.search.indexes.get_mut(&index_id)
+        && let Some(ix) = state_mut(&mut w).indexes.get_mut(&index_id)
     {
         ix.subjects = subjects;
     }
@@ -294,7 +294,7 @@ pub(super) fn task_doc(t: &TaskRec) -> Task {
 }
 
 pub(super) async fn get_task(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
 ) -> Response {
@@ -303,29 +303,28 @@ pub(super) async fn get_task(
     }
     let mut w = em.lock();
     let now = w.now();
-    let st = &w.state;
+    let st: &World = &w;
     let Some(pos) = raw
         .parse::<Uuid>()
         .ok()
-        .and_then(|id| st.search.tasks.iter().position(|t| t.task_id == id))
+        .and_then(|id| state(st).tasks.iter().position(|t| t.task_id == id))
     else {
         return not_found(
             &refused::TASK_NOT_FOUND,
             format!("No task with id \"{raw}\""),
         );
     };
-    let t = &st.search.tasks[pos];
+    let t = &state(st).tasks[pos];
     let who = Who::of(st, caller);
     let allowed = who.identity == Some(t.submitted_by)
-        || st
-            .search
+        || state(st)
             .indexes
             .get(&t.index_id)
             .is_some_and(|ix| Need::Write.met_by(&who.roles(ix)));
     if !allowed {
         return forbidden("task_show");
     }
-    let t = &mut w.state.search.tasks[pos];
+    let t = &mut state_mut(&mut w).tasks[pos];
     if !t.state.is_terminal() {
         if t.polls > 0 {
             t.state = if t.failure.is_some() {
@@ -341,18 +340,16 @@ pub(super) async fn get_task(
 }
 
 pub(super) async fn task_list(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
 ) -> Response {
     let w = em.lock();
-    let ix = match index_for(&w.state, &raw, caller, Need::Write, "task_list") {
+    let ix = match index_for(&w, &raw, caller, Need::Write, "task_list") {
         Ok((ix, _)) => ix,
         Err(r) => return r,
     };
-    let tasks: Vec<Task> = w
-        .state
-        .search
+    let tasks: Vec<Task> = state(&w)
         .tasks
         .iter()
         .rev()

@@ -6,6 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -20,10 +21,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::emulator::errors::{ApiError, Service};
-use crate::emulator::refusal::{self, Refusal};
-use crate::emulator::store::State as Store;
-use crate::emulator::{Emulator, World, bearer};
+use crate::service::emulator::refusal::{self, Refusal};
+use crate::service::emulator::{
+    ApiError, EmulatedService, ErrorShape, Handle, Seed, SeedError, SeedPart, SeedSource, World,
+    request_id,
+};
+use crate::services::auth::emulator::{AuthSeed, directory};
+use crate::services::groups::emulator::{GroupsSeed, active_groups, groups};
 mod indexes;
 mod ingest;
 mod query;
@@ -39,12 +43,10 @@ pub use state::*;
 use crate::services::search::refusals as refused;
 use crate::services::search::wire::{
     DeletedRole, GMetaResult, GSearchResult, MAX_QUERY_RESULTS, Principal, QUERY_FIELDS, QUERY_V1,
-    RESULT_VERSION, ROLE_NAMES, ResultEntry, Role, RoleList, SearchIndex, SearchParams,
-    SearchQuery, Task, TaskList, TaskState, TaskSubmitResponse, VERSION_2017,
+    RESULT_VERSION, ROLE_NAMES, ResultEntry, Role, RoleList, SearchError, SearchIndex,
+    SearchParams, SearchQuery, Task, TaskList, TaskState, TaskSubmitResponse, VERSION_2017,
 };
 
-/// Resource server of Search tokens.
-pub const SEARCH_RS: &str = crate::services::search::RESOURCE_SERVER;
 use crate::services::search::{
     MAX_ENTRIES_PER_SUBJECT, MAX_ROLES, MAX_SUBJECT_BYTES, MAX_VISIBLE_TO,
 };
@@ -54,6 +56,132 @@ const MAX_RESULTS: u64 = MAX_QUERY_RESULTS;
 const MAX_TASKS_LISTED: usize = 1000;
 /// Largest request body (the reference's 10 MB limit).
 const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// Search's emulator part.
+pub struct SearchEmulator;
+
+/// Search's emulator part, as `Service::emulator` hands it out.
+pub static EMULATOR: SearchEmulator = SearchEmulator;
+
+impl EmulatedService for SearchEmulator {
+    fn name(&self) -> &'static str {
+        "search"
+    }
+
+    fn banner_name(&self) -> &'static str {
+        "Search"
+    }
+
+    fn errors(&self) -> &'static dyn ErrorShape {
+        &ERRORS
+    }
+
+    fn refusals(&self) -> &'static [&'static Refusal] {
+        refused::ALL
+    }
+
+    fn routes(&self, em: Handle) -> Router {
+        routes(em.clone()).with_state(em)
+    }
+
+    fn scopes(&self) -> Option<(&'static str, &'static [&'static str])> {
+        Some((super::RESOURCE_SERVER, super::SCOPES))
+    }
+
+    fn parse_seed(&self, src: &SeedSource<'_>) -> Result<Option<Arc<dyn SeedPart>>, SeedError> {
+        Ok(Some(Arc::new(src.parse::<SearchSection>()?)))
+    }
+
+    fn validate_seed(&self, seed: &Seed, problems: &mut Vec<String>) {
+        let identities = seed
+            .part::<AuthSeed>()
+            .map(AuthSeed::directory)
+            .unwrap_or_default();
+        let groups = seed
+            .part::<GroupsSeed>()
+            .map(GroupsSeed::directory)
+            .unwrap_or_default();
+        if let Some(s) = seed.part::<SearchSection>() {
+            s.search
+                .validate(&|r| identities.identity(r), &|r| groups.group(r), problems);
+        }
+    }
+
+    fn build(&self, seed: &Seed, w: &mut World, now: DateTime<Utc>) {
+        let empty = SearchSeed::default();
+        let section = seed.part::<SearchSection>().map_or(&empty, |s| &s.search);
+        let st = SearchState::from_seed(section, directory(w), groups(w), now);
+        w.states.insert(st);
+    }
+
+    fn restore(
+        &self,
+        saved: &mut Map<String, Value>,
+        _seed: &Seed,
+        w: &mut World,
+        _now: DateTime<Utc>,
+    ) -> Result<(), serde_json::Error> {
+        let st = match saved.remove("search") {
+            Some(v) => serde_json::from_value(v)?,
+            None => SearchState::default(),
+        };
+        w.states.insert(st);
+        Ok(())
+    }
+}
+
+/// Search's error shape: a `GError`.
+struct SearchErrors;
+
+static ERRORS: SearchErrors = SearchErrors;
+
+impl ErrorShape for SearchErrors {
+    fn body(&self, e: &ApiError) -> Value {
+        serde_json::to_value(SearchError {
+            datatype: Some("GError".into()),
+            version: Some(VERSION_2017.into()),
+            code: e.code.clone(),
+            message: e.message.clone(),
+            request_id: Some(request_id()),
+            status: e.status.as_u16(),
+            error_data: e.data.clone(),
+            ..SearchError::default()
+        })
+        .unwrap_or_default()
+    }
+
+    fn injected(&self, status: u16) -> (&'static str, &'static str) {
+        match status {
+            429 => ("TooManyRequests", "Too many requests; slow down"),
+            500 => ("InternalError", "An internal error occurred"),
+            502 => ("BadGateway", "Bad gateway"),
+            503 => ("ServiceUnavailable", "Service unavailable"),
+            504 => ("GatewayTimeout", "Gateway timeout"),
+            _ => ("Error", "Injected error"),
+        }
+    }
+
+    fn no_route_code(&self) -> &'static str {
+        "NotFound.Generic"
+    }
+}
+
+/// What Search's handlers read: the whole world (its state, and Groups' for a caller's groups).
+type Store = World;
+
+/// Search's own state (built with its routes, so always there when they run).
+fn state(w: &World) -> &SearchState {
+    w.states
+        .get::<SearchState>()
+        .expect("Search's state is built before its routes serve")
+}
+
+/// Search's own state, to change.
+fn state_mut(w: &mut World) -> &mut SearchState {
+    w.states
+        .get_mut::<SearchState>()
+        .expect("Search's state is built before its routes serve")
+}
 
 // ---------------------------------------------------------------------------------------
 // Callers, rights, visibility
@@ -75,7 +203,7 @@ impl Who {
         match caller.0 {
             Some(id) => Who {
                 identity: Some(id),
-                groups: st.active_groups(id),
+                groups: active_groups(st, id),
             },
             None => Who::default(),
         }
@@ -144,7 +272,7 @@ impl Need {
 // ---------------------------------------------------------------------------------------
 
 fn gerror(refusal: &'static Refusal, message: impl Into<String>) -> ApiError {
-    ApiError::refused(Service::Search, refusal, message)
+    ApiError::refused(&ERRORS, refusal, message)
 }
 
 fn not_found(refusal: &'static Refusal, message: impl Into<String>) -> Response {
@@ -255,7 +383,7 @@ const MISSING: &str = "Missing data for required field.";
 // Routing and authentication
 // ---------------------------------------------------------------------------------------
 
-pub(crate) fn routes(em: Emulator) -> Router<Emulator> {
+fn routes(em: Handle) -> Router<Handle> {
     Router::new()
         .route("/v1/index_list", get(index_list))
         .route("/v1/index/{index}", get(get_index))
@@ -279,23 +407,19 @@ pub(crate) fn routes(em: Emulator) -> Router<Emulator> {
 
 /// No `Authorization`: an anonymous caller (public data only). A bearer token this emulator
 /// issued for Search: that identity. Anything else: 401.
-async fn authenticate(State(em): State<Emulator>, mut req: Request, next: Next) -> Response {
+async fn authenticate(State(em): State<Handle>, mut req: Request, next: Next) -> Response {
     let caller = if req
         .headers()
         .contains_key(axum::http::header::AUTHORIZATION)
     {
-        let found = bearer(req.headers()).and_then(|t| {
-            let w = em.lock();
-            w.tokens
-                .get(t)
-                .filter(|rec| rec.resource_server == SEARCH_RS)
-                .map(|rec| rec.client_id)
-        });
+        let found = em
+            .lock()
+            .caller(req.headers(), super::RESOURCE_SERVER)
+            .map(|c| c.identity);
         match found {
             Some(id) => Some(id),
             None => {
-                return ApiError::unauthorized(Service::Search, &refused::UNAUTHORIZED, "")
-                    .into_response();
+                return ApiError::unauthorized(&ERRORS, &refused::UNAUTHORIZED, "").into_response();
             }
         }
     } else {
@@ -309,7 +433,7 @@ async fn authenticate(State(em): State<Emulator>, mut req: Request, next: Next) 
 fn index<'a>(st: &'a Store, raw: &str) -> Result<&'a IndexRec, Response> {
     raw.parse::<Uuid>()
         .ok()
-        .and_then(|id| st.search.indexes.get(&id))
+        .and_then(|id| state(st).indexes.get(&id))
         .ok_or_else(|| no_index(raw))
 }
 

@@ -70,13 +70,13 @@ pub(super) fn check_bypass(
 }
 
 pub(super) async fn get_subject(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
     let w = em.lock();
-    let st = &w.state;
+    let st: &World = &w;
     let ix = match index(st, &raw) {
         Ok(ix) => ix,
         Err(r) => return r,
@@ -119,23 +119,22 @@ pub(super) async fn get_subject(
 }
 
 pub(super) async fn delete_subject(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
 ) -> Response {
     let mut w = em.lock();
-    let (index_id, submitter) =
-        match index_for(&w.state, &raw, caller, Need::Write, "subject_delete") {
-            Ok((ix, who)) => (ix.id, who.identity.unwrap_or_default()),
-            Err(r) => return r,
-        };
+    let (index_id, submitter) = match index_for(&w, &raw, caller, Need::Write, "subject_delete") {
+        Ok((ix, who)) => (ix.id, who.identity.unwrap_or_default()),
+        Err(r) => return r,
+    };
     let Some(subject) = param(&q, "subject") else {
         let mut p = Problems::default();
         p.add(&refused::SUBJECT_MISSING, &["subject"], MISSING);
         return invalid("query", p);
     };
-    if let Some(ix) = w.state.search.indexes.get_mut(&index_id) {
+    if let Some(ix) = state_mut(&mut w).indexes.get_mut(&index_id) {
         ix.subjects.remove(subject);
     }
     submit(&mut w, index_id, "DELETE_BY_SUBJECT", submitter, None)
@@ -223,7 +222,7 @@ pub(super) struct QuerySpec {
 }
 
 pub(super) fn run_query(
-    em: &Emulator,
+    em: &Handle,
     raw: &str,
     caller: SearchCaller,
     query: QuerySpec,
@@ -261,7 +260,7 @@ pub(super) fn run_query(
         return invalid(location, p);
     }
     let w = em.lock();
-    let st = &w.state;
+    let st: &World = &w;
     let ix = match index(st, raw) {
         Ok(ix) => ix,
         Err(r) => return r,
@@ -326,7 +325,7 @@ pub(super) fn run_query(
 }
 
 pub(super) async fn search_get(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
     Query(q): Query<Vec<(String, String)>>,
@@ -352,7 +351,7 @@ pub(super) async fn search_get(
 }
 
 pub(super) async fn search_post(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<SearchCaller>,
     Path(raw): Path<String>,
     body: Bytes,

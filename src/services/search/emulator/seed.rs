@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// Search's part of a seed: the `search` key.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchSection {
+    /// Globus Search: indexes with their roles and entries.
+    #[serde(default)]
+    pub search: SearchSeed,
+}
+
 /// The `search:` section of a seed: indexes by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

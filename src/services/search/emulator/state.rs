@@ -1,6 +1,18 @@
 //! Search's state: indexes (roles, subjects) and tasks.
 
 use super::*;
+use crate::service::emulator::ServiceState;
+use crate::services::auth::emulator::Directory;
+use crate::services::groups::emulator::GroupsState;
+
+impl ServiceState for SearchState {
+    /// The `search` key of the whole-state JSON.
+    fn save(&self) -> Result<Map<String, Value>, serde_json::Error> {
+        let mut out = Map::new();
+        out.insert("search".into(), serde_json::to_value(self)?);
+        Ok(out)
+    }
+}
 
 /// Search's state: indexes (roles and subjects) and tasks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -93,9 +105,17 @@ impl SearchState {
     /// The state a seed section describes; principals resolve against `st` (identities and
     /// groups already built). Unresolvable principals are skipped (`Seed::validate` reports
     /// them).
-    pub fn from_seed(seed: &SearchSeed, st: &Store, now: DateTime<Utc>) -> SearchState {
-        let identity = |r: &str| st.identity_ref(r);
-        let group = |r: &str| st.group_ref(r);
+    pub fn from_seed(
+        seed: &SearchSeed,
+        dir: Option<&Directory>,
+        groups: Option<&GroupsState>,
+        now: DateTime<Utc>,
+    ) -> SearchState {
+        let identity = |r: &str| dir.and_then(|d| d.identity_ref(r));
+        let group = |r: &str| match groups {
+            Some(g) => g.group_ref(r),
+            None => r.parse().ok(),
+        };
         let resolve = |r: &str, special: bool| seed_principal(r, special, &identity, &group);
         let mut out = SearchState::default();
         for (id, ix) in &seed.indexes {
