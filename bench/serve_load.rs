@@ -58,15 +58,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let polls: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1000);
 
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut seed = Seed::from_yaml_str(&std::fs::read_to_string(
-        root.join("policies/lab/live.yaml"),
+    let mut seed = Seed::from_yaml_str(
+        &accord::services::builtin(),
+        &std::fs::read_to_string(root.join("policies/lab/live.yaml"))?,
+    )?;
+    seed.merge(&Seed::from_yaml_str(
+        &accord::services::builtin(),
+        &format!("clients: [{{ client_id: {CALLER}, client_secret: load-secret }}]"),
     )?)?;
-    seed.clients.extend(
-        Seed::from_yaml_str(&format!(
-            "clients: [{{ client_id: {CALLER}, client_secret: load-secret }}]"
-        ))?
-        .clients,
-    );
     let emu = accord::emulator::spawn(Emulator::new(seed)).await?;
     let tmp = tempfile::tempdir()?;
     copy_dir(
@@ -85,14 +84,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     let url = server.url();
-    let token = emu
-        .emulator
-        .issue_tokens(
-            CALLER.parse()?,
-            &format!("https://auth.globus.org/scopes/{AP_CLIENT}/action_all"),
-        )
-        .ok_or("no token")?
-        .access_token;
+    let token = accord::services::auth::emulator::issue_tokens(
+        emu.emulator.handle(),
+        CALLER.parse()?,
+        &format!("https://auth.globus.org/scopes/{AP_CLIENT}/action_all"),
+    )
+    .ok_or("no token")?
+    .access_token;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .build()?;

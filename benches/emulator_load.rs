@@ -190,11 +190,24 @@ async fn run(args: Args) -> anyhow::Result<bool> {
     use anyhow::Context;
     let seed_text = std::fs::read_to_string(&args.seed)
         .with_context(|| format!("reading {}", args.seed.display()))?;
-    let seed = Seed::from_yaml_str(&seed_text).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let client = seed.clients.first().context("the seed has no client")?;
-    let group = seed.groups.first().context("the seed has no group")?;
-    let endpoint = seed.endpoints.first().context("the seed has no endpoint")?;
-    let identity = seed
+    let seed = Seed::from_yaml_str(&accord::services::builtin(), &seed_text)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let auth = seed
+        .part::<accord::services::auth::emulator::AuthSeed>()
+        .context("the seed has no Auth section")?;
+    let groups = seed
+        .part::<accord::services::groups::emulator::GroupsSeed>()
+        .context("the seed has no Groups section")?;
+    let endpoints = seed
+        .part::<accord::services::transfer::emulator::TransferSeed>()
+        .context("the seed has no Transfer section")?;
+    let client = auth.clients.first().context("the seed has no client")?;
+    let group = groups.groups.first().context("the seed has no group")?;
+    let endpoint = endpoints
+        .endpoints
+        .first()
+        .context("the seed has no endpoint")?;
+    let identity = auth
         .identities
         .first()
         .context("the seed has no identity")?;

@@ -91,7 +91,7 @@ impl Connected {
     pub async fn finish(self) -> Result<(), TargetError> {
         if let Some(e) = self.embedded {
             let mut state = e.running.emulator.snapshot();
-            strip_secrets(&mut state);
+            emulator::strip_secrets(e.running.emulator.services(), &mut state);
             let saved = SavedState {
                 seed_digest: e.seed_digest,
                 state,
@@ -120,65 +120,22 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), TargetError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-/// Client secrets and Boss tokens are the seed's and never change: the state file leaves
-/// them out (a secret on disk is a secret that leaks), and [`restore_secrets`] puts them back.
-fn strip_secrets(state: &mut serde_json::Value) {
-    if let Some(clients) = state.get_mut("clients").and_then(|c| c.as_object_mut()) {
-        for client in clients.values_mut() {
-            if let Some(c) = client.as_object_mut() {
-                c.remove("secret");
-            }
-        }
-    }
-    if let Some(users) = state
-        .get_mut("boss")
-        .and_then(|b| b.get_mut("users"))
-        .and_then(|u| u.as_object_mut())
-    {
-        for user in users.values_mut() {
-            if let Some(u) = user.as_object_mut() {
-                u.insert("token".into(), serde_json::Value::Null);
-            }
-        }
-    }
-}
-
-/// Puts the seed's client secrets and Boss tokens back into a state read from `.accord/`.
-fn restore_secrets(state: &mut serde_json::Value, seed: &Seed) {
-    for c in &seed.clients {
-        if let Some(client) = state
-            .get_mut("clients")
-            .and_then(|cs| cs.get_mut(c.client_id.to_string()))
-            .and_then(|c| c.as_object_mut())
-        {
-            client.insert("secret".into(), c.client_secret.clone().into());
-        }
-    }
-    for u in &seed.boss.users {
-        let Some(token) = &u.token else { continue };
-        if let Some(user) = state
-            .get_mut("boss")
-            .and_then(|b| b.get_mut("users"))
-            .and_then(|us| us.get_mut(&u.username))
-            .and_then(|u| u.as_object_mut())
-        {
-            user.insert("token".into(), token.clone().into());
-        }
-    }
-}
+// Client secrets and Boss tokens are the seed's and never change: the state file leaves
+// them out (a secret on disk is a secret that leaks), and `emulator::restore_secrets` puts
+// them back.
 
 fn sha256(text: &str) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(text.as_bytes())))
 }
 
-/// Loads a seed file.
-pub fn load_seed(path: &Path) -> Result<(Seed, String), TargetError> {
+/// Loads a seed file, each section read by its service.
+pub fn load_seed(services: &Services, path: &Path) -> Result<(Seed, String), TargetError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
     // A `.json` seed is read as JSON (large generated seeds; YAML parsing has a node budget).
     let parsed = if path.extension().is_some_and(|e| e == "json") {
-        Seed::from_json_str(&text)
+        Seed::from_json_str(services, &text)
     } else {
-        Seed::from_yaml_str(&text)
+        Seed::from_yaml_str(services, &text)
     };
     let seed = parsed.map_err(|e| TargetError::Seed {
         path: path.to_path_buf(),
@@ -342,12 +299,12 @@ pub async fn connect_with(
                 path: seed_path.clone(),
                 message: format!("not a file inside the workspace: it {e}"),
             })?;
-            let (seed, digest) = load_seed(&seed_path)?;
+            let (seed, digest) = load_seed(&crate::services::builtin(), &seed_path)?;
             let file = state_file(ws, name);
             let emulator = match std::fs::read_to_string(&file) {
                 Ok(text) => match serde_json::from_str::<SavedState>(&text) {
                     Ok(mut saved) if saved.seed_digest == digest => {
-                        restore_secrets(&mut saved.state, &seed);
+                        emulator::restore_secrets(&seed, &mut saved.state);
                         Emulator::from_snapshot(seed.clone(), saved.state).map_err(|e| {
                             TargetError::Seed {
                                 path: file.clone(),
@@ -480,22 +437,6 @@ pub fn reset(ws: &Workspace, flag: Option<&str>) -> Result<String, TargetError> 
     }
 }
 
-/// The seed of `accord emulate` without `--seed`: one client with a fresh random secret,
-/// which `--target URL` reads from the emulator's state route.
-fn default_seed() -> Seed {
-    let secret: String = uuid::Uuid::new_v4().simple().to_string();
-    Seed {
-        clients: vec![emulator::seed::SeedClient {
-            client_id: uuid::Uuid::from_u128(0x0b1e_4d5c_6f7a_4b8c_9d0e_1f2a_3b4c_5d6e),
-            client_secret: secret,
-            username: None,
-            name: Some("accord emulate".into()),
-            allow_add: true,
-        }],
-        ..Seed::default()
-    }
-}
-
 /// `accord emulate --tls`: where the CA certificate goes.
 #[derive(Debug, Clone, Default)]
 pub struct EmulateTls {
@@ -510,9 +451,15 @@ pub async fn emulate(
     now: Option<DateTime<Utc>>,
     tls: Option<EmulateTls>,
 ) -> Result<(), TargetError> {
+    let services = crate::services::builtin();
+    // Without a seed: each service's default section (one client with a fresh random
+    // secret, which `--target URL` reads from the emulator's connection route).
     let seed = match seed {
-        Some(p) => load_seed(p)?.0,
-        None => default_seed(),
+        Some(p) => load_seed(&services, p)?.0,
+        None => Seed::default_for(&services).map_err(|e| TargetError::Seed {
+            path: PathBuf::from("(default seed)"),
+            message: e.to_string(),
+        })?,
     };
     let emulator = Emulator::new(seed.clone());
     if let Some(now) = now {
@@ -521,7 +468,8 @@ pub async fn emulate(
     let io_at = |path: PathBuf| move |e| TargetError::Io { path, source: e };
     let Some(tls) = tls else {
         eprintln!(
-            "accord emulate: serving Auth, Groups, Transfer, GCS and the Boss on http://{listen}"
+            "accord emulate: serving {} on http://{listen}",
+            emulator::banner(&services)
         );
         print_client(&seed);
         return emulator::serve(emulator, listen)
@@ -534,7 +482,8 @@ pub async fn emulate(
     });
     std::fs::write(&ca_file, &identity.ca_pem).map_err(io_at(ca_file.clone()))?;
     eprintln!(
-        "accord emulate: serving Auth, Groups, Transfer, GCS and the Boss on https://{listen}"
+        "accord emulate: serving {} on https://{listen}",
+        emulator::banner(&services)
     );
     eprintln!(
         "  CA certificate: {} (e.g. GLOBUS_SDK_VERIFY_SSL={})",
@@ -547,13 +496,10 @@ pub async fn emulate(
         .map_err(io_at(PathBuf::from(listen.to_string())))
 }
 
+/// Whom accord runs as on this emulator, as each service says it (never a secret).
 fn print_client(seed: &Seed) {
-    if let Some(c) = seed.clients.first() {
-        eprintln!("  client id: {} (its secret is in the seed)", c.client_id);
-    }
-    if let Some(u) = seed.boss.accord_user() {
-        let user = crate::escape::escape_line(&u.username);
-        eprintln!("  Boss user: {user} (its token is in the seed)");
+    for line in emulator::banner_lines(seed) {
+        eprintln!("{line}");
     }
 }
 
@@ -563,19 +509,27 @@ mod tests {
 
     #[test]
     fn saved_state_holds_no_secret_and_restores_the_seeds() {
-        let seed = Seed::from_yaml_str(
+        let seed = Seed::from_yaml_str(&crate::services::builtin(),
             "clients: [{ client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }]",
         )
         .unwrap();
         let mut state = Emulator::new(seed.clone()).snapshot();
-        strip_secrets(&mut state);
+        emulator::strip_secrets(seed.services(), &mut state);
         assert!(!state.to_string().contains("s3cret-value"), "{state}");
-        restore_secrets(&mut state, &seed);
+        emulator::restore_secrets(&seed, &mut state);
         let em = Emulator::from_snapshot(seed.clone(), state).unwrap();
-        let client = seed.clients[0].client_id;
+        let client = seed
+            .part::<crate::services::auth::emulator::AuthSeed>()
+            .unwrap()
+            .clients[0]
+            .client_id;
         assert!(
-            em.issue_tokens(client, "urn:globus:auth:scope:groups.api.globus.org:all")
-                .is_some()
+            crate::services::auth::emulator::issue_tokens(
+                em.handle(),
+                client,
+                "urn:globus:auth:scope:groups.api.globus.org:all"
+            )
+            .is_some()
         );
         assert_eq!(
             em.snapshot()["clients"][client.to_string()]["secret"],
@@ -595,14 +549,14 @@ boss:
 
     #[test]
     fn saved_state_holds_no_boss_token_and_restores_the_seeds() {
-        let seed = Seed::from_yaml_str(BOSS_SEED).unwrap();
+        let seed = Seed::from_yaml_str(&crate::services::builtin(), BOSS_SEED).unwrap();
         let mut state = Emulator::new(seed.clone()).snapshot();
         assert_eq!(state["boss"]["users"]["alice"]["token"], "alice-b0ss-token");
-        strip_secrets(&mut state);
+        emulator::strip_secrets(seed.services(), &mut state);
         let text = state.to_string();
         assert!(!text.contains("b0ss-token"), "{text}");
         assert!(!text.contains("s3cret-value"), "{text}");
-        restore_secrets(&mut state, &seed);
+        emulator::restore_secrets(&seed, &mut state);
         let em = Emulator::from_snapshot(seed.clone(), state).unwrap();
         let users = &em.snapshot()["boss"]["users"];
         assert_eq!(users["alice"]["token"], "alice-b0ss-token");
@@ -647,12 +601,16 @@ boss:
     #[test]
     fn emulator_targets_run_as_the_seeds_boss_user() {
         use crate::services::boss::provider::{BossCredentials, emulator_user};
-        let seed = Seed::from_yaml_str(BOSS_SEED).unwrap();
+        let seed = Seed::from_yaml_str(&crate::services::builtin(), BOSS_SEED).unwrap();
         let creds = emulator_user(&connection_of(&seed)).unwrap();
         assert_eq!(creds, BossCredentials::new("alice", "alice-b0ss-token"));
         let state = Emulator::new(seed).snapshot();
         assert_eq!(emulator_user(&state), Some(creds));
-        let none = Seed::from_yaml_str("boss: { users: [{ username: bob, token: t }] }").unwrap();
+        let none = Seed::from_yaml_str(
+            &crate::services::builtin(),
+            "boss: { users: [{ username: bob, token: t }] }",
+        )
+        .unwrap();
         assert!(emulator_user(&connection_of(&none)).is_none());
         assert!(emulator_user(&Emulator::new(none).snapshot()).is_none());
     }
@@ -662,6 +620,7 @@ boss:
         // Two clients, the second sorting first by id: a URL target has always taken the
         // state's first client, and the connection route must answer that same one.
         let seed = Seed::from_yaml_str(
+            &crate::services::builtin(),
             "
 clients:
   - { client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }

@@ -50,9 +50,11 @@ boss:
 ";
 
 async fn boss() -> RunningEmulator {
-    spawn(Emulator::new(Seed::from_yaml_str(SEED).expect("seed")))
-        .await
-        .expect("emulator")
+    spawn(Emulator::new(
+        Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("seed"),
+    ))
+    .await
+    .expect("emulator")
 }
 
 fn http(base: &str) -> Arc<HttpClient> {
@@ -299,12 +301,14 @@ async fn reads_go_out_concurrently_and_come_back_the_same_each_time() {
             "    - {{ name: g{i:02}, owner: acc, members: [acc, bob], maintainers: [carol] }}\n"
         ));
     }
-    let em = spawn(Emulator::new(Seed::from_yaml_str(&seed).unwrap()))
-        .await
-        .unwrap();
+    let em = spawn(Emulator::new(
+        Seed::from_yaml_str(&accord::services::builtin(), &seed).unwrap(),
+    ))
+    .await
+    .unwrap();
     em.emulator
         .add_faults(vec![FaultRule {
-            service: FaultTarget::Boss,
+            service: FaultTarget::service("boss"),
             latency_ms: LATENCY_MS,
             retry_after: 0,
             seed: 1,
@@ -728,7 +732,7 @@ async fn a_create_that_may_have_applied_is_reread_before_it_is_resent() {
     let em = boss().await;
     em.emulator
         .add_faults(vec![FaultRule {
-            service: FaultTarget::Boss,
+            service: FaultTarget::service("boss"),
             error_rate: 1.0,
             status: 500,
             retry_after: 0,

@@ -12,9 +12,11 @@ async fn unknown_principals_are_reported_together_and_nothing_is_written() {
         "/policies/lab/live.yaml"
     ))
     .unwrap();
-    let running = spawn(Emulator::new(Seed::from_yaml_str(&seed_text).unwrap()))
-        .await
-        .unwrap();
+    let running = spawn(Emulator::new(
+        Seed::from_yaml_str(&accord::services::builtin(), &seed_text).unwrap(),
+    ))
+    .await
+    .unwrap();
     let (_tmp, ws) = common::workspace("tests/resolution/unknown");
     let url = running.base_url.clone();
     let out = tokio::task::spawn_blocking(move || {

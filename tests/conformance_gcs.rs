@@ -8,7 +8,7 @@ mod conformance;
 #[path = "emulator_gcs_support.rs"]
 mod support;
 
-use accord::emulator::{Emulator, Service, spawn_tls};
+use accord::emulator::{Emulator, spawn_tls};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,13 +21,10 @@ async fn globus_sdk_gcs_over_https() {
     std::fs::write(&ca_file, running.ca_pem.as_deref().expect("a CA")).unwrap();
     let env = [
         ("GLOBUS_SDK_VERIFY_SSL", ca_file.display().to_string()),
-        (
-            "GLOBUS_SDK_SERVICE_URL_AUTH",
-            running.service_url(Service::Auth),
-        ),
+        ("GLOBUS_SDK_SERVICE_URL_AUTH", running.service_url("auth")),
         (
             "GLOBUS_SDK_SERVICE_URL_TRANSFER",
-            running.service_url(Service::Transfer),
+            running.service_url("transfer"),
         ),
         ("EMULATOR_BASE_URL", running.base_url.clone()),
         ("EMULATOR_CLIENT_ID", USER.to_string()),

@@ -7,21 +7,17 @@ mod conformance;
 #[path = "emulator_support.rs"]
 mod support;
 
-use accord::emulator::Service;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn globus_sdk_groups_and_transfer() {
     let em = start().await;
     let env = [
-        ("GLOBUS_SDK_SERVICE_URL_AUTH", em.service_url(Service::Auth)),
-        (
-            "GLOBUS_SDK_SERVICE_URL_GROUPS",
-            em.service_url(Service::Groups),
-        ),
+        ("GLOBUS_SDK_SERVICE_URL_AUTH", em.service_url("auth")),
+        ("GLOBUS_SDK_SERVICE_URL_GROUPS", em.service_url("groups")),
         (
             "GLOBUS_SDK_SERVICE_URL_TRANSFER",
-            em.service_url(Service::Transfer),
+            em.service_url("transfer"),
         ),
         ("EMULATOR_CLIENT_ID", ADMIN.to_string()),
         ("EMULATOR_CLIENT_SECRET", "admin-secret".to_string()),

@@ -17,7 +17,7 @@ boss:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn intern_drives_the_boss_emulator() {
-    let seed = Seed::from_yaml_str(SEED).expect("seed");
+    let seed = Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("seed");
     let running = spawn(Emulator::new(seed)).await.expect("emulator");
     let host = format!("{}/boss", running.addr);
     let env = vec![

@@ -9,7 +9,7 @@
 #[path = "conformance_support.rs"]
 mod conformance;
 
-use accord::emulator::{Emulator, Seed, Service, spawn};
+use accord::emulator::{Emulator, Seed, spawn};
 
 const OWNER: &str = "11111111-1111-4111-8111-111111111111";
 const I: &str = "c1000000-0000-4000-8000-000000000001";
@@ -42,14 +42,11 @@ search:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn globus_sdk_search_client() {
-    let seed = Seed::from_yaml_str(SEED).expect("seed");
+    let seed = Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("seed");
     let em = spawn(Emulator::new(seed)).await.expect("emulator");
     let env = [
-        ("GLOBUS_SDK_SERVICE_URL_AUTH", em.service_url(Service::Auth)),
-        (
-            "GLOBUS_SDK_SERVICE_URL_SEARCH",
-            em.service_url(Service::Search),
-        ),
+        ("GLOBUS_SDK_SERVICE_URL_AUTH", em.service_url("auth")),
+        ("GLOBUS_SDK_SERVICE_URL_SEARCH", em.service_url("search")),
         ("EMULATOR_CLIENT_ID", OWNER.to_string()),
         ("EMULATOR_CLIENT_SECRET", "owner-secret".to_string()),
         ("EMULATOR_INDEX_ID", INDEX.to_string()),

@@ -327,7 +327,8 @@ impl Case {
 
 /// The emulator state a seed starts with.
 fn live_state(seed: &str) -> serde_json::Value {
-    let seed = accord::emulator::Seed::from_yaml_str(seed).expect("seed");
+    let seed =
+        accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), seed).expect("seed");
     accord::emulator::Emulator::new_at(seed, common::NOW.parse().unwrap()).snapshot()
 }
 
@@ -339,7 +340,7 @@ proptest! {
         let tmp = tempfile::tempdir().unwrap();
         case.write(tmp.path());
         let dir = tmp.path().to_str().unwrap();
-        let live = Live::from_seed(accord::emulator::Seed::from_yaml_str(&case.seed()).unwrap());
+        let live = Live::from_seed(accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), &case.seed()).unwrap());
         apply_keeping(&live, dir, &case.kept());
         common::assert_converged_without_writes(
             &live,
@@ -371,7 +372,8 @@ fn generated_workspaces_are_valid() {
         };
         let tmp = tempfile::tempdir().unwrap();
         c.write(tmp.path());
-        accord::emulator::Seed::from_yaml_str(&c.seed()).expect("seed validates");
+        accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), &c.seed())
+            .expect("seed validates");
         let (code, out, err) = common::run(&["validate", tmp.path().to_str().unwrap()]);
         assert_eq!(code, 0, "{out}\n{err}\n{}", c.policy());
     }

@@ -247,7 +247,8 @@ fn generated_workspaces_are_valid() {
     for c in [full, empty] {
         let tmp = tempfile::tempdir().unwrap();
         c.write(tmp.path());
-        accord::emulator::Seed::from_yaml_str(&c.seed()).expect("seed validates");
+        accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), &c.seed())
+            .expect("seed validates");
         let (code, out, err) = run(&["validate", tmp.path().to_str().unwrap()]);
         assert_eq!(code, 0, "{out}\n{err}\n{}", c.policy());
     }

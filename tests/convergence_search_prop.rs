@@ -259,7 +259,8 @@ fn generated_search_workspaces_are_valid() {
     };
     let tmp = tempfile::tempdir().unwrap();
     full.write(tmp.path());
-    accord::emulator::Seed::from_yaml_str(&full.seed()).expect("seed validates");
+    accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), &full.seed())
+        .expect("seed validates");
     let (code, out, err) = run(&["validate", tmp.path().to_str().unwrap()]);
     assert_eq!(code, 0, "{out}\n{err}\n{}", full.policy());
 }

@@ -283,7 +283,7 @@ async fn statuses_with_faults(seed: u64) -> Vec<u16> {
     let admin = Api::login(&em, ADMIN).await;
     em.emulator
         .add_faults(vec![FaultRule {
-            service: FaultTarget::Groups,
+            service: FaultTarget::service("groups"),
             error_rate: 0.5,
             status: 503,
             latency_ms: 0,
@@ -404,7 +404,7 @@ async fn dropped_connections_fail_on_the_client() {
 #[tokio::test]
 async fn seed_rate_limit_answers_429_with_retry_after() {
     let mut seed = seed();
-    seed.rate_limits.transfer = Some(2);
+    seed.rate_limits.insert("transfer".into(), 2);
     let em = spawn(Emulator::new(seed)).await.unwrap();
     let admin = Api::login(&em, ADMIN).await;
     let path = format!("/transfer/v0.10/endpoint/{ENDPOINT}");
@@ -507,10 +507,13 @@ async fn connection_route_answers_the_first_client_and_the_boss_user_only() {
 
     // With a Boss user accord runs as.
     let mut seed = seed();
-    seed.boss = serde_json::from_value(json!({
-        "accord_user": "alice",
-        "users": [{"username": "alice", "token": "alice-b0ss-token", "roles": ["resource-manager"]}]
-    }))
+    seed.set(
+        "boss",
+        json!({
+            "accord_user": "alice",
+            "users": [{"username": "alice", "token": "alice-b0ss-token", "roles": ["resource-manager"]}]
+        }),
+    )
     .unwrap();
     let boss = spawn(Emulator::new(seed)).await.unwrap();
     let conn = get_json(&http, &format!("{}/_emulator/connection", boss.base_url)).await;
@@ -538,11 +541,22 @@ fn seeds_are_reproducible_and_validated() {
         b["endpoints"][ENDPOINT]["acl"]
     );
     let bad = Seed::from_yaml_str(
+        &accord::services::builtin(),
         "groups:\n  - name: g\n    members: [{ identity: ghost@nowhere.org }]\n",
     );
     assert!(bad.unwrap_err().to_string().contains("ghost@nowhere.org"));
-    let typo = Seed::from_yaml_str("identities:\n  - { username: a@b.c, nmae: A }\n");
+    let typo = Seed::from_yaml_str(
+        &accord::services::builtin(),
+        "identities:\n  - { username: a@b.c, nmae: A }\n",
+    );
     assert!(typo.is_err());
-    let json = Seed::from_json_str(r#"{"identities": [{"username": "x@y.z"}]}"#).unwrap();
+    let json = Seed::from_json_str(
+        &accord::services::builtin(),
+        r#"{"identities": [{"username": "x@y.z"}]}"#,
+    )
+    .unwrap();
+    let json = json
+        .part::<accord::services::auth::emulator::AuthSeed>()
+        .unwrap();
     assert!(json.identities[0].allow_add);
 }

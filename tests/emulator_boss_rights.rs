@@ -27,9 +27,11 @@ boss:
 ";
 
 async fn boss() -> RunningEmulator {
-    spawn(Emulator::new(Seed::from_yaml_str(SEED).expect("seed")))
-        .await
-        .expect("emulator")
+    spawn(Emulator::new(
+        Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("seed"),
+    ))
+    .await
+    .expect("emulator")
 }
 
 /// Sends one request; answers the status and the JSON body (null when empty).

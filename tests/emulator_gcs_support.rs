@@ -59,7 +59,7 @@ endpoints:
 "#;
 
 pub fn seed() -> Seed {
-    Seed::from_yaml_str(SEED).expect("GCS test seed parses")
+    Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("GCS test seed parses")
 }
 
 pub async fn start() -> RunningEmulator {
@@ -227,6 +227,9 @@ pub fn role_doc(collection: Option<&str>, identity: &str, role: &str) -> Value {
 #[test]
 fn gcs_seed_parses() {
     let s = seed();
+    let s = s
+        .part::<accord::services::transfer::emulator::TransferSeed>()
+        .unwrap();
     assert_eq!(s.endpoints.len(), 2);
     assert_eq!(s.endpoints[0].storage_gateways.len(), 1);
 }

@@ -58,9 +58,11 @@ boss:
 "#;
 
 async fn start() -> RunningEmulator {
-    spawn(Emulator::new(Seed::from_yaml_str(SEED).unwrap()))
-        .await
-        .unwrap()
+    spawn(Emulator::new(
+        Seed::from_yaml_str(&accord::services::builtin(), SEED).unwrap(),
+    ))
+    .await
+    .unwrap()
 }
 
 /// Status, body and the refusal ids of an answer.
@@ -132,9 +134,12 @@ async fn auth_issues_only_the_scopes_resource_servers_have() {
     }
     let client = CLIENT.parse().unwrap();
     assert!(
-        em.emulator
-            .issue_tokens(client, "urn:globus:auth:scope:groups.api.globus.org:nope")
-            .is_none()
+        accord::services::auth::emulator::issue_tokens(
+            em.emulator.handle(),
+            client,
+            "urn:globus:auth:scope:groups.api.globus.org:nope"
+        )
+        .is_none()
     );
 }
 

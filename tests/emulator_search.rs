@@ -81,7 +81,7 @@ search:
 "#;
 
 fn seed() -> Seed {
-    Seed::from_yaml_str(SEED).expect("seed")
+    Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("seed")
 }
 
 async fn start() -> RunningEmulator {
@@ -90,10 +90,13 @@ async fn start() -> RunningEmulator {
 
 /// The owner client's Search token, issued as the token endpoint would.
 fn owner_token(em: &RunningEmulator) -> String {
-    em.emulator
-        .issue_tokens(OWNER.parse().unwrap(), SEARCH_SCOPE)
-        .expect("owner token")
-        .access_token
+    accord::services::auth::emulator::issue_tokens(
+        em.emulator.handle(),
+        OWNER.parse().unwrap(),
+        SEARCH_SCOPE,
+    )
+    .expect("owner token")
+    .access_token
 }
 
 /// Sends one request to `/search{path}`; answers the status and the JSON body.
@@ -1243,7 +1246,7 @@ async fn state_dump_reset_faults_and_rate_limit() {
     );
     // The seed's rate limit for Search answers 429 with Retry-After.
     let mut limited = seed();
-    limited.rate_limits.search = Some(2);
+    limited.rate_limits.insert("search".into(), 2);
     let em = spawn(Emulator::new(limited)).await.unwrap();
     let mut statuses = Vec::new();
     for _ in 0..4 {
@@ -1266,7 +1269,9 @@ search:
         - { subject: s, visible_to: [public, ghost@uni.edu], principal_sets: { c: [public] } }
         - { subject: s, visible_to: [public] }
 "#;
-    let err = Seed::from_yaml_str(bad).unwrap_err().to_string();
+    let err = Seed::from_yaml_str(&accord::services::builtin(), bad)
+        .unwrap_err()
+        .to_string();
     for needle in [
         "token used twice",
         "unknown owner nobody@uni.edu",
@@ -1280,7 +1285,7 @@ search:
     }
     let strict = "search: { indexes: { 5e000000-0000-4000-8000-000000000009: { display_name: x, colour: red } } }";
     assert!(
-        Seed::from_yaml_str(strict).is_err(),
+        Seed::from_yaml_str(&accord::services::builtin(), strict).is_err(),
         "unknown keys are refused"
     );
 }

@@ -68,7 +68,7 @@ endpoints:
 "#;
 
 pub fn seed() -> Seed {
-    Seed::from_yaml_str(SEED).expect("test seed parses")
+    Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("test seed parses")
 }
 
 pub async fn start() -> RunningEmulator {
@@ -195,7 +195,13 @@ impl Api {
 
 #[test]
 fn seed_parses() {
-    let s = seed();
+    let seed = seed();
+    let s = seed
+        .part::<accord::services::auth::emulator::AuthSeed>()
+        .unwrap();
     assert_eq!(s.clients.len(), 7);
+    let s = seed
+        .part::<accord::services::groups::emulator::GroupsSeed>()
+        .unwrap();
     assert_eq!(s.groups.len(), 2);
 }

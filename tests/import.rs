@@ -389,8 +389,10 @@ fn every_live_name_imports_as_it_is_and_round_trips() {
                                {"principal_type": "group", "principal": names[7],
                                 "path": "/long/", "permissions": "rw"}]}],
     });
-    let live =
-        Live::from_seed(accord::emulator::Seed::from_json_str(&seed.to_string()).expect("seed"));
+    let live = Live::from_seed(
+        accord::emulator::Seed::from_json_str(&accord::services::builtin(), &seed.to_string())
+            .expect("seed"),
+    );
     let url = live.url();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("hostile");

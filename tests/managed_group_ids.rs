@@ -38,7 +38,9 @@ fn seed_with_groups(rel: &str, groups: &[(&str, &str)]) -> Live {
             "  - {{ id: {id}, name: {name}, members: [{{ identity: {CLIENT}, role: admin }}] }}\n"
         ));
     }
-    Live::from_seed(accord::emulator::Seed::from_yaml_str(&text).expect("seed"))
+    Live::from_seed(
+        accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), &text).expect("seed"),
+    )
 }
 
 /// The lab workspace and its live state.

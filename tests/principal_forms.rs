@@ -129,7 +129,9 @@ fn live() -> Live {
         "search:\n  indexes:\n    {INDEX}:\n      display_name: forms\n      roles:\n        owner: [{CLIENT}]\n        writer: [{list}]\n      entries:\n        - {{ subject: doc, visible_to: [{list}], principal_sets: {{ curator: [{list}] }} }}\n"
     )
     .unwrap();
-    Live::from_seed(accord::emulator::Seed::from_yaml_str(&seed).expect("seed"))
+    Live::from_seed(
+        accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), &seed).expect("seed"),
+    )
 }
 
 /// A workspace naming the three subjects as `written` (in the order of [`subjects`]), the

@@ -73,7 +73,7 @@ struct Env {
 }
 
 async fn env() -> Env {
-    let seed = Seed::from_yaml_str(SEED).expect("seed");
+    let seed = Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("seed");
     let emu = spawn(Emulator::try_new(seed).expect("emulator"))
         .await
         .expect("spawn");
@@ -115,6 +115,8 @@ fn acl(path: &str, principal: &str) -> Address {
 fn identity(emu: &RunningEmulator, username: &str) -> String {
     emu.emulator
         .seed()
+        .part::<accord::services::auth::emulator::AuthSeed>()
+        .unwrap()
         .identities
         .iter()
         .find(|i| i.username == username)

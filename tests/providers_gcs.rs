@@ -82,9 +82,11 @@ fn secret(client: &str) -> &'static str {
 }
 
 async fn emulator() -> RunningEmulator {
-    spawn(Emulator::new(Seed::from_yaml_str(SEED).unwrap()))
-        .await
-        .unwrap()
+    spawn(Emulator::new(
+        Seed::from_yaml_str(&accord::services::builtin(), SEED).unwrap(),
+    ))
+    .await
+    .unwrap()
 }
 
 fn http_as(base: &str, client: &str, opts: HttpOptions) -> Arc<HttpClient> {
@@ -673,9 +675,11 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
 
 #[tokio::test]
 async fn tls_manager_with_a_ca_file() {
-    let em = spawn_tls(Emulator::new(Seed::from_yaml_str(SEED).unwrap()))
-        .await
-        .unwrap();
+    let em = spawn_tls(Emulator::new(
+        Seed::from_yaml_str(&accord::services::builtin(), SEED).unwrap(),
+    ))
+    .await
+    .unwrap();
     let mut ca = tempfile::NamedTempFile::new().unwrap();
     ca.write_all(em.ca_pem.as_ref().unwrap().as_bytes())
         .unwrap();

@@ -40,8 +40,27 @@ fn quoted(cell: &str) -> Vec<&str> {
 }
 
 #[test]
+fn ids_are_unique_and_well_formed() {
+    let mut seen = std::collections::BTreeSet::new();
+    for r in refusal::all(&accord::services::builtin()) {
+        assert!(seen.insert(r.id), "{} declared twice", r.id);
+        let parts: Vec<&str> = r.id.split('.').collect();
+        assert!(parts.len() >= 2, "{}", r.id);
+        assert!(
+            r.id.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'),
+            "{}",
+            r.id
+        );
+        assert!(!r.what.is_empty(), "{}", r.id);
+    }
+}
+
+#[test]
 fn every_refusal_is_classified_once() {
-    let ids: BTreeSet<&str> = refusal::all().map(|r| r.id).collect();
+    let ids: BTreeSet<&str> = refusal::all(&accord::services::builtin())
+        .map(|r| r.id)
+        .collect();
     let mut seen = BTreeSet::new();
     for row in rows() {
         assert!(

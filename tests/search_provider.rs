@@ -80,7 +80,7 @@ const D2: &str = "https://example.org/d2";
 const GONE: &str = "https://example.org/gone";
 
 fn seed() -> Seed {
-    Seed::from_yaml_str(SEED).expect("seed")
+    Seed::from_yaml_str(&accord::services::builtin(), SEED).expect("seed")
 }
 
 async fn start() -> RunningEmulator {
@@ -579,7 +579,7 @@ async fn a_create_that_may_have_applied_is_re_read_before_it_is_resent() {
     let em = start().await;
     em.emulator
         .add_faults(vec![FaultRule {
-            service: FaultTarget::Search,
+            service: FaultTarget::service("search"),
             error_rate: 1.0,
             retry_after: 0,
             seed: 1,
@@ -850,7 +850,7 @@ fn big_seed(n: usize) -> Seed {
              principal_sets: {{ curator: [alice@uni.edu] }}, content: {{ n: {i} }} }}\n"
         ));
     }
-    Seed::from_yaml_str(&yaml).expect("big seed")
+    Seed::from_yaml_str(&accord::services::builtin(), &yaml).expect("big seed")
 }
 
 /// Reads `subjects` of [`BIG_INDEX`] (no roles) and answers the live state and the Search

@@ -55,10 +55,9 @@ fn scope() -> String {
 fn seed() -> Seed {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(root.join("policies/lab/live.yaml")).unwrap();
-    let mut seed = Seed::from_yaml_str(&text).unwrap();
-    let extra = Seed::from_yaml_str(EXTRA_SEED).unwrap();
-    seed.clients.extend(extra.clients);
-    seed.groups.extend(extra.groups);
+    let mut seed = Seed::from_yaml_str(&accord::services::builtin(), &text).unwrap();
+    let extra = Seed::from_yaml_str(&accord::services::builtin(), EXTRA_SEED).unwrap();
+    seed.merge(&extra).unwrap();
     seed
 }
 
@@ -138,10 +137,13 @@ impl Ap {
     }
 
     fn token_for(&self, client: &str, scope: &str) -> String {
-        self.em()
-            .issue_tokens(client.parse::<Uuid>().unwrap(), scope)
-            .unwrap()
-            .access_token
+        accord::services::auth::emulator::issue_tokens(
+            self.em().handle(),
+            client.parse::<Uuid>().unwrap(),
+            scope,
+        )
+        .unwrap()
+        .access_token
     }
 
     async fn call(
@@ -970,11 +972,13 @@ async fn killed_mid_apply_then_restarted_loses_nothing() {
     let (tmp, lab) = common::workspace("policies/lab");
     let workspaces = lab.parent().unwrap().to_path_buf();
     let db = tmp.path().join("ap.db");
-    let alice = emu
-        .emulator
-        .issue_tokens(ALICE.parse().unwrap(), &scope())
-        .unwrap()
-        .access_token;
+    let alice = accord::services::auth::emulator::issue_tokens(
+        emu.emulator.handle(),
+        ALICE.parse().unwrap(),
+        &scope(),
+    )
+    .unwrap()
+    .access_token;
     let http = reqwest::Client::new();
     let get = |url: String| {
         let (http, t) = (http.clone(), alice.clone());
@@ -1134,11 +1138,13 @@ async fn the_emulator_grants_dependent_tokens_only_to_the_tokens_resource_server
     let emu = accord::emulator::spawn(Emulator::new_at(seed(), now))
         .await
         .unwrap();
-    let token = emu
-        .emulator
-        .issue_tokens(OPS.parse().unwrap(), &scope())
-        .unwrap()
-        .access_token;
+    let token = accord::services::auth::emulator::issue_tokens(
+        emu.emulator.handle(),
+        OPS.parse().unwrap(),
+        &scope(),
+    )
+    .unwrap()
+    .access_token;
     let http = reqwest::Client::new();
     let grant = |client: &str, secret: &str| {
         http.post(format!("{}/auth/v2/oauth2/token", emu.base_url))

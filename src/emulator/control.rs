@@ -7,13 +7,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::Emulator;
 use super::faults::FaultBody;
-use super::store::{State as Store, fmt_time, parse_time};
+use crate::service::emulator::{fmt_time, parse_time};
 
 pub(super) fn routes() -> Router<Emulator> {
     Router::new()
@@ -40,72 +39,6 @@ async fn state(State(em): State<Emulator>) -> Response {
     Json(em.snapshot()).into_response()
 }
 
-/// What a client needs to connect to an emulator (`GET /_emulator/connection`), without the
-/// whole state: its first client and the Boss user accord runs as, each with its secret.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Connection {
-    /// The state's first client (by id); `None` when there is none.
-    pub client: Option<ConnectionClient>,
-    /// The Boss user accord runs as (`boss.accord_user`) when it has a token.
-    pub boss: Option<ConnectionBoss>,
-}
-
-/// A Globus confidential client of an emulator.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConnectionClient {
-    /// The client id (also its identity id).
-    pub client_id: Uuid,
-    /// The client secret.
-    pub client_secret: String,
-}
-
-/// A Boss user of an emulator.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConnectionBoss {
-    /// The Boss username.
-    pub username: String,
-    /// Its API token.
-    pub token: String,
-}
-
-// The secrets stay out of every log and error.
-impl std::fmt::Debug for ConnectionClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionClient")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for ConnectionBoss {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionBoss")
-            .field("username", &self.username)
-            .field("token", &"<redacted>")
-            .finish()
-    }
-}
-
-impl Connection {
-    /// The connection of a state: the same client and Boss user as a client reading
-    /// `GET /_emulator/state` picks (the first client by id; `boss.accord_user` with its token).
-    pub(super) fn of(state: &Store) -> Connection {
-        let client = state.clients.values().next().map(|c| ConnectionClient {
-            client_id: c.id,
-            client_secret: c.secret.clone(),
-        });
-        let boss = state.boss.accord_user.as_ref().and_then(|name| {
-            let token = state.boss.users.get(name)?.token.as_deref()?;
-            (!token.is_empty()).then(|| ConnectionBoss {
-                username: name.clone(),
-                token: token.to_string(),
-            })
-        });
-        Connection { client, boss }
-    }
-}
-
 async fn connection(State(em): State<Emulator>) -> Response {
     Json(em.connection()).into_response()
 }
@@ -116,7 +49,7 @@ async fn reset(State(em): State<Emulator>) -> Response {
 }
 
 fn fault_list(em: &Emulator) -> serde_json::Value {
-    json!({ "rules": em.lock().faults.list() })
+    json!({ "rules": em.session().faults.list() })
 }
 
 async fn list_faults(State(em): State<Emulator>) -> Response {
@@ -148,7 +81,7 @@ struct ClockBody {
 
 fn clock_doc(em: &Emulator) -> serde_json::Value {
     let w = em.lock();
-    json!({"now": fmt_time(w.now()), "fixed": w.clock.is_some()})
+    json!({"now": fmt_time(w.now()), "fixed": w.clock().is_some()})
 }
 
 async fn get_clock(State(em): State<Emulator>) -> Response {

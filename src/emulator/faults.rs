@@ -2,41 +2,39 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::errors::Service;
-
-/// Which service a fault rule applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FaultTarget {
-    /// Every service.
-    #[default]
-    All,
-    /// Only `/auth`.
-    Auth,
-    /// Only `/groups`.
-    Groups,
-    /// Only `/transfer`.
-    Transfer,
-    /// Only `/gcs` (every GCS endpoint).
-    Gcs,
-    /// Only `/boss`.
-    Boss,
-    /// Only `/search`.
-    Search,
-}
+/// Which service a fault rule applies to: every one (`all`, the default) or one by name.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub struct FaultTarget(Option<String>);
 
 impl FaultTarget {
-    fn matches(self, s: Service) -> bool {
-        matches!(
-            (self, s),
-            (FaultTarget::All, _)
-                | (FaultTarget::Auth, Service::Auth)
-                | (FaultTarget::Groups, Service::Groups)
-                | (FaultTarget::Transfer, Service::Transfer)
-                | (FaultTarget::Gcs, Service::Gcs)
-                | (FaultTarget::Boss, Service::Boss)
-                | (FaultTarget::Search, Service::Search)
-        )
+    /// Every service.
+    pub const ALL: FaultTarget = FaultTarget(None);
+
+    /// Only the service of this name (`groups`); the emulator refuses a name it does not serve.
+    pub fn service(name: &str) -> FaultTarget {
+        FaultTarget::from(name.to_string())
+    }
+
+    /// The service named, or `None` for every one.
+    pub fn name(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+
+    fn matches(&self, service: &str) -> bool {
+        self.0.as_deref().is_none_or(|s| s == service)
+    }
+}
+
+impl From<String> for FaultTarget {
+    fn from(name: String) -> FaultTarget {
+        FaultTarget((name != "all").then_some(name))
+    }
+}
+
+impl From<FaultTarget> for String {
+    fn from(t: FaultTarget) -> String {
+        t.0.unwrap_or_else(|| "all".into())
     }
 }
 
@@ -44,7 +42,7 @@ impl FaultTarget {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
-    /// `auth | groups | transfer | gcs | boss | search | all` (default `all`).
+    /// A served service's name, or `all` (the default).
     #[serde(default)]
     pub service: FaultTarget,
     /// Probability (0..1) of answering `status` with the service's error body.
@@ -197,7 +195,7 @@ impl Faults {
     }
 
     /// Decides the fate of one request: the total latency to add, and the first fault drawn.
-    pub fn decide(&mut self, service: Service, method: &str, path: &str) -> (u64, FaultAction) {
+    pub fn decide(&mut self, service: &str, method: &str, path: &str) -> (u64, FaultAction) {
         let mut latency = 0;
         let mut action = FaultAction::Pass;
         for f in &mut self.rules {

@@ -114,7 +114,7 @@ impl TlsListener {
             loop {
                 match listener.accept().await {
                     Ok((tcp, peer)) => {
-                        super::set_nodelay_stream(&tcp);
+                        set_nodelay_stream(&tcp);
                         let acceptor = acceptor.clone();
                         let tx = tx.clone();
                         tokio::spawn(async move {
@@ -160,5 +160,12 @@ impl Listener for TlsListener {
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         Ok(self.addr)
+    }
+}
+
+/// Switches Nagle's algorithm off on one accepted socket (see `server::set_nodelay`).
+pub(super) fn set_nodelay_stream(tcp: &tokio::net::TcpStream) {
+    if let Err(e) = tcp.set_nodelay(true) {
+        tracing::trace!("TCP_NODELAY: {e}");
     }
 }

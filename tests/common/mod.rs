@@ -91,7 +91,10 @@ impl Live {
     pub fn from_seed_file(rel: &str) -> Live {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
         let text = std::fs::read_to_string(path).expect("seed file");
-        Live::from_seed(accord::emulator::Seed::from_yaml_str(&text).expect("seed"))
+        Live::from_seed(
+            accord::emulator::Seed::from_yaml_str(&accord::services::builtin(), &text)
+                .expect("seed"),
+        )
     }
 
     /// Serves `seed`.

@@ -53,4 +53,9 @@ impl crate::service::Service for Auth {
     fn title(&self) -> &'static str {
         "Globus Auth"
     }
+
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn crate::service::emulator::EmulatedService> {
+        Some(&emulator::EMULATOR)
+    }
 }

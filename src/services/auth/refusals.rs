@@ -1,4 +1,4 @@
-//! The emulator's Auth refusals (`src/emulator/auth.rs`).
+//! The emulator's Auth refusals (`src/services/auth/emulator/`).
 
 crate::refusals! {
     /// Bad client credentials at the token or introspection endpoint.

@@ -1,28 +1,9 @@
-//! The scopes of each resource server, which the emulator's token endpoint issues and no
-//! other: the services' fixed ones, then those the emulator's state defines (each GCS
-//! endpoint's and collection's, each client's Action Provider scope).
+//! Scope strings as the emulator's token endpoint reads them: the resource server and name of
+//! a scope, and its dependent scopes. Which scopes exist is the registry's
+//! (`service::emulator::known_scope`): each served service's fixed ones, then those its
+//! state defines (each GCS endpoint's and collection's, each client's Action Provider scope).
 
 use super::RESOURCE_SERVER;
-use crate::emulator::store::State;
-
-/// The scope a seeded client has as a resource server: an Action Provider's.
-const CLIENT_SCOPES: &[&str] = &["action_all"];
-
-/// Whether `name` is a scope of resource server `rs`.
-pub fn known(st: &State, rs: &str, name: &str) -> bool {
-    let client = || {
-        rs.parse()
-            .is_ok_and(|id| st.clients.contains_key(&id))
-            .then_some(CLIENT_SCOPES)
-    };
-    crate::services::SCOPES
-        .iter()
-        .find(|(server, _)| *server == rs)
-        .map(|(_, names)| *names)
-        .or_else(|| crate::services::gcs::scopes(st, rs))
-        .or_else(client)
-        .is_some_and(|names| names.contains(&name))
-}
 
 /// The resource server and scope name of one scope string (its dependent scopes, in
 /// brackets, cut off): `urn:globus:auth:scope:<rs>:<name>`,

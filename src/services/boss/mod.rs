@@ -43,6 +43,11 @@ impl crate::service::Service for Boss {
         "the Boss"
     }
 
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn crate::service::emulator::EmulatedService> {
+        Some(&emulator::EMULATOR)
+    }
+
     fn kinds(&self) -> &'static [Kind] {
         &[GROUP, MEMBER, FRAME, RESOURCE, PERMISSION]
     }

@@ -1,4 +1,4 @@
-//! The emulator's Boss refusals (`src/emulator/boss.rs`), with the Boss's numeric codes.
+//! The emulator's Boss refusals (`src/services/boss/emulator/`), with the Boss's numeric codes.
 
 crate::refusals! {
     /// No `Token` header, or an unknown token (DRF's `{"detail": ...}`).

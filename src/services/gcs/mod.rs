@@ -23,17 +23,6 @@ pub const ENDPOINT_SCOPES: &[&str] = &["manage_collections"];
 /// The scopes of a GCS collection, mapped or guest (its id is its resource server).
 pub const COLLECTION_SCOPES: &[&str] = &["data_access", "https"];
 
-/// The scopes of `rs` when the emulator's state has it as a GCS endpoint or collection.
-#[cfg(feature = "emulator")]
-pub fn scopes(st: &crate::emulator::store::State, rs: &str) -> Option<&'static [&'static str]> {
-    let ep = st.endpoints.get(&rs.parse().ok()?)?;
-    match ep.entity_type.as_str() {
-        "GCSv5_endpoint" => Some(ENDPOINT_SCOPES),
-        "GCSv5_mapped_collection" | "GCSv5_guest_collection" => Some(COLLECTION_SCOPES),
-        _ => None,
-    }
-}
-
 /// Globus Connect Server, as a service accord manages.
 pub struct Gcs;
 
@@ -57,6 +46,11 @@ impl crate::service::Service for Gcs {
 
     fn title(&self) -> &'static str {
         "Globus Connect Server"
+    }
+
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn crate::service::emulator::EmulatedService> {
+        Some(&emulator::EMULATOR)
     }
 
     fn kinds(&self) -> &'static [Kind] {

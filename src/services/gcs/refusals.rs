@@ -1,4 +1,4 @@
-//! The emulator's refusals on each GCS endpoint's Manager API (`src/emulator/gcs.rs`).
+//! The emulator's refusals on each GCS endpoint's Manager API (`src/services/gcs/emulator/`).
 
 crate::refusals! {
     /// An endpoint id that is not a GCS endpoint.

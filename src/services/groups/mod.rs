@@ -60,6 +60,11 @@ impl crate::service::Service for Groups {
         "Globus Groups"
     }
 
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn crate::service::emulator::EmulatedService> {
+        Some(&emulator::EMULATOR)
+    }
+
     fn kinds(&self) -> &'static [Kind] {
         &[GROUP, MEMBER]
     }

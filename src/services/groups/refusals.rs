@@ -1,4 +1,4 @@
-//! The emulator's Groups refusals (`src/emulator/groups.rs`), per-identity batch errors
+//! The emulator's Groups refusals (`src/services/groups/emulator/`), per-identity batch errors
 //! included: they come back inside a 200 answer.
 
 crate::refusals! {

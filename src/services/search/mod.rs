@@ -62,6 +62,11 @@ impl crate::service::Service for Search {
         "Globus Search"
     }
 
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn crate::service::emulator::EmulatedService> {
+        Some(&emulator::EMULATOR)
+    }
+
     fn kinds(&self) -> &'static [Kind] {
         &[ROLE, ENTRY]
     }

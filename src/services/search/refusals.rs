@@ -1,4 +1,4 @@
-//! The emulator's Search refusals (`src/emulator/search.rs`).
+//! The emulator's Search refusals (`src/services/search/emulator/`).
 
 crate::refusals! {
     /// A token that is not one issued for Search.

@@ -63,6 +63,11 @@ impl crate::service::Service for Transfer {
         "Globus Transfer"
     }
 
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn crate::service::emulator::EmulatedService> {
+        Some(&emulator::EMULATOR)
+    }
+
     fn kinds(&self) -> &'static [Kind] {
         &[ACL, DIRECTORY]
     }

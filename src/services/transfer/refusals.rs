@@ -1,4 +1,4 @@
-//! The emulator's Transfer refusals (`src/emulator/transfer.rs`).
+//! The emulator's Transfer refusals (`src/services/transfer/emulator/`).
 
 crate::refusals! {
     /// No token, or one not issued for Transfer.

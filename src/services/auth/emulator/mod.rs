@@ -1,6 +1,14 @@
-//! Globus Auth: client-credentials tokens, introspection and identity lookups.
+//! Globus Auth's emulator part: client-credentials and dependent tokens, introspection and
+//! identity lookups, under `/auth`; the scope registry it issues from; its seed section
+//! (`clients`, `identities`) and its state, through which every service resolves identities.
+
+mod seed;
+mod state;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
@@ -8,31 +16,236 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::emulator::errors::{ApiError, Service, oauth_error};
-use crate::emulator::store::IdentityRec;
-use crate::emulator::{Emulator, TokenRec, World, bearer};
+pub use seed::{AuthSeed, SeedClient, SeedDirectory, SeedIdentity};
+pub use state::{ClientRec, Directory, IdentityRec, TOKEN_LIFETIME, directory};
+
+use crate::service::emulator::refusal::{self, Refusal};
+use crate::service::emulator::{
+    ApiError, ConnectionPart, EmulatedService, ErrorShape, Handle, Seed, SeedError, SeedPart,
+    SeedSource, TokenRec, World, bearer, known_scope, take,
+};
 use crate::services::auth::refusals as refused;
 use crate::services::auth::scopes;
 use crate::services::auth::wire::{
-    IdentitiesResponse, Identity, IntrospectResponse, Token, TokenResponse,
+    AuthError, AuthErrorItem, IdentitiesResponse, Identity, IntrospectResponse, Token,
+    TokenResponse,
 };
 
-/// Resource server of Groups.
-pub const GROUPS_RS: &str = crate::services::groups::RESOURCE_SERVER;
-/// Resource server of Transfer.
-pub const TRANSFER_RS: &str = crate::services::transfer::RESOURCE_SERVER;
+/// Auth's emulator part.
+pub struct AuthEmulator;
 
-/// Token lifetime reported in `expires_in` (two days, like the real service).
-pub(crate) const TOKEN_LIFETIME: i64 = 172_800;
+/// Auth's emulator part, as `Service::emulator` hands it out.
+pub static EMULATOR: AuthEmulator = AuthEmulator;
 
-pub(crate) fn routes() -> Router<Emulator> {
-    Router::new()
-        .route("/v2/oauth2/token", post(token))
-        .route("/v2/oauth2/token/introspect", post(introspect))
-        .route("/v2/api/identities", get(identities))
-        .route("/v2/api/identities/{id}", get(identity))
+/// The scope a seeded client has as a resource server: an Action Provider's.
+const CLIENT_SCOPES: &[&str] = &["action_all"];
+
+impl EmulatedService for AuthEmulator {
+    fn name(&self) -> &'static str {
+        "auth"
+    }
+
+    fn banner_name(&self) -> &'static str {
+        "Auth"
+    }
+
+    fn errors(&self) -> &'static dyn ErrorShape {
+        &ERRORS
+    }
+
+    fn refusals(&self) -> &'static [&'static Refusal] {
+        refused::ALL
+    }
+
+    fn routes(&self, em: Handle) -> Router {
+        Router::new()
+            .route("/v2/oauth2/token", post(token))
+            .route("/v2/oauth2/token/introspect", post(introspect))
+            .route("/v2/api/identities", get(identities))
+            .route("/v2/api/identities/{id}", get(identity))
+            .with_state(em)
+    }
+
+    fn scopes(&self) -> Option<(&'static str, &'static [&'static str])> {
+        Some((super::RESOURCE_SERVER, super::SCOPES))
+    }
+
+    fn state_scopes(&self, w: &World, rs: &str) -> Option<&'static [&'static str]> {
+        let id = rs.parse().ok()?;
+        directory(w)?
+            .clients
+            .contains_key(&id)
+            .then_some(CLIENT_SCOPES)
+    }
+
+    fn parse_seed(&self, src: &SeedSource<'_>) -> Result<Option<Arc<dyn SeedPart>>, SeedError> {
+        Ok(Some(Arc::new(src.parse::<AuthSeed>()?)))
+    }
+
+    fn default_seed(&self) -> Map<String, Value> {
+        // One client with a fresh random secret, which `--target URL` reads from the
+        // emulator's connection route.
+        let client = SeedClient {
+            client_id: Uuid::from_u128(0x0b1e_4d5c_6f7a_4b8c_9d0e_1f2a_3b4c_5d6e),
+            client_secret: Uuid::new_v4().simple().to_string(),
+            username: None,
+            name: Some("accord emulate".into()),
+            allow_add: true,
+        };
+        AuthSeed {
+            clients: vec![client],
+            identities: Vec::new(),
+        }
+        .to_json()
+    }
+
+    fn validate_seed(&self, seed: &Seed, problems: &mut Vec<String>) {
+        if let Some(s) = seed.part::<AuthSeed>() {
+            s.validate(problems);
+        }
+    }
+
+    fn build(&self, seed: &Seed, w: &mut World, now: DateTime<Utc>) {
+        let empty = AuthSeed::default();
+        let section = seed.part::<AuthSeed>().unwrap_or(&empty);
+        let st = Directory::from_seed(section);
+        state::seeded_tokens(section, &st, &mut w.tokens, now);
+        w.states.insert(st);
+    }
+
+    fn restore(
+        &self,
+        saved: &mut Map<String, Value>,
+        seed: &Seed,
+        w: &mut World,
+        now: DateTime<Utc>,
+    ) -> Result<(), serde_json::Error> {
+        let st: Directory = take(saved, &["clients", "identities"])?;
+        if let Some(section) = seed.part::<AuthSeed>() {
+            state::seeded_tokens(section, &st, &mut w.tokens, now);
+        }
+        w.states.insert(st);
+        Ok(())
+    }
+
+    fn connection(&self, w: &World) -> Option<(&'static str, Option<ConnectionPart>)> {
+        // The state's first client (by id): the one a reader of the whole state picks.
+        let client = directory(w)?.clients.values().next().map(|c| {
+            ConnectionPart::new()
+                .shown("client_id", c.id.to_string())
+                .secret("client_secret", c.secret.clone())
+        });
+        Some(("client", client))
+    }
+
+    fn banner(&self, seed: &Seed) -> Vec<String> {
+        let first = seed.part::<AuthSeed>().and_then(|s| s.clients.first());
+        first
+            .map(|c| format!("  client id: {} (its secret is in the seed)", c.client_id))
+            .into_iter()
+            .collect()
+    }
+
+    fn strip_secrets(&self, state: &mut Map<String, Value>) {
+        if let Some(clients) = state.get_mut("clients").and_then(|c| c.as_object_mut()) {
+            for client in clients.values_mut() {
+                if let Some(c) = client.as_object_mut() {
+                    c.remove("secret");
+                }
+            }
+        }
+    }
+
+    fn restore_secrets(&self, state: &mut Map<String, Value>, seed: &Seed) {
+        let Some(section) = seed.part::<AuthSeed>() else {
+            return;
+        };
+        for c in &section.clients {
+            if let Some(client) = state
+                .get_mut("clients")
+                .and_then(|cs| cs.get_mut(c.client_id.to_string()))
+                .and_then(|c| c.as_object_mut())
+            {
+                client.insert("secret".into(), c.client_secret.clone().into());
+            }
+        }
+    }
+}
+
+/// What a client needs to run as the emulator's first client (the `client` part of
+/// `GET /_emulator/connection`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionClient {
+    /// The client id (also its identity id).
+    pub client_id: Uuid,
+    /// The client secret.
+    pub client_secret: String,
+}
+
+// The secret stays out of every log and error.
+impl std::fmt::Debug for ConnectionClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionClient")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Auth's error shape: the Auth API's `errors` list with the OAuth `error` beside it.
+struct AuthErrors;
+
+static ERRORS: AuthErrors = AuthErrors;
+
+impl ErrorShape for AuthErrors {
+    fn body(&self, e: &ApiError) -> Value {
+        let title = e.status.canonical_reason().unwrap_or("Error").to_string();
+        serde_json::to_value(AuthError {
+            errors: vec![AuthErrorItem {
+                status: e.status.as_u16().to_string(),
+                id: Uuid::new_v4().to_string(),
+                code: e.code.clone(),
+                title: title.clone(),
+                detail: e.message.clone(),
+                ..AuthErrorItem::default()
+            }],
+            error: Some(e.code.to_lowercase()),
+            error_description: Some(title),
+            ..AuthError::default()
+        })
+        .unwrap_or_default()
+    }
+
+    fn unauthorized(&self) -> &'static str {
+        "Call must be authenticated"
+    }
+}
+
+/// An RFC 6749 error of the OAuth endpoints (`{"error": "invalid_client"}`): the refusal's
+/// code is the `error`.
+fn oauth_error(refused: &'static Refusal, description: &str) -> Response {
+    let body = AuthError {
+        error: Some(refused.code.into()),
+        error_description: Some(description.into()),
+        ..AuthError::default()
+    };
+    refusal::tag(
+        (refused.status_code(), Json(body)).into_response(),
+        &[refused],
+    )
+}
+
+/// Issues a token to a seeded client as the token endpoint would, without HTTP (for
+/// embedded targets and tests). `scopes` is space-separated.
+pub fn issue_tokens(em: &Handle, client_id: Uuid, scopes: &str) -> Option<TokenResponse> {
+    let mut w = em.lock();
+    directory(&w)?.clients.get(&client_id)?;
+    issue(em, &mut w, client_id, scopes).ok()
 }
 
 /// The client a request's HTTP Basic credentials authenticate, if any.
@@ -48,7 +261,7 @@ fn basic_client(w: &World, headers: &HeaderMap) -> Option<Uuid> {
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     let id: Uuid = id.parse().ok()?;
-    let client = w.state.clients.get(&id)?;
+    let client = directory(w)?.clients.get(&id)?;
     (client.secret == secret).then_some(id)
 }
 
@@ -78,26 +291,31 @@ pub(crate) fn split_scopes(s: &str) -> Vec<String> {
 }
 
 /// The resource server of a scope string when it and each of its dependent scopes are in
-/// the registry (`services::auth::scopes`), else why not.
-fn registered(st: &crate::emulator::store::State, scope: &str) -> Result<String, String> {
+/// the registry (each served service's scopes, [`known_scope`]), else why not.
+fn registered(em: &Handle, w: &World, scope: &str) -> Result<String, String> {
     let (rs, name) = scopes::parse(scope).ok_or_else(|| format!("Malformed scope {scope}"))?;
-    if !scopes::known(st, rs, name) {
+    if !known_scope(em.services(), w, rs, name) {
         return Err(format!("Unknown scope {scope}"));
     }
     for dependent in scopes::dependents(scope)
         .map(split_scopes)
         .unwrap_or_default()
     {
-        registered(st, &dependent)?;
+        registered(em, w, &dependent)?;
     }
     Ok(rs.to_string())
 }
 
 /// Issues one token per resource server named by `scopes`, the first one top-level.
-pub(crate) fn issue(w: &mut World, client_id: Uuid, scopes: &str) -> Result<TokenResponse, String> {
+fn issue(
+    em: &Handle,
+    w: &mut World,
+    client_id: Uuid,
+    scopes: &str,
+) -> Result<TokenResponse, String> {
     let mut by_rs: Vec<(String, Vec<String>)> = Vec::new();
     for s in split_scopes(scopes) {
-        let rs = registered(&w.state, &s)?;
+        let rs = registered(em, w, &s)?;
         match by_rs.iter_mut().find(|(r, _)| *r == rs) {
             Some((_, list)) => list.push(s),
             None => by_rs.push((rs, vec![s])),
@@ -150,7 +368,7 @@ pub(crate) fn issue(w: &mut World, client_id: Uuid, scopes: &str) -> Result<Toke
 }
 
 async fn token(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -160,7 +378,7 @@ async fn token(
     };
     match form.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {}
-        Some(DEPENDENT_TOKEN_GRANT) => return dependent_tokens(&mut w, client_id, &form),
+        Some(DEPENDENT_TOKEN_GRANT) => return dependent_tokens(&em, &mut w, client_id, &form),
         _ => {
             return oauth_error(
                 &refused::GRANT_TYPE,
@@ -169,6 +387,7 @@ async fn token(
         }
     }
     match issue(
+        &em,
         &mut w,
         client_id,
         form.get("scope").map_or("", String::as_str),
@@ -191,7 +410,12 @@ const GROUPS_DEPENDENT_SCOPE: &str =
 /// tokens for the same identity, one per dependent scope. The scope registry has no
 /// dependent scopes: every scope is taken to have the Groups `view_my_groups_and_memberships`
 /// dependent scope, so the list holds one Groups token.
-fn dependent_tokens(w: &mut World, client_id: Uuid, form: &HashMap<String, String>) -> Response {
+fn dependent_tokens(
+    em: &Handle,
+    w: &mut World,
+    client_id: Uuid,
+    form: &HashMap<String, String>,
+) -> Response {
     let Some(token) = form.get("token") else {
         return oauth_error(&refused::MISSING_TOKEN, "Missing token parameter");
     };
@@ -205,7 +429,7 @@ fn dependent_tokens(w: &mut World, client_id: Uuid, form: &HashMap<String, Strin
             "The token was not issued for this client's scope",
         );
     }
-    match issue(w, rec.client_id, GROUPS_DEPENDENT_SCOPE) {
+    match issue(em, w, rec.client_id, GROUPS_DEPENDENT_SCOPE) {
         Ok(resp) => Json(vec![Token {
             access_token: resp.access_token,
             scope: resp.scope,
@@ -222,7 +446,7 @@ fn dependent_tokens(w: &mut World, client_id: Uuid, form: &HashMap<String, Strin
 }
 
 async fn introspect(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -236,7 +460,7 @@ async fn introspect(
     let Some(rec) = w.tokens.get(tok) else {
         return Json(IntrospectResponse::default()).into_response();
     };
-    let ident = w.state.identities.get(&rec.client_id);
+    let ident = directory(&w).and_then(|d| d.identities.get(&rec.client_id));
     let with_set = form
         .get("include")
         .is_some_and(|i| i.split(',').any(|x| x.trim() == "identity_set"));
@@ -280,7 +504,7 @@ fn to_wire(i: &IdentityRec) -> Identity {
 }
 
 fn bad_params(detail: &str) -> Response {
-    ApiError::refused(Service::Auth, &refused::PARAMETERS, detail).into_response()
+    ApiError::refused(&ERRORS, &refused::PARAMETERS, detail).into_response()
 }
 
 fn list_param(q: &HashMap<String, String>, key: &str) -> Option<Vec<String>> {
@@ -294,13 +518,13 @@ fn list_param(q: &HashMap<String, String>, key: &str) -> Option<Vec<String>> {
 }
 
 async fn identities(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let mut w = em.lock();
     if !authorized(&w, &headers) {
-        return ApiError::unauthorized(Service::Auth, &refused::UNAUTHORIZED, "").into_response();
+        return ApiError::unauthorized(&ERRORS, &refused::UNAUTHORIZED, "").into_response();
     }
     let usernames = list_param(&q, "usernames");
     let ids = list_param(&q, "ids");
@@ -309,14 +533,17 @@ async fn identities(
         (Some(_), Some(_)) => return bad_params("Specify either usernames or ids, not both"),
         (None, None) => return bad_params("One of usernames or ids is required"),
         (Some(names), None) => {
+            let Some(dir) = w.states.get_mut::<Directory>() else {
+                return bad_params("No identities");
+            };
             let mut out = Vec::new();
             for n in names {
-                let id = match w.state.identity_by_username(&n) {
+                let id = match dir.identity_by_username(&n) {
                     Some(i) => Some(i.id),
-                    None if provision => Some(w.state.provision(&n)),
+                    None if provision => Some(dir.provision(&n)),
                     None => None,
                 };
-                if let Some(i) = id.and_then(|id| w.state.identities.get(&id)) {
+                if let Some(i) = id.and_then(|id| dir.identities.get(&id)) {
                     out.push(to_wire(i));
                 }
             }
@@ -331,7 +558,7 @@ async fn identities(
                 let Ok(id) = raw.parse::<Uuid>() else {
                     return bad_params(&format!("Invalid identity id: {raw}"));
                 };
-                if let Some(i) = w.state.identities.get(&id) {
+                if let Some(i) = directory(&w).and_then(|d| d.identities.get(&id)) {
                     out.push(to_wire(i));
                 }
             }
@@ -346,22 +573,22 @@ async fn identities(
 }
 
 async fn identity(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
     let w = em.lock();
     if !authorized(&w, &headers) {
-        return ApiError::unauthorized(Service::Auth, &refused::UNAUTHORIZED, "").into_response();
+        return ApiError::unauthorized(&ERRORS, &refused::UNAUTHORIZED, "").into_response();
     }
     let found = id
         .parse::<Uuid>()
         .ok()
-        .and_then(|id| w.state.identities.get(&id));
+        .and_then(|id| directory(&w)?.identities.get(&id));
     match found {
         Some(i) => Json(serde_json::json!({ "identity": to_wire(i) })).into_response(),
         None => ApiError::refused(
-            Service::Auth,
+            &ERRORS,
             &refused::IDENTITY_NOT_FOUND,
             format!("No identity {id}"),
         )

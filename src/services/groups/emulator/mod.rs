@@ -1,8 +1,15 @@
-//! Globus Groups v2: groups, policies, batch membership actions and preferences.
+//! Globus Groups' emulator part: groups, policies, batch membership actions and preferences
+//! (Groups v2) under `/groups`; its seed section (`groups`) and its state, which Transfer, GCS
+//! and Search ask for a caller's groups.
 // Early returns carry the finished HTTP answer; boxing it would only add noise on a cold path.
 #![allow(clippy::result_large_err)]
 
+mod batch;
+mod seed;
+mod state;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -10,42 +17,161 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::emulator::errors::{ApiError, Service};
-use crate::emulator::refusal::{self, Refusal};
-use crate::emulator::store::{GroupRec, MemberRec, State as Store, apply_policies, fmt_time};
-use crate::emulator::{Caller, Emulator};
+use batch::*;
+pub use seed::{GroupsSeed, SeedGroup, SeedGroups, SeedMember};
+pub use state::{
+    GroupRec, GroupsState, MemberRec, active_groups, apply_policies, group_ref, groups,
+};
+
+use crate::service::emulator::refusal::{self, Refusal};
+use crate::service::emulator::{
+    ApiError, Caller, EmulatedService, ErrorShape, Handle, Seed, SeedError, SeedPart, SeedSource,
+    TokenCheck, World, fmt_time, take,
+};
+use crate::services::auth::emulator::{AuthSeed, Directory, IdentityRec, directory};
+
 use crate::services::groups::refusals as refused;
 use crate::services::groups::wire::{
     BatchError, BatchMember, BatchMembershipAction, BatchMembershipResponse, Group, GroupCreate,
-    GroupPolicies, GroupPoliciesWrite, GroupUpdate, IdentityPreferences, Membership,
+    GroupPolicies, GroupPoliciesWrite, GroupUpdate, GroupsError, IdentityPreferences, Membership,
     MembershipStatus, Preferences, Role,
 };
 use crate::wire::Extra;
 
-pub(crate) fn routes() -> Router<Emulator> {
-    Router::new()
-        .route("/v2/groups", axum::routing::post(create_group))
-        .route("/v2/groups/my_groups", get(my_groups))
-        .route(
-            "/v2/groups/{id}",
-            get(get_group)
-                .put(update_group)
-                .delete(delete_group)
-                .post(batch),
-        )
-        .route(
-            "/v2/groups/{id}/policies",
-            get(get_policies).put(put_policies),
-        )
-        .route("/v2/preferences", get(get_preferences).put(put_preferences))
+/// Groups' emulator part.
+pub struct GroupsEmulator;
+
+/// Groups' emulator part, as `Service::emulator` hands it out.
+pub static EMULATOR: GroupsEmulator = GroupsEmulator;
+
+impl EmulatedService for GroupsEmulator {
+    fn name(&self) -> &'static str {
+        "groups"
+    }
+
+    fn banner_name(&self) -> &'static str {
+        "Groups"
+    }
+
+    fn errors(&self) -> &'static dyn ErrorShape {
+        &ERRORS
+    }
+
+    fn refusals(&self) -> &'static [&'static Refusal] {
+        refused::ALL
+    }
+
+    fn routes(&self, em: Handle) -> Router {
+        Router::new()
+            .route("/v2/groups", axum::routing::post(create_group))
+            .route("/v2/groups/my_groups", get(my_groups))
+            .route(
+                "/v2/groups/{id}",
+                get(get_group)
+                    .put(update_group)
+                    .delete(delete_group)
+                    .post(batch),
+            )
+            .route(
+                "/v2/groups/{id}/policies",
+                get(get_policies).put(put_policies),
+            )
+            .route("/v2/preferences", get(get_preferences).put(put_preferences))
+            .with_state(em)
+    }
+
+    fn token_check(&self) -> Option<TokenCheck> {
+        Some(TokenCheck {
+            resource_server: super::RESOURCE_SERVER,
+            refusal: &refused::UNAUTHORIZED,
+        })
+    }
+
+    fn scopes(&self) -> Option<(&'static str, &'static [&'static str])> {
+        Some((super::RESOURCE_SERVER, super::SCOPES))
+    }
+
+    fn parse_seed(&self, src: &SeedSource<'_>) -> Result<Option<Arc<dyn SeedPart>>, SeedError> {
+        Ok(Some(Arc::new(src.parse::<GroupsSeed>()?)))
+    }
+
+    fn validate_seed(&self, seed: &Seed, problems: &mut Vec<String>) {
+        let identities = seed
+            .part::<AuthSeed>()
+            .map(AuthSeed::directory)
+            .unwrap_or_default();
+        if let Some(s) = seed.part::<GroupsSeed>() {
+            s.validate(&identities, problems);
+        }
+    }
+
+    fn build(&self, seed: &Seed, w: &mut World, now: DateTime<Utc>) {
+        let empty = GroupsSeed::default();
+        let section = seed.part::<GroupsSeed>().unwrap_or(&empty);
+        let st = GroupsState::from_seed(section, directory(w), now);
+        w.states.insert(st);
+    }
+
+    fn restore(
+        &self,
+        saved: &mut Map<String, Value>,
+        _seed: &Seed,
+        w: &mut World,
+        _now: DateTime<Utc>,
+    ) -> Result<(), serde_json::Error> {
+        w.states.insert(take::<GroupsState>(saved, &["groups"])?);
+        Ok(())
+    }
+}
+
+/// Groups' error shape: `{code, detail}`.
+struct GroupsErrors;
+
+static ERRORS: GroupsErrors = GroupsErrors;
+
+impl ErrorShape for GroupsErrors {
+    fn body(&self, e: &ApiError) -> Value {
+        serde_json::to_value(GroupsError {
+            code: Some(e.code.clone()),
+            detail: json!(e.message),
+            ..GroupsError::default()
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// What Groups' handlers read: its groups, and Auth's identities for usernames.
+struct Store<'a> {
+    groups: &'a BTreeMap<Uuid, GroupRec>,
+    identities: &'a BTreeMap<Uuid, IdentityRec>,
+}
+
+static NO_GROUPS: BTreeMap<Uuid, GroupRec> = BTreeMap::new();
+static NO_IDENTITIES: BTreeMap<Uuid, IdentityRec> = BTreeMap::new();
+
+fn store(w: &World) -> Store<'_> {
+    Store {
+        groups: groups(w).map_or(&NO_GROUPS, |g| &g.groups),
+        identities: directory(w).map_or(&NO_IDENTITIES, |d| &d.identities),
+    }
+}
+
+/// Groups' own groups, to change (built with its routes, so always there when they run).
+fn groups_mut(w: &mut World) -> &mut BTreeMap<Uuid, GroupRec> {
+    &mut w
+        .states
+        .get_mut::<GroupsState>()
+        .expect("Groups' state is built before its routes serve")
+        .groups
 }
 
 fn err(refusal: &'static Refusal, detail: impl Into<String>) -> Response {
-    ApiError::refused(Service::Groups, refusal, detail).into_response()
+    ApiError::refused(&ERRORS, refusal, detail).into_response()
 }
 
 fn forbidden(detail: &str) -> Response {
@@ -214,7 +340,7 @@ fn includes(q: &HashMap<String, String>) -> BTreeSet<String> {
 }
 
 async fn my_groups(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -223,7 +349,7 @@ async fn my_groups(
         .map(|s| s.split(',').map(|x| x.trim().to_string()).collect())
         .unwrap_or_else(|| BTreeSet::from(["active".to_string()]));
     let w = em.lock();
-    let st = &w.state;
+    let st = &store(&w);
     let include = BTreeSet::from(["my_memberships".to_string()]);
     let list: Vec<Group> = st
         .groups
@@ -239,7 +365,7 @@ async fn my_groups(
 }
 
 async fn create_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     bytes: Bytes,
 ) -> Response {
@@ -253,7 +379,7 @@ async fn create_group(
     let mut w = em.lock();
     let now = fmt_time(w.now());
     if let Some(parent) = req.parent_id {
-        match w.state.groups.get(&parent) {
+        match store(&w).groups.get(&parent) {
             None => return not_found(&parent.to_string()),
             Some(p) if !is_admin(p, caller.identity) => {
                 return forbidden("Only an admin of the parent group may create a subgroup");
@@ -268,7 +394,7 @@ async fn create_group(
         }
         apply_policies(&mut policies, p);
     }
-    let id = w.state.next_id("group");
+    let id = w.ids.next("group");
     let g = GroupRec {
         id,
         name: req.name,
@@ -287,13 +413,13 @@ async fn create_group(
         )]),
     };
     let include = BTreeSet::from(["my_memberships".to_string(), "policies".to_string()]);
-    let doc = render(&w.state, &g, caller.identity, &include);
-    w.state.groups.insert(id, g);
+    let doc = render(&store(&w), &g, caller.identity, &include);
+    groups_mut(&mut w).insert(id, g);
     (StatusCode::CREATED, Json(doc)).into_response()
 }
 
 async fn get_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
     Query(q): Query<HashMap<String, String>>,
@@ -303,17 +429,17 @@ async fn get_group(
         Err(e) => return e,
     };
     let w = em.lock();
-    let Some(g) = w.state.groups.get(&id) else {
+    let Some(g) = store(&w).groups.get(&id) else {
         return not_found(&raw);
     };
     if !can_view(g, caller.identity) {
         return forbidden("You do not have permission to view this group");
     }
-    Json(render(&w.state, g, caller.identity, &includes(&q))).into_response()
+    Json(render(&store(&w), g, caller.identity, &includes(&q))).into_response()
 }
 
 async fn update_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
     bytes: Bytes,
@@ -327,7 +453,7 @@ async fn update_group(
         Err(e) => return e,
     };
     let mut w = em.lock();
-    let Some(g) = w.state.groups.get_mut(&id) else {
+    let Some(g) = groups_mut(&mut w).get_mut(&id) else {
         return not_found(&raw);
     };
     if !is_admin(g, caller.identity) {
@@ -346,11 +472,11 @@ async fn update_group(
         g.terms_and_conditions = Some(t);
     }
     let g = g.clone();
-    Json(render(&w.state, &g, caller.identity, &BTreeSet::new())).into_response()
+    Json(render(&store(&w), &g, caller.identity, &BTreeSet::new())).into_response()
 }
 
 async fn delete_group(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Response {
@@ -359,19 +485,19 @@ async fn delete_group(
         Err(e) => return e,
     };
     let mut w = em.lock();
-    let Some(g) = w.state.groups.get(&id) else {
+    let Some(g) = store(&w).groups.get(&id) else {
         return not_found(&raw);
     };
     if !is_admin(g, caller.identity) {
         return forbidden("Only group admins may delete the group");
     }
-    let doc = render(&w.state, g, caller.identity, &BTreeSet::new());
-    w.state.groups.remove(&id);
+    let doc = render(&store(&w), g, caller.identity, &BTreeSet::new());
+    groups_mut(&mut w).remove(&id);
     Json(doc).into_response()
 }
 
 async fn get_policies(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Response {
@@ -380,7 +506,7 @@ async fn get_policies(
         Err(e) => return e,
     };
     let w = em.lock();
-    let Some(g) = w.state.groups.get(&id) else {
+    let Some(g) = store(&w).groups.get(&id) else {
         return not_found(&raw);
     };
     if !can_view(g, caller.identity) {
@@ -422,7 +548,7 @@ fn check_policies(p: &GroupPoliciesWrite) -> Result<(), Response> {
 }
 
 async fn put_policies(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
     bytes: Bytes,
@@ -439,7 +565,7 @@ async fn put_policies(
         return e;
     }
     let mut w = em.lock();
-    let Some(g) = w.state.groups.get_mut(&id) else {
+    let Some(g) = groups_mut(&mut w).get_mut(&id) else {
         return not_found(&raw);
     };
     if !is_admin(g, caller.identity) {
@@ -449,362 +575,12 @@ async fn put_policies(
     Json(g.policies.clone()).into_response()
 }
 
-/// The order in which batch actions are applied (and keyed in the response).
-const ACTIONS: [&str; 11] = [
-    "add",
-    "invite",
-    "change_role",
-    "remove",
-    "approve",
-    "reject",
-    "accept",
-    "decline",
-    "leave",
-    "join",
-    "request_join",
-];
-
-fn action_items<'a>(b: &'a BatchMembershipAction, action: &str) -> &'a [BatchMember] {
-    match action {
-        "add" => &b.add,
-        "invite" => &b.invite,
-        "change_role" => &b.change_role,
-        "remove" => &b.remove,
-        "approve" => &b.approve,
-        "reject" => &b.reject,
-        "accept" => &b.accept,
-        "decline" => &b.decline,
-        "leave" => &b.leave,
-        "join" => &b.join,
-        _ => &b.request_join,
-    }
-}
-
-fn set_action(r: &mut BatchMembershipResponse, action: &str, list: Vec<Membership>) {
-    let slot = match action {
-        "add" => &mut r.add,
-        "invite" => &mut r.invite,
-        "change_role" => &mut r.change_role,
-        "remove" => &mut r.remove,
-        "approve" => &mut r.approve,
-        "reject" => &mut r.reject,
-        "accept" => &mut r.accept,
-        "decline" => &mut r.decline,
-        "leave" => &mut r.leave,
-        "join" => &mut r.join,
-        _ => &mut r.request_join,
-    };
-    *slot = Some(list);
-}
-
-/// A per-identity failure: the refusal (its code) and the detail.
-type ItemError = (&'static Refusal, String);
-
-fn active_admins(g: &GroupRec) -> usize {
-    g.members
-        .values()
-        .filter(|m| m.status == MembershipStatus::Active && m.role == Role::Admin)
-        .count()
-}
-
-fn is_last_admin(g: &GroupRec, who: Uuid) -> bool {
-    is_admin(g, who) && active_admins(g) == 1
-}
-
-/// Applies one item of one action to the group; returns the resulting membership.
-fn apply_item(
-    st: &Store,
-    g: &mut GroupRec,
-    caller: Uuid,
-    action: &str,
-    item: &BatchMember,
-    now: &str,
-) -> Result<MemberRec, ItemError> {
-    let who = item.identity_id;
-    let Some(ident) = st.identities.get(&who) else {
-        return Err((
-            &refused::MEMBER_UNKNOWN,
-            format!("Identity {who} does not exist."),
-        ));
-    };
-    let current = g.members.get(&who).cloned();
-    let new_status = |status: MembershipStatus, role: Role| MemberRec {
-        role,
-        status,
-        status_reason: item.status_reason.clone(),
-        updated: now.to_string(),
-    };
-    let elevated = |r: &Role| matches!(r, Role::Admin | Role::Manager);
-    let self_only = || {
-        if who == caller {
-            Ok(())
-        } else {
-            Err((
-                &refused::MEMBER_NOT_SELF,
-                "This action may only be taken on your own identity.".to_string(),
-            ))
-        }
-    };
-    let no_membership = || {
-        (
-            &refused::MEMBER_NONE,
-            "Identity has no membership in group.".to_string(),
-        )
-    };
-    let rec = match action {
-        "add" | "invite" => {
-            let role = item.role.clone().unwrap_or(Role::Member);
-            if elevated(&role) && !is_admin(g, caller) {
-                return Err((
-                    &refused::MEMBER_ELEVATED,
-                    "Only admins may add admins or managers.".into(),
-                ));
-            }
-            if is_status(current.as_ref(), MembershipStatus::Active) {
-                return Err((
-                    &refused::MEMBER_ACTIVE,
-                    "The identity is already an active member of the group.".into(),
-                ));
-            }
-            if action == "add"
-                && (is_status(current.as_ref(), MembershipStatus::Left) || !ident.allow_add)
-            {
-                return Err((
-                    &refused::MEMBER_ADD_FORBIDDEN,
-                    "The identity has left the group or does not allow being added; invite it instead."
-                        .into(),
-                ));
-            }
-            let status = if action == "add" {
-                MembershipStatus::Active
-            } else {
-                MembershipStatus::Invited
-            };
-            new_status(status, role)
-        }
-        "change_role" => {
-            let Some(role) = item.role.clone() else {
-                return Err((&refused::MEMBER_NO_ROLE, "change_role needs a role.".into()));
-            };
-            let Some(cur) = current.filter(|m| {
-                matches!(
-                    m.status,
-                    MembershipStatus::Active
-                        | MembershipStatus::Invited
-                        | MembershipStatus::Pending
-                )
-            }) else {
-                return Err(no_membership());
-            };
-            if role != Role::Admin && is_last_admin(g, who) {
-                return Err((
-                    &refused::MEMBER_LAST_ADMIN,
-                    "The last admin of a group cannot be demoted.".into(),
-                ));
-            }
-            MemberRec {
-                role,
-                updated: now.to_string(),
-                ..cur
-            }
-        }
-        "remove" => {
-            let Some(cur) = current.filter(|m| {
-                matches!(
-                    m.status,
-                    MembershipStatus::Active
-                        | MembershipStatus::Invited
-                        | MembershipStatus::Pending
-                )
-            }) else {
-                return Err(no_membership());
-            };
-            if who == caller {
-                return Err((
-                    &refused::MEMBER_REMOVE_SELF,
-                    "You cannot remove yourself; use leave.".into(),
-                ));
-            }
-            if elevated(&cur.role) && !is_admin(g, caller) {
-                return Err((
-                    &refused::MEMBER_ELEVATED,
-                    "Only admins may remove admins or managers.".into(),
-                ));
-            }
-            if is_last_admin(g, who) {
-                return Err((
-                    &refused::MEMBER_LAST_ADMIN,
-                    "The last admin of a group cannot be removed.".into(),
-                ));
-            }
-            new_status(MembershipStatus::Removed, cur.role)
-        }
-        "approve" | "reject" => {
-            let Some(cur) = current else {
-                return Err(no_membership());
-            };
-            if cur.status != MembershipStatus::Pending {
-                return Err((
-                    &refused::MEMBER_STATUS,
-                    "The membership is not pending.".into(),
-                ));
-            }
-            let status = if action == "approve" {
-                MembershipStatus::Active
-            } else {
-                MembershipStatus::Rejected
-            };
-            new_status(status, cur.role)
-        }
-        "accept" | "decline" => {
-            self_only()?;
-            let Some(cur) = current else {
-                return Err(no_membership());
-            };
-            if cur.status != MembershipStatus::Invited {
-                return Err((
-                    &refused::MEMBER_STATUS,
-                    "There is no pending invitation.".into(),
-                ));
-            }
-            let status = if action == "accept" {
-                MembershipStatus::Active
-            } else {
-                MembershipStatus::Declined
-            };
-            new_status(status, cur.role)
-        }
-        "leave" => {
-            self_only()?;
-            let Some(cur) = current.filter(|m| m.status == MembershipStatus::Active) else {
-                return Err(no_membership());
-            };
-            if is_last_admin(g, who) {
-                return Err((
-                    &refused::MEMBER_LAST_ADMIN,
-                    "The last admin of a group cannot leave.".into(),
-                ));
-            }
-            new_status(MembershipStatus::Left, cur.role)
-        }
-        "join" => {
-            self_only()?;
-            if is_status(current.as_ref(), MembershipStatus::Active) {
-                return Err((
-                    &refused::MEMBER_ACTIVE,
-                    "The identity is already an active member of the group.".into(),
-                ));
-            }
-            if g.policies.group_visibility != "authenticated" || g.policies.join_requests {
-                return Err((
-                    &refused::MEMBER_NO_JOIN,
-                    "This group cannot be joined directly.".into(),
-                ));
-            }
-            new_status(MembershipStatus::Active, Role::Member)
-        }
-        _ => {
-            self_only()?;
-            if is_status(current.as_ref(), MembershipStatus::Active) {
-                return Err((
-                    &refused::MEMBER_ACTIVE,
-                    "The identity is already an active member of the group.".into(),
-                ));
-            }
-            if !g.policies.join_requests {
-                return Err((
-                    &refused::MEMBER_NO_JOIN,
-                    "This group does not accept join requests.".into(),
-                ));
-            }
-            new_status(MembershipStatus::Pending, Role::Member)
-        }
-    };
-    g.members.insert(who, rec.clone());
-    Ok(rec)
-}
-
-async fn batch(
-    State(em): State<Emulator>,
-    Extension(caller): Extension<Caller>,
-    Path(raw): Path<String>,
-    bytes: Bytes,
-) -> Response {
-    let id = match group_id(&raw) {
-        Ok(id) => id,
-        Err(e) => return e,
-    };
-    let req: BatchMembershipAction = match body(&bytes) {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let mut seen = BTreeSet::new();
-    for action in ACTIONS {
-        for item in action_items(&req, action) {
-            if !seen.insert(item.identity_id) {
-                return err(
-                    &refused::BATCH_DUPLICATE,
-                    format!(
-                        "Identity {} appears more than once in the request",
-                        item.identity_id
-                    ),
-                );
-            }
-        }
-    }
-    let mut w = em.lock();
-    let now = fmt_time(w.now());
-    let Some(mut g) = w.state.groups.get(&id).cloned() else {
-        return not_found(&raw);
-    };
-    let manages = ["add", "invite", "remove", "approve", "reject"]
-        .iter()
-        .any(|a| !action_items(&req, a).is_empty());
-    if manages && !is_manager(&g, caller.identity) {
-        return forbidden("Only group admins and managers may manage memberships");
-    }
-    if !req.change_role.is_empty() && !is_admin(&g, caller.identity) {
-        return forbidden("Only group admins may change roles");
-    }
-    let mut resp = BatchMembershipResponse::default();
-    let mut refusals: Vec<&Refusal> = Vec::new();
-    for action in ACTIONS {
-        let items = action_items(&req, action);
-        if items.is_empty() {
-            continue;
-        }
-        let mut done = Vec::new();
-        let mut errors = Vec::new();
-        for item in items {
-            match apply_item(&w.state, &mut g, caller.identity, action, item, &now) {
-                Ok(rec) => done.push(membership(&w.state, id, item.identity_id, &rec)),
-                Err((refusal, detail)) => {
-                    refusals.push(refusal);
-                    errors.push(BatchError {
-                        identity_id: item.identity_id,
-                        code: refusal.code.into(),
-                        detail,
-                        extra: Extra::new(),
-                    });
-                }
-            }
-        }
-        set_action(&mut resp, action, done);
-        if !errors.is_empty() {
-            resp.errors.insert(action.to_string(), errors);
-        }
-    }
-    w.state.groups.insert(id, g);
-    refusal::tag(Json(resp).into_response(), &refusals)
-}
-
 async fn get_preferences(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
 ) -> Response {
     let w = em.lock();
-    let allow_add = w
-        .state
+    let allow_add = store(&w)
         .identities
         .get(&caller.identity)
         .is_none_or(|i| i.allow_add);
@@ -819,7 +595,7 @@ async fn get_preferences(
 }
 
 async fn put_preferences(
-    State(em): State<Emulator>,
+    State(em): State<Handle>,
     Extension(caller): Extension<Caller>,
     bytes: Bytes,
 ) -> Response {
@@ -836,7 +612,11 @@ async fn put_preferences(
     let mut w = em.lock();
     let mut out = Preferences::new();
     for (id, p) in req {
-        if let Some(i) = w.state.identities.get_mut(&id) {
+        if let Some(i) = w
+            .states
+            .get_mut::<Directory>()
+            .and_then(|d| d.identities.get_mut(&id))
+        {
             i.allow_add = p.allow_add;
         }
         out.insert(id, p);
