@@ -139,7 +139,8 @@ fn with_managed_group_names(
     live: &LiveRead,
     now: DateTime<Utc>,
 ) -> Result<(Desired, BTreeSet<Principal>), EngineError> {
-    let live_ids = crate::services::groups::provider::group_names(live)
+    let live_ids = live
+        .managed_group_ids()
         .into_iter()
         .filter_map(|(id, name)| Some((id.parse().ok()?, name)))
         .collect();
@@ -267,6 +268,7 @@ fn read_dependencies(providers: &[Arc<dyn Provider>], pinned: bool) -> Vec<Vec<u
                 .enumerate()
                 .filter(|(_, q)| {
                     p.reads_after().contains(&q.name())
+                        || q.reads_before().contains(&p.name())
                         || (!pinned && p.needs_group_names() && q.supplies_group_names())
                 })
                 .map(|(j, _)| j)

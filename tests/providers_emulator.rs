@@ -10,7 +10,7 @@ use accord::service::{
     IdMap, IdentityResolver, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope,
 };
 use accord::services::auth::provider::GlobusAuth;
-use accord::services::groups::provider::{GroupsProvider, group_names};
+use accord::services::groups::provider::GroupsProvider;
 use accord::services::transfer::provider::TransferProvider;
 use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
@@ -262,7 +262,7 @@ async fn reads_a_group_by_name_with_every_attribute_and_member() {
         1
     );
     assert_eq!(
-        group_names(&live).get(g.server_id.as_ref().unwrap()),
+        live.managed_group_ids().get(g.server_id.as_ref().unwrap()),
         Some(&"lab-readers".to_string())
     );
 }
@@ -581,7 +581,7 @@ async fn acl_rules_read_with_managed_group_names_and_role_rules_apart() {
         .unwrap();
     let live = e
         .transfer
-        .read(&share_scope(group_names(&glive)))
+        .read(&share_scope(glive.managed_group_ids()))
         .await
         .unwrap();
     let alice = identity(&e.emu, "alice@uni.edu");
@@ -676,7 +676,7 @@ async fn acl_rules_are_created_updated_and_deleted() {
 
     let live = e
         .transfer
-        .read(&share_scope(group_names(&glive)))
+        .read(&share_scope(glive.managed_group_ids()))
         .await
         .unwrap();
     let rule = live

@@ -11,8 +11,9 @@ use accord::emulator::{Emulator, RunningEmulator, Seed, spawn, spawn_tls};
 use accord::http::{GlobusCredentials, HttpClient, HttpError, HttpOptions, ServiceUrls};
 use accord::plan::{Action, Change};
 use accord::service::{IdMap, Lookup, Outcome, Provider, ProviderError, Scope};
-use accord::services::gcs::provider::{GcsProvider, partial_collection};
+use accord::services::gcs::provider::GcsProvider;
 use accord::services::transfer::provider::TransferProvider;
+use accord::services::transfer::provider::named_collection;
 use accord::state::{Address, Container, ContainerMode, Object};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_string_contains, method, path};
@@ -256,7 +257,7 @@ async fn collection_create_records_ids_and_reads_back() {
     let ids = IdMap::default();
     let id = create_share(&gcs, &ids).await;
     assert_eq!(ids.get(&collection_address("lab-share")), Some(id.clone()));
-    assert_eq!(ids.get(&partial_collection("lab-share")), Some(id.clone()));
+    assert_eq!(ids.get(&named_collection("lab-share")), Some(id.clone()));
 
     // Found again by its display name and mapped collection, with its document fields.
     let scope = Scope {
@@ -479,7 +480,7 @@ async fn roles_create_delete_and_adopt() {
 
     // Creating it again answers 409 `exists`: the role is adopted, not duplicated.
     let fresh = IdMap::default();
-    fresh.insert(partial_collection("lab-share"), collection.clone());
+    fresh.insert(named_collection("lab-share"), collection.clone());
     let out = gcs.apply(&[create], &fresh).await;
     assert_eq!(
         out[0],
@@ -522,10 +523,7 @@ async fn roles_create_delete_and_adopt() {
     // learned before.
     let by_id = Scope {
         containers: scope.containers.clone(),
-        known_ids: BTreeMap::from([(
-            accord::services::gcs::provider::partial_collection("lab-share"),
-            collection.clone(),
-        )]),
+        known_ids: BTreeMap::from([(named_collection("lab-share"), collection.clone())]),
         ..Scope::default()
     };
     assert!(
@@ -617,10 +615,7 @@ async fn directories_stat_and_mkdir_on_guest_collections() {
             lookup(dir("lab-share", "/shared/")),
             lookup(dir("not-yet-created", "/x/")),
         ],
-        known_ids: BTreeMap::from([(
-            accord::services::gcs::provider::partial_collection("lab-share"),
-            collection.clone(),
-        )]),
+        known_ids: BTreeMap::from([(named_collection("lab-share"), collection.clone())]),
         ..Scope::default()
     };
     let live = transfer.read(&scope).await.unwrap();
@@ -979,7 +974,7 @@ async fn collection_create_that_times_out_is_reread_and_adopted() {
         }
     );
     assert_eq!(
-        ids.get(&partial_collection("lab-share")).as_deref(),
+        ids.get(&named_collection("lab-share")).as_deref(),
         Some("coll-1")
     );
     // The differing description was patched onto the adopted collection.
@@ -1028,7 +1023,7 @@ async fn role_create_that_fails_is_reread_before_resending() {
         .await;
     let gcs = GcsProvider::new(mock_http(&s, options()));
     let ids = IdMap::default();
-    ids.insert(partial_collection("lab-share"), "coll-1".into());
+    ids.insert(named_collection("lab-share"), "coll-1".into());
     let alice = format!("identity:{ALICE}");
     let out = gcs
         .apply(

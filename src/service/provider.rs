@@ -62,6 +62,12 @@ pub trait Provider: Send + Sync {
     fn reads_after(&self) -> &'static [&'static str] {
         &[]
     }
+    /// The providers whose reads need its own first: the other half of `reads_after`, for
+    /// the service that depends on another and knows it (GCS finds the guest collection ids
+    /// Transfer's rules name).
+    fn reads_before(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Whether its read needs the managed groups' live ids (`Scope::group_names`): it keys
     /// what names a managed group by the group's policy name.
     fn needs_group_names(&self) -> bool {

@@ -42,6 +42,9 @@ impl Provider for Cancellable {
     fn reads_after(&self) -> &'static [&'static str] {
         self.inner.reads_after()
     }
+    fn reads_before(&self) -> &'static [&'static str] {
+        self.inner.reads_before()
+    }
     fn needs_group_names(&self) -> bool {
         self.inner.needs_group_names()
     }

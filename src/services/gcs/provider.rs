@@ -50,6 +50,7 @@ use crate::service::{
 use crate::services::gcs::wire::{
     Collection, GcsResult, Role, USER_CREDENTIAL_DATA_TYPE, UserCredential,
 };
+use crate::services::transfer::provider::named_collection;
 use crate::state::{Address, Kind, Object, Principal};
 
 const KINDS: &[Kind] = &[
@@ -839,7 +840,7 @@ impl GcsProvider {
                 .address
                 .keys
                 .get(1)
-                .and_then(|n| ids.get(&partial_collection(n)))
+                .and_then(|n| ids.get(&named_collection(n)))
         })
     }
 
@@ -1030,22 +1031,17 @@ impl GcsProvider {
     }
 }
 
-/// The partial address `gcs.collection[N]` under which a guest collection's id is recorded.
-pub fn partial_collection(name: &str) -> Address {
-    Address::partial(crate::services::gcs::COLLECTION, [name.to_string()])
-}
-
-/// Records a guest collection's id under `gcs.collection[E][N]` and `gcs.collection[N]`.
+/// Records a guest collection's id under `gcs.collection[E][N]` and Transfer's `named_collection(N)`.
 fn record_collection(ids: &IdMap, address: &Address, id: &str) {
     ids.insert(address.clone(), id.to_string());
     if let Some(name) = address.keys.get(1) {
-        ids.insert(partial_collection(name), id.to_string());
+        ids.insert(named_collection(name), id.to_string());
     }
 }
 
 /// A collection's id by policy name (a UUID names itself).
 fn collection_id_by_name(name: &str, endpoint: Uuid, ids: &IdMap) -> Option<String> {
-    ids.get(&partial_collection(name))
+    ids.get(&named_collection(name))
         .or_else(|| {
             ids.get(&Address::new(
                 crate::services::gcs::COLLECTION,
@@ -1300,6 +1296,11 @@ impl Provider for GcsProvider {
         Caller::OAuthClient
     }
 
+    fn reads_before(&self) -> &'static [&'static str] {
+        // Transfer's rules on a guest collection name it by policy name: its id comes from here.
+        &[crate::services::transfer::api::ID.name]
+    }
+
     fn needs_group_names(&self) -> bool {
         true
     }
@@ -1310,7 +1311,7 @@ impl Provider for GcsProvider {
         let mut ids: BTreeMap<String, String> = scope
             .known_ids
             .iter()
-            .filter(|(a, _)| a.kind == super::COLLECTION && a.keys.len() == 1)
+            .filter(|(a, _)| a.keys.first().is_some_and(|k| **a == named_collection(k)))
             .map(|(a, id)| (a.keys[0].clone(), id.clone()))
             .collect();
         // What each endpoint's shared listings must cover.
@@ -1416,7 +1417,7 @@ impl Provider for GcsProvider {
             if let (Some(id), Some(name)) = (&object.server_id, lookup.address.keys.get(1)) {
                 ids.insert(name.clone(), id.clone());
                 // Later reads and apply find the collection by its policy name.
-                live.ids.insert(partial_collection(name), id.clone());
+                live.ids.insert(named_collection(name), id.clone());
             }
             live.state.insert(object);
         }
@@ -1549,7 +1550,7 @@ mod tests {
         let a = Address::new(crate::services::gcs::COLLECTION, [ID, "lab"]);
         record_collection(&ids, &a, "c1");
         assert_eq!(ids.get(&a).as_deref(), Some("c1"));
-        assert_eq!(ids.get(&partial_collection("lab")).as_deref(), Some("c1"));
+        assert_eq!(ids.get(&named_collection("lab")).as_deref(), Some("c1"));
         assert_eq!(
             collection_id_by_name("lab", ID.parse().unwrap(), &ids).as_deref(),
             Some("c1")

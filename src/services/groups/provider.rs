@@ -363,11 +363,6 @@ impl GroupsProvider {
     }
 }
 
-/// Live group UUID → policy name for the groups of a Groups read, for [`Scope::group_names`].
-pub fn group_names(live: &LiveRead) -> BTreeMap<String, String> {
-    live.managed_group_ids()
-}
-
 /// The ids of the groups in `groups` named exactly `name`, deduplicated.
 fn ids_named(groups: &[Group], name: &str) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = groups

@@ -14,7 +14,7 @@
 //! The collection key `C` of an ACL container, rule or directory is an endpoint or collection
 //! UUID, or the policy name `N` of a guest collection accord creates: its id comes from
 //! `Scope::collection_ids[N]` when reading (no id yet: the collection does not exist, so it has
-//! no rules or directories) and from the id map's partial address `gcs.collection[N]` when
+//! no rules or directories) and from the id map's [`named_collection`] when
 //! applying. Addresses keep `N`; only the calls use the id.
 
 use std::collections::BTreeMap;
@@ -29,7 +29,6 @@ use crate::plan::{Action, Change};
 use crate::service::{
     Caller, IdMap, LiveRead, Lookup, Outcome, Provider, ProviderError, Scope, failed,
 };
-use crate::services::gcs::provider::partial_collection;
 use crate::services::transfer::wire::{
     AccessCreateResult, AccessList, AccessRule, AccessRuleCreate, AccessRuleUpdate, MkdirRequest,
     PrincipalType,
@@ -405,22 +404,29 @@ impl TransferProvider {
     }
 }
 
+/// The key under which the id of a collection the policy names by name (a guest collection)
+/// is recorded, by the read or the create that finds it: the partial rule address of that
+/// collection.
+pub fn named_collection(name: &str) -> Address {
+    Address::partial(super::ACL, [name.to_string()])
+}
+
 /// The live id of a collection key when reading: a UUID names itself, a guest collection's
 /// policy name maps through the id an earlier read found (`Scope::known_ids`); `None` when it
 /// does not exist yet.
 fn read_collection_id(key: &str, scope: &Scope) -> Option<String> {
     match key.parse::<uuid::Uuid>() {
         Ok(_) => Some(key.to_string()),
-        Err(_) => scope.known_ids.get(&partial_collection(key)).cloned(),
+        Err(_) => scope.known_ids.get(&named_collection(key)).cloned(),
     }
 }
 
 /// The live id of a collection key when applying: a UUID names itself, a guest collection's
-/// policy name maps through the id map's partial address `gcs.collection[N]`.
+/// policy name maps through the id map's [`named_collection`].
 fn apply_collection_id(key: &str, ids: &IdMap) -> Result<String, String> {
     match key.parse::<uuid::Uuid>() {
         Ok(_) => Ok(key.to_string()),
-        Err(_) => ids.get(&partial_collection(key)).ok_or_else(|| {
+        Err(_) => ids.get(&named_collection(key)).ok_or_else(|| {
             format!("the id of guest collection {key} is not known (was it created?)")
         }),
     }
@@ -566,10 +572,6 @@ impl Provider for TransferProvider {
 
     fn needs_group_names(&self) -> bool {
         true
-    }
-
-    fn reads_after(&self) -> &'static [&'static str] {
-        &["gcs"]
     }
 
     async fn read(&self, scope: &Scope) -> Result<LiveRead, ProviderError> {

@@ -12,12 +12,6 @@ use crate::policy::{Compiler, Located, Problem};
 use crate::services::transfer::policy::compile::{Compile as Rules, acl_container};
 use crate::state::{Address, Container, Lookup, Object};
 
-/// A guest collection's partial address `gcs.collection[N]`, under which providers find its
-/// id (`IdMap`).
-pub fn collection_id_key(name: &str) -> Address {
-    Address::partial(super::super::COLLECTION, [name.to_string()])
-}
-
 /// A base path as objects carry it: ending in `/`.
 fn folder(p: &str) -> String {
     if p.ends_with('/') {
