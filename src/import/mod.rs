@@ -29,10 +29,9 @@ use crate::service::Services;
 use crate::service::import::{ImportContext, ImportFailure, ImportedPart, RenderContext};
 
 mod aliases;
-pub mod yaml;
 
 pub use aliases::aliases;
-use yaml::{comment, key, scalar};
+use crate::service::import::yaml::{comment, key, scalar};
 
 /// A group named on the command line: by id, or by name among the caller's groups.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -442,25 +442,30 @@ fn normalize_rel(p: &str) -> String {
     s
 }
 
-/// Loads files held in memory within `limits`, with the built-in services (tests reach
-/// the limits cheaply this way).
+/// What the loader's tests and the services' share.
 #[cfg(test)]
-pub(crate) fn load_with(
-    files: &[(&str, String)],
-    limits: &Limits,
-) -> Result<Workspace, Diagnostics> {
-    let memory = Memory(
-        files
-            .iter()
-            .map(|(p, t)| (PathBuf::from(p), t.as_bytes()))
-            .collect(),
-    );
-    load(
-        &memory,
-        Path::new("ws"),
-        limits,
-        &crate::services::builtin(),
-    )
+pub(crate) mod testing {
+    use super::*;
+
+    /// Loads files held in memory within `limits`, with the built-in services (tests reach
+    /// the limits cheaply this way).
+    pub(crate) fn load_with(
+        files: &[(&str, String)],
+        limits: &Limits,
+    ) -> Result<Workspace, Diagnostics> {
+        let memory = Memory(
+            files
+                .iter()
+                .map(|(p, t)| (PathBuf::from(p), t.as_bytes()))
+                .collect(),
+        );
+        load(
+            &memory,
+            Path::new("ws"),
+            limits,
+            &crate::services::builtin(),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -468,7 +473,7 @@ mod tests {
     use super::*;
 
     fn load_with(files: &[(&str, String)], limits: &Limits) -> Result<Workspace, Diagnostics> {
-        super::load_with(files, limits)
+        testing::load_with(files, limits)
     }
 
     /// The one diagnostic of a load that must fail with exactly one, of code `LIMIT`.

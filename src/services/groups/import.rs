@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::provider::POLICY_FIELDS;
 use super::{GROUP, MEMBER};
-use crate::import::yaml::{block_scalar, key, value};
+use crate::service::import::yaml::{block_scalar, key, value};
 use crate::service::import::{ImportContext, ImportFailure, ImportedPart, Importer, RenderContext};
 use crate::service::{LiveRead, Lookup, ProviderError, Scope};
 use crate::state::{Address, Container, ContainerMode, Object, Principal};

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::ACL;
-use crate::import::yaml::scalar;
+use crate::service::import::yaml::scalar;
 use crate::service::import::{ImportContext, ImportFailure, ImportedPart, Importer, RenderContext};
 use crate::service::{LiveRead, ProviderError, Scope};
 use crate::state::{Address, Container, ContainerMode, Principal};

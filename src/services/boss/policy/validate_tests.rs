@@ -2,7 +2,7 @@
 use super::*;
 use crate::policy::diagnostics::codes;
 use crate::policy::limits::Limits;
-use crate::policy::load::load_with;
+use crate::policy::load::testing::load_with;
 use crate::policy::validate::merge_tests::check;
 use crate::services::boss::policy::BossSection;
 #[test]

@@ -9,6 +9,8 @@ use uuid::Uuid;
 
 use super::{ProviderError, Registry};
 
+pub mod yaml;
+
 /// A service's part of `accord import`.
 #[async_trait]
 pub trait Importer: Send + Sync {
