@@ -30,8 +30,8 @@ use crate::service::import::{ImportContext, ImportFailure, ImportedPart, RenderC
 
 mod aliases;
 
-pub use aliases::aliases;
 use crate::service::import::yaml::{comment, key, scalar};
+pub use aliases::aliases;
 
 /// A group named on the command line: by id, or by name among the caller's groups.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

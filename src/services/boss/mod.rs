@@ -15,8 +15,6 @@ use crate::state::Kind;
 
 pub use kinds::{FRAME, GROUP, MEMBER, PERMISSION, RESOURCE};
 
-pub mod checks;
-pub mod live;
 #[cfg(feature = "emulator")]
 pub mod refusals;
 

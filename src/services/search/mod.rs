@@ -14,8 +14,6 @@ use crate::state::Kind;
 
 pub use kinds::{ENTRY, ROLE};
 
-pub mod checks;
-pub mod live;
 #[cfg(feature = "emulator")]
 pub mod refusals;
 

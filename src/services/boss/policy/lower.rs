@@ -6,10 +6,10 @@ use serde_saphyr::Spanned;
 use super::Check;
 use super::ast;
 use super::ast::PermissionValue;
+use super::decls::{BossDecls, ResourceCommon, expand_set};
 use super::model::{
     BossFramePolicy, BossGrant, BossGroupPolicy, BossLevel, BossPolicy, BossResourcePolicy,
 };
-use super::validate::{BossDecls, PermissionSets, ResourceCommon};
 use crate::policy::{FileSection, Located, Origin, Ownership, values};
 
 impl Check<'_, '_> {
@@ -247,27 +247,4 @@ impl Check<'_, '_> {
         }
         r
     }
-}
-
-/// The permissions a set grants, following nested sets (cycles are cut; they are reported
-/// separately).
-pub(crate) fn expand_set(name: &str, sets: &PermissionSets) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    let mut stack = vec![name.to_string()];
-    let mut visited = BTreeSet::new();
-    while let Some(s) = stack.pop() {
-        if !visited.insert(s.clone()) {
-            continue;
-        }
-        if let Some((_, entries)) = sets.get(&s) {
-            for (e, _) in entries {
-                if sets.contains_key(e) {
-                    stack.push(e.clone());
-                } else {
-                    out.insert(e.clone());
-                }
-            }
-        }
-    }
-    out
 }

@@ -5,7 +5,10 @@
 //! names a Globus principal.
 
 pub mod ast;
+mod checks;
 pub mod compile;
+mod decls;
+mod live;
 mod lower;
 pub mod model;
 pub mod validate;
@@ -141,7 +144,7 @@ impl ServicePolicy for Policy {
         let boss = Check(checker).boss(sections);
         // What the Boss would refuse that the merged policy already shows.
         if let Some(b) = &boss {
-            let refused = super::checks::policy(checker.files, b);
+            let refused = checks::policy(checker.files, b);
             checker.diags.extend(refused);
         }
         Box::new(BossSection { boss })
@@ -181,7 +184,7 @@ impl PolicySection for BossSection {
 
     fn check_live(&self, _policy: &Merged, _desired: &Desired, live: &LiveRead) -> Vec<Problem> {
         match &self.boss {
-            Some(b) => super::live::problems(b, live),
+            Some(b) => live::problems(b, live),
             None => Vec::new(),
         }
     }

@@ -14,7 +14,7 @@ use crate::policy::validate::{join_and, range};
 use crate::policy::{FileSection, Origin, values};
 
 use super::ast::{self, PermissionValue};
-use super::lower::expand_set;
+use super::decls::{BossDecls, expand_set};
 use super::model::{BossLevel, BossPolicy};
 /// Boss permission names valid on every resource.
 pub use crate::services::boss::wire::RESOURCE_PERMISSIONS as BOSS_PERMISSIONS;
@@ -42,29 +42,6 @@ const TIME_STEP_UNITS: [&str; 4] = ["nanoseconds", "microseconds", "milliseconds
 const CHANNEL_TYPES: [&str; 2] = ["image", "annotation"];
 const DATATYPES: [&str; 3] = ["uint8", "uint16", "uint64"];
 
-/// The fields every Boss resource level shares, borrowed from the AST for lowering.
-pub(crate) struct ResourceCommon<'a> {
-    pub(crate) description: &'a Option<Spanned<String>>,
-    pub(crate) public: &'a Option<Spanned<bool>>,
-    pub(crate) absent: &'a Option<Spanned<bool>>,
-    pub(crate) prevent_destroy: &'a Option<Spanned<bool>>,
-    pub(crate) mode: &'a Option<Spanned<String>>,
-    pub(crate) permissions: &'a ast::BossPermissions,
-}
-
-/// Permission set name → (where its name is written, its entries with origins).
-pub(crate) type PermissionSets = BTreeMap<String, (Origin, Vec<(String, Origin)>)>;
-
-/// What the Boss checks need to know, gathered from every file first.
-#[derive(Default)]
-pub(crate) struct BossDecls {
-    /// Group name → (where declared, where `absent: true` if it is a tombstone).
-    pub(crate) groups: BTreeMap<String, (Origin, Option<Origin>)>,
-    /// Set name → (where its name is written, its entries with origins).
-    pub(crate) sets: PermissionSets,
-    /// Frame name → where declared.
-    pub(crate) frames: BTreeMap<String, Origin>,
-}
 impl Check<'_, '_> {
     pub(crate) fn boss_name(&mut self, file: usize, s: &Spanned<String>, what: &str) -> bool {
         if boss_name_ok(&s.value) {

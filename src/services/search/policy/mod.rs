@@ -3,7 +3,9 @@
 //! compiled into desired objects (`compile`, per `docs/search-model.md`).
 
 pub mod ast;
+mod checks;
 pub mod compile;
+mod live;
 pub mod model;
 pub mod validate;
 
@@ -107,7 +109,7 @@ impl ServicePolicy for Policy {
     ) -> Box<dyn PolicySection> {
         let indexes = validate::Check(checker).search(sections);
         // What Search would refuse that the merged policy already shows.
-        let refused = super::checks::policy(checker.files, &indexes);
+        let refused = checks::policy(checker.files, &indexes);
         checker.diags.extend(refused);
         Box::new(SearchPolicy { indexes })
     }
@@ -154,6 +156,6 @@ impl PolicySection for SearchPolicy {
     }
 
     fn check_live(&self, _policy: &Merged, desired: &Desired, live: &LiveRead) -> Vec<Problem> {
-        super::live::problems(&self.indexes, desired, live)
+        live::problems(&self.indexes, desired, live)
     }
 }

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use super::policy::SearchIndexPolicy;
-use super::{MAX_SUBJECT_BYTES, MAX_VISIBLE_TO};
+use super::super::{MAX_SUBJECT_BYTES, MAX_VISIBLE_TO};
+use super::SearchIndexPolicy;
 use crate::policy::diagnostics::codes;
 use crate::policy::{PolicyDiagnostic, PrincipalRef, SourceFile};
 

@@ -3,7 +3,7 @@
 //! 400 4003), and a channel's `sources`/`related` naming itself, a tombstoned channel, or
 //! one channel in both lists (400 1003, or 4003 when the tombstoned source is deleted).
 
-use super::policy::{BossLevel, BossPolicy, BossResourcePolicy};
+use super::{BossLevel, BossPolicy, BossResourcePolicy};
 use crate::policy::diagnostics::codes;
 use crate::policy::{PolicyDiagnostic, SourceFile};
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::MAX_ROLES;
-use super::policy::SearchIndexPolicy;
+use super::super::MAX_ROLES;
+use super::SearchIndexPolicy;
 use crate::plan::capacity;
 use crate::policy::Problem;
 use crate::service::LiveRead;
@@ -17,7 +17,7 @@ pub fn problems(
     live: &LiveRead,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
-    for (key, n) in capacity::after_apply(super::ROLE, desired, live) {
+    for (key, n) in capacity::after_apply(super::super::ROLE, desired, live) {
         let Some(index) = indexes.get(&key).filter(|_| n > MAX_ROLES) else {
             continue;
         };

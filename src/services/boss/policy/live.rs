@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::checks::parent;
-use super::policy::{BossLevel, BossPolicy, BossResourcePolicy};
+use super::{BossLevel, BossPolicy, BossResourcePolicy};
 use crate::policy::Problem;
 use crate::service::LiveRead;
 use crate::state::Address;
@@ -18,7 +18,7 @@ const DEFAULT_TIME_SAMPLES: i64 = 1;
 /// The problems of the merged `boss:`'s resources against the live read.
 pub fn problems(boss: &BossPolicy, live: &LiveRead) -> Vec<Problem> {
     let attr = |path: &str, field: &str| {
-        let address = Address::new(super::RESOURCE, [path.to_string()]);
+        let address = Address::new(super::super::RESOURCE, [path.to_string()]);
         live.state.objects.get(&address)?.attrs.get(field).cloned()
     };
     let mut out = Vec::new();
