@@ -88,9 +88,3 @@ impl IntoResponse for ApError {
         (self.status(), Json(self.body())).into_response()
     }
 }
-
-impl From<super::store::StoreError> for ApError {
-    fn from(e: super::store::StoreError) -> Self {
-        ApError::Internal(format!("action store: {e}"))
-    }
-}

@@ -3,7 +3,7 @@
 //!
 //! The core knows no kind by name. A service describes each of its kinds once, in a static
 //! [`KindDef`]: its name, its place in plans, its arity, its field schema, and its
-//! [`KindSemantics`] (who an object is about, why an undeclared one is removed, what a
+//! [`KindSemantics`](super::KindSemantics) (who an object is about, why an undeclared one is removed, what a
 //! delete destroys, which changes escalate access…). The diff, ordering, rails, rendering and
 //! the access model ask the kind; none of them matches on it.
 
@@ -11,11 +11,7 @@ use std::sync::RwLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::access::{GrantSpec, On};
-use super::address::Address;
-use super::change::Change;
-use super::object::{Container, Object};
-use super::principal::Principal;
+pub use super::{KindSemantics, Plain};
 
 /// How the diff treats a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,147 +59,6 @@ impl FieldSpec {
         }
     }
 }
-
-/// What only a kind's service knows about its objects. Every method has the answer of a kind
-/// with nothing special about it.
-pub trait KindSemantics: Sync + 'static {
-    /// The principal an object is about, from its address (a member's identity, a rule's
-    /// grantee, a role's holder).
-    fn principal_of(&self, _address: &Address) -> Option<Principal> {
-        None
-    }
-
-    /// The object an object belongs to (a member's group).
-    fn parent(&self, _address: &Address) -> Option<Address> {
-        None
-    }
-
-    /// The kind of container that holds this kind's objects by their first key, besides
-    /// containers of the kind itself (a group holds its members).
-    fn held_by(&self) -> Option<Kind> {
-        None
-    }
-
-    /// The key holding a path, which a container's `manage_paths` restricts.
-    fn path_key(&self) -> Option<usize> {
-        None
-    }
-
-    /// Whether principals appear in the object's values (lists of them), to be labelled.
-    fn principals_in_values(&self) -> bool {
-        false
-    }
-
-    /// Why the service will not carry out a grant on this live object, if it will not.
-    fn refused(&self, _live: &Object) -> Option<String> {
-        None
-    }
-
-    /// Why an undeclared live object inside an authoritative container is removed.
-    fn removal_reason(&self, _container: &Container, _address: &Address) -> Option<String> {
-        None
-    }
-
-    /// What deleting or replacing the object destroys beyond itself, said for people.
-    fn destroys(&self, _change: &Change) -> Option<String> {
-        None
-    }
-
-    /// Whether deleting one of its objects deletes others with it on the server.
-    fn cascades(&self) -> bool {
-        false
-    }
-
-    /// Whether deleting the object at `deleted` deletes `other` with it on the server (a guest
-    /// collection's rules and roles).
-    fn carries(&self, _deleted: &Address, _other: &Address) -> bool {
-        false
-    }
-
-    /// Why an object is deleted with `deleted`, or created again on it when `recreated` (it
-    /// was replaced).
-    fn carried_reason(&self, deleted: &Address, recreated: bool) -> String {
-        if recreated {
-            format!("created again on the replaced {deleted}")
-        } else {
-            format!("deleted with {deleted}")
-        }
-    }
-
-    /// How a kept (protected) change reads, given who it is about.
-    fn kept_label(&self, _change: &Change, _who: &str) -> Option<String> {
-        None
-    }
-
-    /// Whether the object is a membership: the running identity's own is never removed.
-    fn is_membership(&self) -> bool {
-        false
-    }
-
-    /// If the object is one of its scope's last-resort holders (a group's admin, an index's
-    /// owner), that scope and how keeping it reads: a plan never removes the last one.
-    fn last_holder(&self, _object: &Object) -> Option<(Address, String)> {
-        None
-    }
-
-    /// One phrase for an access change: `alice r /disthome/alice/`, `bob: admin of lab`.
-    fn access_phrase(&self, _change: &Change, _who: &str) -> Option<String> {
-        None
-    }
-
-    /// Whether a grant escalates access (a new admin, `rw`, a grant to everyone). `None` keeps
-    /// the default: any grant to a public principal.
-    fn escalates(&self, _change: &Change) -> Option<bool> {
-        None
-    }
-
-    /// Objects this one refers to besides its parent and the principal it names, which it must
-    /// be deleted before (a Boss resource's parent).
-    fn references(&self, _address: &Address) -> Vec<Address> {
-        Vec::new()
-    }
-
-    /// If this object *is* a principal (a managed group), that principal: changes naming it
-    /// wait for its create, and its delete waits for theirs.
-    fn is_principal(&self, _address: &Address) -> Option<Principal> {
-        None
-    }
-
-    /// The body of the object's label for people (after the kind name), given each key's
-    /// display form and the permissions the change carries; `None` joins the keys.
-    fn label(
-        &self,
-        _address: &Address,
-        _key: &dyn Fn(usize) -> String,
-        _principal: &dyn Fn(usize) -> String,
-        _permissions: Option<&str>,
-    ) -> Option<String> {
-        None
-    }
-
-    /// Whether a field is already said by the object's label, so a create need not list it.
-    fn in_label(&self, _field: &str) -> bool {
-        false
-    }
-
-    /// Who an object gives access to, and on what (a resource type its service declares,
-    /// with parts borrowed from the address), from its address alone: a change to it can move
-    /// that principal's access there.
-    fn access_on<'a>(&self, _address: &'a Address) -> Option<(&'a str, On<'a>)> {
-        None
-    }
-
-    /// What the object grants by itself now, for the access model (nothing while, say, a
-    /// membership is only invited).
-    fn grant<'a>(&self, _object: &'a Object) -> Option<GrantSpec<'a>> {
-        None
-    }
-}
-
-/// A kind with nothing special about it.
-pub struct Plain;
-
-impl KindSemantics for Plain {}
 
 /// Everything a service says about one kind. Services declare each as a `static` and refer to
 /// it through a [`Kind`].
@@ -415,7 +270,10 @@ impl<'de> Deserialize<'de> for Kind {
 #[cfg(test)]
 pub mod testing {
     use super::*;
-    use crate::state::access::{Escalation, ResourceDef, ResourceSemantics, ResourceType};
+    use crate::state::access::{
+        Escalation, GrantSpec, On, ResourceDef, ResourceSemantics, ResourceType,
+    };
+    use crate::state::{Address, Object, Principal};
 
     /// A group's roles, which make one its member (`test-group:<name>`).
     pub static ROLES_DEF: ResourceDef = ResourceDef::new("test-group", 1, 1)
