@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
-use super::model::{Located, Origin, Policy, PrincipalRef};
+use super::model::{Policy, PrincipalRef};
+use super::origin::{Located, Origin};
 use super::problem::{Problem, Problems};
 use super::resolve::Resolved;
 use crate::state::{Address, ContainerMode, Desired, Kind, Principal};

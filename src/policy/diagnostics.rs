@@ -8,7 +8,7 @@ use miette::{Diagnostic, LabeledSpan, Severity, SourceCode, SourceSpan};
 use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::excerpt::{EXCERPT_BYTES, Excerpt, char_floor};
-use super::model::{Origin, SourceFile};
+use super::origin::{Origin, SourceFile};
 use crate::escape::{escape_line, escape_text};
 
 /// One error (or a note attached to one) at a place in a workspace file.

@@ -3,7 +3,7 @@
 
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
-use super::model::Origin;
+use super::origin::Origin;
 use crate::escape::{escape_line, escape_text_mapped};
 
 /// Lines kept before and after each place of a diagnostic (miette shows one).

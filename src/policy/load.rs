@@ -12,7 +12,8 @@ use serde::de::{DeserializeOwned, DeserializeSeed};
 use super::ast::{PolicyFile, PolicyFileSeed, WorkspaceFile};
 use super::diagnostics::{Diagnostics, PolicyDiagnostic, codes, display_path, origin_of};
 use super::limits::{self, Limits, ObjectCounter, human_bytes, thousands};
-use super::model::{SourceFile, Workspace};
+use super::model::Workspace;
+use super::origin::SourceFile;
 use super::section::{PolicyServices, Registry};
 use super::source::{
     Containment, Disk, Found, Memory, ReadError, Source, check_seeds, read_text, refused,

@@ -5,53 +5,16 @@
 //! This model is span-carrying but YAML-free: the serde-saphyr AST stays inside the loader.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::PolicySection;
+pub use super::origin::{Declared, Located, Origin, SourceFile};
 use super::problem::Problem;
-use super::section::{Declared, PolicySection};
-use crate::state::{ContainerMode, Desired, Kind, LiveRead, Provenance};
-
-/// Where an entity is written: file (relative to the workspace root), 1-based line and column,
-/// and the byte span inside the file for miette snippets.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Origin {
-    /// Index into `Workspace::files`.
-    pub file: usize,
-    /// The file's path relative to the workspace root, shared with every origin in the file.
-    pub path: Arc<Path>,
-    /// 1-based line.
-    pub line: u32,
-    /// 1-based column.
-    pub column: u32,
-    /// Byte offset of the entity in the file.
-    pub offset: usize,
-    /// Length in bytes of the highlighted text (at least 1).
-    pub len: usize,
-}
-
-impl Origin {
-    /// The provenance recorded on desired objects.
-    pub fn provenance(&self) -> Provenance {
-        Provenance {
-            file: self.path.clone(),
-            line: self.line,
-            column: self.column,
-        }
-    }
-}
-
-/// A value together with where it is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located<T> {
-    /// The value.
-    pub value: T,
-    /// Where it is written.
-    pub origin: Origin,
-}
+use crate::state::{ContainerMode, Desired, Kind, LiveRead};
 
 /// A principal exactly as the policy writes it, classified but not yet resolved.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -234,13 +197,4 @@ pub struct Workspace {
     pub files: Vec<SourceFile>,
     /// The merged policy.
     pub policy: Policy,
-}
-
-/// One source file's text.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    /// Path relative to the workspace root.
-    pub path: Arc<Path>,
-    /// Its full text.
-    pub text: String,
 }

@@ -1,6 +1,6 @@
 //! Problems found after loading (resolution, compilation): rendered at the edge with spans.
 
-use super::model::Origin;
+use super::origin::Origin;
 
 /// One problem at a policy origin, possibly citing other places.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
-use super::model::{Located, Origin, Policy, PrincipalRef};
+use super::model::{Policy, PrincipalRef};
+use super::origin::{Located, Origin};
 use super::problem::{Problem, Problems};
 use crate::state::{IdentityResolver, Principal, ProviderError};
 

@@ -1,5 +1,6 @@
-//! The policy half of the service contract: the top-level keys of a policy file a service
-//! reads, and what the later stages ask of its merged, checked part of the policy.
+//! What the policy half of the service contract ([`ServicePolicy`], [`PolicySection`], at
+//! `policy`'s root) is spoken in: each file's parsed value of a key, the YAML handed to a
+//! service, the registry of keys, and what a section declares and summarises.
 //!
 //! A policy file is a mapping. `identities:` is the core's; every other top-level key belongs
 //! to the service whose [`ServicePolicy::keys`] lists it. Loading a workspace runs, for each
@@ -24,95 +25,8 @@ use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Deserialize;
 use serde::de::{Deserializer, Error as _};
 
-use super::compile::Compiler;
-use super::limits::ObjectCounter;
-use super::model::{Located, Origin, Policy, PrincipalRef};
-use super::problem::Problem;
-use super::validate::Checker;
-use crate::state::{Desired, Kind, LiveRead};
-
-/// A service's part of the policy files.
-pub trait ServicePolicy: Send + Sync {
-    /// The top-level keys of a policy file it reads (`groups`).
-    fn keys(&self) -> &'static [&'static str];
-
-    /// Where its keys stand among all services' in the policy format: the JSON Schema and the
-    /// keys an unknown one is told about list them in this order (the list's order breaks
-    /// ties, so a service that does not care comes after the built-in ones).
-    fn position(&self) -> u32 {
-        u32::MAX
-    }
-
-    /// Reads one file's value of `key`, spans kept.
-    fn parse(&self, key: &str, yaml: Yaml<'_, '_>) -> Result<ParsedValue, YamlError>;
-
-    /// The JSON Schema of `key`'s value, with its description; the definitions it refers to
-    /// are added to `generator`.
-    fn schema(&self, key: &str, generator: &mut SchemaGenerator) -> Schema;
-
-    /// Counts the objects one file's value declares, for the workspace's limit.
-    fn count(&self, _section: &FileSection<'_>, _objects: &mut ObjectCounter) {}
-
-    /// Declares to `checker` what every service's checks need before any runs: the groups the
-    /// workspace manages (`group:NAME`), whether each is a tombstone, and their pinned ids.
-    fn declare(&self, _sections: &[FileSection<'_>], _checker: &mut Checker<'_>) {}
-
-    /// Merges every file's values of its keys (in file order), checks them and lowers them.
-    fn check(
-        &self,
-        sections: &[FileSection<'_>],
-        checker: &mut Checker<'_>,
-    ) -> Box<dyn PolicySection>;
-
-    /// The kind of the objects of the managed groups it declares: what a grant naming one
-    /// waits for.
-    fn managed_group_kind(&self) -> Option<Kind> {
-        None
-    }
-
-    /// How diagnostics name the container behind one of its leaf keys (`groups.lab` → "group
-    /// `lab`"); the key itself when `None`.
-    fn describe(&self, _key: &str) -> Option<String> {
-        None
-    }
-
-    /// The diagnostic codes of its checks that hold only once every file has parsed: what
-    /// they look for may be declared in a file that did not.
-    fn whole_workspace_codes(&self) -> &'static [&'static str] {
-        &[]
-    }
-
-    /// The special principals it accepts, each with the help told where one is written in a
-    /// place that does not accept it.
-    fn special_principals(&self) -> &'static [SpecialPrincipal] {
-        &[]
-    }
-}
-
-/// A service's merged, checked part of the policy: what the later stages ask of it.
-pub trait PolicySection: Any + Debug + Send + Sync {
-    /// Every Globus principal it names, where it is written: resolution looks each one up.
-    fn principals(&self, _each: &mut dyn FnMut(&Located<PrincipalRef>)) {}
-
-    /// Compiles it into the desired state.
-    fn compile(&self, _compiler: &mut Compiler<'_>) {}
-
-    /// Its counts in `accord validate`'s summary.
-    fn summary(&self) -> Option<Summary> {
-        None
-    }
-
-    /// Where it declares the container keyed `key` of `kind`, if it does.
-    fn container(&self, _kind: Kind, _key: &str) -> Option<Declared> {
-        None
-    }
-
-    /// What the service would refuse that the live read shows, at the policy lines asking
-    /// for it (run before the diff: nothing is written then).
-    fn check_live(&self, _policy: &Policy, _desired: &Desired, _live: &LiveRead) -> Vec<Problem> {
-        Vec::new()
-    }
-}
+use super::ServicePolicy;
+use super::model::PrincipalRef;
 
 /// The services whose keys a workspace's policy files may hold, in the order they are listed.
 pub trait PolicyServices {
@@ -178,15 +92,6 @@ pub struct Summary {
     pub title: Option<&'static str>,
     /// The counts, each with its noun (`3 group(s)`).
     pub counts: Vec<String>,
-}
-
-/// Where a section declares a container.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Declared {
-    /// Where its key is first written.
-    pub at: Origin,
-    /// Where its first entry is written, if it has one.
-    pub first: Option<Origin>,
 }
 
 /// The JSON Schema of property `key` of `T`'s object schema (a schema-only struct whose

@@ -16,7 +16,7 @@ use std::path::{Component, Path, PathBuf};
 use super::ast::WorkspaceFile;
 use super::diagnostics::{Diagnostics, PolicyDiagnostic, codes, display_path, origin_of};
 use super::limits;
-use super::model::SourceFile;
+use super::origin::SourceFile;
 
 /// Why a path is not a regular file inside a folder.
 #[derive(Debug, thiserror::Error)]

@@ -5,9 +5,10 @@
 //! [`Service::policy`](super::Service::policy).
 
 pub use crate::policy::section::{
-    Declared, FileSection, ParsedValue, PolicySection, PolicyServices, ServicePolicy,
-    SpecialPrincipal, Summary, Yaml, YamlError, property_schema, values,
+    FileSection, ParsedValue, PolicyServices, SpecialPrincipal, Summary, Yaml, YamlError,
+    property_schema, values,
 };
+pub use crate::policy::{Declared, PolicySection, ServicePolicy};
 
 use super::Services;
 

@@ -16,7 +16,8 @@ use uuid::Uuid;
 
 use super::ast::{self, SpannedMap};
 use super::diagnostics::{PolicyDiagnostic, codes, origin_of};
-use super::model::{Located, ManagedGroup, Origin, Policy, PrincipalRef, SourceFile};
+use super::model::{ManagedGroup, Policy, PrincipalRef};
+use super::origin::{Located, Origin, SourceFile};
 use super::principal::{
     PrincipalContext, PrincipalError, PrincipalScope, alias_name_problem, classify,
     classify_literal, closest, person_key,
