@@ -811,7 +811,7 @@ impl Ctx<'_> {
             ),
             (
                 "accord.schema.json",
-                policy::schema::workspace_file_schema(),
+                policy::schema::workspace_file_schema(&self.services),
             ),
             ("plan.schema.json", render::plan_schema()),
         ];

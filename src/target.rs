@@ -12,6 +12,7 @@
 //! by a run that has Boss objects; a real target sends the token to its `boss.url`, which is
 //! trusted only when it is the real Boss, loopback, or in `ACCORD_ALLOW_HOSTS`.
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -284,7 +285,7 @@ pub async fn connect_with(
                 kind: "globus".into(),
                 description: format!("{name} (Globus)"),
             };
-            let urls = real_urls(ws.and_then(|w| w.config.boss_urls.get(name)));
+            let urls = real_urls(ws.and_then(|w| w.config.service_urls.get(name)));
             Ok(Connected {
                 session: session(services, urls, None, target, options)?,
                 embedded: None,
@@ -352,13 +353,14 @@ pub async fn connect_with(
     }
 }
 
-/// The real services, with the Boss at the target's `boss.url` when it names one. That URL
-/// is trusted with the token only when it is the real Boss, loopback, or in
-/// `ACCORD_ALLOW_HOSTS`: the shared client checks before sending anything.
-fn real_urls(boss_url: Option<&String>) -> ServiceUrls {
+/// The real services, each at the URL the target names for it (`<service>: {url}`), else at
+/// its production URL. Such a URL is trusted with the service's token only when it is the
+/// production host, loopback, or in `ACCORD_ALLOW_HOSTS`: the shared client checks before
+/// sending anything.
+pub(crate) fn real_urls(named: Option<&BTreeMap<String, String>>) -> ServiceUrls {
     let mut urls = ServiceUrls::production();
-    if let Some(u) = boss_url {
-        urls.set("boss", u);
+    for (service, url) in named.into_iter().flatten() {
+        urls.set(service, url);
     }
     urls
 }
@@ -376,7 +378,7 @@ fn fresh(seed: &Seed, now: Option<DateTime<Utc>>) -> Emulator {
 /// hundred bytes, where the whole state runs to tens of megabytes at scale), each service
 /// reading its own section. An emulator without that route (an older `accord emulate`) is
 /// asked for its state instead, which the services read too.
-async fn emulator_connection(base: &str) -> Option<serde_json::Value> {
+pub(crate) async fn emulator_connection(base: &str) -> Option<serde_json::Value> {
     let base = base.trim_end_matches('/');
     let resp = reqwest::get(format!("{base}/_emulator/connection"))
         .await
@@ -500,161 +502,5 @@ pub async fn emulate(
 fn print_client(seed: &Seed) {
     for line in emulator::banner_lines(seed) {
         eprintln!("{line}");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn saved_state_holds_no_secret_and_restores_the_seeds() {
-        let seed = Seed::from_yaml_str(&crate::services::builtin(),
-            "clients: [{ client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }]",
-        )
-        .unwrap();
-        let mut state = Emulator::new(seed.clone()).snapshot();
-        emulator::strip_secrets(seed.services(), &mut state);
-        assert!(!state.to_string().contains("s3cret-value"), "{state}");
-        emulator::restore_secrets(&seed, &mut state);
-        let em = Emulator::from_snapshot(seed.clone(), state).unwrap();
-        let client = seed
-            .part::<crate::services::auth::emulator::AuthSeed>()
-            .unwrap()
-            .clients[0]
-            .client_id;
-        assert!(
-            crate::services::auth::emulator::issue_tokens(
-                em.handle(),
-                client,
-                "urn:globus:auth:scope:groups.api.globus.org:all"
-            )
-            .is_some()
-        );
-        assert_eq!(
-            em.snapshot()["clients"][client.to_string()]["secret"],
-            "s3cret-value"
-        );
-    }
-
-    const BOSS_SEED: &str = "
-clients: [{ client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }]
-boss:
-  accord_user: alice
-  users:
-    - { username: alice, token: alice-b0ss-token, roles: [resource-manager] }
-    - { username: bob, token: bob-b0ss-token }
-    - { username: carol }
-";
-
-    #[test]
-    fn saved_state_holds_no_boss_token_and_restores_the_seeds() {
-        let seed = Seed::from_yaml_str(&crate::services::builtin(), BOSS_SEED).unwrap();
-        let mut state = Emulator::new(seed.clone()).snapshot();
-        assert_eq!(state["boss"]["users"]["alice"]["token"], "alice-b0ss-token");
-        emulator::strip_secrets(seed.services(), &mut state);
-        let text = state.to_string();
-        assert!(!text.contains("b0ss-token"), "{text}");
-        assert!(!text.contains("s3cret-value"), "{text}");
-        emulator::restore_secrets(&seed, &mut state);
-        let em = Emulator::from_snapshot(seed.clone(), state).unwrap();
-        let users = &em.snapshot()["boss"]["users"];
-        assert_eq!(users["alice"]["token"], "alice-b0ss-token");
-        assert_eq!(users["bob"]["token"], "bob-b0ss-token");
-        assert!(users["carol"]["token"].is_null());
-        assert_eq!(em.snapshot()["boss"]["accord_user"], "alice");
-    }
-
-    #[test]
-    fn a_real_targets_boss_url_is_trusted_only_as_the_client_allows() {
-        let boss = &crate::services::boss::api::API;
-        let urls = real_urls(None);
-        assert_eq!(urls.base(boss).unwrap(), "https://api.theboss.io");
-        let urls = real_urls(Some(&"https://boss.example.org/".to_string()));
-        assert_eq!(urls.base(boss).unwrap(), "https://boss.example.org");
-        let client = |allow: Vec<String>| {
-            HttpClient::new(
-                &crate::services::builtin().apis(),
-                urls.clone(),
-                GlobusCredentials::new("id", "s"),
-                HttpOptions {
-                    allow_hosts: allow,
-                    ..HttpOptions::default()
-                },
-            )
-            .unwrap()
-        };
-        let url = url::Url::parse(&urls.base(boss).unwrap()).unwrap();
-        assert!(client(Vec::new()).check_trusted(&url).is_err());
-        assert!(
-            client(vec!["boss.example.org".into()])
-                .check_trusted(&url)
-                .is_ok()
-        );
-    }
-
-    /// The connection document of an emulator started from a seed.
-    fn connection_of(seed: &Seed) -> serde_json::Value {
-        serde_json::to_value(Emulator::new(seed.clone()).connection()).unwrap()
-    }
-
-    #[test]
-    fn emulator_targets_run_as_the_seeds_boss_user() {
-        use crate::services::boss::provider::{BossCredentials, emulator_user};
-        let seed = Seed::from_yaml_str(&crate::services::builtin(), BOSS_SEED).unwrap();
-        let creds = emulator_user(&connection_of(&seed)).unwrap();
-        assert_eq!(creds, BossCredentials::new("alice", "alice-b0ss-token"));
-        let state = Emulator::new(seed).snapshot();
-        assert_eq!(emulator_user(&state), Some(creds));
-        let none = Seed::from_yaml_str(
-            &crate::services::builtin(),
-            "boss: { users: [{ username: bob, token: t }] }",
-        )
-        .unwrap();
-        assert!(emulator_user(&connection_of(&none)).is_none());
-        assert!(emulator_user(&Emulator::new(none).snapshot()).is_none());
-    }
-
-    #[tokio::test]
-    async fn a_url_target_connects_as_its_state_names_without_fetching_the_state() {
-        // Two clients, the second sorting first by id: a URL target has always taken the
-        // state's first client, and the connection route must answer that same one.
-        let seed = Seed::from_yaml_str(
-            &crate::services::builtin(),
-            "
-clients:
-  - { client_id: 11111111-1111-4111-8111-111111111111, client_secret: s3cret-value }
-  - { client_id: 01111111-1111-4111-8111-111111111111, client_secret: other-s3cret }
-boss:
-  accord_user: alice
-  users: [{ username: alice, token: alice-b0ss-token, roles: [resource-manager] }]
-",
-        )
-        .unwrap();
-        let em = Emulator::new(seed);
-        let state = em.snapshot();
-        let running = emulator::spawn(em).await.unwrap();
-        use crate::services::auth::provider::emulator_client as client_from;
-        use crate::services::boss::provider::{BossCredentials, emulator_user};
-        let doc = emulator_connection(&running.base_url).await.unwrap();
-        let (client, boss) = (client_from(&doc), emulator_user(&doc));
-        assert_eq!(client, client_from(&state));
-        assert_eq!(
-            client.map(|c| c.client_id),
-            Some("01111111-1111-4111-8111-111111111111".to_string())
-        );
-        assert_eq!(boss, emulator_user(&state));
-        assert_eq!(
-            boss,
-            Some(BossCredentials::new("alice", "alice-b0ss-token"))
-        );
-        assert_eq!(
-            emulator_client(
-                &crate::services::builtin(),
-                &format!("{}/", running.base_url)
-            )
-            .await,
-            client_from(&state)
-        );
     }
 }

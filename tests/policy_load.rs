@@ -160,7 +160,7 @@ fn design_example_lowers_to_the_expected_model() {
         }
     );
     assert_eq!(cfg.targets["prod"], TargetConfig::Globus);
-    assert_eq!(cfg.boss_urls["prod"], "https://api.theboss.io");
+    assert_eq!(cfg.service_urls["prod"]["boss"], "https://api.theboss.io");
     assert_eq!(cfg.default_target.as_deref(), Some("demo"));
     assert_eq!(cfg.safety.max_deletes, 20);
     assert_eq!(cfg.safety.max_delete_share, 0.25);
@@ -276,7 +276,10 @@ fn yaml_json(path: &str) -> serde_json::Value {
 fn design_example_matches_the_json_schemas() {
     for (schema, file) in [
         (policy_file_schema(), "policy.yaml"),
-        (workspace_file_schema(), "accord.yaml"),
+        (
+            workspace_file_schema(&accord::services::builtin()),
+            "accord.yaml",
+        ),
     ] {
         let validator = jsonschema::validator_for(&schema).expect("a valid schema");
         let doc = yaml_json(&format!("{DESIGN}/{file}"));

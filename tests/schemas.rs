@@ -74,7 +74,7 @@ fn schemas_describe_the_format() {
     ] {
         assert!(p["properties"][key].is_object(), "{key} missing");
     }
-    let w = accord::policy::workspace_file_schema();
+    let w = accord::policy::workspace_file_schema(&accord::services::builtin());
     for key in ["policies", "targets", "default_target", "safety"] {
         assert!(w["properties"][key].is_object(), "{key} missing");
     }

@@ -302,7 +302,7 @@ pub fn render(imported: &Imported, services: &dyn PolicyServices) -> Vec<(PathBu
         ),
         (
             "accord.schema.json",
-            crate::policy::schema::workspace_file_schema(),
+            crate::policy::schema::workspace_file_schema(services),
         ),
     ] {
         let text = serde_json::to_string_pretty(&schema).expect("schemas serialise") + "\n";

@@ -13,6 +13,7 @@
 //! sections: the service reads its values ([`ServicePolicy::parse`](super::ServicePolicy::parse)).
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
@@ -258,7 +259,7 @@ pub struct WorkspaceFile {
 }
 
 /// One target: `{embedded: true, seed: FILE}` or `{globus: {}, boss: {url}}`.
-#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     /// `true`: an in-process emulator started from `seed`.
@@ -273,10 +274,90 @@ pub struct Target {
     #[serde(default)]
     #[schemars(with = "Option<GlobusTarget>")]
     pub globus: Option<Spanned<GlobusTarget>>,
-    /// The real Boss.
-    #[serde(default)]
-    #[schemars(with = "Option<BossTarget>")]
-    pub boss: Option<Spanned<BossTarget>>,
+    /// Each other key: a service's section (`<service>: {url}`), in file order. Which keys
+    /// name a service is the services' to say ([`crate::policy::TargetSection`]): the checker
+    /// refuses the others, and the schema lists each service's.
+    #[schemars(skip)]
+    pub services: Vec<(String, Spanned<ServiceTarget>)>,
+}
+
+thread_local! {
+    /// The keys of a target while the loader parses `accord.yaml` (the core's and the
+    /// services'); unset elsewhere, where any other key reads as a service's section.
+    static TARGET_KEYS: Cell<Option<&'static [&'static str]>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (a parse of `accord.yaml`) with `keys` as a target's keys: any other key is an
+/// unknown field, refused by the parser at the key as `deny_unknown_fields` refuses one.
+pub(crate) fn with_target_keys<R>(keys: &'static [&'static str], f: impl FnOnce() -> R) -> R {
+    let before = TARGET_KEYS.with(|k| k.replace(Some(keys)));
+    let result = f();
+    TARGET_KEYS.with(|k| k.set(before));
+    result
+}
+
+/// A target's key, refused while it is read when it is not one of the known keys.
+struct TargetKey;
+
+impl<'de> de::DeserializeSeed<'de> for TargetKey {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        struct KeyVisitor;
+
+        impl Visitor<'_> for KeyVisitor {
+            type Value = String;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a target setting")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+                match TARGET_KEYS.with(Cell::get) {
+                    Some(known) if !known.contains(&v) => Err(E::unknown_field(v, known)),
+                    _ => Ok(v.to_string()),
+                }
+            }
+        }
+
+        deserializer.deserialize_identifier(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TargetVisitor;
+
+        impl<'de> Visitor<'de> for TargetVisitor {
+            type Value = Target;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a target mapping")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Target, A::Error> {
+                let mut target = Target::default();
+                let mut seen = std::collections::BTreeSet::new();
+                while let Some(key) = map.next_key_seed(TargetKey)? {
+                    if !seen.insert(key.clone()) {
+                        return Err(de::Error::custom(format!("duplicate field `{key}`")));
+                    }
+                    match key.as_str() {
+                        "embedded" => target.embedded = map.next_value()?,
+                        "seed" => target.seed = map.next_value()?,
+                        "globus" => target.globus = map.next_value()?,
+                        _ => {
+                            let section = map.next_value()?;
+                            target.services.push((key, section));
+                        }
+                    }
+                }
+                Ok(target)
+            }
+        }
+
+        deserializer.deserialize_map(TargetVisitor)
+    }
 }
 
 /// `globus: {}`: no settings yet; base URLs come only from the environment.
@@ -284,12 +365,11 @@ pub struct Target {
 #[serde(deny_unknown_fields)]
 pub struct GlobusTarget {}
 
-/// `boss: {url}`.
-#[derive(Debug, Deserialize, JsonSchema)]
+/// A service's section of a real target: `<service>: {url}`.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BossTarget {
-    /// The Boss API base URL (a token is sent only to hosts allowed from the environment).
-    #[schemars(with = "String")]
+pub struct ServiceTarget {
+    /// The service's API base URL (a token is sent only to hosts allowed from the environment).
     pub url: Spanned<String>,
 }
 

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::de::{DeserializeOwned, DeserializeSeed};
 
-use super::ast::{PolicyFile, PolicyFileSeed, WorkspaceFile};
+use super::ast::{PolicyFile, PolicyFileSeed, WorkspaceFile, with_target_keys};
 use super::diagnostics::{Diagnostics, PolicyDiagnostic, codes, display_path, origin_of};
 use super::limits::{self, Limits, ObjectCounter, human_bytes, thousands};
 use super::model::Workspace;
@@ -109,7 +109,10 @@ fn load(
         path: config_rel.into(),
         text: config_text,
     }];
-    let wf: WorkspaceFile = match parse(&files, 0, &mut usage, read_as::<WorkspaceFile>) {
+    let parsed = with_target_keys(registry.target_keys, || {
+        parse(&files, 0, &mut usage, read_as::<WorkspaceFile>)
+    });
+    let wf: WorkspaceFile = match parsed {
         Ok(wf) => wf,
         Err(e) => return Err(Diagnostics::from(*e.diagnostic)),
     };

@@ -38,8 +38,8 @@ pub use problem::{Problem, Problems};
 pub use resolve::{ResolveError, Resolved, resolve};
 pub use schema::{policy_file_schema, workspace_file_schema};
 pub use section::{
-    FileSection, ParsedValue, PolicyServices, SpecialPrincipal, Summary, Yaml, YamlError,
-    property_schema, values,
+    FileSection, ParsedValue, PolicyServices, SpecialPrincipal, Summary, TargetSection, Yaml,
+    YamlError, property_schema, values,
 };
 pub use validate::Checker;
 
@@ -100,6 +100,12 @@ pub trait ServicePolicy: Send + Sync {
     /// they look for may be declared in a file that did not.
     fn whole_workspace_codes(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Its section of a real target in `accord.yaml`, if a target may point it elsewhere than
+    /// its production URL.
+    fn target(&self) -> Option<TargetSection> {
+        None
     }
 
     /// The special principals it accepts, each with the help told where one is written in a

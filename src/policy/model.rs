@@ -127,9 +127,10 @@ pub struct WorkspaceConfig {
     pub default_target: Option<String>,
     /// `safety:`.
     pub safety: Safety,
-    /// `targets.<name>.boss.url` for real targets that name one. A token is sent there only
-    /// when the host is also allowed from the command line or environment.
-    pub boss_urls: BTreeMap<String, String>,
+    /// Target name → service → base URL, from `targets.<name>.<service>.url` of real targets
+    /// that name one. A token is sent there only when the host is also allowed from the
+    /// command line or environment.
+    pub service_urls: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One named target.

@@ -48,7 +48,23 @@ pub fn policy_file_schema(services: &dyn PolicyServices) -> serde_json::Value {
     root
 }
 
-/// The JSON Schema of `accord.yaml`.
-pub fn workspace_file_schema() -> serde_json::Value {
-    schemars::schema_for!(WorkspaceFile).to_value()
+/// The JSON Schema of `accord.yaml`: a real target's keys are the core's and those of the
+/// services a target may point elsewhere ([`ServicePolicy::target`](super::ServicePolicy::target)).
+pub fn workspace_file_schema(services: &dyn PolicyServices) -> serde_json::Value {
+    let registry = Registry::new(services);
+    let mut generator = SchemaGenerator::default();
+    let parts: Vec<(&str, serde_json::Value)> = registry
+        .services
+        .iter()
+        .filter_map(|s| s.target())
+        .map(|t| (t.key, (t.schema)(&mut generator).to_value()))
+        .collect();
+    let mut root = generator.into_root_schema_for::<WorkspaceFile>().to_value();
+    if let Some(properties) = root
+        .pointer_mut("/$defs/Target/properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        properties.extend(parts.into_iter().map(|(k, v)| (k.to_string(), v)));
+    }
+    root
 }

@@ -74,6 +74,20 @@ pub fn values<'a, T: Any>(
         .filter_map(|s| s.get::<T>().map(|v| (s.file, v)))
 }
 
+/// A service's section of a real target in `accord.yaml` (`boss: {url}`): where a target
+/// points that service, when it is not at its production URL.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetSection {
+    /// Its key: the service's name, as the HTTP client knows it.
+    pub key: &'static str,
+    /// The service's name for people, in messages (`Boss`).
+    pub title: &'static str,
+    /// A URL to show in help texts.
+    pub example: &'static str,
+    /// Its property in the JSON Schema of a target, its definitions added to the generator.
+    pub schema: fn(&mut SchemaGenerator) -> Schema,
+}
+
 /// A special principal a service accepts (`anonymous`), and the help told where one is
 /// written in a place that does not accept it.
 #[derive(Debug)]
@@ -170,7 +184,13 @@ pub(crate) struct Registry<'a> {
     pub(crate) keys: Vec<(&'static str, usize)>,
     /// `identities` and every service key, in order: what an unknown key is told.
     pub(crate) expected: &'static [&'static str],
+    /// The keys of a target in `accord.yaml`: the core's, then each service's that a target
+    /// may point elsewhere.
+    pub(crate) target_keys: &'static [&'static str],
 }
+
+/// The core's keys of a target in `accord.yaml`.
+pub(crate) const TARGET_KEYS: [&str; 3] = ["embedded", "seed", "globus"];
 
 /// The core's own top-level key.
 pub(crate) const IDENTITIES: &str = "identities";
@@ -195,10 +215,16 @@ impl<'a> Registry<'a> {
         let names: Vec<&'static str> = std::iter::once(IDENTITIES)
             .chain(keys.iter().map(|(k, _)| *k))
             .collect();
+        let target_keys: Vec<&'static str> = TARGET_KEYS
+            .iter()
+            .copied()
+            .chain(services.iter().filter_map(|s| s.target().map(|t| t.key)))
+            .collect();
         Registry {
             services,
             keys,
             expected: leaked(&names),
+            target_keys: leaked(&target_keys),
         }
     }
 

@@ -387,3 +387,11 @@ async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
+
+// A store failure is the provider's own: an internal error for the caller. The conversion
+// sits here, above both, so that neither the store nor the error module needs the other.
+impl From<store::StoreError> for error::ApError {
+    fn from(e: store::StoreError) -> Self {
+        error::ApError::Internal(format!("action store: {e}"))
+    }
+}

@@ -650,13 +650,6 @@ impl Store {
     }
 }
 
-// A store failure is the provider's own: an internal error for the caller.
-impl From<StoreError> for super::error::ApError {
-    fn from(e: StoreError) -> Self {
-        super::error::ApError::Internal(format!("action store: {e}"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,8 @@
 //! [`Service::policy`](super::Service::policy).
 
 pub use crate::policy::section::{
-    FileSection, ParsedValue, PolicyServices, SpecialPrincipal, Summary, Yaml, YamlError,
-    property_schema, values,
+    FileSection, ParsedValue, PolicyServices, SpecialPrincipal, Summary, TargetSection, Yaml,
+    YamlError, property_schema, values,
 };
 pub use crate::policy::{Declared, PolicySection, ServicePolicy};
 

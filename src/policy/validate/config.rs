@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::{Checker, parse_until};
+use crate::policy::TargetSection;
 use crate::policy::ast;
 use crate::policy::diagnostics::codes;
 use crate::policy::model::{Override, Safety, TargetConfig, WorkspaceConfig};
@@ -22,6 +23,23 @@ impl Checker<'_> {
             policies,
             ..WorkspaceConfig::default()
         };
+        let sections: Vec<TargetSection> = self
+            .registry
+            .services
+            .iter()
+            .filter_map(|s| s.target())
+            .collect();
+        // `{ globus: {}, boss: { url: … } }`, with each service a target may point elsewhere.
+        let real_form = format!(
+            "{{ globus: {{}}{} }}",
+            sections
+                .iter()
+                .map(|t| format!(", {}: {{ url: … }}", t.key))
+                .collect::<String>()
+        );
+        let either =
+            format!("a target is either `{{ embedded: true, seed: FILE }}` or `{real_form}`");
+        let write_either = format!("write `{{ embedded: true, seed: FILE }}` or `{real_form}`");
         for (name, t) in wf.targets.iter() {
             let o = self.at(file, name);
             if name.value.is_empty() || name.value.contains("://") {
@@ -39,7 +57,7 @@ impl Checker<'_> {
                 continue;
             }
             let embedded = t.embedded.as_ref().map(|e| e.value);
-            let real = t.globus.is_some() || t.boss.is_some();
+            let real = t.globus.is_some() || !t.services.is_empty();
             match (embedded, real) {
                 (Some(true), false) => match &t.seed {
                     Some(seed) if !seed.value.is_empty() => {
@@ -71,9 +89,13 @@ impl Checker<'_> {
                 },
                 (Some(_), true) => {
                     let d = self
-                        .diag(codes::BAD_TARGET, &o, format!("target `{}` is both embedded and real", name.value))
+                        .diag(
+                            codes::BAD_TARGET,
+                            &o,
+                            format!("target `{}` is both embedded and real", name.value),
+                        )
                         .with_label("ambiguous target")
-                        .with_help("a target is either `{ embedded: true, seed: FILE }` or `{ globus: {}, boss: { url: … } }`");
+                        .with_help(either.clone());
                     self.emit(d);
                 }
                 (Some(false), false) => {
@@ -88,9 +110,13 @@ impl Checker<'_> {
                             ),
                         )
                         .with_label("no service")
-                        .with_help(
-                            "write `{ globus: {} }` (and `boss: { url: … }`) for the real services",
-                        );
+                        .with_help(format!(
+                            "write `{{ globus: {{}} }}`{} for the real services",
+                            sections
+                                .iter()
+                                .map(|t| format!(" (and `{}: {{ url: … }}`)", t.key))
+                                .collect::<String>()
+                        ));
                     self.emit(d);
                 }
                 (None, true) => {
@@ -103,14 +129,19 @@ impl Checker<'_> {
                         self.emit(d);
                         continue;
                     }
-                    if let Some(b) = &t.boss {
-                        let u = &b.value.url;
+                    let mut urls = std::collections::BTreeMap::new();
+                    let mut bad = false;
+                    for (key, section) in &t.services {
+                        let Some(known) = sections.iter().find(|s| s.key == key) else {
+                            continue;
+                        };
+                        let u = &section.value.url;
                         match url::Url::parse(&u.value) {
                             Ok(parsed)
                                 if matches!(parsed.scheme(), "https" | "http")
                                     && parsed.host().is_some() =>
                             {
-                                cfg.boss_urls.insert(name.value.clone(), u.value.clone());
+                                urls.insert(known.key.to_string(), u.value.clone());
                             }
                             _ => {
                                 let uo = self.at(file, u);
@@ -118,22 +149,35 @@ impl Checker<'_> {
                                     .diag(
                                         codes::BAD_TARGET,
                                         &uo,
-                                        format!("Boss URL `{}` is not an http(s) URL", u.value),
+                                        format!(
+                                            "{} URL `{}` is not an http(s) URL",
+                                            known.title, u.value
+                                        ),
                                     )
                                     .with_label("bad URL")
-                                    .with_help("write e.g. `https://api.theboss.io`");
+                                    .with_help(format!("write e.g. `{}`", known.example));
                                 self.emit(d);
-                                continue;
+                                bad = true;
                             }
                         }
+                    }
+                    if bad {
+                        continue;
+                    }
+                    if !urls.is_empty() {
+                        cfg.service_urls.insert(name.value.clone(), urls);
                     }
                     cfg.targets.insert(name.value.clone(), TargetConfig::Globus);
                 }
                 (None, false) => {
                     let d = self
-                        .diag(codes::BAD_TARGET, &o, format!("target `{}` names no service", name.value))
+                        .diag(
+                            codes::BAD_TARGET,
+                            &o,
+                            format!("target `{}` names no service", name.value),
+                        )
                         .with_label("empty target")
-                        .with_help("write `{ embedded: true, seed: FILE }` or `{ globus: {}, boss: { url: … } }`");
+                        .with_help(write_either.clone());
                     self.emit(d);
                 }
             }

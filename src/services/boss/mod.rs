@@ -2,6 +2,8 @@
 //! shows, and its emulator refusals.
 
 pub mod api;
+#[cfg(test)]
+mod target_tests;
 
 #[cfg(feature = "emulator")]
 pub mod emulator;

@@ -19,7 +19,7 @@ use serde_saphyr::Spanned;
 use crate::policy::limits::ObjectCounter;
 use crate::policy::{
     Checker, Compiler, FileSection, ParsedValue, Policy as Merged, PolicySection, Problem,
-    ServicePolicy, Summary, Yaml, YamlError, property_schema,
+    ServicePolicy, Summary, TargetSection, Yaml, YamlError, property_schema,
 };
 use crate::state::{Desired, LiveRead};
 
@@ -80,6 +80,31 @@ impl std::ops::DerefMut for Check<'_, '_> {
 /// The Boss's part of the policy files.
 pub struct Policy;
 
+/// `boss: {url}`.
+#[derive(JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct BossTarget {
+    /// The Boss API base URL (a token is sent only to hosts allowed from the environment).
+    url: String,
+}
+
+/// The Boss's key of a real target in `accord.yaml` (schema only).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct TargetKeys {
+    /// The real Boss.
+    boss: Option<BossTarget>,
+}
+
+/// A real target may point the Boss at a deployment of its own (`boss: {url}`).
+const TARGET: TargetSection = TargetSection {
+    key: KEY,
+    title: "Boss",
+    example: "https://api.theboss.io",
+    schema: |generator| property_schema::<TargetKeys>(KEY, generator),
+};
+
 /// Counts one resource's `permissions:`: each group given one set name, or each name listed.
 fn count_permissions(objects: &mut ObjectCounter, p: &ast::BossPermissions) {
     for (k, v) in p.iter() {
@@ -93,6 +118,10 @@ fn count_permissions(objects: &mut ObjectCounter, p: &ast::BossPermissions) {
 impl ServicePolicy for Policy {
     fn keys(&self) -> &'static [&'static str] {
         &[KEY]
+    }
+
+    fn target(&self) -> Option<TargetSection> {
+        Some(TARGET)
     }
 
     fn position(&self) -> u32 {
