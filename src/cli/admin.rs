@@ -1,0 +1,158 @@
+//! The commands around plans: the JSON Schemas, the embedded target's reset, the workspace
+//! lock, the emulator and the action provider.
+
+use std::path::Path;
+
+use super::*;
+
+impl Ctx<'_> {
+    pub(super) fn schema(&self, out: Option<&Path>) -> Exit {
+        let schemas = [
+            (
+                "policy.schema.json",
+                policy::schema::policy_file_schema(&self.services),
+            ),
+            (
+                "accord.schema.json",
+                policy::schema::workspace_file_schema(&self.services),
+            ),
+            ("plan.schema.json", render::plan_schema()),
+        ];
+        match out {
+            Some(dir) => {
+                if let Err(e) = std::fs::create_dir_all(dir) {
+                    return fail(format!("cannot create {}: {e}", dir.display()));
+                }
+                for (name, schema) in schemas {
+                    let path = dir.join(name);
+                    let text =
+                        serde_json::to_string_pretty(&schema).expect("schemas serialise") + "\n";
+                    if let Err(e) = std::fs::write(&path, text) {
+                        return fail(format!("cannot write {}: {e}", path.display()));
+                    }
+                    println!("wrote {}", path.display());
+                }
+            }
+            None => {
+                let all: serde_json::Map<String, serde_json::Value> = schemas
+                    .into_iter()
+                    .map(|(n, s)| (n.to_string(), s))
+                    .collect();
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&all).expect("schemas serialise")
+                );
+            }
+        }
+        Exit::Ok
+    }
+
+    pub(super) fn reset(&self, dir: Option<&Path>) -> Exit {
+        let ws = match self.load(dir) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let _lock = match self.lock(&ws, true) {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
+        match target::reset(&ws, self.cli.target.as_deref()) {
+            Ok(msg) => {
+                println!("{msg}");
+                Exit::Ok
+            }
+            Err(e) => fail(e),
+        }
+    }
+
+    /// Takes the workspace's run lock: always for a run that writes (`writes`), else only when
+    /// an embedded target's state is persisted under `.accord/`. The guard releases it.
+    pub(super) fn lock(&self, ws: &Workspace, writes: bool) -> Result<Option<LockGuard>, Exit> {
+        if !writes && !target::is_embedded(ws, self.cli.target.as_deref()) {
+            return Ok(None);
+        }
+        let guard = FileLock::for_workspace(&ws.root)
+            .acquire(&LockInfo::current(crate::lock::command_line()))
+            .map_err(fail)?;
+        if let Some(stale) = guard.took_over() {
+            eprintln!(
+                "notice: took over a stale lock of {}: that process is gone",
+                Escaped(stale)
+            );
+        }
+        Ok(Some(guard))
+    }
+
+    pub(super) fn force_unlock(&self, dir: Option<&Path>) -> Exit {
+        let lock = FileLock::for_workspace(dir.unwrap_or(Path::new(".")));
+        let path = lock.path().display().to_string();
+        match lock.force_unlock() {
+            Ok(Removed::Nothing) => println!("no lock at {path}; nothing to remove"),
+            Ok(Removed::Lock(holder)) => {
+                if holder.host == crate::lock::hostname()
+                    && crate::lock::process_alive(holder.pid) == Some(true)
+                {
+                    eprintln!(
+                        "warning: pid {} on this host is still running; if it is accord, it no longer holds the lock",
+                        holder.pid
+                    );
+                }
+                println!("removed {path}, held by {}", Escaped(holder));
+            }
+            Ok(Removed::Unreadable(reason)) => {
+                println!(
+                    "removed {path} (its content was unreadable: {})",
+                    Escaped(reason)
+                )
+            }
+            Err(e) => return fail(e),
+        }
+        Exit::Ok
+    }
+
+    pub(super) async fn emulate(
+        &self,
+        listen: std::net::SocketAddr,
+        seed: Option<&Path>,
+        tls: bool,
+        ca_out: Option<&Path>,
+    ) -> Exit {
+        let tls = tls.then(|| target::EmulateTls {
+            ca_out: ca_out.map(Path::to_path_buf),
+        });
+        match target::emulate(listen, seed, self.cli.now, tls).await {
+            Ok(()) => Exit::Ok,
+            Err(e) => fail(e),
+        }
+    }
+    pub(super) async fn serve(
+        &self,
+        listen: std::net::SocketAddr,
+        db: &Path,
+        workspaces: &Path,
+        config: Option<&Path>,
+    ) -> Exit {
+        use crate::serve::{ServeOptions, config::ServeConfig};
+        let config = match config.map(ServeConfig::load).transpose() {
+            Ok(c) => c.unwrap_or_default(),
+            Err(e) => return fail(e),
+        };
+        let opts = ServeOptions {
+            listen,
+            db: db.to_path_buf(),
+            workspaces: workspaces.to_path_buf(),
+            config,
+            target: self.cli.target.clone(),
+            http: crate::http::HttpOptions {
+                ca_file: self.cli.ca_file.clone(),
+                ..crate::http::HttpOptions::default()
+            },
+            now: self.cli.now,
+            services: self.services.clone(),
+        };
+        match crate::serve::serve(opts).await {
+            Ok(()) => Exit::Ok,
+            Err(e) => fail(e),
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! `accord apply`: a saved plan or a fresh one, confirmed, applied with progress, and each
+//! change's outcome reported.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use super::*;
+
+impl Ctx<'_> {
+    pub(super) async fn apply(
+        &self,
+        path: Option<&Path>,
+        auto_approve: bool,
+        opts: &PlanOptions,
+    ) -> Exit {
+        let path = path.unwrap_or(Path::new("."));
+        if path.is_file() {
+            return self.apply_saved(path).await;
+        }
+        let ws = match self.load(Some(path)) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let _lock = match self.lock(&ws, true) {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
+        let conn = match self.connect(Some(&ws)).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        let exit = self.plan_and_apply(&ws, &conn, auto_approve, opts).await;
+        match conn.finish().await {
+            Ok(()) => exit,
+            Err(e) => fail(e),
+        }
+    }
+
+    pub(super) async fn plan_and_apply(
+        &self,
+        ws: &Workspace,
+        conn: &Connected,
+        auto_approve: bool,
+        opts: &PlanOptions,
+    ) -> Exit {
+        let planned = match self.make_plan(ws, conn, opts).await {
+            Ok(p) => p,
+            Err(e) => return e,
+        };
+        self.print(&planned.plan, Format::Text);
+        if planned.plan.is_refused() {
+            return Exit::Error;
+        }
+        if planned.plan.is_empty() {
+            return Exit::Ok;
+        }
+        if !auto_approve {
+            match confirm() {
+                Ok(true) => {}
+                Ok(false) => return fail("apply cancelled"),
+                Err(e) => return fail(e),
+            }
+        }
+        let report = self.run_apply(&planned.plan, conn, &planned.ids).await;
+        self.report(&planned.plan, &report)
+    }
+
+    pub(super) async fn apply_saved(&self, path: &Path) -> Exit {
+        let plan = match planfile::read(path) {
+            Ok(p) => p,
+            Err(e) => return fail(e),
+        };
+        let dir = path.parent().map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        });
+        // A saved plan is checked against the workspace it was made from: the current folder,
+        // else the plan file's folder.
+        let ws = match self.load(Some(Path::new("."))).or_else(|_| self.load(dir)) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let _lock = match self.lock(&ws, true) {
+            Ok(l) => l,
+            Err(e) => return e,
+        };
+        let conn = match self.connect(Some(&ws)).await {
+            Ok(c) => c,
+            Err(e) => return e,
+        };
+        if let Err(e) = planfile::check_current(
+            &plan,
+            &conn.session.target.name,
+            &engine::workspace_digest(&ws),
+        ) {
+            let _ = conn.finish().await;
+            return fail(e);
+        }
+        // The plan is the approval for exactly what it saw: re-read it and refuse on any change.
+        let exit = match engine::recheck(&plan, &ws, &conn.session).await {
+            Ok((differences, _)) if !differences.is_empty() => {
+                eprintln!(
+                    "error: the live state changed since {} was made; nothing was applied:",
+                    path.display()
+                );
+                for d in &differences {
+                    eprintln!("  - {}", escape_line(&d.to_string()));
+                }
+                eprintln!("Make a new plan (accord plan --out FILE) and review it.");
+                Exit::Error
+            }
+            Ok((_, ids)) => {
+                let report = self.run_apply(&plan, &conn, &ids).await;
+                self.report(&plan, &report)
+            }
+            Err(e) => self.engine_error(&ws, e),
+        };
+        match conn.finish().await {
+            Ok(()) => exit,
+            Err(e) => fail(e),
+        }
+    }
+
+    pub(super) async fn run_apply(
+        &self,
+        plan: &Plan,
+        conn: &Connected,
+        ids: &crate::service::IdMap,
+    ) -> ApplyReport {
+        let bar = Bar::new(plan.changes.len());
+        engine::apply_plan(plan, &conn.session, ids, self.cli.parallelism, &bar).await
+    }
+
+    pub(super) fn report(&self, plan: &Plan, report: &ApplyReport) -> Exit {
+        let mut out = String::new();
+        for (i, (address, status)) in report.results.iter().enumerate() {
+            let label = render::change_label(&plan.changes[i]);
+            let line = match status {
+                ChangeStatus::Applied => format!("  applied  {label}"),
+                ChangeStatus::Failed { error } => format!("  FAILED   {label}: {error}"),
+                ChangeStatus::Blocked { reason } => format!("  blocked  {label}: {reason}"),
+                ChangeStatus::Skipped => format!("  skipped  {label}"),
+            };
+            let line = escape_line(&line);
+            if self.cli.verbose > 0 {
+                out.push_str(&format!("{line}    {address}\n"));
+            } else {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        let applied = report.count(|s| matches!(s, ChangeStatus::Applied));
+        let failed = report.count(|s| matches!(s, ChangeStatus::Failed { .. }));
+        let blocked = report.count(|s| matches!(s, ChangeStatus::Blocked { .. }));
+        let skipped = report.count(|s| matches!(s, ChangeStatus::Skipped));
+        out.push_str(&format!(
+            "\nApply: {applied} applied, {failed} failed, {blocked} blocked, {skipped} skipped.\n"
+        ));
+        if failed > 0 {
+            out.push_str("A failure stopped new work. Run apply again: it re-reads the live state and converges.\n");
+        }
+        print!("\n{out}");
+        if failed > 0 { Exit::Error } else { Exit::Ok }
+    }
+}
+
+/// Asks on a TTY; refuses without one.
+fn confirm() -> Result<bool, String> {
+    if !std::io::stdin().is_terminal() {
+        return Err("apply needs confirmation: run it on a terminal, pass --auto-approve, or apply a saved plan file".into());
+    }
+    eprint!("Apply these changes? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(line.trim() == "yes")
+}
+
+/// The apply progress bar (stderr, only on a TTY).
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new(total: usize) -> Bar {
+        let pb = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} changes") {
+            pb.set_style(style);
+        }
+        Bar(pb)
+    }
+}
+
+impl crate::apply::Progress for Bar {
+    fn step_done(&self, done: usize, _total: usize) {
+        self.0.set_position(done as u64);
+        if self.0.position() >= self.0.length().unwrap_or(0) {
+            self.0.finish_and_clear();
+        }
+    }
+}
