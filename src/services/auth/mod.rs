@@ -1,5 +1,6 @@
-//! What accord knows of Globus Auth beyond the core's folders: its scopes, its emulator
-//! refusals and the registry of scopes the emulator issues.
+//! Globus Auth, everything accord knows of it: its API and scopes, identity resolution (the
+//! core's `IdentityResolver`), its wire types, the registry of scopes the emulator issues, and
+//! its emulator part and refusals.
 
 pub mod api;
 

@@ -1,5 +1,6 @@
-//! What accord knows of the Boss beyond the core's folders: the refusals a policy or a plan
-//! shows, and its emulator refusals.
+//! The Boss, everything accord knows of it: its policy section (`boss:`), kinds, principal
+//! namespaces (`boss-user:`, `boss-group:`), target section (`boss: {url}`), API, provider,
+//! wire types, and its emulator part and refusals (`docs/boss-model.md`).
 
 pub mod api;
 #[cfg(test)]

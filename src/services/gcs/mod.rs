@@ -1,5 +1,7 @@
-//! What accord knows of the GCS Manager API beyond the core's folders: the scopes each
-//! endpoint and collection has, and its emulator refusals.
+//! Globus Connect Server, everything accord knows of it: its policy section (`collections:`,
+//! guest collections, their roles and the Transfer rules on them), kinds, the Manager API of
+//! each endpoint (found through Transfer), provider, wire types, and its emulator part and
+//! refusals (`docs/gcs-model.md`).
 
 pub mod api;
 

@@ -1,5 +1,6 @@
-//! What accord knows of Globus Groups beyond the core's folders: its scopes and emulator
-//! refusals.
+//! Globus Groups, everything accord knows of it: its policy section (`groups:`), kinds and the
+//! group resource of the access model, API, provider, import (`--group`), wire types, and its
+//! emulator part and refusals.
 
 pub mod api;
 

@@ -1,5 +1,5 @@
-//! What accord knows of Globus Search beyond the core's folders: its scopes, the refusals a
-//! policy or a plan shows, and its emulator refusals.
+//! Globus Search, everything accord knows of it: its policy section (`search:`), kinds, API,
+//! provider, wire types, and its emulator part and refusals (`docs/search-model.md`).
 
 pub mod api;
 

@@ -1,5 +1,6 @@
-//! What accord knows of Globus Transfer beyond the core's folders: its scopes, the refusals
-//! a plan shows, and its emulator refusals.
+//! Globus Transfer, everything accord knows of it: its policy section (`endpoints:`), kinds and
+//! the path resource of the access model, API, provider, import (`--endpoint`), wire types,
+//! and its emulator part and refusals.
 
 pub mod api;
 #[cfg(test)]
