@@ -31,6 +31,8 @@
 //! answered "exists" (6001 for groups, 400 1003 for frames and resources) or failing in a way
 //! that may have reached the Boss is re-read by name and adopted, never blindly resent. A
 //! member or maintainer add answered 404 4002 (the user never logged in) is blocked.
+//!
+//! [`Lookup`]: crate::service::Lookup
 
 use std::sync::Arc;
 

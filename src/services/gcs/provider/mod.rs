@@ -33,6 +33,8 @@
 //! patches and deletes guest collections, and creates and deletes roles. A create is never
 //! blindly resent: after a failure that may have reached the service, the object is re-read by
 //! its natural key and adopted; `exists`/`conflict` answers are adopted the same way.
+//!
+//! [`Lookup`]: crate::service::Lookup
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
