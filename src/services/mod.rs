@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod boss;
+pub mod flows;
 pub mod gcs;
 pub mod groups;
 pub mod search;
@@ -17,5 +18,6 @@ pub fn builtin() -> crate::service::Services {
         std::sync::Arc::new(gcs::Gcs),
         std::sync::Arc::new(search::Search),
         std::sync::Arc::new(boss::Boss),
+        std::sync::Arc::new(flows::Flows),
     ])
 }
