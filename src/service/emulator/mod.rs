@@ -66,10 +66,25 @@ pub trait EmulatedService: Send + Sync {
         None
     }
 
+    /// The id its scope strings carry when it is not its resource server's name: a service
+    /// whose scopes read `https://auth.globus.org/scopes/<its client id>/<name>` while its
+    /// tokens are issued for a named resource server (`<service>.globus.org`).
+    fn scope_client_id(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The scopes of resource server `rs` when its state defines `rs` (a GCS endpoint's,
     /// a client's Action Provider scope); the registry asks after the fixed scopes.
     fn state_scopes(&self, _w: &World, _rs: &str) -> Option<&'static [&'static str]> {
         None
+    }
+
+    /// Whether its state defines scope `name` of resource server `rs`: by default, whether
+    /// [`state_scopes`](Self::state_scopes) lists it. A service whose state makes scope names
+    /// from its objects' ids (`<object>_<id>_user`) answers here instead.
+    fn state_scope(&self, w: &World, rs: &str, name: &str) -> bool {
+        self.state_scopes(w, rs)
+            .is_some_and(|names| names.contains(&name))
     }
 
     /// Parses its section of a seed (the top-level keys it reads); `None` when it reads none.
@@ -134,13 +149,21 @@ pub fn parts(services: &Services) -> impl Iterator<Item = &dyn EmulatedService> 
     services.iter().filter_map(|s| s.emulator())
 }
 
+/// The resource server a scope string's `rs` part stands for: the name of the served service
+/// whose [`EmulatedService::scope_client_id`] it is, else `rs` itself.
+pub fn scope_resource_server<'a>(services: &Services, rs: &'a str) -> &'a str {
+    parts(services)
+        .find(|p| p.scope_client_id() == Some(rs))
+        .and_then(|p| p.scopes().map(|(server, _)| server))
+        .unwrap_or(rs)
+}
+
 /// The Auth scope registry: whether `name` is a scope of resource server `rs`, fixed by a
 /// service or defined by a service's state. Auth issues no other.
 pub fn known_scope(services: &Services, w: &World, rs: &str, name: &str) -> bool {
     parts(services).any(|p| {
         p.scopes()
             .is_some_and(|(server, names)| server == rs && names.contains(&name))
-            || p.state_scopes(w, rs)
-                .is_some_and(|names| names.contains(&name))
+            || p.state_scope(w, rs, name)
     })
 }

@@ -3,6 +3,10 @@
 //! (a flow definition is code, not access); accord manages their role lists.
 
 pub mod api;
+#[cfg(feature = "emulator")]
+pub mod emulator;
+#[cfg(feature = "emulator")]
+pub mod refusals;
 pub mod wire;
 
 /// Globus Flows, as a service accord manages.
@@ -19,5 +23,10 @@ impl crate::service::Service for Flows {
 
     fn api(&self) -> Option<&'static crate::http::Api> {
         Some(&api::API)
+    }
+
+    #[cfg(feature = "emulator")]
+    fn emulator(&self) -> Option<&dyn crate::service::emulator::EmulatedService> {
+        Some(&emulator::EMULATOR)
     }
 }

@@ -27,7 +27,7 @@ pub use state::{ClientRec, Directory, IdentityRec, TOKEN_LIFETIME, directory};
 use crate::service::emulator::refusal::{self, Refusal};
 use crate::service::emulator::{
     ApiError, ConnectionPart, EmulatedService, ErrorShape, Handle, Seed, SeedError, SeedPart,
-    SeedSource, TokenRec, World, bearer, known_scope, take,
+    SeedSource, TokenRec, World, bearer, known_scope, scope_resource_server, take,
 };
 use crate::services::auth::refusals as refused;
 use crate::services::auth::scopes;
@@ -294,6 +294,7 @@ pub(crate) fn split_scopes(s: &str) -> Vec<String> {
 /// the registry (each served service's scopes, [`known_scope`]), else why not.
 fn registered(em: &Handle, w: &World, scope: &str) -> Result<String, String> {
     let (rs, name) = scopes::parse(scope).ok_or_else(|| format!("Malformed scope {scope}"))?;
+    let rs = scope_resource_server(em.services(), rs);
     if !known_scope(em.services(), w, rs, name) {
         return Err(format!("Unknown scope {scope}"));
     }
