@@ -1,0 +1,1 @@
+//! The kind semantics and access resources of flow role entries.
