@@ -51,10 +51,10 @@ fn error_shapes() {
         )
     );
     let n =
-        serde_json::json!({"error":{"code":"NOT_FOUND","detail":"No Flow exists"},"debug_id":"x"});
+        serde_json::json!({"error":{"code":"NOT_FOUND","detail":"No such thing"},"debug_id":"x"});
     assert_eq!(
         error_code_and_message(&n),
-        (Some("NOT_FOUND".into()), "No Flow exists".into())
+        (Some("NOT_FOUND".into()), "No such thing".into())
     );
     let o = serde_json::json!({"error":"invalid_client"});
     assert_eq!(
