@@ -280,7 +280,10 @@ fn principal_strings(v: &Value, out: &mut BTreeSet<String>) {
 
 /// The containers a read reports blocked (`LiveRead::blocked`), by kind and first key, so
 /// that asking about an object costs a lookup, not a scan.
-struct BlockedIndex<'a>(HashMap<(Kind, Option<&'a str>), Vec<&'a (Address, String)>>);
+struct BlockedIndex<'a>(HashMap<BlockedKey<'a>, Vec<&'a (Address, String)>>);
+
+/// A blocked container's kind and first key (none for a whole kind).
+type BlockedKey<'a> = (Kind, Option<&'a str>);
 
 impl<'a> BlockedIndex<'a> {
     fn new(blocked: &'a [(Address, String)]) -> Self {
