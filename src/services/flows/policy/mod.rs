@@ -140,7 +140,12 @@ impl PolicySection for FlowsPolicy {
         }
     }
 
+    /// Said only when the workspace declares a flow, like the Boss's titled counts: a
+    /// workspace without Flows reads as before.
     fn summary(&self) -> Option<Summary> {
+        if self.flows.is_empty() {
+            return None;
+        }
         Some(Summary {
             title: Some("Flows"),
             counts: vec![format!("{} flow(s)", self.flows.len())],

@@ -149,4 +149,7 @@ fn the_summary_counts_flows() {
         .unwrap();
     assert_eq!(s.title, Some("Flows"));
     assert_eq!(s.counts, ["2 flow(s)"]);
+    let (policy, _) = check(&[("p.yaml", "groups:\n  lab: {}\n")]);
+    let none = policy.section::<super::FlowsPolicy>().unwrap().summary();
+    assert_eq!(none, None, "no flow, no line");
 }
