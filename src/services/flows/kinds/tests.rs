@@ -146,3 +146,39 @@ fn the_resources_read_and_parse_back() {
     assert_eq!(r, runs());
     assert!("flow:not-a-uuid".parse::<Resource>().is_err());
 }
+
+/// accord's own administrator entry, left out of an exact list, is kept, not removed.
+#[test]
+fn the_running_identitys_own_administrator_access_is_kept() {
+    use crate::plan::diff::{DiffContext, diff};
+    use crate::state::{Desired, LiveRead};
+    let mut desired = Desired::default();
+    desired.state.containers.push(Container {
+        address: Address::partial(ROLE, [F, "flow_administrators"]),
+        mode: ContainerMode::Authoritative,
+        manage_paths: vec![],
+        provenance: None,
+    });
+    let mut live = LiveRead::default();
+    live.state.insert(entry("flow_administrators", &who(7)));
+    live.state.insert(entry("flow_administrators", &who(8)));
+    let mut ctx = DiffContext::default();
+    ctx.callers
+        .insert(Principal::Identity(uuid::Uuid::from_u128(7)));
+    let d = diff(&desired, &live, &ctx);
+    // The other administrator goes; accord's own entry stays.
+    assert_eq!(d.changes.len(), 1, "{:?}", d.changes);
+    assert_eq!(
+        d.changes[0].address,
+        entry("flow_administrators", &who(8)).address
+    );
+    assert_eq!(d.kept.len(), 1);
+    assert_eq!(d.kept[0].reason, "the running identity's own access");
+    assert!(
+        d.kept[0]
+            .label
+            .ends_with("in flow_administrators of flow 2f3a0000…"),
+        "{}",
+        d.kept[0].label
+    );
+}
