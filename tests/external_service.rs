@@ -369,7 +369,7 @@ fn its_mistakes_are_told_at_their_line_like_the_built_in_ones() {
     .unwrap_err();
     assert!(
         diags.to_string().contains(
-            "expected one of identities, groups, collections, endpoints, search, boss, notes"
+            "expected one of identities, groups, collections, endpoints, search, boss, flows, notes"
         ),
         "{diags}"
     );

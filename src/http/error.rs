@@ -209,6 +209,11 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 
 /// The service error code and message of an error body, in any of the Globus shapes.
 pub(super) fn error_code_and_message(body: &Value) -> (Option<String>, String) {
+    // An error nested as an object (`{"error": {"code", "detail"}, "debug_id"}`) has one of
+    // these shapes itself.
+    if let Some(inner) = body.get("error").filter(|e| e.is_object()) {
+        return error_code_and_message(inner);
+    }
     let s = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
     let first = body
         .get("errors")

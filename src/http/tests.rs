@@ -50,6 +50,12 @@ fn error_shapes() {
             "u does not exist. Ensure that the user has logged in".into()
         )
     );
+    let n =
+        serde_json::json!({"error":{"code":"NOT_FOUND","detail":"No such thing"},"debug_id":"x"});
+    assert_eq!(
+        error_code_and_message(&n),
+        (Some("NOT_FOUND".into()), "No such thing".into())
+    );
     let o = serde_json::json!({"error":"invalid_client"});
     assert_eq!(
         error_code_and_message(&o).0.as_deref(),

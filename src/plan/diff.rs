@@ -278,10 +278,44 @@ fn principal_strings(v: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
+/// The containers a read reports blocked (`LiveRead::blocked`), by kind and first key, so
+/// that asking about an object costs a lookup, not a scan.
+struct BlockedIndex<'a>(HashMap<BlockedKey<'a>, Vec<&'a (Address, String)>>);
+
+/// A blocked container's kind and first key (none for a whole kind).
+type BlockedKey<'a> = (Kind, Option<&'a str>);
+
+impl<'a> BlockedIndex<'a> {
+    fn new(blocked: &'a [(Address, String)]) -> Self {
+        let mut index: HashMap<_, Vec<_>> = HashMap::default();
+        for b in blocked {
+            let first = b.0.keys.first().map(String::as_str);
+            index.entry((b.0.kind, first)).or_default().push(b);
+        }
+        BlockedIndex(index)
+    }
+
+    /// Why the object at `address` may be neither diffed nor written, if it lies in a
+    /// blocked container.
+    fn reason(&self, address: &Address) -> Option<&'a str> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let first = address.keys.first().map(String::as_str);
+        [None, first]
+            .into_iter()
+            .filter_map(|k| self.0.get(&(address.kind, k)))
+            .flatten()
+            .find(|(c, _)| address.keys.starts_with(&c.keys))
+            .map(|(_, why)| why.as_str())
+    }
+}
+
 /// Diffs the desired state against the live one.
 pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     let mut d = Diff::default();
     let containers = ContainerIndex::new(&desired.state.containers);
+    let blocked = BlockedIndex::new(&live.blocked);
 
     // A desired object the service maintains itself (a Boss group's creator as maintainer) is
     // satisfied: planning it would be sent, then read back as system-managed, forever.
@@ -293,6 +327,20 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
         // Labels are made only for what the plan mentions: most objects are unchanged.
         let labels = || labels_for(address, desired, live);
         if have.is_none() && system_managed.contains(address) {
+            continue;
+        }
+        // The service lets accord neither see nor change what is there: said, never planned.
+        if let Some(reason) = blocked.reason(address) {
+            d.blocked.push(Blocked {
+                address: address.clone(),
+                label: labels()
+                    .values()
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| address.to_string()),
+                reason: reason.to_string(),
+                provenance: want.provenance.clone(),
+            });
             continue;
         }
         match have {
@@ -381,7 +429,7 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     // Undeclared live objects inside managed containers.
     for (address, want, have) in both() {
         let Some(have) = have else { continue };
-        if want.is_some() {
+        if want.is_some() || blocked.reason(address).is_some() {
             continue;
         }
         // A container is not its own contents: a top-level object goes only by a tombstone.
@@ -426,6 +474,9 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
     }
     for (address, want, live_obj) in both() {
         let Some(live_obj) = live_obj else { continue };
+        if blocked.reason(address).is_some() {
+            continue;
+        }
         if want.is_some()
             && let Some(c) = containers.find(address)
         {

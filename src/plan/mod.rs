@@ -15,6 +15,8 @@ pub use model::{
 pub mod build;
 pub mod capacity;
 pub mod diff;
+#[cfg(test)]
+mod diff_tests;
 pub mod drift;
 pub mod join;
 pub mod order;

@@ -51,6 +51,10 @@ pub struct LiveRead {
     /// Containers the service says can hold nothing (a GCSv5 endpoint has no access rules),
     /// with its words: the plan refuses what the policy puts in them.
     pub unavailable: Vec<(Address, String)>,
+    /// Containers (or prefixes of them) whose contents the service will not let accord see
+    /// or change, with the reason: the plan reports each desired object in them as blocked and
+    /// removes nothing there.
+    pub blocked: Vec<(Address, String)>,
 }
 
 impl LiveRead {
@@ -76,6 +80,7 @@ impl LiveRead {
         self.names.extend(other.names);
         self.system_managed.extend(other.system_managed);
         self.unavailable.extend(other.unavailable);
+        self.blocked.extend(other.blocked);
     }
 }
 
