@@ -4,6 +4,7 @@
 //! state and the live state read by `providers`) → `plan` (diff, order, rails, render)
 //! → `apply`. See ARCHITECTURE.md for the map.
 
+pub mod access;
 pub mod apply;
 pub mod cli;
 #[cfg(feature = "emulator")]

@@ -21,6 +21,7 @@ use crate::state::Address;
 use crate::target::{self, Connected};
 use miette::{GraphicalReportHandler, GraphicalTheme};
 
+mod access;
 mod admin;
 mod apply;
 
@@ -130,6 +131,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Who can reach a resource, and what a principal can reach: with the chains granting it.
+    Access {
+        /// The question.
+        #[command(subcommand)]
+        question: access::AccessCommand,
+    },
     /// Write a workspace from the live state of groups and endpoints (planning it shows no change).
     #[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["group", "endpoint"])))]
     Import {
@@ -238,7 +245,16 @@ impl From<Exit> for ExitCode {
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // The services register their resource types, which the help of `access` lists.
+    let _ = crate::services::builtin();
+    let help = access::resource_help();
+    let command = <Cli as clap::CommandFactory>::command().mut_subcommand("access", |c| {
+        c.mut_subcommand("who", |w| w.after_help(help.clone()))
+    });
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // clap exits 2 on usage errors; 2 means "changes" here, so usage errors exit 1.
@@ -321,6 +337,7 @@ pub async fn run(cli: Cli) -> Exit {
         }
         Command::Show { planfile, format } => ctx.show(planfile, *format),
         Command::Drift { dir, format } => ctx.drift(dir.as_deref(), *format).await,
+        Command::Access { question } => ctx.access(question).await,
         Command::Import {
             group,
             endpoint,

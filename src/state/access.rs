@@ -53,6 +53,18 @@ pub trait ResourceSemantics: Sync + 'static {
     fn valid(&self, _parts: &[String]) -> bool {
         true
     }
+
+    /// The parts of a short form people type after the prefix (`boss:JHUAPL/Mouse17/EM`),
+    /// when the canonical form does not read it: none by default.
+    fn parse_short(&self, _rest: &str) -> Option<Vec<String>> {
+        None
+    }
+
+    /// Whether a grant on `granted` gives access to `asked`, both of this type: when they are
+    /// the same resource by default; a path covers the paths under it.
+    fn covers(&self, granted: &[String], asked: &[String]) -> bool {
+        granted == asked
+    }
 }
 
 /// A resource with nothing special about it.
@@ -79,6 +91,9 @@ pub struct ResourceDef {
     /// Whether holding it at any level makes one a member of the managed group its one part
     /// names: a grant to `group:<name>` elsewhere is then access for each member.
     pub membership: bool,
+    /// How people write it, for `--help` (`transfer:<collection>:<path>`); the first is its
+    /// canonical form. Empty: `<prefix>:…` only.
+    pub forms: &'static [&'static str],
     /// What only its service knows.
     pub semantics: &'static dyn ResourceSemantics,
 }
@@ -94,8 +109,15 @@ impl ResourceDef {
             preposition: "on",
             escalations: &[],
             membership: false,
+            forms: &[],
             semantics: &PlainResource,
         }
+    }
+
+    /// How people write it, for `--help`, its canonical form first.
+    pub const fn forms(mut self, forms: &'static [&'static str]) -> Self {
+        self.forms = forms;
+        self
     }
 
     /// Levels on it read `<level> <preposition> <label>`.
@@ -171,6 +193,13 @@ impl ResourceType {
         if taken {
             panic!("two resource types use the prefix `{}`", self.prefix());
         }
+    }
+
+    /// Every registered resource type, in their order.
+    pub fn all() -> Vec<ResourceType> {
+        let mut all = RESOURCES.read().unwrap_or_else(|e| e.into_inner()).clone();
+        all.sort();
+        all
     }
 
     /// A registered resource type by its prefix.

@@ -11,6 +11,8 @@ use crate::state::{Address, Object, Principal};
 pub(super) struct Grant<'a> {
     /// The granting object's address.
     pub(super) address: &'a Address,
+    /// The granting object (its provenance and expiry, for `accord access`).
+    pub(super) object: &'a Object,
     /// The principal's canonical key, parsed only for the pairs computed.
     pub(super) principal: &'a str,
     /// What the access is on.
@@ -42,6 +44,7 @@ fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant<'_>> {
         .position(|l| *l == level)?;
     Some(Grant {
         address: &o.address,
+        object: o,
         principal: spec.principal,
         on: spec.on,
         level,

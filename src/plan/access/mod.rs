@@ -32,6 +32,7 @@
 mod effective;
 mod grants;
 mod overlay;
+mod query;
 mod resource;
 mod scope;
 
@@ -48,7 +49,8 @@ use crate::state::{Object, Principal};
 use effective::{Effective, effective_within};
 use grants::grants;
 use overlay::Overlay;
-pub use resource::{Resource, ResourceParseError};
+pub use query::{Answer, Chain, Holding, Link, Model};
+pub use resource::{Resource, ResourceParseError, forms};
 use scope::Scope;
 
 /// One principal's effective access to one resource that the plan raises or lowers.

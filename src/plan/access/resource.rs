@@ -38,6 +38,29 @@ impl Resource {
         format!("{level} {} {}", self.of.def().preposition, self.label())
     }
 
+    /// A resource as people type it: its canonical form (`transfer:<collection>:<path>`), or a
+    /// short form its service reads (`boss:JHUAPL/Mouse17/EM`).
+    pub fn parse_typed(s: &str) -> Result<Resource, ResourceParseError> {
+        if let Ok(r) = s.parse() {
+            return Ok(r);
+        }
+        let err = || ResourceParseError(s.to_string());
+        let (prefix, rest) = s.split_once(':').ok_or_else(err)?;
+        let of = ResourceType::from_prefix(prefix).ok_or_else(err)?;
+        let parts = of.def().semantics.parse_short(rest).ok_or_else(err)?;
+        let whole = parts.len() == of.def().arity && parts.iter().all(|p| !p.is_empty());
+        if !whole || !of.def().semantics.valid(&parts) {
+            return Err(err());
+        }
+        Ok(Resource { of, parts })
+    }
+
+    /// Whether access granted on `self` is access to `asked` (the same resource, or a path
+    /// under a path), as its service says.
+    pub fn covers(&self, asked: &Resource) -> bool {
+        self.of == asked.of && self.of.def().semantics.covers(&self.parts, &asked.parts)
+    }
+
     /// Why gaining `level` here is an escalation, if it is (a new `rw`, or a role that
     /// administers a group: managers and admins change who else has access), as its service
     /// says.
@@ -67,8 +90,19 @@ impl fmt::Display for Resource {
 
 /// Why a string is not a resource.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not a resource: `{0}`")]
+#[error("not a resource: `{0}` (write one of: {forms})", forms = forms().join(", "))]
 pub struct ResourceParseError(pub String);
+
+/// How people write each registered resource, canonical forms first, for help and errors.
+pub fn forms() -> Vec<String> {
+    ResourceType::all()
+        .into_iter()
+        .flat_map(|r| match r.def().forms {
+            [] => vec![format!("{}:…", r.prefix())],
+            forms => forms.iter().map(|f| f.to_string()).collect(),
+        })
+        .collect()
+}
 
 impl FromStr for Resource {
     type Err = ResourceParseError;

@@ -53,6 +53,7 @@ pub static FLOW_DEF: ResourceDef = ResourceDef::new("flow", 600, 1)
         ("administrator", Escalation::NewAdmin),
         ("owner", Escalation::NewAdmin),
     ])
+    .forms(&["flow:<id>"])
     .semantics(&FlowResource);
 /// A flow.
 pub const FLOW: ResourceType = ResourceType::of(&FLOW_DEF);
@@ -60,6 +61,7 @@ pub const FLOW: ResourceType = ResourceType::of(&FLOW_DEF);
 /// The runs of a flow (`flow-runs:<id>`): who may monitor or manage every run of it.
 pub static RUNS_DEF: ResourceDef = ResourceDef::new("flow-runs", 601, 1)
     .preposition("of")
+    .forms(&["flow-runs:<id>"])
     .semantics(&RunsResource);
 /// The runs of a flow.
 pub const RUNS: ResourceType = ResourceType::of(&RUNS_DEF);

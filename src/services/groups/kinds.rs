@@ -48,6 +48,7 @@ pub static ROLES_DEF: ResourceDef = ResourceDef::new("group", 100, 1)
         ("manager", Escalation::NewManager),
     ])
     .membership()
+    .forms(&["group:<name>"])
     .semantics(&Roles);
 /// A managed group's roles.
 pub const ROLES: ResourceType = ResourceType::of(&ROLES_DEF);

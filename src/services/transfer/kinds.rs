@@ -30,6 +30,7 @@ pub const DIRECTORY: Kind = Kind::of(&DIRECTORY_DEF);
 /// on. The collection is a UUID, so the first `:` after it ends it.
 pub static PATH_DEF: ResourceDef = ResourceDef::new("transfer", 200, 2)
     .escalations(&[("rw", Escalation::NewRw)])
+    .forms(&["transfer:<collection>:/path/ (a rule on /a/ covers /a/b/c)"])
     .semantics(&CollectionPath);
 /// A path on a collection.
 pub const PATH: ResourceType = ResourceType::of(&PATH_DEF);
@@ -44,6 +45,13 @@ impl ResourceSemantics for CollectionPath {
 
     fn valid(&self, parts: &[String]) -> bool {
         parts[1].starts_with('/')
+    }
+
+    /// A rule on `/a/` is access to `/a/`, `/a` and everything under it, on its collection.
+    fn covers(&self, granted: &[String], asked: &[String]) -> bool {
+        let (dir, path) = (&granted[1], &asked[1]);
+        granted[0] == asked[0]
+            && (path.starts_with(dir.as_str()) || dir.strip_suffix('/').is_some_and(|d| d == path))
     }
 }
 

@@ -1,0 +1,246 @@
+//! `accord access`: who can reach a resource and what a principal can reach, with the chains
+//! that grant it, answered from the same access model as the plan's access delta
+//! (`plan::access`).
+//!
+//! `--from policy` answers from the desired state alone, with no network call. Resolution
+//! then asks a resolver that answers by spelling ([`BySpelling`]): a username stands for an
+//! identity of its own, keyed by a UUID derived from its spelling, so that every use of one
+//! spelling (and of each alias naming it) is the same principal; an identity written by id is
+//! that identity; an unpinned `group:<uuid>` stays a group accord does not manage. The answer
+//! shows those principals as written and says so.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::plan::access::{Answer, Model, Resource, ResourceParseError};
+use crate::policy::principal::classify_literal;
+use crate::policy::{self, PrincipalRef, Problems, Workspace};
+use crate::state::{Desired, IdentityInfo, IdentityResolver, Principal, ProviderError};
+
+/// Where an answer comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Source {
+    /// The desired state alone, with no network call.
+    Policy,
+    /// The live services, read-only.
+    Live,
+    /// Both, each grant marked declared, live, or both.
+    #[default]
+    Both,
+}
+
+/// Why a question could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    /// The policy does not compile.
+    #[error(transparent)]
+    Problems(#[from] Problems),
+    /// A service failed (never, from the policy alone).
+    #[error(transparent)]
+    Service(#[from] ProviderError),
+    /// RESOURCE is no resource form accord knows.
+    #[error(transparent)]
+    Resource(#[from] ResourceParseError),
+    /// PRINCIPAL is no principal.
+    #[error(
+        "not a principal: `{0}` (write an alias, a username, identity:<uuid>, group:<name>, group:<uuid>, all_authenticated_users, anonymous or public)"
+    )]
+    Principal(String),
+    /// This source is not answered yet.
+    #[error("--from {0} is not supported yet; use --from policy")]
+    Unsupported(&'static str),
+}
+
+/// The UUID standing for a username matched by spelling: the same for every spelling that
+/// differs only in case.
+pub fn spelled_id(username: &str) -> Uuid {
+    let digest = Sha256::digest(format!("accord:by-spelling:{}", username.to_lowercase()));
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// An identity resolver that calls nothing: usernames become identities of their own by
+/// spelling ([`spelled_id`]), ids are themselves. It remembers what it made up.
+#[derive(Default)]
+pub struct BySpelling {
+    spelled: Mutex<BTreeMap<Uuid, String>>,
+}
+
+impl BySpelling {
+    /// The usernames it made identities for, by the UUID standing for each.
+    pub fn spelled(&self) -> BTreeMap<Uuid, String> {
+        self.spelled
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+#[async_trait]
+impl IdentityResolver for BySpelling {
+    async fn by_usernames(&self, usernames: &[String]) -> Result<Vec<IdentityInfo>, ProviderError> {
+        let mut spelled = self.spelled.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(usernames
+            .iter()
+            .map(|u| {
+                let id = spelled_id(u);
+                spelled.insert(id, u.clone());
+                IdentityInfo {
+                    id,
+                    username: u.clone(),
+                    status: "used".into(),
+                }
+            })
+            .collect())
+    }
+
+    async fn by_ids(&self, ids: &[Uuid]) -> Result<Vec<IdentityInfo>, ProviderError> {
+        Ok(ids
+            .iter()
+            .map(|id| IdentityInfo {
+                id: *id,
+                username: id.to_string(),
+                status: "used".into(),
+            })
+            .collect())
+    }
+
+    async fn whoami(&self) -> Result<IdentityInfo, ProviderError> {
+        Err(ProviderError::Credentials(
+            "none: answering from the policy alone".into(),
+        ))
+    }
+}
+
+/// The desired state compiled with no network call, principals resolved by spelling, and the
+/// usernames so resolved.
+pub async fn desired_by_spelling(
+    ws: &Workspace,
+    now: DateTime<Utc>,
+) -> Result<(Desired, BTreeMap<Uuid, String>), AccessError> {
+    let resolver = BySpelling::default();
+    let resolved = match policy::resolve(&ws.policy, &[], &resolver).await {
+        Ok(r) => r,
+        Err(policy::ResolveError::Problems(p)) => return Err(p.into()),
+        Err(policy::ResolveError::Service(e)) => return Err(e.into()),
+    };
+    let mut problems = resolved.problems.clone();
+    let desired = match policy::compile(&ws.policy, &resolved, now) {
+        Ok(d) if problems.is_empty() => d,
+        Ok(_) => return Err(Problems(problems).into()),
+        Err(Problems(more)) => {
+            problems.extend(more);
+            return Err(Problems(problems).sorted().into());
+        }
+    };
+    Ok((desired, resolver.spelled()))
+}
+
+/// A principal as people type it, resolved as `--from policy` resolves the policy's: an alias
+/// of `identities:`, a username (by spelling), an identity id, `identity:<uuid>`,
+/// `group:<name>`, `group:<uuid>` (a pinned managed group's is that group), or a special one.
+pub fn principal_by_spelling(ws: &Workspace, s: &str) -> Result<Principal, AccessError> {
+    let bad = || AccessError::Principal(s.to_string());
+    if let Some(id) = s.strip_prefix("identity:") {
+        return Uuid::parse_str(id)
+            .map(Principal::Identity)
+            .map_err(|_| bad());
+    }
+    let written = match classify_literal(s) {
+        Some(r) => r.map_err(|_| bad())?,
+        None => ws
+            .policy
+            .identities
+            .get(s)
+            .map(|l| l.value.clone())
+            .ok_or_else(bad)?,
+    };
+    Ok(match written {
+        PrincipalRef::Username(u) => Principal::Identity(spelled_id(&u)),
+        PrincipalRef::IdentityId(id) => Principal::Identity(id),
+        PrincipalRef::GroupName(n) => Principal::ManagedGroup(n),
+        PrincipalRef::GroupId(id) => ws
+            .policy
+            .managed_groups
+            .iter()
+            .find(|(_, g)| g.pin == Some(id))
+            .map(|(name, _)| Principal::ManagedGroup(name.clone()))
+            .unwrap_or(Principal::Group(id)),
+        PrincipalRef::AllAuthenticatedUsers => Principal::AllAuthenticatedUsers,
+        PrincipalRef::Anonymous => Principal::Anonymous,
+        PrincipalRef::Public => Principal::Public,
+        PrincipalRef::Alias(_) => return Err(bad()),
+    })
+}
+
+/// The question asked.
+#[derive(Debug, Clone)]
+pub enum Question {
+    /// `who RESOURCE`.
+    Who(String),
+    /// `what PRINCIPAL`.
+    What(String),
+}
+
+/// Answers a question about a workspace from `source`.
+pub async fn answer(
+    ws: &Workspace,
+    question: &Question,
+    source: Source,
+    now: DateTime<Utc>,
+) -> Result<Answer, AccessError> {
+    // The question is read before anything is compiled: a typo costs nothing.
+    let asked = match question {
+        Question::Who(r) => Ok(Resource::parse_typed(r)?),
+        Question::What(p) => Err(principal_by_spelling(ws, p)?),
+    };
+    match source {
+        Source::Policy => {}
+        Source::Live => return Err(AccessError::Unsupported("live")),
+        Source::Both => return Err(AccessError::Unsupported("both")),
+    }
+    let (desired, spelled) = desired_by_spelling(ws, now).await?;
+    let model = Model::new(desired.state.objects.values(), now);
+    let mut answer = match &asked {
+        Ok(resource) => model.who(resource, &desired.labels),
+        Err(principal) => model.what(principal, &desired.labels),
+    };
+    answer.from = "policy".into();
+    as_written(&mut answer, &spelled);
+    if let Question::What(typed) = question {
+        answer.subject = typed.clone();
+    }
+    Ok(answer)
+}
+
+/// Shows the identities resolved by spelling as their usernames, and says so.
+fn as_written(answer: &mut Answer, spelled: &BTreeMap<Uuid, String>) {
+    let written = |key: &str| {
+        let id = Uuid::parse_str(key.strip_prefix("identity:")?).ok()?;
+        spelled.get(&id).cloned()
+    };
+    let mut any = false;
+    for h in &mut answer.holdings {
+        if let Some(u) = written(&h.principal) {
+            h.principal = u;
+            any = true;
+        }
+    }
+    if let Some(u) = written(&answer.subject) {
+        answer.subject = u;
+        any = true;
+    }
+    if any {
+        answer.notes.push(
+            "from the policy alone: usernames are shown as written and matched by spelling \
+             (not looked up on Globus Auth)"
+                .into(),
+        );
+    }
+}

@@ -1,0 +1,111 @@
+//! `accord access who|what`: standing access and the chains granting it (`crate::access`).
+
+use super::*;
+use crate::access::{self, AccessError, Question, Source};
+
+/// Where `accord access` answers from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum From {
+    /// The desired state alone, with no network call.
+    Policy,
+    /// The live services, read-only (the same reads as drift).
+    Live,
+    /// Both, each grant marked declared, live, or both.
+    #[default]
+    Both,
+}
+
+/// Output formats of `accord access`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AccessFormat {
+    /// For people at a terminal.
+    #[default]
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// The questions `accord access` answers.
+#[derive(Debug, Subcommand)]
+pub enum AccessCommand {
+    /// Every principal with effective access to RESOURCE, and the chains granting it.
+    Who {
+        /// The resource (see the forms below).
+        resource: String,
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+        /// Where to answer from.
+        #[arg(long, value_enum, default_value_t)]
+        from: From,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: AccessFormat,
+    },
+    /// Everything PRINCIPAL can reach, across every service, and the chains granting it.
+    What {
+        /// An alias, a username, identity:<uuid>, group:<name>, group:<uuid>, or a special
+        /// principal (all_authenticated_users, anonymous, public).
+        principal: String,
+        /// The workspace folder.
+        dir: Option<PathBuf>,
+        /// Where to answer from.
+        #[arg(long, value_enum, default_value_t)]
+        from: From,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: AccessFormat,
+    },
+}
+
+/// The resource forms every registered service reads, for `--help`.
+pub(super) fn resource_help() -> String {
+    let mut s = String::from("Resources:\n");
+    for f in crate::plan::access::forms() {
+        s.push_str(&format!("  {f}\n"));
+    }
+    s
+}
+
+impl Ctx<'_> {
+    pub(super) async fn access(&self, command: &AccessCommand) -> Exit {
+        let (question, dir, from, format) = match command {
+            AccessCommand::Who {
+                resource,
+                dir,
+                from,
+                format,
+            } => (Question::Who(resource.clone()), dir, from, format),
+            AccessCommand::What {
+                principal,
+                dir,
+                from,
+                format,
+            } => (Question::What(principal.clone()), dir, from, format),
+        };
+        let ws = match self.load(dir.as_deref()) {
+            Ok(ws) => ws,
+            Err(e) => return e,
+        };
+        let source = match from {
+            From::Policy => Source::Policy,
+            From::Live => Source::Live,
+            From::Both => Source::Both,
+        };
+        let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
+        let answer = match access::answer(&ws, &question, source, now).await {
+            Ok(a) => a,
+            Err(AccessError::Problems(p)) => {
+                return self.engine_error(&ws, EngineError::Problems(p));
+            }
+            Err(e) => return fail(e),
+        };
+        match format {
+            AccessFormat::Text => print!("{}", answer.text()),
+            AccessFormat::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&answer).expect("answers serialise")
+            ),
+        }
+        Exit::Ok
+    }
+}

@@ -1,0 +1,319 @@
+//! Standing access, with the chains that grant it: `accord access who` and `accord access what`.
+//!
+//! The same model as the access delta ([`super::delta`]): each object grants what its kind
+//! says, a grant to a managed group is access for each of its members, and a level ranks by
+//! its kind's access order. Here every route is kept as a **chain** of links, each with the
+//! policy line of the object making it (`None`: live only):
+//! `alice —member→ group:lab-members —r→ e56c36e4… /projects/`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Resource;
+use super::grants::{Grant, grants, managed_group};
+use crate::escape::escape_line;
+use crate::state::{Object, Principal};
+
+/// One link of a chain: a level on a resource (a group's role, a rule's permissions), as one
+/// object grants it.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Link {
+    /// The level this link grants (`member`, `r`, `administrator`, …).
+    pub level: String,
+    /// What it is on, canonical: `group:<name>`, `transfer:<collection>:<path>`, `flow:<id>`.
+    pub to: String,
+    /// That resource for people.
+    pub label: String,
+    /// The policy line declaring it (`shares.yaml:7`); `null`: live only.
+    pub at: Option<String>,
+    /// When it expires, if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// One route from a principal to a resource: a direct grant (one link), or a managed
+/// group's membership then a grant to the group (two links).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Chain {
+    /// The links, from the principal to the resource.
+    pub links: Vec<Link>,
+    /// The level the chain ends in (its last link's).
+    pub level: String,
+    /// Its rank in the resource's access order: levels compare by it.
+    #[serde(skip)]
+    pub rank: usize,
+}
+
+/// One principal's access to one resource, and every chain giving it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Holding {
+    /// The principal, canonical (`identity:<uuid>`, `group:<name>`, `public`, …), or as
+    /// written when it was matched by spelling.
+    pub principal: String,
+    /// Its name for people, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// What the access is on: the resource asked about (`who`), or the one granted (`what`).
+    pub resource: String,
+    /// The resource for people.
+    pub resource_label: String,
+    /// The highest level any chain gives.
+    pub level: String,
+    /// Whether the principal stands for everyone (`all_authenticated_users`, `anonymous`,
+    /// `public`).
+    pub everyone: bool,
+    /// Every chain, the highest levels first.
+    pub chains: Vec<Chain>,
+}
+
+/// The answer to one `who` or `what` question.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Answer {
+    /// `who` or `what`.
+    pub question: String,
+    /// The resource or principal asked about, as read.
+    pub subject: String,
+    /// Where the answer comes from: `policy`, `live` or `both`.
+    pub from: String,
+    /// Who holds what: by principal (`who`) or by resource (`what`).
+    pub holdings: Vec<Holding>,
+    /// What the reader must know to read the answer right (principals matched by spelling,
+    /// groups whose members accord cannot see).
+    pub notes: Vec<String>,
+}
+
+/// The grants of a set of objects with their memberships, to answer questions from.
+pub struct Model<'a> {
+    grants: Vec<Grant<'a>>,
+    /// Each managed group's memberships, by group name.
+    members: BTreeMap<&'a str, Vec<Grant<'a>>>,
+}
+
+impl<'a> Model<'a> {
+    /// The model of these objects at time `now` (expired grants give nothing).
+    pub fn new(objects: impl Iterator<Item = &'a Object>, now: DateTime<Utc>) -> Self {
+        let grants = grants(objects, now);
+        let mut members: BTreeMap<&str, Vec<Grant<'a>>> = BTreeMap::new();
+        for g in &grants {
+            if let Some(group) = g.on.group() {
+                members.entry(group).or_default().push(*g);
+            }
+        }
+        Model { grants, members }
+    }
+
+    /// Every principal with access to `asked`, through every chain.
+    pub fn who(&self, asked: &Resource, labels: &BTreeMap<Principal, String>) -> Answer {
+        let mut out = Collect::default();
+        let mut notes = Vec::new();
+        for g in &self.grants {
+            if !Resource::from(g.on).covers(asked) {
+                continue;
+            }
+            match (g.on.group(), managed_group(g.principal)) {
+                (None, Some(name)) => {
+                    let members = self.members.get(name).map(Vec::as_slice).unwrap_or(&[]);
+                    if members.is_empty() {
+                        notes.push(format!(
+                            "{} grants {} but has no active members",
+                            g.principal, g.level
+                        ));
+                    }
+                    for m in members {
+                        out.add(m.principal, asked, chain(&[m, g]));
+                    }
+                }
+                _ => {
+                    unexpandable(g, &mut notes);
+                    out.add(g.principal, asked, chain(&[g]));
+                }
+            }
+        }
+        notes.sort();
+        notes.dedup();
+        let mut answer = out.answer("who", &asked.to_string(), labels, notes);
+        // People by name, then everyone.
+        answer.holdings.sort_by_cached_key(|h| {
+            let name = h.label.clone().unwrap_or_else(|| h.principal.clone());
+            (h.everyone, name, h.principal.clone())
+        });
+        answer
+    }
+
+    /// Everything `principal` can reach, through every chain; for a person, with what
+    /// everyone gets.
+    pub fn what(&self, principal: &Principal, labels: &BTreeMap<Principal, String>) -> Answer {
+        let key = principal.to_string();
+        let person = matches!(
+            principal,
+            Principal::Identity(_) | Principal::Namespaced(..)
+        );
+        let mut out = Collect::default();
+        let mut notes = Vec::new();
+        for g in &self.grants {
+            let on = Resource::from(g.on);
+            if g.principal == key || (person && is_everyone(g.principal)) {
+                unexpandable(g, &mut notes);
+                out.add(g.principal, &on, chain(&[g]));
+            }
+        }
+        // The groups one is a member of: their grants are one's own.
+        let groups = self
+            .members
+            .iter()
+            .filter_map(|(group, ms)| Some((*group, ms.iter().find(|m| m.principal == key)?)));
+        for (group, m) in groups {
+            for g in &self.grants {
+                if g.on.group().is_none() && managed_group(g.principal) == Some(group) {
+                    out.add(&key, &Resource::from(g.on), chain(&[m, g]));
+                }
+            }
+        }
+        notes.sort();
+        notes.dedup();
+        let mut answer = out.answer("what", &key, labels, notes);
+        // By resource, then by principal: one's own access before everyone's.
+        answer
+            .holdings
+            .sort_by(|a, b| (a.everyone, &a.resource).cmp(&(b.everyone, &b.resource)));
+        answer
+    }
+}
+
+/// Whether a principal key stands for everyone.
+fn is_everyone(key: &str) -> bool {
+    key.parse::<Principal>().is_ok_and(|p| p.is_public())
+}
+
+/// Notes a grant to a group accord does not manage: its members cannot be listed.
+fn unexpandable(g: &Grant<'_>, notes: &mut Vec<String>) {
+    if let Ok(Principal::Group(_)) = g.principal.parse::<Principal>() {
+        notes.push(format!(
+            "{} is not managed here: accord may not read its members, who hold what it holds",
+            g.principal
+        ));
+    }
+}
+
+/// The chain of these grants, in order from the principal.
+fn chain(grants: &[&Grant<'_>]) -> Chain {
+    let last = grants.last().expect("a chain has a link");
+    Chain {
+        links: grants
+            .iter()
+            .map(|g| {
+                let on = Resource::from(g.on);
+                Link {
+                    level: g.level.to_string(),
+                    to: on.to_string(),
+                    label: on.label(),
+                    at: g.object.provenance.as_ref().map(ToString::to_string),
+                    expires: g.object.str_attr("expires").map(str::to_string),
+                }
+            })
+            .collect(),
+        level: last.level.to_string(),
+        rank: last.rank,
+    }
+}
+
+/// Chains gathered per principal and resource.
+#[derive(Default)]
+struct Collect {
+    by: BTreeMap<(String, Resource), Vec<Chain>>,
+}
+
+impl Collect {
+    fn add(&mut self, principal: &str, on: &Resource, chain: Chain) {
+        let chains = self
+            .by
+            .entry((principal.to_string(), on.clone()))
+            .or_default();
+        if !chains.contains(&chain) {
+            chains.push(chain);
+        }
+    }
+
+    fn answer(
+        self,
+        question: &str,
+        subject: &str,
+        labels: &BTreeMap<Principal, String>,
+        notes: Vec<String>,
+    ) -> Answer {
+        let holdings = self
+            .by
+            .into_iter()
+            .map(|((principal, on), mut chains)| {
+                chains.sort_by(|a, b| b.rank.cmp(&a.rank).then_with(|| a.links.cmp(&b.links)));
+                let parsed = principal.parse::<Principal>().ok();
+                Holding {
+                    label: parsed.as_ref().and_then(|p| labels.get(p).cloned()),
+                    everyone: parsed.as_ref().is_some_and(Principal::is_public),
+                    principal,
+                    resource: on.to_string(),
+                    resource_label: on.label(),
+                    level: chains[0].level.clone(),
+                    chains,
+                }
+            })
+            .collect();
+        Answer {
+            question: question.to_string(),
+            subject: subject.to_string(),
+            from: String::new(),
+            holdings,
+            notes,
+        }
+    }
+}
+
+impl Answer {
+    /// The answer for people: each holding, then each chain under it, each link with its
+    /// policy line or `live only`.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let subject = escape_line(&self.subject);
+        let head = match self.question.as_str() {
+            "who" => format!("Who can reach {subject}"),
+            _ => format!("What {subject} can reach"),
+        };
+        out.push_str(&format!("{head} (from {}):\n", self.from));
+        if self.holdings.is_empty() {
+            out.push_str("  nobody\n");
+        }
+        let mut everyone_header = false;
+        for h in &self.holdings {
+            let who = escape_line(h.label.as_deref().unwrap_or(&h.principal));
+            if self.question == "what" && h.everyone && !everyone_header {
+                out.push_str("What everyone gets:\n");
+                everyone_header = true;
+            }
+            let line = match self.question.as_str() {
+                "who" => format!("{who}: {}", h.level),
+                _ if h.everyone => format!("{who}: {} on {}", h.level, h.resource_label),
+                _ => format!("{} on {}", h.level, h.resource_label),
+            };
+            out.push_str(&format!("  {}\n", escape_line(&line)));
+            for c in &h.chains {
+                let mut s = who.to_string();
+                for l in &c.links {
+                    let at = l.at.as_deref().unwrap_or("live only");
+                    s.push_str(&format!(" —{}→ {} ({at})", l.level, l.label));
+                    if let Some(e) = &l.expires {
+                        s.push_str(&format!(" [expires {e}]"));
+                    }
+                }
+                out.push_str(&format!("    {}\n", escape_line(&s)));
+            }
+        }
+        for n in &self.notes {
+            out.push_str(&format!("note: {}\n", escape_line(n)));
+        }
+        out
+    }
+}
