@@ -99,13 +99,14 @@ impl Ctx<'_> {
             }
             Err(e) => return fail(e),
         };
-        match format {
-            AccessFormat::Text => print!("{}", answer.text()),
-            AccessFormat::Json => println!(
-                "{}",
-                serde_json::to_string_pretty(&answer).expect("answers serialise")
-            ),
-        }
+        let out = match format {
+            AccessFormat::Text => answer.text(),
+            AccessFormat::Json => {
+                serde_json::to_string_pretty(&answer).expect("answers serialise") + "\n"
+            }
+        };
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = std::io::stdout().lock().write_all(out.as_bytes());
         Exit::Ok
     }
 }

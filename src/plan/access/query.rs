@@ -63,6 +63,8 @@ pub struct Holding {
     pub resource_label: String,
     /// The highest level any chain gives.
     pub level: String,
+    /// That level on the resource, for people: `admin of group lab-admins`.
+    pub phrase: String,
     /// Whether the principal stands for everyone (`all_authenticated_users`, `anonymous`,
     /// `public`).
     pub everyone: bool,
@@ -176,10 +178,8 @@ impl<'a> Model<'a> {
         notes.sort();
         notes.dedup();
         let mut answer = out.answer("what", &key, labels, notes);
-        // By resource, then by principal: one's own access before everyone's.
-        answer
-            .holdings
-            .sort_by(|a, b| (a.everyone, &a.resource).cmp(&(b.everyone, &b.resource)));
+        // One's own access before everyone's, each by resource (already so).
+        answer.holdings.sort_by_key(|h| h.everyone);
         answer
     }
 }
@@ -258,6 +258,7 @@ impl Collect {
                     resource: on.to_string(),
                     resource_label: on.label(),
                     level: chains[0].level.clone(),
+                    phrase: on.phrase(&chains[0].level),
                     chains,
                 }
             })
@@ -295,8 +296,8 @@ impl Answer {
             }
             let line = match self.question.as_str() {
                 "who" => format!("{who}: {}", h.level),
-                _ if h.everyone => format!("{who}: {} on {}", h.level, h.resource_label),
-                _ => format!("{} on {}", h.level, h.resource_label),
+                _ if h.everyone => format!("{who}: {}", h.phrase),
+                _ => h.phrase.clone(),
             };
             out.push_str(&format!("  {}\n", escape_line(&line)));
             for c in &h.chains {
