@@ -9,7 +9,7 @@
 //! that identity; an unpinned `group:<uuid>` stays a group accord does not manage. The answer
 //! shows those principals as written and says so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::engine::{self, EngineError, Session};
 use crate::plan::access::{Answer, Model, Resource, ResourceParseError};
 use crate::policy::principal::classify_literal;
 use crate::policy::{self, PrincipalRef, Problems, Workspace};
@@ -51,9 +52,12 @@ pub enum AccessError {
         "not a principal: `{0}` (write an alias, a username, identity:<uuid>, group:<name>, group:<uuid>, all_authenticated_users, anonymous or public)"
     )]
     Principal(String),
-    /// This source is not answered yet.
-    #[error("--from {0} is not supported yet; use --from policy")]
-    Unsupported(&'static str),
+    /// A live answer needs a connection to the services.
+    #[error("--from {0} reads the services: no target is connected")]
+    NotConnected(&'static str),
+    /// Reading the live services failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
 }
 
 /// The UUID standing for a username matched by spelling: the same for every spelling that
@@ -142,27 +146,44 @@ pub async fn desired_by_spelling(
     Ok((desired, resolver.spelled()))
 }
 
-/// A principal as people type it, resolved as `--from policy` resolves the policy's: an alias
-/// of `identities:`, a username (by spelling), an identity id, `identity:<uuid>`,
-/// `group:<name>`, `group:<uuid>` (a pinned managed group's is that group), or a special one.
-pub fn principal_by_spelling(ws: &Workspace, s: &str) -> Result<Principal, AccessError> {
+/// A principal as people type it, classified as the policy's are: an alias of `identities:`
+/// (what it names), a username, an identity id, `group:<name>`, `group:<uuid>` or a special
+/// one; `identity:<uuid>` too.
+fn written(ws: &Workspace, s: &str) -> Result<PrincipalRef, AccessError> {
     let bad = || AccessError::Principal(s.to_string());
     if let Some(id) = s.strip_prefix("identity:") {
         return Uuid::parse_str(id)
-            .map(Principal::Identity)
+            .map(PrincipalRef::IdentityId)
             .map_err(|_| bad());
     }
-    let written = match classify_literal(s) {
-        Some(r) => r.map_err(|_| bad())?,
+    match classify_literal(s) {
+        Some(r) => r.map_err(|_| bad()),
         None => ws
             .policy
             .identities
             .get(s)
             .map(|l| l.value.clone())
-            .ok_or_else(bad)?,
-    };
+            .ok_or_else(bad),
+    }
+}
+
+/// A principal as people type it, resolved as `--from policy` resolves the policy's: a
+/// username by spelling, a pinned managed group's id as that group.
+pub fn principal_by_spelling(ws: &Workspace, s: &str) -> Result<Principal, AccessError> {
+    canonical(ws, s, written(ws, s)?, &|u| Some(spelled_id(u)))
+}
+
+/// A written principal made canonical, usernames by `username`.
+fn canonical(
+    ws: &Workspace,
+    s: &str,
+    written: PrincipalRef,
+    username: &dyn Fn(&str) -> Option<Uuid>,
+) -> Result<Principal, AccessError> {
     Ok(match written {
-        PrincipalRef::Username(u) => Principal::Identity(spelled_id(&u)),
+        PrincipalRef::Username(u) => {
+            Principal::Identity(username(&u).ok_or_else(|| AccessError::Principal(s.to_string()))?)
+        }
         PrincipalRef::IdentityId(id) => Principal::Identity(id),
         PrincipalRef::GroupName(n) => Principal::ManagedGroup(n),
         PrincipalRef::GroupId(id) => ws
@@ -175,8 +196,28 @@ pub fn principal_by_spelling(ws: &Workspace, s: &str) -> Result<Principal, Acces
         PrincipalRef::AllAuthenticatedUsers => Principal::AllAuthenticatedUsers,
         PrincipalRef::Anonymous => Principal::Anonymous,
         PrincipalRef::Public => Principal::Public,
-        PrincipalRef::Alias(_) => return Err(bad()),
+        PrincipalRef::Alias(_) => return Err(AccessError::Principal(s.to_string())),
     })
+}
+
+/// A principal as people type it, a username looked up on Globus Auth.
+async fn principal_live(
+    ws: &Workspace,
+    s: &str,
+    session: &Session,
+) -> Result<Principal, AccessError> {
+    let written = written(ws, s)?;
+    let found = match &written {
+        PrincipalRef::Username(u) => session.auth.by_usernames(std::slice::from_ref(u)).await?,
+        _ => Vec::new(),
+    };
+    let id = |u: &str| {
+        found
+            .iter()
+            .find(|i| i.username.eq_ignore_ascii_case(u))
+            .map(|i| i.id)
+    };
+    canonical(ws, s, written, &id)
 }
 
 /// The question asked.
@@ -188,31 +229,93 @@ pub enum Question {
     What(String),
 }
 
-/// Answers a question about a workspace from `source`.
+/// Answers a question about a workspace from `source`; `live` and `both` read the services
+/// through `session` (read-only, the reads of `drift`).
 pub async fn answer(
     ws: &Workspace,
     question: &Question,
     source: Source,
+    session: Option<&Session>,
     now: DateTime<Utc>,
 ) -> Result<Answer, AccessError> {
-    // The question is read before anything is compiled: a typo costs nothing.
+    // The question is read before anything is compiled or read: a typo costs nothing.
     let asked = match question {
         Question::Who(r) => Ok(Resource::parse_typed(r)?),
         Question::What(p) => Err(principal_by_spelling(ws, p)?),
     };
-    match source {
-        Source::Policy => {}
-        Source::Live => return Err(AccessError::Unsupported("live")),
-        Source::Both => return Err(AccessError::Unsupported("both")),
-    }
-    let (desired, spelled) = desired_by_spelling(ws, now).await?;
-    let model = Model::new(desired.state.objects.values(), now);
-    let mut answer = match &asked {
-        Ok(resource) => model.who(resource, &desired.labels),
-        Err(principal) => model.what(principal, &desired.labels),
+    let asked = match (asked, question, session) {
+        (Err(_), Question::What(p), Some(session)) if source != Source::Policy => {
+            Err(principal_live(ws, p, session).await?)
+        }
+        (asked, ..) => asked,
     };
-    answer.from = "policy".into();
-    as_written(&mut answer, &spelled);
+    let ask = |model: &Model<'_>, labels| match &asked {
+        Ok(resource) => model.who(resource, labels),
+        Err(principal) => model.what(principal, labels),
+    };
+    let mut answer = match source {
+        Source::Policy => {
+            let (desired, spelled) = desired_by_spelling(ws, now).await?;
+            let model = Model::new(desired.state.objects.values(), now);
+            let mut answer = ask(&model, &desired.labels);
+            as_written(&mut answer, &spelled);
+            answer
+        }
+        Source::Live | Source::Both => {
+            let name = if source == Source::Live {
+                "live"
+            } else {
+                "both"
+            };
+            let session = session.ok_or(AccessError::NotConnected(name))?;
+            let (desired, live) = engine::desired_and_live(ws, session, now).await?;
+            let mut labels = live.names.clone();
+            labels.extend(desired.labels.clone());
+            let system: BTreeSet<String> = live
+                .system_managed
+                .iter()
+                .map(|o| o.address.to_string())
+                .collect();
+            let live_objects = live.state.objects.values().chain(&live.system_managed);
+            let mut answer = if source == Source::Live {
+                ask(&Model::new(live_objects, now), &labels)
+            } else {
+                // Each address once: the declared object (its policy line) where there is one.
+                let undeclared =
+                    live_objects.filter(|o| !desired.state.objects.contains_key(&o.address));
+                let all = desired.state.objects.values().chain(undeclared);
+                ask(&Model::new(all, now), &labels)
+            };
+            let declared: BTreeSet<String> = desired
+                .state
+                .objects
+                .keys()
+                .map(ToString::to_string)
+                .collect();
+            let is_live: BTreeSet<String> =
+                live.state.objects.keys().map(ToString::to_string).collect();
+            answer.mark(|a| {
+                Some(
+                    match (
+                        system.contains(a),
+                        declared.contains(a),
+                        is_live.contains(a),
+                    ) {
+                        (true, _, _) => "system-managed",
+                        (_, true, true) => "live",
+                        (_, true, false) => "not yet live",
+                        _ => "live only",
+                    }
+                    .to_string(),
+                )
+            });
+            answer.from = name.into();
+            answer
+        }
+    };
+    if answer.from.is_empty() {
+        answer.from = "policy".into();
+    }
     if let Question::What(typed) = question {
         answer.subject = typed.clone();
     }

@@ -299,6 +299,21 @@ fn read_order(deps: &[Vec<usize>]) -> Vec<usize> {
     out
 }
 
+/// The desired state and the live read a plan would make, and nothing more (no diff, no
+/// caller lookup): what `accord access --from live|both` answers from. Read-only, with the
+/// same reads as `drift`.
+pub async fn desired_and_live(
+    ws: &Workspace,
+    session: &Session,
+    now: DateTime<Utc>,
+) -> Result<(Desired, LiveRead), EngineError> {
+    let resolved = resolve(ws, session).await?;
+    let compiled = compile(ws, &resolved, now)?;
+    let (live, _) = read_live(&compiled.0, session).await?;
+    let (desired, _) = with_managed_group_names(ws, &resolved, compiled, &live, now)?;
+    Ok((desired, live))
+}
+
 /// Makes a plan.
 pub async fn plan(
     ws: &Workspace,

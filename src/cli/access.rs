@@ -92,11 +92,32 @@ impl Ctx<'_> {
             From::Both => Source::Both,
         };
         let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
-        let answer = match access::answer(&ws, &question, source, now).await {
+        let answered = if source == Source::Policy {
+            access::answer(&ws, &question, source, None, now).await
+        } else {
+            // Read-only, as drift: an embedded target's state is locked while it is read.
+            let _lock = match self.lock(&ws, false) {
+                Ok(l) => l,
+                Err(e) => return e,
+            };
+            let conn = match self.connect(Some(&ws)).await {
+                Ok(c) => c,
+                Err(e) => return e,
+            };
+            let spinner = progress_spinner("reading live state");
+            let answered = access::answer(&ws, &question, source, Some(&conn.session), now).await;
+            spinner.finish_and_clear();
+            if let Err(e) = conn.finish().await {
+                return fail(e);
+            }
+            answered
+        };
+        let answer = match answered {
             Ok(a) => a,
             Err(AccessError::Problems(p)) => {
                 return self.engine_error(&ws, EngineError::Problems(p));
             }
+            Err(AccessError::Engine(e)) => return self.engine_error(&ws, e),
             Err(e) => return fail(e),
         };
         let out = match format {

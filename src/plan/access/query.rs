@@ -30,6 +30,12 @@ pub struct Link {
     pub label: String,
     /// The policy line declaring it (`shares.yaml:7`); `null`: live only.
     pub at: Option<String>,
+    /// The granting object's address.
+    pub address: String,
+    /// With `--from live` or `both`: `live` (declared and live), `not yet live` (declared
+    /// only), `live only` (not declared) or `system-managed` (the service's own grant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
     /// When it expires, if it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
@@ -212,6 +218,8 @@ fn chain(grants: &[&Grant<'_>]) -> Chain {
                     to: on.to_string(),
                     label: on.label(),
                     at: g.object.provenance.as_ref().map(ToString::to_string),
+                    address: g.address.to_string(),
+                    status: None,
                     expires: g.object.str_attr("expires").map(str::to_string),
                 }
             })
@@ -274,6 +282,14 @@ impl Collect {
 }
 
 impl Answer {
+    /// Marks each link with what `status` says of its granting object's address.
+    pub fn mark(&mut self, status: impl Fn(&str) -> Option<String>) {
+        let links = self.holdings.iter_mut().flat_map(|h| &mut h.chains);
+        for l in links.flat_map(|c| &mut c.links) {
+            l.status = status(&l.address);
+        }
+    }
+
     /// The answer for people: each holding, then each chain under it, each link with its
     /// policy line or `live only`.
     pub fn text(&self) -> String {
@@ -303,7 +319,12 @@ impl Answer {
             for c in &h.chains {
                 let mut s = who.to_string();
                 for l in &c.links {
-                    let at = l.at.as_deref().unwrap_or("live only");
+                    let at = match (&l.at, &l.status) {
+                        (Some(at), Some(status)) => format!("{at}, {status}"),
+                        (Some(at), None) => at.clone(),
+                        (None, Some(status)) => status.clone(),
+                        (None, None) => "live only".into(),
+                    };
                     s.push_str(&format!(" —{}→ {} ({at})", l.level, l.label));
                     if let Some(e) = &l.expires {
                         s.push_str(&format!(" [expires {e}]"));
