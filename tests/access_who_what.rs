@@ -185,3 +185,39 @@ fn an_unknown_resource_or_principal_is_refused_clearly() {
     assert_eq!(code, 1);
     assert!(err.contains("not a principal: `nobody-here`"), "{err}");
 }
+
+#[test]
+fn both_marks_each_link_live_declared_or_system_managed() {
+    // The lab's demo target (live.yaml): lab-members holds alice and dave, the /projects/
+    // rule is live, bob's rule on /disthome/bob/ is not, and the client is the group's admin
+    // with Transfer's role-derived rw on `/` (system-managed).
+    let (_tmp, ws) = common::workspace(LAB);
+    let dir = ws.to_str().unwrap();
+    let path = format!("transfer:{SHARE}:/projects/x");
+    let (code, out, err) = run(&["access", "who", &path, dir, "--from", "both"]);
+    assert_eq!(code, 0, "{err}");
+    assert_lines(
+        &out,
+        &[
+            "Who can reach transfer:e56c36e4-1063-11e6-a747-22000bf2d559:/projects/x (from both):",
+            "alice —member→ group lab-members (groups.yaml:11, live) —r→ e56c36e4… /projects/ (shares.yaml:7, live)",
+            "—rw→ e56c36e4… / (system-managed)",
+            "—admin→ group lab-members (live only) —r→ e56c36e4… /projects/ (shares.yaml:7, live)",
+        ],
+    );
+    let (code, out, err) = run(&["access", "what", "bob", dir, "--from", "both"]);
+    assert_eq!(code, 0, "{err}");
+    assert_lines(
+        &out,
+        &[
+            "bob —r→ e56c36e4… /disthome/bob/ (shares.yaml:6, not yet live) [expires 2027-12-31T00:00:00Z]",
+        ],
+    );
+    // Live alone: alice's own folder is r there (the policy asks rw).
+    let (code, out, err) = run(&["access", "what", "alice", dir, "--from", "live"]);
+    assert_eq!(code, 0, "{err}");
+    assert_lines(
+        &out,
+        &["  r on e56c36e4… /disthome/alice/\n", "(from live)"],
+    );
+}
