@@ -21,7 +21,7 @@ use crate::engine::{self, EngineError, Session};
 use crate::plan::access::{Answer, Model, Resource, ResourceParseError};
 use crate::policy::principal::classify_literal;
 use crate::policy::{self, PrincipalRef, Problems, Workspace};
-use crate::state::{Desired, IdentityInfo, IdentityResolver, Principal, ProviderError};
+use crate::state::{Desired, IdentityInfo, IdentityResolver, Object, Principal, ProviderError};
 
 /// Where an answer comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -292,21 +292,25 @@ pub async fn answer(
                 .keys()
                 .map(ToString::to_string)
                 .collect();
-            let is_live: BTreeSet<String> =
-                live.state.objects.keys().map(ToString::to_string).collect();
-            answer.mark(|a| {
+            // Each live object's level, where it grants one.
+            let live_level: BTreeMap<String, Option<String>> = live
+                .state
+                .objects
+                .values()
+                .map(|o| (o.address.to_string(), level_of(o)))
+                .collect();
+            answer.mark(|l| {
+                let a = l.address.as_str();
                 Some(
-                    match (
-                        system.contains(a),
-                        declared.contains(a),
-                        is_live.contains(a),
-                    ) {
-                        (true, _, _) => "system-managed",
-                        (_, true, true) => "live",
-                        (_, true, false) => "not yet live",
-                        _ => "live only",
-                    }
-                    .to_string(),
+                    match (system.contains(a), declared.contains(a), live_level.get(a)) {
+                        (true, _, _) => "system-managed".into(),
+                        (_, true, Some(Some(live))) if *live != l.level => {
+                            format!("live as {live}")
+                        }
+                        (_, true, Some(_)) => "live".into(),
+                        (_, true, None) => "not yet live".into(),
+                        _ => "live only".into(),
+                    },
                 )
             });
             answer.from = name.into();
@@ -320,6 +324,12 @@ pub async fn answer(
         answer.subject = typed.clone();
     }
     Ok(answer)
+}
+
+/// The level an object grants, as its kind says.
+fn level_of(o: &Object) -> Option<String> {
+    let spec = o.address.kind.semantics().grant(o)?;
+    Some(o.str_attr(spec.field).unwrap_or(spec.default).to_string())
 }
 
 /// Shows the identities resolved by spelling as their usernames, and says so.

@@ -210,6 +210,8 @@ fn both_marks_each_link_live_declared_or_system_managed() {
     assert_lines(
         &out,
         &[
+            // groups.yaml:6 asks admin; live.yaml has bob as a manager.
+            "bob —admin→ group lab-admins (groups.yaml:6, live as manager)",
             "bob —r→ e56c36e4… /disthome/bob/ (shares.yaml:6, not yet live) [expires 2027-12-31T00:00:00Z]",
         ],
     );

@@ -32,8 +32,9 @@ pub struct Link {
     pub at: Option<String>,
     /// The granting object's address.
     pub address: String,
-    /// With `--from live` or `both`: `live` (declared and live), `not yet live` (declared
-    /// only), `live only` (not declared) or `system-managed` (the service's own grant).
+    /// With `--from live` or `both`: `live` (declared and live), `live as <level>` (declared,
+    /// live at another level), `not yet live` (declared only), `live only` (not declared) or
+    /// `system-managed` (the service's own grant).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When it expires, if it does.
@@ -282,11 +283,11 @@ impl Collect {
 }
 
 impl Answer {
-    /// Marks each link with what `status` says of its granting object's address.
-    pub fn mark(&mut self, status: impl Fn(&str) -> Option<String>) {
+    /// Marks each link with what `status` says of it.
+    pub fn mark(&mut self, status: impl Fn(&Link) -> Option<String>) {
         let links = self.holdings.iter_mut().flat_map(|h| &mut h.chains);
         for l in links.flat_map(|c| &mut c.links) {
-            l.status = status(&l.address);
+            l.status = status(l);
         }
     }
 
