@@ -127,10 +127,29 @@ Who can reach flow:2f3a0000-0000-4000-8000-000000000001 (from policy):
     cy —member→ group lab-members (people.yaml:15) —starter→ flow 2f3a0000… (flows.yaml:6)
   dee: starter
     dee —member→ group lab-members (people.yaml:15) —starter→ flow 2f3a0000… (flows.yaml:6)
+    dee —member→ group run-watchers (people.yaml:18) —viewer (as monitor)→ flow 2f3a0000… (flows.yaml:9)
   public: viewer
     public —viewer→ flow 2f3a0000… (flows.yaml:7)
 ";
     assert!(out.starts_with(expected), "{out}");
+}
+
+#[test]
+fn administrators_manage_runs_and_run_monitors_view_the_flow() {
+    // The Flows implications: curators administer (flows.yaml:5), so they manage runs;
+    // run_managers is empty (flows.yaml:8); run-watchers monitor (flows.yaml:9).
+    let (code, out, err) = access(&["who", &format!("flow-runs:{FLOW}"), FLOWS], None);
+    assert_eq!(code, 0, "{err}");
+    assert_lines(
+        &out,
+        &[
+            "  ada: manager\n",
+            "ada —member→ group curators (people.yaml:12) —manager (as administrator)→ runs of flow 2f3a0000… (flows.yaml:5)",
+            "  dee: monitor\n",
+            "dee —member→ group run-watchers (people.yaml:18) —monitor→ runs of flow 2f3a0000… (flows.yaml:9)",
+        ],
+    );
+    assert!(!out.contains("  cy:"), "{out}");
 }
 
 #[test]
@@ -140,7 +159,9 @@ fn what_a_group_and_a_watcher_can_do_on_the_flow() {
     assert_eq!(
         out,
         "What group:curators can reach (from policy):\n  administrator on flow 2f3a0000…\n    \
-         group:curators —administrator→ flow 2f3a0000… (flows.yaml:5)\n"
+         group:curators —administrator→ flow 2f3a0000… (flows.yaml:5)\n  \
+         manager of runs of flow 2f3a0000…\n    \
+         group:curators —manager (as administrator)→ runs of flow 2f3a0000… (flows.yaml:5)\n"
     );
     // dee watches runs through run-watchers (people.yaml:18, flows.yaml:9), and sees what
     // everyone sees.

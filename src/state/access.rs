@@ -60,6 +60,12 @@ pub trait ResourceSemantics: Sync + 'static {
         None
     }
 
+    /// What holding `level` here also gives, on the resource of the same parts of each type
+    /// named (a flow's administrator manages its runs): nothing by default.
+    fn implies(&self, _level: &str) -> &'static [(&'static ResourceDef, &'static str)] {
+        &[]
+    }
+
     /// Whether a grant on `granted` gives access to `asked`, both of this type: when they are
     /// the same resource by default; a path covers the paths under it.
     fn covers(&self, granted: &[String], asked: &[String]) -> bool {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::Resource;
 use super::grants::{Grant, grants, managed_group};
 use crate::escape::escape_line;
+use crate::state::access::{On, ResourceType};
 use crate::state::{Object, Principal};
 
 /// One link of a chain: a level on a resource (a group's role, a rule's permissions), as one
@@ -24,6 +25,10 @@ use crate::state::{Object, Principal};
 pub struct Link {
     /// The level this link grants (`member`, `r`, `administrator`, …).
     pub level: String,
+    /// For a level another implies (a run monitor views the flow): that level, which the
+    /// object grants itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implied_by: Option<String>,
     /// What it is on, canonical: `group:<name>`, `transfer:<collection>:<path>`, `flow:<id>`.
     pub to: String,
     /// That resource for people.
@@ -97,7 +102,9 @@ pub struct Answer {
 
 /// The grants of a set of objects with their memberships, to answer questions from.
 pub struct Model<'a> {
-    grants: Vec<Grant<'a>>,
+    /// Each grant, and for a grant another implies (its resource's `implies`), the level
+    /// implying it.
+    grants: Vec<(Grant<'a>, Option<&'a str>)>,
     /// Each managed group's memberships, by group name.
     members: BTreeMap<&'a str, Vec<Grant<'a>>>,
 }
@@ -105,13 +112,19 @@ pub struct Model<'a> {
 impl<'a> Model<'a> {
     /// The model of these objects at time `now` (expired grants give nothing).
     pub fn new(objects: impl Iterator<Item = &'a Object>, now: DateTime<Utc>) -> Self {
-        let grants = grants(objects, now);
+        let direct = grants(objects, now);
         let mut members: BTreeMap<&str, Vec<Grant<'a>>> = BTreeMap::new();
-        for g in &grants {
+        for g in &direct {
             if let Some(group) = g.on.group() {
                 members.entry(group).or_default().push(*g);
             }
         }
+        let implied: Vec<_> = direct.iter().flat_map(implied).collect();
+        let grants = direct
+            .into_iter()
+            .map(|g| (g, None))
+            .chain(implied)
+            .collect();
         Model { grants, members }
     }
 
@@ -119,7 +132,7 @@ impl<'a> Model<'a> {
     pub fn who(&self, asked: &Resource, labels: &BTreeMap<Principal, String>) -> Answer {
         let mut out = Collect::default();
         let mut notes = Vec::new();
-        for g in &self.grants {
+        for (g, by) in &self.grants {
             if !Resource::from(g.on).covers(asked) {
                 continue;
             }
@@ -133,12 +146,12 @@ impl<'a> Model<'a> {
                         ));
                     }
                     for m in members {
-                        out.add(m.principal, asked, chain(&[m, g]));
+                        out.add(m.principal, asked, chain(&[(m, None), (g, *by)]));
                     }
                 }
                 _ => {
                     unexpandable(g, &mut notes);
-                    out.add(g.principal, asked, chain(&[g]));
+                    out.add(g.principal, asked, chain(&[(g, *by)]));
                 }
             }
         }
@@ -163,11 +176,11 @@ impl<'a> Model<'a> {
         );
         let mut out = Collect::default();
         let mut notes = Vec::new();
-        for g in &self.grants {
+        for (g, by) in &self.grants {
             let on = Resource::from(g.on);
             if g.principal == key || (person && is_everyone(g.principal)) {
                 unexpandable(g, &mut notes);
-                out.add(g.principal, &on, chain(&[g]));
+                out.add(g.principal, &on, chain(&[(g, *by)]));
             }
         }
         // The groups one is a member of: their grants are one's own.
@@ -176,9 +189,9 @@ impl<'a> Model<'a> {
             .iter()
             .filter_map(|(group, ms)| Some((*group, ms.iter().find(|m| m.principal == key)?)));
         for (group, m) in groups {
-            for g in &self.grants {
+            for (g, by) in &self.grants {
                 if g.on.group().is_none() && managed_group(g.principal) == Some(group) {
-                    out.add(&key, &Resource::from(g.on), chain(&[m, g]));
+                    out.add(&key, &Resource::from(g.on), chain(&[(m, None), (g, *by)]));
                 }
             }
         }
@@ -206,16 +219,46 @@ fn unexpandable(g: &Grant<'_>, notes: &mut Vec<String>) {
     }
 }
 
-/// The chain of these grants, in order from the principal.
-fn chain(grants: &[&Grant<'_>]) -> Chain {
-    let last = grants.last().expect("a chain has a link");
+/// The grants a grant implies, as its resource says, each with the level implying it. The
+/// implied level ranks by the granting kind's access order holding it.
+fn implied<'a>(g: &Grant<'a>) -> Vec<(Grant<'a>, Option<&'a str>)> {
+    let def = g.on.resource.def();
+    def.semantics
+        .implies(g.level)
+        .iter()
+        .filter_map(|(to, level)| {
+            let rank = g
+                .address
+                .kind
+                .fields()
+                .iter()
+                .find_map(|f| f.access_order.iter().position(|l| l == level))?;
+            let on = On::new(ResourceType::of(to), g.on.parts);
+            Some((
+                Grant {
+                    on,
+                    level,
+                    rank,
+                    ..*g
+                },
+                Some(g.level),
+            ))
+        })
+        .collect()
+}
+
+/// The chain of these grants (each with the level implying it, if implied), in order from
+/// the principal.
+fn chain(grants: &[(&Grant<'_>, Option<&str>)]) -> Chain {
+    let (last, _) = grants.last().expect("a chain has a link");
     Chain {
         links: grants
             .iter()
-            .map(|g| {
+            .map(|(g, by)| {
                 let on = Resource::from(g.on);
                 Link {
                     level: g.level.to_string(),
+                    implied_by: by.map(str::to_string),
                     to: on.to_string(),
                     label: on.label(),
                     at: g.object.provenance.as_ref().map(ToString::to_string),
@@ -326,7 +369,11 @@ impl Answer {
                         (None, Some(status)) => status.clone(),
                         (None, None) => "live only".into(),
                     };
-                    s.push_str(&format!(" —{}→ {} ({at})", l.level, l.label));
+                    let level = match &l.implied_by {
+                        Some(by) => format!("{} (as {by})", l.level),
+                        None => l.level.clone(),
+                    };
+                    s.push_str(&format!(" —{level}→ {} ({at})", l.label));
                     if let Some(e) = &l.expires {
                         s.push_str(&format!(" [expires {e}]"));
                     }

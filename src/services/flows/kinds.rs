@@ -66,6 +66,11 @@ pub static RUNS_DEF: ResourceDef = ResourceDef::new("flow-runs", 601, 1)
 /// The runs of a flow.
 pub const RUNS: ResourceType = ResourceType::of(&RUNS_DEF);
 
+/// What administrators and the owner also hold: every run of the flow to manage.
+static MANAGES_RUNS: [(&ResourceDef, &str); 1] = [(&RUNS_DEF, "manager")];
+/// What run monitors and run managers also hold: a view of the flow.
+static VIEWS_FLOW: [(&ResourceDef, &str); 1] = [(&FLOW_DEF, "viewer")];
+
 /// A flow reads `flow 2f3a0000…`.
 struct FlowResource;
 
@@ -76,6 +81,14 @@ impl ResourceSemantics for FlowResource {
 
     fn valid(&self, parts: &[String]) -> bool {
         uuid::Uuid::parse_str(&parts[0]).is_ok()
+    }
+
+    /// Administrators and the owner manage every run of the flow.
+    fn implies(&self, level: &str) -> &'static [(&'static ResourceDef, &'static str)] {
+        match level {
+            "administrator" | "owner" => &MANAGES_RUNS,
+            _ => &[],
+        }
     }
 }
 
@@ -89,6 +102,14 @@ impl ResourceSemantics for RunsResource {
 
     fn valid(&self, parts: &[String]) -> bool {
         uuid::Uuid::parse_str(&parts[0]).is_ok()
+    }
+
+    /// Run monitors and run managers can view the flow.
+    fn implies(&self, level: &str) -> &'static [(&'static ResourceDef, &'static str)] {
+        match level {
+            "monitor" | "manager" => &VIEWS_FLOW,
+            _ => &[],
+        }
     }
 }
 
