@@ -33,6 +33,15 @@ fn access(args: &[&str], now: Option<&str>) -> (i32, String, String) {
     run(&all)
 }
 
+/// Checks an answer against schemas/access.schema.json.
+fn assert_schema(answer: &serde_json::Value) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/access.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(answer), "{answer:#}");
+}
+
 fn assert_lines(out: &str, lines: &[&str]) {
     for line in lines {
         assert!(out.contains(line), "missing `{line}` in\n{out}");
@@ -181,6 +190,7 @@ fn json_answers_carry_each_link_and_its_line() {
     let (code, out, err) = access(&["what", "bob", LAB, "--format", "json"], None);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_schema(&v);
     assert_eq!(v["question"], "what");
     assert_eq!(v["from"], "policy");
     let rule = &v["holdings"][1];
@@ -235,6 +245,16 @@ fn both_marks_each_link_live_declared_or_system_managed() {
             "bob —admin→ group lab-admins (groups.yaml:6, live as manager)",
             "bob —r→ e56c36e4… /disthome/bob/ (shares.yaml:6, not yet live) [expires 2027-12-31T00:00:00Z]",
         ],
+    );
+    let (code, out, err) = run(&[
+        "access", "what", "bob", dir, "--from", "both", "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_schema(&v);
+    assert_eq!(
+        v["holdings"][0]["chains"][0]["links"][0]["status"],
+        "live as manager"
     );
     // Live alone: alice's own folder is r there (the policy asks rw).
     let (code, out, err) = run(&["access", "what", "alice", dir, "--from", "live"]);

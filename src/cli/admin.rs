@@ -17,6 +17,7 @@ impl Ctx<'_> {
                 policy::schema::workspace_file_schema(&self.services),
             ),
             ("plan.schema.json", render::plan_schema()),
+            ("access.schema.json", crate::plan::access::answer_schema()),
         ];
         match out {
             Some(dir) => {

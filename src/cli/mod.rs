@@ -150,7 +150,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Write the JSON Schemas (policy files, accord.yaml, plan JSON).
+    /// Write the JSON Schemas (policy files, accord.yaml, plan JSON, access answers).
     Schema {
         /// Write into this folder instead of printing.
         #[arg(long, value_name = "DIR")]

@@ -49,7 +49,7 @@ use crate::state::{Object, Principal};
 use effective::{Effective, effective_within};
 use grants::grants;
 use overlay::Overlay;
-pub use query::{Answer, Chain, Holding, Link, Model};
+pub use query::{Answer, Chain, Holding, Link, Model, answer_schema};
 pub use resource::{Resource, ResourceParseError, forms};
 use scope::Scope;
 

@@ -204,6 +204,19 @@ impl<'a> Model<'a> {
     }
 }
 
+/// The JSON Schema of an answer of `accord access who|what --format json`.
+pub fn answer_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Answer);
+    schema.insert("title".into(), "accord access answer".into());
+    schema.insert(
+        "description".into(),
+        "Who can reach a resource, or what a principal can reach, with every chain granting \
+         it, as printed by `accord access who|what --format json`."
+            .into(),
+    );
+    schema.to_value()
+}
+
 /// Whether a principal key stands for everyone.
 fn is_everyone(key: &str) -> bool {
     key.parse::<Principal>().is_ok_and(|p| p.is_public())
