@@ -69,3 +69,22 @@ fn resources_round_trip() {
         "admin of group lab"
     );
 }
+
+#[test]
+fn a_rule_on_a_folder_covers_what_is_under_it_and_nothing_else() {
+    crate::services::builtin();
+    let on = |p: &str| Resource::parse_typed(&format!("transfer:{EP}:{p}")).unwrap();
+    let rule = on("/a/");
+    for under in ["/a/", "/a", "/a/b/c", "/a/b/"] {
+        assert!(rule.covers(&on(under)), "{under}");
+    }
+    for outside in ["/", "/ab/", "/b/a/", "/a-b"] {
+        assert!(!rule.covers(&on(outside)), "{outside}");
+    }
+    let other =
+        Resource::parse_typed("transfer:9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f:/a/b").unwrap();
+    assert!(!rule.covers(&other), "another collection");
+    assert!(Resource::parse_typed(&format!("transfer:{EP}:a/")).is_err());
+    let err = Resource::parse_typed("folder:/a/").unwrap_err().to_string();
+    assert!(err.contains("transfer:<collection>:/path/"), "{err}");
+}
