@@ -256,7 +256,7 @@ pub async fn answer(
     let mut answer = match source {
         Source::Policy => {
             let (desired, spelled) = desired_by_spelling(ws, now).await?;
-            let model = Model::new(desired.state.objects.values(), now);
+            let model = Model::new(desired.state.objects.values(), now, false);
             let mut answer = ask(&model, &desired.labels);
             as_written(&mut answer, &spelled);
             answer
@@ -278,13 +278,13 @@ pub async fn answer(
                 .collect();
             let live_objects = live.state.objects.values().chain(&live.system_managed);
             let mut answer = if source == Source::Live {
-                ask(&Model::new(live_objects, now), &labels)
+                ask(&Model::new(live_objects, now, true), &labels)
             } else {
                 // Each address once: the declared object (its policy line) where there is one.
                 let undeclared =
                     live_objects.filter(|o| !desired.state.objects.contains_key(&o.address));
                 let all = desired.state.objects.values().chain(undeclared);
-                ask(&Model::new(all, now), &labels)
+                ask(&Model::new(all, now, true), &labels)
             };
             let declared: BTreeSet<String> = desired
                 .state
@@ -299,8 +299,17 @@ pub async fn answer(
                 .values()
                 .map(|o| (o.address.to_string(), level_of(o)))
                 .collect();
+            // Grants the policy declares but whose `expires` has passed.
+            let expired: BTreeMap<String, String> = desired
+                .expired
+                .iter()
+                .map(|(a, (when, at))| (a.to_string(), format!("{at}, expired {when}")))
+                .collect();
             answer.mark(|l| {
                 let a = l.address.as_str();
+                if let Some(e) = expired.get(a) {
+                    return Some(format!("{e}, still live"));
+                }
                 Some(
                     match (system.contains(a), declared.contains(a), live_level.get(a)) {
                         (true, _, _) => "system-managed".into(),

@@ -256,6 +256,15 @@ fn both_marks_each_link_live_declared_or_system_managed() {
         v["holdings"][0]["chains"][0]["links"][0]["status"],
         "live as manager"
     );
+    // dave's membership expired on 2026-06-30 (groups.yaml:12) and is still live.
+    let (code, out, err) = run(&["access", "who", "group:lab-members", dir, "--from", "both"]);
+    assert_eq!(code, 0, "{err}");
+    assert_lines(
+        &out,
+        &[
+            "dave —member→ group lab-members (groups.yaml:12, expired 2026-06-30 00:00:00 UTC, still live)",
+        ],
+    );
     // Live alone: alice's own folder is r there (the policy asks rw).
     let (code, out, err) = run(&["access", "what", "alice", dir, "--from", "live"]);
     assert_eq!(code, 0, "{err}");

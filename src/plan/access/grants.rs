@@ -23,14 +23,18 @@ pub(super) struct Grant<'a> {
     pub(super) rank: usize,
 }
 
-/// What an object grants directly, as its kind says.
-fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant<'_>> {
-    let spec = o.address.kind.semantics().grant(o)?;
-    let expired = o
-        .str_attr("expires")
+/// Whether an object's `expires` is at or before `now`.
+pub(super) fn expired(o: &Object, now: DateTime<Utc>) -> bool {
+    o.str_attr("expires")
         .and_then(|e| DateTime::parse_from_rfc3339(e).ok())
-        .is_some_and(|e| e <= now);
-    if expired {
+        .is_some_and(|e| e <= now)
+}
+
+/// What an object grants directly, as its kind says; nothing once it has expired at `now`
+/// (`None`: expired grants are kept, for `accord access` to flag).
+fn direct_grant(o: &Object, now: Option<DateTime<Utc>>) -> Option<Grant<'_>> {
+    let spec = o.address.kind.semantics().grant(o)?;
+    if now.is_some_and(|now| expired(o, now)) {
         return None;
     }
     let level = o.str_attr(spec.field).unwrap_or(spec.default);
@@ -56,6 +60,14 @@ fn direct_grant(o: &Object, now: DateTime<Utc>) -> Option<Grant<'_>> {
 pub(super) fn grants<'a>(
     objects: impl Iterator<Item = &'a Object>,
     now: DateTime<Utc>,
+) -> Vec<Grant<'a>> {
+    grants_kept(objects, Some(now))
+}
+
+/// The grants of a set of objects, expired ones dropped at `now` (`None`: kept).
+pub(super) fn grants_kept<'a>(
+    objects: impl Iterator<Item = &'a Object>,
+    now: Option<DateTime<Utc>>,
 ) -> Vec<Grant<'a>> {
     let mut out: Vec<Grant<'a>> = objects.filter_map(|o| direct_grant(o, now)).collect();
     // A hundred thousand grants: the growth slack would be megabytes.

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Resource;
-use super::grants::{Grant, grants, managed_group};
+use super::grants::{Grant, expired, grants_kept, managed_group};
 use crate::escape::escape_line;
 use crate::state::access::{On, ResourceType};
 use crate::state::{Object, Principal};
@@ -39,12 +39,16 @@ pub struct Link {
     pub address: String,
     /// With `--from live` or `both`: `live` (declared and live), `live as <level>` (declared,
     /// live at another level), `not yet live` (declared only), `live only` (not declared) or
-    /// `system-managed` (the service's own grant).
+    /// `system-managed` (the service's own grant); `<file:line>, expired <when>, still live`
+    /// for a declared grant whose `expires` has passed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When it expires, if it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires: Option<String>,
+    /// Whether it has expired and is still there (live: accord revokes it at the next apply).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
 }
 
 /// One route from a principal to a resource: a direct grant (one link), or a managed
@@ -107,12 +111,19 @@ pub struct Model<'a> {
     grants: Vec<(Grant<'a>, Option<&'a str>)>,
     /// Each managed group's memberships, by group name.
     members: BTreeMap<&'a str, Vec<Grant<'a>>>,
+    /// The clock, to flag expired grants kept.
+    now: DateTime<Utc>,
 }
 
 impl<'a> Model<'a> {
-    /// The model of these objects at time `now` (expired grants give nothing).
-    pub fn new(objects: impl Iterator<Item = &'a Object>, now: DateTime<Utc>) -> Self {
-        let direct = grants(objects, now);
+    /// The model of these objects at time `now`: expired grants give nothing, unless
+    /// `keep_expired` (what is still live although expired, for the answer to flag).
+    pub fn new(
+        objects: impl Iterator<Item = &'a Object>,
+        now: DateTime<Utc>,
+        keep_expired: bool,
+    ) -> Self {
+        let direct = grants_kept(objects, (!keep_expired).then_some(now));
         let mut members: BTreeMap<&str, Vec<Grant<'a>>> = BTreeMap::new();
         for g in &direct {
             if let Some(group) = g.on.group() {
@@ -125,7 +136,11 @@ impl<'a> Model<'a> {
             .map(|g| (g, None))
             .chain(implied)
             .collect();
-        Model { grants, members }
+        Model {
+            grants,
+            members,
+            now,
+        }
     }
 
     /// Every principal with access to `asked`, through every chain.
@@ -146,12 +161,12 @@ impl<'a> Model<'a> {
                         ));
                     }
                     for m in members {
-                        out.add(m.principal, asked, chain(&[(m, None), (g, *by)]));
+                        out.add(m.principal, asked, chain(&[(m, None), (g, *by)], self.now));
                     }
                 }
                 _ => {
                     unexpandable(g, &mut notes);
-                    out.add(g.principal, asked, chain(&[(g, *by)]));
+                    out.add(g.principal, asked, chain(&[(g, *by)], self.now));
                 }
             }
         }
@@ -180,7 +195,7 @@ impl<'a> Model<'a> {
             let on = Resource::from(g.on);
             if g.principal == key || (person && is_everyone(g.principal)) {
                 unexpandable(g, &mut notes);
-                out.add(g.principal, &on, chain(&[(g, *by)]));
+                out.add(g.principal, &on, chain(&[(g, *by)], self.now));
             }
         }
         // The groups one is a member of: their grants are one's own.
@@ -191,7 +206,11 @@ impl<'a> Model<'a> {
         for (group, m) in groups {
             for (g, by) in &self.grants {
                 if g.on.group().is_none() && managed_group(g.principal) == Some(group) {
-                    out.add(&key, &Resource::from(g.on), chain(&[(m, None), (g, *by)]));
+                    out.add(
+                        &key,
+                        &Resource::from(g.on),
+                        chain(&[(m, None), (g, *by)], self.now),
+                    );
                 }
             }
         }
@@ -262,7 +281,7 @@ fn implied<'a>(g: &Grant<'a>) -> Vec<(Grant<'a>, Option<&'a str>)> {
 
 /// The chain of these grants (each with the level implying it, if implied), in order from
 /// the principal.
-fn chain(grants: &[(&Grant<'_>, Option<&str>)]) -> Chain {
+fn chain(grants: &[(&Grant<'_>, Option<&str>)], now: DateTime<Utc>) -> Chain {
     let (last, _) = grants.last().expect("a chain has a link");
     Chain {
         links: grants
@@ -278,6 +297,7 @@ fn chain(grants: &[(&Grant<'_>, Option<&str>)]) -> Chain {
                     address: g.address.to_string(),
                     status: None,
                     expires: g.object.str_attr("expires").map(str::to_string),
+                    expired: expired(g.object, now),
                 }
             })
             .collect(),
@@ -387,8 +407,10 @@ impl Answer {
                         None => l.level.clone(),
                     };
                     s.push_str(&format!(" —{level}→ {} ({at})", l.label));
-                    if let Some(e) = &l.expires {
-                        s.push_str(&format!(" [expires {e}]"));
+                    match (&l.expires, l.expired) {
+                        (Some(e), true) => s.push_str(&format!(" [EXPIRED {e}, still there]")),
+                        (Some(e), false) => s.push_str(&format!(" [expires {e}]")),
+                        _ => {}
                     }
                 }
                 out.push_str(&format!("    {}\n", escape_line(&s)));
