@@ -21,7 +21,9 @@ use crate::engine::{self, EngineError, Session};
 use crate::plan::access::{Answer, Model, Resource, ResourceParseError};
 use crate::policy::principal::classify_literal;
 use crate::policy::{self, PrincipalRef, Problems, Workspace};
-use crate::state::{Desired, IdentityInfo, IdentityResolver, Object, Principal, ProviderError};
+use crate::state::{
+    Desired, IdentityInfo, IdentityResolver, Object, Principal, ProviderError, timestamp,
+};
 
 /// Where an answer comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -303,7 +305,9 @@ pub async fn answer(
             let expired: BTreeMap<String, String> = desired
                 .expired
                 .iter()
-                .map(|(a, (when, at))| (a.to_string(), format!("{at}, expired {when}")))
+                .map(|(a, (when, at))| {
+                    (a.to_string(), format!("{at}, expired {}", timestamp(when)))
+                })
                 .collect();
             answer.mark(|l| {
                 let a = l.address.as_str();

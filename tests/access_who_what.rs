@@ -262,7 +262,7 @@ fn both_marks_each_link_live_declared_or_system_managed() {
     assert_lines(
         &out,
         &[
-            "dave —member→ group lab-members (groups.yaml:12, expired 2026-06-30 00:00:00 UTC, still live)",
+            "dave —member→ group lab-members (groups.yaml:12, expired 2026-06-30T00:00:00Z, still live)",
         ],
     );
     // Live alone: alice's own folder is r there (the policy asks rw).
