@@ -273,3 +273,42 @@ fn both_marks_each_link_live_declared_or_system_managed() {
         &["  r on e56c36e4… /disthome/alice/\n", "(from live)"],
     );
 }
+
+#[test]
+fn an_unmanaged_group_is_named_not_expanded_and_everyone_gets_what_anonymous_gets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("accord.yaml"), "policies: [\"*.yaml\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("shares.yaml"),
+        format!(
+            "endpoints:\n  {SHARE}:\n    acl:\n      \
+             - {{ principal: group:8b7d57bc-1666-11ec-88b2-f50515619d57, path: /ext/, permissions: r }}\n      \
+             - {{ principal: anonymous, path: /pub/, permissions: r }}\n"
+        ),
+    )
+    .unwrap();
+    let ws = dir.path().to_str().unwrap();
+    let (code, out, err) = access(&["who", &format!("transfer:{SHARE}:/ext/a"), ws], None);
+    assert_eq!(code, 0, "{err}");
+    assert_lines(
+        &out,
+        &[
+            "  group:8b7d57bc-1666-11ec-88b2-f50515619d57: r\n",
+            "—r→ e56c36e4… /ext/ (shares.yaml:4)",
+            "note: group:8b7d57bc-1666-11ec-88b2-f50515619d57 is not managed here: accord may not read its members",
+        ],
+    );
+    // Anyone at all, written by username: only what everyone gets.
+    let (code, out, err) = access(&["what", "zed@uni.edu", ws], None);
+    assert_eq!(code, 0, "{err}");
+    assert_lines(
+        &out,
+        &[
+            "What everyone gets:\n  anonymous: r on e56c36e4… /pub/\n",
+            "anonymous —r→ e56c36e4… /pub/ (shares.yaml:5)",
+        ],
+    );
+    let (code, out, _) = access(&["what", "anonymous", ws], None);
+    assert_eq!(code, 0);
+    assert_lines(&out, &["anonymous: r on e56c36e4… /pub/"]);
+}
