@@ -148,7 +148,9 @@ impl<'a> Model<'a> {
         let mut out = Collect::default();
         let mut notes = Vec::new();
         for (g, by) in &self.grants {
-            if !Resource::from(g.on).covers(asked) {
+            // Compared in place: a hundred thousand grants are not copied to be asked.
+            let of = g.on.resource;
+            if of != asked.of || !of.def().semantics.covers(g.on.parts, &asked.parts) {
                 continue;
             }
             match (g.on.group(), managed_group(g.principal)) {
@@ -191,11 +193,22 @@ impl<'a> Model<'a> {
         );
         let mut out = Collect::default();
         let mut notes = Vec::new();
-        for (g, by) in &self.grants {
-            let on = Resource::from(g.on);
+        // One walk over the grants: one's own, everyone's, and those to each managed group.
+        let mut to_groups: BTreeMap<&str, Vec<&(Grant<'a>, Option<&'a str>)>> = BTreeMap::new();
+        for entry in &self.grants {
+            let (g, by) = entry;
             if g.principal == key || (person && is_everyone(g.principal)) {
                 unexpandable(g, &mut notes);
-                out.add(g.principal, &on, chain(&[(g, *by)], self.now));
+                out.add(
+                    g.principal,
+                    &Resource::from(g.on),
+                    chain(&[(g, *by)], self.now),
+                );
+            }
+            if g.on.group().is_none()
+                && let Some(name) = managed_group(g.principal)
+            {
+                to_groups.entry(name).or_default().push(entry);
             }
         }
         // The groups one is a member of: their grants are one's own.
@@ -204,14 +217,12 @@ impl<'a> Model<'a> {
             .iter()
             .filter_map(|(group, ms)| Some((*group, ms.iter().find(|m| m.principal == key)?)));
         for (group, m) in groups {
-            for (g, by) in &self.grants {
-                if g.on.group().is_none() && managed_group(g.principal) == Some(group) {
-                    out.add(
-                        &key,
-                        &Resource::from(g.on),
-                        chain(&[(m, None), (g, *by)], self.now),
-                    );
-                }
+            for (g, by) in to_groups.get(group).into_iter().flatten() {
+                out.add(
+                    &key,
+                    &Resource::from(g.on),
+                    chain(&[(m, None), (g, *by)], self.now),
+                );
             }
         }
         notes.sort();
