@@ -229,6 +229,15 @@ pub enum Question {
     Who(String),
     /// `what PRINCIPAL`.
     What(String),
+    /// Every holding on every resource (`access review`).
+    Everything,
+}
+
+/// A question read: its resource or principal parsed.
+enum Asked {
+    Who(Resource),
+    What(Principal),
+    Everything,
 }
 
 /// Answers a question about a workspace from `source`; `live` and `both` read the services
@@ -242,18 +251,20 @@ pub async fn answer(
 ) -> Result<Answer, AccessError> {
     // The question is read before anything is compiled or read: a typo costs nothing.
     let asked = match question {
-        Question::Who(r) => Ok(Resource::parse_typed(r)?),
-        Question::What(p) => Err(principal_by_spelling(ws, p)?),
+        Question::Who(r) => Asked::Who(Resource::parse_typed(r)?),
+        Question::What(p) => Asked::What(principal_by_spelling(ws, p)?),
+        Question::Everything => Asked::Everything,
     };
     let asked = match (asked, question, session) {
-        (Err(_), Question::What(p), Some(session)) if source != Source::Policy => {
-            Err(principal_live(ws, p, session).await?)
+        (Asked::What(_), Question::What(p), Some(session)) if source != Source::Policy => {
+            Asked::What(principal_live(ws, p, session).await?)
         }
         (asked, ..) => asked,
     };
     let ask = |model: &Model<'_>, labels| match &asked {
-        Ok(resource) => model.who(resource, labels),
-        Err(principal) => model.what(principal, labels),
+        Asked::Who(resource) => model.who(resource, labels),
+        Asked::What(principal) => model.what(principal, labels),
+        Asked::Everything => model.everything(labels),
     };
     let mut answer = match source {
         Source::Policy => {

@@ -143,6 +143,36 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// Each route of one grant, with the principal it ends at: a grant to a managed group
+    /// is one route per member (noted when there is none); any other grant is its own
+    /// route (noted when it is to a group whose members accord cannot read).
+    fn routes(
+        &self,
+        g: &Grant<'a>,
+        by: Option<&'a str>,
+        notes: &mut Vec<String>,
+        mut route: impl FnMut(&str, Chain),
+    ) {
+        match (g.on.group(), managed_group(g.principal)) {
+            (None, Some(name)) => {
+                let members = self.members.get(name).map(Vec::as_slice).unwrap_or(&[]);
+                if members.is_empty() {
+                    notes.push(format!(
+                        "{} grants {} but has no active members",
+                        g.principal, g.level
+                    ));
+                }
+                for m in members {
+                    route(m.principal, chain(&[(m, None), (g, by)], self.now));
+                }
+            }
+            _ => {
+                unexpandable(g, notes);
+                route(g.principal, chain(&[(g, by)], self.now));
+            }
+        }
+    }
+
     /// Every principal with access to `asked`, through every chain.
     pub fn who(&self, asked: &Resource, labels: &BTreeMap<Principal, String>) -> Answer {
         let mut out = Collect::default();
@@ -153,24 +183,7 @@ impl<'a> Model<'a> {
             if of != asked.of || !of.def().semantics.covers(g.on.parts, &asked.parts) {
                 continue;
             }
-            match (g.on.group(), managed_group(g.principal)) {
-                (None, Some(name)) => {
-                    let members = self.members.get(name).map(Vec::as_slice).unwrap_or(&[]);
-                    if members.is_empty() {
-                        notes.push(format!(
-                            "{} grants {} but has no active members",
-                            g.principal, g.level
-                        ));
-                    }
-                    for m in members {
-                        out.add(m.principal, asked, chain(&[(m, None), (g, *by)], self.now));
-                    }
-                }
-                _ => {
-                    unexpandable(g, &mut notes);
-                    out.add(g.principal, asked, chain(&[(g, *by)], self.now));
-                }
-            }
+            self.routes(g, *by, &mut notes, |p, c| out.add(p, asked, c));
         }
         notes.sort();
         notes.dedup();
@@ -231,6 +244,23 @@ impl<'a> Model<'a> {
         // One's own access before everyone's, each by resource (already so).
         answer.holdings.sort_by_key(|h| h.everyone);
         answer
+    }
+}
+
+impl<'a> Model<'a> {
+    /// Every holding on every resource granted on (as granted: a rule on `/a/` is not listed
+    /// again under `/a/b/`), in one walk: the report of `accord access review`. Question
+    /// `review`, subject empty.
+    pub fn everything(&self, labels: &BTreeMap<Principal, String>) -> Answer {
+        let mut out = Collect::default();
+        let mut notes = Vec::new();
+        for (g, by) in &self.grants {
+            let on = Resource::from(g.on);
+            self.routes(g, *by, &mut notes, |p, c| out.add(p, &on, c));
+        }
+        notes.sort();
+        notes.dedup();
+        out.answer("review", "", labels, notes)
     }
 }
 
