@@ -353,7 +353,7 @@ pub async fn answer(
 /// The level an object grants, as its kind says.
 fn level_of(o: &Object) -> Option<String> {
     let spec = o.address.kind.semantics().grant(o)?;
-    Some(o.str_attr(spec.field).unwrap_or(spec.default).to_string())
+    Some(crate::plan::access::level_of(o, spec.level)?.0.to_string())
 }
 
 /// Shows the identities resolved by spelling as their usernames, and says so.

@@ -66,12 +66,7 @@ impl KindSemantics for Reader {
 
     fn grant<'a>(&self, object: &'a Object) -> Option<GrantSpec<'a>> {
         let (principal, on) = self.access_on(&object.address)?;
-        Some(GrantSpec {
-            principal,
-            on,
-            field: "level",
-            default: "read",
-        })
+        Some(GrantSpec::in_field(principal, on, "level", "read"))
     }
 }
 

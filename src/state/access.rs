@@ -27,6 +27,9 @@ pub enum Escalation {
     NewAdmin,
     /// A new manager of a group.
     NewManager,
+    /// A new right to destroy data or to change what others hold (the Boss's `delete`,
+    /// `assign_group`, `remove_group`).
+    PowerfulPermission,
 }
 
 impl fmt::Display for Escalation {
@@ -36,6 +39,7 @@ impl fmt::Display for Escalation {
             Escalation::NewRw => "new rw",
             Escalation::NewAdmin => "new admin",
             Escalation::NewManager => "new manager",
+            Escalation::PowerfulPermission => "new delete or assign right",
         })
     }
 }
@@ -66,6 +70,19 @@ pub trait ResourceSemantics: Sync + 'static {
         &[]
     }
 
+    /// For a membership resource: whether holding `level` makes one a member, whose access
+    /// includes the group's (a Boss maintainer manages a group without being in it). Every
+    /// level does by default.
+    fn makes_member(&self, _level: &str) -> bool {
+        true
+    }
+
+    /// Why gaining `level` is an escalation, for a level the resource's `escalations` list
+    /// cannot name (a set of permissions holding a powerful one): none by default.
+    fn escalation(&self, _level: &str) -> Option<Escalation> {
+        None
+    }
+
     /// Whether a grant on `granted` gives access to `asked`, both of this type: when they are
     /// the same resource by default; a path covers the paths under it.
     fn covers(&self, granted: &[String], asked: &[String]) -> bool {
@@ -94,9 +111,11 @@ pub struct ResourceDef {
     pub preposition: &'static str,
     /// The levels whose gain is an escalation, and which one each is.
     pub escalations: &'static [(&'static str, Escalation)],
-    /// Whether holding it at any level makes one a member of the managed group its one part
-    /// names: a grant to `group:<name>` elsewhere is then access for each member.
-    pub membership: bool,
+    /// The prefix of the principal naming the managed group its one part names, if holding it
+    /// makes one a member of that group (at the
+    /// levels its semantics' `makes_member` accepts): a grant to the principal written as
+    /// its canonical form (`group:<name>`) elsewhere is then access for each member.
+    pub members: Option<&'static str>,
     /// How people write it, for `--help` (`transfer:<collection>:<path>`); the first is its
     /// canonical form. Empty: `<prefix>:…` only.
     pub forms: &'static [&'static str],
@@ -114,7 +133,7 @@ impl ResourceDef {
             arity,
             preposition: "on",
             escalations: &[],
-            membership: false,
+            members: None,
             forms: &[],
             semantics: &PlainResource,
         }
@@ -138,9 +157,17 @@ impl ResourceDef {
         self
     }
 
-    /// Holding it makes one a member of the managed group its one part names.
+    /// Holding it makes one a member of the managed group its one part names, which a grant
+    /// names as a principal written as this resource's canonical form (`group:<name>`).
     pub const fn membership(mut self) -> Self {
-        self.membership = true;
+        self.members = Some(self.prefix);
+        self
+    }
+
+    /// Holding it makes one a member of the managed group its one part names, which a grant
+    /// names as the principal `<principals>:<name>`.
+    pub const fn membership_of(mut self, principals: &'static str) -> Self {
+        self.members = Some(principals);
         self
     }
 
@@ -179,6 +206,7 @@ impl ResourceType {
             .iter()
             .find(|(l, _)| *l == level)
             .map(|(_, e)| *e)
+            .or_else(|| self.0.semantics.escalation(level))
     }
 
     /// Makes the resource type known by its prefix, so saved plans naming it parse.
@@ -206,6 +234,16 @@ impl ResourceType {
         let mut all = RESOURCES.read().unwrap_or_else(|e| e.into_inner()).clone();
         all.sort();
         all
+    }
+
+    /// The prefix of principals naming managed groups as a registered membership resource
+    /// declares it (`group`, `boss-group`), if `prefix` is one.
+    pub fn members_prefix(prefix: &str) -> Option<&'static str> {
+        RESOURCES
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find_map(|r| r.0.members.filter(|m| *m == prefix))
     }
 
     /// A registered resource type by its prefix.
@@ -276,13 +314,10 @@ impl<'a> On<'a> {
     }
 
     /// The managed group holding this resource makes one a member of, if it is a group's
-    /// membership.
-    pub fn group(self) -> Option<&'a str> {
-        if self.resource.0.membership {
-            self.parts.first().map(String::as_str)
-        } else {
-            None
-        }
+    /// membership: its prefix and name, which a grant to that group names as
+    /// `<prefix>:<name>` (`group:lab`, `boss-group:readers`).
+    pub fn group(self) -> Option<(&'static str, &'a str)> {
+        Some((self.resource.0.members?, self.parts.first()?.as_str()))
     }
 }
 
@@ -294,10 +329,53 @@ pub struct GrantSpec<'a> {
     pub principal: &'a str,
     /// What the access is on.
     pub on: On<'a>,
-    /// The field holding the level, whose access order ranks it.
-    pub field: &'static str,
-    /// The level when the field is absent.
-    pub default: &'static str,
+    /// The level granted, and how it ranks.
+    pub level: Level<'a>,
+}
+
+/// How a grant's level is found and ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level<'a> {
+    /// In a field of the granting object, ranked by the field's access order.
+    Field {
+        /// The field holding the level.
+        field: &'static str,
+        /// The level when the field is absent.
+        default: &'static str,
+    },
+    /// A level the kind reads itself (a role in the address, a set of permission names), with
+    /// its rank among the resource's levels.
+    Named {
+        /// The level.
+        level: &'a str,
+        /// Its rank: a higher one gives more.
+        rank: usize,
+    },
+}
+
+impl<'a> GrantSpec<'a> {
+    /// A grant whose level is in `field` of the object (`default` when absent).
+    pub fn in_field(
+        principal: &'a str,
+        on: On<'a>,
+        field: &'static str,
+        default: &'static str,
+    ) -> Self {
+        GrantSpec {
+            principal,
+            on,
+            level: Level::Field { field, default },
+        }
+    }
+
+    /// A grant of `level`, ranked `rank`, as the kind reads it.
+    pub fn named(principal: &'a str, on: On<'a>, level: &'a str, rank: usize) -> Self {
+        GrantSpec {
+            principal,
+            on,
+            level: Level::Named { level, rank },
+        }
+    }
 }
 
 /// `8f3e2a1b…` for a UUID; anything else unchanged: resources and principals for people.
@@ -317,7 +395,7 @@ mod tests {
     #[test]
     fn only_a_membership_names_a_group() {
         let keys = ["lab".to_string(), "/x/".to_string()];
-        assert_eq!(On::new(ROLES, &keys[..1]).group(), Some("lab"));
+        assert_eq!(On::new(ROLES, &keys[..1]).group(), Some(("group", "lab")));
         assert_eq!(On::new(PATH, &keys).group(), None);
     }
 

@@ -275,14 +275,15 @@ pub mod testing {
     };
     use crate::state::{Address, Object, Principal};
 
-    /// A group's roles, which make one its member (`test-group:<name>`).
+    /// A group's roles, which make one its member (`test-group:<name>`); the group is the
+    /// principal `group:<name>`.
     pub static ROLES_DEF: ResourceDef = ResourceDef::new("test-group", 1, 1)
         .preposition("of")
         .escalations(&[
             ("admin", Escalation::NewAdmin),
             ("manager", Escalation::NewManager),
         ])
-        .membership()
+        .membership_of("group")
         .semantics(&GroupRoles);
     /// A group's roles.
     pub const ROLES: ResourceType = ResourceType::of(&ROLES_DEF);
@@ -368,12 +369,7 @@ pub mod testing {
                 return None;
             }
             let (principal, on) = self.access_on(&o.address)?;
-            Some(GrantSpec {
-                principal,
-                on,
-                field: "role",
-                default: "member",
-            })
+            Some(GrantSpec::in_field(principal, on, "role", "member"))
         }
     }
 
@@ -393,12 +389,7 @@ pub mod testing {
         }
         fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
             let (principal, on) = self.access_on(&o.address)?;
-            Some(GrantSpec {
-                principal,
-                on,
-                field: "permissions",
-                default: "r",
-            })
+            Some(GrantSpec::in_field(principal, on, "permissions", "r"))
         }
     }
 

@@ -164,6 +164,21 @@ pub trait KindSemantics: Sync + 'static {
     fn grant<'a>(&self, _object: &'a Object) -> Option<GrantSpec<'a>> {
         None
     }
+
+    /// Each grant the object makes by itself now: its one [`grant`](Self::grant) by default;
+    /// a kind whose object names its principals in its values (a document's `visible_to`)
+    /// gives one per principal.
+    fn grants<'a>(&self, object: &'a Object, each: &mut dyn FnMut(GrantSpec<'a>)) {
+        if let Some(g) = self.grant(object) {
+            each(g);
+        }
+    }
+
+    /// For a kind whose objects name their principals in their values: the resource a change
+    /// to the object can move, for any principal (its `access_on` is then `None`).
+    fn access_resource<'a>(&self, _address: &'a Address) -> Option<On<'a>> {
+        None
+    }
 }
 
 /// A kind with nothing special about it.

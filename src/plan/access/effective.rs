@@ -36,9 +36,9 @@ pub(super) fn effective_within<'a>(
     scope: &Scope<'_>,
 ) -> Effective<'a> {
     // Members of each managed group: any effective role makes one a member.
-    let mut members: HashMap<&str, Vec<&str>> = HashMap::default();
+    let mut members: HashMap<(&str, &str), Vec<&str>> = HashMap::default();
     for g in grants.clone() {
-        if let Some(name) = g.on.group() {
+        if let Some(name) = g.member_of() {
             members.entry(name).or_default().push(g.principal);
         }
     }
@@ -67,7 +67,7 @@ pub(super) fn effective_within<'a>(
         // A rule to a managed group is access for its members, not for the group.
         match (g.on.group(), managed_group(g.principal)) {
             (None, Some(name)) => {
-                for m in members.get(name).into_iter().flatten() {
+                for m in members.get(&name).into_iter().flatten() {
                     add(m, &g, g.principal);
                 }
             }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::state::access::On;
+use crate::state::access::{Level, On, ResourceType};
 use crate::state::{Address, Object, Principal};
 
 /// A grant one object makes by itself, before managed groups are expanded. It borrows from
@@ -30,30 +30,37 @@ pub(super) fn expired(o: &Object, now: DateTime<Utc>) -> bool {
         .is_some_and(|e| e <= now)
 }
 
-/// What an object grants directly, as its kind says; nothing once it has expired at `now`
-/// (`None`: expired grants are kept, for `accord access` to flag).
-fn direct_grant(o: &Object, now: Option<DateTime<Utc>>) -> Option<Grant<'_>> {
-    let spec = o.address.kind.semantics().grant(o)?;
+/// Each grant an object makes directly, as its kind says, to `each`; none once it has
+/// expired at `now` (`None`: expired grants are kept, for `accord access` to flag).
+fn direct_grants<'a>(o: &'a Object, now: Option<DateTime<Utc>>, each: &mut impl FnMut(Grant<'a>)) {
     if now.is_some_and(|now| expired(o, now)) {
-        return None;
+        return;
     }
-    let level = o.str_attr(spec.field).unwrap_or(spec.default);
-    // The kind's field schema orders the levels, so ranks stay defined in one place.
-    let rank = o
-        .address
-        .kind
-        .field(spec.field)?
-        .access_order
-        .iter()
-        .position(|l| *l == level)?;
-    Some(Grant {
-        address: &o.address,
-        object: o,
-        principal: spec.principal,
-        on: spec.on,
-        level,
-        rank,
-    })
+    o.address.kind.semantics().grants(o, &mut |spec| {
+        if let Some((level, rank)) = level_of(o, spec.level) {
+            each(Grant {
+                address: &o.address,
+                object: o,
+                principal: spec.principal,
+                on: spec.on,
+                level,
+                rank,
+            });
+        }
+    });
+}
+
+/// A grant's level and its rank: read from the object's field and ranked by the field's
+/// access order (kept in one place, the kind's field schema), or as the kind read them.
+pub fn level_of<'a>(o: &'a Object, level: Level<'a>) -> Option<(&'a str, usize)> {
+    match level {
+        Level::Named { level, rank } => Some((level, rank)),
+        Level::Field { field, default } => {
+            let level = o.str_attr(field).unwrap_or(default);
+            let order = o.address.kind.field(field)?.access_order;
+            Some((level, order.iter().position(|l| *l == level)?))
+        }
+    }
 }
 
 /// The grants of a set of objects.
@@ -69,14 +76,44 @@ pub(super) fn grants_kept<'a>(
     objects: impl Iterator<Item = &'a Object>,
     now: Option<DateTime<Utc>>,
 ) -> Vec<Grant<'a>> {
-    let mut out: Vec<Grant<'a>> = objects.filter_map(|o| direct_grant(o, now)).collect();
+    let mut out: Vec<Grant<'a>> = Vec::new();
+    for o in objects {
+        direct_grants(o, now, &mut |g| out.push(g));
+    }
     // A hundred thousand grants: the growth slack would be megabytes.
     out.shrink_to_fit();
     out
 }
 
-/// The managed group a principal key names (`group:<name>`, not a UUID), if it names one.
-pub(super) fn managed_group(key: &str) -> Option<&str> {
-    let name = key.strip_prefix("group:")?;
-    matches!(key.parse(), Ok(Principal::ManagedGroup(_))).then_some(name)
+/// The managed group a principal key names, as its membership resource's prefix and the
+/// group's name (`group:lab`, `boss-group:readers`), if it names one whose members accord
+/// sees: not a Globus group written by UUID.
+pub(super) fn managed_group(key: &str) -> Option<(&'static str, &str)> {
+    let (prefix, name) = key.split_once(':')?;
+    let prefix = ResourceType::members_prefix(prefix)?;
+    if matches!(key.parse(), Ok(Principal::Group(_))) {
+        return None;
+    }
+    Some((prefix, name))
+}
+
+/// The managed group an object *is*, if it is one a change may delete (with its
+/// memberships): its prefix and name, the name being its address's first key.
+pub(super) fn group_object(address: &Address) -> Option<(&'static str, &str)> {
+    let key = address.kind.semantics().is_principal(address)?.to_string();
+    let (prefix, _) = managed_group(&key)?;
+    Some((prefix, address.keys.first()?.as_str()))
+}
+
+impl<'a> Grant<'a> {
+    /// The managed group this grant makes its principal a member of, if it does.
+    pub(super) fn member_of(&self) -> Option<(&'static str, &'a str)> {
+        let group = self.on.group()?;
+        self.on
+            .resource
+            .def()
+            .semantics
+            .makes_member(self.level)
+            .then_some(group)
+    }
 }

@@ -4,12 +4,12 @@ use std::borrow::Cow;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::grants::Grant;
+use super::grants::{Grant, group_object};
 use crate::plan::change::{Action, Change};
-use crate::state::{Address, Object, Principal};
+use crate::state::{Address, Object};
 
 /// The managed group an object is a membership of, by its kind's access semantics.
-pub(super) fn membership_of(address: &Address) -> Option<&str> {
+pub(super) fn membership_of(address: &Address) -> Option<(&'static str, &str)> {
     address.kind.semantics().access_on(address)?.1.group()
 }
 
@@ -18,8 +18,8 @@ pub(super) fn membership_of(address: &Address) -> Option<&str> {
 pub(super) struct Overlay<'a> {
     /// What each changed address holds after the plan (`None`: deleted).
     pub(super) objects: HashMap<&'a Address, Option<Cow<'a, Object>>>,
-    /// Groups the plan deletes, by policy name: their live memberships go with them.
-    deleted_groups: HashSet<&'a str>,
+    /// Groups the plan deletes, by prefix and name: their live memberships go with them.
+    deleted_groups: HashSet<(&'static str, &'a str)>,
 }
 
 impl<'a> Overlay<'a> {
@@ -49,10 +49,7 @@ impl<'a> Overlay<'a> {
                 }
                 Action::Delete => {
                     o.objects.insert(&c.address, None);
-                    if let Some(Principal::ManagedGroup(_)) =
-                        c.address.kind.semantics().is_principal(&c.address)
-                    {
-                        let group = c.address.keys[0].as_str();
+                    if let Some(group) = group_object(&c.address) {
                         o.deleted_groups.insert(group);
                         for (a, v) in o.objects.iter_mut() {
                             if membership_of(a) == Some(group) {
@@ -69,7 +66,7 @@ impl<'a> Overlay<'a> {
     /// Whether a live object is still there, unchanged, after the plan.
     fn keeps(&self, address: &Address) -> bool {
         let gone_with_group =
-            membership_of(address).is_some_and(|g| self.deleted_groups.contains(g));
+            membership_of(address).is_some_and(|g| self.deleted_groups.contains(&g));
         !gone_with_group && !self.objects.contains_key(address)
     }
 

@@ -110,7 +110,7 @@ pub struct Model<'a> {
     /// implying it.
     grants: Vec<(Grant<'a>, Option<&'a str>)>,
     /// Each managed group's memberships, by group name.
-    members: BTreeMap<&'a str, Vec<Grant<'a>>>,
+    members: BTreeMap<(&'static str, &'a str), Vec<Grant<'a>>>,
     /// The clock, to flag expired grants kept.
     now: DateTime<Utc>,
 }
@@ -124,9 +124,9 @@ impl<'a> Model<'a> {
         keep_expired: bool,
     ) -> Self {
         let direct = grants_kept(objects, (!keep_expired).then_some(now));
-        let mut members: BTreeMap<&str, Vec<Grant<'a>>> = BTreeMap::new();
+        let mut members: BTreeMap<(&'static str, &'a str), Vec<Grant<'a>>> = BTreeMap::new();
         for g in &direct {
-            if let Some(group) = g.on.group() {
+            if let Some(group) = g.member_of() {
                 members.entry(group).or_default().push(*g);
             }
         }
@@ -155,7 +155,7 @@ impl<'a> Model<'a> {
     ) {
         match (g.on.group(), managed_group(g.principal)) {
             (None, Some(name)) => {
-                let members = self.members.get(name).map(Vec::as_slice).unwrap_or(&[]);
+                let members = self.members.get(&name).map(Vec::as_slice).unwrap_or(&[]);
                 if members.is_empty() {
                     notes.push(format!(
                         "{} grants {} but has no active members",
@@ -207,7 +207,8 @@ impl<'a> Model<'a> {
         let mut out = Collect::default();
         let mut notes = Vec::new();
         // One walk over the grants: one's own, everyone's, and those to each managed group.
-        let mut to_groups: BTreeMap<&str, Vec<&(Grant<'a>, Option<&'a str>)>> = BTreeMap::new();
+        let mut to_groups: BTreeMap<(&str, &str), Vec<&(Grant<'a>, Option<&'a str>)>> =
+            BTreeMap::new();
         for entry in &self.grants {
             let (g, by) = entry;
             if g.principal == key || (person && is_everyone(g.principal)) {
@@ -230,7 +231,7 @@ impl<'a> Model<'a> {
             .iter()
             .filter_map(|(group, ms)| Some((*group, ms.iter().find(|m| m.principal == key)?)));
         for (group, m) in groups {
-            for (g, by) in to_groups.get(group).into_iter().flatten() {
+            for (g, by) in to_groups.get(&group).into_iter().flatten() {
                 out.add(
                     &key,
                     &Resource::from(g.on),

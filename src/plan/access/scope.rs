@@ -4,9 +4,8 @@ use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::grants::{Grant, managed_group};
+use super::grants::{Grant, group_object, managed_group};
 use crate::plan::change::{Action, Change};
-use crate::state::Principal;
 use crate::state::access::On;
 
 /// Which principals of a resource a computation covers.
@@ -79,11 +78,15 @@ impl<'a> Scope<'a> {
         grants: impl Iterator<Item = Grant<'a>>,
     ) -> Self {
         let mut scope = Scope::default();
-        let mut members_moved: HashMap<&str, Who<'a>> = HashMap::default();
+        let mut members_moved: HashMap<(&str, &str), Who<'a>> = HashMap::default();
         // Deleted groups: their memberships are found among the grants below.
-        let mut deleted: HashSet<&str> = HashSet::default();
+        let mut deleted: HashSet<(&str, &str)> = HashSet::default();
         for c in changes {
             let semantics = c.address.kind.semantics();
+            // Principals named in the object's values: any of them can move.
+            if let Some(on) = semantics.access_resource(&c.address) {
+                scope.add(on, Who::All);
+            }
             if let Some((principal, on)) = semantics.access_on(&c.address) {
                 match on.group() {
                     Some(group) => {
@@ -98,9 +101,8 @@ impl<'a> Scope<'a> {
                 }
             }
             if c.action == Action::Delete
-                && let Some(Principal::ManagedGroup(_)) = semantics.is_principal(&c.address)
+                && let Some(group) = group_object(&c.address)
             {
-                let group = c.address.keys[0].as_str();
                 members_moved.insert(group, Who::All);
                 deleted.insert(group);
             }
@@ -112,16 +114,13 @@ impl<'a> Scope<'a> {
             match g.on.group() {
                 // Every membership of a deleted group goes with it.
                 Some(group) => {
-                    if deleted.contains(group) {
+                    if deleted.contains(&group) {
                         scope.add(g.on, Who::All);
                     }
                 }
                 None => {
-                    if let Some(who) = g
-                        .principal
-                        .strip_prefix("group:")
-                        .and_then(|name| members_moved.get(name))
-                        && managed_group(g.principal).is_some()
+                    if let Some(who) =
+                        managed_group(g.principal).and_then(|group| members_moved.get(&group))
                     {
                         scope.add(g.on, who.clone());
                     }

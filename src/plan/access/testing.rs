@@ -13,6 +13,8 @@ use crate::state::{Object, Principal, State};
 
 /// A state holding these objects.
 pub(crate) fn state(objects: Vec<Object>) -> State {
+    // Which principals name managed groups is the registered resources' to say.
+    crate::state::kind::testing::register();
     let mut s = State::default();
     for o in objects {
         s.insert(o);
@@ -76,7 +78,7 @@ pub(crate) fn after_changes(live: &State, changes: &[Change]) -> State {
                 {
                     state
                         .objects
-                        .retain(|a, _| membership_of(a) != Some(group.as_str()));
+                        .retain(|a, _| membership_of(a) != Some(("group", group.as_str())));
                 }
             }
         }

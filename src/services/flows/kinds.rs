@@ -184,12 +184,7 @@ impl KindSemantics for Role {
     fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
         let (principal, on) = self.access_on(&o.address)?;
         let (_, field, default) = level(&o.address.keys[1])?;
-        Some(GrantSpec {
-            principal,
-            on,
-            field,
-            default,
-        })
+        Some(GrantSpec::in_field(principal, on, field, default))
     }
 }
 

@@ -154,11 +154,6 @@ impl KindSemantics for Member {
             return None;
         }
         let (principal, on) = self.access_on(&o.address)?;
-        Some(GrantSpec {
-            principal,
-            on,
-            field: "role",
-            default: "member",
-        })
+        Some(GrantSpec::in_field(principal, on, "role", "member"))
     }
 }

@@ -127,11 +127,6 @@ impl KindSemantics for Acl {
 
     fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
         let (principal, on) = self.access_on(&o.address)?;
-        Some(GrantSpec {
-            principal,
-            on,
-            field: "permissions",
-            default: "r",
-        })
+        Some(GrantSpec::in_field(principal, on, "permissions", "r"))
     }
 }
