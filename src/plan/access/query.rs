@@ -104,13 +104,19 @@ pub struct Answer {
     pub notes: Vec<String>,
 }
 
+/// A managed group: the prefix of the principals naming it, and its name.
+type GroupKey<'a> = (&'static str, &'a str);
+
+/// A grant, and for one another implies, the level implying it.
+type Implied<'a> = (Grant<'a>, Option<&'a str>);
+
 /// The grants of a set of objects with their memberships, to answer questions from.
 pub struct Model<'a> {
     /// Each grant, and for a grant another implies (its resource's `implies`), the level
     /// implying it.
-    grants: Vec<(Grant<'a>, Option<&'a str>)>,
-    /// Each managed group's memberships, by group name.
-    members: BTreeMap<(&'static str, &'a str), Vec<Grant<'a>>>,
+    grants: Vec<Implied<'a>>,
+    /// Each managed group's memberships.
+    members: BTreeMap<GroupKey<'a>, Vec<Grant<'a>>>,
     /// The clock, to flag expired grants kept.
     now: DateTime<Utc>,
 }
@@ -124,7 +130,7 @@ impl<'a> Model<'a> {
         keep_expired: bool,
     ) -> Self {
         let direct = grants_kept(objects, (!keep_expired).then_some(now));
-        let mut members: BTreeMap<(&'static str, &'a str), Vec<Grant<'a>>> = BTreeMap::new();
+        let mut members: BTreeMap<GroupKey<'a>, Vec<Grant<'a>>> = BTreeMap::new();
         for g in &direct {
             if let Some(group) = g.member_of() {
                 members.entry(group).or_default().push(*g);
@@ -207,8 +213,7 @@ impl<'a> Model<'a> {
         let mut out = Collect::default();
         let mut notes = Vec::new();
         // One walk over the grants: one's own, everyone's, and those to each managed group.
-        let mut to_groups: BTreeMap<(&str, &str), Vec<&(Grant<'a>, Option<&'a str>)>> =
-            BTreeMap::new();
+        let mut to_groups: BTreeMap<GroupKey<'_>, Vec<&Implied<'a>>> = BTreeMap::new();
         for entry in &self.grants {
             let (g, by) = entry;
             if g.principal == key || (person && is_everyone(g.principal)) {
