@@ -51,7 +51,7 @@ pub enum AccessError {
     Resource(#[from] ResourceParseError),
     /// PRINCIPAL is no principal.
     #[error(
-        "not a principal: `{0}` (write an alias, a username, identity:<uuid>, group:<name>, group:<uuid>, all_authenticated_users, anonymous or public)"
+        "not a principal: `{0}` (write an alias, a username, identity:<uuid>, group:<name>, group:<uuid>, a service's own principal such as boss-user:<name>, all_authenticated_users, anonymous or public)"
     )]
     Principal(String),
     /// A live answer needs a connection to the services.
@@ -172,7 +172,17 @@ fn written(ws: &Workspace, s: &str) -> Result<PrincipalRef, AccessError> {
 /// A principal as people type it, resolved as `--from policy` resolves the policy's: a
 /// username by spelling, a pinned managed group's id as that group.
 pub fn principal_by_spelling(ws: &Workspace, s: &str) -> Result<Principal, AccessError> {
+    if let Some(p) = namespaced(s) {
+        return Ok(p);
+    }
     canonical(ws, s, written(ws, s)?, &|u| Some(spelled_id(u)))
+}
+
+/// A principal of a service's own namespace (`boss-user:<name>`), which needs no lookup.
+fn namespaced(s: &str) -> Option<Principal> {
+    s.parse::<Principal>()
+        .ok()
+        .filter(|p| matches!(p, Principal::Namespaced(..)))
 }
 
 /// A written principal made canonical, usernames by `username`.
@@ -208,6 +218,9 @@ async fn principal_live(
     s: &str,
     session: &Session,
 ) -> Result<Principal, AccessError> {
+    if let Some(p) = namespaced(s) {
+        return Ok(p);
+    }
     let written = written(ws, s)?;
     let found = match &written {
         PrincipalRef::Username(u) => session.auth.by_usernames(std::slice::from_ref(u)).await?,

@@ -43,8 +43,9 @@ pub enum AccessCommand {
     },
     /// Everything PRINCIPAL can reach, across every service, and the chains granting it.
     What {
-        /// An alias, a username, identity:<uuid>, group:<name>, group:<uuid>, or a special
-        /// principal (all_authenticated_users, anonymous, public).
+        /// An alias, a username, identity:<uuid>, group:<name>, group:<uuid>, a service's own
+        /// principal (boss-user:<name>, boss-group:<name>), or a special principal
+        /// (all_authenticated_users, anonymous, public).
         principal: String,
         /// The workspace folder.
         dir: Option<PathBuf>,

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::state::access::{GrantSpec, On};
 use crate::state::kind::{FieldMode::*, FieldSpec, KindDef, KindSemantics};
 use crate::state::{Action, Address, Change, Container, Direction, Kind, Object, Principal};
 
@@ -73,7 +74,7 @@ pub static RESOURCE_DEF: KindDef = KindDef::new("boss.resource", 503, 1)
 pub const RESOURCE: Kind = Kind::of(&RESOURCE_DEF);
 
 /// The permission names of a resource, least to most: an update that drops one reduces access.
-const PERMISSION_ORDER: &[&str] = &[
+pub(super) const PERMISSION_ORDER: &[&str] = &[
     "read",
     "read_volumetric_data",
     "add",
@@ -94,7 +95,7 @@ pub static PERMISSION_DEF: KindDef = KindDef::new("boss.permission", 504, 2)
 pub const PERMISSION: Kind = Kind::of(&PERMISSION_DEF);
 
 /// Boss permissions that let a group change or destroy what others can do or hold.
-const POWERFUL: [&str; 4] = [
+pub(super) const POWERFUL: [&str; 4] = [
     "assign_group",
     "remove_group",
     "delete",
@@ -141,6 +142,14 @@ impl KindSemantics for Member {
 
     fn is_membership(&self) -> bool {
         true
+    }
+
+    fn access_on<'a>(&self, address: &'a Address) -> Option<(&'a str, On<'a>)> {
+        super::access::member_access_on(address)
+    }
+
+    fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
+        super::access::member_grant(o)
     }
 
     fn access_phrase(&self, change: &Change, _who: &str) -> Option<String> {
@@ -285,6 +294,14 @@ impl KindSemantics for Permission {
     /// A permission set lives on its resource.
     fn references(&self, address: &Address) -> Vec<Address> {
         vec![Address::new(RESOURCE, [address.keys[0].clone()])]
+    }
+
+    fn access_on<'a>(&self, address: &'a Address) -> Option<(&'a str, On<'a>)> {
+        super::access::permission_access_on(address)
+    }
+
+    fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
+        super::access::permission_grant(o)
     }
 
     fn access_phrase(&self, c: &Change, _who: &str) -> Option<String> {

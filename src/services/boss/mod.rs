@@ -2,6 +2,7 @@
 //! namespaces (`boss-user:`, `boss-group:`), target section (`boss: {url}`), API, provider,
 //! wire types, and its emulator part and refusals (`docs/boss-model.md`).
 
+pub mod access;
 pub mod api;
 #[cfg(test)]
 mod target_tests;
@@ -55,6 +56,10 @@ impl crate::service::Service for Boss {
 
     fn namespaces(&self) -> &'static [crate::state::principal::Namespace] {
         principals::ALL
+    }
+
+    fn resources(&self) -> &'static [crate::state::access::ResourceType] {
+        &[access::GROUP_ROLES, access::DATA]
     }
 
     fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
