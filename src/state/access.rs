@@ -64,6 +64,19 @@ pub trait ResourceSemantics: Sync + 'static {
         None
     }
 
+    /// What holding `level` on `granted` gives on `asked`, a resource of another type whose
+    /// parts differ (an index's administrator sees each of its documents): the level there,
+    /// none by default. Asked of one resource at a time: it is not listed for `what`.
+    fn reaches(
+        &self,
+        _granted: &[String],
+        _level: &str,
+        _asked: ResourceType,
+        _asked_parts: &[String],
+    ) -> Option<&'static str> {
+        None
+    }
+
     /// What holding `level` here also gives, on the resource of the same parts of each type
     /// named (a flow's administrator manages its runs): nothing by default.
     fn implies(&self, _level: &str) -> &'static [(&'static ResourceDef, &'static str)] {

@@ -57,7 +57,10 @@ pub(super) fn effective_within<'a>(
             h.rank = g.rank;
             h.via.clear();
         }
+        // Peers of one rank (a document's principal sets) are not the same level: only the
+        // routes to the level kept are its routes.
         if g.rank == h.rank
+            && g.level == h.level
             && let Err(i) = h.via.binary_search(&via)
         {
             h.via.insert(i, via);

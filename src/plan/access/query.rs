@@ -152,10 +152,10 @@ impl<'a> Model<'a> {
     /// Each route of one grant, with the principal it ends at: a grant to a managed group
     /// is one route per member (noted when there is none); any other grant is its own
     /// route (noted when it is to a group whose members accord cannot read).
-    fn routes(
-        &self,
-        g: &Grant<'a>,
-        by: Option<&'a str>,
+    fn routes<'b>(
+        &'b self,
+        g: &Grant<'b>,
+        by: Option<&'b str>,
         notes: &mut Vec<String>,
         mut route: impl FnMut(&str, Chain),
     ) {
@@ -186,10 +186,25 @@ impl<'a> Model<'a> {
         for (g, by) in &self.grants {
             // Compared in place: a hundred thousand grants are not copied to be asked.
             let of = g.on.resource;
-            if of != asked.of || !of.def().semantics.covers(g.on.parts, &asked.parts) {
-                continue;
+            if of == asked.of && of.def().semantics.covers(g.on.parts, &asked.parts) {
+                self.routes(g, *by, &mut notes, |p, c| out.add(p, asked, c));
+            } else if of != asked.of
+                && let Some(level) =
+                    of.def()
+                        .semantics
+                        .reaches(g.on.parts, g.level, asked.of, &asked.parts)
+            {
+                // The level it gives there, as a grant of the same object.
+                let there = Grant {
+                    on: On::new(asked.of, &asked.parts),
+                    level,
+                    rank: 0,
+                    ..*g
+                };
+                self.routes(&there, Some(g.level), &mut notes, |p, c| {
+                    out.add(p, asked, c)
+                });
             }
-            self.routes(g, *by, &mut notes, |p, c| out.add(p, asked, c));
         }
         notes.sort();
         notes.dedup();

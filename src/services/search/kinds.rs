@@ -2,6 +2,7 @@
 //! (docs/search-model.md).
 
 use crate::plan::build::short_key;
+use crate::state::access::{GrantSpec, On};
 use crate::state::kind::{FieldMode::*, FieldSpec, KindDef, KindSemantics};
 use crate::state::{Address, Change, Kind, Object, Principal};
 
@@ -59,6 +60,14 @@ impl KindSemantics for Role {
         Some(format!("{who}: {} of {}", k[1], k[0]))
     }
 
+    fn access_on<'a>(&self, address: &'a Address) -> Option<(&'a str, On<'a>)> {
+        super::access::role_access_on(address)
+    }
+
+    fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
+        super::access::role_grant(o)
+    }
+
     fn escalates(&self, _change: &Change) -> Option<bool> {
         Some(true)
     }
@@ -70,6 +79,14 @@ struct Entry;
 impl KindSemantics for Entry {
     fn principals_in_values(&self) -> bool {
         true
+    }
+
+    fn access_resource<'a>(&self, address: &'a Address) -> Option<On<'a>> {
+        super::access::entry_resource(address)
+    }
+
+    fn grants<'a>(&self, o: &'a Object, each: &mut dyn FnMut(GrantSpec<'a>)) {
+        super::access::entry_grants(o, each)
     }
 
     fn refused(&self, live: &Object) -> Option<String> {

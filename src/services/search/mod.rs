@@ -1,6 +1,7 @@
 //! Globus Search, everything accord knows of it: its policy section (`search:`), kinds, API,
 //! provider, wire types, and its emulator part and refusals (`docs/search-model.md`).
 
+pub mod access;
 pub mod api;
 
 #[cfg(feature = "emulator")]
@@ -67,6 +68,10 @@ impl crate::service::Service for Search {
 
     fn kinds(&self) -> &'static [Kind] {
         &[ROLE, ENTRY]
+    }
+
+    fn resources(&self) -> &'static [crate::state::access::ResourceType] {
+        &[access::INDEX, access::DOCUMENT]
     }
 
     fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {

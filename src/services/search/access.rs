@@ -1,0 +1,110 @@
+//! What Globus Search's grants are on in the access model: an index's roles
+//! (`search-index:<index>`) and one subject's documents (`search:<index>:<subject>`).
+//!
+//! A subject's `visible_to` lets each principal see its entries (`visible`); each of its
+//! `principal_sets` names the principals holding that set's role on it (`curator`, …). An
+//! index's owners and administrators see every document of it (Search lets them bypass
+//! `visible_to`): the service's own rule, which `accord access who` shows on a document as
+//! `visible (as admin)`.
+
+use crate::state::access::{
+    Escalation, GrantSpec, On, ResourceDef, ResourceSemantics, ResourceType, short_id,
+};
+use crate::state::{Address, Object};
+
+/// A Search index's roles (`search-index:<index>`).
+pub static INDEX_DEF: ResourceDef = ResourceDef::new("search-index", 400, 1)
+    .escalations(&[
+        ("writer", Escalation::NewRw),
+        ("admin", Escalation::NewAdmin),
+        ("owner", Escalation::NewAdmin),
+    ])
+    .forms(&["search-index:<index>"])
+    .semantics(&IndexResource);
+/// A Search index.
+pub const INDEX: ResourceType = ResourceType::of(&INDEX_DEF);
+
+/// One subject's documents in a Search index (`search:<index>:<subject>`).
+pub static DOCUMENT_DEF: ResourceDef = ResourceDef::new("search", 401, 2)
+    .forms(&["search:<index>:<subject> (split at the first two colons: subjects may be URLs)"])
+    .semantics(&DocumentResource);
+/// One subject's documents.
+pub const DOCUMENT: ResourceType = ResourceType::of(&DOCUMENT_DEF);
+
+/// An index's roles, least to most.
+const ROLES: [&str; 3] = ["writer", "admin", "owner"];
+
+/// An index reads `Search index 4de2f3a1…`.
+struct IndexResource;
+
+impl ResourceSemantics for IndexResource {
+    fn label(&self, parts: &[String]) -> String {
+        format!("Search index {}", short_id(&parts[0]))
+    }
+
+    /// Owners and administrators see every document of their index.
+    fn reaches(
+        &self,
+        granted: &[String],
+        level: &str,
+        asked: ResourceType,
+        asked_parts: &[String],
+    ) -> Option<&'static str> {
+        (asked == DOCUMENT && asked_parts[0] == granted[0] && matches!(level, "owner" | "admin"))
+            .then_some("visible")
+    }
+}
+
+/// A subject reads `doc1 in Search index 4de2f3a1…`.
+struct DocumentResource;
+
+impl ResourceSemantics for DocumentResource {
+    fn label(&self, parts: &[String]) -> String {
+        format!("{} in Search index {}", parts[1], short_id(&parts[0]))
+    }
+}
+
+/// What a role grants: its holder, the index's roles.
+pub(super) fn role_access_on(a: &Address) -> Option<(&str, On<'_>)> {
+    let k = &a.keys;
+    (k.len() == 3).then(|| (k[2].as_str(), On::new(INDEX, &k[..1])))
+}
+
+/// A role's grant: the role, read from its address.
+pub(super) fn role_grant(o: &Object) -> Option<GrantSpec<'_>> {
+    let (principal, on) = role_access_on(&o.address)?;
+    let role = o.address.keys[1].as_str();
+    let rank = ROLES.iter().position(|r| *r == role)?;
+    Some(GrantSpec::named(principal, on, role, rank))
+}
+
+/// The document a subject's access is on: a change to it can move anyone's.
+pub(super) fn entry_resource(a: &Address) -> Option<On<'_>> {
+    (a.keys.len() == 2).then(|| On::new(DOCUMENT, &a.keys[..2]))
+}
+
+/// A subject's grants: `visible` to each of `visible_to`, and each principal set's name to
+/// each of its principals (ranked above seeing).
+pub(super) fn entry_grants<'a>(o: &'a Object, each: &mut dyn FnMut(GrantSpec<'a>)) {
+    let Some(on) = entry_resource(&o.address) else {
+        return;
+    };
+    let principals = |v: &'a serde_json::Value| {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_str)
+    };
+    if let Some(visible) = o.attrs.get("visible_to") {
+        for p in principals(visible) {
+            each(GrantSpec::named(p, on, "visible", 0));
+        }
+    }
+    if let Some(sets) = o.attrs.get("principal_sets").and_then(|s| s.as_object()) {
+        for (set, members) in sets {
+            for p in principals(members) {
+                each(GrantSpec::named(p, on, set, 1));
+            }
+        }
+    }
+}
