@@ -2,8 +2,9 @@
 //! collection, and a role on it (docs/gcs-model.md).
 
 use crate::services::transfer::kinds::ACL;
+use crate::state::access::{GrantSpec, On};
 use crate::state::kind::{FieldMode::*, FieldSpec, KindDef, KindSemantics};
-use crate::state::{Address, Change, Kind, Principal};
+use crate::state::{Address, Change, Kind, Object, Principal};
 
 /// A GCS user credential backing a guest collection: `gcs.credential[endpoint][gateway]`.
 pub static CREDENTIAL_DEF: KindDef = KindDef::new("gcs.credential", 300, 2)
@@ -94,5 +95,13 @@ impl KindSemantics for Role {
 
     fn escalates(&self, _change: &Change) -> Option<bool> {
         Some(true)
+    }
+
+    fn access_on<'a>(&self, address: &'a Address) -> Option<(&'a str, On<'a>)> {
+        super::access::role_access_on(address)
+    }
+
+    fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
+        super::access::role_grant(o)
     }
 }

@@ -3,6 +3,7 @@
 //! each endpoint (found through Transfer), provider, wire types, and its emulator part and
 //! refusals (`docs/gcs-model.md`).
 
+pub mod access;
 pub mod api;
 
 #[cfg(feature = "emulator")]
@@ -57,6 +58,10 @@ impl crate::service::Service for Gcs {
 
     fn kinds(&self) -> &'static [Kind] {
         &[CREDENTIAL, COLLECTION, ROLE]
+    }
+
+    fn resources(&self) -> &'static [crate::state::access::ResourceType] {
+        &[access::COLLECTION]
     }
 
     fn policy(&self) -> Option<&dyn crate::service::policy::ServicePolicy> {
