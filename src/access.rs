@@ -18,12 +18,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::engine::{self, EngineError, Session};
-use crate::plan::access::{Answer, Model, Resource, ResourceParseError};
+use crate::plan::access::{Answer, Model, Resource, ResourceParseError, grant_levels};
 use crate::policy::principal::classify_literal;
 use crate::policy::{self, PrincipalRef, Problems, Workspace};
-use crate::state::{
-    Desired, IdentityInfo, IdentityResolver, Object, Principal, ProviderError, timestamp,
-};
+use crate::state::{Desired, IdentityInfo, IdentityResolver, Principal, ProviderError, timestamp};
 
 /// Where an answer comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -306,25 +304,19 @@ pub async fn answer(
             let mut answer = if source == Source::Live {
                 ask(&Model::new(live_objects, now, true), &labels)
             } else {
-                // Each address once: the declared object (its policy line) where there is one.
-                let undeclared =
-                    live_objects.filter(|o| !desired.state.objects.contains_key(&o.address));
-                let all = desired.state.objects.values().chain(undeclared);
-                ask(&Model::new(all, now, true), &labels)
+                let model = Model::union(desired.state.objects.values(), live_objects, now);
+                ask(&model, &labels)
             };
-            let declared: BTreeSet<String> = desired
-                .state
-                .objects
-                .keys()
-                .map(ToString::to_string)
+            // Per granting object and principal: a document grants each reader apart.
+            let declared: BTreeSet<(String, String)> = grant_levels(desired.state.objects.values())
+                .into_iter()
+                .map(|(a, p, _)| (a.to_string(), p.to_string()))
                 .collect();
-            // Each live object's level, where it grants one.
-            let live_level: BTreeMap<String, Option<String>> = live
-                .state
-                .objects
-                .values()
-                .map(|o| (o.address.to_string(), level_of(o)))
-                .collect();
+            let live_level: BTreeMap<(String, String), String> =
+                grant_levels(live.state.objects.values())
+                    .into_iter()
+                    .map(|(a, p, l)| ((a.to_string(), p.to_string()), l.to_string()))
+                    .collect();
             // Grants the policy declares but whose `expires` has passed.
             let expired: BTreeMap<String, String> = desired
                 .expired
@@ -338,10 +330,15 @@ pub async fn answer(
                 if let Some(e) = expired.get(a) {
                     return Some(format!("{e}, still live"));
                 }
+                let key = (l.address.clone(), l.holder.clone());
                 Some(
-                    match (system.contains(a), declared.contains(a), live_level.get(a)) {
+                    match (
+                        system.contains(a),
+                        declared.contains(&key),
+                        live_level.get(&key),
+                    ) {
                         (true, _, _) => "system-managed".into(),
-                        (_, true, Some(Some(live))) if *live != l.level => {
+                        (_, true, Some(live)) if *live != l.level && l.implied_by.is_none() => {
                             format!("live as {live}")
                         }
                         (_, true, Some(_)) => "live".into(),
@@ -361,12 +358,6 @@ pub async fn answer(
         answer.subject = typed.clone();
     }
     Ok(answer)
-}
-
-/// The level an object grants, as its kind says.
-fn level_of(o: &Object) -> Option<String> {
-    let spec = o.address.kind.semantics().grant(o)?;
-    Some(crate::plan::access::level_of(o, spec.level)?.0.to_string())
 }
 
 /// Shows the identities resolved by spelling as their usernames, and says so.

@@ -52,7 +52,7 @@ fn direct_grants<'a>(o: &'a Object, now: Option<DateTime<Utc>>, each: &mut impl 
 
 /// A grant's level and its rank: read from the object's field and ranked by the field's
 /// access order (kept in one place, the kind's field schema), or as the kind read them.
-pub fn level_of<'a>(o: &'a Object, level: Level<'a>) -> Option<(&'a str, usize)> {
+pub(super) fn level_of<'a>(o: &'a Object, level: Level<'a>) -> Option<(&'a str, usize)> {
     match level {
         Level::Named { level, rank } => Some((level, rank)),
         Level::Field { field, default } => {
@@ -116,4 +116,15 @@ impl<'a> Grant<'a> {
             .makes_member(self.level)
             .then_some(group)
     }
+}
+
+/// Each grant these objects make, expired ones included, as (granting address, principal,
+/// level): what is live, for `accord access` to compare a declared grant with.
+pub fn grant_levels<'a>(
+    objects: impl Iterator<Item = &'a Object>,
+) -> Vec<(&'a Address, &'a str, &'a str)> {
+    grants_kept(objects, None)
+        .into_iter()
+        .map(|g| (g.address, g.principal, g.level))
+        .collect()
 }

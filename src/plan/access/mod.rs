@@ -48,7 +48,7 @@ use crate::state::access::short_id;
 use crate::state::{Object, Principal};
 use effective::{Effective, effective_within};
 use grants::grants;
-pub use grants::level_of;
+pub use grants::grant_levels;
 use overlay::Overlay;
 pub use query::{Answer, Chain, Holding, Link, Model, answer_schema};
 pub use resource::{Resource, ResourceParseError, forms};

@@ -6,7 +6,7 @@
 //! policy line of the object making it (`None`: live only):
 //! `alice —member→ group:lab-members —r→ e56c36e4… /projects/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ use super::Resource;
 use super::grants::{Grant, expired, grants_kept, managed_group};
 use crate::escape::escape_line;
 use crate::state::access::{On, ResourceType};
-use crate::state::{Object, Principal};
+use crate::state::{Address, Object, Principal};
 
 /// One link of a chain: a level on a resource (a group's role, a rule's permissions), as one
 /// object grants it.
@@ -35,6 +35,10 @@ pub struct Link {
     pub label: String,
     /// The policy line declaring it (`shares.yaml:7`); `null`: live only.
     pub at: Option<String>,
+    /// The principal the object grants it to (the member, or the group), canonical.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub holder: String,
     /// The granting object's address.
     pub address: String,
     /// With `--from live` or `both`: `live` (declared and live), `live as <level>` (declared,
@@ -129,7 +133,29 @@ impl<'a> Model<'a> {
         now: DateTime<Utc>,
         keep_expired: bool,
     ) -> Self {
-        let direct = grants_kept(objects, (!keep_expired).then_some(now));
+        Model::of_grants(grants_kept(objects, (!keep_expired).then_some(now)), now)
+    }
+
+    /// The model of what a policy declares and what is live, expired grants kept: each
+    /// declared grant (with its policy line), and each live grant the policy does not
+    /// declare, an object granting one principal (a document's reader) at a time.
+    pub fn union(
+        declared: impl Iterator<Item = &'a Object>,
+        live: impl Iterator<Item = &'a Object>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut direct = grants_kept(declared, None);
+        let known: HashSet<(&Address, &str)> =
+            direct.iter().map(|g| (g.address, g.principal)).collect();
+        let live = grants_kept(live, None);
+        direct.extend(
+            live.into_iter()
+                .filter(|g| !known.contains(&(g.address, g.principal))),
+        );
+        Model::of_grants(direct, now)
+    }
+
+    fn of_grants(direct: Vec<Grant<'a>>, now: DateTime<Utc>) -> Self {
         let mut members: BTreeMap<GroupKey<'a>, Vec<Grant<'a>>> = BTreeMap::new();
         for g in &direct {
             if let Some(group) = g.member_of() {
@@ -356,6 +382,7 @@ fn chain(grants: &[(&Grant<'_>, Option<&str>)], now: DateTime<Utc>) -> Chain {
                     to: on.to_string(),
                     label: on.label(),
                     at: g.object.provenance.as_ref().map(ToString::to_string),
+                    holder: g.principal.to_string(),
                     address: g.address.to_string(),
                     status: None,
                     expires: g.object.str_attr("expires").map(str::to_string),
