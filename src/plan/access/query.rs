@@ -106,6 +106,11 @@ pub struct Answer {
     /// What the reader must know to read the answer right (principals matched by spelling,
     /// groups whose members accord cannot see).
     pub notes: Vec<String>,
+    /// With `--from both`: how many of the grants behind the answer (each granting object
+    /// and principal once) are `live` as declared, `live at another level`, `not yet live`,
+    /// `live only` (not explained by the policy), `system-managed`, or `expired, still live`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub summary: BTreeMap<String, usize>,
 }
 
 /// A managed group: the prefix of the principals naming it, and its name.
@@ -443,16 +448,29 @@ impl Collect {
             from: String::new(),
             holdings,
             notes,
+            summary: BTreeMap::new(),
         }
     }
 }
 
 impl Answer {
-    /// Marks each link with what `status` says of it.
+    /// Marks each link with what `status` says of it, and counts the grants by status.
     pub fn mark(&mut self, status: impl Fn(&Link) -> Option<String>) {
+        let mut seen = HashSet::new();
         let links = self.holdings.iter_mut().flat_map(|h| &mut h.chains);
         for l in links.flat_map(|c| &mut c.links) {
             l.status = status(l);
+            let Some(s) = &l.status else { continue };
+            if seen.insert((l.address.clone(), l.holder.clone())) {
+                let class = if s.starts_with("live as ") {
+                    "live at another level"
+                } else if s.ends_with(", still live") {
+                    "expired, still live"
+                } else {
+                    s.as_str()
+                };
+                *self.summary.entry(class.to_string()).or_default() += 1;
+            }
         }
     }
 
@@ -504,6 +522,14 @@ impl Answer {
                 }
                 out.push_str(&format!("    {}\n", escape_line(&s)));
             }
+        }
+        if !self.summary.is_empty() {
+            let counts: Vec<String> = self
+                .summary
+                .iter()
+                .map(|(status, n)| format!("{n} {status}"))
+                .collect();
+            out.push_str(&format!("Grants: {}.\n", counts.join(", ")));
         }
         for n in &self.notes {
             out.push_str(&format!("note: {}\n", escape_line(n)));
