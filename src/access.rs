@@ -377,6 +377,27 @@ fn as_written(answer: &mut Answer, spelled: &BTreeMap<Uuid, String>) {
         answer.subject = u;
         any = true;
     }
+    // A resource named by an identity's id (a folder per user) names it by spelling too.
+    let ids: Vec<(String, String)> = spelled
+        .iter()
+        .map(|(id, u)| (id.to_string(), format!("<id of {u}>")))
+        .collect();
+    let unspell = |s: &mut String| {
+        for (id, u) in &ids {
+            if s.contains(id.as_str()) {
+                *s = s.replace(id.as_str(), u);
+            }
+        }
+    };
+    for h in &mut answer.holdings {
+        unspell(&mut h.resource);
+        unspell(&mut h.resource_label);
+        unspell(&mut h.phrase);
+        for l in h.chains.iter_mut().flat_map(|c| &mut c.links) {
+            unspell(&mut l.to);
+            unspell(&mut l.label);
+        }
+    }
     if any {
         answer.notes.push(
             "from the policy alone: usernames are shown as written and matched by spelling \
