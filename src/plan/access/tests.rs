@@ -288,6 +288,32 @@ mod scoped_equals_full {
             let scoped = delta(live.objects.values(), &changes, &BTreeMap::new(), now());
             prop_assert_eq!(scoped, full_delta(&live, &changes));
         }
+
+        /// `accord access` and the delta read one model: every holding of the query model is
+        /// the effective access of the whole state, and the other way round.
+        #[test]
+        fn the_query_model_is_the_deltas(objects in prop::collection::vec(object(), 0..24)) {
+            let live = state(objects);
+            let model = Model::new(live.objects.values(), now(), false);
+            let answered: BTreeMap<(String, String), (String, usize)> = model
+                .everything(&BTreeMap::new())
+                .holdings
+                .into_iter()
+                .filter(|h| h.principal.parse::<Principal>().is_ok())
+                .map(|h| {
+                    let rank = h.chains[0].rank;
+                    ((h.principal, h.resource), (h.level, rank))
+                })
+                .collect();
+            let effective: BTreeMap<(String, String), (String, usize)> =
+                super::super::effective::effective(&live, now())
+                    .into_iter()
+                    .map(|((p, on), h)| {
+                        ((p.to_string(), Resource::from(on).to_string()), (h.level.to_string(), h.rank))
+                    })
+                    .collect();
+            prop_assert_eq!(answered, effective);
+        }
     }
 }
 

@@ -108,3 +108,60 @@ pub(super) fn entry_grants<'a>(o: &'a Object, each: &mut dyn FnMut(GrantSpec<'a>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+    use serde_json::json;
+
+    use crate::plan::access::testing::{checked_delta, create, delete, update};
+    use crate::services::search::kinds::ENTRY;
+    use crate::state::{Address, Object, Principal};
+
+    const INDEX: &str = "4de2f3a1-5b7c-4d8e-9f0a-1b2c3d4e5f60";
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-23T00:00:00Z".parse().unwrap()
+    }
+
+    fn who(n: u128) -> String {
+        Principal::Identity(uuid::Uuid::from_u128(n)).to_string()
+    }
+
+    fn entry(subject: &str, visible: &[String], curators: &[String]) -> Object {
+        super::DOCUMENT.register();
+        Object::new(Address::new(ENTRY, [INDEX, subject]))
+            .with("visible_to", json!(visible))
+            .with("principal_sets", json!({ "curator": curators }))
+    }
+
+    #[test]
+    fn each_reader_of_a_document_gains_and_loses_apart_as_the_whole_model_says() {
+        let before = entry("doc1", &[who(1), who(2)], &[who(3)]);
+        let after = entry("doc1", &[who(2), who(4)], &[who(3), who(1)]);
+        let other = entry("doc2", &[who(1)], &[]);
+        let d = checked_delta(
+            vec![before.clone(), other.clone()],
+            vec![update(before, after)],
+            now(),
+        );
+        let gained: Vec<(String, Option<String>)> = d
+            .gains
+            .iter()
+            .map(|g| (g.principal.clone(), g.after.clone()))
+            .collect();
+        // who(1) goes from seeing to curating; who(4) starts seeing; doc2 does not move.
+        assert_eq!(
+            gained,
+            [
+                (who(1), Some("curator".to_string())),
+                (who(4), Some("visible".to_string()))
+            ]
+        );
+        assert!(d.losses.is_empty(), "{:?}", d.losses);
+        let gone = checked_delta(vec![other.clone()], vec![delete(other)], now());
+        assert_eq!(gone.losses.len(), 1);
+        let made = checked_delta(vec![], vec![create(entry("doc3", &[who(5)], &[]))], now());
+        assert_eq!(made.gains[0].principal, who(5));
+    }
+}
