@@ -293,6 +293,21 @@ pub async fn answer(
             };
             let session = session.ok_or(AccessError::NotConnected(name))?;
             let (desired, live) = engine::desired_and_live(ws, session, now).await?;
+            // The running identity's own undeclared membership is the one a service made on
+            // create: system-managed, as plans and drift treat it.
+            let callers: BTreeSet<String> = engine::callers(&desired, session)
+                .await?
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let own: BTreeSet<String> = live
+                .state
+                .objects
+                .values()
+                .filter(|o| o.address.kind.semantics().is_membership())
+                .filter(|o| !desired.state.objects.contains_key(&o.address))
+                .map(|o| o.address.to_string())
+                .collect();
             let mut labels = live.names.clone();
             labels.extend(desired.labels.clone());
             let system: BTreeSet<String> = live
@@ -331,12 +346,9 @@ pub async fn answer(
                     return Some(format!("{e}, still live"));
                 }
                 let key = (l.address.clone(), l.holder.clone());
+                let system = system.contains(a) || (own.contains(a) && callers.contains(&l.holder));
                 Some(
-                    match (
-                        system.contains(a),
-                        declared.contains(&key),
-                        live_level.get(&key),
-                    ) {
+                    match (system, declared.contains(&key), live_level.get(&key)) {
                         (true, _, _) => "system-managed".into(),
                         (_, true, Some(live)) if *live != l.level && l.implied_by.is_none() => {
                             format!("live as {live}")

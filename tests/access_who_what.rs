@@ -221,7 +221,7 @@ fn an_unknown_resource_or_principal_is_refused_clearly() {
 fn both_marks_each_link_live_declared_or_system_managed() {
     // The lab's demo target (live.yaml): lab-members holds alice and dave, the /projects/
     // rule is live, bob's rule on /disthome/bob/ is not, and the client is the group's admin
-    // with Transfer's role-derived rw on `/` (system-managed).
+    // with Transfer's role-derived rw on `/` (both system-managed).
     let (_tmp, ws) = common::workspace(LAB);
     let dir = ws.to_str().unwrap();
     let path = format!("transfer:{SHARE}:/projects/x");
@@ -233,7 +233,9 @@ fn both_marks_each_link_live_declared_or_system_managed() {
             "Who can reach transfer:e56c36e4-1063-11e6-a747-22000bf2d559:/projects/x (from both):",
             "alice —member→ group lab-members (groups.yaml:11, live) —r→ e56c36e4… /projects/ (shares.yaml:7, live)",
             "—rw→ e56c36e4… / (system-managed)",
-            "—admin→ group lab-members (live only) —r→ e56c36e4… /projects/ (shares.yaml:7, live)",
+            // The client's own admin membership, made when it created the group: not
+            // declared, yet no drift (plans keep it), so system-managed, not live only.
+            "—admin→ group lab-members (system-managed) —r→ e56c36e4… /projects/ (shares.yaml:7, live)",
         ],
     );
     let (code, out, err) = run(&["access", "what", "bob", dir, "--from", "both"]);

@@ -108,7 +108,7 @@ pub struct Answer {
     pub notes: Vec<String>,
     /// With `--from both`: how many of the grants behind the answer (each granting object
     /// and principal once) are `live` as declared, `live at another level`, `not yet live`,
-    /// `live only` (not explained by the policy), `system-managed`, or `expired, still live`.
+    /// `live only` (not explained by the policy), `system-managed`, or `expired but still live`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub summary: BTreeMap<String, usize>,
 }
@@ -465,7 +465,7 @@ impl Answer {
                 let class = if s.starts_with("live as ") {
                     "live at another level"
                 } else if s.ends_with(", still live") {
-                    "expired, still live"
+                    "expired but still live"
                 } else {
                     s.as_str()
                 };
