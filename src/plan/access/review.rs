@@ -295,10 +295,11 @@ impl Review {
             };
             let first = &h.chains[0];
             let last = first.links.last().expect("a chain has a link");
-            // The policy lines granting the level, one per chain's last link.
+            // The policy lines granting the level: the last link of each chain reaching it.
             let lines: Vec<&str> = h
                 .chains
                 .iter()
+                .filter(|c| c.level == h.level)
                 .filter_map(|c| c.links.last()?.at.as_deref())
                 .collect::<BTreeSet<_>>()
                 .into_iter()

@@ -5,7 +5,7 @@
 //! Graphviz dot, or markdown embedding the Mermaid block and the text answer. Node ids are
 //! `n0`, `n1`, …; every label is escaped for its language.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use super::markdown::cell;
@@ -47,7 +47,7 @@ pub struct Edge {
     pub from: usize,
     /// The node it reaches.
     pub to: usize,
-    /// The level and where it comes from: `r (shares.yaml:7)`.
+    /// The level and where it comes from: `r · shares.yaml:7`.
     pub label: String,
     /// Whether it is a membership leading into a group a later link grants through.
     member: bool,
@@ -62,12 +62,16 @@ pub struct Graph {
     pub edges: Vec<Edge>,
     /// The groups whose members were summarised, with how many members each has.
     pub summarised: BTreeMap<String, usize>,
+    /// Each node's index by its key, and each edge's by its ends and label: answers with
+    /// thousands of members are not searched for each.
+    index: HashMap<String, usize>,
+    edge_index: HashMap<(usize, usize, String), usize>,
 }
 
 impl Graph {
     /// The node keyed `key`, added if new.
     fn node(&mut self, key: &str, label: &str, kind: NodeKind) -> usize {
-        if let Some(i) = self.nodes.iter().position(|n| n.key == key) {
+        if let Some(&i) = self.index.get(key) {
             if kind == NodeKind::Group && self.nodes[i].kind == NodeKind::Resource {
                 self.nodes[i].kind = NodeKind::Group;
             }
@@ -78,19 +82,26 @@ impl Graph {
             label: label.to_string(),
             kind,
         });
+        self.index.insert(key.to_string(), self.nodes.len() - 1);
         self.nodes.len() - 1
     }
 
     /// Adds an edge unless it is there.
     fn edge(&mut self, from: usize, to: usize, label: String, member: bool) {
-        let e = Edge {
-            from,
-            to,
-            label,
-            member,
-        };
-        if !self.edges.contains(&e) {
-            self.edges.push(e);
+        // One edge per pair and label: a membership drawn for itself and on the way to a
+        // group's grant is one edge.
+        match self.edge_index.get(&(from, to, label.clone())) {
+            Some(&i) => self.edges[i].member |= member,
+            None => {
+                self.edge_index
+                    .insert((from, to, label.clone()), self.edges.len());
+                self.edges.push(Edge {
+                    from,
+                    to,
+                    label,
+                    member,
+                });
+            }
         }
     }
 
@@ -118,10 +129,10 @@ impl Graph {
                         NodeKind::Resource
                     };
                     let to = g.node(&l.to, &l.label, kind);
-                    let mut label = format!("{} ({})", link_level(l), link_origin(l));
+                    let mut label = format!("{} · {}", link_level(l), link_origin(l));
                     if let Some(e) = &l.expires {
                         let state = if l.expired { "expired" } else { "expires" };
-                        let _ = write!(label, " {state} {e}");
+                        let _ = write!(label, " · {state} {e}");
                     }
                     g.edge(from, to, label, through);
                     from = to;
@@ -147,14 +158,31 @@ impl Graph {
         g
     }
 
-    /// Draws each group's members (those with two or more drawn) as a count on the group's
-    /// node instead of an edge each, and drops the nodes left with no edge.
+    /// Draws the members of the largest groups (two members or more) as a count on the
+    /// group's node instead of an edge each, until [`MAX_EDGES`] edges are left or no group
+    /// is; drops the nodes left with no edge.
     fn summarise(&mut self) {
         let mut members: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
         for e in self.edges.iter().filter(|e| e.member) {
             members.entry(e.to).or_default().insert(e.from);
         }
-        members.retain(|_, m| m.len() > 1);
+        // The largest groups first, until the graph is small enough.
+        let mut by_size: Vec<(usize, usize)> = members
+            .iter()
+            .filter(|(_, m)| m.len() > 1)
+            .map(|(g, m)| (m.len(), *g))
+            .collect();
+        by_size.sort_by(|a, b| b.cmp(a));
+        let mut left = self.edges.len();
+        let mut chosen = BTreeSet::new();
+        for (n, group) in by_size {
+            if left <= MAX_EDGES {
+                break;
+            }
+            chosen.insert(group);
+            left -= n;
+        }
+        members.retain(|g, _| chosen.contains(g));
         self.edges
             .retain(|e| !(e.member && members.contains_key(&e.to)));
         for (group, m) in &members {
@@ -181,6 +209,12 @@ impl Graph {
             e.from = index[&e.from];
             e.to = index[&e.to];
         }
+        self.index = (self.nodes.iter().enumerate())
+            .map(|(i, n)| (n.key.clone(), i))
+            .collect();
+        self.edge_index = (self.edges.iter().enumerate())
+            .map(|(i, e)| ((e.from, e.to, e.label.clone()), i))
+            .collect();
     }
 
     /// The graph as a Mermaid flowchart.
