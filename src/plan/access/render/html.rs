@@ -49,7 +49,9 @@ nav a:hover { text-decoration: underline; }
 .card .l { color: var(--muted); font-size: 12px; }
 .card.warn { border-color: #f0c36d; background: var(--warnbg); }
 .card.bad { border-color: #f1a1a1; background: var(--badbg); }
-table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; table-layout: fixed; }
+td { overflow-wrap: anywhere; }
+td .key { display: block; }
 th, td { border: 1px solid var(--line); padding: 5px 8px; text-align: left; vertical-align: top; }
 th { background: var(--head); cursor: pointer; user-select: none; white-space: nowrap; }
 th::after { content: " \2195"; color: #a0a8b5; font-size: 11px; }
@@ -58,6 +60,7 @@ th[aria-sort=descending]::after { content: " \25BC"; color: var(--fg); }
 tbody tr:nth-child(even) { background: #fafbfc; }
 td.chain { font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 td.chain div + div { margin-top: 3px; }
+td.date { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .arrow { color: var(--accent); white-space: nowrap; }
 .at { color: var(--muted); }
 .live-only { color: var(--bad); font-weight: 600; }
@@ -101,10 +104,15 @@ const SCRIPT: &str = r#"
 })();
 "#;
 
-/// A sortable table: its header, then each row's cells (already HTML).
-fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
-    out.push_str("<table class=\"sortable\"><thead><tr>");
-    for h in head {
+/// A sortable table of fixed column widths (percentages, so that the tables of a section
+/// line up): its header, then each row's cells (already HTML).
+fn table(out: &mut String, head: &[(&str, u8)], rows: &[Vec<String>]) {
+    out.push_str("<table class=\"sortable\"><colgroup>");
+    for (_, width) in head {
+        let _ = write!(out, "<col style=\"width:{width}%\">");
+    }
+    out.push_str("</colgroup><thead><tr>");
+    for (h, _) in head {
         let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
     }
     out.push_str("</tr></thead><tbody>\n");
@@ -211,7 +219,7 @@ fn finding_row(f: &Finding) -> Vec<String> {
         td(
             esc(f.expires.as_deref().unwrap_or("")),
             f.expires.clone(),
-            None,
+            Some("date"),
         ),
     ]
 }
@@ -246,13 +254,28 @@ fn holder_row(h: &Holder) -> Vec<String> {
         td(
             esc(h.expires.as_deref().unwrap_or("")),
             h.expires.clone(),
-            None,
+            Some("date"),
         ),
         td(since, None, None),
     ]
 }
 
-const FINDING_HEAD: [&str; 6] = ["Principal", "Level", "Resource", "Why", "Policy", "Expires"];
+const FINDING_HEAD: [(&str, u8); 6] = [
+    ("Principal", 19),
+    ("Level", 10),
+    ("Resource", 29),
+    ("Why", 17),
+    ("Policy", 12),
+    ("Expires", 13),
+];
+
+const HOLDER_HEAD: [(&str, u8); 5] = [
+    ("Principal", 19),
+    ("Level", 12),
+    ("Through", 45),
+    ("Expires", 13),
+    ("Since", 11),
+];
 
 /// A findings section: its heading with a count, then its table or "None.".
 fn findings(out: &mut String, id: &str, title: &str, fs: &[Finding]) {
@@ -377,11 +400,7 @@ pub fn review(r: &Review) -> String {
             esc(&res.resource)
         );
         let rows: Vec<_> = res.holders.iter().map(holder_row).collect();
-        table(
-            &mut out,
-            &["Principal", "Level", "Through", "Expires", "Since"],
-            &rows,
-        );
+        table(&mut out, &HOLDER_HEAD, &rows);
     }
     out.push_str("</section>\n");
     if !r.notes.is_empty() {
