@@ -503,3 +503,82 @@ fn the_review_schema_is_committed() {
         assert!(schema["properties"][key].is_object(), "{key}");
     }
 }
+
+#[test]
+fn from_both_the_review_lists_live_grants_the_policy_does_not_explain() {
+    // The lab's demo target (live.yaml) has carol's rw rule on /disthome/carol/ and erin in
+    // lab-admins, neither in the policy; accord's own client is an admin of both groups it
+    // made; Transfer's role-derived rw on / is the service's own (system-managed).
+    let (_tmp, ws) = common::workspace(LAB);
+    let out = common::accord()
+        .args(["access", "review"])
+        .arg(&ws)
+        .args(["--from", "both", "--format", "json", "--now", JUNE])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["from"], "both");
+    let unexplained: Vec<(String, String, String)> = findings(&r, "unexplained")
+        .into_iter()
+        .map(|(who, level, on, _)| (who, level, on))
+        .collect();
+    let client = "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e@clients.auth.globus.org";
+    let s = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
+    assert_eq!(
+        unexplained,
+        [
+            s(client, "admin", "group:lab-admins"),
+            s(client, "admin", "group:lab-members"),
+            s(
+                "carol@uni.edu",
+                "rw",
+                &format!("transfer:{SHARE}:/disthome/carol/")
+            ),
+            s("erin@uchicago.edu", "member", "group:lab-admins"),
+        ]
+    );
+    assert_eq!(r["summary"]["unexplained"], 4);
+    assert!(
+        r["unexplained"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "live only" && f["at"].is_null())
+    );
+    // The system-managed rw on / is escalated (rw) but explained: the service's own.
+    let root = r["escalated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["resource"] == format!("transfer:{SHARE}:/"))
+        .expect("the role-derived rw on / is listed");
+    assert_eq!(root["status"], "system-managed");
+    // bob is declared admin and live as manager.
+    let md = {
+        let out = common::accord()
+            .args(["access", "review"])
+            .arg(&ws)
+            .args(["--from", "both", "--now", JUNE])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_tables_keep_their_columns(&md);
+    assert!(
+        md.contains("bob —admin→ group lab-admins (groups.yaml:6, live as manager)"),
+        "{md}"
+    );
+}
+
+#[test]
+fn the_lab_review_in_markdown() {
+    let md = review(LAB, "markdown", &["--expiring-within", "600d"], JUNE);
+    let mut settings = common::snapshots();
+    settings.set_snapshot_suffix("lab");
+    settings.bind(|| insta::assert_snapshot!("access_review", md));
+}
