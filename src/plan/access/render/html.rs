@@ -9,6 +9,7 @@ use super::{link_level, link_origin};
 use crate::escape::escape_line;
 use crate::plan::access::query::Chain;
 use crate::plan::access::review::{Finding, Holder, Review};
+use crate::state::access::short_id;
 
 /// Text made safe for HTML text and attribute values: control characters escaped as
 /// `\u{…}`, and `& < > " '` as entities.
@@ -139,11 +140,21 @@ fn td(content: String, sort: Option<String>, class: Option<&str>) -> String {
     s
 }
 
-/// A principal for people, with its key beside a label.
+/// A principal for people, with its key under a label: any UUID in it shortened, the whole
+/// key in its tooltip.
 fn who(label: Option<&str>, principal: &str) -> String {
     match label {
         Some(l) if l != principal => {
-            format!("{} <span class=\"key\">{}</span>", esc(l), esc(principal))
+            let short = match principal.split_once(':') {
+                Some((kind, id)) => format!("{kind}:{}", short_id(id)),
+                None => short_id(principal),
+            };
+            format!(
+                "{} <span class=\"key\" title=\"{}\">{}</span>",
+                esc(l),
+                esc(principal),
+                esc(&short)
+            )
         }
         _ => esc(principal),
     }
