@@ -23,6 +23,7 @@ fn committed_schemas_are_current() {
         "accord.schema.json",
         "plan.schema.json",
         "access.schema.json",
+        "access-review.schema.json",
     ] {
         let fresh = std::fs::read_to_string(tmp.path().join(name)).unwrap();
         let old = std::fs::read_to_string(committed.join(name)).unwrap_or_default();

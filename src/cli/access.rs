@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::access::{self, AccessError, Question, Source};
+use crate::plan::access::Window;
 
 /// Where `accord access` answers from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -23,6 +24,12 @@ pub enum AccessFormat {
     Text,
     /// For programs.
     Json,
+    /// Markdown: the chains drawn as a Mermaid graph (GitHub draws it), then the text answer.
+    Markdown,
+    /// The chains as a Mermaid flowchart (members summarised per group past 40 edges).
+    Mermaid,
+    /// The chains as a Graphviz dot graph (members summarised per group past 40 edges).
+    Dot,
 }
 
 /// The questions `accord access` answers.
@@ -56,6 +63,46 @@ pub enum AccessCommand {
         #[arg(long, value_enum, default_value_t)]
         format: AccessFormat,
     },
+    /// A periodic access review (NIST AC-2 recertification): every holding on every resource
+    /// and through what, grants expiring soon, escalated levels, grants to everyone, and (from
+    /// live or both) live grants the policy does not explain.
+    ///
+    /// Markdown is printed unless --format or --out says otherwise; HTML is one
+    /// self-contained page (inline style and script, no network), printed too unless --out
+    /// names a file.
+    Review(ReviewArgs),
+}
+
+/// Output formats of `accord access review`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ReviewFormat {
+    /// GitHub-flavoured markdown (tables; long lists fold into <details>).
+    #[default]
+    Markdown,
+    /// One self-contained HTML page: inline style, sortable tables, no network fetch.
+    Html,
+    /// The `Review` (schemas/access-review.schema.json).
+    Json,
+}
+
+/// The flags of `accord access review`.
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    /// The workspace folder.
+    pub dir: Option<PathBuf>,
+    /// Where to answer from (`live` and `both` also list live grants the policy does not
+    /// explain).
+    #[arg(long, value_enum, default_value_t)]
+    pub from: From,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReviewFormat,
+    /// List grants expiring within this long of --now (or the clock): 30d, 2w, 12h, 1y…
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub expiring_within: Window,
+    /// Write the report to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// The resource forms every registered service reads, for `--help`.
@@ -82,53 +129,64 @@ impl Ctx<'_> {
                 from,
                 format,
             } => (Question::What(principal.clone()), dir, from, format),
+            AccessCommand::Review(args) => return self.review(args).await,
         };
         let ws = match self.load(dir.as_deref()) {
             Ok(ws) => ws,
             Err(e) => return e,
         };
-        let source = match from {
-            From::Policy => Source::Policy,
-            From::Live => Source::Live,
-            From::Both => Source::Both,
-        };
         let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
-        let answered = if source == Source::Policy {
-            access::answer(&ws, &question, source, None, now).await
-        } else {
-            // Read-only, as drift: an embedded target's state is locked while it is read.
-            let _lock = match self.lock(&ws, false) {
-                Ok(l) => l,
-                Err(e) => return e,
-            };
-            let conn = match self.connect(Some(&ws)).await {
-                Ok(c) => c,
-                Err(e) => return e,
-            };
-            let spinner = progress_spinner("reading live state");
-            let answered = access::answer(&ws, &question, source, Some(&conn.session), now).await;
-            spinner.finish_and_clear();
-            if let Err(e) = conn.finish().await {
-                return fail(e);
-            }
-            answered
-        };
-        let answer = match answered {
+        let answer = match self.answer(&ws, &question, *from, now).await {
             Ok(a) => a,
-            Err(AccessError::Problems(p)) => {
-                return self.engine_error(&ws, EngineError::Problems(p));
-            }
-            Err(AccessError::Engine(e)) => return self.engine_error(&ws, e),
-            Err(e) => return fail(e),
+            Err(e) => return e,
         };
+        let graph = crate::plan::access::render::graph::Graph::of;
         let out = match format {
             AccessFormat::Text => answer.text(),
             AccessFormat::Json => {
                 serde_json::to_string_pretty(&answer).expect("answers serialise") + "\n"
             }
+            AccessFormat::Markdown => crate::plan::access::render::graph::markdown(&answer),
+            AccessFormat::Mermaid => graph(&answer).mermaid(),
+            AccessFormat::Dot => graph(&answer).dot(),
         };
         // A closed pipe (`| head`) is not an error worth a panic.
         let _ = std::io::stdout().lock().write_all(out.as_bytes());
         Exit::Ok
+    }
+
+    /// Answers one question about a loaded workspace from where `from` says: the policy
+    /// alone, or (locked and connected, read-only as drift) the live services.
+    pub(super) async fn answer(
+        &self,
+        ws: &Workspace,
+        question: &Question,
+        from: From,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::plan::access::Answer, Exit> {
+        let (ws, question) = (ws, question.clone());
+        let source = match from {
+            From::Policy => Source::Policy,
+            From::Live => Source::Live,
+            From::Both => Source::Both,
+        };
+        let answered = if source == Source::Policy {
+            access::answer(ws, &question, source, None, now).await
+        } else {
+            // Read-only, as drift: an embedded target's state is locked while it is read.
+            let _lock = self.lock(ws, false)?;
+            let conn = self.connect(Some(ws)).await?;
+            let spinner = progress_spinner("reading live state");
+            let answered = access::answer(ws, &question, source, Some(&conn.session), now).await;
+            spinner.finish_and_clear();
+            conn.finish().await.map_err(fail)?;
+            answered
+        };
+        match answered {
+            Ok(a) => Ok(a),
+            Err(AccessError::Problems(p)) => Err(self.engine_error(ws, EngineError::Problems(p))),
+            Err(AccessError::Engine(e)) => Err(self.engine_error(ws, e)),
+            Err(e) => Err(fail(e)),
+        }
     }
 }

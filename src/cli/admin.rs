@@ -18,6 +18,10 @@ impl Ctx<'_> {
             ),
             ("plan.schema.json", render::plan_schema()),
             ("access.schema.json", crate::plan::access::answer_schema()),
+            (
+                "access-review.schema.json",
+                crate::plan::access::review_schema(),
+            ),
         ];
         match out {
             Some(dir) => {

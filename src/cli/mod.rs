@@ -24,6 +24,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 mod access;
 mod admin;
 mod apply;
+mod review;
 
 /// accord: declarative permissions for research data, planned and applied like code.
 #[derive(Debug, Parser)]
@@ -131,7 +132,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// Who can reach a resource, and what a principal can reach: with the chains granting it.
+    /// Who can reach a resource, what a principal can reach (with the chains granting it), and
+    /// the periodic access review.
     Access {
         /// The question.
         #[command(subcommand)]

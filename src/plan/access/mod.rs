@@ -33,7 +33,9 @@ mod effective;
 mod grants;
 mod overlay;
 mod query;
+pub mod render;
 mod resource;
+mod review;
 mod scope;
 
 use std::collections::BTreeMap;
@@ -52,6 +54,9 @@ use grants::grants;
 use overlay::Overlay;
 pub use query::{Answer, Chain, Holding, Link, Model, answer_schema};
 pub use resource::{Resource, ResourceParseError, forms};
+pub use review::{
+    Finding, Holder, ResourceReview, Review, Summary, Window, WindowError, review_schema,
+};
 use scope::Scope;
 
 /// One principal's effective access to one resource that the plan raises or lowers.
