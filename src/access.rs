@@ -49,7 +49,7 @@ pub enum AccessError {
     Resource(#[from] ResourceParseError),
     /// PRINCIPAL is no principal.
     #[error(
-        "not a principal: `{0}` (write an alias, a username, identity:<uuid>, group:<name>, group:<uuid>, a service's own principal such as boss-user:<name>, all_authenticated_users, anonymous or public)"
+        "not a principal: `{0}` (write an alias, a username, identity:<uuid>, group:<name>, group:<uuid>, a service's own principal <namespace>:<name>, all_authenticated_users, anonymous or public)"
     )]
     Principal(String),
     /// A live answer needs a connection to the services.

@@ -15,7 +15,26 @@ use crate::state::access::{
 };
 use crate::state::{Address, Object};
 
-use super::kinds::{PERMISSION_ORDER, POWERFUL};
+/// The permission names of a resource, least to most: an update that drops one reduces access.
+pub const PERMISSION_ORDER: &[&str] = &[
+    "read",
+    "read_volumetric_data",
+    "add",
+    "add_volumetric_data",
+    "update",
+    "delete",
+    "delete_volumetric_data",
+    "assign_group",
+    "remove_group",
+];
+
+/// Boss permissions that let a group change or destroy what others can do or hold.
+pub const POWERFUL: [&str; 4] = [
+    "assign_group",
+    "remove_group",
+    "delete",
+    "delete_volumetric_data",
+];
 
 /// A Boss group's members and maintainers (`boss-group:<name>`): members hold what the
 /// group is granted; the group is named by the principal of the same form.

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::access::{PERMISSION_ORDER, POWERFUL};
 use crate::state::access::{GrantSpec, On};
 use crate::state::kind::{FieldMode::*, FieldSpec, KindDef, KindSemantics};
 use crate::state::{Action, Address, Change, Container, Direction, Kind, Object, Principal};
@@ -73,19 +74,6 @@ pub static RESOURCE_DEF: KindDef = KindDef::new("boss.resource", 503, 1)
 /// A Boss collection, experiment or channel.
 pub const RESOURCE: Kind = Kind::of(&RESOURCE_DEF);
 
-/// The permission names of a resource, least to most: an update that drops one reduces access.
-pub(super) const PERMISSION_ORDER: &[&str] = &[
-    "read",
-    "read_volumetric_data",
-    "add",
-    "add_volumetric_data",
-    "update",
-    "delete",
-    "delete_volumetric_data",
-    "assign_group",
-    "remove_group",
-];
-
 /// One Boss group's permission set on one resource: `boss.permission[resource][boss-group:name]`.
 pub static PERMISSION_DEF: KindDef = KindDef::new("boss.permission", 504, 2)
     .fields(&[FieldSpec::access("permissions", PERMISSION_ORDER)])
@@ -93,14 +81,6 @@ pub static PERMISSION_DEF: KindDef = KindDef::new("boss.permission", 504, 2)
     .semantics(&Permission);
 /// One Boss group's permission set on one resource.
 pub const PERMISSION: Kind = Kind::of(&PERMISSION_DEF);
-
-/// Boss permissions that let a group change or destroy what others can do or hold.
-pub(super) const POWERFUL: [&str; 4] = [
-    "assign_group",
-    "remove_group",
-    "delete",
-    "delete_volumetric_data",
-];
 
 /// A Boss user or group key without its namespace prefix.
 fn name_of(key: &str) -> &str {
