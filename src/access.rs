@@ -340,6 +340,18 @@ pub async fn answer(
                     (a.to_string(), format!("{at}, expired {}", timestamp(when)))
                 })
                 .collect();
+            // A declared grant's date is its live object's.
+            let since: BTreeMap<String, String> = live
+                .state
+                .objects
+                .values()
+                .chain(&live.system_managed)
+                .filter_map(|o| {
+                    let at = o.address.kind.semantics().granted_since(o)?;
+                    Some((o.address.to_string(), at.to_string()))
+                })
+                .collect();
+            answer.date(|a| since.get(a).cloned());
             answer.mark(|l| {
                 let a = l.address.as_str();
                 if let Some(e) = expired.get(a) {

@@ -174,6 +174,12 @@ pub trait KindSemantics: Sync + 'static {
         }
     }
 
+    /// Since when the object's grant has been held, where its service reports it (a Transfer
+    /// rule's `create_time`): none by default.
+    fn granted_since<'a>(&self, _object: &'a Object) -> Option<&'a str> {
+        None
+    }
+
     /// For a kind whose objects name their principals in their values: the resource a change
     /// to the object can move, for any principal (its `access_on` is then `None`).
     fn access_resource<'a>(&self, _address: &'a Address) -> Option<On<'a>> {

@@ -53,6 +53,10 @@ pub struct Link {
     /// Whether it has expired and is still there (live: accord revokes it at the next apply).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expired: bool,
+    /// Since when it has been held, where its service reports it (a Transfer rule's creation
+    /// time), read live.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 /// One route from a principal to a resource: a direct grant (one link), or a managed
@@ -392,6 +396,12 @@ fn chain(grants: &[(&Grant<'_>, Option<&str>)], now: DateTime<Utc>) -> Chain {
                     status: None,
                     expires: g.object.str_attr("expires").map(str::to_string),
                     expired: expired(g.object, now),
+                    since: g
+                        .address
+                        .kind
+                        .semantics()
+                        .granted_since(g.object)
+                        .map(str::to_string),
                 }
             })
             .collect(),
@@ -454,6 +464,16 @@ impl Collect {
 }
 
 impl Answer {
+    /// Dates each link `since` says of (by its granting object's address) that has no date.
+    pub fn date(&mut self, since: impl Fn(&str) -> Option<String>) {
+        let links = self.holdings.iter_mut().flat_map(|h| &mut h.chains);
+        for l in links.flat_map(|c| &mut c.links) {
+            if l.since.is_none() {
+                l.since = since(&l.address);
+            }
+        }
+    }
+
     /// Marks each link with what `status` says of it, and counts the grants by status.
     pub fn mark(&mut self, status: impl Fn(&Link) -> Option<String>) {
         let mut seen = HashSet::new();

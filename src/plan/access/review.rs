@@ -289,7 +289,7 @@ impl Review {
                 level: h.level.clone(),
                 everyone: h.everyone,
                 escalation: esc.clone(),
-                since: None,
+                since: held_since(h),
                 expires: links(h).filter_map(|(_, _, l)| l.expires.clone()).min(),
                 chains: h.chains.clone(),
             };
@@ -419,9 +419,17 @@ impl Review {
             unexplained: unexplained.as_ref().map(Vec::len),
         };
         let mut notes = answer.notes.clone();
-        notes.push(
-            "since when a grant is held: not reported by the service for any resource here".into(),
-        );
+        let dated = resources
+            .iter()
+            .flat_map(|r| &r.holders)
+            .any(|h| h.since.is_some());
+        notes.push(if dated {
+            "since when a grant is held: where its service reports it (a Transfer rule's creation \
+             time) and every link of a chain is dated; otherwise not reported"
+                .into()
+        } else {
+            "since when a grant is held: not reported by the service for any resource here".into()
+        });
         Review {
             from: answer.from.clone(),
             now: timestamp(&now),
@@ -487,4 +495,16 @@ mod tests {
         );
         assert_eq!(days_left(now, now), "expires now");
     }
+}
+
+/// Since when a holding has been held: the earliest of its chains', a chain dated by its
+/// latest link when every link is dated.
+fn held_since(h: &Holding) -> Option<String> {
+    h.chains
+        .iter()
+        .filter_map(|c| {
+            let dates: Option<Vec<&String>> = c.links.iter().map(|l| l.since.as_ref()).collect();
+            dates?.into_iter().max().cloned()
+        })
+        .min()
 }

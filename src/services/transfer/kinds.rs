@@ -67,6 +67,11 @@ fn short(s: &str) -> String {
 struct Acl;
 
 impl KindSemantics for Acl {
+    /// Transfer stamps each rule with its creation time.
+    fn granted_since<'a>(&self, o: &'a Object) -> Option<&'a str> {
+        o.str_attr("create_time")
+    }
+
     fn principal_of(&self, address: &Address) -> Option<Principal> {
         address.keys.last()?.parse().ok()
     }
