@@ -424,7 +424,7 @@ impl Review {
             .flat_map(|r| &r.holders)
             .any(|h| h.since.is_some());
         notes.push(if dated {
-            "since when a grant is held: where its service reports it (a Transfer rule's creation \
+            "since when a grant is held: where its service reports it (such as a rule's creation \
              time) and every link of a chain is dated; otherwise not reported"
                 .into()
         } else {
@@ -456,6 +456,18 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
+}
+
+/// Since when a holding has been held: the earliest of its chains', a chain dated by its
+/// latest link when every link is dated.
+fn held_since(h: &Holding) -> Option<String> {
+    h.chains
+        .iter()
+        .filter_map(|c| {
+            let dates: Option<Vec<&String>> = c.links.iter().map(|l| l.since.as_ref()).collect();
+            dates?.into_iter().max().cloned()
+        })
+        .min()
 }
 
 #[cfg(test)]
@@ -495,16 +507,4 @@ mod tests {
         );
         assert_eq!(days_left(now, now), "expires now");
     }
-}
-
-/// Since when a holding has been held: the earliest of its chains', a chain dated by its
-/// latest link when every link is dated.
-fn held_since(h: &Holding) -> Option<String> {
-    h.chains
-        .iter()
-        .filter_map(|c| {
-            let dates: Option<Vec<&String>> = c.links.iter().map(|l| l.since.as_ref()).collect();
-            dates?.into_iter().max().cloned()
-        })
-        .min()
 }
