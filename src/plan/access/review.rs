@@ -266,7 +266,7 @@ fn days_left(now: DateTime<Utc>, when: DateTime<Utc>) -> String {
 impl Review {
     /// The review of `answer` (question `review`) at `now`, with grants expiring within
     /// `window` listed.
-    pub fn new(answer: &Answer, now: DateTime<Utc>, window: &Window) -> Review {
+    pub fn new(answer: Answer, now: DateTime<Utc>, window: &Window) -> Review {
         let until = now
             + chrono::Duration::from_std(window.duration)
                 .unwrap_or_else(|_| chrono::Duration::zero());
@@ -277,22 +277,16 @@ impl Review {
         // Per granting object: the finding, and the holdings ending with it.
         let mut expiring: BTreeMap<String, (Finding, BTreeSet<String>)> = BTreeMap::new();
         let mut unexplained: BTreeMap<String, Finding> = BTreeMap::new();
-        for h in &answer.holdings {
+        let from = answer.from;
+        let mut notes = answer.notes;
+        for h in answer.holdings {
             let Ok(resource) = h.resource.parse::<Resource>() else {
                 continue;
             };
             labels.insert(h.resource.clone(), h.resource_label.clone());
-            let esc = escalation(h);
-            let holder = Holder {
-                principal: h.principal.clone(),
-                label: h.label.clone(),
-                level: h.level.clone(),
-                everyone: h.everyone,
-                escalation: esc.clone(),
-                since: held_since(h),
-                expires: links(h).filter_map(|(_, _, l)| l.expires.clone()).min(),
-                chains: h.chains.clone(),
-            };
+            let esc = escalation(&h);
+            let since = held_since(&h);
+            let expires = links(&h).filter_map(|(_, _, l)| l.expires.clone()).min();
             let first = &h.chains[0];
             let last = first.links.last().expect("a chain has a link");
             // The policy lines granting the level: the last link of each chain reaching it.
@@ -314,7 +308,7 @@ impl Review {
                 at: (!lines.is_empty()).then(|| lines.join(", ")),
                 status: last.status.clone(),
                 address: last.address.clone(),
-                expires: holder.expires.clone(),
+                expires: expires.clone(),
                 also_ends: Vec::new(),
             };
             if let Some(why) = &esc {
@@ -323,7 +317,7 @@ impl Review {
             if h.everyone {
                 everyone.push(of_holding("everyone".into()));
             }
-            for (principal, label, l) in links(h) {
+            for (principal, label, l) in links(&h) {
                 let grant = |why: String| Finding {
                     principal: principal.to_string(),
                     label: label.map(str::to_string),
@@ -349,7 +343,7 @@ impl Review {
                         .entry(l.address.clone())
                         .or_insert_with(|| (grant(why), BTreeSet::new()));
                     if h.resource != l.to {
-                        entry.1.insert(format!("{}: {}", h_who(h), h.phrase));
+                        entry.1.insert(format!("{}: {}", h_who(&h), h.phrase));
                     }
                 }
                 if l.status.as_deref() == Some(LIVE_ONLY) && l.implied_by.is_none() {
@@ -358,6 +352,17 @@ impl Review {
                         .or_insert_with(|| grant("not in the policy".into()));
                 }
             }
+            // Moved, not copied: a review of a hundred thousand objects holds millions of links.
+            let holder = Holder {
+                principal: h.principal,
+                label: h.label,
+                level: h.level,
+                everyone: h.everyone,
+                escalation: esc,
+                since,
+                expires,
+                chains: h.chains,
+            };
             by_resource.entry(resource).or_default().push(holder);
         }
         let resources: Vec<ResourceReview> = by_resource
@@ -399,26 +404,26 @@ impl Review {
         };
         escalated.sort_by(by_who);
         everyone.sort_by(by_who);
-        let unexplained = (answer.from != "policy").then(|| {
+        let unexplained = (from != "policy").then(|| {
             let mut u: Vec<Finding> = unexplained.into_values().collect();
             u.sort_by(by_who);
             u
         });
-        let principals: BTreeSet<&str> = answer
-            .holdings
+        let principals: BTreeSet<&str> = resources
             .iter()
+            .flat_map(|r| &r.holders)
             .map(|h| h.principal.as_str())
             .collect();
+        let holdings = resources.iter().map(|r| r.holders.len()).sum();
         let summary = Summary {
             resources: resources.len(),
             principals: principals.len(),
-            holdings: answer.holdings.len(),
+            holdings,
             expiring: expiring.len(),
             escalated: escalated.len(),
             everyone: everyone.len(),
             unexplained: unexplained.as_ref().map(Vec::len),
         };
-        let mut notes = answer.notes.clone();
         let dated = resources
             .iter()
             .flat_map(|r| &r.holders)
@@ -431,7 +436,7 @@ impl Review {
             "since when a grant is held: not reported by the service for any resource here".into()
         });
         Review {
-            from: answer.from.clone(),
+            from,
             now: timestamp(&now),
             expiring_within: window.to_string(),
             expiring_until: timestamp(&until),
