@@ -164,6 +164,13 @@ pub trait KindSemantics: Sync + 'static {
     fn grant<'a>(&self, _object: &'a Object) -> Option<GrantSpec<'a>> {
         None
     }
+
+    /// The further access a grant at `address` carries by the service's own rules, each as
+    /// the resource, the level field ranking it and the level (a flow's administrator manages
+    /// its runs): counted with the grant wherever its grant is.
+    fn implied<'a>(&self, _address: &'a Address) -> Vec<(On<'a>, &'static str, &'static str)> {
+        Vec::new()
+    }
 }
 
 /// A kind with nothing special about it.

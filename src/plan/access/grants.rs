@@ -54,7 +54,29 @@ pub(super) fn grants<'a>(
     objects: impl Iterator<Item = &'a Object>,
     now: DateTime<Utc>,
 ) -> Vec<Grant<'a>> {
-    let mut out: Vec<Grant<'a>> = objects.filter_map(|o| direct_grant(o, now)).collect();
+    let mut out: Vec<Grant<'a>> = Vec::new();
+    for o in objects {
+        let Some(grant) = direct_grant(o, now) else {
+            continue;
+        };
+        out.push(grant);
+        // What the service says the grant carries besides, ranked like any level.
+        for (on, field, level) in o.address.kind.semantics().implied(&o.address) {
+            let rank = o
+                .address
+                .kind
+                .field(field)
+                .and_then(|f| f.access_order.iter().position(|l| *l == level));
+            if let Some(rank) = rank {
+                out.push(Grant {
+                    on,
+                    level,
+                    rank,
+                    ..grant
+                });
+            }
+        }
+    }
     // A hundred thousand grants: the growth slack would be megabytes.
     out.shrink_to_fit();
     out

@@ -96,6 +96,10 @@ impl<'a> Scope<'a> {
                     }
                     None => scope.add(on, Who::All),
                 }
+                // What the grant carries besides moves with it.
+                for (on, _, _) in semantics.implied(&c.address) {
+                    scope.add(on, Who::All);
+                }
             }
             if c.action == Action::Delete
                 && let Some(Principal::ManagedGroup(_)) = semantics.is_principal(&c.address)

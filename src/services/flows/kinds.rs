@@ -12,10 +12,11 @@
 //! - `flow-runs:<id>` carries the run roles: `monitor < manager`; an entry of `run_monitors` or
 //!   `run_managers` grants that level there.
 //!
-//! What the delta therefore does not show: the view of the flow that a run role implies (a new
-//! run monitor gains `monitor of runs of flow …`, not also `viewer on flow …`), and the run
-//! manager rights an administrator holds implicitly (a new administrator gains `administrator
-//! on flow …` only). Both are implied by what is shown, and neither is an escalation. The
+//! The rest of the implications are the kind's `implied` grants, counted wherever its grant
+//! is: a `flow_administrators` entry also grants `manager` on `flow-runs:<id>`, and a
+//! `run_managers` or `run_monitors` entry also grants `viewer` on `flow:<id>`. So a new run
+//! monitor gains `monitor of runs of flow …` and, if it could not see the flow, `viewer on flow
+//! …`; neither is an escalation. The
 //! owner is system-managed (never planned, never in the diffed live state), so `owner` is in
 //! the order for `accord access` and never appears in a plan's delta.
 
@@ -156,6 +157,18 @@ impl KindSemantics for Role {
         let k = &address.keys;
         let (resource, _, _) = level(k.get(1)?)?;
         (k.len() == 3).then(|| (k[2].as_str(), On::new(resource, &k[..1])))
+    }
+
+    fn implied<'a>(&self, address: &'a Address) -> Vec<(On<'a>, &'static str, &'static str)> {
+        // Administrators manage every run; run managers and monitors can view the flow.
+        let k = &address.keys;
+        match k.get(1).map(String::as_str) {
+            Some("flow_administrators") => vec![(On::new(RUNS, &k[..1]), RUN_LEVEL, "manager")],
+            Some("run_managers" | "run_monitors") => {
+                vec![(On::new(FLOW, &k[..1]), FLOW_LEVEL, "viewer")]
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn grant<'a>(&self, o: &'a Object) -> Option<GrantSpec<'a>> {
