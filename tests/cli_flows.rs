@@ -25,6 +25,10 @@ fn the_flows_example_plans_with_its_access_delta_applies_and_converges() {
         "public gains viewer on flow 2f3a0000…",
         "⚠ escalation: grant to everyone",
         "dee gains monitor of runs of flow 2f3a0000… (via group:run-watchers)",
+        // Administrators manage every run; a run manager could already view the flow.
+        "ada gains manager of runs of flow 2f3a0000… (via group:curators)",
+        "cy gains starter on flow 2f3a0000… (was viewer; via group:lab-members)",
+        "cy loses manager of runs of flow 2f3a0000…",
     ] {
         assert!(plan.contains(line), "missing `{line}` in\n{plan}");
     }

@@ -21,6 +21,9 @@ pub(super) struct Grant<'a> {
     pub(super) level: &'a str,
     /// Its position in the kind's access order.
     pub(super) rank: usize,
+    /// For a grant another implies (a flow's administrator manages its runs): the level of
+    /// the grant implying it, which the object makes itself.
+    pub(super) implied_by: Option<&'a str>,
 }
 
 /// Whether an object's `expires` is at or before `now`.
@@ -45,6 +48,7 @@ fn direct_grants<'a>(o: &'a Object, now: Option<DateTime<Utc>>, each: &mut impl 
                 on: spec.on,
                 level,
                 rank,
+                implied_by: None,
             });
         }
     });
@@ -71,14 +75,18 @@ pub(super) fn grants<'a>(
     grants_kept(objects, Some(now))
 }
 
-/// The grants of a set of objects, expired ones dropped at `now` (`None`: kept).
+/// The grants of a set of objects, expired ones dropped at `now` (`None`: kept), each followed
+/// by what its resource says it implies.
 pub(super) fn grants_kept<'a>(
     objects: impl Iterator<Item = &'a Object>,
     now: Option<DateTime<Utc>>,
 ) -> Vec<Grant<'a>> {
     let mut out: Vec<Grant<'a>> = Vec::new();
     for o in objects {
-        direct_grants(o, now, &mut |g| out.push(g));
+        direct_grants(o, now, &mut |g| {
+            out.push(g);
+            out.extend(implied(&g));
+        });
     }
     // A hundred thousand grants: the growth slack would be megabytes.
     out.shrink_to_fit();
@@ -127,4 +135,38 @@ pub fn grant_levels<'a>(
         .into_iter()
         .map(|g| (g.address, g.principal, g.level))
         .collect()
+}
+
+/// The grants a grant implies, as its resource says (a flow's administrator manages its runs),
+/// on the resource of the same parts of each type named. The implied level ranks by the
+/// granting kind's access order holding it.
+pub(super) fn implied<'a>(g: &Grant<'a>) -> impl Iterator<Item = Grant<'a>> + use<'a> {
+    let g = *g;
+    g.on.resource
+        .def()
+        .semantics
+        .implies(g.level)
+        .iter()
+        .filter_map(move |(to, level)| {
+            let rank = g
+                .address
+                .kind
+                .fields()
+                .iter()
+                .find_map(|f| f.access_order.iter().position(|l| l == level))?;
+            Some(Grant {
+                on: On::new(ResourceType::of(to), g.on.parts),
+                level,
+                rank,
+                implied_by: Some(g.level),
+                ..g
+            })
+        })
+}
+
+/// The resources an object's grants imply access on: a change to it moves them too.
+pub(super) fn implied_on(o: &Object) -> Vec<On<'_>> {
+    let mut out = Vec::new();
+    direct_grants(o, None, &mut |g| out.extend(implied(&g).map(|i| i.on)));
+    out
 }

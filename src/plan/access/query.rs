@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::Resource;
 use super::grants::{Grant, expired, grants_kept, managed_group};
 use crate::escape::escape_line;
-use crate::state::access::{On, ResourceType};
+use crate::state::access::On;
 use crate::state::{Address, Object, Principal};
 
 /// One link of a chain: a level on a resource (a group's role, a rule's permissions), as one
@@ -154,12 +154,14 @@ impl<'a> Model<'a> {
         now: DateTime<Utc>,
     ) -> Self {
         let mut direct = grants_kept(declared, None);
-        let known: HashSet<(&Address, &str)> =
-            direct.iter().map(|g| (g.address, g.principal)).collect();
+        let known: HashSet<(&Address, &str, On<'_>)> = direct
+            .iter()
+            .map(|g| (g.address, g.principal, g.on))
+            .collect();
         let live = grants_kept(live, None);
         direct.extend(
             live.into_iter()
-                .filter(|g| !known.contains(&(g.address, g.principal))),
+                .filter(|g| !known.contains(&(g.address, g.principal, g.on))),
         );
         Model::of_grants(direct, now)
     }
@@ -171,12 +173,7 @@ impl<'a> Model<'a> {
                 members.entry(group).or_default().push(*g);
             }
         }
-        let implied: Vec<_> = direct.iter().flat_map(implied).collect();
-        let grants = direct
-            .into_iter()
-            .map(|g| (g, None))
-            .chain(implied)
-            .collect();
+        let grants = direct.into_iter().map(|g| (g, g.implied_by)).collect();
         Model {
             grants,
             members,
@@ -346,34 +343,6 @@ fn unexpandable(g: &Grant<'_>, notes: &mut Vec<String>) {
             g.principal
         ));
     }
-}
-
-/// The grants a grant implies, as its resource says, each with the level implying it. The
-/// implied level ranks by the granting kind's access order holding it.
-fn implied<'a>(g: &Grant<'a>) -> Vec<(Grant<'a>, Option<&'a str>)> {
-    let def = g.on.resource.def();
-    def.semantics
-        .implies(g.level)
-        .iter()
-        .filter_map(|(to, level)| {
-            let rank = g
-                .address
-                .kind
-                .fields()
-                .iter()
-                .find_map(|f| f.access_order.iter().position(|l| l == level))?;
-            let on = On::new(ResourceType::of(to), g.on.parts);
-            Some((
-                Grant {
-                    on,
-                    level,
-                    rank,
-                    ..*g
-                },
-                Some(g.level),
-            ))
-        })
-        .collect()
 }
 
 /// The chain of these grants (each with the level implying it, if implied), in order from

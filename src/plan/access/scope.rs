@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use super::grants::{Grant, group_object, managed_group};
+use super::grants::{Grant, group_object, implied_on, managed_group};
 use crate::plan::change::{Action, Change};
 use crate::state::access::On;
 
@@ -98,6 +98,12 @@ impl<'a> Scope<'a> {
                         scope.add(on, who);
                     }
                     None => scope.add(on, Who::All),
+                }
+                // What the grant implies moves with it.
+                for o in c.before.iter().chain(&c.after) {
+                    for on in implied_on(o) {
+                        scope.add(on, Who::All);
+                    }
                 }
             }
             if c.action == Action::Delete

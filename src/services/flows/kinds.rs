@@ -12,12 +12,13 @@
 //! - `flow-runs:<id>` carries the run roles: `monitor < manager`; an entry of `run_monitors` or
 //!   `run_managers` grants that level there.
 //!
-//! What the delta therefore does not show: the view of the flow that a run role implies (a new
-//! run monitor gains `monitor of runs of flow …`, not also `viewer on flow …`), and the run
-//! manager rights an administrator holds implicitly (a new administrator gains `administrator
-//! on flow …` only). Both are implied by what is shown, and neither is an escalation. The
-//! owner is system-managed (never planned, never in the diffed live state), so `owner` is in
-//! the order for `accord access` and never appears in a plan's delta.
+//! The rest of the implications are the resources' (`ResourceSemantics::implies`), counted
+//! wherever the grant is: an administrator (or the owner) of `flow:<id>` also holds `manager`
+//! on `flow-runs:<id>`, and a run manager or monitor also holds `viewer` on `flow:<id>`. So a
+//! new run monitor gains `monitor of runs of flow …` and, if it could not see the flow,
+//! `viewer on flow …`; neither is an escalation. The owner is system-managed (never planned,
+//! never in the diffed live state), so `owner` is in the order for `accord access` and never
+//! appears in a plan's delta.
 
 use crate::state::access::{
     Escalation, GrantSpec, On, ResourceDef, ResourceSemantics, ResourceType, short_id,

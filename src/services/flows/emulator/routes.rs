@@ -10,13 +10,14 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 use super::listing::list_flows;
 use super::state::{dedup, flow_time};
 use super::{
     Problem, Who, accepts, document, flow_id, forbidden, not_found, state, state_mut, unprocessable,
 };
-use crate::service::emulator::{Caller, Handle};
+use crate::service::emulator::{Caller, Handle, World};
 use crate::services::flows::refusals as refused;
 use crate::services::flows::wire::ROLE_LISTS;
 
@@ -108,6 +109,24 @@ fn role_list(list: &str, v: &Value, problems: &mut Vec<Problem>) -> Option<Vec<S
     (problems.len() == before).then(|| dedup(out))
 }
 
+/// The flow `raw` names and the caller, when the caller administers it: a flow it cannot
+/// see does not exist for it (404), and one it only sees refuses `op` (403).
+fn administered(w: &World, caller: Caller, raw: &str, op: &str) -> Result<(Uuid, Who), Response> {
+    let id = flow_id(raw)?;
+    let who = Who::of(w, caller.identity);
+    let roles = match state(w).flows.get(&id) {
+        Some(f) => who.roles(f),
+        None => return Err(not_found(raw)),
+    };
+    if !roles.viewer {
+        return Err(not_found(raw));
+    }
+    if !roles.administers() {
+        return Err(forbidden(id, op));
+    }
+    Ok((id, who))
+}
+
 /// `PUT /flows/{id}`: partial. Only the role lists (and metadata fields) sent change, each
 /// replaced whole; every entry is checked before anything changes; `updated_at` moves.
 async fn update_flow(
@@ -116,22 +135,11 @@ async fn update_flow(
     Path(raw): Path<String>,
     body: Bytes,
 ) -> Response {
-    let id = match flow_id(&raw) {
-        Ok(id) => id,
+    let mut w = em.lock();
+    let (id, who) = match administered(&w, caller, &raw, "update") {
+        Ok(found) => found,
         Err(resp) => return resp,
     };
-    let mut w = em.lock();
-    let who = Who::of(&w, caller.identity);
-    let roles = match state(&w).flows.get(&id) {
-        Some(f) => who.roles(f),
-        None => return not_found(&raw),
-    };
-    if !roles.viewer {
-        return not_found(&raw);
-    }
-    if !roles.administers() {
-        return forbidden(id, "update");
-    }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&body) else {
         return unprocessable(vec![malformed(
             vec![json!("body")],
@@ -237,22 +245,11 @@ async fn delete_flow(
     Extension(caller): Extension<Caller>,
     Path(raw): Path<String>,
 ) -> Response {
-    let id = match flow_id(&raw) {
-        Ok(id) => id,
+    let mut w = em.lock();
+    let (id, who) = match administered(&w, caller, &raw, "delete") {
+        Ok(found) => found,
         Err(resp) => return resp,
     };
-    let mut w = em.lock();
-    let who = Who::of(&w, caller.identity);
-    let roles = match state(&w).flows.get(&id) {
-        Some(f) => who.roles(f),
-        None => return not_found(&raw),
-    };
-    if !roles.viewer {
-        return not_found(&raw);
-    }
-    if !roles.administers() {
-        return forbidden(id, "delete");
-    }
     let now = flow_time(w.now());
     let base = w.base_url().map(str::to_string);
     let Some(f) = state_mut(&mut w).flows.remove(&id) else {

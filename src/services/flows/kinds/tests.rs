@@ -98,12 +98,34 @@ fn a_viewer_made_administrator_moves_along_one_chain() {
         now(),
     );
     assert!(d.losses.is_empty(), "{d:#?}");
-    assert_eq!(d.gains.len(), 1, "{d:#?}");
-    let g = &d.gains[0];
-    assert_eq!(g.resource, flow());
+    assert_eq!(d.gains.len(), 2, "{d:#?}");
+    let g = d.gains.iter().find(|g| g.resource == flow()).unwrap();
     assert_eq!(g.before.as_deref(), Some("viewer"));
     assert_eq!(g.after.as_deref(), Some("administrator"));
     assert_eq!(g.escalation, Some(Escalation::NewAdmin));
+    // An administrator manages every run of the flow.
+    let runs = d.gains.iter().find(|g| g.resource == runs()).unwrap();
+    assert_eq!(runs.before, None);
+    assert_eq!(runs.after.as_deref(), Some("manager"));
+}
+
+#[test]
+fn run_managers_and_monitors_can_view_the_flow() {
+    for list in ["run_managers", "run_monitors"] {
+        let d = checked_delta(vec![], vec![create(entry(list, &who(1)))], now());
+        let view = d.gains.iter().find(|g| g.resource == flow()).unwrap();
+        assert_eq!(view.after.as_deref(), Some("viewer"), "{list}: {d:#?}");
+        // Removing the run role takes the view with it.
+        let d = checked_delta(
+            vec![entry(list, &who(1))],
+            vec![delete(entry(list, &who(1)))],
+            now(),
+        );
+        assert!(
+            d.losses.iter().any(|l| l.resource == flow()),
+            "{list}: {d:#?}"
+        );
+    }
 }
 
 #[test]
