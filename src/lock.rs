@@ -1,17 +1,20 @@
 //! The run lock: at most one accord run writes through a workspace at a time.
 //!
 //! [`LockBackend`] is the one abstraction; [`FileLock`] implements it on this machine with
-//! `<workspace>/.accord/lock`, a JSON [`LockInfo`] created atomically (`create_new`) and removed
-//! when the [`LockGuard`] drops. A lock whose holder ran on this host and is no longer alive is
-//! **stale** and is taken over. Across machines (CI runners) the guard is the CI system's own
+//! `<workspace>/.accord/lock`, a file the run holds an **OS file lock** on (`flock` on Unix,
+//! `LockFileEx` on Windows, through `std::fs::File::try_lock`). The kernel frees that lock
+//! when the holder's process ends, however it ends, so a run that crashed or was killed
+//! leaves a free lock: there is no staleness to judge. While held, the file also holds a JSON
+//! [`LockInfo`] (pid, host, user, command, start) for the "locked by …" message; a clean
+//! release removes the file. Across machines (CI runners) the guard is the CI system's own
 //! concurrency control, e.g. GitHub Actions' `concurrency:`; a remote backend (a lock in a
 //! shared store) would implement [`LockBackend`] too.
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -45,11 +48,6 @@ impl LockInfo {
             version: env!("CARGO_PKG_VERSION").to_string(),
         }
     }
-
-    /// Whether the holder ran on this host and is no longer alive (so it can be taken over).
-    pub fn is_stale(&self) -> bool {
-        self.host == hostname() && process_alive(self.pid) == Some(false)
-    }
 }
 
 impl fmt::Display for LockInfo {
@@ -72,7 +70,7 @@ impl fmt::Display for LockInfo {
 pub enum LockError {
     /// Another run holds the lock.
     #[error(
-        "the workspace is locked by {holder}: another accord run is writing. Wait for it to finish; if it is not running, remove the lock with: accord force-unlock {}",
+        "the workspace is locked by {holder}: another accord run is writing. Wait for it to finish; if it hangs, stop it, or remove the lock with: accord force-unlock {}",
         shell_word(workspace)
     )]
     Held {
@@ -81,7 +79,7 @@ pub enum LockError {
         /// The workspace folder (for the force-unlock hint).
         workspace: PathBuf,
     },
-    /// The lock exists but says nothing readable about its holder.
+    /// The lock is held but says nothing readable about its holder.
     #[error(
         "the workspace is locked, but {} is unreadable ({reason}). If no accord run is writing, remove it with: accord force-unlock {}",
         path.display(),
@@ -95,9 +93,9 @@ pub enum LockError {
         /// The workspace folder.
         workspace: PathBuf,
     },
-    /// Another run is taking over the same stale lock right now.
+    /// The lock kept changing hands while this run tried to take it.
     #[error(
-        "another accord run is taking over the stale lock {} right now; try again",
+        "the lock {} kept changing hands while this run tried to take it; try again",
         path.display()
     )]
     Contended {
@@ -119,15 +117,18 @@ pub enum LockError {
 pub enum Removed {
     /// There was no lock.
     Nothing,
-    /// A lock held by this holder.
+    /// A lock a live run held: that run goes on, but new runs no longer wait for it.
     Lock(LockInfo),
+    /// A free lock file, with the details of the run that last held it and ended without
+    /// releasing it (a crash); it was no obstacle.
+    Free(LockInfo),
     /// A lock whose content was unreadable.
     Unreadable(String),
 }
 
 /// A place a run lock lives; [`FileLock`] is the local one.
 pub trait LockBackend {
-    /// Takes the lock for `info`, taking over a stale one; the guard releases it on drop.
+    /// Takes the lock for `info`; the guard releases it on drop.
     fn acquire(&self, info: &LockInfo) -> Result<LockGuard, LockError>;
     /// The current holder, if the lock is held.
     fn holder(&self) -> Result<Option<LockInfo>, LockError>;
@@ -151,7 +152,7 @@ impl LockGuard {
         }
     }
 
-    /// The stale holder this lock was taken over from, if any.
+    /// The run that held this lock last and ended without releasing it, if any.
     pub fn took_over(&self) -> Option<&LockInfo> {
         self.took_over.as_ref()
     }
@@ -173,19 +174,18 @@ impl fmt::Debug for LockGuard {
     }
 }
 
-/// The local lock: `<workspace>/.accord/lock`.
+/// The local lock: `<workspace>/.accord/lock`, held with an OS file lock.
 #[derive(Debug, Clone)]
 pub struct FileLock {
     workspace: PathBuf,
     path: PathBuf,
 }
 
-/// A takeover marker older than this was left by a crashed run and is ignored.
-const TAKEOVER_TIMEOUT: Duration = Duration::from_secs(30);
-/// How often [`FileLock::acquire`] looks again while another run takes over a stale lock…
-const TAKEOVER_ROUNDS: usize = 20;
-/// …and how long it waits between looks.
-const TAKEOVER_PAUSE: Duration = Duration::from_millis(100);
+/// How often [`FileLock::acquire`] looks again when the lock changes hands under it…
+const ROUNDS: usize = 50;
+/// …and how long it waits between looks (a holder that has just locked the file is writing
+/// its details).
+const PAUSE: Duration = Duration::from_millis(20);
 
 impl FileLock {
     /// The lock of the workspace folder `workspace`.
@@ -206,13 +206,53 @@ impl FileLock {
         move |source| LockError::Io { path, source }
     }
 
-    /// The lock file's raw content, or `None` when there is no lock.
-    fn read_raw(&self) -> Result<Option<String>, LockError> {
-        match fs::read_to_string(&self.path) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(self.io(&self.path)(e)),
+    /// Opens the lock file, creating it (and `.accord/`) when `create`; `None` when it does
+    /// not exist and is not to be created.
+    fn open(&self, create: bool) -> Result<Option<File>, LockError> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut attempts = 0;
+        loop {
+            if create {
+                fs::create_dir_all(dir).map_err(self.io(dir))?;
+            }
+            match OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(create)
+                .truncate(false)
+                .open(&self.path)
+            {
+                Ok(f) => return Ok(Some(f)),
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !create => return Ok(None),
+                // A run releasing its lock removed the empty `.accord/` meanwhile.
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 3 => attempts += 1,
+                Err(e) => return Err(self.io(&self.path)(e)),
+            }
         }
+    }
+
+    /// Takes the OS lock of `file` without waiting: `Ok(false)` when another holds it, or when
+    /// `file` is no longer the lock (a release or force-unlock removed it meanwhile).
+    fn try_lock(&self, file: &File) -> Result<bool, LockError> {
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => return Ok(false),
+            Err(TryLockError::Error(e)) => return Err(self.io(&self.path)(e)),
+        }
+        if is_the_lock(file, &self.path) {
+            Ok(true)
+        } else {
+            let _ = file.unlock();
+            Ok(false)
+        }
+    }
+
+    fn read(&self, mut file: &File) -> Result<String, LockError> {
+        let mut text = String::new();
+        file.rewind()
+            .and_then(|()| file.read_to_string(&mut text))
+            .map_err(self.io(&self.path))?;
+        Ok(text)
     }
 
     fn parse(&self, text: &str) -> Result<LockInfo, LockError> {
@@ -227,90 +267,47 @@ impl FileLock {
         })
     }
 
-    /// Creates the lock file for `info`; `Ok(false)` when one exists already.
-    fn try_create(&self, info: &LockInfo) -> Result<bool, LockError> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let mut attempts = 0;
-        let mut file = loop {
-            fs::create_dir_all(dir).map_err(self.io(dir))?;
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&self.path)
-            {
-                Ok(f) => break f,
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
-                // A run releasing its lock removed the empty `.accord/` meanwhile.
-                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 3 => attempts += 1,
-                Err(e) => return Err(self.io(&self.path)(e)),
+    /// The holder's details in a file another process has locked; a holder that has just
+    /// taken the lock may still be writing them, so an empty file is read again a few times.
+    fn held_by(&self, file: &File) -> Result<LockInfo, LockError> {
+        let mut text = self.read(file)?;
+        for _ in 0..ROUNDS {
+            if !text.trim().is_empty() {
+                break;
             }
-        };
+            std::thread::sleep(PAUSE);
+            text = self.read(file)?;
+        }
+        self.parse(&text)
+    }
+
+    /// Writes `info` into the locked `file`, replacing what a run that died left there.
+    fn write(&self, mut file: &File, info: &LockInfo) -> Result<(), LockError> {
         let text = serde_json::to_string_pretty(info).expect("lock info serialises") + "\n";
-        if let Err(e) = file
-            .write_all(text.as_bytes())
+        file.set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|()| file.write_all(text.as_bytes()))
             .and_then(|()| file.sync_all())
-        {
-            let _ = fs::remove_file(&self.path);
-            return Err(self.io(&self.path)(e));
-        }
-        Ok(true)
+            .map_err(self.io(&self.path))
     }
 
-    /// Removes the stale lock whose content is `stale`, unless someone changed it meanwhile;
-    /// `Ok(false)` when another run is taking it over right now. A marker file
-    /// (`lock.takeover`, created atomically) makes concurrent takeovers take turns.
-    fn remove_stale(&self, stale: &str) -> Result<bool, LockError> {
-        let marker = self.path.with_extension("takeover");
-        let created = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&marker);
-        match created {
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                let abandoned = fs::metadata(&marker)
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| SystemTime::now().duration_since(t).ok())
-                    .is_some_and(|age| age > TAKEOVER_TIMEOUT);
-                if abandoned {
-                    let _ = fs::remove_file(&marker);
-                }
-                return Ok(false);
-            }
-            Err(e) => return Err(self.io(&marker)(e)),
-        }
-        let result = match self.read_raw() {
-            Ok(Some(now)) if now == stale => match fs::remove_file(&self.path) {
-                Ok(()) => Ok(true),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
-                Err(e) => Err(self.io(&self.path)(e)),
-            },
-            // Gone or replaced meanwhile: the next attempt looks again.
-            Ok(_) => Ok(false),
-            Err(e) => Err(e),
-        };
-        let _ = fs::remove_file(&marker);
-        result
-    }
-
-    fn guard(&self, info: &LockInfo, took_over: Option<LockInfo>) -> LockGuard {
+    fn guard(&self, file: File, took_over: Option<LockInfo>) -> LockGuard {
         let path = self.path.clone();
-        let ours = info.clone();
         LockGuard::new(
             move || {
-                // Remove the lock only if it is still ours: after a force-unlock another run
-                // may hold it now.
-                let still_ours = fs::read_to_string(&path)
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<LockInfo>(&t).ok())
-                    .is_some_and(|held| held == ours);
-                if still_ours && fs::remove_file(&path).is_ok() {
-                    // A run leaves no trace: `.accord/` goes too when the lock was all it held.
-                    if let Some(dir) = path.parent() {
-                        let _ = fs::remove_dir(dir);
+                // Remove the file only if it is still ours: after a force-unlock another run
+                // may hold a new one there. Closing `file` then frees the OS lock.
+                if is_the_lock(&file, &path) {
+                    let _ = file.set_len(0);
+                    if cfg!(unix) && fs::remove_file(&path).is_ok() {
+                        // A run leaves no trace: `.accord/` goes too when the lock was all
+                        // it held.
+                        if let Some(dir) = path.parent() {
+                            let _ = fs::remove_dir(dir);
+                        }
                     }
                 }
+                drop(file);
             },
             took_over,
         )
@@ -319,27 +316,24 @@ impl FileLock {
 
 impl LockBackend for FileLock {
     fn acquire(&self, info: &LockInfo) -> Result<LockGuard, LockError> {
-        let mut took_over = None;
-        // A few rounds: a lock released or taken over between our reads is looked at again.
-        for _ in 0..TAKEOVER_ROUNDS {
-            if self.try_create(info)? {
-                return Ok(self.guard(info, took_over));
+        // A few rounds: a lock file removed between our open and our lock is opened again.
+        for _ in 0..ROUNDS {
+            let file = self.open(true)?.expect("created");
+            if self.try_lock(&file)? {
+                // What a run that died while holding it left there, if anything.
+                let left = self.read(&file)?;
+                let took_over = serde_json::from_str::<LockInfo>(&left).ok();
+                self.write(&file, info)?;
+                return Ok(self.guard(file, took_over));
             }
-            let Some(text) = self.read_raw()? else {
+            if !is_the_lock(&file, &self.path) {
                 continue;
-            };
-            let holder = self.parse(&text)?;
-            if !holder.is_stale() {
-                return Err(LockError::Held {
-                    holder: Box::new(holder),
-                    workspace: self.workspace.clone(),
-                });
             }
-            if self.remove_stale(&text)? {
-                took_over = Some(holder);
-            } else {
-                std::thread::sleep(TAKEOVER_PAUSE);
-            }
+            let holder = self.held_by(&file)?;
+            return Err(LockError::Held {
+                holder: Box::new(holder),
+                workspace: self.workspace.clone(),
+            });
         }
         Err(LockError::Contended {
             path: self.path.clone(),
@@ -347,26 +341,60 @@ impl LockBackend for FileLock {
     }
 
     fn holder(&self) -> Result<Option<LockInfo>, LockError> {
-        match self.read_raw()? {
-            Some(text) => self.parse(&text).map(Some),
-            None => Ok(None),
+        let Some(file) = self.open(false)? else {
+            return Ok(None);
+        };
+        match file.try_lock() {
+            // Free: whatever is written there is a dead run's.
+            Ok(()) => Ok(None),
+            Err(TryLockError::WouldBlock) => self.held_by(&file).map(Some),
+            Err(TryLockError::Error(e)) => Err(self.io(&self.path)(e)),
         }
     }
 
+    /// Removes the lock file. A free lock's file is removed under its lock. A held one is
+    /// unlinked from under its holder (on Unix; elsewhere the removal fails): the holder runs
+    /// on, unaware, and the next run takes a new lock. Stopping that run is the caller's call.
     fn force_unlock(&self) -> Result<Removed, LockError> {
-        let Some(text) = self.read_raw()? else {
+        let Some(file) = self.open(false)? else {
             return Ok(Removed::Nothing);
         };
+        let free = self.try_lock(&file)?;
+        let text = self.read(&file)?;
         let removed = match self.parse(&text) {
+            Ok(holder) if free => Removed::Free(holder),
             Ok(holder) => Removed::Lock(holder),
+            Err(_) if free && text.trim().is_empty() => Removed::Nothing,
             Err(LockError::Unreadable { reason, .. }) => Removed::Unreadable(reason),
             Err(e) => return Err(e),
         };
         match fs::remove_file(&self.path) {
-            Ok(()) => Ok(removed),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Removed::Nothing),
-            Err(e) => Err(self.io(&self.path)(e)),
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Removed::Nothing),
+            Err(e) => return Err(self.io(&self.path)(e)),
         }
+        if let Some(dir) = self.path.parent() {
+            let _ = fs::remove_dir(dir);
+        }
+        Ok(removed)
+    }
+}
+
+/// Whether the open `file` is still the one at `path` (not removed or replaced since it was
+/// opened). Where the platform cannot tell, it is taken to be.
+fn is_the_lock(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 
@@ -376,25 +404,6 @@ pub fn command_line() -> String {
         .chain(std::env::args().skip(1))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Whether process `pid` on this host is alive: `None` when this platform cannot tell.
-pub fn process_alive(pid: u32) -> Option<bool> {
-    if cfg!(target_os = "linux") {
-        let stat = match fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("stat")) {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Some(false),
-            Err(_) => return None,
-        };
-        // `pid (comm) state …`: comm may hold spaces and parentheses, so split at the last ')'.
-        // A zombie (Z) or dead (X) process has exited; only its parent has not reaped it.
-        let state = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().next());
-        Some(!matches!(state, Some("Z" | "X")))
-    } else {
-        None
-    }
 }
 
 /// This machine's host name.
@@ -435,28 +444,22 @@ fn shell_word(dir: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn info(pid: u32) -> LockInfo {
-        LockInfo {
-            pid,
-            ..LockInfo::current("accord apply")
-        }
+    fn info(command: &str) -> LockInfo {
+        LockInfo::current(command)
     }
 
-    /// A pid that is not running: a child that has exited and been reaped.
-    fn dead_pid() -> u32 {
-        let mut child = std::process::Command::new("true")
-            .spawn()
-            .expect("spawn true");
-        let pid = child.id();
-        child.wait().expect("wait");
-        pid
+    /// Leaves in the workspace's lock file what a run killed while holding it leaves: its
+    /// details, and no OS lock.
+    fn leave_dead_holder(lock: &FileLock, holder: &LockInfo) {
+        fs::create_dir_all(lock.path().parent().unwrap()).unwrap();
+        fs::write(lock.path(), serde_json::to_string(holder).unwrap()).unwrap();
     }
 
     #[test]
     fn acquire_writes_the_holder_and_drop_releases() {
         let dir = tempfile::tempdir().unwrap();
         let lock = FileLock::for_workspace(dir.path());
-        let me = LockInfo::current("accord apply .");
+        let me = info("accord apply .");
         let guard = lock.acquire(&me).unwrap();
         assert!(guard.took_over().is_none());
         assert_eq!(lock.holder().unwrap(), Some(me.clone()));
@@ -478,50 +481,61 @@ mod tests {
     fn a_live_holder_refuses_a_second_acquire() {
         let dir = tempfile::tempdir().unwrap();
         let lock = FileLock::for_workspace(dir.path());
-        let _held = lock.acquire(&info(std::process::id())).unwrap();
-        let err = lock.acquire(&info(std::process::id())).unwrap_err();
+        let _held = lock.acquire(&info("accord apply")).unwrap();
+        let err = lock.acquire(&info("accord reset")).unwrap_err();
         let message = err.to_string();
         assert!(matches!(err, LockError::Held { .. }), "{message}");
         assert!(message.contains(&format!("pid {}", std::process::id())));
+        assert!(message.contains("`accord apply`"), "{message}");
         assert!(message.contains("accord force-unlock"), "{message}");
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
-    fn a_stale_lock_is_taken_over() {
+    fn a_dead_holders_lock_is_free() {
         let dir = tempfile::tempdir().unwrap();
         let lock = FileLock::for_workspace(dir.path());
-        let stale = info(dead_pid());
-        assert!(stale.is_stale());
-        std::mem::forget(lock.acquire(&stale).unwrap());
-        let me = info(std::process::id());
+        let dead = LockInfo {
+            pid: 4_000_000,
+            ..info("accord apply --auto-approve")
+        };
+        leave_dead_holder(&lock, &dead);
+        // Nobody holds the OS lock: the details left there are no holder.
+        assert_eq!(lock.holder().unwrap(), None);
+        let me = info("accord apply");
         let guard = lock.acquire(&me).unwrap();
-        assert_eq!(guard.took_over(), Some(&stale));
+        assert_eq!(guard.took_over(), Some(&dead));
         assert_eq!(lock.holder().unwrap(), Some(me));
         drop(guard);
         assert!(!lock.path().exists());
-        assert!(!lock.path().with_extension("takeover").exists());
     }
 
     #[test]
-    fn a_dead_pid_on_another_host_is_not_stale() {
-        let other = LockInfo {
-            host: format!("{}-elsewhere", hostname()),
-            ..info(dead_pid())
-        };
-        assert!(!other.is_stale());
+    fn a_held_lock_with_no_details_is_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = FileLock::for_workspace(dir.path());
+        fs::create_dir_all(lock.path().parent().unwrap()).unwrap();
+        let raw = File::create(lock.path()).unwrap();
+        raw.try_lock().unwrap();
+        match lock.acquire(&info("accord apply")).unwrap_err() {
+            LockError::Unreadable { reason, .. } => assert_eq!(reason, "it is empty"),
+            other => panic!("{other}"),
+        }
+        assert_eq!(
+            lock.force_unlock().unwrap(),
+            Removed::Unreadable("it is empty".into())
+        );
+        assert!(!lock.path().exists());
     }
 
+    #[cfg(unix)]
     #[test]
     fn release_leaves_a_lock_someone_else_took() {
         let dir = tempfile::tempdir().unwrap();
         let lock = FileLock::for_workspace(dir.path());
-        let guard = lock.acquire(&info(std::process::id())).unwrap();
-        assert!(matches!(lock.force_unlock().unwrap(), Removed::Lock(_)));
-        let other = LockInfo {
-            command: "accord reset".into(),
-            ..info(std::process::id())
-        };
+        let mine = info("accord apply");
+        let guard = lock.acquire(&mine).unwrap();
+        assert_eq!(lock.force_unlock().unwrap(), Removed::Lock(mine));
+        let other = info("accord reset");
         let _theirs = lock.acquire(&other).unwrap();
         drop(guard);
         assert_eq!(lock.holder().unwrap(), Some(other));
@@ -532,54 +546,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let lock = FileLock::for_workspace(dir.path());
         assert_eq!(lock.force_unlock().unwrap(), Removed::Nothing);
+        let dead = info("accord apply --auto-approve");
+        leave_dead_holder(&lock, &dead);
+        assert_eq!(lock.force_unlock().unwrap(), Removed::Free(dead));
+        assert!(!lock.path().exists());
         fs::create_dir_all(lock.path().parent().unwrap()).unwrap();
         fs::write(lock.path(), "").unwrap();
-        assert!(matches!(
-            lock.acquire(&info(1)).unwrap_err(),
-            LockError::Unreadable { .. }
-        ));
-        assert_eq!(
-            lock.force_unlock().unwrap(),
-            Removed::Unreadable("it is empty".into())
-        );
+        assert_eq!(lock.force_unlock().unwrap(), Removed::Nothing);
         assert!(!lock.path().exists());
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_takeover_in_progress_makes_acquire_wait_then_give_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let lock = FileLock::for_workspace(dir.path());
-        let stale = info(dead_pid());
-        std::mem::forget(lock.acquire(&stale).unwrap());
-        let marker = lock.path().with_extension("takeover");
-        fs::write(&marker, "").unwrap();
-        // A fresh marker: someone is taking over right now, and never finishes.
-        assert!(matches!(
-            lock.acquire(&info(std::process::id())).unwrap_err(),
-            LockError::Contended { .. }
-        ));
-        assert!(marker.exists());
-        // A marker left by a crashed run is ignored once it is old.
-        let old = SystemTime::now() - 2 * TAKEOVER_TIMEOUT;
-        fs::File::options()
-            .write(true)
-            .open(&marker)
-            .and_then(|f| f.set_modified(old))
-            .unwrap();
-        let guard = lock.acquire(&info(std::process::id())).unwrap();
-        assert_eq!(guard.took_over(), Some(&stale));
-        assert!(!marker.exists());
-    }
-
-    #[test]
-    fn process_liveness() {
-        if cfg!(target_os = "linux") {
-            assert_eq!(process_alive(std::process::id()), Some(true));
-            assert_eq!(process_alive(dead_pid()), Some(false));
-        } else {
-            assert_eq!(process_alive(std::process::id()), None);
-        }
     }
 
     #[test]

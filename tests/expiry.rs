@@ -113,6 +113,25 @@ fn drift_reports_expired_but_still_live_and_only_expired_revokes_it() {
 }
 
 #[test]
+fn the_plan_reads_windows_as_the_review_does() {
+    // One parser for both: what `access review` accepts (`1y`, `1d 12h`), plan does too, and a
+    // bad window gets the same message.
+    let (_tmp, ws) = workspace("policies/lab");
+    let dir = ws.to_str().unwrap();
+    for window in ["1y", "1d 12h", "36h"] {
+        let (code, _) = plan_at(dir, common::NOW, &["--expiring-within", window]);
+        assert_ne!(code, 1, "{window}");
+    }
+    let out = accord()
+        .args(["plan", dir, "--expiring-within", "soon"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--expiring-within"), "{err}");
+    assert!(err.contains("such as 30d, 2w or 12h"), "{err}");
+}
+
+#[test]
 fn a_bad_window_is_a_usage_error() {
     let (_tmp, ws) = workspace("policies/lab");
     let (code, _) = plan_at(

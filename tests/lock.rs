@@ -1,55 +1,73 @@
-//! The run lock from the command line: a live holder refuses apply, a stale one is taken
-//! over, `force-unlock` removes it, and every writing run releases it.
+//! The run lock from the command line: an OS file lock. A live holder refuses apply and is
+//! named; a holder that is killed leaves the lock free; `force-unlock` removes it; every
+//! writing run releases it.
 
 mod common;
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Stdio};
 
+use accord::lock::{FileLock, LockBackend, LockInfo};
 use common::{NOW, run, workspace};
 
-/// Writes a lock held by `pid` on this host into the workspace at `ws`.
-fn write_lock(ws: &Path, pid: u32) {
-    let dir = ws.join(".accord");
-    std::fs::create_dir_all(&dir).unwrap();
-    let lock = serde_json::json!({
-        "pid": pid,
-        "host": accord::lock::hostname(),
-        "user": "someone",
-        "command": "accord apply --auto-approve",
-        "started_at": NOW,
-        "version": "0.1.0",
-    });
-    std::fs::write(dir.join("lock"), lock.to_string()).unwrap();
+/// Set in a child of this test binary: the workspace whose lock [`hold_the_lock`] takes.
+const HOLD: &str = "ACCORD_TEST_HOLD_LOCK";
+
+/// Not a test of its own: in a child started by [`Holder::start`] it takes the workspace's
+/// lock as an `accord apply` would, says so, and holds it until it is killed.
+#[test]
+fn hold_the_lock() {
+    let Some(ws) = std::env::var_os(HOLD) else {
+        return;
+    };
+    let info = LockInfo {
+        started_at: NOW.parse().unwrap(),
+        ..LockInfo::current("accord apply --auto-approve")
+    };
+    let _guard = FileLock::for_workspace(Path::new(&ws))
+        .acquire(&info)
+        .expect("the holder takes the lock");
+    println!("holding");
+    std::thread::sleep(std::time::Duration::from_secs(60));
 }
 
-/// A running process that outlives the test's accord runs; killed on drop.
-struct Sleeper(Child);
+/// A child process holding the workspace's lock; SIGKILLed on drop.
+struct Holder(Child);
 
-impl Sleeper {
-    fn start() -> Sleeper {
-        Sleeper(
-            Command::new("sleep")
-                .arg("30")
-                .spawn()
-                .expect("spawn sleep"),
-        )
+impl Holder {
+    fn start(ws: &Path) -> Holder {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["hold_the_lock", "--exact", "--nocapture", "--test-threads=1"])
+            .env(HOLD, ws)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the holder");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        for line in out.lines() {
+            if line.unwrap().contains("holding") {
+                return Holder(child);
+            }
+        }
+        panic!("the holder ended without taking the lock");
     }
-}
 
-impl Drop for Sleeper {
-    fn drop(&mut self) {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// SIGKILL: the process cannot release anything itself.
+    fn kill(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
-/// The pid of a process that has exited (and been reaped).
-fn exited_pid() -> u32 {
-    let mut child = Command::new("true").spawn().expect("spawn true");
-    let pid = child.id();
-    child.wait().unwrap();
-    pid
+impl Drop for Holder {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }
 
 fn lock_file(ws: &Path) -> std::path::PathBuf {
@@ -59,15 +77,11 @@ fn lock_file(ws: &Path) -> std::path::PathBuf {
 #[test]
 fn a_live_lock_refuses_apply_and_names_its_holder() {
     let (_tmp, ws) = workspace("policies/lab");
-    let sleeper = Sleeper::start();
-    write_lock(&ws, sleeper.0.id());
+    let holder = Holder::start(&ws);
     let dir = ws.to_str().unwrap();
     let (code, stdout, stderr) = run(&["apply", dir, "--auto-approve"]);
     assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
-    assert!(
-        stderr.contains(&format!("pid {}", sleeper.0.id())),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("pid {}", holder.pid())), "{stderr}");
     assert!(
         stderr.contains(&format!("host {}", accord::lock::hostname())),
         "{stderr}"
@@ -83,7 +97,7 @@ fn a_live_lock_refuses_apply_and_names_its_holder() {
     // The holder's lock is untouched.
     let held: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(lock_file(&ws)).unwrap()).unwrap();
-    assert_eq!(held["pid"], sleeper.0.id());
+    assert_eq!(held["pid"], holder.pid());
 
     // A saved plan's apply and reset are refused too; plan on an embedded target as well,
     // since it persists the emulator's state.
@@ -106,26 +120,27 @@ fn a_saved_plan_apply_is_refused_by_a_live_lock() {
         plan.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{stderr}");
-    let sleeper = Sleeper::start();
-    write_lock(&ws, sleeper.0.id());
+    let holder = Holder::start(&ws);
     let (code, _, stderr) = run(&["apply", plan.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(
-        stderr.contains(&format!("pid {}", sleeper.0.id())),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("pid {}", holder.pid())), "{stderr}");
 }
 
 #[test]
-fn a_stale_lock_is_taken_over_with_a_notice() {
+fn a_killed_holders_lock_is_simply_free() {
     let (_tmp, ws) = workspace("policies/lab");
-    let pid = exited_pid();
-    write_lock(&ws, pid);
+    let mut holder = Holder::start(&ws);
+    let pid = holder.pid();
     let dir = ws.to_str().unwrap();
+    let (code, _, stderr) = run(&["apply", dir, "--auto-approve"]);
+    assert_eq!(code, 1, "held while it runs: {stderr}");
+    // SIGKILL: no chance to clean up; its details stay in the file, its OS lock does not.
+    holder.kill();
+    assert!(lock_file(&ws).exists());
     let (code, stdout, stderr) = run(&["apply", dir, "--auto-approve"]);
     assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
     assert!(
-        stderr.contains(&format!("took over a stale lock of pid {pid}")),
+        stderr.contains(&format!("the last run to hold this lock, pid {pid}")),
         "{stderr}"
     );
     assert!(stdout.contains("Apply: 10 applied"), "{stdout}");
@@ -143,21 +158,28 @@ fn force_unlock_removes_the_lock_and_says_what_it_removed() {
     assert_eq!(code, 0);
     assert!(stdout.contains("no lock at"), "{stdout}");
 
-    let sleeper = Sleeper::start();
-    write_lock(&ws, sleeper.0.id());
+    // A live holder's lock: removed from under it, with a warning that it runs on.
+    let mut holder = Holder::start(&ws);
     let (code, stdout, stderr) = run(&["force-unlock", dir]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("removed"), "{stdout}");
-    assert!(
-        stdout.contains(&format!("pid {}", sleeper.0.id())),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("pid {}", holder.pid())), "{stdout}");
     assert!(stdout.contains("accord apply --auto-approve"), "{stdout}");
-    assert!(stderr.contains("still running"), "{stderr}");
+    assert!(stderr.contains("still holds the removed lock"), "{stderr}");
     assert!(!lock_file(&ws).exists());
-
     let (code, stdout, stderr) = run(&["apply", dir, "--auto-approve"]);
     assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    holder.kill();
+
+    // A killed holder's leftover: free already, and said so.
+    let mut holder = Holder::start(&ws);
+    let pid = holder.pid();
+    holder.kill();
+    let (code, stdout, stderr) = run(&["force-unlock", dir]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("it was free"), "{stdout}");
+    assert!(stdout.contains(&format!("pid {pid}")), "{stdout}");
+    assert!(!lock_file(&ws).exists());
 }
 
 #[test]

@@ -79,10 +79,10 @@ impl Ctx<'_> {
         let guard = FileLock::for_workspace(&ws.root)
             .acquire(&LockInfo::current(crate::lock::command_line()))
             .map_err(fail)?;
-        if let Some(stale) = guard.took_over() {
+        if let Some(gone) = guard.took_over() {
             eprintln!(
-                "notice: took over a stale lock of {}: that process is gone",
-                Escaped(stale)
+                "notice: the last run to hold this lock, {}, ended without releasing it; the OS freed it",
+                Escaped(gone)
             );
         }
         Ok(Some(guard))
@@ -94,16 +94,17 @@ impl Ctx<'_> {
         match lock.force_unlock() {
             Ok(Removed::Nothing) => println!("no lock at {path}; nothing to remove"),
             Ok(Removed::Lock(holder)) => {
-                if holder.host == crate::lock::hostname()
-                    && crate::lock::process_alive(holder.pid) == Some(true)
-                {
-                    eprintln!(
-                        "warning: pid {} on this host is still running; if it is accord, it no longer holds the lock",
-                        holder.pid
-                    );
-                }
+                eprintln!(
+                    "warning: that run still holds the removed lock and goes on writing; new runs no longer wait for it. Stop it if it hangs (pid {} on host {})",
+                    holder.pid,
+                    Escaped(&holder.host)
+                );
                 println!("removed {path}, held by {}", Escaped(holder));
             }
+            Ok(Removed::Free(gone)) => println!(
+                "removed {path}: it was free (the OS frees the lock of a run that ends); it named {}, which ended without releasing it",
+                Escaped(gone)
+            ),
             Ok(Removed::Unreadable(reason)) => {
                 println!(
                     "removed {path} (its content was unreadable: {})",

@@ -96,8 +96,8 @@ pub enum Command {
         #[arg(long)]
         only_expired: bool,
         /// Also list grants that expire within this window (e.g. 7d, 36h, 2w).
-        #[arg(long, value_name = "DURATION", value_parser = parse_window)]
-        expiring_within: Option<(chrono::Duration, String)>,
+        #[arg(long, value_name = "DURATION")]
+        expiring_within: Option<crate::plan::access::Window>,
     },
     /// Apply the policy (or a saved plan file) to the live services.
     Apply {
@@ -201,23 +201,6 @@ pub enum Command {
     },
 }
 
-/// Parses a window such as `30m`, `36h`, `7d` or `2w`.
-fn parse_window(s: &str) -> Result<(chrono::Duration, String), String> {
-    let bad =
-        || format!("`{s}` is not a duration: write a number and a unit (m, h, d or w), e.g. 7d");
-    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?);
-    let n: i64 = digits.parse().map_err(|_| bad())?;
-    let d = match unit {
-        "m" => chrono::Duration::try_minutes(n),
-        "h" => chrono::Duration::try_hours(n),
-        "d" => chrono::Duration::try_days(n),
-        "w" => chrono::Duration::try_weeks(n),
-        _ => None,
-    }
-    .ok_or_else(bad)?;
-    Ok((d, s.to_string()))
-}
-
 fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -310,7 +293,7 @@ pub async fn run(cli: Cli) -> Exit {
         } => {
             let opts = match ctx.plan_options(only, *only_expired, *allow_deletes) {
                 Ok(o) => PlanOptions {
-                    expiring_within: expiring_within.clone(),
+                    expiring_within: expiring_within.as_ref().map(crate::plan::access::Window::to_chrono),
                     ..o
                 },
                 Err(e) => return e,

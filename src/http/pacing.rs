@@ -1,7 +1,10 @@
 //! Tuning of the client, and each service's limits: requests in flight and request rate.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
 use tokio::sync::Semaphore;
 
@@ -70,39 +73,31 @@ fn parse_host_list(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// A per-service pacing limiter (GCRA: a steady rate with a one-second burst).
+/// A per-service pacing limiter: `governor`'s GCRA at the service's rate, with a one-second
+/// burst (as many requests at once as the rate allows in a second).
 pub(super) struct Pacer {
     pub(super) interval: Duration,
-    burst: Duration,
-    tat: tokio::sync::Mutex<Instant>,
+    limiter: DefaultDirectRateLimiter,
+}
+
+/// The quota of a service paced at `rate_per_sec` (at least 1): that many per second, and as
+/// many at once.
+pub(super) fn quota(rate_per_sec: u32) -> Quota {
+    Quota::per_second(NonZeroU32::new(rate_per_sec.max(1)).expect("at least 1"))
 }
 
 impl Pacer {
     pub(super) fn new(rate_per_sec: u32) -> Self {
-        let rate = rate_per_sec.max(1);
+        let quota = quota(rate_per_sec);
         Pacer {
-            interval: Duration::from_secs(1) / rate,
-            burst: Duration::from_secs(1),
-            tat: tokio::sync::Mutex::new(Instant::now()),
+            interval: quota.replenish_interval(),
+            limiter: RateLimiter::direct(quota),
         }
     }
 
     /// Waits until one more request fits the rate.
     pub(super) async fn until_ready(&self) {
-        let mut tat = self.tat.lock().await;
-        let now = Instant::now();
-        if let Some(earliest) = self.reserve(&mut tat, now) {
-            tokio::time::sleep_until(earliest.into()).await;
-        }
-    }
-
-    /// Books one request at `now` on the theoretical arrival time `tat`: when it may go, if
-    /// later than `now`. Kept apart from the sleep so tests check the schedule without a clock.
-    pub(super) fn reserve(&self, tat: &mut Instant, now: Instant) -> Option<Instant> {
-        let start = (*tat).max(now);
-        let earliest = start.checked_sub(self.burst).unwrap_or(now);
-        *tat = start + self.interval;
-        (earliest > now).then_some(earliest)
+        self.limiter.until_ready().await;
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use super::pacing::Pacer;
+use super::pacing::{Pacer, quota};
 use super::*;
 
 #[test]
@@ -65,18 +65,43 @@ fn error_shapes() {
 
 #[test]
 fn a_paced_service_gets_a_one_second_burst_then_its_rate() {
-    // Search at 10/s: 11 requests go at once (the burst), then one every 100 ms.
-    let pacer = Pacer::new(10);
-    let t0 = Instant::now();
-    let mut tat = t0;
-    let waits: Vec<Option<Duration>> = (0..31)
-        .map(|_| pacer.reserve(&mut tat, t0).map(|at| at - t0))
+    use governor::clock::{Clock, FakeRelativeClock};
+    // Search at 10/s: 10 requests go at once (the burst), then one every 100 ms.
+    let clock = FakeRelativeClock::default();
+    let limiter = governor::RateLimiter::direct_with_clock(quota(10), clock.clone());
+    let t0 = clock.now();
+    let waits: Vec<Option<Duration>> = (0..30)
+        .map(|_| match limiter.check() {
+            Ok(()) => None,
+            Err(not_until) => {
+                // Book it as `until_ready` would: wait, then take the cell.
+                let wait = not_until.wait_time_from(clock.now());
+                clock.advance(wait);
+                limiter.check().expect("ready after the wait");
+                Some(clock.now().duration_since(t0).into())
+            }
+        })
         .collect();
-    assert!(waits[..11].iter().all(Option::is_none), "{waits:?}");
-    assert_eq!(waits[11], Some(Duration::from_millis(100)));
-    assert_eq!(waits[20], Some(Duration::from_secs(1)));
-    assert_eq!(waits[30], Some(Duration::from_secs(2)));
+    assert!(waits[..10].iter().all(Option::is_none), "{waits:?}");
+    assert_eq!(waits[10], Some(Duration::from_millis(100)));
+    assert_eq!(waits[19], Some(Duration::from_secs(1)));
+    assert_eq!(waits[29], Some(Duration::from_secs(2)));
     // After a quiet second the burst is available again.
-    let later = t0 + Duration::from_secs(4);
-    assert_eq!(pacer.reserve(&mut tat, later), None);
+    clock.advance(Duration::from_secs(1));
+    assert!((0..10).all(|_| limiter.check().is_ok()));
+    assert!(limiter.check().is_err());
+}
+
+#[tokio::test]
+async fn the_pacer_holds_the_rate_on_the_clock() {
+    // 20/s: the first 20 at once, the next 5 one per 50 ms.
+    let pacer = Pacer::new(20);
+    assert_eq!(pacer.interval, Duration::from_millis(50));
+    let t0 = Instant::now();
+    for _ in 0..25 {
+        pacer.until_ready().await;
+    }
+    let took = t0.elapsed();
+    assert!(took >= Duration::from_millis(200), "{took:?}");
+    assert!(took < Duration::from_secs(1), "{took:?}");
 }

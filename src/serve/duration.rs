@@ -1,10 +1,13 @@
 //! ISO 8601 durations (`P30D`, `PT1H30M`, `PT0.5S`), the type of `release_after` and
-//! `maximum_deadline` in the Action Provider interface.
+//! `maximum_deadline` in the Action Provider interface, read and written by `jiff`.
 //!
 //! Years and months have no fixed length; as Python's `isodate` does when it turns a duration
 //! into a `timedelta`, a year counts 365 days and a month 30.
 
 use std::fmt;
+
+use jiff::fmt::temporal::{SpanParser, SpanPrinter};
+use jiff::Span;
 
 /// A parsed ISO 8601 duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,10 +20,10 @@ pub struct IsoDuration {
 #[error("`{0}` is not an ISO 8601 duration (e.g. P30D, PT1H, PT0.5S)")]
 pub struct DurationError(pub String);
 
-const SECOND: f64 = 1000.0;
-const MINUTE: f64 = 60.0 * SECOND;
-const HOUR: f64 = 60.0 * MINUTE;
-const DAY: f64 = 24.0 * HOUR;
+const SECOND: i128 = 1000;
+const MINUTE: i128 = 60 * SECOND;
+const HOUR: i128 = 60 * MINUTE;
+const DAY: i128 = 24 * HOUR;
 
 impl IsoDuration {
     /// A duration of this many milliseconds (negative is clamped to zero).
@@ -41,105 +44,51 @@ impl IsoDuration {
     }
 
     /// Parses `PnYnMnWnDTnHnMnS` (each part optional, at least one present; the smallest
-    /// part may carry a fraction).
+    /// time part may carry a fraction); a negative duration is refused.
     pub fn parse(text: &str) -> Result<IsoDuration, DurationError> {
         let bad = || DurationError(text.to_string());
-        let rest = text.strip_prefix('P').ok_or_else(bad)?;
-        if rest.is_empty() {
+        // Only the ISO 8601 form (jiff's `Span: FromStr` also reads `1 day`), only upper
+        // case designators as the Action Provider interface writes them.
+        if !text.starts_with('P') || text.chars().any(|c| c.is_ascii_lowercase()) {
             return Err(bad());
         }
-        let (date, time) = match rest.split_once('T') {
-            Some((d, t)) if !t.is_empty() => (d, Some(t)),
-            Some(_) => return Err(bad()),
-            None => (rest, None),
-        };
-        let mut total = 0.0;
-        let mut parts = 0;
-        let mut fraction_seen = false;
-        let mut take = |segment: &str, units: &[(char, f64)]| -> Result<(), DurationError> {
-            let mut number = String::new();
-            let mut next_unit = 0;
-            for c in segment.chars() {
-                if c.is_ascii_digit() || c == '.' || c == ',' {
-                    number.push(if c == ',' { '.' } else { c });
-                    continue;
-                }
-                let pos = units[next_unit..]
-                    .iter()
-                    .position(|(u, _)| *u == c)
-                    .ok_or_else(bad)?;
-                let (_, scale) = units[next_unit + pos];
-                next_unit += pos + 1;
-                if number.is_empty() || fraction_seen {
-                    return Err(bad());
-                }
-                let value: f64 = number.parse().map_err(|_| bad())?;
-                fraction_seen = number.contains('.');
-                total += value * scale;
-                parts += 1;
-                number.clear();
-            }
-            if number.is_empty() {
-                Ok(())
-            } else {
-                Err(bad())
-            }
-        };
-        take(
-            date,
-            &[
-                ('Y', 365.0 * DAY),
-                ('M', 30.0 * DAY),
-                ('W', 7.0 * DAY),
-                ('D', DAY),
-            ],
-        )?;
-        if let Some(time) = time {
-            take(time, &[('H', HOUR), ('M', MINUTE), ('S', SECOND)])?;
+        let span: Span = SpanParser::new().parse_span(text).map_err(|_| bad())?;
+        let nanos = i128::from(span.get_nanoseconds())
+            + 1000 * i128::from(span.get_microseconds())
+            + 1_000_000 * i128::from(span.get_milliseconds());
+        let millis = i128::from(span.get_years()) * 365 * DAY
+            + i128::from(span.get_months()) * 30 * DAY
+            + i128::from(span.get_weeks()) * 7 * DAY
+            + i128::from(span.get_days()) * DAY
+            + i128::from(span.get_hours()) * HOUR
+            + i128::from(span.get_minutes()) * MINUTE
+            + i128::from(span.get_seconds()) * SECOND
+            + (nanos + 500_000).div_euclid(1_000_000);
+        match i64::try_from(millis) {
+            Ok(ms) if ms >= 0 && ms <= i64::MAX / 2 => Ok(IsoDuration { millis: ms }),
+            _ => Err(bad()),
         }
-        if parts == 0 || !total.is_finite() || total > i64::MAX as f64 / 2.0 {
-            return Err(bad());
-        }
-        Ok(IsoDuration {
-            millis: total.round() as i64,
-        })
     }
 }
 
 impl fmt::Display for IsoDuration {
     /// The canonical form: whole days as `P30D`, else `PnDTnHnMnS` with millisecond fractions.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.millis;
-        if ms == 0 {
-            return f.write_str("PT0S");
+        let ms = i128::from(self.millis);
+        let part = |unit: i128, of: i128| i64::try_from(ms % of / unit).unwrap_or(0);
+        let time = Span::new()
+            .hours(part(HOUR, DAY))
+            .minutes(part(MINUTE, HOUR))
+            .seconds(part(SECOND, MINUTE))
+            .milliseconds(part(1, SECOND));
+        let days = i64::try_from(ms / DAY).unwrap_or(i64::MAX);
+        let printer = SpanPrinter::new();
+        match time.try_days(days) {
+            Ok(span) => f.write_str(&printer.span_to_string(&span)),
+            // Past jiff's range of days (about 20,000 years): the days by hand.
+            Err(_) if time.is_zero() => write!(f, "P{days}D"),
+            Err(_) => write!(f, "P{days}D{}", &printer.span_to_string(&time)[1..]),
         }
-        let day = DAY as i64;
-        let (days, rest) = (ms / day, ms % day);
-        f.write_str("P")?;
-        if days > 0 {
-            write!(f, "{days}D")?;
-        }
-        if rest == 0 {
-            return Ok(());
-        }
-        f.write_str("T")?;
-        let (hours, rest) = (rest / HOUR as i64, rest % HOUR as i64);
-        let (minutes, rest) = (rest / MINUTE as i64, rest % MINUTE as i64);
-        if hours > 0 {
-            write!(f, "{hours}H")?;
-        }
-        if minutes > 0 {
-            write!(f, "{minutes}M")?;
-        }
-        if rest > 0 {
-            if rest % 1000 == 0 {
-                write!(f, "{}S", rest / 1000)?;
-            } else {
-                let text = format!("{:.3}", rest as f64 / 1000.0);
-                write!(f, "{}S", text.trim_end_matches('0'))?;
-            }
-        }
-        Ok(())
     }
 }
 
@@ -171,6 +120,21 @@ mod tests {
         ] {
             assert!(IsoDuration::parse(bad).is_err(), "{bad} parsed");
         }
+    }
+
+    #[test]
+    fn reads_what_jiff_reads_and_no_more() {
+        assert_eq!(ms("PT0,5S"), 500);
+        assert_eq!(ms("PT1.5H"), 5_400_000);
+        assert_eq!(ms("P2Y3M"), (2 * 365 + 3 * 30) * 86_400_000);
+        for bad in ["1 day", "-P1D", "p1d", "P1d", "PT1.5H30M"] {
+            assert!(IsoDuration::parse(bad).is_err(), "{bad} parsed");
+        }
+        // Past jiff's range of days it still prints.
+        assert_eq!(
+            IsoDuration::from_millis(30_000_000 * 86_400_000 + 1000).to_string(),
+            "P30000000DT1S"
+        );
     }
 
     #[test]

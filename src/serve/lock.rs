@@ -1,8 +1,11 @@
 //! The workspace lock of `accord serve`: [`SqliteLock`], a [`LockBackend`] (the abstraction
 //! the CLI's `.accord/lock` implements) backed by the provider's SQLite store, so that only
 //! one apply per workspace runs at a time across every action, every provider process sharing
-//! the database, and restarts. [`acquire`] also takes the CLI's file lock, so an `accord apply`
-//! at a terminal and an action never write through one workspace together.
+//! the database, and restarts. [`acquire`] takes the CLI's file lock first (an OS lock the
+//! kernel frees when its process dies), so an `accord apply` at a terminal and an action never
+//! write through one workspace together, then the store's row. Every live row's holder holds
+//! the file lock, so a row found while holding it was left by a provider that died, and is
+//! replaced: no process ids are looked at.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -45,8 +48,10 @@ impl SqliteLock {
     }
 }
 
-impl LockBackend for SqliteLock {
-    fn acquire(&self, info: &LockInfo) -> Result<LockGuard, LockError> {
+impl SqliteLock {
+    /// Inserts the row for `info`. A row there already is another holder's, refused, unless
+    /// `replace`: then it is a dead provider's (see [`acquire`]), replaced and returned.
+    fn take(&self, info: &LockInfo, replace: bool) -> Result<LockGuard, LockError> {
         let ours = serde_json::to_string(info).map_err(|e| self.io(e))?;
         let mut took_over = None;
         for _ in 0..3 {
@@ -59,7 +64,7 @@ impl LockBackend for SqliteLock {
                 let workspace = self.workspace.clone();
                 return Ok(LockGuard::new(
                     move || {
-                        // Only our own row: after a takeover it may be someone else's.
+                        // Only our own row: after a force-unlock it may be someone else's.
                         if let Err(e) = store.lock_delete(&workspace, Some(&ours)) {
                             tracing::error!("releasing the lock of {workspace}: {e}");
                         }
@@ -68,13 +73,12 @@ impl LockBackend for SqliteLock {
                 ));
             };
             let holder = self.parse(&text)?;
-            if !holder.is_stale() {
+            if !replace {
                 return Err(LockError::Held {
                     holder: Box::new(holder),
                     workspace: PathBuf::from(&self.workspace),
                 });
             }
-            // Its process is gone (a provider killed mid-action): take it over.
             self.store
                 .lock_delete(&self.workspace, Some(&text))
                 .map_err(|e| self.io(e))?;
@@ -83,6 +87,14 @@ impl LockBackend for SqliteLock {
         Err(LockError::Contended {
             path: PathBuf::from(format!("workspace_locks[{}]", self.workspace)),
         })
+    }
+}
+
+impl LockBackend for SqliteLock {
+    /// Takes the row; any row there is a holder's (alive or not: only [`acquire`], holding
+    /// the file lock, can tell, and replaces a dead one's).
+    fn acquire(&self, info: &LockInfo) -> Result<LockGuard, LockError> {
+        self.take(info, false)
     }
 
     fn holder(&self) -> Result<Option<LockInfo>, LockError> {
@@ -110,11 +122,12 @@ impl LockBackend for SqliteLock {
     }
 }
 
-/// Both locks of a workspace, released together on drop (file lock first).
+/// Both locks of a workspace, released together on drop (the store's row first, then the
+/// file lock: fields drop in order).
 #[derive(Debug)]
 pub struct WorkspaceGuard {
-    _file: LockGuard,
     _sqlite: LockGuard,
+    _file: LockGuard,
 }
 
 /// What stopped [`acquire`].
@@ -128,7 +141,8 @@ pub enum Busy {
     Failed(LockError),
 }
 
-/// Takes the store's lock of workspace `name` (folder `root`), then its file lock.
+/// Takes the file lock of workspace `name` (folder `root`), then the store's row, replacing a
+/// row a dead provider left.
 pub fn acquire(
     store: &Store,
     name: &str,
@@ -140,13 +154,13 @@ pub fn acquire(
         LockError::Held { holder, .. } => Busy::Held(holder),
         other => Busy::Failed(other),
     };
-    let sqlite = SqliteLock::new(store.clone(), name, Some(action_id))
-        .acquire(info)
-        .map_err(held)?;
     let file = FileLock::for_workspace(root).acquire(info).map_err(held)?;
+    let sqlite = SqliteLock::new(store.clone(), name, Some(action_id))
+        .take(info, true)
+        .map_err(held)?;
     Ok(WorkspaceGuard {
-        _file: file,
         _sqlite: sqlite,
+        _file: file,
     })
 }
 
@@ -183,20 +197,27 @@ mod tests {
         let _again = other.acquire(&me).unwrap();
     }
 
-    #[cfg(target_os = "linux")]
     #[test]
-    fn a_dead_holder_is_taken_over() {
+    fn a_row_a_dead_provider_left_is_replaced_under_the_file_lock() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("ap.db")).unwrap();
-        let mut child = std::process::Command::new("true").spawn().unwrap();
-        let dead = child.id();
-        child.wait().unwrap();
-        let lock = SqliteLock::new(store, "lab", Some("a1"));
-        std::mem::forget(lock.acquire(&info(dead, "killed")).unwrap());
-        let guard = lock
-            .acquire(&info(std::process::id(), "restarted"))
-            .unwrap();
-        assert_eq!(guard.took_over().map(|h| h.pid), Some(dead));
+        let root = dir.path().join("lab");
+        std::fs::create_dir_all(&root).unwrap();
+        // A provider killed mid-action: its row stays, its file lock went with its process.
+        let dead = info(4_000_000, "killed");
+        let lock = SqliteLock::new(store.clone(), "lab", Some("a1"));
+        std::mem::forget(lock.acquire(&dead).unwrap());
+        // On its own the store cannot tell a dead holder from a live one.
+        assert!(matches!(
+            lock.acquire(&info(std::process::id(), "second")),
+            Err(LockError::Held { .. })
+        ));
+        let me = info(std::process::id(), "restarted");
+        let guard = acquire(&store, "lab", &root, "a2", &me).unwrap();
+        assert_eq!(lock.holder().unwrap(), Some(me));
+        drop(guard);
+        assert_eq!(lock.holder().unwrap(), None);
+        assert_eq!(FileLock::for_workspace(&root).holder().unwrap(), None);
     }
 
     #[test]

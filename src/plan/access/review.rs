@@ -20,7 +20,9 @@ use crate::state::timestamp;
 /// The status `--from live|both` gives a link no policy line declares.
 const LIVE_ONLY: &str = "live only";
 
-/// How far ahead `--expiring-within` looks: a duration people write (`30d`, `2w`, `12h`).
+/// How far ahead `--expiring-within` looks: a duration people write (`30d`, `2w`, `12h`),
+/// read by `humantime`. The one parser of such windows: `accord plan` and `accord access
+/// review` both take theirs here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     /// How long.
@@ -58,6 +60,15 @@ impl std::str::FromStr for Window {
             duration: d,
             written: s.trim().to_string(),
         })
+    }
+}
+
+impl Window {
+    /// The window as a chrono duration and as written, the form the plan takes.
+    pub fn to_chrono(&self) -> (chrono::Duration, String) {
+        // A window is at most a thousand years (checked when read), which chrono holds.
+        let d = chrono::Duration::from_std(self.duration).unwrap_or(chrono::Duration::MAX);
+        (d, self.written.clone())
     }
 }
 
@@ -495,6 +506,21 @@ mod tests {
         for bad in ["", "30", "3x", "-1d", "thirty days", "99999999y"] {
             let e = bad.parse::<Window>().unwrap_err();
             assert!(e.to_string().contains("such as 30d"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_plan_reads_its_window_here_too() {
+        // The forms `accord plan --expiring-within` documents, as chrono durations.
+        for (text, want) in [
+            ("30m", chrono::Duration::minutes(30)),
+            ("36h", chrono::Duration::hours(36)),
+            ("7d", chrono::Duration::days(7)),
+            ("2w", chrono::Duration::weeks(2)),
+            ("1d 12h", chrono::Duration::hours(36)),
+        ] {
+            let w: Window = text.parse().unwrap();
+            assert_eq!(w.to_chrono(), (want, text.to_string()), "{text}");
         }
     }
 
