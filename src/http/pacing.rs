@@ -76,6 +76,8 @@ fn parse_host_list(v: &str) -> Vec<String> {
 /// A per-service pacing limiter: `governor`'s GCRA at the service's rate, with a one-second
 /// burst (as many requests at once as the rate allows in a second).
 pub(super) struct Pacer {
+    /// The time between two requests at the steady rate.
+    #[cfg(test)]
     pub(super) interval: Duration,
     limiter: DefaultDirectRateLimiter,
 }
@@ -90,6 +92,7 @@ impl Pacer {
     pub(super) fn new(rate_per_sec: u32) -> Self {
         let quota = quota(rate_per_sec);
         Pacer {
+            #[cfg(test)]
             interval: quota.replenish_interval(),
             limiter: RateLimiter::direct(quota),
         }

@@ -65,7 +65,7 @@ fn error_shapes() {
 
 #[test]
 fn a_paced_service_gets_a_one_second_burst_then_its_rate() {
-    use governor::clock::{Clock, FakeRelativeClock};
+    use governor::clock::{Clock, FakeRelativeClock, Reference};
     // Search at 10/s: 10 requests go at once (the burst), then one every 100 ms.
     let clock = FakeRelativeClock::default();
     let limiter = governor::RateLimiter::direct_with_clock(quota(10), clock.clone());
