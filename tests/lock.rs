@@ -38,7 +38,12 @@ struct Holder(Child);
 impl Holder {
     fn start(ws: &Path) -> Holder {
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["hold_the_lock", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "hold_the_lock",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(HOLD, ws)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -81,7 +86,10 @@ fn a_live_lock_refuses_apply_and_names_its_holder() {
     let dir = ws.to_str().unwrap();
     let (code, stdout, stderr) = run(&["apply", dir, "--auto-approve"]);
     assert_eq!(code, 1, "stdout: {stdout}\nstderr: {stderr}");
-    assert!(stderr.contains(&format!("pid {}", holder.pid())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("pid {}", holder.pid())),
+        "{stderr}"
+    );
     assert!(
         stderr.contains(&format!("host {}", accord::lock::hostname())),
         "{stderr}"
@@ -123,7 +131,10 @@ fn a_saved_plan_apply_is_refused_by_a_live_lock() {
     let holder = Holder::start(&ws);
     let (code, _, stderr) = run(&["apply", plan.to_str().unwrap()]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains(&format!("pid {}", holder.pid())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("pid {}", holder.pid())),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -163,7 +174,10 @@ fn force_unlock_removes_the_lock_and_says_what_it_removed() {
     let (code, stdout, stderr) = run(&["force-unlock", dir]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("removed"), "{stdout}");
-    assert!(stdout.contains(&format!("pid {}", holder.pid())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("pid {}", holder.pid())),
+        "{stdout}"
+    );
     assert!(stdout.contains("accord apply --auto-approve"), "{stdout}");
     assert!(stderr.contains("still holds the removed lock"), "{stderr}");
     assert!(!lock_file(&ws).exists());

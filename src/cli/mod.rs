@@ -293,7 +293,9 @@ pub async fn run(cli: Cli) -> Exit {
         } => {
             let opts = match ctx.plan_options(only, *only_expired, *allow_deletes) {
                 Ok(o) => PlanOptions {
-                    expiring_within: expiring_within.as_ref().map(crate::plan::access::Window::to_chrono),
+                    expiring_within: expiring_within
+                        .as_ref()
+                        .map(crate::plan::access::Window::to_chrono),
                     ..o
                 },
                 Err(e) => return e,

@@ -6,8 +6,8 @@
 
 use std::fmt;
 
-use jiff::fmt::temporal::{SpanParser, SpanPrinter};
 use jiff::Span;
+use jiff::fmt::temporal::{SpanParser, SpanPrinter};
 
 /// A parsed ISO 8601 duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
