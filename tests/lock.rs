@@ -50,9 +50,11 @@ impl Holder {
             .spawn()
             .expect("spawn the holder");
         let out = BufReader::new(child.stdout.take().unwrap());
+        // Wrapped at once, so the child is killed and waited for whatever happens next.
+        let holder = Holder(child);
         for line in out.lines() {
             if line.unwrap().contains("holding") {
-                return Holder(child);
+                return holder;
             }
         }
         panic!("the holder ended without taking the lock");

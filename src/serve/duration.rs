@@ -65,7 +65,7 @@ impl IsoDuration {
             + i128::from(span.get_seconds()) * SECOND
             + (nanos + 500_000).div_euclid(1_000_000);
         match i64::try_from(millis) {
-            Ok(ms) if ms >= 0 && ms <= i64::MAX / 2 => Ok(IsoDuration { millis: ms }),
+            Ok(ms) if (0..=i64::MAX / 2).contains(&ms) => Ok(IsoDuration { millis: ms }),
             _ => Err(bad()),
         }
     }
