@@ -622,16 +622,15 @@ impl Ctx<'_> {
             return fail(e);
         }
         // A URL target needs no workspace; a named one (or the default) comes from the
-        // workspace in the current folder, as for the other commands.
+        // workspace in the current folder, as for the other commands; outside a workspace,
+        // import reads the real services (target `globus`).
         let is_url = self
             .cli
             .target
             .as_deref()
             .is_some_and(|t| t.starts_with("http://") || t.starts_with("https://"));
-        let ws = if is_url {
+        let ws = if is_url || !Path::new("accord.yaml").exists() {
             None
-        } else if self.cli.target.is_none() && !Path::new("accord.yaml").exists() {
-            return fail(target::TargetError::NoTarget);
         } else {
             match self.load(None) {
                 Ok(ws) => Some(ws),
