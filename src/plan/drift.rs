@@ -35,8 +35,8 @@ pub struct DriftItem {
     pub address: Address,
     /// For people.
     pub label: String,
-    /// Differing fields (live → policy).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Differing fields (live → policy); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
     /// The policy line (missing, differs) or container (undeclared).
     pub provenance: Option<Provenance>,
