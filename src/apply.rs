@@ -286,6 +286,7 @@ mod tests {
                 description: "t".into(),
             },
             workspace_digest: String::new(),
+            workspace: None,
             live_checks: Default::default(),
             now: chrono::Utc::now(),
             changes,

@@ -57,6 +57,12 @@ pub enum EngineError {
     /// The changes depend on each other in a cycle.
     #[error(transparent)]
     Cycle(#[from] Cycle),
+    /// `--only` addresses that select nothing: no change, no declared and no live object.
+    #[error(
+        "--only matched nothing: no change, declared object or live object is at or under {}; addresses are canonical and written in full (see `accord plan --format json`)",
+        .0.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+    )]
+    OnlyMatchedNothing(Vec<Address>),
 }
 
 impl From<policy::ResolveError> for EngineError {
@@ -356,6 +362,10 @@ pub fn plan_from_live(
         return Err(Problems(refused).sorted().into());
     }
     let mut diff = plan::diff(desired, live, ctx);
+    let unmatched = unmatched_only(&opts.only, &diff.changes, desired, live);
+    if !unmatched.is_empty() {
+        return Err(EngineError::OnlyMatchedNothing(unmatched));
+    }
     filter(&mut diff.changes, &diff.expired, opts);
     let limits = Limits::new(&ws.config.safety, now, opts.allow_deletes);
     let registry = session.registry.clone();
@@ -447,6 +457,28 @@ fn expiring(desired: &Desired, now: DateTime<Utc>, until: DateTime<Utc>) -> Vec<
         .collect();
     out.sort_by(|a, b| (a.expires, &a.address).cmp(&(b.expires, &b.address)));
     out
+}
+
+/// The `--only` addresses under which there is no change, no declared object and no live
+/// object: a typo or a shortened form, never "nothing to do". Objects are found by range (an
+/// address sorts just before everything under it), not by scanning the estate.
+fn unmatched_only(
+    only: &[Address],
+    changes: &[Change],
+    desired: &Desired,
+    live: &LiveRead,
+) -> Vec<Address> {
+    let under = |objects: &BTreeMap<Address, crate::state::Object>, o: &Address| {
+        objects.range(o..).next().is_some_and(|(a, _)| a.matches(o))
+    };
+    only.iter()
+        .filter(|o| {
+            !changes.iter().any(|c| c.address.matches(o))
+                && !under(&desired.state.objects, o)
+                && !under(&live.state.objects, o)
+        })
+        .cloned()
+        .collect()
 }
 
 /// Applies `--only` and `--only-expired`.

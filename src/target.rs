@@ -149,14 +149,25 @@ fn state_file(ws: &Workspace, name: &str) -> PathBuf {
     ws.root.join(".accord").join(name).join("state.json")
 }
 
-/// The target a run uses: `--target`, else the workspace's default.
+/// The target a run without a workspace uses: the real services.
+pub const GLOBUS_TARGET: &str = "globus";
+
+/// The target a run uses: `--target`, else the workspace's default; without a workspace,
+/// the real services ([`GLOBUS_TARGET`]).
 fn choose<'a>(ws: Option<&'a Workspace>, flag: Option<&'a str>) -> Result<Choice<'a>, TargetError> {
     if let Some(f) = flag
         && (f.starts_with("http://") || f.starts_with("https://"))
     {
         return Ok(Choice::Url(f));
     }
-    let ws = ws.ok_or(TargetError::NoTarget)?;
+    // Without a workspace (`accord import` into a new folder): the real services, as the
+    // target `globus` that import then writes into the new accord.yaml.
+    let Some(ws) = ws else {
+        return match flag {
+            None | Some(GLOBUS_TARGET) => Ok(Choice::Named(GLOBUS_TARGET, &TargetConfig::Globus)),
+            Some(_) => Err(TargetError::NoTarget),
+        };
+    };
     let name = flag
         .or(ws.config.default_target.as_deref())
         .ok_or(TargetError::NoTarget)?;

@@ -50,6 +50,7 @@ fn plan() -> Plan {
             description: "demo (embedded emulator, no real service is touched)".into(),
         },
         workspace_digest: digest(),
+        workspace: None,
         live_checks: Default::default(),
         now: "2026-03-01T12:00:00Z".parse().unwrap(),
         changes: vec![

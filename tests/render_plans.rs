@@ -51,6 +51,7 @@ fn empty_plan() -> Plan {
         target: target(),
         workspace_digest: "sha256:4a5f0c1d9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a098f7e"
             .into(),
+        workspace: None,
         live_checks: Default::default(),
         now: "2026-03-01T12:00:00Z".parse().unwrap(),
         changes: Vec::new(),

@@ -22,6 +22,7 @@ fn committed_schemas_are_current() {
         "policy.schema.json",
         "accord.schema.json",
         "plan.schema.json",
+        "drift.schema.json",
         "access.schema.json",
         "access-review.schema.json",
     ] {

@@ -151,7 +151,7 @@ impl Ctx<'_> {
             AccessFormat::Dot => graph(&answer).dot(),
         };
         // A closed pipe (`| head`) is not an error worth a panic.
-        let _ = std::io::stdout().lock().write_all(out.as_bytes());
+        out::print(&out);
         // As for the answer's states: the exit frees the loaded workspace faster.
         std::mem::forget(ws);
         Exit::Ok

@@ -17,6 +17,7 @@ impl Ctx<'_> {
                 policy::schema::workspace_file_schema(&self.services),
             ),
             ("plan.schema.json", render::plan_schema()),
+            ("drift.schema.json", crate::plan::drift::drift_schema()),
             ("access.schema.json", crate::plan::access::answer_schema()),
             (
                 "access-review.schema.json",
@@ -35,7 +36,7 @@ impl Ctx<'_> {
                     if let Err(e) = std::fs::write(&path, text) {
                         return fail(format!("cannot write {}: {e}", path.display()));
                     }
-                    println!("wrote {}", path.display());
+                    outln!("wrote {}", path.display());
                 }
             }
             None => {
@@ -43,7 +44,7 @@ impl Ctx<'_> {
                     .into_iter()
                     .map(|(n, s)| (n.to_string(), s))
                     .collect();
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&all).expect("schemas serialise")
                 );
@@ -63,7 +64,7 @@ impl Ctx<'_> {
         };
         match target::reset(&ws, self.cli.target.as_deref()) {
             Ok(msg) => {
-                println!("{msg}");
+                outln!("{msg}");
                 Exit::Ok
             }
             Err(e) => fail(e),
@@ -92,21 +93,21 @@ impl Ctx<'_> {
         let lock = FileLock::for_workspace(dir.unwrap_or(Path::new(".")));
         let path = lock.path().display().to_string();
         match lock.force_unlock() {
-            Ok(Removed::Nothing) => println!("no lock at {path}; nothing to remove"),
+            Ok(Removed::Nothing) => outln!("no lock at {path}; nothing to remove"),
             Ok(Removed::Lock(holder)) => {
                 eprintln!(
                     "warning: that run still holds the removed lock and goes on writing; new runs no longer wait for it. Stop it if it hangs (pid {} on host {})",
                     holder.pid,
                     Escaped(&holder.host)
                 );
-                println!("removed {path}, held by {}", Escaped(holder));
+                outln!("removed {path}, held by {}", Escaped(holder));
             }
-            Ok(Removed::Free(gone)) => println!(
+            Ok(Removed::Free(gone)) => outln!(
                 "removed {path}: it was free (the OS frees the lock of a run that ends); it named {}, which ended without releasing it",
                 Escaped(gone)
             ),
             Ok(Removed::Unreadable(reason)) => {
-                println!(
+                outln!(
                     "removed {path} (its content was unreadable: {})",
                     Escaped(reason)
                 )

@@ -70,16 +70,13 @@ impl Ctx<'_> {
             Ok(p) => p,
             Err(e) => return fail(e),
         };
-        let dir = path.parent().map(|p| {
-            if p.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                p
-            }
-        });
-        // A saved plan is checked against the workspace it was made from: the current folder,
-        // else the plan file's folder.
-        let ws = match self.load(Some(Path::new("."))).or_else(|_| self.load(dir)) {
+        // A saved plan is checked against the workspace it was made from: the folder it
+        // records, else (a plan from another machine) the current folder or the plan's.
+        let dir = match planfile::workspace_of(&plan, path) {
+            Ok(dir) => dir,
+            Err(e) => return fail(e),
+        };
+        let ws = match self.load(Some(&dir)) {
             Ok(ws) => ws,
             Err(e) => return e,
         };
@@ -162,7 +159,7 @@ impl Ctx<'_> {
         if failed > 0 {
             out.push_str("A failure stopped new work. Run apply again: it re-reads the live state and converges.\n");
         }
-        print!("\n{out}");
+        out::print(&format!("\n{out}"));
         if failed > 0 { Exit::Error } else { Exit::Ok }
     }
 }

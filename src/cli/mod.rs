@@ -24,7 +24,10 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 mod access;
 mod admin;
 mod apply;
+mod out;
 mod review;
+
+use out::outln;
 
 /// accord: declarative permissions for research data, planned and applied like code.
 #[derive(Debug, Parser)]
@@ -61,7 +64,7 @@ pub enum Format {
     Text,
     /// For pull-request comments.
     Markdown,
-    /// For programs; validated by schemas/plan.schema.json.
+    /// For programs; validated by schemas/plan.schema.json (drift: schemas/drift.schema.json).
     Json,
 }
 
@@ -152,7 +155,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Write the JSON Schemas (policy files, accord.yaml, plan JSON, access answers).
+    /// Write the JSON Schemas (policy files, accord.yaml, plan and drift JSON, access answers).
     Schema {
         /// Write into this folder instead of printing.
         #[arg(long, value_name = "DIR")]
@@ -429,7 +432,7 @@ impl Ctx<'_> {
     fn validate(&self, dir: Option<&Path>) -> Exit {
         match self.load(dir) {
             Ok(ws) => {
-                println!(
+                outln!(
                     "{}: valid ({} file(s); {})",
                     ws.root.display(),
                     ws.files.len(),
@@ -486,15 +489,14 @@ impl Ctx<'_> {
             Format::Markdown => render::markdown(plan, &self.render),
             Format::Json => {
                 // Streamed: at scale the JSON is tens of megabytes.
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut stdout = std::io::BufWriter::new(out::Stdout);
                 let _ = render::write_json(plan, &mut stdout).and_then(|()| stdout.flush());
                 return;
             }
         };
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(out.as_bytes());
+        out::print(&out);
         if !out.ends_with('\n') {
-            let _ = stdout.write_all(b"\n");
+            out::print("\n");
         }
     }
 
@@ -518,7 +520,7 @@ impl Ctx<'_> {
         detailed: bool,
         opts: &PlanOptions,
     ) -> Exit {
-        let planned = match self.read_and_plan(dir, opts).await {
+        let mut planned = match self.read_and_plan(dir, opts).await {
             Ok(p) => p,
             Err(e) => return e,
         };
@@ -530,6 +532,8 @@ impl Ctx<'_> {
             return Exit::Error;
         }
         if let Some(out) = out {
+            // The saved plan knows its workspace, so `accord apply FILE` works from anywhere.
+            planned.plan.workspace = planfile::workspace_path(dir.unwrap_or(Path::new(".")));
             if let Err(e) = planfile::write(out, &planned.plan) {
                 return fail(format!("cannot write {}: {e}", out.display()));
             }
@@ -585,9 +589,9 @@ impl Ctx<'_> {
         };
         let drift = crate::plan::drift::drift(&planned.plan);
         match format {
-            Format::Text => print!("{}", drift.text(&self.render)),
-            Format::Markdown => print!("{}", drift.markdown()),
-            Format::Json => println!("{}", drift.json()),
+            Format::Text => out::print(&drift.text(&self.render)),
+            Format::Markdown => out::print(&drift.markdown()),
+            Format::Json => outln!("{}", drift.json()),
         }
         if planned.plan.is_empty() {
             Exit::Ok
@@ -603,16 +607,15 @@ impl Ctx<'_> {
             return fail(e);
         }
         // A URL target needs no workspace; a named one (or the default) comes from the
-        // workspace in the current folder, as for the other commands.
+        // workspace in the current folder, as for the other commands; outside a workspace,
+        // import reads the real services (target `globus`).
         let is_url = self
             .cli
             .target
             .as_deref()
             .is_some_and(|t| t.starts_with("http://") || t.starts_with("https://"));
-        let ws = if is_url {
+        let ws = if is_url || !Path::new("accord.yaml").exists() {
             None
-        } else if self.cli.target.is_none() && !Path::new("accord.yaml").exists() {
-            return fail(target::TargetError::NoTarget);
         } else {
             match self.load(None) {
                 Ok(ws) => Some(ws),
@@ -639,7 +642,7 @@ impl Ctx<'_> {
         if let Err(e) = import::write(out, &files, &self.services) {
             return fail(e);
         }
-        println!("Imported {} into {}.", imported.counts(), out.display());
+        outln!("Imported {} into {}.", imported.counts(), out.display());
         // An embedded target's state stays with its own workspace: no command plans against it.
         if imported.target.kind != "embedded" {
             let target = self
@@ -648,7 +651,7 @@ impl Ctx<'_> {
                 .as_deref()
                 .map(|t| format!(" --target {t}"))
                 .unwrap_or_default();
-            println!(
+            outln!(
                 "Planning it shows no change: accord plan {}{target}",
                 out.display()
             );
@@ -663,9 +666,9 @@ fn print_system_managed(objects: &[crate::state::Object]) {
     if objects.is_empty() {
         return;
     }
-    println!("\nSystem-managed (never planned):");
+    outln!("\nSystem-managed (never planned):");
     for o in objects {
-        println!("  {}", escape_line(&o.address.to_string()));
+        outln!("  {}", escape_line(&o.address.to_string()));
     }
 }
 

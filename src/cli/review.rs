@@ -41,7 +41,7 @@ impl Ctx<'_> {
             }
             None => {
                 // A closed pipe (`| head`) is not an error worth a panic.
-                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+                out::print(&text);
             }
         }
         // As for the answer's states: the exit frees the loaded workspace faster.

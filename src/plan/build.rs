@@ -55,6 +55,7 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
         format_version: FORMAT_VERSION,
         target: inputs.target,
         workspace_digest: inputs.workspace_digest,
+        workspace: None,
         live_checks: LiveChecks {
             absent: changes
                 .iter()

@@ -13,7 +13,7 @@ use crate::escape::escape_line;
 use crate::state::{Address, Provenance};
 
 /// How one object drifted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DriftKind {
     /// In the policy, not live.
@@ -27,7 +27,7 @@ pub enum DriftKind {
 }
 
 /// One drifted object.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DriftItem {
     /// What kind of drift.
     pub drift: DriftKind,
@@ -35,8 +35,8 @@ pub struct DriftItem {
     pub address: Address,
     /// For people.
     pub label: String,
-    /// Differing fields (live → policy).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Differing fields (live → policy); absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
     /// The policy line (missing, differs) or container (undeclared).
     pub provenance: Option<Provenance>,
@@ -45,7 +45,7 @@ pub struct DriftItem {
 }
 
 /// A drift report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Drift {
     /// The plan format version, shared with plans.
     pub format_version: u32,
@@ -184,4 +184,17 @@ impl Drift {
     pub fn json(&self) -> String {
         serde_json::to_string_pretty(self).expect("drift serialises")
     }
+}
+
+/// The JSON Schema of `accord drift --format json` (`schemas/drift.schema.json`).
+pub fn drift_schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Drift);
+    schema.insert("title".into(), "accord drift report".into());
+    schema.insert(
+        "description".into(),
+        "Where the live services differ from the policy, as printed by `accord drift --format \
+         json`. Sensitive attribute values are replaced by \"(sensitive)\"."
+            .into(),
+    );
+    schema.to_value()
 }

@@ -180,6 +180,10 @@ pub struct Plan {
     pub target: TargetInfo,
     /// Digest of every workspace file it was made from.
     pub workspace_digest: String,
+    /// The workspace folder it was made from (absolute): recorded in saved plan files, so
+    /// `accord apply FILE` finds it from any folder; absent from printed plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
     /// What the plan saw live, re-checked before a saved plan is applied.
     #[serde(default)]
     pub live_checks: LiveChecks,

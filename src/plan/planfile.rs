@@ -50,6 +50,17 @@ pub enum PlanFileError {
         /// The target now.
         current: String,
     },
+    /// The workspace the plan records is gone, and no workspace is where the plan is used.
+    #[error(
+        "the plan was made from the workspace {workspace}, which no longer exists (moved or deleted), and neither the current folder nor {} holds an accord.yaml; run apply from the workspace folder, or make the plan again",
+        plan_dir.display()
+    )]
+    WorkspaceMissing {
+        /// The workspace folder the plan records.
+        workspace: String,
+        /// The plan file's folder.
+        plan_dir: PathBuf,
+    },
     /// The policy files changed since the plan was made.
     #[error(
         "the workspace changed since the plan was made (plan: {plan}, now: {current}); make the plan again"
@@ -165,6 +176,42 @@ pub fn check_current(
         });
     }
     Ok(())
+}
+
+/// The absolute form of a workspace folder, as a saved plan records it (`None` if the path
+/// cannot be resolved or is not UTF-8: the plan then applies from its workspace only).
+pub fn workspace_path(dir: &Path) -> Option<String> {
+    fs::canonicalize(dir)
+        .ok()
+        .and_then(|p| p.to_str().map(str::to_string))
+}
+
+/// The workspace folder to apply a saved plan `file` in: the one the plan records if it is
+/// still there; else the current folder, else the plan file's folder, whichever holds an
+/// `accord.yaml` (a plan made on another machine, as CI does). The digest check that follows
+/// refuses a plan made from other policy files, wherever they are.
+pub fn workspace_of(plan: &Plan, file: &Path) -> Result<PathBuf, PlanFileError> {
+    if let Some(recorded) = plan.workspace.as_deref().map(Path::new)
+        && recorded.is_dir()
+    {
+        return Ok(recorded.to_path_buf());
+    }
+    let plan_dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let found = [Path::new("."), plan_dir.as_path()]
+        .into_iter()
+        .find(|d| d.join("accord.yaml").is_file());
+    match (found, &plan.workspace) {
+        (Some(dir), _) => Ok(dir.to_path_buf()),
+        (None, Some(workspace)) => Err(PlanFileError::WorkspaceMissing {
+            workspace: workspace.clone(),
+            plan_dir,
+        }),
+        // An older plan that records nothing: load the current folder, whose error says why.
+        (None, None) => Ok(PathBuf::from(".")),
+    }
 }
 
 /// `sha256:<hex>` over the workspace files sorted by path: each contributes its path

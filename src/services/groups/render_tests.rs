@@ -110,6 +110,7 @@ fn redacts_sensitive_fields_everywhere() {
             description: "t".into(),
         },
         workspace_digest: String::new(),
+        workspace: None,
         live_checks: Default::default(),
         now: chrono::DateTime::UNIX_EPOCH,
         changes: vec![c],
