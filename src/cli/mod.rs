@@ -24,6 +24,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 mod access;
 mod admin;
 mod apply;
+mod interrupt;
 mod review;
 
 /// accord: declarative permissions for research data, planned and applied like code.
@@ -224,7 +225,8 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp with a timezone ({e})"))
 }
 
-/// The exit codes of DESIGN.md: 0 nothing to do, 2 changes or drift, 1 any error.
+/// The exit codes of DESIGN.md: 0 nothing to do, 2 changes or drift, 1 any error, 128 + N
+/// after signal N stopped an apply (130 SIGINT, 143 SIGTERM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Success; for plan and drift, nothing to change.
@@ -233,6 +235,8 @@ pub enum Exit {
     Changes,
     /// Any error, usage errors included.
     Error,
+    /// An apply stopped by this signal (its number).
+    Interrupted(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -241,6 +245,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => 0,
             Exit::Changes => 2,
             Exit::Error => 1,
+            Exit::Interrupted(sig) => 128u8.saturating_add(sig),
         })
     }
 }
@@ -281,7 +286,10 @@ pub fn main() -> ExitCode {
             return Exit::Error.into();
         }
     };
-    runtime.block_on(run(cli)).into()
+    let exit = runtime.block_on(run(cli));
+    // A blocking read left at the apply prompt by a signal must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    exit.into()
 }
 
 /// Runs a parsed command line.
