@@ -46,3 +46,51 @@ fn a_retry_is_named_by_a_line_with_v() {
         "{err}"
     );
 }
+
+#[test]
+fn completions_for_every_shell_name_the_subcommands() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let (code, out, err) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for sub in ["plan", "apply", "drift", "access", "completions", "man"] {
+            assert!(out.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+    let (code, _, err) = run(&["completions", "tcsh"]);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn the_man_page_is_roff_naming_the_subcommands() {
+    let (code, out, err) = run(&["man"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(".TH accord 1"), "{out}");
+    for sub in ["plan", "apply", "drift", "completions"] {
+        assert!(out.contains(sub), "the man page lacks {sub}");
+    }
+}
+
+#[test]
+fn the_version_is_semver_and_maybe_a_commit() {
+    let (code, out, err) = run(&["--version"]);
+    assert_eq!(code, 0, "{err}");
+    let line = out.trim_end();
+    let rest = line.strip_prefix("accord ").expect(line);
+    let (version, commit) = match rest.split_once(' ') {
+        Some((v, c)) => (v, Some(c)),
+        None => (rest, None),
+    };
+    let parts: Vec<&str> = version.split('.').collect();
+    assert_eq!(parts.len(), 3, "{line}");
+    assert!(parts.iter().all(|p| p.parse::<u32>().is_ok()), "{line}");
+    if let Some(c) = commit {
+        let hex = c
+            .strip_prefix('(')
+            .and_then(|c| c.strip_suffix(')'))
+            .expect(line);
+        assert!(
+            hex.len() >= 7 && hex.chars().all(|c| c.is_ascii_hexdigit()),
+            "{line}"
+        );
+    }
+}

@@ -27,9 +27,13 @@ mod apply;
 mod interrupt;
 mod review;
 
+/// The version `--version` prints: the crate's, and the commit it was built from when the
+/// build had git (`0.1.0 (abcdef0)`).
+pub const VERSION: &str = env!("ACCORD_VERSION");
+
 /// accord: declarative permissions for research data, planned and applied like code.
 #[derive(Debug, Parser)]
-#[command(name = "accord", version, about, long_about = None)]
+#[command(name = "accord", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -185,6 +189,14 @@ pub enum Command {
         #[arg(long, value_name = "FILE", requires = "tls")]
         ca_out: Option<PathBuf>,
     },
+    /// Print a shell completion script (e.g. `accord completions bash > /etc/bash_completion.d/accord`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; e.g. `accord man > accord.1`).
+    Man,
     /// Serve plan, drift and apply as a Globus Action Provider (see docs/action-provider.md).
     Serve {
         /// Address to listen on.
@@ -360,6 +372,8 @@ pub async fn run(cli: Cli) -> Exit {
             ctx.import(crate::import::Request { values }, out).await
         }
         Command::Schema { out } => ctx.schema(out.as_deref()),
+        Command::Completions { shell } => admin::completions(*shell),
+        Command::Man => admin::man(),
         Command::Reset { dir } => ctx.reset(dir.as_deref()),
         Command::ForceUnlock { dir } => ctx.force_unlock(dir.as_deref()),
         Command::Emulate {
