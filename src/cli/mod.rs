@@ -287,7 +287,10 @@ pub fn main() -> ExitCode {
             .into();
         }
     };
-    crate::logs::init(cli.verbose);
+    crate::logs::init(
+        cli.verbose,
+        colour(cli.no_color, std::env::var_os("NO_COLOR"), true),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -304,10 +307,19 @@ pub fn main() -> ExitCode {
     exit.into()
 }
 
+/// Whether to colour: not with `--no-color`, not with a non-empty `NO_COLOR` (an empty one
+/// does not count, per no-color.org), and only on a terminal.
+fn colour(no_color_flag: bool, no_color_env: Option<std::ffi::OsString>, terminal: bool) -> bool {
+    !no_color_flag && no_color_env.is_none_or(|v| v.is_empty()) && terminal
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Exit {
-    let color =
-        !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let color = colour(
+        cli.no_color,
+        std::env::var_os("NO_COLOR"),
+        std::io::stdout().is_terminal(),
+    );
     let ctx = Ctx {
         cli: &cli,
         render: RenderOptions {
@@ -451,9 +463,11 @@ impl Ctx<'_> {
 
     /// Renders policy diagnostics on stderr, with snippets (colour only on a terminal).
     fn diagnostics(&self, d: &Diagnostics) {
-        let color = !self.cli.no_color
-            && std::env::var_os("NO_COLOR").is_none()
-            && std::io::stderr().is_terminal();
+        let color = colour(
+            self.cli.no_color,
+            std::env::var_os("NO_COLOR"),
+            std::io::stderr().is_terminal(),
+        );
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -711,4 +725,18 @@ fn progress_spinner(message: &'static str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new_spinner().with_message(message);
     pb.enable_steady_tick(std::time::Duration::from_millis(100));
     pb
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::colour;
+
+    #[test]
+    fn only_a_non_empty_no_color_or_the_flag_turns_colour_off() {
+        assert!(colour(false, None, true));
+        assert!(colour(false, Some("".into()), true), "an empty NO_COLOR");
+        assert!(!colour(false, Some("1".into()), true));
+        assert!(!colour(true, None, true), "--no-color");
+        assert!(!colour(false, None, false), "not a terminal");
+    }
 }
