@@ -54,10 +54,15 @@ impl ApplyReport {
     }
 }
 
-/// Progress events, for a progress bar.
+/// Progress events, for a progress bar, and the caller's request to stop.
 pub trait Progress: Sync {
     /// A step finished; `done` of `total` changes are settled.
     fn step_done(&self, done: usize, total: usize);
+    /// Whether the caller asked to stop (a signal): no new step starts, calls in flight
+    /// finish, and what did not start is reported skipped.
+    fn stop_requested(&self) -> bool {
+        false
+    }
 }
 
 impl Progress for () {
@@ -109,7 +114,7 @@ pub async fn apply(
     let parallelism = parallelism.max(1);
 
     loop {
-        while !stopped && running.len() < parallelism {
+        while !stopped && running.len() < parallelism && !progress.stop_requested() {
             let Some(s) = ready.pop_front() else { break };
             let changes: Vec<_> = plan.steps[s]
                 .changes
@@ -347,5 +352,43 @@ mod tests {
         let ids = IdMap::default();
         apply(&p, &reg, &ids, 2, &()).await;
         assert_eq!(ids.get(&p.changes[0].address).as_deref(), Some("id"));
+    }
+
+    /// Asks to stop once `after` steps are settled.
+    struct StopAfter {
+        after: usize,
+        done: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Progress for StopAfter {
+        fn step_done(&self, done: usize, _: usize) {
+            self.done.store(done, std::sync::atomic::Ordering::SeqCst);
+        }
+        fn stop_requested(&self) -> bool {
+            self.done.load(std::sync::atomic::Ordering::SeqCst) >= self.after
+        }
+    }
+
+    #[tokio::test]
+    async fn a_stop_request_starts_nothing_new_and_skips_the_rest() {
+        let rec = Arc::new(Recorder::default());
+        let reg = Registry::new().with(rec.clone());
+        let p = plan(
+            &[
+                ("/a/", Direction::Grant),
+                ("/b/", Direction::Grant),
+                ("/c/", Direction::Grant),
+            ],
+            &[],
+        );
+        let stop = StopAfter {
+            after: 1,
+            done: Default::default(),
+        };
+        let report = apply(&p, &reg, &IdMap::default(), 1, &stop).await;
+        assert_eq!(report.results[0].1, ChangeStatus::Applied);
+        assert_eq!(report.results[1].1, ChangeStatus::Skipped);
+        assert_eq!(report.results[2].1, ChangeStatus::Skipped);
+        assert_eq!(rec.calls.lock().unwrap().len(), 1);
     }
 }

@@ -12,8 +12,9 @@ use tracing_subscriber::fmt::format::{self, Writer};
 use crate::escape::escape_line;
 
 /// Installs the logger of a run: warnings by default, accord's info with `-v`, debug with
-/// `-vv`; `ACCORD_LOG` (an `EnvFilter`) overrides.
-pub fn init(verbose: u8) {
+/// `-vv`; `ACCORD_LOG` (an `EnvFilter`) overrides. Coloured only when `colour` (no
+/// `--no-color`, no non-empty `NO_COLOR`) and stderr is a terminal.
+pub fn init(verbose: u8, colour: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "accord=info",
@@ -21,7 +22,7 @@ pub fn init(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ACCORD_LOG")
         .unwrap_or_else(|_| default.into());
-    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let ansi = colour && std::io::stderr().is_terminal();
     let _ = tracing::subscriber::set_global_default(subscriber(filter, ansi, std::io::stderr));
 }
 

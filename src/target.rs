@@ -46,6 +46,14 @@ pub enum TargetError {
         "--target {0}: only a loopback emulator URL is accepted (http://127.0.0.1:PORT); real services are named targets"
     )]
     NotLoopback(String),
+    /// Nothing answers at `--target URL`.
+    #[error("--target {url}: cannot connect ({reason}); is `accord emulate` running there?")]
+    Unreachable {
+        /// The URL given.
+        url: String,
+        /// How the connection failed.
+        reason: String,
+    },
     /// The seed file is unreadable or invalid.
     #[error("seed {path}: {message}")]
     Seed {
@@ -273,7 +281,16 @@ pub async fn connect_with(
             }
             // A loopback emulator runs as the client and users its seed names; the
             // variables override.
-            let connection = emulator_connection(url).await;
+            let connection = match emulator_connection_checked(url).await {
+                Ok(doc) => doc,
+                Err(e) if e.is_connect() || e.is_timeout() => {
+                    return Err(TargetError::Unreachable {
+                        url: url.into(),
+                        reason: innermost(&e),
+                    });
+                }
+                Err(_) => None,
+            };
             let target = TargetInfo {
                 name: url.to_string(),
                 kind: "emulator".into(),
@@ -390,14 +407,34 @@ fn fresh(seed: &Seed, now: Option<DateTime<Utc>>) -> Emulator {
 /// reading its own section. An emulator without that route (an older `accord emulate`) is
 /// asked for its state instead, which the services read too.
 pub(crate) async fn emulator_connection(base: &str) -> Option<serde_json::Value> {
+    emulator_connection_checked(base).await.ok().flatten()
+}
+
+/// The same, failing when nothing answers at `base` (within 15 s).
+async fn emulator_connection_checked(
+    base: &str,
+) -> Result<Option<serde_json::Value>, reqwest::Error> {
     let base = base.trim_end_matches('/');
-    let resp = reqwest::get(format!("{base}/_emulator/connection"))
-        .await
-        .ok()?;
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/_emulator/connection"))
+        .timeout(std::time::Duration::from_secs(15))
+        .send()
+        .await?;
     if resp.status() == reqwest::StatusCode::NOT_FOUND {
-        return emulator_state(base).await;
+        return Ok(emulator_state(base).await);
     }
-    resp.json().await.ok()
+    Ok(resp.json().await.ok())
+}
+
+/// An error's innermost cause (`Connection refused (os error 111)`).
+fn innermost(e: &dyn std::error::Error) -> String {
+    let mut last = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
 }
 
 /// A running emulator's whole state, read from its control route.

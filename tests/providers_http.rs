@@ -598,3 +598,51 @@ async fn transfer_acl_exists_is_adopted_and_updated() {
     );
     assert_eq!(ids.get(&address).as_deref(), Some("rule-1"));
 }
+
+/// A closed port on loopback: connections are refused.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_refused_first_contact_stops_at_its_budget_and_names_the_host() {
+    let port = closed_port();
+    let opts = HttpOptions {
+        // Budget 15 s × 0.01 = 150 ms; without it, 100 retries of up to 100 ms each.
+        backoff_scale: 0.01,
+        max_retries: 100,
+        ..options()
+    };
+    let c = HttpClient::shared(
+        &accord::services::builtin().apis(),
+        ServiceUrls::emulator(&format!("http://127.0.0.1:{port}")),
+        creds(),
+        opts,
+    )
+    .unwrap();
+    let req = HttpRequest::get(accord::services::groups::api::ID, "/v2/groups/my_groups")
+        .auth(accord::http::AuthMode::None);
+    let t0 = Instant::now();
+    let e = c.send(&req).await.unwrap_err();
+    let took = t0.elapsed();
+    assert!(took < Duration::from_secs(1), "{took:?}");
+    assert!(
+        matches!(&e, HttpError::Unreachable { host, .. } if *host == format!("127.0.0.1:{port}")),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with(&format!("cannot connect to 127.0.0.1:{port}")),
+        "{e}"
+    );
+    // The budget spent, the next call to that host fails at once.
+    let t1 = Instant::now();
+    let e = c.send(&req).await.unwrap_err();
+    assert!(
+        t1.elapsed() < Duration::from_millis(20),
+        "{:?}",
+        t1.elapsed()
+    );
+    assert!(matches!(e, HttpError::Unreachable { .. }), "{e}");
+}

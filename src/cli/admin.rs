@@ -163,3 +163,31 @@ impl Ctx<'_> {
         }
     }
 }
+
+/// `accord completions SHELL`: the completion script, generated from the clap definitions.
+pub(super) fn completions(shell: clap_complete::Shell) -> Exit {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "accord", &mut out);
+    write_stdout(&out)
+}
+
+/// `accord man`: the man page (roff), generated from the clap definitions.
+pub(super) fn man() -> Exit {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(command).render(&mut out) {
+        return fail(e);
+    }
+    write_stdout(&out)
+}
+
+/// Writes bytes to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Exit {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Exit::Ok,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Exit::Ok,
+        Err(e) => fail(e),
+    }
+}

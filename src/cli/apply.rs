@@ -3,19 +3,51 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::Arc;
 
+use super::interrupt::{self, Interrupt};
 use super::*;
 
 impl Ctx<'_> {
+    /// `accord apply`, answering SIGINT and SIGTERM: before applying, a signal ends the run
+    /// (nothing was applied); while applying, it stops new work and the run ends with the
+    /// summary. Either way the lock is released and the exit is 128 + the signal's number.
     pub(super) async fn apply(
         &self,
         path: Option<&Path>,
         auto_approve: bool,
         opts: &PlanOptions,
     ) -> Exit {
+        let interrupt = Interrupt::install();
+        let exit = tokio::select! {
+            exit = self.apply_run(path, auto_approve, opts, &interrupt) => exit,
+            sig = interrupt.before_apply() => {
+                eprintln!("\n{}: stopped before applying; nothing was applied.", interrupt::name(sig));
+                return Exit::Interrupted(sig);
+            }
+        };
+        match interrupt.signal() {
+            Some(sig) => {
+                outln!(
+                    "Interrupted by {}: changes not started were skipped. Run apply again: it re-reads the live state and converges.",
+                    interrupt::name(sig)
+                );
+                Exit::Interrupted(sig)
+            }
+            None => exit,
+        }
+    }
+
+    async fn apply_run(
+        &self,
+        path: Option<&Path>,
+        auto_approve: bool,
+        opts: &PlanOptions,
+        interrupt: &Arc<Interrupt>,
+    ) -> Exit {
         let path = path.unwrap_or(Path::new("."));
         if path.is_file() {
-            return self.apply_saved(path).await;
+            return self.apply_saved(path, interrupt).await;
         }
         let ws = match self.load(Some(path)) {
             Ok(ws) => ws,
@@ -29,7 +61,9 @@ impl Ctx<'_> {
             Ok(c) => c,
             Err(e) => return e,
         };
-        let exit = self.plan_and_apply(&ws, &conn, auto_approve, opts).await;
+        let exit = self
+            .plan_and_apply(&ws, &conn, auto_approve, opts, interrupt)
+            .await;
         match conn.finish().await {
             Ok(()) => exit,
             Err(e) => fail(e),
@@ -42,6 +76,7 @@ impl Ctx<'_> {
         conn: &Connected,
         auto_approve: bool,
         opts: &PlanOptions,
+        interrupt: &Arc<Interrupt>,
     ) -> Exit {
         let planned = match self.make_plan(ws, conn, opts).await {
             Ok(p) => p,
@@ -55,17 +90,21 @@ impl Ctx<'_> {
             return Exit::Ok;
         }
         if !auto_approve {
-            match confirm() {
-                Ok(true) => {}
-                Ok(false) => return fail("apply cancelled"),
+            // Off the async threads, so a signal at the prompt still ends the run.
+            match tokio::task::spawn_blocking(confirm).await {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => return fail("apply cancelled"),
+                Ok(Err(e)) => return fail(e),
                 Err(e) => return fail(e),
             }
         }
-        let report = self.run_apply(&planned.plan, conn, &planned.ids).await;
+        let report = self
+            .run_apply(&planned.plan, conn, &planned.ids, interrupt)
+            .await;
         self.report(&planned.plan, &report)
     }
 
-    pub(super) async fn apply_saved(&self, path: &Path) -> Exit {
+    pub(super) async fn apply_saved(&self, path: &Path, interrupt: &Arc<Interrupt>) -> Exit {
         let plan = match planfile::read(path) {
             Ok(p) => p,
             Err(e) => return fail(e),
@@ -110,7 +149,7 @@ impl Ctx<'_> {
                 Exit::Error
             }
             Ok((_, ids)) => {
-                let report = self.run_apply(&plan, &conn, &ids).await;
+                let report = self.run_apply(&plan, &conn, &ids, interrupt).await;
                 self.report(&plan, &report)
             }
             Err(e) => self.engine_error(&ws, e),
@@ -126,8 +165,10 @@ impl Ctx<'_> {
         plan: &Plan,
         conn: &Connected,
         ids: &crate::service::IdMap,
+        interrupt: &Arc<Interrupt>,
     ) -> ApplyReport {
-        let bar = Bar::new(plan.changes.len());
+        interrupt.applying();
+        let bar = Bar::new(plan.changes.len(), interrupt.clone());
         engine::apply_plan(plan, &conn.session, ids, self.cli.parallelism, &bar).await
     }
 
@@ -178,16 +219,16 @@ fn confirm() -> Result<bool, String> {
     Ok(line.trim() == "yes")
 }
 
-/// The apply progress bar (stderr, only on a TTY).
-struct Bar(indicatif::ProgressBar);
+/// The apply progress bar (stderr, only on a TTY), and the signals that stop new work.
+struct Bar(indicatif::ProgressBar, Arc<Interrupt>);
 
 impl Bar {
-    fn new(total: usize) -> Bar {
+    fn new(total: usize, interrupt: Arc<Interrupt>) -> Bar {
         let pb = indicatif::ProgressBar::new(total as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} changes") {
             pb.set_style(style);
         }
-        Bar(pb)
+        Bar(pb, interrupt)
     }
 }
 
@@ -197,5 +238,8 @@ impl crate::apply::Progress for Bar {
         if self.0.position() >= self.0.length().unwrap_or(0) {
             self.0.finish_and_clear();
         }
+    }
+    fn stop_requested(&self) -> bool {
+        self.1.signal().is_some()
     }
 }

@@ -24,14 +24,19 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 mod access;
 mod admin;
 mod apply;
+mod interrupt;
 mod out;
 mod review;
 
 use out::outln;
 
+/// The version `--version` prints: the crate's, and the commit it was built from when the
+/// build had git (`0.1.0 (abcdef0)`).
+pub const VERSION: &str = env!("ACCORD_VERSION");
+
 /// accord: declarative permissions for research data, planned and applied like code.
 #[derive(Debug, Parser)]
-#[command(name = "accord", version, about, long_about = None)]
+#[command(name = "accord", version = VERSION, about, long_about = None)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -187,6 +192,14 @@ pub enum Command {
         #[arg(long, value_name = "FILE", requires = "tls")]
         ca_out: Option<PathBuf>,
     },
+    /// Print a shell completion script (e.g. `accord completions bash > /etc/bash_completion.d/accord`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff; e.g. `accord man > accord.1`).
+    Man,
     /// Serve plan, drift and apply as a Globus Action Provider (see docs/action-provider.md).
     Serve {
         /// Address to listen on.
@@ -210,7 +223,8 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp with a timezone ({e})"))
 }
 
-/// The exit codes of DESIGN.md: 0 nothing to do, 2 changes or drift, 1 any error.
+/// The exit codes of DESIGN.md: 0 nothing to do, 2 changes or drift, 1 any error, 128 + N
+/// after signal N stopped an apply (130 SIGINT, 143 SIGTERM).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Success; for plan and drift, nothing to change.
@@ -219,6 +233,8 @@ pub enum Exit {
     Changes,
     /// Any error, usage errors included.
     Error,
+    /// An apply stopped by this signal (its number).
+    Interrupted(u8),
 }
 
 impl From<Exit> for ExitCode {
@@ -227,6 +243,7 @@ impl From<Exit> for ExitCode {
             Exit::Ok => 0,
             Exit::Changes => 2,
             Exit::Error => 1,
+            Exit::Interrupted(sig) => 128u8.saturating_add(sig),
         })
     }
 }
@@ -256,7 +273,10 @@ pub fn main() -> ExitCode {
             .into();
         }
     };
-    crate::logs::init(cli.verbose);
+    crate::logs::init(
+        cli.verbose,
+        colour(cli.no_color, std::env::var_os("NO_COLOR"), true),
+    );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -267,13 +287,25 @@ pub fn main() -> ExitCode {
             return Exit::Error.into();
         }
     };
-    runtime.block_on(run(cli)).into()
+    let exit = runtime.block_on(run(cli));
+    // A blocking read left at the apply prompt by a signal must not hold the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    exit.into()
+}
+
+/// Whether to colour: not with `--no-color`, not with a non-empty `NO_COLOR` (an empty one
+/// does not count, per no-color.org), and only on a terminal.
+fn colour(no_color_flag: bool, no_color_env: Option<std::ffi::OsString>, terminal: bool) -> bool {
+    !no_color_flag && no_color_env.is_none_or(|v| v.is_empty()) && terminal
 }
 
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Exit {
-    let color =
-        !cli.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let color = colour(
+        cli.no_color,
+        std::env::var_os("NO_COLOR"),
+        std::io::stdout().is_terminal(),
+    );
     let ctx = Ctx {
         cli: &cli,
         render: RenderOptions {
@@ -340,6 +372,8 @@ pub async fn run(cli: Cli) -> Exit {
             ctx.import(crate::import::Request { values }, out).await
         }
         Command::Schema { out } => ctx.schema(out.as_deref()),
+        Command::Completions { shell } => admin::completions(*shell),
+        Command::Man => admin::man(),
         Command::Reset { dir } => ctx.reset(dir.as_deref()),
         Command::ForceUnlock { dir } => ctx.force_unlock(dir.as_deref()),
         Command::Emulate {
@@ -417,9 +451,11 @@ impl Ctx<'_> {
 
     /// Renders policy diagnostics on stderr, with snippets (colour only on a terminal).
     fn diagnostics(&self, d: &Diagnostics) {
-        let color = !self.cli.no_color
-            && std::env::var_os("NO_COLOR").is_none()
-            && std::io::stderr().is_terminal();
+        let color = colour(
+            self.cli.no_color,
+            std::env::var_os("NO_COLOR"),
+            std::io::stderr().is_terminal(),
+        );
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -677,4 +713,18 @@ fn progress_spinner(message: &'static str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new_spinner().with_message(message);
     pb.enable_steady_tick(std::time::Duration::from_millis(100));
     pb
+}
+
+#[cfg(test)]
+mod colour_tests {
+    use super::colour;
+
+    #[test]
+    fn only_a_non_empty_no_color_or_the_flag_turns_colour_off() {
+        assert!(colour(false, None, true));
+        assert!(colour(false, Some("".into()), true), "an empty NO_COLOR");
+        assert!(!colour(false, Some("1".into()), true));
+        assert!(!colour(true, None, true), "--no-color");
+        assert!(!colour(false, None, false), "not a terminal");
+    }
 }

@@ -55,6 +55,16 @@ pub enum HttpError {
         /// What happened.
         message: String,
     },
+    /// A host never reached in this run refused the connection or did not resolve.
+    #[error("cannot connect to {host} ({service}): {message}")]
+    Unreachable {
+        /// The service called.
+        service: ServiceId,
+        /// The host (and port) that could not be reached.
+        host: String,
+        /// How the connection failed.
+        message: String,
+    },
     /// A create failed in a way that may have reached the service: re-read before resending.
     #[error("{cause} (the create may have been applied)")]
     MaybeApplied {
@@ -110,6 +120,7 @@ impl HttpError {
         match self {
             HttpError::Status { service, .. }
             | HttpError::Transport { service, .. }
+            | HttpError::Unreachable { service, .. }
             | HttpError::Credentials { service, .. }
             | HttpError::Decode { service, .. } => Some(*service),
             HttpError::MaybeApplied { cause } => cause.service(),
@@ -134,7 +145,7 @@ impl HttpError {
     /// Whether an idempotent call failing this way is retried.
     pub fn is_retryable(&self) -> bool {
         match self {
-            HttpError::Transport { .. } => true,
+            HttpError::Transport { .. } | HttpError::Unreachable { .. } => true,
             HttpError::Status {
                 status, final_code, ..
             } => matches!(status, 429 | 500 | 502 | 503 | 504) && !final_code,

@@ -28,6 +28,7 @@ mod credentials;
 mod error;
 pub mod oauth;
 mod pacing;
+mod reach;
 mod request;
 mod tokens;
 
@@ -84,6 +85,15 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// A URL's host and port, for messages and first-contact budgets.
+fn host_of(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => url.to_string(),
+    }
+}
+
 /// The shared HTTP client of every provider.
 pub struct HttpClient {
     client: reqwest::Client,
@@ -104,6 +114,8 @@ pub struct HttpClient {
     token_fetch: tokio::sync::Mutex<()>,
     limits: Mutex<HashMap<ServiceId, Arc<Limits>>>,
     instances: RwLock<HashMap<ServiceId, Instance>>,
+    /// Which hosts answered in this run (a first contact's failures have a short budget).
+    reach: reach::Reach,
 }
 
 /// A discovered instance of an API: its base and the one host trusted with its token.
@@ -163,6 +175,7 @@ impl HttpClient {
             token_fetch: tokio::sync::Mutex::new(()),
             limits: Mutex::new(HashMap::new()),
             instances: RwLock::new(HashMap::new()),
+            reach: reach::Reach::default(),
         })
     }
 
@@ -356,19 +369,46 @@ impl HttpClient {
         self.check_trusted_for(req.service, &url)?;
         match req.kind {
             CallKind::Idempotent => {
+                let host = host_of(&url);
+                let budget = reach::FIRST_CONTACT_BUDGET.mul_f64(self.options.backoff_scale);
+                if let Some((left, message)) = self.reach.left(&host, budget)
+                    && left.is_zero()
+                {
+                    return Err(HttpError::Unreachable {
+                        service: req.service,
+                        host,
+                        message,
+                    });
+                }
                 let backoff = self.backoff();
+                let mut retry = 0;
                 (|| self.attempt(req, &url))
                     .retry(backoff)
-                    .when(HttpError::is_retryable)
+                    .when(|e| match e {
+                        HttpError::Unreachable { .. } => self
+                            .reach
+                            .left(&host, budget)
+                            .is_none_or(|(left, _)| !left.is_zero()),
+                        e => e.is_retryable(),
+                    })
                     .adjust(|e, d| {
-                        // `None` means the retries are spent: keep it so.
-                        d.map(|d| e.retry_after().map_or(d, |ra| ra.max(d)))
+                        // `None` means the retries are spent: keep it so. A host never reached
+                        // waits no longer than its budget's rest.
+                        let d = d.map(|d| e.retry_after().map_or(d, |ra| ra.max(d)));
+                        match (e, self.reach.left(&host, budget)) {
+                            (HttpError::Unreachable { .. }, Some((left, _))) => {
+                                d.map(|d| d.min(left))
+                            }
+                            _ => d,
+                        }
                     })
                     .notify(|e, d| {
-                        tracing::debug!(
+                        retry += 1;
+                        tracing::info!(
                             service = req.service.name(),
                             method = %req.method,
                             path = %req.path,
+                            retry,
                             wait_ms = d.as_millis() as u64,
                             "retrying after: {e}"
                         );
@@ -376,7 +416,8 @@ impl HttpClient {
                     .await
             }
             CallKind::Create => self.attempt(req, &url).await.map_err(|e| {
-                if e.is_retryable() {
+                // A host that never answered did not receive it.
+                if e.is_retryable() && !matches!(e, HttpError::Unreachable { .. }) {
                     HttpError::MaybeApplied { cause: Box::new(e) }
                 } else {
                     e
@@ -544,7 +585,10 @@ impl HttpClient {
             let result = rb.send().await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let resp = match result {
-                Ok(r) => r,
+                Ok(r) => {
+                    self.reach.answered(&host_of(url));
+                    r
+                }
                 Err(e) => {
                     tracing::debug!(
                         service = req.service.name(),
@@ -553,11 +597,20 @@ impl HttpClient {
                         elapsed_ms,
                         "request failed"
                     );
+                    let message = transport_message(&e);
+                    let host = host_of(url);
+                    if e.is_connect() && self.reach.connect_failed(&host, &message) {
+                        return Err(HttpError::Unreachable {
+                            service: req.service,
+                            host,
+                            message,
+                        });
+                    }
                     return Err(HttpError::Transport {
                         service: req.service,
                         method: req.method.to_string(),
                         path: req.path.clone(),
-                        message: transport_message(&e),
+                        message,
                     });
                 }
             };

@@ -46,7 +46,7 @@ async fn missing_globus_credentials_fail_only_calls_that_need_them() {
     let boss = HttpRequest::get(crate::services::boss::api::ID, "/v1/groups/")
         .auth(AuthMode::Header(Secret::new("Token t")));
     let e = c.send(&boss).await.unwrap_err();
-    assert!(matches!(e, HttpError::Transport { .. }), "{e}");
+    assert!(matches!(e, HttpError::Unreachable { .. }), "{e}");
 }
 
 #[test]
