@@ -391,6 +391,26 @@ impl<'a> GrantSpec<'a> {
     }
 }
 
+/// Who a role object grants to, and on what, for an address `[resource, role, principal]` (a
+/// role held on a resource, as GCS, Search and the Boss keep them).
+pub fn role_access_on(address: &super::Address, of: ResourceType) -> Option<(&str, On<'_>)> {
+    let k = &address.keys;
+    (k.len() == 3).then(|| (k[2].as_str(), On::new(of, &k[..1])))
+}
+
+/// The grant of a role object addressed `[resource, role, principal]`: the role read from its
+/// address, ranked by its place in `roles` (least to most).
+pub fn role_grant<'a>(
+    address: &'a super::Address,
+    of: ResourceType,
+    roles: &[&str],
+) -> Option<GrantSpec<'a>> {
+    let (principal, on) = role_access_on(address, of)?;
+    let role = address.keys[1].as_str();
+    let rank = roles.iter().position(|r| *r == role)?;
+    Some(GrantSpec::named(principal, on, role, rank))
+}
+
 /// `8f3e2a1b…` for a UUID; anything else unchanged: resources and principals for people.
 pub fn short_id(s: &str) -> String {
     if s.len() == 36 && uuid::Uuid::parse_str(s).is_ok() {

@@ -96,16 +96,12 @@ impl ResourceSemantics for DataResource {
 
 /// What a membership grants: its user, the group's membership, member or maintainer.
 pub(super) fn member_access_on(a: &Address) -> Option<(&str, On<'_>)> {
-    let k = &a.keys;
-    (k.len() == 3).then(|| (k[2].as_str(), On::new(GROUP_ROLES, &k[..1])))
+    crate::state::access::role_access_on(a, GROUP_ROLES)
 }
 
-/// A membership's grant: its role, read from its address.
+/// A role's grant: the role, read from its address.
 pub(super) fn member_grant(o: &Object) -> Option<GrantSpec<'_>> {
-    let (principal, on) = member_access_on(&o.address)?;
-    let role = o.address.keys[1].as_str();
-    let rank = ROLES.iter().position(|r| *r == role)?;
-    Some(GrantSpec::named(principal, on, role, rank))
+    crate::state::access::role_grant(&o.address, GROUP_ROLES, &ROLES)
 }
 
 /// What a permission set grants: its group, the resource.

@@ -66,16 +66,12 @@ impl ResourceSemantics for DocumentResource {
 
 /// What a role grants: its holder, the index's roles.
 pub(super) fn role_access_on(a: &Address) -> Option<(&str, On<'_>)> {
-    let k = &a.keys;
-    (k.len() == 3).then(|| (k[2].as_str(), On::new(INDEX, &k[..1])))
+    crate::state::access::role_access_on(a, INDEX)
 }
 
 /// A role's grant: the role, read from its address.
 pub(super) fn role_grant(o: &Object) -> Option<GrantSpec<'_>> {
-    let (principal, on) = role_access_on(&o.address)?;
-    let role = o.address.keys[1].as_str();
-    let rank = ROLES.iter().position(|r| *r == role)?;
-    Some(GrantSpec::named(principal, on, role, rank))
+    crate::state::access::role_grant(&o.address, INDEX, &ROLES)
 }
 
 /// The document a subject's access is on: a change to it can move anyone's.
