@@ -23,8 +23,8 @@ use crate::escape::escape_line;
 use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
 
 pub use json::{json, json_string, plan_schema, write_json};
-pub use markdown::markdown;
-pub(crate) use markdown::{code as markdown_code, escape as markdown_text};
+pub use markdown::{COMMENT_BUDGET, markdown, markdown_within};
+pub use markdown::{code as markdown_code, text as markdown_text};
 pub use text::text;
 
 /// What every sensitive attribute value is replaced with in plans, renderings and plan files.
@@ -196,9 +196,101 @@ fn principal_with_id(key: &str, labels: &BTreeMap<String, String>) -> String {
 
 /// The object a change acts on, for people: `globus.member lab-readers / alice (8f3e2b1c…)`.
 pub fn change_label(change: &Change) -> String {
-    // The permissions are part of what a rule *is* for a reader, so they go in its label;
-    // the desired value wins for updates, the live one for deletes.
-    let perms = change
+    object_label(
+        &change.address,
+        &change.labels,
+        perms(change).as_deref(),
+        true,
+    )
+}
+
+/// The object a change acts on with the plan's principal names ([`Names`]): `alice`, or
+/// `alice (8f3e2b1c9…)` only when two principals of the plan share that label.
+fn named_change_label(change: &Change, labels: &BTreeMap<String, String>) -> String {
+    object_label(&change.address, labels, perms(change).as_deref(), false)
+}
+
+/// The principals of a plan for people: each by its label, with the shortest id prefix (at
+/// least 8 characters) that tells it apart when another principal of the plan has the same
+/// label. Ids are never cut to look identical.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    shown: BTreeMap<String, String>,
+}
+
+impl Names {
+    /// The names of every principal the plan's changes and access delta mention.
+    pub(crate) fn of(plan: &Plan) -> Names {
+        let mut by_label: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        for c in &plan.changes {
+            for (key, label) in &c.labels {
+                by_label.entry(label).or_default().insert(key);
+            }
+        }
+        for e in plan
+            .access_delta
+            .gains
+            .iter()
+            .chain(&plan.access_delta.losses)
+        {
+            if let Some(label) = &e.label {
+                by_label.entry(label).or_default().insert(&e.principal);
+            }
+        }
+        let mut shown = BTreeMap::new();
+        for (label, keys) in by_label {
+            let ids: Vec<&str> = keys
+                .iter()
+                .map(|k| k.split_once(':').map_or(*k, |(_, id)| id))
+                .collect();
+            for (key, id) in keys.iter().zip(&ids) {
+                let name = if keys.len() == 1 {
+                    label.to_string()
+                } else {
+                    let needed = ids
+                        .iter()
+                        .filter(|other| *other != id)
+                        .map(|other| common_prefix(id, other) + 1)
+                        .max()
+                        .unwrap_or(0)
+                        .max(8);
+                    match id.char_indices().nth(needed) {
+                        Some((at, _)) => format!("{label} ({}…)", &id[..at]),
+                        None => format!("{label} ({id})"),
+                    }
+                };
+                shown.insert(key.to_string(), name);
+            }
+        }
+        Names { shown }
+    }
+
+    /// A change's labels with each principal named as the plan names it.
+    fn relabel(&self, labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        labels
+            .keys()
+            .filter_map(|k| Some((k.clone(), self.shown.get(k)?.clone())))
+            .collect()
+    }
+
+    /// The principal of an access entry for people.
+    fn who(&self, e: &AccessEntry) -> String {
+        self.shown
+            .get(&e.principal)
+            .cloned()
+            .unwrap_or_else(|| e.who())
+    }
+}
+
+/// How many leading characters two strings share.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+/// The permissions of a rule, part of what it *is* for a reader, so they go in its label;
+/// the desired value wins for updates, the live one for deletes.
+fn perms(change: &Change) -> Option<String> {
+    change
         .after
         .as_ref()
         .or(change.before.as_ref())
@@ -214,8 +306,7 @@ pub fn change_label(change: &Change) -> String {
                     .join(", "),
             ),
             _ => None,
-        });
-    object_label(&change.address, &change.labels, perms.as_deref())
+        })
 }
 
 /// Text from policy or live data as the human renderings show it: on one line, its control
@@ -248,12 +339,24 @@ pub fn entry_label(address: &Address, label: &str) -> String {
     {
         labels.insert(key.clone(), label.to_string());
     }
-    object_label(address, &labels, None)
+    object_label(address, &labels, None, true)
 }
 
-fn object_label(a: &Address, labels: &BTreeMap<String, String>, perms: Option<&str>) -> String {
+/// An object for people; `ids` puts each labelled principal's short id beside its label.
+fn object_label(
+    a: &Address,
+    labels: &BTreeMap<String, String>,
+    perms: Option<&str>,
+    ids: bool,
+) -> String {
     let key = |i: usize| display_key(&a.keys[i], labels);
-    let principal = |i: usize| principal_with_id(&a.keys[i], labels);
+    let principal = |i: usize| {
+        if ids {
+            principal_with_id(&a.keys[i], labels)
+        } else {
+            display_key(&a.keys[i], labels)
+        }
+    };
     let body = a
         .kind
         .semantics()
@@ -330,15 +433,22 @@ struct ChangeLine {
 }
 
 fn change_lines(plan: &Plan, verbose: bool) -> Vec<ChangeLine> {
+    let names = Names::of(plan);
     plan.changes
         .iter()
-        .map(|c| ChangeLine {
-            action: c.action,
-            sign: sign(c.action),
-            label: shown(&change_label(c)),
-            note: shown(&note(c)),
-            details: details(c, verbose).iter().map(|d| shown(d)).collect(),
-            refused: !concerned_by(plan, c).is_empty(),
+        .map(|c| {
+            let labels = names.relabel(&c.labels);
+            ChangeLine {
+                action: c.action,
+                sign: sign(c.action),
+                label: shown(&named_change_label(c, &labels)),
+                note: shown(&note(c)),
+                details: details(c, &labels, verbose)
+                    .iter()
+                    .map(|d| shown(d))
+                    .collect(),
+                refused: !concerned_by(plan, c).is_empty(),
+            }
         })
         .collect()
 }
@@ -352,7 +462,7 @@ fn note(change: &Change) -> String {
     }
 }
 
-fn details(change: &Change, verbose: bool) -> Vec<String> {
+fn details(change: &Change, labels: &BTreeMap<String, String>, verbose: bool) -> Vec<String> {
     let kind = change.address.kind;
     let mut out = Vec::new();
     match change.action {
@@ -361,8 +471,8 @@ fn details(change: &Change, verbose: bool) -> Vec<String> {
                 let mut line = format!(
                     "{}: {} → {}",
                     f.name,
-                    format_value(kind, &f.name, &f.before, &change.labels),
-                    format_value(kind, &f.name, &f.after, &change.labels)
+                    format_value(kind, &f.name, &f.before, labels),
+                    format_value(kind, &f.name, &f.after, labels)
                 );
                 if change.action == Action::Replace
                     && kind.field(&f.name).map(|s| s.mode) == Some(FieldMode::ForceReplace)
@@ -394,7 +504,7 @@ fn details(change: &Change, verbose: bool) -> Vec<String> {
                     if verbose || is_notable(kind, name, value) {
                         out.push(format!(
                             "{name}: {}",
-                            format_value(kind, name, value, &change.labels)
+                            format_value(kind, name, value, labels)
                         ));
                     }
                 }
@@ -536,7 +646,7 @@ struct DeltaLine {
 
 /// The delta's lines, gains then losses, each list capped unless verbose, with the number of
 /// entries left out. Escalations come first in each list and are never left out.
-fn delta_lines(delta: &AccessDelta, verbose: bool) -> (Vec<DeltaLine>, usize) {
+fn delta_lines(delta: &AccessDelta, names: &Names, verbose: bool) -> (Vec<DeltaLine>, usize) {
     let mut lines = Vec::new();
     let mut hidden = 0;
     for (gain, entries) in [(true, &delta.gains), (false, &delta.losses)] {
@@ -549,13 +659,13 @@ fn delta_lines(delta: &AccessDelta, verbose: bool) -> (Vec<DeltaLine>, usize) {
                     continue;
                 }
             }
-            lines.push(delta_line(e, gain));
+            lines.push(delta_line(e, names, gain));
         }
     }
     (lines, hidden)
 }
 
-fn delta_line(e: &AccessEntry, gain: bool) -> DeltaLine {
+fn delta_line(e: &AccessEntry, names: &Names, gain: bool) -> DeltaLine {
     let level = |l: &Option<String>| l.clone().unwrap_or_else(|| "none".to_string());
     let groups: Vec<&str> = e
         .via
@@ -569,7 +679,7 @@ fn delta_line(e: &AccessEntry, gain: bool) -> DeltaLine {
         (false, false) => Some(format!("via {}", groups.join(", "))),
         (true, false) => Some(format!("directly and via {}", groups.join(", "))),
     };
-    let who = e.who();
+    let who = names.who(e);
     let (verb, changed, other) = if gain {
         (
             "gains",

@@ -1,0 +1,485 @@
+//! The markdown rendering of a plan, for pull-request comments.
+//!
+//! It leads with what a reviewer must decide (counts per service, the rails, every
+//! escalation, who gains and loses access per service), then lists each change once, grouped
+//! per service and container, long lists folded into `<details>`. It stays under
+//! [`COMMENT_BUDGET`] characters by summarising, never by cutting: per-person access rows and
+//! change lists give way to a count per container, and if the escalations alone do not fit it
+//! says how many there are and shows as many as fit, in the plan's order. It must be stable
+//! from run to run (CI edits one comment in place), so it holds no timestamp but the plan's
+//! own clock.
+
+mod escape;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+pub use escape::{code, text};
+
+use super::{
+    ChangeLine, Counts, NO_CHANGES, Names, RenderOptions, access_summary, change_lines, delta_line,
+    redact, shown_entry,
+};
+use crate::plan::Action;
+use crate::plan::access::AccessEntry;
+use crate::plan::model::Plan;
+
+/// GitHub refuses comments over 65,536 characters; this leaves room for the workflow's marker
+/// and footer.
+pub const COMMENT_BUDGET: usize = 64_000;
+
+/// Lists longer than this fold into `<details>`.
+const FOLD: usize = 10;
+
+/// What a summarised comment says about the rest.
+const IN_ARTIFACT: &str = "The full plan is in the artifact (`accord show PLAN.json`).";
+
+/// Renders a plan as a markdown document for a pull-request comment, within [`COMMENT_BUDGET`].
+pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
+    markdown_within(plan, opts, COMMENT_BUDGET)
+}
+
+/// [`markdown`] within `budget` characters: the full rendering if it fits, else one that
+/// summarises access rows, then changes, then the escalations that do not fit.
+pub fn markdown_within(plan: &Plan, opts: &RenderOptions, budget: usize) -> String {
+    let plan = redact(plan);
+    let parts = Parts::of(&plan, opts);
+    let fits = |s: &String| s.chars().count() <= budget;
+    for (delta_full, changes_full) in [(true, true), (false, true), (false, false)] {
+        let out = parts.assemble(delta_full, changes_full, usize::MAX);
+        if fits(&out) {
+            return out;
+        }
+    }
+    // Even summarised, the escalations do not fit: as many as fit, in order.
+    let (mut lo, mut hi) = (0, parts.escalations.len());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(&parts.assemble(false, false, mid)) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    parts.assemble(false, false, lo)
+}
+
+/// The sections of a comment, each rendered in full and summarised.
+struct Parts {
+    head: String,
+    /// One table row per escalation, in the plan's order (delta gains, then direct changes).
+    escalations: Vec<String>,
+    delta_full: String,
+    delta_summary: String,
+    changes_full: String,
+    changes_summary: String,
+    tail: String,
+}
+
+impl Parts {
+    fn of(plan: &Plan, opts: &RenderOptions) -> Parts {
+        let names = Names::of(plan);
+        let lines = change_lines(plan, opts.verbose);
+        Parts {
+            head: head(plan, &lines),
+            escalations: escalation_rows(plan, &names),
+            delta_full: delta(plan, &names, true),
+            delta_summary: delta(plan, &names, false),
+            changes_full: changes(plan, &lines, opts, true),
+            changes_summary: changes(plan, &lines, opts, false),
+            tail: tail(plan, opts),
+        }
+    }
+
+    fn assemble(&self, delta_full: bool, changes_full: bool, escalations: usize) -> String {
+        let mut out = self.head.clone();
+        if !self.escalations.is_empty() {
+            let total = self.escalations.len();
+            let _ = writeln!(out, "\n#### ⚠️ Escalations ({total})\n");
+            if escalations < total {
+                let _ = writeln!(
+                    out,
+                    "**{total} escalations; the first {escalations} are shown, {} more are in \
+                     the artifact.** {IN_ARTIFACT}\n",
+                    total - escalations
+                );
+            }
+            out.push_str("| Who | Access | On | Escalation | Through |\n|---|---|---|---|---|\n");
+            for row in &self.escalations[..escalations.min(total)] {
+                out.push_str(row);
+            }
+        }
+        out.push_str(if delta_full {
+            &self.delta_full
+        } else {
+            &self.delta_summary
+        });
+        out.push_str(if changes_full {
+            &self.changes_full
+        } else {
+            &self.changes_summary
+        });
+        out.push_str(&self.tail);
+        if !(delta_full && changes_full) {
+            let _ = writeln!(
+                out,
+                "\n*This plan is too long for one comment: it is summarised. {IN_ARTIFACT}*"
+            );
+        }
+        out
+    }
+}
+
+/// The service of a kind or resource: its name before the first `.` or `:`.
+fn service(name: &str) -> &str {
+    name.split(['.', ':']).next().unwrap_or(name)
+}
+
+/// Title, counts per service, and the rails.
+fn head(plan: &Plan, lines: &[ChangeLine]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### accord plan: {}", text(&plan.target.description));
+    out.push('\n');
+    let summary = if plan.is_empty() {
+        NO_CHANGES.to_string()
+    } else {
+        Counts::of(plan).summary()
+    };
+    let _ = writeln!(
+        out,
+        "**{}** Target {}, clock {}.",
+        text(&summary),
+        code(&plan.target.name),
+        code(
+            &plan
+                .now
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        ),
+    );
+    if !plan.is_empty() {
+        let mut per: BTreeMap<&str, Counts> = BTreeMap::new();
+        for c in &plan.changes {
+            let n = per.entry(service(c.address.kind.name())).or_default();
+            match c.action {
+                Action::Create => n.add += 1,
+                Action::Update => n.change += 1,
+                Action::Replace => {
+                    n.add += 1;
+                    n.remove += 1;
+                }
+                Action::Delete => n.remove += 1,
+            }
+        }
+        out.push_str("\n| Service | To add | To change | To remove |\n|---|--:|--:|--:|\n");
+        for (s, n) in per {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                text(s),
+                n.add,
+                n.change,
+                n.remove
+            );
+        }
+    }
+
+    // The refusal comes first: a reviewer must not miss it, and must still see the plan.
+    if plan.is_refused() {
+        out.push_str("\n#### ⛔ Plan refused\n\n");
+        out.push_str(
+            "A safety rail refuses this plan: nothing will be applied. \
+             The full plan is shown below",
+        );
+        if lines.iter().any(|l| l.refused) {
+            out.push_str("; the changes concerned are marked ⛔");
+        }
+        out.push_str(".\n\n");
+        for v in &plan.violations {
+            let _ = write!(out, "- **{}**: {}", code(&v.rail), text(&v.message));
+            if let Some(a) = &v.address {
+                let _ = write!(out, " ({})", code(&a.to_string()));
+            }
+            out.push('\n');
+        }
+    } else if !plan.is_empty() {
+        out.push_str("\nSafety rails: none refuses this plan.\n");
+    }
+    out
+}
+
+/// One row per escalation: every escalating gain of the access delta, then every escalating
+/// change the access summary names that no row of the delta already shows.
+fn escalation_rows(plan: &Plan, names: &Names) -> Vec<String> {
+    let mut rows = Vec::new();
+    for e in plan
+        .access_delta
+        .gains
+        .iter()
+        .filter(|e| e.escalation.is_some())
+    {
+        let l = delta_line(e, names, true);
+        let why = e.escalation.map(|x| x.to_string()).unwrap_or_default();
+        rows.push(format!(
+            "| {} | {} | {} | {} | {} |\n",
+            text(&l.who),
+            code(&l.levels),
+            code(&l.resource),
+            text(&why),
+            text(&l.via),
+        ));
+    }
+    for phrase in &plan.access.escalations {
+        rows.push(format!(
+            "| | | | escalating change: {} | direct |\n",
+            text(phrase)
+        ));
+    }
+    rows
+}
+
+/// Who gains and loses access, per service: every row, or a count per service and resource.
+fn delta(plan: &Plan, names: &Names, full: bool) -> String {
+    let d = &plan.access_delta;
+    if d.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n#### Who gains and loses access\n\n");
+    out.push_str("Effective access, through managed groups included; escalations are above.\n\n");
+    let mut per: BTreeMap<&str, Vec<(bool, &AccessEntry)>> = BTreeMap::new();
+    for (gain, entries) in [(true, &d.gains), (false, &d.losses)] {
+        for e in entries.iter().filter(|e| e.escalation.is_none()) {
+            per.entry(service(e.resource.of.def().prefix))
+                .or_default()
+                .push((gain, e));
+        }
+    }
+    if per.is_empty() {
+        out.push_str("Every gain is an escalation, listed above.\n");
+    }
+    for (s, entries) in per {
+        let gains = entries.iter().filter(|(g, _)| *g).count();
+        let losses = entries.len() - gains;
+        let title = format!("{}: {gains} gained, {losses} lost", text(s));
+        if !full {
+            let mut resources: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+            for (gain, e) in &entries {
+                let n = resources.entry(e.resource.label()).or_default();
+                if *gain { n.0 += 1 } else { n.1 += 1 }
+            }
+            let _ = writeln!(out, "- **{title}** on {} resources", resources.len());
+            continue;
+        }
+        let fold = entries.len() > FOLD;
+        if fold {
+            let _ = writeln!(out, "<details><summary>{title}</summary>\n");
+        } else {
+            let _ = writeln!(out, "**{title}**\n");
+        }
+        out.push_str("| Action | Who | Access | On | Through |\n|---|---|---|---|---|\n");
+        for (gain, e) in entries {
+            let l = delta_line(e, names, gain);
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                if gain { "＋ gains" } else { "－ loses" },
+                text(&l.who),
+                code(&l.levels),
+                code(&l.resource),
+                text(&l.via),
+            );
+        }
+        out.push('\n');
+        if fold {
+            out.push_str("</details>\n\n");
+        }
+    }
+    out
+}
+
+/// The action column: a sign and a word, so each kind of change reads apart.
+fn action(a: Action) -> &'static str {
+    match a {
+        Action::Create => "＋ add",
+        Action::Update => "～ change",
+        Action::Replace => "∓ replace",
+        Action::Delete => "－ remove",
+    }
+}
+
+/// The changes once, per service and container: every row, or a count per container.
+fn changes(plan: &Plan, lines: &[ChangeLine], opts: &RenderOptions, full: bool) -> String {
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n#### Changes\n\n");
+    // Service, then container, in the plan's order within each.
+    let mut per: BTreeMap<&str, BTreeMap<String, Vec<&ChangeLine>>> = BTreeMap::new();
+    for (c, l) in plan.changes.iter().zip(lines) {
+        let container = c
+            .address
+            .container()
+            .map(|a| shown_entry(&a, ""))
+            .unwrap_or_else(|| "(top level)".to_string());
+        per.entry(service(c.address.kind.name()))
+            .or_default()
+            .entry(container)
+            .or_default()
+            .push(l);
+    }
+    for (s, containers) in per {
+        let _ = writeln!(out, "##### {}\n", text(s));
+        for (container, lines) in containers {
+            let count = |a: Action| lines.iter().filter(|l| l.action == a).count();
+            let counts = format!(
+                "{} to add, {} to change, {} to replace, {} to remove",
+                count(Action::Create),
+                count(Action::Update),
+                count(Action::Replace),
+                count(Action::Delete)
+            );
+            if !full {
+                let _ = writeln!(out, "- {}: {counts}", code(&container));
+                continue;
+            }
+            let fold = lines.len() > FOLD;
+            if fold {
+                let _ = writeln!(
+                    out,
+                    "<details><summary>{} ({counts})</summary>\n",
+                    text(&container)
+                );
+            } else {
+                let _ = writeln!(out, "{} ({counts})\n", code(&container));
+            }
+            out.push_str("| Action | Object | Policy or reason |\n|---|---|---|\n");
+            for l in lines {
+                let mark = if l.refused { "⛔ " } else { "" };
+                let mut object = code(&l.label);
+                let shown_details = l
+                    .details
+                    .iter()
+                    .filter(|d| opts.verbose || !d.starts_with("address: "));
+                for d in shown_details {
+                    let _ = write!(object, "<br>{}", code(d));
+                }
+                let note = if l.action == Action::Delete {
+                    text(&l.note)
+                } else {
+                    code(&l.note)
+                };
+                let _ = writeln!(out, "| {mark}{} | {object} | {note} |", action(l.action));
+            }
+            out.push('\n');
+            if fold {
+                out.push_str("</details>\n\n");
+            }
+        }
+    }
+    if !full {
+        out.push('\n');
+    }
+    out
+}
+
+/// Kept, blocked, pending and expiring entries, and the access summary.
+fn tail(plan: &Plan, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    let list = |out: &mut String, title: &str, items: Vec<String>| {
+        if items.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n#### {title}\n");
+        let fold = items.len() > FOLD;
+        if fold {
+            let _ = writeln!(out, "<details><summary>{} entries</summary>\n", items.len());
+        }
+        for i in items {
+            let _ = writeln!(out, "- {i}");
+        }
+        if fold {
+            out.push_str("\n</details>\n");
+        }
+    };
+    list(
+        &mut out,
+        "Kept (protected)",
+        plan.kept
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}: {}",
+                    code(&shown_entry(&k.address, &k.label)),
+                    text(&k.reason)
+                )
+            })
+            .collect(),
+    );
+    list(
+        &mut out,
+        "Blocked grants",
+        plan.blocked
+            .iter()
+            .map(|b| {
+                let mut s = format!(
+                    "{}: {}",
+                    code(&shown_entry(&b.address, &b.label)),
+                    text(&b.reason)
+                );
+                if let Some(p) = &b.provenance {
+                    let _ = write!(s, " ({})", code(&p.to_string()));
+                }
+                s
+            })
+            .collect(),
+    );
+    if let Some(window) = &plan.expiring_window {
+        let items: Vec<String> = plan
+            .expiring
+            .iter()
+            .map(|e| {
+                let mut s = format!(
+                    "{}: expires {}",
+                    code(&shown_entry(&e.address, &e.label)),
+                    crate::state::timestamp(&e.expires)
+                );
+                if let Some(p) = &e.provenance {
+                    let _ = write!(s, " ({})", code(&p.to_string()));
+                }
+                s
+            })
+            .collect();
+        if items.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n#### Expiring within {}\n\nNo grant expires in this window.",
+                text(window)
+            );
+        } else {
+            list(
+                &mut out,
+                &format!("Expiring within {}", text(window)),
+                items,
+            );
+        }
+    }
+    list(
+        &mut out,
+        "Pending memberships",
+        plan.pending
+            .iter()
+            .map(|p| {
+                format!(
+                    "{}: {}",
+                    code(&shown_entry(&p.address, &p.label)),
+                    text(&p.status)
+                )
+            })
+            .collect(),
+    );
+    if !plan.is_empty() {
+        let access = access_summary(&plan.access, opts.verbose)
+            .unwrap_or_else(|| "no direct access changes".to_string());
+        let _ = writeln!(out, "\n**Access:** {}", text(&access));
+    }
+    out
+}
