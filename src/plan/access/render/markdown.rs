@@ -13,7 +13,7 @@ pub const NOT_REPORTED: &str = "not reported by the service";
 
 /// Text made safe for a markdown table cell or a line of markdown: the one markdown escaping
 /// every rendering shares (the plan comment's too).
-pub use crate::plan::render::markdown_text as cell;
+pub use crate::escape::markdown_text as cell;
 
 /// A table: a header row, its alignment row, and each row (cells already escaped).
 fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {

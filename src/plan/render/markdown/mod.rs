@@ -9,12 +9,10 @@
 //! from run to run (CI edits one comment in place), so it holds no timestamp but the plan's
 //! own clock.
 
-mod escape;
-
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-pub use escape::{code, text};
+pub use crate::escape::{markdown_code as code, markdown_text as text};
 
 use super::{
     ChangeLine, Counts, NO_CHANGES, Names, RenderOptions, access_summary, change_lines, delta_line,
