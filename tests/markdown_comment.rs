@@ -7,7 +7,10 @@ mod common;
 
 use accord::plan::access::AccessEntry;
 use accord::plan::model::Plan;
-use accord::plan::render::{COMMENT_BUDGET, RenderOptions, markdown, markdown_text};
+use accord::plan::access_summary;
+use accord::plan::render::{
+    COMMENT_BUDGET, RenderOptions, markdown, markdown_text, markdown_within,
+};
 use common::{run, workspace};
 
 const EXAMPLES: [&str; 5] = [
@@ -81,15 +84,21 @@ fn assert_escalations(plan: &Plan, md: &str) {
         .iter()
         .filter(|e| e.escalation.is_some())
         .collect();
-    let total = escalating.len() + plan.access.escalations.len();
-    if total == 0 {
+    let (gains, changes) = (escalating.len(), plan.access.escalations.len());
+    if gains + changes == 0 {
         assert!(!md.contains("Escalations ("), "{md}");
         return;
     }
-    assert!(md.contains(&format!("Escalations ({total})")), "{md}");
+    // One row per escalated gain, plus one per escalating change that makes none itself.
+    let total = escalation_count(md);
+    assert!(
+        total >= gains.max(changes) && total <= gains + changes,
+        "{total} rows for {gains} gains and {changes} changes"
+    );
     if md.contains("more are in the artifact") {
         return;
     }
+    assert_eq!(escalation_rows(md).len(), total, "every escalation row is shown");
     for e in escalating {
         let who = markdown_text(&e.label.clone().unwrap_or_default());
         assert!(md.contains(&who), "escalation of {who} missing");
@@ -98,6 +107,21 @@ fn assert_escalations(plan: &Plan, md: &str) {
     for phrase in &plan.access.escalations {
         assert!(md.contains(&markdown_text(phrase)), "{phrase} missing");
     }
+}
+
+/// The count in the comment's `Escalations (N)` heading.
+fn escalation_count(md: &str) -> usize {
+    let at = md.find("Escalations (").expect("an escalations heading") + "Escalations (".len();
+    md[at..].split(')').next().unwrap().parse().unwrap()
+}
+
+/// The rows of the comment's escalations table.
+fn escalation_rows(md: &str) -> Vec<&str> {
+    md.lines()
+        .skip_while(|l| !l.starts_with("| Change (policy) |"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .collect()
 }
 
 fn plan_of(dir: &str, format: &str) -> String {
@@ -198,12 +222,13 @@ fn big_plan(copies: usize, escalations: usize) -> Plan {
         e.label = Some(format!("user{i:05}{}", hostile[i % hostile.len()]));
         plan.access_delta.gains.push(e);
     }
+    plan.access = access_summary(&plan.changes);
     plan
 }
 
 #[test]
 fn a_big_plan_is_summarised_under_the_limit_with_every_escalation() {
-    let plan = big_plan(300, 300);
+    let plan = big_plan(80, 60);
     let md = markdown(&plan, &RenderOptions::default());
     assert_structure(&md);
     assert!(md.contains("it is summarised"), "{}", &md[..2000]);
@@ -219,13 +244,21 @@ fn escalations_that_do_not_fit_are_counted_in_a_stable_order() {
     let plan = big_plan(2000, 3000);
     let md = markdown(&plan, &RenderOptions::default());
     assert_structure(&md);
-    let total = 3000 + plan.access.escalations.len();
-    assert!(md.contains(&format!("Escalations ({total})")));
+    let total = escalation_count(&md);
+    assert!(total >= 3000, "{total}");
     assert!(md.contains("more are in the artifact"), "{}", &md[..3000]);
-    // The first ones, in the plan's order.
-    assert!(md.contains("| user00000"));
-    assert!(md.contains("| user00001"));
-    assert!(!md.contains("| user02999"));
+    // The first ones, in the plan's order: the rows shown begin the full list.
+    let shown = escalation_rows(&md);
+    let full = markdown_within(&plan, &RenderOptions::default(), usize::MAX);
+    let all = escalation_rows(&full);
+    assert_eq!(all.len(), total);
+    assert!(!shown.is_empty() && shown.len() < total, "{}", shown.len());
+    assert_eq!(shown, all[..shown.len()]);
+    assert!(md.contains(&format!(
+        "the first {} are shown, {} more are in the artifact",
+        shown.len(),
+        total - shown.len()
+    )));
     assert_eq!(md, markdown(&plan, &RenderOptions::default()));
 }
 
@@ -241,4 +274,19 @@ fn colliding_labels_get_the_shortest_unique_id_prefix() {
     let md = markdown(&plan, &RenderOptions::default());
     assert!(md.contains("sam (1a2b3c4d-5e6…)"), "{md}");
     assert!(md.contains("sam (1a2b3c4d-5e7…)"), "{md}");
+}
+
+#[test]
+fn unlabelled_principals_that_share_a_prefix_stay_apart() {
+    let mut plan = big_plan(1, 0);
+    let mut a = plan.access_delta.losses[0].clone();
+    a.principal = "identity:00000000-0000-4000-8000-00000000000a".into();
+    a.label = None;
+    let mut b = a.clone();
+    b.principal = "identity:00000000-0000-4000-8000-00000000000b".into();
+    plan.access_delta.losses = vec![a, b];
+    let md = markdown(&plan, &RenderOptions::default());
+    assert!(md.contains("identity:00000000-0000-4000-8000-00000000000a"), "{md}");
+    assert!(md.contains("identity:00000000-0000-4000-8000-00000000000b"), "{md}");
+    assert!(!md.contains("| identity:00000000… |"), "{md}");
 }

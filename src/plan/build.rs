@@ -109,19 +109,33 @@ fn describe(c: &Change) -> String {
 pub fn access_summary(changes: &[Change]) -> AccessSummary {
     let mut s = AccessSummary::default();
     for c in changes.iter().filter(|c| c.address.kind.grants_access()) {
-        match (c.action, c.direction) {
-            (Action::Delete, _) | (_, Direction::Revoke) => s.revocations.push(describe(c)),
-            (Action::Create, _) | (_, Direction::Grant) => {
-                let d = describe(c);
-                if escalates(c) {
-                    s.escalations.push(d.clone());
-                }
-                s.grants.push(d);
+        if revokes(c) {
+            s.revocations.push(describe(c));
+        } else if grants(c) {
+            let d = describe(c);
+            if escalates(c) {
+                s.escalations.push(d.clone());
             }
-            _ => {}
+            s.grants.push(d);
         }
     }
     s
+}
+
+/// The phrase the access summary gives an escalating grant (`alice rw /disthome/alice/`), or
+/// `None` for any other change.
+pub(crate) fn escalation_phrase(c: &Change) -> Option<String> {
+    (c.address.kind.grants_access() && !revokes(c) && grants(c) && escalates(c)).then(|| describe(c))
+}
+
+/// A delete, or a change that narrows access.
+fn revokes(c: &Change) -> bool {
+    c.action == Action::Delete || c.direction == Direction::Revoke
+}
+
+/// A create, or a change that widens access.
+fn grants(c: &Change) -> bool {
+    c.action == Action::Create || c.direction == Direction::Grant
 }
 
 /// A new `rw`, a new admin or manager role, or any grant to everyone (the kind says).

@@ -219,12 +219,30 @@ pub(crate) struct Names {
 }
 
 impl Names {
-    /// The names of every principal the plan's changes and access delta mention.
+    /// The names of every principal the plan's changes and access delta mention, labelled or
+    /// not: an unlabelled one goes by its shortened key (`identity:8f3e2b1c…`), lengthened
+    /// where two would look alike.
     pub(crate) fn of(plan: &Plan) -> Names {
-        let mut by_label: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+        // Each principal once, with its label if any change or entry gives one.
+        let mut labels: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+        fn note<'a>(
+            labels: &mut BTreeMap<&'a str, Option<&'a str>>,
+            key: &'a str,
+            label: Option<&'a str>,
+        ) {
+            let slot = labels.entry(key).or_default();
+            if slot.is_none() {
+                *slot = label;
+            }
+        }
         for c in &plan.changes {
+            for key in c.address.keys.iter() {
+                if abbreviate_key(key) != *key {
+                    note(&mut labels, key, c.labels.get(key).map(String::as_str));
+                }
+            }
             for (key, label) in &c.labels {
-                by_label.entry(label).or_default().insert(key);
+                note(&mut labels, key, Some(label));
             }
         }
         for e in plan
@@ -233,31 +251,39 @@ impl Names {
             .iter()
             .chain(&plan.access_delta.losses)
         {
-            if let Some(label) = &e.label {
-                by_label.entry(label).or_default().insert(&e.principal);
-            }
+            note(&mut labels, &e.principal, e.label.as_deref());
+        }
+        let mut by_shown: BTreeMap<String, Vec<(&str, bool)>> = BTreeMap::new();
+        for (key, label) in labels {
+            let shown = label.map_or_else(|| abbreviate_key(key), str::to_string);
+            by_shown.entry(shown).or_default().push((key, label.is_some()));
         }
         let mut shown = BTreeMap::new();
-        for (label, keys) in by_label {
-            let ids: Vec<&str> = keys
+        for (name, keys) in by_shown {
+            if keys.len() == 1 {
+                shown.insert(keys[0].0.to_string(), name);
+                continue;
+            }
+            let ids: Vec<(&str, &str)> = keys
                 .iter()
-                .map(|k| k.split_once(':').map_or(*k, |(_, id)| id))
+                .map(|(k, _)| k.split_once(':').unwrap_or(("", k)))
                 .collect();
-            for (key, id) in keys.iter().zip(&ids) {
-                let name = if keys.len() == 1 {
-                    label.to_string()
-                } else {
-                    let needed = ids
-                        .iter()
-                        .filter(|other| *other != id)
-                        .map(|other| common_prefix(id, other) + 1)
-                        .max()
-                        .unwrap_or(0)
-                        .max(8);
-                    match id.char_indices().nth(needed) {
-                        Some((at, _)) => format!("{label} ({}…)", &id[..at]),
-                        None => format!("{label} ({id})"),
-                    }
+            for ((key, labelled), (kind, id)) in keys.iter().zip(&ids) {
+                let needed = ids
+                    .iter()
+                    .filter(|(_, other)| other != id)
+                    .map(|(_, other)| common_prefix(id, other) + 1)
+                    .max()
+                    .unwrap_or(0)
+                    .max(8);
+                let prefix = match id.char_indices().nth(needed) {
+                    Some((at, _)) => format!("{}…", &id[..at]),
+                    None => id.to_string(),
+                };
+                let name = match (labelled, kind.is_empty()) {
+                    (true, _) => format!("{name} ({prefix})"),
+                    (false, true) => prefix,
+                    (false, false) => format!("{kind}:{prefix}"),
                 };
                 shown.insert(key.to_string(), name);
             }
@@ -265,10 +291,12 @@ impl Names {
         Names { shown }
     }
 
-    /// A change's labels with each principal named as the plan names it.
-    fn relabel(&self, labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-        labels
+    /// A change's labels with each principal, labelled or not, named as the plan names it.
+    fn relabel(&self, change: &Change) -> BTreeMap<String, String> {
+        change
+            .labels
             .keys()
+            .chain(change.address.keys.iter())
             .filter_map(|k| Some((k.clone(), self.shown.get(k)?.clone())))
             .collect()
     }
@@ -437,7 +465,7 @@ fn change_lines(plan: &Plan, verbose: bool) -> Vec<ChangeLine> {
     plan.changes
         .iter()
         .map(|c| {
-            let labels = names.relabel(&c.labels);
+            let labels = names.relabel(c);
             ChangeLine {
                 action: c.action,
                 sign: sign(c.action),

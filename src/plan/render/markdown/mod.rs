@@ -18,8 +18,9 @@ use super::{
     ChangeLine, Counts, NO_CHANGES, Names, RenderOptions, access_summary, change_lines, delta_line,
     redact, shown_entry,
 };
+use crate::plan::access::{AccessEntry, Resource};
+use crate::plan::build::escalation_phrase;
 use crate::plan::Action;
-use crate::plan::access::AccessEntry;
 use crate::plan::model::Plan;
 
 /// GitHub refuses comments over 65,536 characters; this leaves room for the workflow's marker
@@ -80,7 +81,7 @@ impl Parts {
         let lines = change_lines(plan, opts.verbose);
         Parts {
             head: head(plan, &lines),
-            escalations: escalation_rows(plan, &names),
+            escalations: escalation_rows(plan, &names, &lines),
             delta_full: delta(plan, &names, true),
             delta_summary: delta(plan, &names, false),
             changes_full: changes(plan, &lines, opts, true),
@@ -102,7 +103,10 @@ impl Parts {
                     total - escalations
                 );
             }
-            out.push_str("| Who | Access | On | Escalation | Through |\n|---|---|---|---|---|\n");
+            out.push_str(
+                "| Change (policy) | Who | Access | On | Escalation | Through |\n\
+                 |---|---|---|---|---|---|\n",
+            );
             for row in &self.escalations[..escalations.min(total)] {
                 out.push_str(row);
             }
@@ -205,32 +209,68 @@ fn head(plan: &Plan, lines: &[ChangeLine]) -> String {
     out
 }
 
-/// One row per escalation: every escalating gain of the access delta, then every escalating
-/// change the access summary names that no row of the delta already shows.
-fn escalation_rows(plan: &Plan, names: &Names) -> Vec<String> {
-    let mut rows = Vec::new();
-    for e in plan
+/// One row per escalation, in the plan's order: each escalating change, beside the gains it
+/// makes directly, then each escalated gain no change makes directly (through a group).
+fn escalation_rows(plan: &Plan, names: &Names, lines: &[ChangeLine]) -> Vec<String> {
+    let gains: Vec<&AccessEntry> = plan
         .access_delta
         .gains
         .iter()
         .filter(|e| e.escalation.is_some())
-    {
+        .collect();
+    let mut shown = vec![false; gains.len()];
+    let row = |change: &str, e: Option<&AccessEntry>| {
+        let Some(e) = e else {
+            return format!("| {change} | | | | | |\n");
+        };
         let l = delta_line(e, names, true);
         let why = e.escalation.map(|x| x.to_string()).unwrap_or_default();
-        rows.push(format!(
-            "| {} | {} | {} | {} | {} |\n",
+        format!(
+            "| {change} | {} | {} | {} | {} | {} |\n",
             text(&l.who),
             code(&l.levels),
             code(&l.resource),
             text(&why),
             text(&l.via),
-        ));
+        )
+    };
+    let mut rows = Vec::new();
+    for (c, l) in plan.changes.iter().zip(lines) {
+        let Some(phrase) = escalation_phrase(c) else {
+            continue;
+        };
+        let change = format!("{} {} ({})", action(c.action), text(&phrase), code(&l.note));
+        // The gains this change makes: to its principal on its resource, or to the members of
+        // the managed group it names; for an object naming its principals in its values, the
+        // direct gains on its resource.
+        let semantics = c.address.kind.semantics();
+        let (principal, on) = match semantics.access_on(&c.address) {
+            Some((p, on)) => (Some(p), Some(Resource::from(on))),
+            None => (None, semantics.access_resource(&c.address).map(Resource::from)),
+        };
+        let before = rows.len();
+        for (i, e) in gains.iter().enumerate() {
+            let direct = e.via.iter().any(|v| v == "direct");
+            let made = match principal {
+                Some(p) => (direct && p == e.principal) || e.via.iter().any(|v| v == p),
+                None => direct,
+            };
+            if !shown[i] && made && on.as_ref() == Some(&e.resource) {
+                shown[i] = true;
+                // A change reaching several people names itself once; rows are only ever
+                // dropped from the end, so its first row is always shown.
+                let first = rows.len() == before;
+                rows.push(row(if first { &change } else { "〃" }, Some(e)));
+            }
+        }
+        if rows.len() == before {
+            rows.push(row(&change, None));
+        }
     }
-    for phrase in &plan.access.escalations {
-        rows.push(format!(
-            "| | | | escalating change: {} | direct |\n",
-            text(phrase)
-        ));
+    for (e, shown) in gains.iter().zip(shown) {
+        if !shown {
+            rows.push(row("", Some(e)));
+        }
     }
     rows
 }
