@@ -460,6 +460,15 @@ struct ChangeLine {
     refused: bool,
 }
 
+/// Each change's label as the plan's renderings show it, its principals named by the plan
+/// ([`Names`]): `globus.member lab-admins / bob`.
+pub fn change_labels(plan: &Plan) -> Vec<String> {
+    change_lines(plan, false)
+        .into_iter()
+        .map(|l| l.label)
+        .collect()
+}
+
 fn change_lines(plan: &Plan, verbose: bool) -> Vec<ChangeLine> {
     let names = Names::of(plan);
     plan.changes

@@ -221,7 +221,8 @@ fn escalation_rows(plan: &Plan, names: &Names, lines: &[ChangeLine]) -> Vec<Stri
     let mut shown = vec![false; gains.len()];
     let row = |change: &str, e: Option<&AccessEntry>| {
         let Some(e) = e else {
-            return format!("| {change} | | | | | |\n");
+            // Nobody's effective access moves yet (an invitation, say): the change says it all.
+            return format!("| {change} | — | — | — | — | — |\n");
         };
         let l = delta_line(e, names, true);
         let why = e.escalation.map(|x| x.to_string()).unwrap_or_default();
@@ -269,7 +270,7 @@ fn escalation_rows(plan: &Plan, names: &Names, lines: &[ChangeLine]) -> Vec<Stri
     }
     for (e, shown) in gains.iter().zip(shown) {
         if !shown {
-            rows.push(row("", Some(e)));
+            rows.push(row("—", Some(e)));
         }
     }
     rows
