@@ -290,3 +290,48 @@ fn unlabelled_principals_that_share_a_prefix_stay_apart() {
     assert!(md.contains("identity:00000000-0000-4000-8000-00000000000b"), "{md}");
     assert!(!md.contains("| identity:00000000… |"), "{md}");
 }
+
+#[test]
+fn overrides_in_force_lead_the_comment_and_the_text() {
+    let (_tmp, ws) = workspace("policies/lab");
+    let config = ws.join("accord.yaml");
+    let mut yaml = std::fs::read_to_string(&config).unwrap();
+    yaml.push_str(
+        "  allow:\n    - { rail: max_deletes, up_to: 40, reason: \"moving | the <lab>\", until: 2099-12-15 }\n    \
+         - { rail: max_delete_share, up_to: 0.5, reason: old, until: 2020-01-01 }\n",
+    );
+    std::fs::write(&config, yaml).unwrap();
+    let ws = ws.to_str().unwrap();
+    let (code, md, err) = run(&["plan", ws, "--format", "markdown", "--allow-deletes", "30"]);
+    assert_eq!(code, 0, "{err}");
+    assert_structure(&md);
+    let overrides = md.find("**Overrides in force**").expect("overrides shown");
+    assert!(overrides < md.find("#### ⚠️ Escalations").unwrap(), "{md}");
+    assert!(
+        md.contains(
+            r"- max\_deletes up to 40 until 2099-12-16T00:00:00Z (accord.yaml:11): moving \| the &lt;lab&gt;"
+        ),
+        "{md}"
+    );
+    assert!(md.contains(r"- max\_deletes up to 30 (--allow-deletes)"), "{md}");
+    // The expired override is not in force.
+    assert!(!md.contains("old"), "{md}");
+    let (_, text, _) = run(&["plan", ws, "--allow-deletes", "30"]);
+    assert!(text.contains("Overrides in force:\n  max_deletes up to 40"), "{text}");
+    let (_, json, _) = run(&["plan", ws, "--format", "json"]);
+    let plan: Plan = serde_json::from_str(&json).unwrap();
+    assert_eq!(plan.rails.max_deletes, 40);
+    assert_eq!(plan.rails.overrides.len(), 1);
+}
+
+#[test]
+fn a_byte_budget_summarises_the_same_way() {
+    // The Action Provider keeps at most 60,000 bytes of markdown in an action's details.
+    let plan = big_plan(80, 60);
+    let fits = |s: &str| s.len() <= 60_000;
+    let md = accord::plan::render::markdown_fitting(&plan, &RenderOptions::default(), &fits);
+    assert!(md.len() <= 60_000, "{}", md.len());
+    assert!(md.contains("it is summarised"));
+    assert_structure(&md);
+    assert_escalations(&plan, &md);
+}

@@ -60,6 +60,7 @@ fn empty_plan() -> Plan {
         blocked: Vec::new(),
         pending: Vec::new(),
         violations: Vec::new(),
+        rails: Default::default(),
         expiring: Vec::new(),
         expiring_window: None,
         access: AccessSummary::default(),

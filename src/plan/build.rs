@@ -34,6 +34,7 @@ pub struct PlanInputs<'a> {
 
 /// Builds the plan from a diff.
 pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
+    let rails = inputs.limits.in_force();
     let violations = check(
         &diff.changes,
         &diff.container_sizes,
@@ -71,6 +72,7 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
         blocked: diff.blocked,
         pending: diff.pending,
         violations,
+        rails,
         expiring: Vec::new(),
         expiring_window: None,
         access,

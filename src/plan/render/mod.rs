@@ -23,7 +23,7 @@ use crate::escape::escape_line;
 use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
 
 pub use json::{json, json_string, plan_schema, write_json};
-pub use markdown::{COMMENT_BUDGET, markdown, markdown_within};
+pub use markdown::{COMMENT_BUDGET, markdown, markdown_fitting, markdown_within};
 pub use markdown::{code as markdown_code, text as markdown_text};
 pub use text::text;
 
@@ -458,6 +458,25 @@ struct ChangeLine {
     details: Vec<String>,
     /// Whether a safety rail that refuses the plan concerns this change.
     refused: bool,
+}
+
+/// An override in force, for people: `max_deletes up to 40 until 2026-12-15T00:00:00Z
+/// (accord.yaml:12): migrating the lab`, or `max_deletes up to 40 (--allow-deletes)`.
+pub(crate) fn override_phrase(o: &crate::plan::OverrideInForce) -> String {
+    let limit = if o.rail == "max_delete_share" {
+        format!("{}%", o.up_to * 100.0)
+    } else {
+        o.up_to.to_string()
+    };
+    let mut s = format!("{} up to {limit}", o.rail);
+    if let Some(until) = o.until {
+        s.push_str(&format!(" until {}", crate::state::timestamp(&until)));
+    }
+    match &o.source {
+        Some(source) => s.push_str(&format!(" ({source}): {}", o.reason)),
+        None => s.push_str(&format!(" ({})", o.reason)),
+    }
+    s
 }
 
 /// Each change's label as the plan's renderings show it, its principals named by the plan

@@ -202,6 +202,13 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
         write_rows(&mut out, &rows);
     }
 
+    if !plan.rails.overrides.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("Overrides in force:", BOLD, color));
+        for o in &plan.rails.overrides {
+            let _ = writeln!(out, "  {}", shown(&super::override_phrase(o)));
+        }
+    }
+
     if refused {
         let n = plan.violations.len();
         let _ = writeln!(

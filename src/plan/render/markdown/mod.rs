@@ -16,7 +16,7 @@ pub use crate::escape::{markdown_code as code, markdown_text as text};
 
 use super::{
     ChangeLine, Counts, NO_CHANGES, Names, RenderOptions, access_summary, change_lines, delta_line,
-    redact, shown_entry,
+    override_phrase, redact, shown_entry,
 };
 use crate::plan::access::{AccessEntry, Resource};
 use crate::plan::build::escalation_phrase;
@@ -41,9 +41,15 @@ pub fn markdown(plan: &Plan, opts: &RenderOptions) -> String {
 /// [`markdown`] within `budget` characters: the full rendering if it fits, else one that
 /// summarises access rows, then changes, then the escalations that do not fit.
 pub fn markdown_within(plan: &Plan, opts: &RenderOptions, budget: usize) -> String {
+    markdown_fitting(plan, opts, &|s| s.chars().count() <= budget)
+}
+
+/// [`markdown`] as long as `fits` accepts (a store that counts bytes, say), summarised the
+/// same way as [`markdown_within`].
+pub fn markdown_fitting(plan: &Plan, opts: &RenderOptions, fits: &dyn Fn(&str) -> bool) -> String {
     let plan = redact(plan);
     let parts = Parts::of(&plan, opts);
-    let fits = |s: &String| s.chars().count() <= budget;
+    let fits = |s: &String| fits(s);
     for (delta_full, changes_full) in [(true, true), (false, true), (false, false)] {
         let out = parts.assemble(delta_full, changes_full, usize::MAX);
         if fits(&out) {
@@ -205,6 +211,12 @@ fn head(plan: &Plan, lines: &[ChangeLine]) -> String {
         }
     } else if !plan.is_empty() {
         out.push_str("\nSafety rails: none refuses this plan.\n");
+    }
+    if !plan.rails.overrides.is_empty() {
+        out.push_str("\n**Overrides in force** (they raise the rails above):\n\n");
+        for o in &plan.rails.overrides {
+            let _ = writeln!(out, "- {}", text(&override_phrase(o)));
+        }
     }
     out
 }
