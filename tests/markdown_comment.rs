@@ -145,10 +145,10 @@ fn example_comments_keep_their_structure_and_every_escalation() {
             .lines()
             .filter(|l| {
                 [
-                    "| ＋ add |",
-                    "| ～ change |",
-                    "| ∓ replace |",
-                    "| － remove |",
+                    "| **+** add |",
+                    "| **~** change |",
+                    "| **±** replace |",
+                    "| **−** remove |",
                 ]
                 .iter()
                 .any(|a| l.starts_with(a) || l.starts_with(&format!("| ⛔ {}", &a[2..])))

@@ -868,8 +868,11 @@ fn access_delta_lists_every_escalation_and_caps_the_rest_unless_verbose() {
     assert!(text.contains("  … and 3 more\n"), "{text}");
     let md = render::markdown(&plan, &plain());
     // The comment lists every row (it summarises only past its character budget).
-    assert_eq!(md.matches("| ＋ gains |").count(), 13, "{md}");
-    assert!(md.contains("| — | anonymous | `none → r` | `e56c36e4… /bulk/` | grant to everyone |"), "{md}");
+    assert_eq!(md.matches("| **+** gains |").count(), 13, "{md}");
+    assert!(
+        md.contains("| — | anonymous | `none → r` on `e56c36e4… /bulk/` | grant to everyone |"),
+        "{md}"
+    );
     let verbose = render::text(
         &plan,
         &RenderOptions {

@@ -110,8 +110,7 @@ impl Parts {
                 );
             }
             out.push_str(
-                "| Change (policy) | Who | Access | On | Escalation | Through |\n\
-                 |---|---|---|---|---|---|\n",
+                "| Change (policy) | Who | Access | Escalation |\n|---|---|---|---|\n",
             );
             for row in &self.escalations[..escalations.min(total)] {
                 out.push_str(row);
@@ -231,20 +230,24 @@ fn escalation_rows(plan: &Plan, names: &Names, lines: &[ChangeLine]) -> Vec<Stri
         .filter(|e| e.escalation.is_some())
         .collect();
     let mut shown = vec![false; gains.len()];
+    // Four columns, so the table fits a comment's width even with long Boss permission lists.
     let row = |change: &str, e: Option<&AccessEntry>| {
         let Some(e) = e else {
             // Nobody's effective access moves yet (an invitation, say): the change says it all.
-            return format!("| {change} | — | — | — | — | — |\n");
+            return format!("| {change} | — | — | — |\n");
         };
         let l = delta_line(e, names, true);
         let why = e.escalation.map(|x| x.to_string()).unwrap_or_default();
+        let who = if l.via == "direct" {
+            text(&l.who)
+        } else {
+            format!("{}<br>via {}", text(&l.who), text(&l.via))
+        };
         format!(
-            "| {change} | {} | {} | {} | {} | {} |\n",
-            text(&l.who),
+            "| {change} | {who} | {} on {} | {} |\n",
             code(&l.levels),
             code(&l.resource),
             text(&why),
-            text(&l.via),
         )
     };
     let mut rows = Vec::new();
@@ -273,7 +276,7 @@ fn escalation_rows(plan: &Plan, names: &Names, lines: &[ChangeLine]) -> Vec<Stri
                 // A change reaching several people names itself once; rows are only ever
                 // dropped from the end, so its first row is always shown.
                 let first = rows.len() == before;
-                rows.push(row(if first { &change } else { "〃" }, Some(e)));
+                rows.push(row(if first { &change } else { "(same change)" }, Some(e)));
             }
         }
         if rows.len() == before {
@@ -332,7 +335,7 @@ fn delta(plan: &Plan, names: &Names, full: bool) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} |",
-                if gain { "＋ gains" } else { "－ loses" },
+                if gain { "**+** gains" } else { "**−** loses" },
                 text(&l.who),
                 code(&l.levels),
                 code(&l.resource),
@@ -350,10 +353,10 @@ fn delta(plan: &Plan, names: &Names, full: bool) -> String {
 /// The action column: a sign and a word, so each kind of change reads apart.
 fn action(a: Action) -> &'static str {
     match a {
-        Action::Create => "＋ add",
-        Action::Update => "～ change",
-        Action::Replace => "∓ replace",
-        Action::Delete => "－ remove",
+        Action::Create => "**+** add",
+        Action::Update => "**~** change",
+        Action::Replace => "**±** replace",
+        Action::Delete => "**−** remove",
     }
 }
 
