@@ -247,6 +247,8 @@ fn escalations_that_do_not_fit_are_counted_in_a_stable_order() {
     let total = escalation_count(&md);
     assert!(total >= 3000, "{total}");
     assert!(md.contains("more are in the artifact"), "{}", &md[..3000]);
+    // Everything else is at its shortest: changes counted per service only.
+    assert!(md.contains("changes; their counts per service are at the top."));
     // The first ones, in the plan's order: the rows shown begin the full list.
     let shown = escalation_rows(&md);
     let full = markdown_within(&plan, &RenderOptions::default(), usize::MAX);

@@ -49,36 +49,90 @@ pub fn markdown_within(plan: &Plan, opts: &RenderOptions, budget: usize) -> Stri
 pub fn markdown_fitting(plan: &Plan, opts: &RenderOptions, fits: &dyn Fn(&str) -> bool) -> String {
     let plan = redact(plan);
     let parts = Parts::of(&plan, opts);
-    let fits = |s: &String| fits(s);
-    for (delta_full, changes_full) in [(true, true), (false, true), (false, false)] {
-        let out = parts.assemble(delta_full, changes_full, usize::MAX);
+    // Each step summarises one more section, the least needed for a decision first.
+    let steps = [
+        Detail::FULL,
+        Detail {
+            delta_rows: false,
+            ..Detail::FULL
+        },
+        Detail {
+            delta_rows: false,
+            changes: Changes::PerContainer,
+            ..Detail::FULL
+        },
+        Detail {
+            delta_rows: false,
+            changes: Changes::Counted,
+            ..Detail::FULL
+        },
+        Detail::LEAST,
+    ];
+    for detail in steps {
+        let out = parts.assemble(detail, usize::MAX);
         if fits(&out) {
             return out;
         }
     }
-    // Even summarised, the escalations do not fit: as many as fit, in order.
+    // Even with the rest summarised, the escalations do not fit: as many as fit, in order.
     let (mut lo, mut hi) = (0, parts.escalations.len());
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
-        if fits(&parts.assemble(false, false, mid)) {
+        if fits(&parts.assemble(Detail::LEAST, mid)) {
             lo = mid;
         } else {
             hi = mid - 1;
         }
     }
-    parts.assemble(false, false, lo)
+    parts.assemble(Detail::LEAST, lo)
+}
+
+/// How much of each section a comment shows.
+#[derive(Clone, Copy, PartialEq)]
+struct Detail {
+    /// Every access row, or a count per service.
+    delta_rows: bool,
+    changes: Changes,
+    /// Every kept, blocked, expiring and pending entry, or their counts.
+    tail_entries: bool,
+}
+
+/// How the changes are listed.
+#[derive(Clone, Copy, PartialEq)]
+enum Changes {
+    /// Every change, per service and container.
+    Every,
+    /// A count per container.
+    PerContainer,
+    /// Only the counts per service at the top.
+    Counted,
+}
+
+impl Detail {
+    const FULL: Detail = Detail {
+        delta_rows: true,
+        changes: Changes::Every,
+        tail_entries: true,
+    };
+    const LEAST: Detail = Detail {
+        delta_rows: false,
+        changes: Changes::Counted,
+        tail_entries: false,
+    };
 }
 
 /// The sections of a comment, each rendered in full and summarised.
 struct Parts {
     head: String,
-    /// One table row per escalation, in the plan's order (delta gains, then direct changes).
+    /// One table row per escalation, in the plan's order.
     escalations: Vec<String>,
     delta_full: String,
     delta_summary: String,
     changes_full: String,
-    changes_summary: String,
-    tail: String,
+    changes_per_container: String,
+    changes_counted: String,
+    tail_full: String,
+    tail_counted: String,
 }
 
 impl Parts {
@@ -91,12 +145,22 @@ impl Parts {
             delta_full: delta(plan, &names, true),
             delta_summary: delta(plan, &names, false),
             changes_full: changes(plan, &lines, opts, true),
-            changes_summary: changes(plan, &lines, opts, false),
-            tail: tail(plan, opts),
+            changes_per_container: changes(plan, &lines, opts, false),
+            changes_counted: if lines.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "\n#### Changes\n\n{} changes; their counts per service are at the top. \
+                     {IN_ARTIFACT}\n",
+                    lines.len()
+                )
+            },
+            tail_full: tail(plan, opts, true),
+            tail_counted: tail(plan, opts, false),
         }
     }
 
-    fn assemble(&self, delta_full: bool, changes_full: bool, escalations: usize) -> String {
+    fn assemble(&self, detail: Detail, escalations: usize) -> String {
         let mut out = self.head.clone();
         if !self.escalations.is_empty() {
             let total = self.escalations.len();
@@ -116,18 +180,22 @@ impl Parts {
                 out.push_str(row);
             }
         }
-        out.push_str(if delta_full {
+        out.push_str(if detail.delta_rows {
             &self.delta_full
         } else {
             &self.delta_summary
         });
-        out.push_str(if changes_full {
-            &self.changes_full
-        } else {
-            &self.changes_summary
+        out.push_str(match detail.changes {
+            Changes::Every => &self.changes_full,
+            Changes::PerContainer => &self.changes_per_container,
+            Changes::Counted => &self.changes_counted,
         });
-        out.push_str(&self.tail);
-        if !(delta_full && changes_full) {
+        out.push_str(if detail.tail_entries {
+            &self.tail_full
+        } else {
+            &self.tail_counted
+        });
+        if detail != Detail::FULL {
             let _ = writeln!(
                 out,
                 "\n*This plan is too long for one comment: it is summarised. {IN_ARTIFACT}*"
@@ -435,14 +503,18 @@ fn changes(plan: &Plan, lines: &[ChangeLine], opts: &RenderOptions, full: bool) 
     out
 }
 
-/// Kept, blocked, pending and expiring entries, and the access summary.
-fn tail(plan: &Plan, opts: &RenderOptions) -> String {
+/// Kept, blocked, pending and expiring entries (or their counts), and the access summary.
+fn tail(plan: &Plan, opts: &RenderOptions, entries: bool) -> String {
     let mut out = String::new();
     let list = |out: &mut String, title: &str, items: Vec<String>| {
         if items.is_empty() {
             return;
         }
         let _ = writeln!(out, "\n#### {title}\n");
+        if !entries {
+            let _ = writeln!(out, "{} entries. {IN_ARTIFACT}", items.len());
+            return;
+        }
         let fold = items.len() > FOLD;
         if fold {
             let _ = writeln!(out, "<details><summary>{} entries</summary>\n", items.len());
@@ -531,7 +603,7 @@ fn tail(plan: &Plan, opts: &RenderOptions) -> String {
             .collect(),
     );
     if !plan.is_empty() {
-        let access = access_summary(&plan.access, opts.verbose)
+        let access = access_summary(&plan.access, opts.verbose && entries)
             .unwrap_or_else(|| "no direct access changes".to_string());
         let _ = writeln!(out, "\n**Access:** {}", text(&access));
     }
