@@ -6,8 +6,8 @@
 mod common;
 
 use accord::plan::access::AccessEntry;
-use accord::plan::model::Plan;
 use accord::plan::access_summary;
+use accord::plan::model::Plan;
 use accord::plan::render::{
     COMMENT_BUDGET, RenderOptions, markdown, markdown_text, markdown_within,
 };
@@ -98,7 +98,11 @@ fn assert_escalations(plan: &Plan, md: &str) {
     if md.contains("more are in the artifact") {
         return;
     }
-    assert_eq!(escalation_rows(md).len(), total, "every escalation row is shown");
+    assert_eq!(
+        escalation_rows(md).len(),
+        total,
+        "every escalation row is shown"
+    );
     for e in escalating {
         let who = markdown_text(&e.label.clone().unwrap_or_default());
         assert!(md.contains(&who), "escalation of {who} missing");
@@ -288,8 +292,14 @@ fn unlabelled_principals_that_share_a_prefix_stay_apart() {
     b.principal = "identity:00000000-0000-4000-8000-00000000000b".into();
     plan.access_delta.losses = vec![a, b];
     let md = markdown(&plan, &RenderOptions::default());
-    assert!(md.contains("identity:00000000-0000-4000-8000-00000000000a"), "{md}");
-    assert!(md.contains("identity:00000000-0000-4000-8000-00000000000b"), "{md}");
+    assert!(
+        md.contains("identity:00000000-0000-4000-8000-00000000000a"),
+        "{md}"
+    );
+    assert!(
+        md.contains("identity:00000000-0000-4000-8000-00000000000b"),
+        "{md}"
+    );
     assert!(!md.contains("| identity:00000000… |"), "{md}");
 }
 
@@ -315,11 +325,17 @@ fn overrides_in_force_lead_the_comment_and_the_text() {
         ),
         "{md}"
     );
-    assert!(md.contains(r"- max\_deletes up to 30 (--allow-deletes)"), "{md}");
+    assert!(
+        md.contains(r"- max\_deletes up to 30 (--allow-deletes)"),
+        "{md}"
+    );
     // The expired override is not in force.
     assert!(!md.contains("old"), "{md}");
     let (_, text, _) = run(&["plan", ws, "--allow-deletes", "30"]);
-    assert!(text.contains("Overrides in force:\n  max_deletes up to 40"), "{text}");
+    assert!(
+        text.contains("Overrides in force:\n  max_deletes up to 40"),
+        "{text}"
+    );
     let (_, json, _) = run(&["plan", ws, "--format", "json"]);
     let plan: Plan = serde_json::from_str(&json).unwrap();
     assert_eq!(plan.rails.max_deletes, 40);

@@ -127,7 +127,8 @@ pub fn access_summary(changes: &[Change]) -> AccessSummary {
 /// The phrase the access summary gives an escalating grant (`alice rw /disthome/alice/`), or
 /// `None` for any other change.
 pub(crate) fn escalation_phrase(c: &Change) -> Option<String> {
-    (c.address.kind.grants_access() && !revokes(c) && grants(c) && escalates(c)).then(|| describe(c))
+    (c.address.kind.grants_access() && !revokes(c) && grants(c) && escalates(c))
+        .then(|| describe(c))
 }
 
 /// A delete, or a change that narrows access.

@@ -256,7 +256,10 @@ impl Names {
         let mut by_shown: BTreeMap<String, Vec<(&str, bool)>> = BTreeMap::new();
         for (key, label) in labels {
             let shown = label.map_or_else(|| abbreviate_key(key), str::to_string);
-            by_shown.entry(shown).or_default().push((key, label.is_some()));
+            by_shown
+                .entry(shown)
+                .or_default()
+                .push((key, label.is_some()));
         }
         let mut shown = BTreeMap::new();
         for (name, keys) in by_shown {

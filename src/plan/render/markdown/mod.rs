@@ -18,9 +18,9 @@ use super::{
     ChangeLine, Counts, NO_CHANGES, Names, RenderOptions, access_summary, change_lines, delta_line,
     override_phrase, redact, shown_entry,
 };
+use crate::plan::Action;
 use crate::plan::access::{AccessEntry, Resource};
 use crate::plan::build::escalation_phrase;
-use crate::plan::Action;
 use crate::plan::model::Plan;
 
 /// GitHub refuses comments over 65,536 characters; this leaves room for the workflow's marker
@@ -173,9 +173,7 @@ impl Parts {
                     total - escalations
                 );
             }
-            out.push_str(
-                "| Change (policy) | Who | Access | Escalation |\n|---|---|---|---|\n",
-            );
+            out.push_str("| Change (policy) | Who | Access | Escalation |\n|---|---|---|---|\n");
             for row in &self.escalations[..escalations.min(total)] {
                 out.push_str(row);
             }
@@ -330,7 +328,10 @@ fn escalation_rows(plan: &Plan, names: &Names, lines: &[ChangeLine]) -> Vec<Stri
         let semantics = c.address.kind.semantics();
         let (principal, on) = match semantics.access_on(&c.address) {
             Some((p, on)) => (Some(p), Some(Resource::from(on))),
-            None => (None, semantics.access_resource(&c.address).map(Resource::from)),
+            None => (
+                None,
+                semantics.access_resource(&c.address).map(Resource::from),
+            ),
         };
         let before = rows.len();
         for (i, e) in gains.iter().enumerate() {
