@@ -236,8 +236,16 @@ fewest requests of an apply = the same reads, plus:
 bound of a service = max(fewest x latency / parallelism, fewest / rate limit) (Transfer 20/s,
   Search 10/s; Groups, GCS (each endpoint its own host), the Boss and Auth have no documented limit).
 phased bound = auth + max(groups, boss) + gcs + max(transfer, search): accord's read phases.""")
+comment = open(f"{tmp}/plan.md", encoding="utf-8").read()
+shown = re.search(r"the first (\d+) are shown, (\d+) more", comment)
+escalations = re.search(r"Escalations \((\d+)\)", comment)
+print(f"plan comment: {len(comment):,} characters (GitHub's limit 65,536); escalations "
+      f"{escalations.group(1) if escalations else 0}, "
+      + (f"{shown.group(1)} shown and {shown.group(2)} counted" if shown else "all shown")
+      + ("; summarised" if "it is summarised" in comment else ""))
 targets = {
     "compile + diff + order": st["cpu_s"] < 1,
+    "plan comment under 65,536 characters": len(comment) <= 65_536,
     "plan wall": plan["wall"] <= 1.5 * max(b_plan.values()),
     "peak RSS": max(plan["rss_mb"], apply["rss_mb"]) < 300,
     "Groups batches": worst <= 2,

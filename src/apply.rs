@@ -300,6 +300,7 @@ mod tests {
             blocked: vec![],
             pending: vec![],
             violations: vec![],
+            rails: Default::default(),
             expiring: Vec::new(),
             expiring_window: None,
             access: Default::default(),

@@ -103,6 +103,7 @@ fn plan() -> Plan {
         blocked: vec![],
         pending: vec![],
         violations: vec![],
+        rails: Default::default(),
         expiring: Vec::new(),
         expiring_window: None,
         access: AccessSummary {

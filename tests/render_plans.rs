@@ -60,6 +60,7 @@ fn empty_plan() -> Plan {
         blocked: Vec::new(),
         pending: Vec::new(),
         violations: Vec::new(),
+        rails: Default::default(),
         expiring: Vec::new(),
         expiring_window: None,
         access: AccessSummary::default(),
@@ -643,8 +644,7 @@ fn refused_plan_renders_in_full_with_violations() {
     let text = render::text(&plan, &plain());
     // The plan is still shown whole, above the refusal.
     let refused_at = text.find("REFUSED:").expect("a REFUSED block");
-    for c in &plan.changes {
-        let label = render::change_label(c);
+    for label in render::change_labels(&plan) {
         let at = text.find(&label).unwrap_or_else(|| panic!("{label} shown"));
         assert!(at < refused_at);
     }
@@ -867,7 +867,12 @@ fn access_delta_lists_every_escalation_and_caps_the_rest_unless_verbose() {
     );
     assert!(text.contains("  … and 3 more\n"), "{text}");
     let md = render::markdown(&plan, &plain());
-    assert!(md.contains("\n… and 3 more.\n"), "{md}");
+    // The comment lists every row (it summarises only past its character budget).
+    assert_eq!(md.matches("| **+** gains |").count(), 13, "{md}");
+    assert!(
+        md.contains("| — | anonymous | `none → r` on `e56c36e4… /bulk/` | grant to everyone |"),
+        "{md}"
+    );
     let verbose = render::text(
         &plan,
         &RenderOptions {

@@ -34,6 +34,7 @@ pub struct PlanInputs<'a> {
 
 /// Builds the plan from a diff.
 pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
+    let rails = inputs.limits.in_force();
     let violations = check(
         &diff.changes,
         &diff.container_sizes,
@@ -71,6 +72,7 @@ pub fn build(diff: Diff, inputs: PlanInputs<'_>) -> Result<Plan, Cycle> {
         blocked: diff.blocked,
         pending: diff.pending,
         violations,
+        rails,
         expiring: Vec::new(),
         expiring_window: None,
         access,
@@ -109,19 +111,34 @@ fn describe(c: &Change) -> String {
 pub fn access_summary(changes: &[Change]) -> AccessSummary {
     let mut s = AccessSummary::default();
     for c in changes.iter().filter(|c| c.address.kind.grants_access()) {
-        match (c.action, c.direction) {
-            (Action::Delete, _) | (_, Direction::Revoke) => s.revocations.push(describe(c)),
-            (Action::Create, _) | (_, Direction::Grant) => {
-                let d = describe(c);
-                if escalates(c) {
-                    s.escalations.push(d.clone());
-                }
-                s.grants.push(d);
+        if revokes(c) {
+            s.revocations.push(describe(c));
+        } else if grants(c) {
+            let d = describe(c);
+            if escalates(c) {
+                s.escalations.push(d.clone());
             }
-            _ => {}
+            s.grants.push(d);
         }
     }
     s
+}
+
+/// The phrase the access summary gives an escalating grant (`alice rw /disthome/alice/`), or
+/// `None` for any other change.
+pub(crate) fn escalation_phrase(c: &Change) -> Option<String> {
+    (c.address.kind.grants_access() && !revokes(c) && grants(c) && escalates(c))
+        .then(|| describe(c))
+}
+
+/// A delete, or a change that narrows access.
+fn revokes(c: &Change) -> bool {
+    c.action == Action::Delete || c.direction == Direction::Revoke
+}
+
+/// A create, or a change that widens access.
+fn grants(c: &Change) -> bool {
+    c.action == Action::Create || c.direction == Direction::Grant
 }
 
 /// A new `rw`, a new admin or manager role, or any grant to everyone (the kind says).

@@ -9,8 +9,8 @@ pub mod render;
 pub use crate::state::change::{self, Action, Change, Direction, FieldChange};
 pub use access::{AccessDelta, AccessEntry, Escalation, Resource};
 pub use model::{
-    AccessSummary, Blocked, Expiring, FORMAT_VERSION, Fingerprint, Kept, LiveChecks, Pending, Plan,
-    Step, TargetInfo, Violation,
+    AccessSummary, Blocked, Expiring, FORMAT_VERSION, Fingerprint, Kept, LiveChecks,
+    OverrideInForce, Pending, Plan, RailsInForce, Step, TargetInfo, Violation,
 };
 pub mod build;
 pub mod capacity;

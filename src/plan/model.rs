@@ -93,6 +93,37 @@ pub struct Violation {
     pub address: Option<Address>,
 }
 
+/// The deletion limits a plan was checked against, and the overrides that raised them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct RailsInForce {
+    /// Most removals allowed in one plan.
+    pub max_deletes: u32,
+    /// Largest share of a container's live objects one plan may remove…
+    pub max_delete_share: f64,
+    /// …for containers holding at least this many.
+    pub share_min_objects: u32,
+    /// The overrides in force: unexpired `safety.allow` entries and `--allow-deletes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<OverrideInForce>,
+}
+
+/// One override of a rail in force for a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct OverrideInForce {
+    /// The rail it lifts: `max_deletes` or `max_delete_share`.
+    pub rail: String,
+    /// The limit it allows.
+    pub up_to: f64,
+    /// Why: the committed reason, or `--allow-deletes` for the flag.
+    pub reason: String,
+    /// The end of a committed override.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+    /// Where it is written (`accord.yaml:12`); `None` for the flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
 /// What a plan read live, so that applying it later can refuse if anything changed since.
 ///
 /// Terraform's stale-plan check compares only its own state file, so an out-of-band change
@@ -211,6 +242,9 @@ pub struct Plan {
     /// Rails broken: a plan with violations is refused.
     #[serde(default)]
     pub violations: Vec<Violation>,
+    /// The rails the plan was checked against, with their overrides.
+    #[serde(default)]
+    pub rails: RailsInForce,
     /// Direct access changes.
     pub access: AccessSummary,
     /// Who gains and who loses effective access, through managed groups included.

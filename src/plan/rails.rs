@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 
 use super::change::{Action, Change, Direction};
-use super::model::Violation;
+use super::model::{OverrideInForce, RailsInForce, Violation};
 use crate::policy::Safety;
 use crate::state::Address;
 
@@ -18,6 +18,8 @@ pub struct Limits {
     pub max_delete_share: f64,
     /// …for containers holding at least this many.
     pub share_min_objects: u32,
+    /// The overrides that raised them.
+    pub overrides: Vec<OverrideInForce>,
 }
 
 impl Limits {
@@ -27,18 +29,43 @@ impl Limits {
             max_deletes: safety.max_deletes,
             max_delete_share: safety.max_delete_share,
             share_min_objects: safety.share_min_objects,
+            overrides: Vec::new(),
         };
         for o in safety.allow.iter().filter(|o| o.until > now) {
             match o.rail.as_str() {
                 "max_deletes" => l.max_deletes = l.max_deletes.max(o.up_to as u32),
                 "max_delete_share" => l.max_delete_share = l.max_delete_share.max(o.up_to),
-                _ => {}
+                _ => continue,
             }
+            l.overrides.push(OverrideInForce {
+                rail: o.rail.clone(),
+                up_to: o.up_to,
+                reason: o.reason.clone(),
+                until: Some(o.until),
+                source: Some(format!("{}:{}", o.origin.path.display(), o.origin.line)),
+            });
         }
         if let Some(n) = allow_deletes {
             l.max_deletes = l.max_deletes.max(n);
+            l.overrides.push(OverrideInForce {
+                rail: "max_deletes".into(),
+                up_to: f64::from(n),
+                reason: "--allow-deletes".into(),
+                until: None,
+                source: None,
+            });
         }
         l
+    }
+
+    /// What the plan records of them.
+    pub fn in_force(&self) -> RailsInForce {
+        RailsInForce {
+            max_deletes: self.max_deletes,
+            max_delete_share: self.max_delete_share,
+            share_min_objects: self.share_min_objects,
+            overrides: self.overrides.clone(),
+        }
     }
 }
 

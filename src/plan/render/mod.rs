@@ -23,8 +23,8 @@ use crate::escape::escape_line;
 use crate::state::{Address, FieldMode, Kind, Object, Principal, Provenance};
 
 pub use json::{json, json_string, plan_schema, write_json};
-pub use markdown::markdown;
-pub(crate) use markdown::{code as markdown_code, escape as markdown_text};
+pub use markdown::{COMMENT_BUDGET, markdown, markdown_fitting, markdown_within};
+pub use markdown::{code as markdown_code, text as markdown_text};
 pub use text::text;
 
 /// What every sensitive attribute value is replaced with in plans, renderings and plan files.
@@ -196,9 +196,132 @@ fn principal_with_id(key: &str, labels: &BTreeMap<String, String>) -> String {
 
 /// The object a change acts on, for people: `globus.member lab-readers / alice (8f3e2b1c…)`.
 pub fn change_label(change: &Change) -> String {
-    // The permissions are part of what a rule *is* for a reader, so they go in its label;
-    // the desired value wins for updates, the live one for deletes.
-    let perms = change
+    object_label(
+        &change.address,
+        &change.labels,
+        perms(change).as_deref(),
+        true,
+    )
+}
+
+/// The object a change acts on with the plan's principal names ([`Names`]): `alice`, or
+/// `alice (8f3e2b1c9…)` only when two principals of the plan share that label.
+fn named_change_label(change: &Change, labels: &BTreeMap<String, String>) -> String {
+    object_label(&change.address, labels, perms(change).as_deref(), false)
+}
+
+/// The principals of a plan for people: each by its label, with the shortest id prefix (at
+/// least 8 characters) that tells it apart when another principal of the plan has the same
+/// label. Ids are never cut to look identical.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    shown: BTreeMap<String, String>,
+}
+
+impl Names {
+    /// The names of every principal the plan's changes and access delta mention, labelled or
+    /// not: an unlabelled one goes by its shortened key (`identity:8f3e2b1c…`), lengthened
+    /// where two would look alike.
+    pub(crate) fn of(plan: &Plan) -> Names {
+        // Each principal once, with its label if any change or entry gives one.
+        let mut labels: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+        fn note<'a>(
+            labels: &mut BTreeMap<&'a str, Option<&'a str>>,
+            key: &'a str,
+            label: Option<&'a str>,
+        ) {
+            let slot = labels.entry(key).or_default();
+            if slot.is_none() {
+                *slot = label;
+            }
+        }
+        for c in &plan.changes {
+            for key in c.address.keys.iter() {
+                if abbreviate_key(key) != *key {
+                    note(&mut labels, key, c.labels.get(key).map(String::as_str));
+                }
+            }
+            for (key, label) in &c.labels {
+                note(&mut labels, key, Some(label));
+            }
+        }
+        for e in plan
+            .access_delta
+            .gains
+            .iter()
+            .chain(&plan.access_delta.losses)
+        {
+            note(&mut labels, &e.principal, e.label.as_deref());
+        }
+        let mut by_shown: BTreeMap<String, Vec<(&str, bool)>> = BTreeMap::new();
+        for (key, label) in labels {
+            let shown = label.map_or_else(|| abbreviate_key(key), str::to_string);
+            by_shown
+                .entry(shown)
+                .or_default()
+                .push((key, label.is_some()));
+        }
+        let mut shown = BTreeMap::new();
+        for (name, keys) in by_shown {
+            if keys.len() == 1 {
+                shown.insert(keys[0].0.to_string(), name);
+                continue;
+            }
+            let ids: Vec<(&str, &str)> = keys
+                .iter()
+                .map(|(k, _)| k.split_once(':').unwrap_or(("", k)))
+                .collect();
+            for ((key, labelled), (kind, id)) in keys.iter().zip(&ids) {
+                let needed = ids
+                    .iter()
+                    .filter(|(_, other)| other != id)
+                    .map(|(_, other)| common_prefix(id, other) + 1)
+                    .max()
+                    .unwrap_or(0)
+                    .max(8);
+                let prefix = match id.char_indices().nth(needed) {
+                    Some((at, _)) => format!("{}…", &id[..at]),
+                    None => id.to_string(),
+                };
+                let name = match (labelled, kind.is_empty()) {
+                    (true, _) => format!("{name} ({prefix})"),
+                    (false, true) => prefix,
+                    (false, false) => format!("{kind}:{prefix}"),
+                };
+                shown.insert(key.to_string(), name);
+            }
+        }
+        Names { shown }
+    }
+
+    /// A change's labels with each principal, labelled or not, named as the plan names it.
+    fn relabel(&self, change: &Change) -> BTreeMap<String, String> {
+        change
+            .labels
+            .keys()
+            .chain(change.address.keys.iter())
+            .filter_map(|k| Some((k.clone(), self.shown.get(k)?.clone())))
+            .collect()
+    }
+
+    /// The principal of an access entry for people.
+    fn who(&self, e: &AccessEntry) -> String {
+        self.shown
+            .get(&e.principal)
+            .cloned()
+            .unwrap_or_else(|| e.who())
+    }
+}
+
+/// How many leading characters two strings share.
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count()
+}
+
+/// The permissions of a rule, part of what it *is* for a reader, so they go in its label;
+/// the desired value wins for updates, the live one for deletes.
+fn perms(change: &Change) -> Option<String> {
+    change
         .after
         .as_ref()
         .or(change.before.as_ref())
@@ -214,8 +337,7 @@ pub fn change_label(change: &Change) -> String {
                     .join(", "),
             ),
             _ => None,
-        });
-    object_label(&change.address, &change.labels, perms.as_deref())
+        })
 }
 
 /// Text from policy or live data as the human renderings show it: on one line, its control
@@ -248,12 +370,24 @@ pub fn entry_label(address: &Address, label: &str) -> String {
     {
         labels.insert(key.clone(), label.to_string());
     }
-    object_label(address, &labels, None)
+    object_label(address, &labels, None, true)
 }
 
-fn object_label(a: &Address, labels: &BTreeMap<String, String>, perms: Option<&str>) -> String {
+/// An object for people; `ids` puts each labelled principal's short id beside its label.
+fn object_label(
+    a: &Address,
+    labels: &BTreeMap<String, String>,
+    perms: Option<&str>,
+    ids: bool,
+) -> String {
     let key = |i: usize| display_key(&a.keys[i], labels);
-    let principal = |i: usize| principal_with_id(&a.keys[i], labels);
+    let principal = |i: usize| {
+        if ids {
+            principal_with_id(&a.keys[i], labels)
+        } else {
+            display_key(&a.keys[i], labels)
+        }
+    };
     let body = a
         .kind
         .semantics()
@@ -329,16 +463,51 @@ struct ChangeLine {
     refused: bool,
 }
 
+/// An override in force, for people: `max_deletes up to 40 until 2026-12-15T00:00:00Z
+/// (accord.yaml:12): migrating the lab`, or `max_deletes up to 40 (--allow-deletes)`.
+pub(crate) fn override_phrase(o: &crate::plan::OverrideInForce) -> String {
+    let limit = if o.rail == "max_delete_share" {
+        format!("{}%", o.up_to * 100.0)
+    } else {
+        o.up_to.to_string()
+    };
+    let mut s = format!("{} up to {limit}", o.rail);
+    if let Some(until) = o.until {
+        s.push_str(&format!(" until {}", crate::state::timestamp(&until)));
+    }
+    match &o.source {
+        Some(source) => s.push_str(&format!(" ({source}): {}", o.reason)),
+        None => s.push_str(&format!(" ({})", o.reason)),
+    }
+    s
+}
+
+/// Each change's label as the plan's renderings show it, its principals named by the plan
+/// ([`Names`]): `globus.member lab-admins / bob`.
+pub fn change_labels(plan: &Plan) -> Vec<String> {
+    change_lines(plan, false)
+        .into_iter()
+        .map(|l| l.label)
+        .collect()
+}
+
 fn change_lines(plan: &Plan, verbose: bool) -> Vec<ChangeLine> {
+    let names = Names::of(plan);
     plan.changes
         .iter()
-        .map(|c| ChangeLine {
-            action: c.action,
-            sign: sign(c.action),
-            label: shown(&change_label(c)),
-            note: shown(&note(c)),
-            details: details(c, verbose).iter().map(|d| shown(d)).collect(),
-            refused: !concerned_by(plan, c).is_empty(),
+        .map(|c| {
+            let labels = names.relabel(c);
+            ChangeLine {
+                action: c.action,
+                sign: sign(c.action),
+                label: shown(&named_change_label(c, &labels)),
+                note: shown(&note(c)),
+                details: details(c, &labels, verbose)
+                    .iter()
+                    .map(|d| shown(d))
+                    .collect(),
+                refused: !concerned_by(plan, c).is_empty(),
+            }
         })
         .collect()
 }
@@ -352,7 +521,7 @@ fn note(change: &Change) -> String {
     }
 }
 
-fn details(change: &Change, verbose: bool) -> Vec<String> {
+fn details(change: &Change, labels: &BTreeMap<String, String>, verbose: bool) -> Vec<String> {
     let kind = change.address.kind;
     let mut out = Vec::new();
     match change.action {
@@ -361,8 +530,8 @@ fn details(change: &Change, verbose: bool) -> Vec<String> {
                 let mut line = format!(
                     "{}: {} → {}",
                     f.name,
-                    format_value(kind, &f.name, &f.before, &change.labels),
-                    format_value(kind, &f.name, &f.after, &change.labels)
+                    format_value(kind, &f.name, &f.before, labels),
+                    format_value(kind, &f.name, &f.after, labels)
                 );
                 if change.action == Action::Replace
                     && kind.field(&f.name).map(|s| s.mode) == Some(FieldMode::ForceReplace)
@@ -394,7 +563,7 @@ fn details(change: &Change, verbose: bool) -> Vec<String> {
                     if verbose || is_notable(kind, name, value) {
                         out.push(format!(
                             "{name}: {}",
-                            format_value(kind, name, value, &change.labels)
+                            format_value(kind, name, value, labels)
                         ));
                     }
                 }
@@ -536,7 +705,7 @@ struct DeltaLine {
 
 /// The delta's lines, gains then losses, each list capped unless verbose, with the number of
 /// entries left out. Escalations come first in each list and are never left out.
-fn delta_lines(delta: &AccessDelta, verbose: bool) -> (Vec<DeltaLine>, usize) {
+fn delta_lines(delta: &AccessDelta, names: &Names, verbose: bool) -> (Vec<DeltaLine>, usize) {
     let mut lines = Vec::new();
     let mut hidden = 0;
     for (gain, entries) in [(true, &delta.gains), (false, &delta.losses)] {
@@ -549,13 +718,13 @@ fn delta_lines(delta: &AccessDelta, verbose: bool) -> (Vec<DeltaLine>, usize) {
                     continue;
                 }
             }
-            lines.push(delta_line(e, gain));
+            lines.push(delta_line(e, names, gain));
         }
     }
     (lines, hidden)
 }
 
-fn delta_line(e: &AccessEntry, gain: bool) -> DeltaLine {
+fn delta_line(e: &AccessEntry, names: &Names, gain: bool) -> DeltaLine {
     let level = |l: &Option<String>| l.clone().unwrap_or_else(|| "none".to_string());
     let groups: Vec<&str> = e
         .via
@@ -569,7 +738,7 @@ fn delta_line(e: &AccessEntry, gain: bool) -> DeltaLine {
         (false, false) => Some(format!("via {}", groups.join(", "))),
         (true, false) => Some(format!("directly and via {}", groups.join(", "))),
     };
-    let who = e.who();
+    let who = names.who(e);
     let (verb, changed, other) = if gain {
         (
             "gains",

@@ -104,7 +104,8 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
     // What the changes mean for people, right under the changes that cause it.
     if !plan.access_delta.is_empty() {
         let _ = writeln!(out, "\n{}", paint("Effective access:", BOLD, color));
-        let (lines, hidden) = delta_lines(&plan.access_delta, opts.verbose);
+        let (lines, hidden) =
+            delta_lines(&plan.access_delta, &super::Names::of(&plan), opts.verbose);
         let rows: Vec<(String, String)> = lines
             .iter()
             .map(|l| {
@@ -199,6 +200,13 @@ pub fn text(plan: &Plan, opts: &RenderOptions) -> String {
             })
             .collect();
         write_rows(&mut out, &rows);
+    }
+
+    if !plan.rails.overrides.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("Overrides in force:", BOLD, color));
+        for o in &plan.rails.overrides {
+            let _ = writeln!(out, "  {}", shown(&super::override_phrase(o)));
+        }
     }
 
     if refused {

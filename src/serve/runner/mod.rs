@@ -29,7 +29,7 @@ mod text;
 use cancel::{CancelFlag, cancellable};
 use recover::end_interrupted;
 pub use recover::recover;
-use text::{cap, diagnostics_text, holder_text, problems_text, summary};
+use text::{cap, diagnostics_text, holder_text, plan_markdown, problems_text, summary};
 
 use super::config::{ServeConfig, WhenBusy};
 use super::lock::{self, Busy};
@@ -41,7 +41,7 @@ use crate::engine::{self, EngineError, PlanOptions};
 use crate::http::HttpOptions;
 use crate::lock::LockInfo;
 use crate::plan::Plan;
-use crate::plan::render::{self, RenderOptions};
+use crate::plan::render;
 use crate::policy::source::Containment;
 use crate::policy::{self, Workspace};
 
@@ -602,12 +602,11 @@ impl Runner {
         mut details: Value,
     ) -> End {
         let plan = &planned.plan;
-        let opts = RenderOptions::default();
         details["summary"] = summary(plan);
         let refused = plan.is_refused();
         match input.operation {
             Operation::Plan => {
-                details["markdown"] = cap(render::markdown(plan, &opts)).into();
+                details["markdown"] = plan_markdown(plan).into();
                 if refused {
                     return End::failed(
                         "PlanRefused",
@@ -631,7 +630,7 @@ impl Runner {
                 details["drift_found"] = (!drift.items.is_empty()).into();
                 details["drifted"] = drift.items.len().into();
                 details["markdown"] = cap(drift.markdown()).into();
-                details["plan_markdown"] = cap(render::markdown(plan, &opts)).into();
+                details["plan_markdown"] = plan_markdown(plan).into();
                 let text = if drift.items.is_empty() {
                     "No drift".to_string()
                 } else {
@@ -648,7 +647,7 @@ impl Runner {
                 }
             }
             Operation::Apply => {
-                details["markdown"] = cap(render::markdown(plan, &opts)).into();
+                details["markdown"] = plan_markdown(plan).into();
                 if refused {
                     return End::failed(
                         "PlanRefused",

@@ -5,14 +5,21 @@ use serde_json::{Value, json};
 
 use crate::lock::LockInfo;
 use crate::plan::Plan;
-use crate::plan::render::Counts;
+use crate::plan::render::{Counts, RenderOptions};
 use crate::policy::Workspace;
 use crate::policy::diagnostics::{Diagnostics, error_at};
 
 /// The longest markdown kept in `details` (Flows stores details with the run).
 const MARKDOWN_LIMIT: usize = 60_000;
 
-/// Cuts a long markdown text, saying so.
+/// The plan's markdown (the PR comment's), summarised to fit [`MARKDOWN_LIMIT`] bytes the
+/// way the comment fits GitHub's limit: never cut mid-table.
+pub(super) fn plan_markdown(plan: &Plan) -> String {
+    let fits = |s: &str| s.len() <= MARKDOWN_LIMIT;
+    crate::plan::render::markdown_fitting(plan, &RenderOptions::default(), &fits)
+}
+
+/// Cuts a long markdown text (the drift report), saying so.
 pub(super) fn cap(text: String) -> String {
     if text.len() <= MARKDOWN_LIMIT {
         return text;

@@ -119,6 +119,7 @@ fn redacts_sensitive_fields_everywhere() {
         blocked: Vec::new(),
         pending: Vec::new(),
         violations: Vec::new(),
+        rails: Default::default(),
         expiring: Vec::new(),
         expiring_window: None,
         access: AccessSummary::default(),

@@ -3,7 +3,6 @@
 //! punctuation, control characters), and long lists fold into `<details>`.
 
 use super::chain_text;
-use crate::escape::escape_line;
 use crate::plan::access::review::{Finding, Holder, Review};
 
 /// Lists longer than this fold into `<details>`.
@@ -12,26 +11,9 @@ const FOLD: usize = 10;
 /// What the report says where the service does not say since when a grant is held.
 pub const NOT_REPORTED: &str = "not reported by the service";
 
-/// Text made safe for a markdown table cell or a line of markdown: control characters
-/// escaped as `\u{…}` (so nothing breaks a line), HTML characters as entities, and `|` and
-/// markdown punctuation behind a backslash.
-pub fn cell(s: &str) -> String {
-    let line = escape_line(s);
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text made safe for a markdown table cell or a line of markdown: the one markdown escaping
+/// every rendering shares (the plan comment's too).
+pub use crate::escape::markdown_text as cell;
 
 /// A table: a header row, its alignment row, and each row (cells already escaped).
 fn table(out: &mut String, head: &[&str], rows: &[Vec<String>]) {
