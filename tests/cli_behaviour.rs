@@ -171,7 +171,7 @@ fn plan_notes_line_up_by_display_width_with_cjk_names() {
         .filter(|l| (l.starts_with("  ") || l.starts_with("! ")) && !l[2..].starts_with(' '))
         .filter_map(|l| {
             let at = l.rfind("   ")? + 3;
-            Some((accord::textwidth::width(&l[..at]), l))
+            Some((unicode_width::UnicodeWidthStr::width(&l[..at]), l))
         })
         .collect();
     assert!(columns.iter().any(|(_, l)| l.contains("研究室")), "{out}");

@@ -193,13 +193,13 @@ mod tests {
             requests: 3,
             ..Service::default()
         };
-        let lines = service_lines(&[("auth", auth.clone()), ("transfer", done.clone())]);
+        let lines = service_lines(&[("auth", auth.clone()), ("svc", done.clone())]);
         assert_eq!(lines[0].find("requests"), lines[1].find("requests"));
         assert!(lines[1].ends_with("40 objects, 0.3s"), "{lines:?}");
-        let all = [("auth", auth), ("transfer", done)];
+        let all = [("auth", auth), ("svc", done)];
         assert_eq!(
             summary(&all, Duration::from_millis(1200)),
-            "Read 40 objects (transfer 40) in 15 requests (1.2s)."
+            "Read 40 objects (svc 40) in 15 requests (1.2s)."
         );
     }
 }
