@@ -58,6 +58,9 @@ impl ApplyReport {
 pub trait Progress: Sync {
     /// A step finished; `done` of `total` changes are settled.
     fn step_done(&self, done: usize, total: usize);
+    /// Change `change` (its index in the plan) settled with `status`, before its step's
+    /// [`Progress::step_done`]; changes never started are not reported.
+    fn change_done(&self, _change: usize, _status: &ChangeStatus) {}
     /// Whether the caller asked to stop (a signal): no new step starts, calls in flight
     /// finish, and what did not start is reported skipped.
     fn stop_requested(&self) -> bool {
@@ -166,6 +169,7 @@ pub async fn apply(
                     }
                 }
             };
+            progress.change_done(c, &st);
             status[c] = Some(st);
         }
         settled += plan.steps[s].changes.len();
@@ -391,5 +395,32 @@ mod tests {
         assert_eq!(report.results[1].1, ChangeStatus::Skipped);
         assert_eq!(report.results[2].1, ChangeStatus::Skipped);
         assert_eq!(rec.calls.lock().unwrap().len(), 1);
+    }
+
+    /// Records each change as it settles.
+    #[derive(Default)]
+    struct Settled(std::sync::Mutex<Vec<(usize, ChangeStatus)>>);
+
+    impl Progress for Settled {
+        fn step_done(&self, _: usize, _: usize) {}
+        fn change_done(&self, change: usize, status: &ChangeStatus) {
+            self.0.lock().unwrap().push((change, status.clone()));
+        }
+    }
+
+    #[tokio::test]
+    async fn each_started_change_is_reported_as_it_settles() {
+        let rec = Arc::new(Recorder::default());
+        let reg = Registry::new().with(rec);
+        let p = plan(
+            &[("/fail/", Direction::Grant), ("/after/", Direction::Grant)],
+            &[(0, 1)],
+        );
+        let settled = Settled::default();
+        let report = apply(&p, &reg, &IdMap::default(), 1, &settled).await;
+        let seen = settled.0.lock().unwrap().clone();
+        assert_eq!(seen.len(), 1, "the skipped change never settled: {seen:?}");
+        assert_eq!(seen[0].0, 0);
+        assert_eq!(seen[0].1, report.results[0].1);
     }
 }

@@ -28,6 +28,8 @@ pub struct Session {
     pub auth: Arc<dyn IdentityResolver>,
     /// What the plan says it runs against.
     pub target: TargetInfo,
+    /// What the run is doing (reads, requests), for a progress display.
+    pub activity: Arc<crate::progress::Activity>,
 }
 
 /// Options of `plan`, `drift` and `apply`.
@@ -202,7 +204,12 @@ pub async fn read_live(
                     .unwrap_or_else(|| before.iter().flat_map(|r| r.managed_group_ids()).collect()),
                 known_ids: before.iter().flat_map(|r| r.ids.clone()).collect(),
             };
-            provider.read(&scope).await.map(Arc::new)
+            let activity = &session.activity;
+            activity.read_started(provider.name());
+            let read = provider.read(&scope).await;
+            let objects = read.as_ref().map_or(0, |r| r.state.objects.len());
+            activity.read_done(provider.name(), objects);
+            read.map(Arc::new)
         };
         reads[i] = Some(read.boxed().shared());
     }

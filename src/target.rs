@@ -236,6 +236,7 @@ fn session(
         registry,
         auth,
         target,
+        activity: http.activity(),
     })
 }
 

@@ -94,3 +94,89 @@ fn the_version_is_semver_and_maybe_a_commit() {
         );
     }
 }
+
+/// `accord SUBCOMMAND --help`'s text.
+fn help(args: &[&str]) -> String {
+    let out = common::accord().args(args).arg("--help").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{args:?} --help");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn shared_flags_appear_only_on_the_commands_they_affect() {
+    let validate = help(&["validate"]);
+    for flag in ["--parallelism", "--target", "--now", "--ca-file"] {
+        assert!(!validate.contains(flag), "validate --help lists {flag}");
+    }
+    assert!(validate.contains("--no-color") && validate.contains("--verbose"));
+    let plan = help(&["plan"]);
+    for flag in ["--target", "--now", "--ca-file"] {
+        assert!(plan.contains(flag), "plan --help lacks {flag}");
+    }
+    assert!(!plan.contains("--parallelism"), "plan applies nothing");
+    let apply = help(&["apply"]);
+    for flag in ["--target", "--now", "--ca-file", "--parallelism"] {
+        assert!(apply.contains(flag), "apply --help lacks {flag}");
+    }
+    for cmd in [
+        &["drift"][..],
+        &["access", "who"],
+        &["access", "review"],
+        &["import"],
+    ] {
+        assert!(
+            help(cmd).contains("--target"),
+            "{cmd:?} --help lacks --target"
+        );
+    }
+    for cmd in [&["show"][..], &["schema"], &["force-unlock"], &["man"]] {
+        assert!(
+            !help(cmd).contains("--target"),
+            "{cmd:?} --help lists --target"
+        );
+    }
+    // A flag a command does not take is a usage error (exit 1: 2 means "changes").
+    let out = common::accord()
+        .args(["validate", "--parallelism", "3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--parallelism"));
+    // After the subcommand, where the README writes them.
+    let (_tmp, ws) = workspace("policies/lab");
+    let (code, out, err) = run(&["-v", "plan", ws.to_str().unwrap(), "--target", "demo"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn plan_notes_line_up_by_display_width_with_cjk_names() {
+    let (_tmp, ws) = workspace("policies/lab");
+    let add = |file: &str, text: &str| {
+        let path = ws.join(file);
+        let old = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, old + text).unwrap();
+    };
+    add("people.yaml", "  山田: carol@uni.edu\n");
+    add(
+        "groups.yaml",
+        "  研究室:\n    description: 研究室のデータ\n    members:\n      山田: member\n",
+    );
+    let (code, out, err) = run(&["plan", ws.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("研究室") && out.contains("山田"), "{out}");
+    // Each change line's note starts after a run of spaces: at the same column on every line.
+    let columns: Vec<(usize, &str)> = out
+        .lines()
+        .take_while(|l| !l.starts_with("Effective access"))
+        .filter(|l| (l.starts_with("  ") || l.starts_with("! ")) && !l[2..].starts_with(' '))
+        .filter_map(|l| {
+            let at = l.rfind("   ")? + 3;
+            Some((unicode_width::UnicodeWidthStr::width(&l[..at]), l))
+        })
+        .collect();
+    assert!(columns.iter().any(|(_, l)| l.contains("研究室")), "{out}");
+    let first = columns[0].0;
+    for (column, line) in &columns {
+        assert_eq!(*column, first, "misaligned: {line}\n{out}");
+    }
+}

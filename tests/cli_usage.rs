@@ -20,7 +20,7 @@ fn usage_errors_exit_1_not_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let out = accord()
-        .args(["--now", "yesterday", "validate"])
+        .args(["plan", "--now", "yesterday"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -70,16 +70,19 @@ fn bad_only_address_is_an_error() {
 
 #[test]
 fn validate_passes_on_the_lab_and_makes_no_network_call() {
-    // validate never connects: it works with a target that could not be reached.
+    // validate never connects: it takes no target at all.
     let (_tmp, ws) = common::workspace("policies/lab");
-    let (code, out, err) = run(&[
+    let (code, out, err) = run(&["validate", ws.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("valid"), "{out}");
+    let (code, _, err) = run(&[
         "validate",
         ws.to_str().unwrap(),
         "--target",
         "http://127.0.0.1:9",
     ]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("valid"), "{out}");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unexpected argument '--target'"), "{err}");
 }
 
 #[test]

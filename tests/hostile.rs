@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{NOW, accord, assert_inert, run, write_embedded};
+use common::{accord, assert_inert, run, write_embedded};
 
 /// A name from a policy file: a terminal escape, a title change, markdown and HTML syntax, a
 /// bidi override and a newline forging a top-level line.
@@ -228,7 +228,7 @@ fn a_seed_outside_the_workspace_is_refused_and_never_shown() {
         std::os::unix::fs::symlink(&secret, ws.join("live.yaml")).unwrap();
         for command in ["validate", "plan", "apply"] {
             let out = accord()
-                .args([command, dir, "--now", NOW])
+                .args(common::with_clock(&[command, dir]))
                 .args(if command == "apply" {
                     &["--auto-approve"][..]
                 } else {

@@ -6,14 +6,11 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::NOW;
-
 /// Runs accord in `dir` with the fixed clock: (exit code, stdout, stderr).
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = common::accord()
         .current_dir(dir)
-        .args(args)
-        .args(["--now", NOW])
+        .args(common::with_clock(args))
         .output()
         .expect("run accord");
     (
@@ -245,8 +242,7 @@ fn with_closed_stdout(dir: &Path, args: &[&str]) -> (i32, String) {
     drop(reader);
     let out = Command::new(env!("CARGO_BIN_EXE_accord"))
         .current_dir(dir)
-        .args(args)
-        .args(["--now", NOW])
+        .args(common::with_clock(args))
         .env("NO_COLOR", "1")
         .env("RUST_BACKTRACE", "1")
         .stdout(writer)

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use base64::Engine;
-use common::{Live, NOW, accord, workspace};
+use common::{Live, accord, workspace};
 
 /// The lab seed's client (`policies/lab/live.yaml`).
 const CLIENT_ID: &str = "0b1e4d5c-6f7a-4b8c-9d0e-1f2a3b4c5d6e";
@@ -18,8 +18,7 @@ impl Exposed {
     fn run(&mut self, ws: &Path, envs: &[(&str, &str)], args: &[&str]) -> i32 {
         let out = accord()
             .envs(envs.iter().copied())
-            .args(args)
-            .args(["--now", NOW])
+            .args(common::with_clock(args))
             .current_dir(ws)
             .output()
             .expect("run accord");

@@ -47,6 +47,10 @@ pub enum AccessCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: AccessFormat,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Everything PRINCIPAL can reach, across every service, and the chains granting it.
     What {
@@ -62,6 +66,10 @@ pub enum AccessCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: AccessFormat,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// A periodic access review (NIST AC-2 recertification): every holding on every resource
     /// and through what, grants expiring soon, escalated levels, grants to everyone, and (from
@@ -103,6 +111,12 @@ pub struct ReviewArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Where to connect (with `--from live` or `both`).
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// The clock.
+    #[command(flatten)]
+    pub clock: ClockArgs,
 }
 
 /// The resource forms every registered service reads, for `--help`.
@@ -122,12 +136,14 @@ impl Ctx<'_> {
                 dir,
                 from,
                 format,
+                ..
             } => (Question::Who(resource.clone()), dir, from, format),
             AccessCommand::What {
                 principal,
                 dir,
                 from,
                 format,
+                ..
             } => (Question::What(principal.clone()), dir, from, format),
             AccessCommand::Review(args) => return self.review(args).await,
         };
@@ -135,7 +151,7 @@ impl Ctx<'_> {
             Ok(ws) => ws,
             Err(e) => return e,
         };
-        let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
+        let now = self.now.unwrap_or_else(chrono::Utc::now);
         let answer = match self.answer(&ws, &question, *from, now).await {
             Ok(a) => a,
             Err(e) => return e,
@@ -178,9 +194,12 @@ impl Ctx<'_> {
             // Read-only, as drift: an embedded target's state is locked while it is read.
             let _lock = self.lock(ws, false)?;
             let conn = self.connect(Some(ws)).await?;
-            let spinner = progress_spinner("reading live state");
+            let reading = super::progress::Reading::start(
+                "reading live state",
+                conn.session.activity.clone(),
+            );
             let answered = access::answer(ws, &question, source, Some(&conn.session), now).await;
-            spinner.finish_and_clear();
+            reading.finish();
             conn.finish().await.map_err(fail)?;
             answered
         };

@@ -62,7 +62,7 @@ impl Ctx<'_> {
             Ok(l) => l,
             Err(e) => return e,
         };
-        match target::reset(&ws, self.cli.target.as_deref()) {
+        match target::reset(&ws, self.target.target.as_deref()) {
             Ok(msg) => {
                 outln!("{msg}");
                 Exit::Ok
@@ -74,7 +74,7 @@ impl Ctx<'_> {
     /// Takes the workspace's run lock: always for a run that writes (`writes`), else only when
     /// an embedded target's state is persisted under `.accord/`. The guard releases it.
     pub(super) fn lock(&self, ws: &Workspace, writes: bool) -> Result<Option<LockGuard>, Exit> {
-        if !writes && !target::is_embedded(ws, self.cli.target.as_deref()) {
+        if !writes && !target::is_embedded(ws, self.target.target.as_deref()) {
             return Ok(None);
         }
         let guard = FileLock::for_workspace(&ws.root)
@@ -127,7 +127,7 @@ impl Ctx<'_> {
         let tls = tls.then(|| target::EmulateTls {
             ca_out: ca_out.map(Path::to_path_buf),
         });
-        match target::emulate(listen, seed, self.cli.now, tls).await {
+        match target::emulate(listen, seed, self.now, tls).await {
             Ok(()) => Exit::Ok,
             Err(e) => fail(e),
         }
@@ -149,12 +149,12 @@ impl Ctx<'_> {
             db: db.to_path_buf(),
             workspaces: workspaces.to_path_buf(),
             config,
-            target: self.cli.target.clone(),
+            target: self.target.target.clone(),
             http: crate::http::HttpOptions {
-                ca_file: self.cli.ca_file.clone(),
+                ca_file: self.target.ca_file.clone(),
                 ..crate::http::HttpOptions::default()
             },
-            now: self.cli.now,
+            now: self.now,
             services: self.services.clone(),
         };
         match crate::serve::serve(opts).await {

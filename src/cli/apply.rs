@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::interrupt::{self, Interrupt};
+use super::progress::{Applying, change_line};
 use super::*;
 
 impl Ctx<'_> {
@@ -136,7 +137,11 @@ impl Ctx<'_> {
             return fail(e);
         }
         // The plan is the approval for exactly what it saw: re-read it and refuse on any change.
-        let exit = match engine::recheck(&plan, &ws, &conn.session).await {
+        let reading =
+            super::progress::Reading::start("re-reading live state", conn.session.activity.clone());
+        let rechecked = engine::recheck(&plan, &ws, &conn.session).await;
+        reading.finish();
+        let exit = match rechecked {
             Ok((differences, _)) if !differences.is_empty() => {
                 eprintln!(
                     "error: the live state changed since {} was made; nothing was applied:",
@@ -168,27 +173,20 @@ impl Ctx<'_> {
         interrupt: &Arc<Interrupt>,
     ) -> ApplyReport {
         interrupt.applying();
-        let bar = Bar::new(plan.changes.len(), interrupt.clone());
-        engine::apply_plan(plan, &conn.session, ids, self.cli.parallelism, &bar).await
+        let bar = Bar {
+            plan,
+            verbose: self.cli.verbose > 0,
+            shown: Applying::new(plan.changes.len()),
+            interrupt: interrupt.clone(),
+        };
+        engine::apply_plan(plan, &conn.session, ids, self.parallelism, &bar).await
     }
 
     pub(super) fn report(&self, plan: &Plan, report: &ApplyReport) -> Exit {
         let mut out = String::new();
         for (i, (address, status)) in report.results.iter().enumerate() {
-            let label = render::change_label(&plan.changes[i]);
-            let line = match status {
-                ChangeStatus::Applied => format!("  applied  {label}"),
-                ChangeStatus::Failed { error } => format!("  FAILED   {label}: {error}"),
-                ChangeStatus::Blocked { reason } => format!("  blocked  {label}: {reason}"),
-                ChangeStatus::Skipped => format!("  skipped  {label}"),
-            };
-            let line = escape_line(&line);
-            if self.cli.verbose > 0 {
-                out.push_str(&format!("{line}    {address}\n"));
-            } else {
-                out.push_str(&line);
-                out.push('\n');
-            }
+            out.push_str(&report_line(plan, i, address, status, self.cli.verbose > 0));
+            out.push('\n');
         }
         let applied = report.count(|s| matches!(s, ChangeStatus::Applied));
         let failed = report.count(|s| matches!(s, ChangeStatus::Failed { .. }));
@@ -219,27 +217,43 @@ fn confirm() -> Result<bool, String> {
     Ok(line.trim() == "yes")
 }
 
-/// The apply progress bar (stderr, only on a TTY), and the signals that stop new work.
-struct Bar(indicatif::ProgressBar, Arc<Interrupt>);
-
-impl Bar {
-    fn new(total: usize, interrupt: Arc<Interrupt>) -> Bar {
-        let pb = indicatif::ProgressBar::new(total as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} changes") {
-            pb.set_style(style);
-        }
-        Bar(pb, interrupt)
+/// One change's line of the report: its status, label and (with -v) address, escaped.
+fn report_line(
+    plan: &Plan,
+    i: usize,
+    address: &Address,
+    status: &ChangeStatus,
+    verbose: bool,
+) -> String {
+    let line = change_line(&render::change_label(&plan.changes[i]), status);
+    let line = escape_line(&line);
+    if verbose {
+        format!("{line}    {address}")
+    } else {
+        line.to_string()
     }
 }
 
-impl crate::apply::Progress for Bar {
+/// Apply's progress (on a terminal only: each change's line as it settles, then count, rate
+/// and ETA), and the signals that stop new work.
+struct Bar<'a> {
+    plan: &'a Plan,
+    verbose: bool,
+    shown: Applying,
+    interrupt: Arc<Interrupt>,
+}
+
+impl crate::apply::Progress for Bar<'_> {
     fn step_done(&self, done: usize, _total: usize) {
-        self.0.set_position(done as u64);
-        if self.0.position() >= self.0.length().unwrap_or(0) {
-            self.0.finish_and_clear();
-        }
+        self.shown.position(done);
+    }
+    fn change_done(&self, change: usize, status: &ChangeStatus) {
+        self.shown.settled(|| {
+            let address = &self.plan.changes[change].address;
+            report_line(self.plan, change, address, status, self.verbose)
+        });
     }
     fn stop_requested(&self) -> bool {
-        self.1.signal().is_some()
+        self.interrupt.signal().is_some()
     }
 }

@@ -5,7 +5,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::apply::{ApplyReport, ChangeStatus};
@@ -24,11 +23,15 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 mod access;
 mod admin;
 mod apply;
+mod flags;
 mod interrupt;
 mod out;
+mod progress;
 mod review;
 
 use out::outln;
+
+pub use flags::{ClockArgs, Flags, RunArgs, TargetArgs};
 
 /// The version `--version` prints: the crate's, and the commit it was built from when the
 /// build had git (`0.1.0 (abcdef0)`).
@@ -41,24 +44,12 @@ pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
-    /// A named target from accord.yaml, or the URL of a running `accord emulate` (loopback only).
-    #[arg(long, global = true, value_name = "NAME|URL")]
-    pub target: Option<String>,
-    /// How many calls run at once during apply.
-    #[arg(long, global = true, default_value_t = 8, value_name = "N")]
-    pub parallelism: usize,
-    /// The clock, for expiry (RFC 3339, e.g. 2026-12-01T00:00:00Z).
-    #[arg(long, global = true, value_name = "TIMESTAMP", value_parser = parse_now)]
-    pub now: Option<DateTime<Utc>>,
     /// More output: -v lists system-managed objects and logs calls; -vv logs more.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// No colours (also NO_COLOR).
     #[arg(long, global = true)]
     pub no_color: bool,
-    /// Extra root certificates (PEM) for institutional GCS endpoints (also ACCORD_CA_FILE).
-    #[arg(long, global = true, value_name = "FILE", env = "ACCORD_CA_FILE")]
-    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// Output formats of plan, show and drift.
@@ -106,6 +97,10 @@ pub enum Command {
         /// Also list grants that expire within this window (e.g. 7d, 36h, 2w).
         #[arg(long, value_name = "DURATION")]
         expiring_within: Option<crate::plan::access::Window>,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Apply the policy (or a saved plan file) to the live services.
     Apply {
@@ -123,6 +118,12 @@ pub enum Command {
         /// Allow up to N removals for this run.
         #[arg(long, value_name = "N")]
         allow_deletes: Option<u32>,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Render a saved plan file.
     Show {
@@ -139,6 +140,10 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Who can reach a resource, what a principal can reach (with the chains granting it), and
     /// the periodic access review.
@@ -159,6 +164,10 @@ pub enum Command {
         /// The folder to write; it must be new or empty.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Write the JSON Schemas (policy files, accord.yaml, plan and drift JSON, access answers).
     Schema {
@@ -170,6 +179,9 @@ pub enum Command {
     Reset {
         /// The workspace folder.
         dir: Option<PathBuf>,
+        /// A named embedded target from accord.yaml.
+        #[arg(long, value_name = "NAME")]
+        target: Option<String>,
     },
     /// Remove the workspace's run lock, left by a run that did not finish.
     ForceUnlock {
@@ -191,6 +203,8 @@ pub enum Command {
         /// [default: accord-emulator-ca-PORT.pem in the temp dir].
         #[arg(long, value_name = "FILE", requires = "tls")]
         ca_out: Option<PathBuf>,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Print a shell completion script (e.g. `accord completions bash > /etc/bash_completion.d/accord`).
     Completions {
@@ -214,13 +228,11 @@ pub enum Command {
         /// The provider's configuration (YAML): title, scope, visible_to, runnable_by, admins…
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        #[command(flatten)]
+        target: TargetArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
-}
-
-fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp with a timezone ({e})"))
 }
 
 /// The exit codes of DESIGN.md: 0 nothing to do, 2 changes or drift, 1 any error, 128 + N
@@ -306,8 +318,12 @@ pub async fn run(cli: Cli) -> Exit {
         std::env::var_os("NO_COLOR"),
         std::io::stdout().is_terminal(),
     );
+    let flags = cli.command.flags();
     let ctx = Ctx {
         cli: &cli,
+        target: flags.target,
+        now: flags.clock.now,
+        parallelism: flags.run.parallelism,
         render: RenderOptions {
             color,
             verbose: cli.verbose > 0,
@@ -325,6 +341,7 @@ pub async fn run(cli: Cli) -> Exit {
             allow_deletes,
             only_expired,
             expiring_within,
+            ..
         } => {
             let opts = match ctx.plan_options(only, *only_expired, *allow_deletes) {
                 Ok(o) => PlanOptions {
@@ -350,6 +367,7 @@ pub async fn run(cli: Cli) -> Exit {
             only,
             only_expired,
             allow_deletes,
+            ..
         } => {
             let opts = match ctx.plan_options(only, *only_expired, *allow_deletes) {
                 Ok(o) => o,
@@ -358,12 +376,13 @@ pub async fn run(cli: Cli) -> Exit {
             ctx.apply(path.as_deref(), *auto_approve, &opts).await
         }
         Command::Show { planfile, format } => ctx.show(planfile, *format),
-        Command::Drift { dir, format } => ctx.drift(dir.as_deref(), *format).await,
+        Command::Drift { dir, format, .. } => ctx.drift(dir.as_deref(), *format).await,
         Command::Access { question } => ctx.access(question).await,
         Command::Import {
             group,
             endpoint,
             out,
+            ..
         } => {
             let values = [("group", group), ("endpoint", endpoint)]
                 .into_iter()
@@ -374,13 +393,14 @@ pub async fn run(cli: Cli) -> Exit {
         Command::Schema { out } => ctx.schema(out.as_deref()),
         Command::Completions { shell } => admin::completions(*shell),
         Command::Man => admin::man(),
-        Command::Reset { dir } => ctx.reset(dir.as_deref()),
+        Command::Reset { dir, .. } => ctx.reset(dir.as_deref()),
         Command::ForceUnlock { dir } => ctx.force_unlock(dir.as_deref()),
         Command::Emulate {
             listen,
             seed,
             tls,
             ca_out,
+            ..
         } => {
             ctx.emulate(*listen, seed.as_deref(), *tls, ca_out.as_deref())
                 .await
@@ -390,12 +410,19 @@ pub async fn run(cli: Cli) -> Exit {
             db,
             workspaces,
             config,
+            ..
         } => ctx.serve(*listen, db, workspaces, config.as_deref()).await,
     }
 }
 
 struct Ctx<'a> {
     cli: &'a Cli,
+    /// Where to connect (`--target`, `--ca-file`), for the commands that take them.
+    target: TargetArgs,
+    /// The clock (`--now`).
+    now: Option<chrono::DateTime<chrono::Utc>>,
+    /// Calls at once during apply (`--parallelism`).
+    parallelism: usize,
     render: RenderOptions,
     /// The services accord manages.
     services: Services,
@@ -433,7 +460,7 @@ impl Ctx<'_> {
             }
         }
         Ok(PlanOptions {
-            now: self.cli.now,
+            now: self.now,
             only: parsed,
             only_expired,
             allow_deletes,
@@ -483,14 +510,14 @@ impl Ctx<'_> {
     /// Connects to the target named by `--target` or the workspace.
     async fn connect(&self, ws: Option<&Workspace>) -> Result<Connected, Exit> {
         let http = crate::http::HttpOptions {
-            ca_file: self.cli.ca_file.clone(),
+            ca_file: self.target.ca_file.clone(),
             ..crate::http::HttpOptions::default()
         };
         target::connect_with(
             &self.services,
             ws,
-            self.cli.target.as_deref(),
-            self.cli.now,
+            self.target.target.as_deref(),
+            self.now,
             http,
         )
         .await
@@ -542,9 +569,9 @@ impl Ctx<'_> {
         conn: &Connected,
         opts: &PlanOptions,
     ) -> Result<engine::Planned, Exit> {
-        let spinner = progress_spinner("reading live state");
+        let reading = progress::Reading::start("reading live state", conn.session.activity.clone());
         let planned = engine::plan(ws, &conn.session, opts).await;
-        spinner.finish_and_clear();
+        reading.finish();
         planned.map_err(|e| self.engine_error(ws, e))
     }
 
@@ -616,7 +643,7 @@ impl Ctx<'_> {
     async fn drift(&self, dir: Option<&Path>, format: Format) -> Exit {
         // Drift is a plan nobody applies: the same diff, read-only, exit 2 when non-empty.
         let opts = PlanOptions {
-            now: self.cli.now,
+            now: self.now,
             ..PlanOptions::default()
         };
         let planned = match self.read_and_plan(dir, &opts).await {
@@ -646,7 +673,7 @@ impl Ctx<'_> {
         // workspace in the current folder, as for the other commands; outside a workspace,
         // import reads the real services (target `globus`).
         let is_url = self
-            .cli
+            .target
             .target
             .as_deref()
             .is_some_and(|t| t.starts_with("http://") || t.starts_with("https://"));
@@ -662,10 +689,10 @@ impl Ctx<'_> {
             Ok(c) => c,
             Err(e) => return e,
         };
-        let spinner = progress_spinner("reading live state");
-        let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
+        let reading = progress::Reading::start("reading live state", conn.session.activity.clone());
+        let now = self.now.unwrap_or_else(chrono::Utc::now);
         let result = import::read(&self.services, &conn.session, &request, now).await;
-        spinner.finish_and_clear();
+        reading.finish();
         let saved = conn.finish().await;
         let imported = match result {
             Ok(i) => i,
@@ -682,7 +709,7 @@ impl Ctx<'_> {
         // An embedded target's state stays with its own workspace: no command plans against it.
         if imported.target.kind != "embedded" {
             let target = self
-                .cli
+                .target
                 .target
                 .as_deref()
                 .map(|t| format!(" --target {t}"))
@@ -706,13 +733,6 @@ fn print_system_managed(objects: &[crate::state::Object]) {
     for o in objects {
         outln!("  {}", escape_line(&o.address.to_string()));
     }
-}
-
-fn progress_spinner(message: &'static str) -> indicatif::ProgressBar {
-    // indicatif hides itself when stderr is not a terminal.
-    let pb = indicatif::ProgressBar::new_spinner().with_message(message);
-    pb.enable_steady_tick(std::time::Duration::from_millis(100));
-    pb
 }
 
 #[cfg(test)]

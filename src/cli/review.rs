@@ -13,7 +13,7 @@ impl Ctx<'_> {
             Ok(ws) => ws,
             Err(e) => return e,
         };
-        let now = self.cli.now.unwrap_or_else(chrono::Utc::now);
+        let now = self.now.unwrap_or_else(chrono::Utc::now);
         let answer = match self
             .answer(&ws, &Question::Everything, args.from, now)
             .await

@@ -116,6 +116,8 @@ pub struct HttpClient {
     instances: RwLock<HashMap<ServiceId, Instance>>,
     /// Which hosts answered in this run (a first contact's failures have a short budget).
     reach: reach::Reach,
+    /// Requests answered per API, for a progress display.
+    activity: Arc<crate::progress::Activity>,
 }
 
 /// A discovered instance of an API: its base and the one host trusted with its token.
@@ -176,7 +178,13 @@ impl HttpClient {
             limits: Mutex::new(HashMap::new()),
             instances: RwLock::new(HashMap::new()),
             reach: reach::Reach::default(),
+            activity: Arc::default(),
         })
+    }
+
+    /// The run's activity this client counts its requests in.
+    pub fn activity(&self) -> Arc<crate::progress::Activity> {
+        self.activity.clone()
     }
 
     /// The same, shared.
@@ -583,6 +591,7 @@ impl HttpClient {
 
             let started = Instant::now();
             let result = rb.send().await;
+            self.activity.request(req.service.name);
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let resp = match result {
                 Ok(r) => {

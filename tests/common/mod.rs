@@ -55,11 +55,29 @@ pub fn accord() -> Command {
     cmd
 }
 
-/// Runs accord with the fixed clock and returns (exit code, stdout, stderr).
+/// The commands that take `--now`; the others refuse it (no global flags but -v, --no-color).
+pub const CLOCKED: &[&str] = &[
+    "plan", "apply", "drift", "access", "import", "emulate", "serve",
+];
+
+/// `args` with `--now NOW` after them when their command takes the clock.
+pub fn with_clock<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = args.to_vec();
+    if args
+        .iter()
+        .find(|a| !a.starts_with('-'))
+        .is_some_and(|c| CLOCKED.contains(c))
+    {
+        all.extend(["--now", NOW]);
+    }
+    all
+}
+
+/// Runs accord with the fixed clock (when its command takes one) and returns (exit code,
+/// stdout, stderr).
 pub fn run(args: &[&str]) -> (i32, String, String) {
     let out = accord()
-        .args(args)
-        .args(["--now", NOW])
+        .args(with_clock(args))
         .output()
         .expect("run accord");
     (

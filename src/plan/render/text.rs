@@ -8,6 +8,7 @@ use super::{
 };
 use crate::plan::change::Action;
 use crate::plan::model::Plan;
+use crate::textwidth::{pad_to, width};
 
 /// Notes start here at the latest, so one long label does not push every note off screen.
 const MAX_NOTE_COLUMN: usize = 72;
@@ -38,12 +39,6 @@ fn action_color(action: Action) -> &'static str {
     }
 }
 
-/// Display width, counting characters: labels hold `…`, `→` and `−`, which are one column
-/// wide but several bytes.
-fn width(s: &str) -> usize {
-    s.chars().count()
-}
-
 /// Lines of `(left, note)` with the notes aligned in one column, widths computed on the
 /// uncoloured text so that colour never shifts the column.
 fn aligned(rows: &[(String, String)]) -> Vec<(String, String, usize)> {
@@ -58,7 +53,7 @@ fn aligned(rows: &[(String, String)]) -> Vec<(String, String, usize)> {
             let pad = if note.is_empty() {
                 0
             } else {
-                column.saturating_sub(width(left)) + NOTE_GAP
+                pad_to(left, column) + NOTE_GAP
             };
             (left.clone(), note.clone(), pad)
         })
