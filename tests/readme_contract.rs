@@ -347,3 +347,36 @@ fn the_serve_example_runs_as_printed() {
         "the README shows what the example prints"
     );
 }
+
+/// The install lines name the published package, and the example workflows install the
+/// version of this crate from the wheel (issue 20): one name for the crate and the wheel, the
+/// command `accord`, and the README's fresh-clone commands as they were.
+#[test]
+fn the_install_lines_name_the_published_package() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let read = |path: &str| std::fs::read_to_string(format!("{root}/{path}")).unwrap();
+    let (name, version) = (env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"));
+    assert_eq!(name, "accord-permissions");
+    assert!(read("pyproject.toml").contains(&format!("name = \"{name}\"")));
+    for workflow in ["plan.yml", "apply.yml", "schedule.yml"] {
+        let text = read(&format!("examples/workflows/{workflow}"));
+        assert!(
+            text.contains(&format!("\n  ACCORD_VERSION: {version} #")),
+            "{workflow} pins {version}"
+        );
+        assert!(
+            text.contains(&format!("pipx install \"{name}==$ACCORD_VERSION\"")),
+            "{workflow} installs the wheel"
+        );
+        let mut code = text.lines().filter(|l| !l.trim_start().starts_with('#'));
+        assert!(
+            !code.any(|l| l.contains("cargo install")),
+            "{workflow} builds nothing"
+        );
+    }
+    let readme = read("README.md");
+    assert!(readme.contains("```sh\ncargo run -- plan policies/lab\n```"));
+    assert!(readme.contains("wheel that carries the binary (*available from the first release*"));
+    assert!(readme.contains(&format!("pipx install {name}\naccord plan policies/lab")));
+    assert!(!readme.contains("ACCORD_REF"), "the old variables are gone");
+}
