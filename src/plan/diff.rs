@@ -329,6 +329,12 @@ pub fn diff(desired: &Desired, live: &LiveRead, ctx: &DiffContext) -> Diff {
         if have.is_none() && system_managed.contains(address) {
             continue;
         }
+        // Nor is what the service makes itself with a container this plan creates (a new
+        // group's creator as its admin): listing it would show a write, and an escalation,
+        // that no request makes.
+        if have.is_none() && made_with_new_container(want, desired, live, ctx) {
+            continue;
+        }
         // The service lets accord neither see nor change what is there: said, never planned.
         if let Some(reason) = blocked.reason(address) {
             d.blocked.push(Blocked {
@@ -579,6 +585,22 @@ fn cascade(d: &mut Diff, desired: &Desired, live: &LiveRead) {
             });
         }
     }
+}
+
+/// Whether the service makes `want` itself when this plan creates its container.
+fn made_with_new_container(
+    want: &Object,
+    desired: &Desired,
+    live: &LiveRead,
+    ctx: &DiffContext,
+) -> bool {
+    want.address
+        .kind
+        .semantics()
+        .made_with_container(want, &ctx.callers)
+        && want.address.container().is_some_and(|c| {
+            desired.state.objects.contains_key(&c) && !live.state.objects.contains_key(&c)
+        })
 }
 
 /// Why an undeclared live object inside an authoritative container is removed.

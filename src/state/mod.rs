@@ -101,6 +101,17 @@ pub trait KindSemantics: Sync + 'static {
         None
     }
 
+    /// Whether the service makes this object by itself when one of `callers` creates its
+    /// container (a new group's creator is its admin): a plan never lists it, since no request
+    /// makes it.
+    fn made_with_container(
+        &self,
+        _object: &Object,
+        _callers: &std::collections::BTreeSet<Principal>,
+    ) -> bool {
+        false
+    }
+
     /// Whether the object is a membership: the running identity's own is never removed.
     fn is_membership(&self) -> bool {
         false

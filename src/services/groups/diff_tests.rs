@@ -227,3 +227,63 @@ fn ignore_changes_and_computed_fields_are_not_diffed() {
     l.state.insert(Object::new(g).with("description", "old"));
     assert!(diff(&d, &l, &DiffContext::default()).changes.is_empty());
 }
+
+#[test]
+fn a_new_groups_creator_admin_is_not_planned() {
+    // The policy names accord (id 1) admin of a group this plan creates, and of one that exists.
+    let group = |name: &str| Object::new(Address::new(GROUP, [name]));
+    let (mut d, mut l) = setup(
+        vec![
+            group("new"),
+            member("new", 1, "admin"),
+            member("new", 2, "member"),
+            group("lab"),
+            member("lab", 1, "admin"),
+        ],
+        vec![group("lab")],
+    );
+    d.state.containers.push(group_container("new"));
+    l.state
+        .insert(member("lab", 2, "member").with("status", "active"));
+    let caller = Principal::Identity(uuid::Uuid::from_u128(1));
+    let out = diff(
+        &d,
+        &l,
+        &DiffContext {
+            callers: [caller].into(),
+            protect: Default::default(),
+        },
+    );
+    let created: Vec<String> = out
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Create)
+        .map(|c| c.address.to_string())
+        .collect();
+    // Groups makes the creator admin of "new" by itself: no line for it. In "lab", which
+    // exists, accord's admin membership is a real write.
+    let me = format!("identity:{}", uuid::Uuid::from_u128(1));
+    assert!(
+        created
+            .iter()
+            .any(|a| a.contains("\"new\"]") && !a.contains(&me))
+    );
+    assert!(
+        !created
+            .iter()
+            .any(|a| a.contains("\"new\"") && a.contains(&me)),
+        "{created:?}"
+    );
+    assert!(
+        created
+            .iter()
+            .any(|a| a.contains("\"lab\"") && a.contains(&me)),
+        "{created:?}"
+    );
+    assert!(
+        created
+            .iter()
+            .any(|a| a.contains("\"new\"") && a.contains("00000000-0000-0000-0000-000000000002")),
+        "{created:?}"
+    );
+}

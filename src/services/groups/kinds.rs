@@ -112,6 +112,17 @@ impl KindSemantics for Member {
         true
     }
 
+    fn made_with_container(
+        &self,
+        o: &Object,
+        callers: &std::collections::BTreeSet<Principal>,
+    ) -> bool {
+        o.str_attr("role") == Some("admin")
+            && self
+                .principal_of(&o.address)
+                .is_some_and(|p| callers.contains(&p))
+    }
+
     fn last_holder(&self, o: &Object) -> Option<(Address, String)> {
         let active = o.str_attr("status").is_none_or(|s| s == "active");
         (o.str_attr("role") == Some("admin") && active).then(|| {
