@@ -65,12 +65,13 @@ fn identity_ids_behind_aliases_are_not_looked_up() {
     let (code, out, err) = run(&["plan", dir.to_str().unwrap(), "--target", live.url()]);
     assert!(code == 0 || code == 2, "{out}{err}");
     let log = log(&live);
-    // No username to resolve, no id to label: the aliases are the labels. Only the
-    // undeclared member the live read finds (erin) is named, in one call.
+    // No username to resolve, no id to label: the aliases are the labels, and the
+    // undeclared member the live read finds (erin) comes with her username from Groups.
+    // (Before: one `ids=` lookup of the two aliased ids.)
     let lookups = count(&log, "GET", "/auth/v2/api/identities");
     assert!(out.contains("alice"), "{out}");
     assert!(out.contains("erin@uchicago.edu"), "{out}");
-    assert_eq!(lookups, 1, "{log:?}");
+    assert_eq!(lookups, 0, "{log:?}");
 }
 
 #[test]
