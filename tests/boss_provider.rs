@@ -290,6 +290,36 @@ async fn members_of_admin_are_system_managed_maintainers_when_readable() {
 }
 
 #[tokio::test]
+async fn the_members_of_admin_are_not_asked_when_the_caller_may_not_read_them() {
+    let em = boss().await;
+    let scope = Scope {
+        containers: ["lab", "side"]
+            .into_iter()
+            .map(|g| {
+                container(
+                    accord::services::boss::MEMBER,
+                    g,
+                    ContainerMode::Authoritative,
+                )
+            })
+            .collect(),
+        ..Scope::default()
+    };
+    let live = acc(&em).read(&scope).await.unwrap();
+    // root (a member of `admin`) maintains both groups, but acc, which does not maintain
+    // `side`, is in no position to read `admin`'s members: it is not asked (that would be a
+    // 403), and root stays an ordinary maintainer, as after a refusal.
+    let l = take_log(&em);
+    assert!(!l.iter().any(|r| r.contains("/admin/")), "{l:?}");
+    assert!(!l.iter().any(|r| r.ends_with(" 403")), "{l:?}");
+    assert!(
+        live.state
+            .objects
+            .contains_key(&member("side", "maintainer", "root"))
+    );
+}
+
+#[tokio::test]
 async fn reads_go_out_concurrently_and_come_back_the_same_each_time() {
     const GROUPS: usize = 30;
     const LATENCY_MS: u64 = 40;

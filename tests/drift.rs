@@ -73,7 +73,7 @@ fn drift_names_out_of_band_changes_in_every_format_and_only_reads() {
         json!([{"name": "role", "before": "manager", "after": "member"}])
     );
 
-    // Drift is read-only: besides Auth's token and introspection POSTs (reads), only GETs.
+    // Drift is read-only: besides Auth's token POST (a read), only GETs.
     let log = live.emulator().request_log();
     assert!(log.len() > 3, "the drift runs read the services: {log:?}");
     let writes: Vec<_> = log

@@ -587,7 +587,12 @@ impl Ctx<'_> {
             Ok(p) => p,
             Err(e) => return e,
         };
-        self.print(&planned.plan, format);
+        // With `--out`, a plan that is saved goes only to its file (`accord show FILE`
+        // renders it); a refused plan, which is not saved, is printed as without `--out`.
+        let saving = out.is_some() && !planned.plan.is_refused();
+        if !saving {
+            self.print(&planned.plan, format);
+        }
         if self.cli.verbose > 0 && format == Format::Text {
             print_system_managed(&planned.live.system_managed);
         }
@@ -601,7 +606,8 @@ impl Ctx<'_> {
                 return fail(format!("cannot write {}: {e}", out.display()));
             }
             eprintln!(
-                "Saved the plan to {}. Apply it with: accord apply {}",
+                "Saved the plan to {}. Apply it with: accord apply {} (show it with: accord show {})",
+                out.display(),
                 out.display(),
                 out.display()
             );

@@ -226,6 +226,11 @@ impl HttpClient {
         &self.creds.client_id
     }
 
+    /// Why this client has no Globus client credentials, when it has none.
+    pub fn credentials_missing(&self) -> Option<&str> {
+        self.creds_missing.as_deref()
+    }
+
     /// The options in use.
     pub fn options(&self) -> &HttpOptions {
         &self.options

@@ -1,8 +1,16 @@
 //! Client-credentials tokens: one per resource server (and per extra scope asked of it),
 //! fetched from the token issuer when missing or stale, and cached.
+//!
+//! The first token asked for an API's own scope asks every API's own scope at once: Globus
+//! Auth answers one token per resource server (the first, and the rest in `other_tokens`),
+//! so a run makes one token call however many services it reads. Should Auth refuse the
+//! combined request (400/403: a scope this client may not have), the one scope is asked
+//! alone. Dependent-scope tokens (a GCS collection's `data_access`) and per-instance tokens
+//! are asked one by one.
 
 use std::time::{Duration, Instant};
 
+use super::api::Token;
 use super::oauth::TokenResponse;
 use super::{AuthMode, HttpClient, HttpError, HttpRequest, Secret, ServiceId};
 
@@ -13,6 +21,7 @@ pub(super) struct CachedToken {
 }
 
 /// Which token a request takes: the cache key, the resource server and the scope to ask for.
+#[derive(Clone)]
 struct TokenSpec {
     key: String,
     resource_server: String,
@@ -40,7 +49,42 @@ impl HttpClient {
         if let Some(t) = self.cached_token(&spec.key) {
             return Ok(t);
         }
+        if scope.is_none()
+            && let Some(all) = self.every_own_scope(&spec)
+        {
+            let every = TokenSpec {
+                scope: all,
+                ..spec.clone()
+            };
+            match self.fetch_token(service, &every).await {
+                Err(HttpError::Credentials { .. }) => {}
+                other => return other,
+            }
+        }
         self.fetch_token(service, &spec).await
+    }
+
+    /// Every API's own scope (`Token::Scopes`), `spec`'s first, space separated, when the
+    /// spec is one of them and there are others to ask with it.
+    fn every_own_scope(&self, spec: &TokenSpec) -> Option<String> {
+        let mut scopes: Vec<&str> = spec.scope.split_whitespace().collect();
+        let mut own = false;
+        for api in &self.apis {
+            if let Token::Scopes {
+                resource_server,
+                scopes: s,
+            } = api.token
+            {
+                own |= resource_server == spec.resource_server;
+                for one in s.split_whitespace() {
+                    if !scopes.contains(&one) {
+                        scopes.push(one);
+                    }
+                }
+            }
+        }
+        let n = spec.scope.split_whitespace().count();
+        (own && scopes.len() > n).then(|| scopes.join(" "))
     }
 
     /// Forgets a cached token (after a 401).

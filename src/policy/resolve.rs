@@ -105,25 +105,25 @@ pub async fn resolve(
     }
     // Aliases stand for a username or an identity id: look those up, remember the alias name.
     let alias_target = |name: &str| policy.identities.get(name).map(|l| l.value.clone());
+    // Usernames are looked up (the id is what the services take). An identity id is taken as
+    // written: behind an alias, the alias is its label and nothing is asked; a bare one is
+    // looked up once, batched, for its label (and reported when Auth does not know it).
     let mut usernames = BTreeSet::new();
     let mut ids = BTreeSet::new();
-    let mut want = |r: &PrincipalRef| match r {
-        PrincipalRef::Username(u) => {
-            usernames.insert(u.to_lowercase());
-        }
-        PrincipalRef::IdentityId(id) => {
-            ids.insert(*id);
-        }
-        _ => {}
-    };
     for r in uses.keys() {
         match r {
             PrincipalRef::Alias(a) => {
-                if let Some(t) = alias_target(a) {
-                    want(&t)
+                if let Some(PrincipalRef::Username(u)) = alias_target(a) {
+                    usernames.insert(u.to_lowercase());
                 }
             }
-            other => want(other),
+            PrincipalRef::Username(u) => {
+                usernames.insert(u.to_lowercase());
+            }
+            PrincipalRef::IdentityId(id) => {
+                ids.insert(*id);
+            }
+            _ => {}
         }
     }
     let usernames: Vec<String> = usernames.into_iter().collect();
@@ -188,6 +188,7 @@ pub async fn resolve(
                     continue;
                 }
             },
+            PrincipalRef::IdentityId(id) if alias.is_some() => Principal::Identity(*id),
             PrincipalRef::IdentityId(id) => match by_id.get(id) {
                 Some(name) => {
                     resolved

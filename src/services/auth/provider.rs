@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::http::{AuthMode, HttpClient, HttpRequest};
+use crate::http::{HttpClient, HttpRequest};
 use crate::service::{IdentityInfo, IdentityResolver, ProviderError};
-use crate::services::auth::wire::{IdentitiesResponse, Identity, IntrospectResponse};
+use crate::services::auth::wire::{IdentitiesResponse, Identity};
 
 /// Names or ids per identities call (the SDK's batch size).
 pub const LOOKUP_BATCH: usize = 100;
@@ -97,36 +97,28 @@ impl IdentityResolver for GlobusAuth {
             .collect())
     }
 
+    /// A confidential client is its own identity: its identity id is its client id, its
+    /// username `<client_id>@clients.auth.globus.org`. No call is made (no introspection).
     async fn whoami(&self) -> Result<IdentityInfo, ProviderError> {
-        let token = self.http.token(crate::services::auth::api::ID).await?;
-        let req = HttpRequest::post(
-            crate::services::auth::api::ID,
-            "/v2/oauth2/token/introspect",
-        )
-        .form(&[("token", token.expose())])
-        .auth(AuthMode::ClientBasic);
-        let resp: IntrospectResponse = self.http.send(&req).await?.json()?;
-        if !resp.active {
-            return Err(ProviderError::Credentials(
-                "Auth reports accord's own token as inactive".into(),
-            ));
+        if let Some(why) = self.http.credentials_missing() {
+            return Err(ProviderError::Credentials(why.to_string()));
         }
-        let client_id = self.http.client_id().to_string();
-        let sub = resp.sub.clone().unwrap_or_else(|| client_id.clone());
-        let id = sub.parse::<uuid::Uuid>().map_err(|_| {
-            ProviderError::Credentials(format!(
-                "token introspection gave a non-UUID subject `{sub}`"
-            ))
-        })?;
-        let username = resp
-            .username
-            .unwrap_or_else(|| format!("{client_id}@clients.auth.globus.org"));
-        Ok(IdentityInfo {
-            id,
-            username,
-            status: "used".into(),
-        })
+        client_identity(self.http.client_id())
     }
+}
+
+/// The identity of the confidential client `client_id`.
+pub fn client_identity(client_id: &str) -> Result<IdentityInfo, ProviderError> {
+    let id = client_id.parse::<uuid::Uuid>().map_err(|_| {
+        ProviderError::Credentials(format!(
+            "the client id `{client_id}` is not a UUID, so it names no Globus identity"
+        ))
+    })?;
+    Ok(IdentityInfo {
+        id,
+        username: format!("{client_id}@clients.auth.globus.org"),
+        status: "used".into(),
+    })
 }
 
 /// The OAuth client an emulator's connection document names (its `client`), or, from an

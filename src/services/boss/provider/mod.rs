@@ -13,8 +13,8 @@
 //! - a container `boss.member[G]`: `GET …/members/` and `GET …/maintainers/` as
 //!   `boss.member[G][member|maintainer][boss-user:U]`. Maintainers the Boss lists without a
 //!   direct grant (the group's owner, `bossadmin`, the members of `admin` when readable: one
-//!   `GET /v1/groups/admin/members/` per read, only when a maintainer needs classifying) are
-//!   system-managed;
+//!   `GET /v1/groups/admin/members/` per read, only when a maintainer needs classifying and
+//!   the caller may read them, `read::admin_read_needed`) are system-managed;
 //! - a [`Lookup`] `boss.frame[F]` or `boss.resource[PATH]`: one `GET` each (404: absent; a
 //!   child of an absent parent is absent without a call);
 //! - containers `boss.permission[PATH]`: one `GET /v1/permissions/?group=G` per looked-up

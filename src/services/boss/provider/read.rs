@@ -120,12 +120,21 @@ impl BossProvider {
             })
             .collect();
         let lists = self.http.concurrently(calls).await;
-        let mut admin: Option<BTreeSet<String>> = None;
+        let mut read = Vec::new();
         for (g, lists) in member_groups.iter().zip(lists) {
             if let Some((owner, lists)) = lists? {
-                self.place_members(caller, g, owner, lists, &mut admin, &mut live)
-                    .await?;
+                read.push((g, owner, lists));
             }
+        }
+        // The members of `admin` are read once, and only when they could matter and the
+        // caller may read them (`admin_read_needed`).
+        let admin = if admin_read_needed(&caller.username, &read) {
+            self.admin_members(caller).await?
+        } else {
+            BTreeSet::from([BOSS_ADMIN.to_string()])
+        };
+        for (g, owner, lists) in read {
+            place_members(g, owner, lists, &admin, &mut live);
         }
 
         let calls: Vec<_> = frames.iter().map(|l| self.read_frame(caller, l)).collect();
@@ -249,39 +258,6 @@ impl BossProvider {
         let members: MemberList = decode(members?, "members")?;
         let maintainers: MaintainerList = decode(maintainers?, "maintainers")?;
         Ok((members, maintainers))
-    }
-
-    /// Places a group's members and maintainers in `live`; a maintainer the Boss lists without
-    /// a direct grant is system-managed.
-    async fn place_members(
-        &self,
-        caller: &Caller,
-        group: &str,
-        owner: &str,
-        (members, maintainers): (MemberList, MaintainerList),
-        admin: &mut Option<BTreeSet<String>>,
-        live: &mut LiveRead,
-    ) -> Result<(), ProviderError> {
-        let parent = Address::new(crate::services::boss::GROUP, [group]);
-        for u in members.members {
-            live.state
-                .insert(member_object(group, "member", &u, &parent));
-        }
-        for u in maintainers.maintainers {
-            let o = member_object(group, "maintainer", &u, &parent);
-            // The members of `admin` are read once, and only when they could matter.
-            if admin.is_none() && !is_implicit_maintainer(&u, owner, &BTreeSet::new()) {
-                *admin = Some(self.admin_members(caller).await?);
-            }
-            let implicit =
-                is_implicit_maintainer(&u, owner, admin.as_ref().unwrap_or(&BTreeSet::new()));
-            if implicit {
-                live.system_managed.push(o);
-            } else {
-                live.state.insert(o);
-            }
-        }
-        Ok(())
     }
 
     /// One coordinate frame; `Ok(None)` when it is absent.
@@ -421,4 +397,56 @@ fn decode<T: serde::de::DeserializeOwned>(body: Value, what: &str) -> Result<T, 
         service: "boss",
         message: format!("unexpected `{what}` response body: {e}"),
     })
+}
+
+/// Places a group's members and maintainers in `live`; a maintainer the Boss lists without
+/// a direct grant (`admin` holding the members of the Boss's admin group) is system-managed.
+fn place_members(
+    group: &str,
+    owner: &str,
+    (members, maintainers): (MemberList, MaintainerList),
+    admin: &BTreeSet<String>,
+    live: &mut LiveRead,
+) {
+    let parent = Address::new(crate::services::boss::GROUP, [group]);
+    for u in members.members {
+        live.state
+            .insert(member_object(group, "member", &u, &parent));
+    }
+    for u in maintainers.maintainers {
+        let o = member_object(group, "maintainer", &u, &parent);
+        if is_implicit_maintainer(&u, owner, admin) {
+            live.system_managed.push(o);
+        } else {
+            live.state.insert(o);
+        }
+    }
+}
+
+/// Whether reading the members of `admin` can change how these groups' maintainers are
+/// classified, and the caller may read them. The Boss grants `admin` `maintain_group` on every
+/// group, so a member of `admin` is listed as a maintainer of every group: only a user in
+/// every list read who is not already known as implicit (`bossadmin`, the group's owner) may
+/// be one; the caller's own entry never matters (accord keeps its own access). The Boss lets only a member or maintainer of `admin` read its members; a member of
+/// `admin` maintains every group, so a caller missing from some list would be refused (403):
+/// it is not asked, and such users stay ordinary maintainers, as after a refusal.
+pub(super) fn admin_read_needed(
+    caller: &str,
+    groups: &[(&String, &String, (MemberList, MaintainerList))],
+) -> bool {
+    let in_every = |u: &str| {
+        groups
+            .iter()
+            .all(|(_, _, (_, m))| m.maintainers.iter().any(|x| x == u))
+    };
+    let Some((_, _, (_, first))) = groups.first() else {
+        return false;
+    };
+    let unclassified = first.maintainers.iter().any(|u| {
+        u != BOSS_ADMIN
+            && u != caller
+            && in_every(u)
+            && groups.iter().any(|(_, owner, _)| *owner != u)
+    });
+    unclassified && in_every(caller)
 }
