@@ -4,6 +4,7 @@ use super::*;
 use crate::services::search::wire::{GIngest, GMetaResult};
 use crate::state::Object;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 const ALICE: &str = "46bd0f56-e24f-11e5-a510-131bef46955c";
 const LAB: &str = "8b7d57bc-1666-11ec-88b2-f50515619d57";
@@ -229,4 +230,15 @@ fn desired_access_converts_every_list() {
 fn path_segments_are_encoded() {
     assert_eq!(segment("MDAwMDAx"), "MDAwMDAx");
     assert_eq!(segment("a/b+c="), "a%2Fb%2Bc%3D");
+}
+
+#[test]
+fn task_polls_start_after_a_delay_back_off_and_are_bounded() {
+    let delays: Vec<Duration> = poll_delays().collect();
+    assert_eq!(delays.len(), MAX_TASK_POLLS);
+    assert_eq!(delays[0], FIRST_POLL);
+    assert_eq!(delays[1], FIRST_POLL * 2);
+    assert!(delays.iter().all(|d| *d <= MAX_POLL_GAP));
+    let total: Duration = delays.iter().sum();
+    assert!(total >= TASK_WAIT && total - *delays.last().unwrap() < TASK_WAIT);
 }
