@@ -1,5 +1,6 @@
 //! What `apply` sends Search: role creates (adopting a role that exists) and deletes, and
-//! the re-ingest of a subject's entries with their desired access, waited for to its end.
+//! per step of entry updates (an index's grants, or its revocations) one re-read of its
+//! subjects and one ingest of their entries with their desired access, waited for to its end.
 
 use std::time::Duration;
 
@@ -15,8 +16,7 @@ use super::{NO_SUCH_INDEX, SearchProvider, segment};
 
 /// How long an ingest task is waited for, before backoff scaling.
 pub const TASK_WAIT: Duration = Duration::from_secs(300);
-/// The wait before an ingest task's first poll: Search's tasks of a few entries usually end
-/// within it.
+/// The wait before an ingest task's first poll (the client's first backoff delay).
 pub const FIRST_POLL: Duration = Duration::from_millis(500);
 /// The longest wait between two polls of a task.
 pub const MAX_POLL_GAP: Duration = Duration::from_secs(10);
@@ -214,8 +214,8 @@ impl SearchProvider {
                 return finish(out);
             }
         };
-        // Each subject's entries, kept together: (positions, entries, bytes).
-        let mut ingests: Vec<(Vec<usize>, Vec<GMetaEntry>, usize)> = Vec::new();
+        // Each subject's entries with the position of its change.
+        let mut subjects = Vec::with_capacity(todo.len());
         for (i, subject, desired) in todo {
             let Some(result) = results.get(subject).and_then(Option::as_ref) else {
                 out[i] = Some(Outcome::Blocked {
@@ -230,18 +230,10 @@ impl SearchProvider {
                     continue;
                 }
             };
-            let bytes = serde_json::to_vec(&entries).map_or(0, |v| v.len());
-            match ingests.last_mut() {
-                Some((at, list, size)) if *size + bytes <= MAX_INGEST_BYTES => {
-                    at.push(i);
-                    list.extend(entries);
-                    *size += bytes;
-                }
-                _ => ingests.push((vec![i], entries, bytes)),
-            }
+            subjects.push((i, entries));
         }
         let mut stopped: Option<String> = None;
-        for (at, entries, _) in ingests {
+        for (at, entries) in pack(subjects, MAX_INGEST_BYTES) {
             let outcome = match &stopped {
                 Some(why) => failed(format!("not sent: {why}")),
                 None => self.ingest(index, entries).await,
@@ -332,6 +324,28 @@ pub fn poll_delays() -> impl Iterator<Item = Duration> {
         next = (next * 2).min(MAX_POLL_GAP);
         Some(delay)
     })
+}
+
+/// Subjects' entries (with their change's position) packed into ingests of at most `max`
+/// bytes of entries each, in order, a subject's entries never split: one ingest unless they
+/// are more (a subject alone past `max` is an ingest of its own, for Search to judge).
+pub fn pack(
+    subjects: Vec<(usize, Vec<GMetaEntry>)>,
+    max: usize,
+) -> Vec<(Vec<usize>, Vec<GMetaEntry>)> {
+    let mut out: Vec<(Vec<usize>, Vec<GMetaEntry>, usize)> = Vec::new();
+    for (i, entries) in subjects {
+        let bytes = serde_json::to_vec(&entries).map_or(0, |v| v.len());
+        match out.last_mut() {
+            Some((at, list, size)) if *size + bytes <= max => {
+                at.push(i);
+                list.extend(entries);
+                *size += bytes;
+            }
+            _ => out.push((vec![i], entries, bytes)),
+        }
+    }
+    out.into_iter().map(|(at, list, _)| (at, list)).collect()
 }
 
 /// Every change got an outcome above; the fallback says so rather than panic.

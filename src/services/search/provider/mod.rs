@@ -56,7 +56,7 @@ mod read;
 
 pub use access::{DesiredAccess, canonical, entry_object, gmeta_entries, principal_urn};
 pub use apply::{
-    FIRST_POLL, MAX_INGEST_BYTES, MAX_POLL_GAP, MAX_TASK_POLLS, TASK_WAIT, poll_delays,
+    FIRST_POLL, MAX_INGEST_BYTES, MAX_POLL_GAP, MAX_TASK_POLLS, TASK_WAIT, pack, poll_delays,
 };
 pub use read::{QUERY_PAGE, QUERY_THRESHOLD};
 
