@@ -146,6 +146,9 @@ struct Counts {
     groups_with_revocations: std::collections::BTreeSet<usize>,
     /// Search indexes with a document whose access differs (one ingest each at best).
     indexes_with_doc_changes: std::collections::BTreeSet<usize>,
+    /// Documents whose access differs by (index, revokes): one ingest each at best, as an
+    /// index's grants and its revocations are sent apart.
+    search_doc_batches: BTreeMap<(usize, bool), usize>,
 }
 impl Counts {
     fn add(&mut self, key: &'static str, n: usize) {
@@ -485,6 +488,15 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
     counts["search"] = json!(with_search);
     counts["search_indexes"] = json!(if with_search { SEARCH_INDEXES } else { 0 });
     counts["search_indexes_with_doc_changes"] = json!(n.indexes_with_doc_changes.len());
+    counts["search_doc_batches"] = json!(n.search_doc_batches.len());
+    // A batch's subjects are re-read before its ingest: one query page from 3 subjects
+    // (QUERY_THRESHOLD), a GET each below.
+    counts["search_batch_rereads"] = json!(
+        n.search_doc_batches
+            .values()
+            .map(|&docs| if docs >= 3 { 1 } else { docs })
+            .sum::<usize>()
+    );
     counts["gcs"] = json!(with_gcs);
     counts["groups_with_grants"] = json!(n.groups_with_grants.len());
     counts["groups_with_revocations"] = json!(n.groups_with_revocations.len());
@@ -678,10 +690,12 @@ fn search_indexes(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Res
             n.add("search_documents", 1);
             let (mut live_visible, mut live_sets) = (seeds(&visible), sets.clone());
             let r = draw(i, d, 8);
-            let mut differs = false;
+            // Whether the change drops a principal (a revocation) or only adds (a grant).
+            let (mut differs, mut revokes) = (false, false);
             if r < 3 {
                 live_visible = "public".into();
                 differs = true;
+                revokes = true;
             } else if r < 7
                 && let Some((curators, _)) = &mut live_sets
             {
@@ -707,6 +721,7 @@ fn search_indexes(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Res
                 // A second entry (id v2): in index 1 it disagrees with the first.
                 let v2_visible = if i == 1 {
                     differs = true;
+                    revokes = true;
                     "public".to_string()
                 } else {
                     live_visible.clone()
@@ -716,6 +731,7 @@ fn search_indexes(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Res
             if differs {
                 n.add("diff_search_documents", 1);
                 n.indexes_with_doc_changes.insert(i);
+                *n.search_doc_batches.entry((i, revokes)).or_default() += 1;
             }
         }
     }

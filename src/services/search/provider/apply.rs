@@ -1,5 +1,6 @@
 //! What `apply` sends Search: role creates (adopting a role that exists) and deletes, and
-//! the re-ingest of a subject's entries with their desired access, waited for to its end.
+//! per step of entry updates (an index's grants, or its revocations) one re-read of its
+//! subjects and one ingest of their entries with their desired access, waited for to its end.
 
 use std::time::Duration;
 
@@ -7,14 +8,24 @@ use crate::http::HttpRequest;
 use crate::plan::{Action, Change};
 use crate::service::{IdMap, Outcome, failed};
 use crate::services::search::wire::{
-    GIngest, ROLE_NAMES, Role, RoleCreate, Task, TaskState, TaskSubmitResponse,
+    GIngest, GMetaEntry, ROLE_NAMES, Role, RoleCreate, Task, TaskState, TaskSubmitResponse,
 };
 
 use super::access::{DesiredAccess, gmeta_entries, role_urn};
 use super::{NO_SUCH_INDEX, SearchProvider, segment};
 
 /// How long an ingest task is waited for, before backoff scaling.
-const TASK_WAIT: Duration = Duration::from_secs(300);
+pub const TASK_WAIT: Duration = Duration::from_secs(300);
+/// The wait before an ingest task's first poll (the client's first backoff delay).
+pub const FIRST_POLL: Duration = Duration::from_millis(500);
+/// The longest wait between two polls of a task.
+pub const MAX_POLL_GAP: Duration = Duration::from_secs(10);
+/// The most polls of one ingest task ([`poll_delays`]: 0.5, 1, 2, 4, 8 s, then every 10 s
+/// to [`TASK_WAIT`]).
+pub const MAX_TASK_POLLS: usize = 34;
+/// The largest ingest body accord sends: Search takes requests up to 10 MB; a batch past it
+/// is sent as several ingests, each subject's entries in one.
+pub const MAX_INGEST_BYTES: usize = 9_000_000;
 
 /// Why accord never creates or deletes a Search subject.
 const NOT_CONTENT: &str =
@@ -37,7 +48,14 @@ impl SearchProvider {
                 },
             },
             k_ if k_ == crate::services::search::ENTRY => match change.action {
-                Action::Update => self.update_entry(change, ids).await,
+                Action::Update => match change.address.keys.first() {
+                    Some(index) => self
+                        .update_entries(index, &[change], ids)
+                        .await
+                        .pop()
+                        .unwrap_or_else(|| failed("no outcome")),
+                    None => failed(format!("{}: not a Search entry address", change.address)),
+                },
                 Action::Create | Action::Delete | Action::Replace => failed(format!(
                     "{}: cannot {} a Search subject: {NOT_CONTENT}",
                     change.address,
@@ -149,37 +167,97 @@ impl SearchProvider {
         }
     }
 
-    async fn update_entry(&self, change: &Change, ids: &IdMap) -> Outcome {
-        let [index, subject] = &change.address.keys[..] else {
-            return failed(format!("{}: not a Search entry address", change.address));
-        };
-        let Some(after) = &change.after else {
-            return failed("update without a desired object");
-        };
-        let desired = match DesiredAccess::of(after, ids) {
-            Ok(d) => d,
-            Err(e) => return failed(format!("{}: {e}", change.address)),
-        };
-        // Re-read right before: the ingest sends back every entry as it is now.
-        let result = match self.subject(index, subject).await {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                return Outcome::Blocked {
-                    reason: "the subject is not in the index; accord manages access, not content: ingest it first".into(),
-                };
+    /// Sends a batch of entry updates of one index (one step: its grants, or its
+    /// revocations): the subjects re-read together right before, then one ingest of every
+    /// subject's entries (more only past [`MAX_INGEST_BYTES`]), each waited for to its end.
+    /// Returns one outcome per change, in order.
+    pub(super) async fn update_entries(
+        &self,
+        index: &str,
+        changes: &[&Change],
+        ids: &IdMap,
+    ) -> Vec<Outcome> {
+        let mut out: Vec<Option<Outcome>> = vec![None; changes.len()];
+        // (position, subject, desired access) of the changes still to send.
+        let mut todo = Vec::with_capacity(changes.len());
+        for (i, change) in changes.iter().enumerate() {
+            let [_, subject] = &change.address.keys[..] else {
+                out[i] = Some(failed(format!(
+                    "{}: not a Search entry address",
+                    change.address
+                )));
+                continue;
+            };
+            let Some(after) = &change.after else {
+                out[i] = Some(failed("update without a desired object"));
+                continue;
+            };
+            match DesiredAccess::of(after, ids) {
+                Ok(d) => todo.push((i, subject.as_str(), d)),
+                Err(e) => out[i] = Some(failed(format!("{}: {e}", change.address))),
             }
-            Err(e) => return failed(e),
+        }
+        // Re-read right before: the ingest sends back every entry, content included, as it
+        // is now (Search has no partial or conditional update).
+        let subjects: Vec<&str> = todo.iter().map(|(_, s, _)| *s).collect();
+        let read = if subjects.is_empty() {
+            Ok(Default::default())
+        } else {
+            self.read_subjects(index, &subjects, true).await
         };
-        let entries = match gmeta_entries(&result, &desired) {
-            Ok(e) => e,
-            Err(e) => return failed(format!("{}: {e}", change.address)),
+        let results = match read {
+            Ok(r) => r,
+            Err(e) => {
+                for (i, _, _) in &todo {
+                    out[*i] = Some(failed(&e));
+                }
+                return finish(out);
+            }
         };
+        // Each subject's entries with the position of its change.
+        let mut subjects = Vec::with_capacity(todo.len());
+        for (i, subject, desired) in todo {
+            let Some(result) = results.get(subject).and_then(Option::as_ref) else {
+                out[i] = Some(Outcome::Blocked {
+                    reason: "the subject is not in the index; accord manages access, not content: ingest it first".into(),
+                });
+                continue;
+            };
+            let entries = match gmeta_entries(result, &desired) {
+                Ok(e) => e,
+                Err(e) => {
+                    out[i] = Some(failed(format!("{}: {e}", changes[i].address)));
+                    continue;
+                }
+            };
+            subjects.push((i, entries));
+        }
+        let mut stopped: Option<String> = None;
+        for (at, entries) in pack(subjects, MAX_INGEST_BYTES) {
+            let outcome = match &stopped {
+                Some(why) => failed(format!("not sent: {why}")),
+                None => self.ingest(index, entries).await,
+            };
+            if let Outcome::Failed { error } = &outcome {
+                stopped.get_or_insert_with(|| {
+                    format!("an earlier ingest of this batch failed ({error})")
+                });
+            }
+            for i in at {
+                out[i] = Some(outcome.clone());
+            }
+        }
+        finish(out)
+    }
+
+    /// `POST /v1/index/{INDEX}/ingest` of a `GMetaList`, waited for to its end. An ingest sets
+    /// the entries to the values sent: resending it is harmless.
+    async fn ingest(&self, index: &str, entries: Vec<GMetaEntry>) -> Outcome {
         let req = HttpRequest::post(
             crate::services::search::api::ID,
             format!("/v1/index/{}/ingest", segment(index)),
         )
         .json(&GIngest::list(entries));
-        // An ingest sets the entries to the values sent: resending it is harmless.
         let task = match self.http.send(&req).await {
             Ok(resp) => match resp.json::<TaskSubmitResponse>() {
                 Ok(t) => t.task_id,
@@ -190,13 +268,14 @@ impl SearchProvider {
         self.wait_task(&task).await
     }
 
-    /// Polls `GET /v1/task/{task_id}` with backoff until the task ends.
+    /// Polls `GET /v1/task/{task_id}` on [`poll_delays`] until the task ends: at most
+    /// [`MAX_TASK_POLLS`] polls.
     async fn wait_task(&self, task_id: &str) -> Outcome {
-        let opts = self.http.options();
-        let mut delay = opts.min_backoff;
+        let scale = self.http.options().backoff_scale;
         let mut waited = Duration::ZERO;
-        loop {
-            tokio::time::sleep(delay.mul_f64(opts.backoff_scale)).await;
+        let mut last = TaskState::Pending;
+        for delay in poll_delays() {
+            tokio::time::sleep(delay.mul_f64(scale)).await;
             waited += delay;
             let task: Task = match self
                 .http
@@ -219,17 +298,61 @@ impl SearchProvider {
                         .unwrap_or(task.state_description);
                     return failed(format!("ingest task {task_id} failed: {why}"));
                 }
-                ref state if waited >= TASK_WAIT => {
-                    return failed(format!(
-                        "ingest task {task_id} is still {} after {}s; it may yet apply: plan again later",
-                        state.as_str(),
-                        waited.as_secs()
-                    ));
-                }
-                _ => delay = (delay * 2).min(opts.max_backoff),
+                state => last = state,
             }
         }
+        failed(format!(
+            "ingest task {task_id} is still {} after {}s; it may yet apply: plan again later",
+            last.as_str(),
+            waited.as_secs()
+        ))
     }
+}
+
+/// The waits before each poll of an ingest task (before the client's backoff scaling): the
+/// first after [`FIRST_POLL`], each next one twice as long up to [`MAX_POLL_GAP`], for
+/// [`TASK_WAIT`] in all.
+pub fn poll_delays() -> impl Iterator<Item = Duration> {
+    let mut next = FIRST_POLL;
+    let mut waited = Duration::ZERO;
+    std::iter::from_fn(move || {
+        if waited >= TASK_WAIT {
+            return None;
+        }
+        let delay = next;
+        waited += delay;
+        next = (next * 2).min(MAX_POLL_GAP);
+        Some(delay)
+    })
+}
+
+/// Subjects' entries (with their change's position) packed into ingests of at most `max`
+/// bytes of entries each, in order, a subject's entries never split: one ingest unless they
+/// are more (a subject alone past `max` is an ingest of its own, for Search to judge).
+pub fn pack(
+    subjects: Vec<(usize, Vec<GMetaEntry>)>,
+    max: usize,
+) -> Vec<(Vec<usize>, Vec<GMetaEntry>)> {
+    let mut out: Vec<(Vec<usize>, Vec<GMetaEntry>, usize)> = Vec::new();
+    for (i, entries) in subjects {
+        let bytes = serde_json::to_vec(&entries).map_or(0, |v| v.len());
+        match out.last_mut() {
+            Some((at, list, size)) if *size + bytes <= max => {
+                at.push(i);
+                list.extend(entries);
+                *size += bytes;
+            }
+            _ => out.push((vec![i], entries, bytes)),
+        }
+    }
+    out.into_iter().map(|(at, list, _)| (at, list)).collect()
+}
+
+/// Every change got an outcome above; the fallback says so rather than panic.
+fn finish(out: Vec<Option<Outcome>>) -> Vec<Outcome> {
+    out.into_iter()
+        .map(|o| o.unwrap_or_else(|| failed("no outcome")))
+        .collect()
 }
 
 /// The server id of the object a change acts on: the live object's, or one recorded since.

@@ -28,12 +28,17 @@
 //!   failure that may have reached Search is re-read (`role_list`) and the role adopted, never
 //!   blindly resent;
 //! - role delete: `DELETE /v1/index/{INDEX}/role/{role_id}` (`404`: already gone);
-//! - entry update: the subject re-read (`bypass_visible_to=true`) right before, then
-//!   `POST /v1/index/{INDEX}/ingest` of a `GMetaList` of every entry of the subject with its
-//!   `id`, `content` and unknown fields as read and the desired `visible_to` /
-//!   `principal_sets` (a list the desired object does not set keeps each entry's live value),
-//!   then `GET /v1/task/{task_id}` with backoff until `SUCCESS` (applied) or `FAILED` (failed,
-//!   with the task's message). A subject gone at apply time is blocked.
+//! - entry updates, batched per index ([`Provider::batch_key`]; the executor makes one step of
+//!   an index's grants and one of its revocations, every grant done before any revocation
+//!   starts): the step's subjects re-read together right before (`bypass_visible_to`, with
+//!   `content`: [`SearchProvider::read_subjects`], one query page for many, a `GET` each for
+//!   fewer than [`QUERY_THRESHOLD`]), then one `POST /v1/index/{INDEX}/ingest` of a
+//!   `GMetaList` of every entry of every subject, each with its `id`, `content` and unknown
+//!   fields as read and the desired `visible_to` / `principal_sets` (a list the desired object
+//!   does not set keeps each entry's live value); past [`MAX_INGEST_BYTES`] several ingests,
+//!   a subject's entries always in one. Each ingest's task is polled (`GET /v1/task/{id}`) on
+//!   [`poll_delays`], at most [`MAX_TASK_POLLS`] times, until `SUCCESS` (applied) or `FAILED`
+//!   (failed, with the task's message). A subject gone at apply time is blocked.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -41,7 +46,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::http::HttpClient;
-use crate::plan::Change;
+use crate::plan::{Action, Change};
 use crate::service::{Caller, IdMap, LiveRead, Outcome, Provider, ProviderError, Scope};
 use crate::state::{Address, Kind};
 
@@ -50,6 +55,9 @@ mod apply;
 mod read;
 
 pub use access::{DesiredAccess, canonical, entry_object, gmeta_entries, principal_urn};
+pub use apply::{
+    FIRST_POLL, MAX_INGEST_BYTES, MAX_POLL_GAP, MAX_TASK_POLLS, TASK_WAIT, pack, poll_delays,
+};
 pub use read::{QUERY_PAGE, QUERY_THRESHOLD};
 
 const KINDS: &[Kind] = &[
@@ -150,12 +158,36 @@ impl Provider for SearchProvider {
         }
     }
 
+    /// A subject's access update is batched per index (the executor keeps grants and
+    /// revocations apart): one step, one ingest.
+    fn batch_key(&self, change: &Change) -> Option<String> {
+        (change.address.kind == crate::services::search::ENTRY && change.action == Action::Update)
+            .then(|| change.address.keys.first().map(|i| format!("entries:{i}")))
+            .flatten()
+    }
+
     async fn apply(&self, changes: &[Change], ids: &IdMap) -> Vec<Outcome> {
-        let mut out = Vec::with_capacity(changes.len());
-        for c in changes {
-            out.push(self.apply_one(c, ids).await);
+        let mut out: Vec<Option<Outcome>> = vec![None; changes.len()];
+        // Entry updates by index, each index's sent together; the rest one by one.
+        let mut by_index: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, c) in changes.iter().enumerate() {
+            match self.batch_key(c).and(c.address.keys.first()) {
+                Some(index) => by_index.entry(index.as_str()).or_default().push(i),
+                None => out[i] = Some(self.apply_one(c, ids).await),
+            }
         }
-        out
+        for (index, at) in by_index {
+            let mine: Vec<&Change> = at.iter().map(|&i| &changes[i]).collect();
+            for (i, o) in at
+                .into_iter()
+                .zip(self.update_entries(index, &mine, ids).await)
+            {
+                out[i] = Some(o);
+            }
+        }
+        out.into_iter()
+            .map(|o| o.unwrap_or_else(|| crate::service::failed("no outcome")))
+            .collect()
     }
 }
 

@@ -61,20 +61,46 @@ impl SearchProvider {
     }
 
     /// One page of `POST /v1/index/{index}/search` asking for every subject's entries with
-    /// their `visible_to` and `principal_sets` and without `content`
-    /// ([`SearchQuery::access_of_all`]).
+    /// their `visible_to` and `principal_sets`, and their `content` when `content` is set
+    /// ([`SearchQuery::access_of_all`], [`SearchQuery::entries_of_all`]).
     pub async fn query_access(
         &self,
         index: &str,
         offset: u64,
         limit: u64,
+        content: bool,
     ) -> Result<GSearchResult, HttpError> {
+        let body = if content {
+            SearchQuery::entries_of_all(offset, limit)
+        } else {
+            SearchQuery::access_of_all(offset, limit)
+        };
         let req = HttpRequest::post(
             crate::services::search::api::ID,
             format!("/v1/index/{}/search", segment(index)),
         )
-        .json(&SearchQuery::access_of_all(offset, limit));
+        .json(&body);
         self.http.send(&req).await?.json()
+    }
+
+    /// The subjects' results (`None`: missing) by the fewest calls: with at least
+    /// [`QUERY_THRESHOLD`] of them, queries of every subject ([`Self::read_by_query`]);
+    /// with fewer, a `GET` each (which answers `content` too). `content`: the queries ask
+    /// for each entry's `content` as well (a re-ingest sends it back).
+    pub async fn read_subjects(
+        &self,
+        index: &str,
+        subjects: &[&str],
+        content: bool,
+    ) -> Result<BTreeMap<String, Option<GMetaResult>>, HttpError> {
+        if subjects.len() >= QUERY_THRESHOLD {
+            return self.read_by_query(index, subjects, content).await;
+        }
+        let mut results = BTreeMap::new();
+        for subject in subjects {
+            results.insert(subject.to_string(), self.subject(index, subject).await?);
+        }
+        Ok(results)
     }
 
     /// Reads the declared subjects of one index with queries of every subject, a page of
@@ -85,11 +111,13 @@ impl SearchProvider {
     /// found after a single complete page is missing; after several pages it is read with a
     /// `GET` too, as a write between pages may have shifted it across one. A subject whose
     /// entries come back without `visible_to` (a service that did not honour `fields`) is
-    /// read with a `GET` as well, never taken for an empty list.
+    /// read with a `GET` as well, never taken for an empty list; so is one without its
+    /// `content` when `content` is asked for.
     pub async fn read_by_query(
         &self,
         index: &str,
         subjects: &[&str],
+        content: bool,
     ) -> Result<BTreeMap<String, Option<GMetaResult>>, HttpError> {
         let wanted: BTreeSet<&str> = subjects.iter().copied().collect();
         let mut found: BTreeMap<String, Option<GMetaResult>> = BTreeMap::new();
@@ -99,7 +127,7 @@ impl SearchProvider {
         let mut pages = 0;
         let complete = loop {
             let limit = QUERY_PAGE.min(MAX_QUERY_RESULTS - offset);
-            let page = self.query_access(index, offset, limit).await?;
+            let page = self.query_access(index, offset, limit, content).await?;
             pages += 1;
             let count = page.gmeta.len() as u64;
             for result in page.gmeta {
@@ -107,7 +135,10 @@ impl SearchProvider {
                     continue;
                 }
                 if !result.entries.is_empty()
-                    && result.entries.iter().all(|e| e.visible_to.is_some())
+                    && result
+                        .entries
+                        .iter()
+                        .all(|e| e.visible_to.is_some() && (!content || e.content.is_some()))
                 {
                     unreadable.remove(&result.subject);
                     found.insert(result.subject.clone(), Some(result));
@@ -174,25 +205,7 @@ impl SearchProvider {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        let results = if keys.len() >= QUERY_THRESHOLD {
-            self.read_by_query(index, &keys).await
-        } else {
-            let mut results = BTreeMap::new();
-            let mut failed = None;
-            for subject in &keys {
-                match self.subject(index, subject).await {
-                    Ok(r) => {
-                        results.insert(subject.to_string(), r);
-                    }
-                    Err(e) => {
-                        failed = Some(e);
-                        break;
-                    }
-                }
-            }
-            failed.map_or(Ok(results), Err)
-        };
-        let results = match results {
+        let results = match self.read_subjects(index, &keys, false).await {
             Ok(r) => r,
             Err(e) => {
                 return match read_error(index, "its subjects' access", e) {

@@ -1,9 +1,10 @@
 //! Unit tests of the Search provider's conversions: principals, entries, desired access.
 
 use super::*;
-use crate::services::search::wire::{GIngest, GMetaResult};
+use crate::services::search::wire::{GIngest, GMetaEntry, GMetaResult};
 use crate::state::Object;
 use serde_json::{Value, json};
+use std::time::Duration;
 
 const ALICE: &str = "46bd0f56-e24f-11e5-a510-131bef46955c";
 const LAB: &str = "8b7d57bc-1666-11ec-88b2-f50515619d57";
@@ -229,4 +230,46 @@ fn desired_access_converts_every_list() {
 fn path_segments_are_encoded() {
     assert_eq!(segment("MDAwMDAx"), "MDAwMDAx");
     assert_eq!(segment("a/b+c="), "a%2Fb%2Bc%3D");
+}
+
+#[test]
+fn task_polls_start_after_a_delay_back_off_and_are_bounded() {
+    let delays: Vec<Duration> = poll_delays().collect();
+    assert_eq!(delays.len(), MAX_TASK_POLLS);
+    assert_eq!(delays[0], FIRST_POLL);
+    assert_eq!(delays[1], FIRST_POLL * 2);
+    assert!(delays.iter().all(|d| *d <= MAX_POLL_GAP));
+    let total: Duration = delays.iter().sum();
+    assert!(total >= TASK_WAIT && total - *delays.last().unwrap() < TASK_WAIT);
+}
+
+#[test]
+fn a_batch_is_one_ingest_unless_too_big_and_a_subject_is_never_split() {
+    let entry = |subject: &str, id: Option<&str>| GMetaEntry {
+        subject: subject.into(),
+        id: id.map(Into::into),
+        visible_to: vec!["public".into()],
+        content: serde_json::from_value(json!({"t": "x".repeat(100)})).unwrap(),
+        ..GMetaEntry::default()
+    };
+    let subjects = || {
+        vec![
+            (0, vec![entry("a", None), entry("a", Some("v2"))]),
+            (1, vec![entry("b", None)]),
+            (2, vec![entry("c", None)]),
+        ]
+    };
+    let one = pack(subjects(), MAX_INGEST_BYTES);
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].0, vec![0, 1, 2]);
+    assert_eq!(one[0].1.len(), 4);
+    // Room for two entries an ingest: a's two, then b and c.
+    let size = 2 * serde_json::to_vec(&vec![entry("b", None)]).unwrap().len();
+    let two = pack(subjects(), size);
+    let at: Vec<Vec<usize>> = two.iter().map(|(at, _)| at.clone()).collect();
+    assert_eq!(at, vec![vec![0], vec![1, 2]]);
+    // Smaller than a subject: each alone, never split.
+    let tiny = pack(subjects(), 1);
+    assert_eq!(tiny.len(), 3);
+    assert_eq!(tiny[0].1.len(), 2);
 }

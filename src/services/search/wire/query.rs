@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{QUERY_V1, VERSION_2017};
+use super::{QUERY_FIELDS, QUERY_V1, VERSION_2017};
 use crate::wire::Extra;
 
 /// One entry of a subject as a reader sees it (`ResultEntry`).
@@ -110,6 +110,14 @@ impl SearchQuery {
             fields: Some(vec!["visible_to".into(), "principal_sets".into()]),
             ..SearchQuery::default()
         }
+    }
+
+    /// [`SearchQuery::access_of_all`] with each entry's `content` too: what a re-ingest sends
+    /// back whole, read right before it.
+    pub fn entries_of_all(offset: u64, limit: u64) -> SearchQuery {
+        let mut q = SearchQuery::access_of_all(offset, limit);
+        q.fields = Some(QUERY_FIELDS.iter().map(|f| f.to_string()).collect());
+        q
     }
 
     /// Whether this body's `@version` takes `fields` (`query#1.0.0`; a body without

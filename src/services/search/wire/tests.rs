@@ -107,6 +107,17 @@ fn the_access_query_asks_for_lists_not_content() {
 }
 
 #[test]
+fn the_re_read_query_asks_for_content_too() {
+    let q = SearchQuery::entries_of_all(0, 1000);
+    assert_eq!(
+        serde_json::to_value(&q).unwrap(),
+        json!({"@version": "query#1.0.0", "q": "*", "limit": 1000, "offset": 0,
+               "bypass_visible_to": true,
+               "fields": ["content", "visible_to", "principal_sets"]})
+    );
+}
+
+#[test]
 fn task_states_keep_unknown_values() {
     let s: TaskState = serde_json::from_value(json!("QUEUED")).unwrap();
     assert_eq!(s, TaskState::Other("QUEUED".into()));
