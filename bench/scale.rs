@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release --example scale -- gen DIR        # workspace in DIR, seed in DIR/seed.json
 //! cargo run --release --example scale -- gen DIR --no-search --no-gcs   # without those parts
+//! cargo run --release --example scale -- gen DIR --objects N  # N objects, adopted by name
 //! cargo run --release --example scale -- stages DIR URL # times compile + diff + order alone
 //! ```
 //!
@@ -24,6 +25,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use accord::engine::{self, PlanOptions};
+#[path = "scale_objects.rs"]
+mod objects;
 use accord::plan::DiffContext;
 use serde_json::json;
 
@@ -796,6 +799,11 @@ fn main() -> anyhow::Result<()> {
         .collect::<Vec<_>>()
         .as_slice()
     {
+        ["gen", dir, "--objects", n] => {
+            let counts = objects::generate(&PathBuf::from(dir), n.parse()?)?;
+            println!("{}", serde_json::to_string_pretty(&counts)?);
+            Ok(())
+        }
         ["gen", dir, rest @ ..] => {
             generate(
                 &PathBuf::from(dir),

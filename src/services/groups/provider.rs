@@ -99,10 +99,10 @@ impl GroupsProvider {
 
     /// Resolves a lookup to a group id: the pin, or the one caller's group with the name
     /// (current name first, then `previously`). `Ok(None)` when nothing matches.
-    fn resolve_by_name(lookup: &Lookup, my_groups: &[Group]) -> Result<Option<Uuid>, String> {
+    fn resolve_by_name(lookup: &Lookup, by_name: &NameIndex) -> Result<Option<Uuid>, String> {
         let policy_name = &lookup.address.keys[0];
         for name in std::iter::once(policy_name).chain(lookup.previously.iter()) {
-            let ids = ids_named(my_groups, name);
+            let ids: &[Uuid] = by_name.get(name.as_str()).map_or(&[], Vec::as_slice);
             match ids.len() {
                 0 => continue,
                 1 => return Ok(Some(ids[0])),
@@ -364,6 +364,23 @@ impl GroupsProvider {
 }
 
 /// The ids of the groups in `groups` named exactly `name`, deduplicated.
+/// The caller's groups by name: each name's ids, sorted and distinct. Built once per read, so
+/// adopting n groups by name costs n look-ups, not n scans of the list.
+type NameIndex = std::collections::HashMap<String, Vec<Uuid>>;
+
+/// Indexes the caller's groups by name.
+fn name_index(groups: Vec<Group>) -> NameIndex {
+    let mut index = NameIndex::with_capacity(groups.len());
+    for g in groups {
+        index.entry(g.name).or_default().push(g.id);
+    }
+    for ids in index.values_mut() {
+        ids.sort();
+        ids.dedup();
+    }
+    index
+}
+
 fn ids_named(groups: &[Group], name: &str) -> Vec<Uuid> {
     let mut ids: Vec<Uuid> = groups
         .iter()
@@ -543,8 +560,9 @@ impl Provider for GroupsProvider {
             })
             .cloned()
             .collect();
+        let looked_up: BTreeSet<Address> = lookups.iter().map(|l| l.address.clone()).collect();
         for a in &member_groups {
-            if !a.keys.is_empty() && !lookups.iter().any(|l| &l.address == *a) {
+            if !a.keys.is_empty() && !looked_up.contains(*a) {
                 lookups.push(Lookup {
                     address: (*a).clone(),
                     pin: None,
@@ -556,7 +574,7 @@ impl Provider for GroupsProvider {
 
         let mut live = LiveRead::default();
         let mut problems: Vec<String> = Vec::new();
-        let mut my_groups: Option<Vec<Group>> = None;
+        let mut my_groups: Option<NameIndex> = None;
         // Ids first (pins, or one my_groups call), then every group fetched concurrently (the
         // shared client caps requests in flight per service), kept in lookup order.
         let mut wanted: Vec<(&Lookup, Uuid)> = Vec::with_capacity(lookups.len());
@@ -573,10 +591,11 @@ impl Provider for GroupsProvider {
                     }
                 },
                 None => {
-                    if my_groups.is_none() {
-                        my_groups = Some(self.my_groups().await?);
-                    }
-                    match Self::resolve_by_name(lookup, my_groups.as_deref().unwrap_or(&[])) {
+                    let by_name = match my_groups {
+                        Some(ref index) => index,
+                        None => my_groups.insert(name_index(self.my_groups().await?)),
+                    };
+                    match Self::resolve_by_name(lookup, by_name) {
                         Ok(Some(id)) => id,
                         Ok(None) => continue,
                         Err(msg) => {
@@ -676,6 +695,39 @@ impl Provider for GroupsProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn adoption_by_name_uses_the_index_current_name_first_and_refuses_a_tie() {
+        let g = |id: u128, name: &str| -> Group {
+            serde_json::from_value(serde_json::json!({"id": Uuid::from_u128(id), "name": name}))
+                .expect("group")
+        };
+        let index = name_index(vec![
+            g(3, "b"),
+            g(1, "a"),
+            g(2, "b"),
+            g(2, "b"),
+            g(4, "old"),
+        ]);
+        let lookup = |name: &str, previously: &[&str]| Lookup {
+            address: Address::new(crate::services::groups::GROUP, [name]),
+            pin: None,
+            previously: previously.iter().map(|p| p.to_string()).collect(),
+            hints: Default::default(),
+        };
+        let found = GroupsProvider::resolve_by_name;
+        assert_eq!(
+            found(&lookup("a", &[]), &index),
+            Ok(Some(Uuid::from_u128(1)))
+        );
+        assert_eq!(
+            found(&lookup("new", &["old"]), &index),
+            Ok(Some(Uuid::from_u128(4)))
+        );
+        assert_eq!(found(&lookup("none", &[]), &index), Ok(None));
+        let tie = found(&lookup("b", &[]), &index).expect_err("two groups named b");
+        assert!(tie.contains("2 of your groups are named `b`"), "{tie}");
+    }
 
     #[test]
     fn batch_errors_map_to_outcomes() {
