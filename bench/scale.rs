@@ -3,6 +3,7 @@
 //! ```sh
 //! cargo run --release --example scale -- gen DIR        # workspace in DIR, seed in DIR/seed.json
 //! cargo run --release --example scale -- gen DIR --no-search --no-gcs   # without those parts
+//! cargo run --release --example scale -- gen DIR --size m   # issue 19's M (or l) preset
 //! cargo run --release --example scale -- stages DIR URL # times compile + diff + order alone
 //! ```
 //!
@@ -27,11 +28,50 @@ use accord::engine::{self, PlanOptions};
 use accord::plan::DiffContext;
 use serde_json::json;
 
-const PEOPLE: usize = 10_000;
-const GROUPS: usize = 2_000;
-const MEMBERS: usize = 20;
-const ENDPOINTS: usize = 200;
-const RULES: usize = 200;
+/// The workload's size: the full run by default; `gen --size m|l` are issue 19's presets
+/// (Groups and Transfer only, 5% drift) for the read and write bounds.
+#[derive(Clone, Copy)]
+struct Size {
+    people: usize,
+    groups: usize,
+    members: usize,
+    endpoints: usize,
+    rules: usize,
+    /// Whether the Boss part is generated.
+    boss: bool,
+}
+impl Size {
+    const FULL: Size = Size {
+        people: 10_000,
+        groups: 2_000,
+        members: 20,
+        endpoints: 200,
+        rules: 200,
+        boss: true,
+    };
+    /// M: 200 groups × 10 members, 5 collections × 100 rules.
+    const M: Size = Size {
+        people: 1_000,
+        groups: 200,
+        members: 10,
+        endpoints: 5,
+        rules: 100,
+        boss: false,
+    };
+    /// L: 1,000 groups × 20 members, 10 collections × 200 rules.
+    const L: Size = Size {
+        people: 5_000,
+        groups: 1_000,
+        members: 20,
+        endpoints: 10,
+        rules: 200,
+        boss: false,
+    };
+}
+static SIZE: std::sync::OnceLock<Size> = std::sync::OnceLock::new();
+fn size() -> Size {
+    *SIZE.get_or_init(|| Size::FULL)
+}
 const BOSS_USERS: usize = 2_000;
 const BOSS_GROUPS: usize = 300;
 const BOSS_MEMBERS: usize = 20;
@@ -110,7 +150,7 @@ fn draw(a: usize, b: usize, salt: u64) -> u64 {
 
 /// The j-th member of group g: 20 distinct people per group.
 fn member(g: usize, j: usize) -> usize {
-    (g * 37 + j * 499) % PEOPLE
+    (g * 37 + j * 499) % size().people
 }
 fn role(j: usize) -> &'static str {
     if j == 0 { "manager" } else { "member" }
@@ -121,9 +161,17 @@ fn guest_rule(c: usize, k: usize) -> (String, String, &'static str) {
     let path = format!("/d{:02}/", k % 10);
     let perms = if k.is_multiple_of(4) { "rw" } else { "r" };
     if k.is_multiple_of(5) {
-        (format!("group:g{:04}", (c * 97 + k) % GROUPS), path, perms)
+        (
+            format!("group:g{:04}", (c * 97 + k) % size().groups),
+            path,
+            perms,
+        )
     } else {
-        (format!("p{:05}", (c * 331 + k * 17) % PEOPLE), path, perms)
+        (
+            format!("p{:05}", (c * 331 + k * 17) % size().people),
+            path,
+            perms,
+        )
     }
 }
 
@@ -132,9 +180,17 @@ fn rule(e: usize, k: usize) -> (String, String, &'static str) {
     let path = format!("/data/d{:02}/", k % 50);
     let perms = if k.is_multiple_of(10) { "rw" } else { "r" };
     if k.is_multiple_of(5) {
-        (format!("group:g{:04}", (e * 50 + k) % GROUPS), path, perms)
+        (
+            format!("group:g{:04}", (e * 50 + k) % size().groups),
+            path,
+            perms,
+        )
     } else {
-        (format!("p{:05}", (e * RULES + k) % PEOPLE), path, perms)
+        (
+            format!("p{:05}", (e * size().rules + k) % size().people),
+            path,
+            perms,
+        )
     }
 }
 
@@ -181,8 +237,8 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
     );
     w(&mut seed, "identities:".into());
     // One person more than the policy names: the extra members and rules of the live side.
-    for i in 0..PEOPLE + 100 {
-        if i < PEOPLE {
+    for i in 0..size().people + 100 {
+        if i < size().people {
             let _ = writeln!(people, "  p{i:05}: {}", person(i));
         }
         w(
@@ -198,7 +254,7 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
     std::fs::create_dir_all(dir.join("boss"))?;
     w(&mut seed, "groups:".into());
     let mut file = String::new();
-    for g in 0..GROUPS {
+    for g in 0..size().groups {
         if g.is_multiple_of(100) {
             file = String::from("groups:\n");
         }
@@ -220,7 +276,7 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
             &mut seed,
             format!("      {{ identity: {CLIENT}, role: admin }},"),
         );
-        for j in 0..MEMBERS {
+        for j in 0..size().members {
             let p = member(g, j);
             let _ = writeln!(file, "      p{p:05}: {}", role(j));
             n.add("members", 1);
@@ -250,21 +306,21 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
                 &mut seed,
                 format!(
                     "      {{ identity: {}, role: member }},",
-                    person(PEOPLE + g % 100)
+                    person(size().people + g % 100)
                 ),
             );
             n.add("diff_member_extra", 1);
             n.groups_with_revocations.insert(g);
         }
         w(&mut seed, "    ]}".into());
-        if g % 100 == 99 {
+        if g % 100 == 99 || g + 1 == size().groups {
             std::fs::write(dir.join(format!("groups/dept{:02}.yaml", g / 100)), &file)?;
         }
     }
 
     // Endpoints: 200 collections accord does not create, 200 rules each, 20 per file.
     w(&mut seed, "endpoints:".into());
-    for e in 0..ENDPOINTS {
+    for e in 0..size().endpoints {
         if e.is_multiple_of(20) {
             file = String::from("endpoints:\n");
         }
@@ -276,7 +332,7 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
                 endpoint_id(e)
             ),
         );
-        for k in 0..RULES {
+        for k in 0..size().rules {
             let (principal, path, perms) = rule(e, k);
             let _ = writeln!(
                 file,
@@ -299,7 +355,7 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
             }
         }
         w(&mut seed, "    ]}".into());
-        if e % 20 == 19 {
+        if e % 20 == 19 || e + 1 == size().endpoints {
             std::fs::write(dir.join(format!("acl/endpoints{:02}.yaml", e / 20)), &file)?;
         }
     }
@@ -320,7 +376,7 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
     }
     let mut boss = String::from("boss:\n  groups:\n");
     boss_seed.push_str("  groups:\n");
-    for g in 0..BOSS_GROUPS {
+    for g in 0..BOSS_GROUPS * usize::from(size().boss) {
         let members: Vec<String> = (0..BOSS_MEMBERS)
             .map(|j| format!("bu{:04}", (g * 7 + j * 97) % BOSS_USERS))
             .collect();
@@ -349,7 +405,9 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
             live.join(", ")
         );
     }
-    std::fs::write(dir.join("boss/groups.yaml"), &boss)?;
+    if size().boss {
+        std::fs::write(dir.join("boss/groups.yaml"), &boss)?;
+    }
 
     let mut boss = String::from(
         "boss:\n  permission_sets:\n    reader: [read]\n    contributor: [reader, add]\n    \
@@ -406,7 +464,7 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
             .join(", ");
         (format!("{{ {policy} }}"), format!("{{ {live} }}"))
     };
-    for c in 0..BOSS_COLLECTIONS {
+    for c in 0..BOSS_COLLECTIONS * usize::from(size().boss) {
         let (p, l) = perms(&mut n, false);
         let _ = writeln!(
             boss,
@@ -442,8 +500,10 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
             }
         }
     }
-    std::fs::write(dir.join("boss/hierarchy.yaml"), &boss)?;
-    seed.push_str(&boss_seed);
+    if size().boss {
+        std::fs::write(dir.join("boss/hierarchy.yaml"), &boss)?;
+        seed.push_str(&boss_seed);
+    }
 
     if with_search {
         search_indexes(dir, &mut seed, &mut n)?;
@@ -480,8 +540,8 @@ fn generate(dir: &Path, with_search: bool, with_gcs: bool) -> std::io::Result<()
     let mut counts = serde_json::to_value(&n.counts).expect("counts");
     counts["managed_objects"] = json!(total);
     counts["objects_by_service"] = by_service;
-    counts["people"] = json!(PEOPLE);
-    counts["endpoints"] = json!(ENDPOINTS);
+    counts["people"] = json!(size().people);
+    counts["endpoints"] = json!(size().endpoints);
     counts["search"] = json!(with_search);
     counts["search_indexes"] = json!(if with_search { SEARCH_INDEXES } else { 0 });
     counts["search_indexes_with_doc_changes"] = json!(n.indexes_with_doc_changes.len());
@@ -530,10 +590,10 @@ fn guest_collections(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::
             let c = e * GUESTS + k;
             let public = c.is_multiple_of(2);
             let managers = [
-                format!("p{:05}", (c * 53 + 1) % PEOPLE),
-                format!("p{:05}", (c * 53 + 2) % PEOPLE),
+                format!("p{:05}", (c * 53 + 1) % size().people),
+                format!("p{:05}", (c * 53 + 2) % size().people),
             ];
-            let monitor = format!("group:g{:04}", (c * 61) % GROUPS);
+            let monitor = format!("group:g{:04}", (c * 61) % size().groups);
             let _ = writeln!(
                 policy,
                 "  gc{c:02}:\n    endpoint: {ep}\n    mapped_collection: {mapped}\n    \
@@ -563,7 +623,7 @@ fn guest_collections(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::
                     n.add("diff_gcs_role_missing", 1);
                 }
                 if c % 10 == 3 {
-                    live_managers.push(person((c * 53 + 3) % PEOPLE));
+                    live_managers.push(person((c * 53 + 3) % size().people));
                     n.add("diff_gcs_role_extra", 1);
                 }
                 let _ = writeln!(
@@ -654,11 +714,14 @@ fn search_indexes(dir: &Path, seed: &mut String, n: &mut Counts) -> std::io::Res
             seeds(&live_writers)
         );
         for d in 0..SEARCH_DOCS {
-            let visible = vec![format!("group:g{:04}", (i * 500 + d * 7) % GROUPS)];
+            let visible = vec![format!("group:g{:04}", (i * 500 + d * 7) % size().groups)];
             let sets = d.is_multiple_of(2).then(|| {
                 (
-                    vec![format!("p{:05}", (i * 1_000 + d * 13) % PEOPLE)],
-                    vec![format!("group:g{:04}", (i * 300 + d * 11 + 1) % GROUPS)],
+                    vec![format!("p{:05}", (i * 1_000 + d * 13) % size().people)],
+                    vec![format!(
+                        "group:g{:04}",
+                        (i * 300 + d * 11 + 1) % size().groups
+                    )],
                 )
             });
             let _ = write!(
@@ -781,6 +844,22 @@ fn main() -> anyhow::Result<()> {
         .as_slice()
     {
         ["gen", dir, rest @ ..] => {
+            let preset = rest
+                .iter()
+                .position(|a| *a == "--size")
+                .map(|i| rest.get(i + 1));
+            match preset {
+                None => {}
+                Some(Some(&"m")) => _ = SIZE.set(Size::M),
+                Some(Some(&"l")) => _ = SIZE.set(Size::L),
+                Some(other) => anyhow::bail!("--size takes m or l, not {other:?}"),
+            }
+            // The presets are Groups and Transfer alone.
+            let rest: &[&str] = if preset.is_some() {
+                &["--no-search", "--no-gcs"]
+            } else {
+                rest
+            };
             generate(
                 &PathBuf::from(dir),
                 !rest.contains(&"--no-search"),
@@ -792,7 +871,9 @@ fn main() -> anyhow::Result<()> {
             tokio::runtime::Runtime::new()?.block_on(stages(&PathBuf::from(dir), url))
         }
         _ => {
-            eprintln!("usage: scale gen DIR [--no-search] [--no-gcs] | scale stages DIR URL");
+            eprintln!(
+                "usage: scale gen DIR [--no-search] [--no-gcs] [--size m|l] | scale stages DIR URL"
+            );
             std::process::exit(1)
         }
     }
