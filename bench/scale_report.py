@@ -4,8 +4,8 @@ Args: TMP LATENCY_MS PARALLELISM [READ_PARALLELISM]."""
 import collections, json, math, os, re, sys
 
 tmp, latency_ms, par = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
-# Reads of one service at once (`--read-parallelism`; accord's default is 16).
-read_par = int(sys.argv[4]) if len(sys.argv) > 4 else 16
+# Reads of one service at once (`--read-parallelism`; accord's default is 32).
+read_par = int(sys.argv[4]) if len(sys.argv) > 4 else 32
 counts = json.load(open(f"{tmp}/counts.json"))
 # The reference's client rate limits (requests/second): Transfer 20, Search 5-10 (10 taken).
 RATE = {"transfer": 20.0, "search": 10.0}
@@ -50,7 +50,8 @@ def fewest_reads(tokens, unnamed_lookup, guests_live):
     if c("gcs_endpoints"):
         per_endpoint = math.ceil(c("gcs_collections") / c("gcs_endpoints") / 100)
         f["gcs"] = c("gcs_endpoints") * (1 + per_endpoint) + guests_live
-    f["boss"] = 2 * c("boss_groups") + 1 + 2 * boss_resources
+    if c("boss_groups") or boss_resources:
+        f["boss"] = 2 * c("boss_groups") + 1 + 2 * boss_resources
     if c("search_indexes"):
         per_index = math.ceil(c("search_documents") / c("search_indexes") / 10000)
         f["search"] = c("search_indexes") * (1 + per_index)
@@ -99,7 +100,9 @@ phased = lambda b: b["auth"] + max(b["groups"], b["boss"]) + b["gcs"] + max(b["t
 # phase's bound is the largest, over its services, of max(fewest x latency / concurrency,
 # fewest / rate limit) (reads at --read-parallelism, writes at --parallelism).
 def phase_bound(f, concurrency):
-    per = {s: max(n * latency_ms / 1000 / concurrency, n / RATE[s] if s in RATE else 0.0)
+    """A limit of R/s admits R requests in any second: the first R go at once (accord's pacer
+    allows that burst), the rest at R/s."""
+    per = {s: max(n * latency_ms / 1000 / concurrency, max(0, n - RATE[s]) / RATE[s] if s in RATE else 0.0)
            for s, n in f.items() if n}
     return max(per.values(), default=0.0), per
 
@@ -286,7 +289,8 @@ fewest requests of an apply = the same reads, plus:
   boss = 1 call per member added/removed and per permission set created/changed;
   search = 1 call per role created or deleted + per index with documents to change, 1 ingest (every
     changed subject's entries in one GMetaList) and 1 task poll.
-bound of a service in a phase = max(fewest x latency / concurrency, fewest / rate limit) (Transfer
+bound of a service in a phase = max(fewest x latency / concurrency, (fewest - R) / R at a rate limit
+  of R/s, R requests being allowed in any one second) (Transfer
   20/s, Search 10/s; Groups, GCS (each endpoint its own host), the Boss and Auth have no documented
   limit); concurrency is --read-parallelism for reads, --parallelism for writes.
 bound of a run = start-up ((1 token + lookup rounds) x latency) + read phase (the largest service

@@ -12,7 +12,7 @@ use super::{ENV_ALLOW_HOSTS, ENV_BACKOFF_SCALE, ENV_CA_FILE};
 
 /// Reads of one service at once unless told otherwise (`--read-parallelism`), chosen by
 /// measurement (bench/README.md, "Read parallelism").
-pub const DEFAULT_READ_CONCURRENCY: usize = 16;
+pub const DEFAULT_READ_CONCURRENCY: usize = 32;
 
 /// Tuning of the client: retries, timeouts, rate limits, extra trusted hosts.
 #[derive(Debug, Clone, PartialEq)]
