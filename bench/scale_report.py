@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Reads what bench/scale recorded in TMP and prints its tables; exits 1 when a target is missed.
-Args: TMP LATENCY_MS PARALLELISM."""
+Args: TMP LATENCY_MS PARALLELISM [READ_PARALLELISM]."""
 import collections, json, math, os, re, sys
 
 tmp, latency_ms, par = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+# Reads of one service at once (`--read-parallelism`; accord's default is 32).
+read_par = int(sys.argv[4]) if len(sys.argv) > 4 else 32
 counts = json.load(open(f"{tmp}/counts.json"))
 # The reference's client rate limits (requests/second): Transfer 20, Search 5-10 (10 taken).
 RATE = {"transfer": 20.0, "search": 10.0}
@@ -51,7 +53,8 @@ def fewest_reads(tokens, unnamed_lookup, guests_live):
     if c("gcs_endpoints"):
         per_endpoint = math.ceil(c("gcs_collections") / c("gcs_endpoints") / 100)
         f["gcs"] = c("gcs_endpoints") * (1 + per_endpoint) + guests_live
-    f["boss"] = 2 * c("boss_groups") + 1 + 2 * boss_resources
+    if c("boss_groups") or boss_resources:
+        f["boss"] = 2 * c("boss_groups") + 1 + 2 * boss_resources
     if c("search_indexes"):
         per_index = math.ceil(c("search_documents") / c("search_indexes") / 10000)
         f["search"] = c("search_indexes") * (1 + per_index)
@@ -97,6 +100,53 @@ b_plan, b_apply, b_replan = bound(f_plan), bound(f_apply), bound(f_replan)
 # and Search): the phased bound adds them up.
 phased = lambda b: b["auth"] + max(b["groups"], b["boss"]) + b["gcs"] + max(b["transfer"], b["search"])
 
+
+# Issue 19: the run's bound = start-up critical path + read-phase bound + write-phase bound; a
+# phase's bound is the largest, over its services, of max(fewest x latency / concurrency,
+# fewest / rate limit) (reads at --read-parallelism, writes at --parallelism).
+def phase_bound(f, concurrency):
+    """A limit of R/s admits R requests in any second: the first R go at once (accord's pacer
+    allows that burst), the rest at R/s."""
+    per = {s: max(n * latency_ms / 1000 / concurrency, max(0, n - RATE[s]) / RATE[s] if s in RATE else 0.0)
+           for s, n in f.items() if n}
+    return max(per.values(), default=0.0), per
+
+
+def startup_made(r):
+    """Requests before the first one to a service other than Auth: tokens, introspection and
+    the identity lookups of resolution."""
+    n = 0
+    for q in r["requests"]:
+        if q["path"].split("/")[1] != "auth":
+            break
+        n += 1
+    return n
+
+
+# Start-up: one token call covers every resource server, the client's identity is its id, and
+# only principals written as usernames are looked up (the bench pins every alias to a UUID).
+f_start = 1 + math.ceil(c("usernames") / 100)
+start_lookups = math.ceil(c("usernames") / 100)
+b_start = (1 + math.ceil(start_lookups / read_par)) * latency_ms / 1000
+# Reads: per service as above, Auth's part being the lookup naming undeclared live identities
+# (after the reads: it adds a round trip).
+f_read = {**f_plan, "auth": extra_people}
+b_read, b_read_per = phase_bound({**f_read, "auth": 0}, read_par)
+b_read += extra_people * latency_ms / 1000
+b_write, b_write_per = phase_bound(f_w, par)
+bound_plan, bound_apply = b_start + b_read, b_start + b_read + b_write
+made_start = startup_made(plan)
+made_read = {s: plan["by"][s] - (made_start if s == "auth" else 0) for s in SERVICES}
+made_write = {s: apply["by"][s] - plan["by"][s] for s in SERVICES}
+
+
+def phase_line(name, made, fewest, b, per=None):
+    cells = ", ".join(f"{s} {made[s]}/{fewest[s]}" + (f" (+{made[s] - fewest[s]})" if made[s] > fewest[s] else "")
+                      for s in SERVICES if made[s] or fewest[s])
+    excess = sum(max(0, made[s] - fewest[s]) for s in SERVICES)
+    worst = f"; bound {b:.2f} s" + (f" ({max(per, key=per.get)})" if per else "")
+    return f"  {name:<9} made/fewest: {cells}" + worst + (f"  << EXCESS {excess}" if excess else "")
+
 # Groups batches per group in the apply: POST /groups/v2/groups/{id}.
 posts = collections.Counter(q["path"] for q in apply["requests"]
                             if q["method"] == "POST" and re.fullmatch(r"/groups/v2/groups/[0-9a-f-]{36}", q["path"]))
@@ -121,10 +171,10 @@ print(f"live state off by: {st['changes']} changes planned; latency {latency_ms:
 print()
 rows = [
     ("compile + diff + order (in-process)", f"{st['cpu_s']:.3f} s", "< 1 s", f"compile {st['compile_s']:.3f} s, diff+order+rails+access {st['diff_order_s']:.3f} s"),
-    ("plan (wall)", f"{plan['wall']:.1f} s", f"<= 1.5 x {max(b_plan.values()):.1f} s = {1.5*max(b_plan.values()):.1f} s",
-     f"phased bound {phased(b_plan):.1f} s; requests {fmt_by(plan, f_plan)} (made/fewest)"),
-    ("apply (wall, plans first)", f"{apply['wall']:.1f} s", f"bound {max(b_apply.values()):.1f} s",
-     f"phased bound {phased(b_apply):.1f} s; requests {fmt_by(apply, f_apply)}; writes {dict(apply['writes'])}; "
+    ("plan (wall)", f"{plan['wall']:.2f} s", f"<= 1.15 x bound {bound_plan:.2f} s = {1.15*bound_plan:.2f} s",
+     f"{plan['wall']/bound_plan:.2f} x bound; requests {fmt_by(plan, f_plan)} (made/fewest)"),
+    ("apply (wall, plans first)", f"{apply['wall']:.2f} s", f"<= 1.15 x bound {bound_apply:.2f} s = {1.15*bound_apply:.2f} s",
+     f"{apply['wall']/bound_apply:.2f} x bound; requests {fmt_by(apply, f_apply)}; writes {dict(apply['writes'])}; "
      f"Search task polls {apply['polls']} (apart; <= {34 * c('search_doc_batches')})"),
     ("second plan (wall)", f"{replan['wall']:.1f} s", "exit 0 (no changes)",
      f"exit {replan['rc']}; requests {fmt_by(replan, f_replan)}"),
@@ -137,8 +187,14 @@ print(f"{'figure':<{w0}}  {'measured':<{w1}}  {'target':<{w2}}  notes")
 for r in rows:
     print(f"{r[0]:<{w0}}  {r[1]:<{w1}}  {r[2]:<{w2}}  {r[3]}")
 print()
-print("service bounds (s) plan:", {s: round(v, 2) for s, v in b_plan.items() if v},
-      " apply:", {s: round(v, 2) for s, v in b_apply.items() if v})
+print(f"phases (reads at --read-parallelism {read_par}, writes at --parallelism {par}; "
+      f"bound = start-up + read + write: plan {bound_plan:.2f} s, apply {bound_apply:.2f} s):")
+print(phase_line("start-up", {**{s: 0 for s in SERVICES}, "auth": made_start},
+                 {**{s: 0 for s in SERVICES}, "auth": f_start}, b_start))
+print(phase_line("read", made_read, f_read, b_read, b_read_per))
+print(phase_line("write", made_write, f_w, b_write, b_write_per))
+print("service bounds (s) read:", {s: round(v, 2) for s, v in b_read_per.items() if v},
+      " write:", {s: round(v, 2) for s, v in b_write_per.items() if v})
 
 
 def routes(r, service):
@@ -242,9 +298,24 @@ fewest requests of an apply = the same reads, plus:
     each below 3 subjects) and 1 ingest
     (every changed subject's entries in one GMetaList); task polls depend on timing and are counted
     apart (at most 34 per ingest: 0.5, 1, 2, 4, 8 s, then every 10 s for 5 minutes).
-bound of a service = max(fewest x latency / parallelism, fewest / rate limit) (Transfer 20/s,
-  Search 10/s; Groups, GCS (each endpoint its own host), the Boss and Auth have no documented limit).
-phased bound = auth + max(groups, boss) + gcs + max(transfer, search): accord's read phases.""")
+bound of a service in a phase = max(fewest x latency / concurrency, (fewest - R) / R at a rate limit
+  of R/s, R requests being allowed in any one second) (Transfer
+  20/s, Search 10/s; Groups, GCS (each endpoint its own host), the Boss and Auth have no documented
+  limit); concurrency is --read-parallelism for reads, --parallelism for writes.
+bound of a run = start-up ((1 token + lookup rounds) x latency) + read phase (the largest service
+  bound, + 1 round trip naming undeclared live identities) + write phase (the largest service bound).
+  Made per phase: start-up = the Auth requests before any other service's; read = the plan's others;
+  write = apply's requests less the plan's.""")
+sweep = sorted({int(m.group(1)) for n in os.listdir(tmp) if (m := re.fullmatch(r"sweep\.(\d+)\.\d+\.wall", n))})
+if sweep:
+    print("plan wall by --read-parallelism (best of the rounds; bound at that width):")
+    for n in sweep:
+        runs = [load(f"sweep.{n}.{i}") for i in range(1, 10) if os.path.exists(f"{tmp}/sweep.{n}.{i}.wall")]
+        b = b_start + phase_bound({**f_read, "auth": 0}, n)[0] + extra_people * latency_ms / 1000
+        w = min(r["wall"] for r in runs)
+        each = ", ".join(f"{r['wall']:.2f}" for r in runs)
+        print(f"  {n:>3}: {w:.2f} s (of {each}); "
+              f"bound {b:.2f} s; {w / b:.2f} x; {len(runs[0]['requests'])} requests")
 comment = open(f"{tmp}/plan.md", encoding="utf-8").read()
 shown = re.search(r"the first (\d+) are shown, (\d+) more", comment)
 escalations = re.search(r"Escalations \((\d+)\)", comment)
@@ -255,7 +326,8 @@ print(f"plan comment: {len(comment):,} characters (GitHub's limit 65,536); escal
 targets = {
     "compile + diff + order": st["cpu_s"] < 1,
     "plan comment under 65,536 characters": len(comment) <= 65_536,
-    "plan wall": plan["wall"] <= 1.5 * max(b_plan.values()),
+    "plan wall": plan["wall"] <= 1.15 * bound_plan,
+    "apply wall": apply["wall"] <= 1.15 * bound_apply,
     "peak RSS": max(plan["rss_mb"], apply["rss_mb"]) < 300,
     "Groups batches": worst <= 2,
     "exit codes": replan["rc"] == 0 and plan["rc"] == 0 and apply["rc"] == 0,

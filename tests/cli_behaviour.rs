@@ -114,6 +114,8 @@ fn shared_flags_appear_only_on_the_commands_they_affect() {
         assert!(plan.contains(flag), "plan --help lacks {flag}");
     }
     assert!(!plan.contains("--parallelism"), "plan applies nothing");
+    // Reads at a width of their own, on every command that reads the services.
+    assert!(plan.contains("--read-parallelism") && !validate.contains("--read-parallelism"));
     let apply = help(&["apply"]);
     for flag in ["--target", "--now", "--ca-file", "--parallelism"] {
         assert!(apply.contains(flag), "apply --help lacks {flag}");
@@ -142,6 +144,11 @@ fn shared_flags_appear_only_on_the_commands_they_affect() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--parallelism"));
+    let out = common::accord()
+        .args(["plan", "--read-parallelism", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "no read at all is refused");
     // After the subcommand, where the README writes them.
     let (_tmp, ws) = workspace("policies/lab");
     let (code, out, err) = run(&["-v", "plan", ws.to_str().unwrap(), "--target", "demo"]);

@@ -144,16 +144,14 @@ impl Ctx<'_> {
             Ok(c) => c.unwrap_or_default(),
             Err(e) => return fail(e),
         };
+        let http = self.target.http_options(config.parallelism);
         let opts = ServeOptions {
             listen,
             db: db.to_path_buf(),
             workspaces: workspaces.to_path_buf(),
             config,
             target: self.target.target.clone(),
-            http: crate::http::HttpOptions {
-                ca_file: self.target.ca_file.clone(),
-                ..crate::http::HttpOptions::default()
-            },
+            http,
             now: self.now,
             services: self.services.clone(),
         };

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::Command;
 use super::access::AccessCommand;
+use crate::http::{DEFAULT_READ_CONCURRENCY, HttpOptions};
 
 /// Where to connect: the flags of every command that reads or writes the live services.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct TargetArgs {
     /// A named target from accord.yaml, or the URL of a running `accord emulate` (loopback only).
     #[arg(long, value_name = "NAME|URL")]
@@ -18,6 +19,33 @@ pub struct TargetArgs {
     /// Extra root certificates (PEM) for institutional GCS endpoints (also ACCORD_CA_FILE).
     #[arg(long, value_name = "FILE", env = "ACCORD_CA_FILE")]
     pub ca_file: Option<PathBuf>,
+    /// How many reads of each service run at once (within its documented rate limit).
+    #[arg(long, default_value_t = DEFAULT_READ_CONCURRENCY, value_name = "N", value_parser = parse_read_parallelism)]
+    pub read_parallelism: usize,
+}
+
+impl Default for TargetArgs {
+    fn default() -> TargetArgs {
+        TargetArgs {
+            target: None,
+            ca_file: None,
+            read_parallelism: DEFAULT_READ_CONCURRENCY,
+        }
+    }
+}
+
+impl TargetArgs {
+    /// The HTTP client's options these flags ask for; `write_parallelism` is apply's
+    /// `--parallelism` (requests of one service in flight never go below it).
+    pub fn http_options(&self, write_parallelism: usize) -> HttpOptions {
+        let defaults = HttpOptions::default();
+        HttpOptions {
+            ca_file: self.ca_file.clone(),
+            read_concurrency: self.read_parallelism,
+            max_concurrency: defaults.max_concurrency.max(write_parallelism),
+            ..defaults
+        }
+    }
 }
 
 /// The clock, for the commands where expiry matters.
@@ -92,4 +120,12 @@ fn parse_now(s: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("`{s}` is not an RFC 3339 timestamp with a timezone ({e})"))
+}
+
+/// `--read-parallelism`: 1 to 256.
+fn parse_read_parallelism(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=256) => Ok(n),
+        _ => Err(format!("`{s}` is not a number from 1 to 256")),
+    }
 }

@@ -509,10 +509,7 @@ impl Ctx<'_> {
 
     /// Connects to the target named by `--target` or the workspace.
     async fn connect(&self, ws: Option<&Workspace>) -> Result<Connected, Exit> {
-        let http = crate::http::HttpOptions {
-            ca_file: self.target.ca_file.clone(),
-            ..crate::http::HttpOptions::default()
-        };
+        let http = self.target.http_options(self.parallelism);
         target::connect_with(
             &self.services,
             ws,

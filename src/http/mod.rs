@@ -48,8 +48,8 @@ pub use api::{Api, Discover, Discovered, ServiceId, ServiceUrls, Token};
 pub use credentials::{GlobusCredentials, Secret};
 pub use error::{HttpError, parse_retry_after};
 use error::{error_code_and_message, redact_url, transport_message};
-pub use pacing::HttpOptions;
 use pacing::Limits;
+pub use pacing::{DEFAULT_READ_CONCURRENCY, HttpOptions};
 pub use request::{AuthMode, CallKind, HttpRequest, HttpResponse};
 use tokens::CachedToken;
 
@@ -236,14 +236,14 @@ impl HttpClient {
         &self.options
     }
 
-    /// Runs `calls` at most `max_concurrency` at a time and answers their outputs in the
+    /// Runs `calls` at most `read_concurrency` at a time and answers their outputs in the
     /// order given, so a provider reads concurrently yet reports (and fails) as if in order.
     /// The client's per-service limits still apply to every request the calls make. A `Vec`,
     /// not an iterator: a closure held across the await would make the caller's future fail
     /// the `Send` bound of `async_trait` ("FnOnce is not general enough").
     pub async fn concurrently<F: Future>(&self, calls: Vec<F>) -> Vec<F::Output> {
         futures::stream::iter(calls)
-            .buffered(self.options.max_concurrency.max(1))
+            .buffered(self.options.read_concurrency.max(1))
             .collect()
             .await
     }
@@ -503,7 +503,10 @@ impl HttpClient {
             .lock()
             .expect("limits poisoned")
             .entry(id)
-            .or_insert_with(|| Arc::new(Limits::new(self.options.max_concurrency, rate)))
+            .or_insert_with(|| {
+                let in_flight = (self.options.max_concurrency).max(self.options.read_concurrency);
+                Arc::new(Limits::new(in_flight, rate))
+            })
             .clone()
     }
 

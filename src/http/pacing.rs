@@ -10,6 +10,10 @@ use tokio::sync::Semaphore;
 
 use super::{ENV_ALLOW_HOSTS, ENV_BACKOFF_SCALE, ENV_CA_FILE};
 
+/// Reads of one service at once unless told otherwise (`--read-parallelism`), chosen by
+/// measurement (bench/README.md, "Read parallelism").
+pub const DEFAULT_READ_CONCURRENCY: usize = 32;
+
 /// Tuning of the client: retries, timeouts, rate limits, extra trusted hosts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpOptions {
@@ -27,8 +31,12 @@ pub struct HttpOptions {
     pub timeout: Duration,
     /// Hosts trusted with credentials besides the real services and loopback.
     pub allow_hosts: Vec<String>,
-    /// Requests in flight per service (each GCS endpoint on its own).
+    /// Requests in flight per service (each GCS endpoint on its own); never below
+    /// `read_concurrency`.
     pub max_concurrency: usize,
+    /// Independent reads of one service a provider runs at once (`--read-parallelism`): the
+    /// width of [`super::HttpClient::concurrently`]. Each service's rate limit still paces them.
+    pub read_concurrency: usize,
     /// Requests per second to the APIs with no documented limit; `None` paces them not at
     /// all: `max_concurrency` and their 429 answers (`Retry-After`) bound them instead.
     pub default_rate_per_sec: Option<u32>,
@@ -58,7 +66,8 @@ impl Default for HttpOptions {
             max_retry_after: Duration::from_secs(60),
             timeout: Duration::from_secs(60),
             allow_hosts,
-            max_concurrency: 16,
+            max_concurrency: DEFAULT_READ_CONCURRENCY,
+            read_concurrency: DEFAULT_READ_CONCURRENCY,
             default_rate_per_sec: None,
             ca_file,
         }

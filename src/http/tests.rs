@@ -105,3 +105,67 @@ async fn the_pacer_holds_the_rate_on_the_clock() {
     assert!(took >= Duration::from_millis(200), "{took:?}");
     assert!(took < Duration::from_secs(1), "{took:?}");
 }
+
+/// A client talking to nothing, with these read and in-flight widths.
+fn client_with(read_concurrency: usize, max_concurrency: usize) -> HttpClient {
+    let options = HttpOptions {
+        read_concurrency,
+        max_concurrency,
+        ..HttpOptions::default()
+    };
+    HttpClient::new(
+        &[],
+        ServiceUrls::production(),
+        GlobusCredentials::new("id", "s"),
+        options,
+    )
+    .unwrap()
+}
+
+/// The most calls `concurrently` had started and not finished, over 40 calls that each wait
+/// for a few turns of the scheduler (no clock involved), and whether the answers kept order.
+async fn widest(client: &HttpClient) -> (usize, bool) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let now = AtomicUsize::new(0);
+    let most = AtomicUsize::new(0);
+    let calls = (0..40)
+        .map(|i| {
+            let (now, most) = (&now, &most);
+            async move {
+                let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(n, Ordering::SeqCst);
+                // Later calls finish sooner: the answers must still come back in order.
+                for _ in 0..(40 - i) {
+                    tokio::task::yield_now().await;
+                }
+                now.fetch_sub(1, Ordering::SeqCst);
+                i
+            }
+        })
+        .collect();
+    let got = client.concurrently(calls).await;
+    (
+        most.load(Ordering::SeqCst),
+        got == (0..40).collect::<Vec<_>>(),
+    )
+}
+
+#[tokio::test]
+async fn reads_run_at_the_read_concurrency_and_answer_in_order() {
+    for n in [1, 4, 16, 32] {
+        // The in-flight cap (set by apply's parallelism) does not narrow the reads.
+        let (most, ordered) = widest(&client_with(n, 8)).await;
+        assert_eq!(most, n, "read concurrency {n}");
+        assert!(ordered, "read concurrency {n}: answers out of order");
+    }
+}
+
+#[test]
+fn the_in_flight_cap_is_never_below_the_read_concurrency() {
+    let client = client_with(32, 8);
+    let limits = client.limits_for(ServiceId::fixed("x"));
+    assert_eq!(limits.in_flight.available_permits(), 32);
+    let client = client_with(4, 8);
+    let limits = client.limits_for(ServiceId::fixed("x"));
+    assert_eq!(limits.in_flight.available_permits(), 8);
+}

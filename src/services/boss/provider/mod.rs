@@ -24,7 +24,7 @@
 //!
 //! `read` goes step by step (groups, their lists, frames, resources one level at a time,
 //! permission sets); the calls of a step go out concurrently, up to the client's
-//! `max_concurrency`, and are handled in order, so the result and the first error are those of
+//! `read_concurrency` (`--read-parallelism`), and are handled in order, so the result and the first error are those of
 //! one call at a time.
 //!
 //! `apply` sends the fewest correct calls (see the table in `docs/boss-model.md`). A create
