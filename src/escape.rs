@@ -189,6 +189,24 @@ mod tests {
     }
 }
 
+/// Text made safe for HTML text and attribute values (the access review's page): control
+/// characters escaped as `\u{…}`, and `& < > " '` as entities.
+pub fn html_text(s: &str) -> String {
+    let line = escape_line(s);
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 // The one markdown escaping of accord's renderings (the plan comment, drift, the access
 // review and graphs): data from policy files and live services never becomes markup.
 

@@ -6,28 +6,10 @@ use std::fmt::Write as _;
 
 use super::markdown::NOT_REPORTED;
 use super::{link_level, link_origin};
-use crate::escape::escape_line;
+use crate::escape::html_text as esc;
 use crate::plan::access::query::Chain;
 use crate::plan::access::review::{Finding, Holder, Review};
 use crate::state::access::short_id;
-
-/// Text made safe for HTML text and attribute values: control characters escaped as
-/// `\u{…}`, and `& < > " '` as entities.
-pub fn esc(s: &str) -> String {
-    let line = escape_line(s);
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = r#"
 :root { --fg:#1d2430; --muted:#5b6473; --line:#d9dee6; --bg:#ffffff; --head:#f3f5f8;
