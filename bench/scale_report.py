@@ -46,7 +46,9 @@ def fewest_reads(tokens, unnamed_lookup, guests_live):
     """The fewest requests a plan needs, per service (see the formulas printed below), when
     guests_live guest collections exist."""
     f = {s: 0 for s in SERVICES}
-    f["auth"] = tokens + 1 + math.ceil((c("people") + 1) / 100) + unnamed_lookup
+    # One token call for every resource server, no introspection (a client's identity is its
+    # id), lookups only for principals written as usernames (issue 19).
+    f["auth"] = 1 + math.ceil(c("usernames") / 100) + unnamed_lookup
     f["groups"] = c("groups")
     f["transfer"] = (c("endpoints") * max(1, math.ceil(c("acl_rules") / c("endpoints") / 1000))
                      + c("gcs_endpoints") + guests_live)
@@ -275,8 +277,9 @@ policy_requests = sum(r["requests_n"] for r in (who, what, validate) + ((review,
 print(f"requests made by --from policy runs and validate: {policy_requests} (none expected)")
 print("""
 fewest requests of a plan:
-  auth = token grants made + 1 introspection + ceil((people + 1) / 100) identity lookups (+1 to name
-    the undeclared live members);
+  auth = 1 token call (every resource server's scope at once; no introspection: a confidential
+    client's identity is its id) + ceil(usernames / 100) identity lookups (principals pinned to UUIDs
+    need none) (+1 to name the undeclared live members);
   groups = 1 GET per group (ids pinned);
   transfer = 1 access_list page (1,000 rules) per endpoint + 1 GET /endpoint per GCS endpoint (its GCS
     Manager URL) + 1 access_list per guest collection that exists;
