@@ -189,22 +189,38 @@ mod tests {
     }
 }
 
-/// Text made safe for HTML text and attribute values (the access review's page): control
-/// characters escaped as `\u{…}`, and `& < > " '` as entities.
-pub fn html_text(s: &str) -> String {
+/// Text with control characters escaped as `\u{…}` (on one line), then each character
+/// `replace` maps replaced: the one loop every markup escaping (HTML, markdown, graphs) shares.
+pub fn escape_markup(s: &str, replace: impl Fn(char) -> Option<&'static str>) -> String {
     let line = escape_line(s);
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+        match replace(c) {
+            Some(r) => out.push_str(r),
+            None => out.push(c),
         }
     }
     out
+}
+
+/// The entities of the three characters every HTML-like markup must escape.
+fn html_entity(c: char) -> Option<&'static str> {
+    match c {
+        '&' => Some("&amp;"),
+        '<' => Some("&lt;"),
+        '>' => Some("&gt;"),
+        _ => None,
+    }
+}
+
+/// Text made safe for HTML text and attribute values (the access review's page): control
+/// characters escaped as `\u{…}`, and `& < > " '` as entities.
+pub fn html_text(s: &str) -> String {
+    escape_markup(s, |c| match c {
+        '"' => Some("&quot;"),
+        '\'' => Some("&#39;"),
+        c => html_entity(c),
+    })
 }
 
 // The one markdown escaping of accord's renderings (the plan comment, drift, the access
@@ -215,21 +231,19 @@ pub fn html_text(s: &str) -> String {
 /// stays text), and `|` and markdown punctuation behind a backslash (so nothing becomes a
 /// column, a link or emphasis).
 pub fn markdown_text(s: &str) -> String {
-    let line = escape_line(s);
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '#' | '~' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    escape_markup(s, |c| match c {
+        '|' => Some("\\|"),
+        '\\' => Some("\\\\"),
+        '`' => Some("\\`"),
+        '*' => Some("\\*"),
+        '_' => Some("\\_"),
+        '[' => Some("\\["),
+        ']' => Some("\\]"),
+        '#' => Some("\\#"),
+        '~' => Some("\\~"),
+        '!' => Some("\\!"),
+        c => html_entity(c),
+    })
 }
 
 /// An inline code span that survives backticks in its content and `|` inside a table, on one

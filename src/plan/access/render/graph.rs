@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 
 use super::markdown::cell;
 use super::{link_level, link_origin};
-use crate::escape::escape_line;
+use crate::escape::escape_markup;
 use crate::plan::access::query::Answer;
 
 /// Past this many edges, the members of each group are summarised.
@@ -299,36 +299,26 @@ impl Graph {
 /// every character Mermaid or the HTML it renders to would read as its own (`" # < > & |`,
 /// backticks) as an entity code.
 pub fn mermaid_text(s: &str) -> String {
-    let line = escape_line(s);
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        match c {
-            '"' => out.push_str("#quot;"),
-            '#' => out.push_str("#35;"),
-            '<' => out.push_str("#lt;"),
-            '>' => out.push_str("#gt;"),
-            '&' => out.push_str("#amp;"),
-            '|' => out.push_str("#124;"),
-            '`' => out.push_str("#96;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_markup(s, |c| match c {
+        '"' => Some("#quot;"),
+        '#' => Some("#35;"),
+        '<' => Some("#lt;"),
+        '>' => Some("#gt;"),
+        '&' => Some("#amp;"),
+        '|' => Some("#124;"),
+        '`' => Some("#96;"),
+        _ => None,
+    })
 }
 
 /// Text for a dot string in double quotes: control characters escaped as `\u{…}`, then
 /// backslashes and quotes behind a backslash (so `\N`, `\l` and the like stay text).
 pub fn dot_text(s: &str) -> String {
-    let line = escape_line(s);
-    let mut out = String::with_capacity(line.len());
-    for c in line.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_markup(s, |c| match c {
+        '\\' => Some("\\\\"),
+        '"' => Some("\\\""),
+        _ => None,
+    })
 }
 
 /// A fence of backticks longer than any run of them in `text` (three at least).
