@@ -16,17 +16,9 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn plan_and_apply_against_a_running_emulator() {
-    let port = free_port();
+    let port = common::free_port();
     let seed = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/lab/live.yaml");
     let _server = Server(
         Command::new(env!("CARGO_BIN_EXE_accord"))

@@ -202,17 +202,9 @@ fn drift_json_validates_against_the_drift_schema() {
     assert!(!jsonschema::is_valid(&plan_schema, &drift));
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn the_emulate_banner_names_every_emulated_service() {
-    let port = free_port();
+    let port = common::free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
         .args(["emulate", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
@@ -312,7 +304,7 @@ fn the_serve_example_runs_as_printed() {
     let block = &block[block.find("```sh\n").unwrap() + 6..];
     let block = &block[..block.find("```").unwrap()];
     let tmp = tempfile::tempdir().unwrap();
-    let (emulator, provider) = (free_port(), free_port());
+    let (emulator, provider) = (common::free_port(), common::free_port());
     let script = block
         .replace("cargo run --", env!("CARGO_BIN_EXE_accord"))
         .replace("8470", &emulator.to_string())

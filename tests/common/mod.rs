@@ -230,3 +230,12 @@ pub fn assert_inert(what: &str, out: &str) {
         panic!("{what} holds {c:?}:\n{out}");
     }
 }
+
+/// A loopback port free right now, for a spawned `accord emulate` or `serve`.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
