@@ -62,17 +62,22 @@ impl Counts {
     pub fn of(plan: &Plan) -> Counts {
         let mut c = Counts::default();
         for ch in &plan.changes {
-            match ch.action {
-                Action::Create => c.add += 1,
-                Action::Update => c.change += 1,
-                Action::Replace => {
-                    c.add += 1;
-                    c.remove += 1;
-                }
-                Action::Delete => c.remove += 1,
-            }
+            c.count(ch.action);
         }
         c
+    }
+
+    /// Counts one change: a replace is one to add and one to remove.
+    pub fn count(&mut self, action: Action) {
+        match action {
+            Action::Create => self.add += 1,
+            Action::Update => self.change += 1,
+            Action::Replace => {
+                self.add += 1;
+                self.remove += 1;
+            }
+            Action::Delete => self.remove += 1,
+        }
     }
 
     /// `Plan: X to add, Y to change, Z to remove.`

@@ -232,16 +232,9 @@ fn head(plan: &Plan, lines: &[ChangeLine]) -> String {
     if !plan.is_empty() {
         let mut per: BTreeMap<&str, Counts> = BTreeMap::new();
         for c in &plan.changes {
-            let n = per.entry(service(c.address.kind.name())).or_default();
-            match c.action {
-                Action::Create => n.add += 1,
-                Action::Update => n.change += 1,
-                Action::Replace => {
-                    n.add += 1;
-                    n.remove += 1;
-                }
-                Action::Delete => n.remove += 1,
-            }
+            per.entry(service(c.address.kind.name()))
+                .or_default()
+                .count(c.action);
         }
         out.push_str("\n| Service | To add | To change | To remove |\n|---|--:|--:|--:|\n");
         for (s, n) in per {
